@@ -1,0 +1,116 @@
+/**
+ * What every command shares: global flags, config loading, logging setup, the process-wide
+ * cancellation signal (SIGINT/SIGTERM), and turning errors into one clear line + exit code.
+ */
+import { join } from "node:path";
+import type { ArgsDef } from "citty";
+import { type Config, type ConfigKey, dataDir, type LoadedConfig, loadConfig } from "../core/config.ts";
+import { exitCodeFor, isAbortError, isTTError, toTTError } from "../core/errors.ts";
+import { configureLogging, flushLogs, getLogger, type LogLevel, type Logger, logFilePath } from "../core/log.ts";
+import { redact } from "../core/redact.ts";
+
+/** Flags every command accepts. `-v`/`-vv` are counted in main.ts before citty sees them. */
+export const globalArgs = {
+  config: { type: "string", description: "config file (default: $XDG_CONFIG_HOME/ttapi/ttapi.toml)", valueHint: "PATH" },
+  "data-dir": { type: "string", description: "data directory (default: $XDG_DATA_HOME/ttapi)", valueHint: "DIR" },
+  verbose: { type: "boolean", alias: "v", description: "more terminal output (-v info, -vv debug)" },
+  quiet: { type: "boolean", alias: "q", description: "errors only on the terminal" },
+} as const satisfies ArgsDef;
+
+/** API-environment flags, for every command that talks to the API. */
+export const apiArgs = {
+  env: { type: "string", description: "API environment: production | sandbox | sim", valueHint: "ENV" },
+  url: { type: "string", description: "REST base URL override (e.g. a local `ttapi sim`)", valueHint: "URL" },
+} as const satisfies ArgsDef;
+
+export interface CommandCtx {
+  loaded: LoadedConfig;
+  config: Config;
+  dataDir: string;
+  signal: AbortSignal;
+  log: Logger;
+}
+
+export const cliState = { verbosity: 0 };
+
+/** Build config flag overrides from parsed args: `mapping` maps an arg name to a config key. */
+export function flagOverrides(args: Record<string, unknown>, mapping: Record<string, ConfigKey>): Partial<Record<ConfigKey, unknown>> {
+  const out: Partial<Record<ConfigKey, unknown>> = {};
+  for (const [arg, key] of Object.entries(mapping)) if (args[arg] !== undefined && args[arg] !== "") out[key] = args[arg];
+  return out;
+}
+
+const processAbort = new AbortController();
+let signalsInstalled = false;
+let exitRequested = false;
+
+/** The one process-wide cancellation signal. */
+export function processSignal(): AbortSignal {
+  if (!signalsInstalled) {
+    signalsInstalled = true;
+    const onSignal = (sig: NodeJS.Signals) => {
+      if (exitRequested) {
+        // Second Ctrl-C: the user means it.
+        flushLogs();
+        process.exit(130);
+      }
+      exitRequested = true;
+      getLogger("cli").warn(`${sig} received: stopping (press Ctrl-C again to force)`);
+      processAbort.abort(new Error(sig));
+    };
+    process.on("SIGINT", onSignal);
+    process.on("SIGTERM", onSignal);
+  }
+  return processAbort.signal;
+}
+
+/**
+ * Run a command body with config, logging and error handling set up. Returns normally with the
+ * exit code set on `process.exitCode`; the body may return a number to choose the exit code.
+ */
+export async function runAction(
+  name: string,
+  args: Record<string, unknown>,
+  body: (ctx: CommandCtx) => Promise<number | undefined | void>,
+  mapping: Record<string, ConfigKey> = {},
+): Promise<void> {
+  const log = getLogger(`cli.${name}`);
+  try {
+    const flags = flagOverrides(args, { "data-dir": "data-dir", env: "api.env", url: "api.url", ...mapping });
+    const loaded = loadConfig({ configPath: (args.config as string | undefined) || undefined, flags });
+    const dir = dataDir(loaded.config);
+    const level: LogLevel = args.quiet
+      ? "error"
+      : cliState.verbosity >= 2
+        ? "trace"
+        : cliState.verbosity === 1
+          ? "info"
+          : (loaded.config["log-level"] as LogLevel);
+    configureLogging({ consoleLevel: level, file: join(dir, "logs", "ttapi.log"), maxBytes: loaded.config["log-max-bytes"] });
+    log.debug("start", { argv: process.argv.slice(2).join(" ") });
+    const code = await body({ loaded, config: loaded.config, dataDir: dir, signal: processSignal(), log });
+    process.exitCode = typeof code === "number" ? code : (process.exitCode ?? 0);
+  } catch (e) {
+    process.exitCode = reportError(e);
+  } finally {
+    flushLogs();
+  }
+}
+
+/** Print one clear line (plus hint) for an expected error; a short message + log path for a bug. */
+export function reportError(e: unknown): number {
+  const err = isAbortError(e) ? toTTError(e, "E_CANCELLED") : toTTError(e);
+  const log = getLogger("cli");
+  if (isTTError(e) || isAbortError(e)) {
+    log.debug("failed", { code: err.code, error: err.message, cause: err.cause instanceof Error ? err.cause.message : undefined });
+    process.stderr.write(`ttapi: error ${err.code}: ${redact(err.message)}\n`);
+    if (err.hint) process.stderr.write(`  hint: ${redact(err.hint)}\n`);
+  } else {
+    log.error("unexpected error", { error: (e as Error)?.message, stack: (e as Error)?.stack });
+    const where = logFilePath();
+    process.stderr.write(`ttapi: unexpected error: ${redact(String((e as Error)?.message ?? e))}\n`);
+    process.stderr.write(where ? `  details: ${where}\n` : "  details: rerun with -vv\n");
+  }
+  flushLogs();
+  return exitCodeFor(e);
+}

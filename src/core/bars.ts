@@ -1,0 +1,82 @@
+/**
+ * The bars dataset schema shared by the import engine (writer), the statistics engine and the
+ * pipeline (readers). `DIR/bars/**\/*.parquet` is the whole dataset.
+ *
+ * Columns (in this order):
+ *   symbol  Utf8 (categorical when read)   ticker as in the source, upper-case
+ *   period  Utf8                           D, W, M, I (intraday), Q, Y — upper-case
+ *   date    Date                           trading date
+ *   time    Int32, nullable                HHMMSS for intraday bars, null for EOD
+ *   open, high, low, close  Float64
+ *   volume  Float64
+ *   openint Float64, nullable
+ *   source  Utf8                           where the row came from (file path / "dxlink")
+ */
+export const BAR_COLUMNS = [
+  "symbol",
+  "period",
+  "date",
+  "time",
+  "open",
+  "high",
+  "low",
+  "close",
+  "volume",
+  "openint",
+  "source",
+] as const;
+export type BarColumn = (typeof BAR_COLUMNS)[number];
+
+export const PERIODS = ["D", "W", "M", "Q", "Y", "I"] as const;
+export type Period = (typeof PERIODS)[number];
+
+/**
+ * Columnar bars as they travel between workers: typed arrays (transferable), no per-row objects.
+ * `date` is days since 1970-01-01 (Int32, the Parquet/Arrow Date32 representation);
+ * `time` is HHMMSS or -1 for "no time"; `openint` NaN for "absent".
+ * Symbols are dictionary-encoded: `symbolIndex[i]` indexes `symbols`.
+ */
+export interface BarColumns {
+  length: number;
+  symbols: string[];
+  symbolIndex: Int32Array;
+  period: Uint8Array; // char code of the period letter
+  date: Int32Array;
+  time: Int32Array;
+  open: Float64Array;
+  high: Float64Array;
+  low: Float64Array;
+  close: Float64Array;
+  volume: Float64Array;
+  openint: Float64Array;
+}
+
+/** Days since epoch for a calendar date (UTC, proleptic Gregorian). */
+export function daysFromCivil(y: number, m: number, d: number): number {
+  // Howard Hinnant's algorithm: exact integer arithmetic, no Date objects on the hot path.
+  const yy = m <= 2 ? y - 1 : y;
+  const era = Math.floor(yy / 400);
+  const yoe = yy - era * 400;
+  const mp = (m + 9) % 12;
+  const doy = Math.floor((153 * mp + 2) / 5) + d - 1;
+  const doe = yoe * 365 + Math.floor(yoe / 4) - Math.floor(yoe / 100) + doy;
+  return era * 146097 + doe - 719468;
+}
+
+/** Inverse of daysFromCivil. */
+export function civilFromDays(z: number): { y: number; m: number; d: number } {
+  const zz = z + 719468;
+  const era = Math.floor(zz / 146097);
+  const doe = zz - era * 146097;
+  const yoe = Math.floor((doe - Math.floor(doe / 1460) + Math.floor(doe / 36524) - Math.floor(doe / 146096)) / 365);
+  const doy = doe - (365 * yoe + Math.floor(yoe / 4) - Math.floor(yoe / 100));
+  const mp = Math.floor((5 * doy + 2) / 153);
+  const d = doy - Math.floor((153 * mp + 2) / 5) + 1;
+  const m = mp < 10 ? mp + 3 : mp - 9;
+  return { y: yoe + era * 400 + (m <= 2 ? 1 : 0), m, d };
+}
+
+export function isoFromDays(z: number): string {
+  const { y, m, d } = civilFromDays(z);
+  return `${String(y).padStart(4, "0")}-${String(m).padStart(2, "0")}-${String(d).padStart(2, "0")}`;
+}
