@@ -80,3 +80,19 @@ export function isoFromDays(z: number): string {
   const { y, m, d } = civilFromDays(z);
   return `${String(y).padStart(4, "0")}-${String(m).padStart(2, "0")}-${String(d).padStart(2, "0")}`;
 }
+
+/**
+ * Dataset layout: `<root>/bars/period=<P>/symbol=<ENC>/part-<k>.parquet`, one folder per
+ * (period, symbol) so reading one symbol opens only its files, while `<root>/bars/**\/*.parquet`
+ * is still the whole dataset (every file carries all columns, including symbol and period).
+ * ENC = encodeURIComponent(symbol) so `BRK/B` → `BRK%2FB` stays one path segment.
+ */
+export function barsRoot(root: string): string {
+  return `${root}/bars`;
+}
+export function barsSymbolDir(root: string, period: string, symbol: string): string {
+  return `${root}/bars/period=${period}/symbol=${encodeURIComponent(symbol)}`;
+}
+export function symbolFromDirName(dirName: string): string | null {
+  return dirName.startsWith("symbol=") ? decodeURIComponent(dirName.slice("symbol=".length)) : null;
+}
