@@ -6,13 +6,28 @@ import { join } from "node:path";
 import type { ArgsDef } from "citty";
 import { type Config, type ConfigKey, dataDir, type LoadedConfig, loadConfig } from "../core/config.ts";
 import { exitCodeFor, isAbortError, isTTError, toTTError } from "../core/errors.ts";
-import { configureLogging, flushLogs, getLogger, type LogLevel, type Logger, logFilePath } from "../core/log.ts";
+import {
+  configureLogging,
+  flushLogs,
+  getLogger,
+  type Logger,
+  type LogLevel,
+  logFilePath,
+} from "../core/log.ts";
 import { redact } from "../core/redact.ts";
 
 /** Flags every command accepts. `-v`/`-vv` are counted in main.ts before citty sees them. */
 export const globalArgs = {
-  config: { type: "string", description: "config file (default: $XDG_CONFIG_HOME/ttapi/ttapi.toml)", valueHint: "PATH" },
-  "data-dir": { type: "string", description: "data directory (default: $XDG_DATA_HOME/ttapi)", valueHint: "DIR" },
+  config: {
+    type: "string",
+    description: "config file (default: $XDG_CONFIG_HOME/ttapi/ttapi.toml)",
+    valueHint: "PATH",
+  },
+  "data-dir": {
+    type: "string",
+    description: "data directory (default: $XDG_DATA_HOME/ttapi)",
+    valueHint: "DIR",
+  },
   verbose: { type: "boolean", alias: "v", description: "more terminal output (-v info, -vv debug)" },
   quiet: { type: "boolean", alias: "q", description: "errors only on the terminal" },
 } as const satisfies ArgsDef;
@@ -34,9 +49,13 @@ export interface CommandCtx {
 export const cliState = { verbosity: 0 };
 
 /** Build config flag overrides from parsed args: `mapping` maps an arg name to a config key. */
-export function flagOverrides(args: Record<string, unknown>, mapping: Record<string, ConfigKey>): Partial<Record<ConfigKey, unknown>> {
+export function flagOverrides(
+  args: Record<string, unknown>,
+  mapping: Record<string, ConfigKey>,
+): Partial<Record<ConfigKey, unknown>> {
   const out: Partial<Record<ConfigKey, unknown>> = {};
-  for (const [arg, key] of Object.entries(mapping)) if (args[arg] !== undefined && args[arg] !== "") out[key] = args[arg];
+  for (const [arg, key] of Object.entries(mapping))
+    if (args[arg] !== undefined && args[arg] !== "") out[key] = args[arg];
   return out;
 }
 
@@ -86,7 +105,11 @@ export async function runAction(
         : cliState.verbosity === 1
           ? "info"
           : (loaded.config["log-level"] as LogLevel);
-    configureLogging({ consoleLevel: level, file: join(dir, "logs", "ttapi.log"), maxBytes: loaded.config["log-max-bytes"] });
+    configureLogging({
+      consoleLevel: level,
+      file: join(dir, "logs", "ttapi.log"),
+      maxBytes: loaded.config["log-max-bytes"],
+    });
     log.debug("start", { argv: process.argv.slice(2).join(" ") });
     const code = await body({ loaded, config: loaded.config, dataDir: dir, signal: processSignal(), log });
     process.exitCode = typeof code === "number" ? code : (process.exitCode ?? 0);
@@ -102,7 +125,11 @@ export function reportError(e: unknown): number {
   const err = isAbortError(e) ? toTTError(e, "E_CANCELLED") : toTTError(e);
   const log = getLogger("cli");
   if (isTTError(e) || isAbortError(e)) {
-    log.debug("failed", { code: err.code, error: err.message, cause: err.cause instanceof Error ? err.cause.message : undefined });
+    log.debug("failed", {
+      code: err.code,
+      error: err.message,
+      cause: err.cause instanceof Error ? err.cause.message : undefined,
+    });
     process.stderr.write(`ttapi: error ${err.code}: ${redact(err.message)}\n`);
     if (err.hint) process.stderr.write(`  hint: ${redact(err.hint)}\n`);
   } else {

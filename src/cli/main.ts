@@ -4,22 +4,50 @@
  * polars, the sim or the network stack. Unknown commands and flags are rejected with exit code 2.
  */
 import { type ArgsDef, type CommandDef, renderUsage, runCommand } from "citty";
+import { usageError } from "../core/errors.ts";
 import { VERSION } from "../core/version.ts";
 import { cliState, reportError } from "./context.ts";
-import { usageError } from "../core/errors.ts";
 
-type Loader = () => Promise<CommandDef<ArgsDef>>;
+// Each command has its own precise args type; the registry only needs "some command".
+// biome-ignore lint/suspicious/noExplicitAny: citty's CommandDef is invariant in its args type
+type AnyCommand = CommandDef<any>;
+type Loader = () => Promise<AnyCommand>;
 
 /** The command tree; descriptions live here too so the root help needs no imports. */
 export const COMMANDS: Record<string, { description: string; load: Loader }> = {
-  run: { description: "run the pipeline: core data, symbol data, EOD bars, statistics (--demo: against the built-in sim)", load: () => import("./commands/run.ts").then((m) => m.default) },
-  import: { description: "import MetaStock ASCII/binary bars into a Parquet dataset", load: () => import("./commands/import.ts").then((m) => m.default) },
-  stream: { description: "record live DXLink events (quotes, trades, greeks, candles…) to Parquet", load: () => import("./commands/stream.ts").then((m) => m.default) },
-  stats: { description: "returns, realized volatility estimators, confidence intervals, IV vs HV", load: () => import("./commands/stats.ts").then((m) => m.default) },
-  sim: { description: "serve the simulated exchange (TastyTrade REST + DXLink) on 127.0.0.1", load: () => import("./commands/sim.ts").then((m) => m.default) },
-  cache: { description: "inspect or clear the artifact cache (status, clear [kind])", load: () => import("./commands/cache.ts").then((m) => m.default) },
-  config: { description: "show the effective configuration (secrets redacted)", load: () => import("./commands/config.ts").then((m) => m.default) },
-  auth: { description: "store credentials and show token status (login, status, logout)", load: () => import("./commands/auth.ts").then((m) => m.default) },
+  run: {
+    description:
+      "run the pipeline: core data, symbol data, EOD bars, statistics (--demo: against the built-in sim)",
+    load: () => import("./commands/run.ts").then((m) => m.default),
+  },
+  import: {
+    description: "import MetaStock ASCII/binary bars into a Parquet dataset",
+    load: () => import("./commands/import.ts").then((m) => m.default),
+  },
+  stream: {
+    description: "record live DXLink events (quotes, trades, greeks, candles…) to Parquet",
+    load: () => import("./commands/stream.ts").then((m) => m.default),
+  },
+  stats: {
+    description: "returns, realized volatility estimators, confidence intervals, IV vs HV",
+    load: () => import("./commands/stats.ts").then((m) => m.default),
+  },
+  sim: {
+    description: "serve the simulated exchange (TastyTrade REST + DXLink) on 127.0.0.1",
+    load: () => import("./commands/sim.ts").then((m) => m.default),
+  },
+  cache: {
+    description: "inspect or clear the artifact cache (status, clear [kind])",
+    load: () => import("./commands/cache.ts").then((m) => m.default),
+  },
+  config: {
+    description: "show the effective configuration (secrets redacted)",
+    load: () => import("./commands/config.ts").then((m) => m.default),
+  },
+  auth: {
+    description: "store credentials and show token status (login, status, logout)",
+    load: () => import("./commands/auth.ts").then((m) => m.default),
+  },
 };
 
 function rootHelp(): string {
@@ -65,7 +93,11 @@ export function knownFlags(args: ArgsDef): Set<string> {
   const names = new Set<string>(["help", "h"]);
   for (const [name, def] of Object.entries(args)) {
     if (def.type === "positional") continue;
-    const forms = [name, name.replace(/-([a-z])/g, (_, c: string) => c.toUpperCase()), name.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)];
+    const forms = [
+      name,
+      name.replace(/-([a-z])/g, (_, c: string) => c.toUpperCase()),
+      name.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`),
+    ];
     for (const f of forms) {
       names.add(f);
       if (def.type === "boolean" || def.type === undefined) names.add(`no-${f}`);
@@ -106,10 +138,12 @@ export async function main(rawArgv: string[]): Promise<number> {
   try {
     const entry = COMMANDS[first];
     if (!entry) {
-      throw usageError(`unknown command "${first}"`, { hint: `commands: ${Object.keys(COMMANDS).join(", ")} (see ttapi --help)` });
+      throw usageError(`unknown command "${first}"`, {
+        hint: `commands: ${Object.keys(COMMANDS).join(", ")} (see ttapi --help)`,
+      });
     }
     let cmd = await entry.load();
-    let parent: CommandDef<ArgsDef> | undefined;
+    let parent: AnyCommand | undefined;
     let rest = argv.slice(1);
     // Descend into sub-commands (e.g. `cache clear`, `auth login`).
     for (;;) {
@@ -119,7 +153,9 @@ export async function main(rawArgv: string[]): Promise<number> {
       const sub = subs[next];
       if (!sub) {
         if (cmd.run) break; // positional argument of a command that also has sub-commands
-        throw usageError(`unknown command "${first} ${next}"`, { hint: `try one of: ${Object.keys(subs).join(", ")}` });
+        throw usageError(`unknown command "${first} ${next}"`, {
+          hint: `try one of: ${Object.keys(subs).join(", ")}`,
+        });
       }
       parent = cmd;
       cmd = await resolve(sub);
@@ -131,7 +167,11 @@ export async function main(rawArgv: string[]): Promise<number> {
     }
     const argsDef = cmd.args ? await resolve(cmd.args) : {};
     const unknown = findUnknownFlag(rest, knownFlags(argsDef));
-    if (unknown) throw usageError(`unknown option ${unknown} for "ttapi ${argv.slice(0, argv.length - rest.length).join(" ")}"`, { hint: "see --help for the options it accepts" });
+    if (unknown)
+      throw usageError(
+        `unknown option ${unknown} for "ttapi ${argv.slice(0, argv.length - rest.length).join(" ")}"`,
+        { hint: "see --help for the options it accepts" },
+      );
     if (!cmd.run && cmd.subCommands) {
       process.stdout.write(`${await renderUsage(cmd, parent)}\n`);
       return 2;
@@ -140,7 +180,10 @@ export async function main(rawArgv: string[]): Promise<number> {
     return typeof process.exitCode === "number" ? process.exitCode : 0;
   } catch (e) {
     const err = e as { code?: string; message?: string };
-    if (err?.code === "EARG" || (err?.message && /Missing required|Invalid value/.test(err.message) && !(e as { hint?: string }).hint)) {
+    if (
+      err?.code === "EARG" ||
+      (err?.message && /Missing required|Invalid value/.test(err.message) && !(e as { hint?: string }).hint)
+    ) {
       return reportError(usageError(err.message ?? String(e), { hint: "see --help" }));
     }
     return reportError(e);

@@ -31,7 +31,10 @@ export function fsyncPath(path: string): void {
  * then it is fsynced and renamed into place. On failure the temp file is removed and the previous
  * `target` is untouched.
  */
-export async function atomicWrite(target: string, produce: (tmpPath: string) => void | Promise<void>): Promise<void> {
+export async function atomicWrite(
+  target: string,
+  produce: (tmpPath: string) => void | Promise<void>,
+): Promise<void> {
   mkdirSync(dirname(target), { recursive: true });
   const tmp = tempPathFor(target);
   try {
@@ -41,7 +44,10 @@ export async function atomicWrite(target: string, produce: (tmpPath: string) => 
     fsyncPath(dirname(target));
   } catch (e) {
     rmSync(tmp, { force: true });
-    throw ioError(`could not write ${target}: ${(e as Error).message}`, { cause: e, hint: "check free disk space and permissions" });
+    throw ioError(`could not write ${target}: ${(e as Error).message}`, {
+      cause: e,
+      hint: "check free disk space and permissions",
+    });
   }
 }
 
@@ -63,6 +69,9 @@ export function atomicWriteFileSync(target: string, data: string | Uint8Array, m
     fsyncPath(dirname(target));
   } catch (e) {
     rmSync(tmp, { force: true });
-    throw ioError(`could not write ${target}: ${(e as Error).message}`, { cause: e, hint: "check free disk space and permissions" });
+    throw ioError(`could not write ${target}: ${(e as Error).message}`, {
+      cause: e,
+      hint: "check free disk space and permissions",
+    });
   }
 }

@@ -26,44 +26,184 @@ interface KeySpec {
 
 /** Durations are stored in seconds; the file/env/flags accept `90`, `90s`, `15m`, `1h`, `2d`. */
 export const CONFIG_SCHEMA = {
-  "data-dir": { kind: "string", default: "", env: "TTAPI_DATA_DIR", doc: "data directory (default: $XDG_DATA_HOME/ttapi)" },
-  "log-level": { kind: "string", default: "warn", env: "TTAPI_LOG_LEVEL", choices: ["silent", "error", "warn", "info", "debug", "trace"], doc: "terminal log level" },
-  "log-max-bytes": { kind: "integer", default: 10 * 1024 * 1024, env: "TTAPI_LOG_MAX_BYTES", doc: "rotate the trace log at this size" },
+  "data-dir": {
+    kind: "string",
+    default: "",
+    env: "TTAPI_DATA_DIR",
+    doc: "data directory (default: $XDG_DATA_HOME/ttapi)",
+  },
+  "log-level": {
+    kind: "string",
+    default: "warn",
+    env: "TTAPI_LOG_LEVEL",
+    choices: ["silent", "error", "warn", "info", "debug", "trace"],
+    doc: "terminal log level",
+  },
+  "log-max-bytes": {
+    kind: "integer",
+    default: 10 * 1024 * 1024,
+    env: "TTAPI_LOG_MAX_BYTES",
+    doc: "rotate the trace log at this size",
+  },
 
-  "api.env": { kind: "string", default: "production", env: "TTAPI_ENV", choices: ["production", "sandbox", "sim"], doc: "API environment" },
-  "api.url": { kind: "string", default: "", env: "TTAPI_API_URL", doc: "REST base URL override (e.g. a local sim)" },
-  "api.client-secret": { kind: "string", default: "", env: "TT_CLIENT_SECRET", secret: true, doc: "OAuth client secret" },
-  "api.refresh-token": { kind: "string", default: "", env: "TT_REFRESH_TOKEN", secret: true, doc: "OAuth refresh token" },
+  "api.env": {
+    kind: "string",
+    default: "production",
+    env: "TTAPI_ENV",
+    choices: ["production", "sandbox", "sim"],
+    doc: "API environment",
+  },
+  "api.url": {
+    kind: "string",
+    default: "",
+    env: "TTAPI_API_URL",
+    doc: "REST base URL override (e.g. a local sim)",
+  },
+  "api.client-secret": {
+    kind: "string",
+    default: "",
+    env: "TT_CLIENT_SECRET",
+    secret: true,
+    doc: "OAuth client secret",
+  },
+  "api.refresh-token": {
+    kind: "string",
+    default: "",
+    env: "TT_REFRESH_TOKEN",
+    secret: true,
+    doc: "OAuth refresh token",
+  },
   "api.client-id": { kind: "string", default: "", env: "TT_CLIENT_ID", doc: "OAuth client id (optional)" },
-  "api.accept-version": { kind: "string", default: "20251101", env: "TTAPI_ACCEPT_VERSION", doc: "pinned Accept-Version header" },
-  "api.concurrency": { kind: "integer", default: 100, env: "TTAPI_CONCURRENCY", doc: "max concurrent REST requests (bulkhead)" },
+  "api.accept-version": {
+    kind: "string",
+    default: "20251101",
+    env: "TTAPI_ACCEPT_VERSION",
+    doc: "pinned Accept-Version header",
+  },
+  "api.concurrency": {
+    kind: "integer",
+    default: 100,
+    env: "TTAPI_CONCURRENCY",
+    doc: "max concurrent REST requests (bulkhead)",
+  },
   "api.timeout": { kind: "duration", default: 15, env: "TTAPI_TIMEOUT", doc: "per-request timeout" },
-  "api.retries": { kind: "integer", default: 6, env: "TTAPI_RETRIES", doc: "max retries per idempotent request" },
-  "api.missing-threshold": { kind: "number", default: 0.2, env: "TTAPI_MISSING_THRESHOLD", doc: "max missing fraction before a batch collection fails" },
+  "api.retries": {
+    kind: "integer",
+    default: 6,
+    env: "TTAPI_RETRIES",
+    doc: "max retries per idempotent request",
+  },
+  "api.missing-threshold": {
+    kind: "number",
+    default: 0.2,
+    env: "TTAPI_MISSING_THRESHOLD",
+    doc: "max missing fraction before a batch collection fails",
+  },
 
-  "dxlink.keepalive": { kind: "duration", default: 30, env: "TTAPI_DXLINK_KEEPALIVE", doc: "keepalive timeout announced in SETUP" },
-  "dxlink.max-frame": { kind: "integer", default: 65536, env: "TTAPI_DXLINK_MAX_FRAME", doc: "max outgoing frame size (bytes)" },
+  "dxlink.keepalive": {
+    kind: "duration",
+    default: 30,
+    env: "TTAPI_DXLINK_KEEPALIVE",
+    doc: "keepalive timeout announced in SETUP",
+  },
+  "dxlink.max-frame": {
+    kind: "integer",
+    default: 65536,
+    env: "TTAPI_DXLINK_MAX_FRAME",
+    doc: "max outgoing frame size (bytes)",
+  },
 
-  "import.compression": { kind: "string", default: "zstd", env: "TTAPI_COMPRESSION", choices: ["zstd", "snappy", "none"], doc: "Parquet compression" },
-  "import.workers": { kind: "integer", default: 0, env: "TTAPI_WORKERS", doc: "parser/statistics workers (0 = one per core)" },
+  "import.compression": {
+    kind: "string",
+    default: "zstd",
+    env: "TTAPI_COMPRESSION",
+    choices: ["zstd", "snappy", "none"],
+    doc: "Parquet compression",
+  },
+  "import.workers": {
+    kind: "integer",
+    default: 0,
+    env: "TTAPI_WORKERS",
+    doc: "parser/statistics workers (0 = one per core)",
+  },
 
-  "stats.windows": { kind: "number[]", default: [10, 20, 30, 60, 90, 252], env: "TTAPI_STATS_WINDOWS", doc: "volatility windows (trading days)" },
-  "stats.annualization": { kind: "number", default: 252, env: "TTAPI_ANNUALIZATION", doc: "trading days per year" },
-  "stats.confidence": { kind: "number", default: 0.95, env: "TTAPI_CONFIDENCE", doc: "confidence level for intervals" },
+  "stats.windows": {
+    kind: "number[]",
+    default: [10, 20, 30, 60, 90, 252],
+    env: "TTAPI_STATS_WINDOWS",
+    doc: "volatility windows (trading days)",
+  },
+  "stats.annualization": {
+    kind: "number",
+    default: 252,
+    env: "TTAPI_ANNUALIZATION",
+    doc: "trading days per year",
+  },
+  "stats.confidence": {
+    kind: "number",
+    default: 0.95,
+    env: "TTAPI_CONFIDENCE",
+    doc: "confidence level for intervals",
+  },
 
-  "run.symbols": { kind: "string[]", default: ["SPY", "QQQ", "IWM", "AAPL", "MSFT", "NVDA", "AMZN", "GOOGL", "META", "TSLA"], env: "TTAPI_SYMBOLS", doc: "default universe" },
-  "run.symbols-file": { kind: "string", default: "", env: "TTAPI_SYMBOLS_FILE", doc: "file with one symbol per line" },
-  "run.sources": { kind: "string[]", default: [], env: "TTAPI_SOURCES", doc: "MetaStock files/folders for the EOD stage" },
-  "run.candle-days": { kind: "integer", default: 30, env: "TTAPI_CANDLE_DAYS", doc: "recent window of DXLink daily candles" },
+  "run.symbols": {
+    kind: "string[]",
+    default: ["SPY", "QQQ", "IWM", "AAPL", "MSFT", "NVDA", "AMZN", "GOOGL", "META", "TSLA"],
+    env: "TTAPI_SYMBOLS",
+    doc: "default universe",
+  },
+  "run.symbols-file": {
+    kind: "string",
+    default: "",
+    env: "TTAPI_SYMBOLS_FILE",
+    doc: "file with one symbol per line",
+  },
+  "run.sources": {
+    kind: "string[]",
+    default: [],
+    env: "TTAPI_SOURCES",
+    doc: "MetaStock files/folders for the EOD stage",
+  },
+  "run.candle-days": {
+    kind: "integer",
+    default: 30,
+    env: "TTAPI_CANDLE_DAYS",
+    doc: "recent window of DXLink daily candles",
+  },
   "run.csv": { kind: "boolean", default: false, env: "TTAPI_CSV", doc: "also write CSV mirrors" },
 
-  "cache.ttl.accounts": { kind: "duration", default: 300, env: "TTAPI_TTL_ACCOUNTS", doc: "accounts/balances/positions TTL" },
-  "cache.ttl.instruments": { kind: "duration", default: 86400, env: "TTAPI_TTL_INSTRUMENTS", doc: "equities TTL" },
+  "cache.ttl.accounts": {
+    kind: "duration",
+    default: 300,
+    env: "TTAPI_TTL_ACCOUNTS",
+    doc: "accounts/balances/positions TTL",
+  },
+  "cache.ttl.instruments": {
+    kind: "duration",
+    default: 86400,
+    env: "TTAPI_TTL_INSTRUMENTS",
+    doc: "equities TTL",
+  },
   "cache.ttl.chains": { kind: "duration", default: 3600, env: "TTAPI_TTL_CHAINS", doc: "option chains TTL" },
-  "cache.ttl.metrics": { kind: "duration", default: 3600, env: "TTAPI_TTL_METRICS", doc: "market metrics TTL" },
+  "cache.ttl.metrics": {
+    kind: "duration",
+    default: 3600,
+    env: "TTAPI_TTL_METRICS",
+    doc: "market metrics TTL",
+  },
   "cache.ttl.quotes": { kind: "duration", default: 60, env: "TTAPI_TTL_QUOTES", doc: "quote snapshots TTL" },
-  "cache.ttl.quote-token": { kind: "duration", default: 3600, env: "TTAPI_TTL_QUOTE_TOKEN", doc: "quote token TTL" },
-  "cache.ttl.eod": { kind: "duration", default: -1, env: "TTAPI_TTL_EOD", doc: "EOD bars TTL (-1 = until the next session close)" },
+  "cache.ttl.quote-token": {
+    kind: "duration",
+    default: 3600,
+    env: "TTAPI_TTL_QUOTE_TOKEN",
+    doc: "quote token TTL",
+  },
+  "cache.ttl.eod": {
+    kind: "duration",
+    default: -1,
+    env: "TTAPI_TTL_EOD",
+    doc: "EOD bars TTL (-1 = until the next session close)",
+  },
 } as const satisfies Record<string, KeySpec>;
 
 export type ConfigKey = keyof typeof CONFIG_SCHEMA;
@@ -116,7 +256,9 @@ export function loadConfig(opts: LoadConfigOptions = {}): LoadedConfig {
   const file = explicit || defaultConfigPath(env);
   let usedFile: string | null = null;
   if (explicit && !existsSync(explicit)) {
-    throw configError(`config file not found: ${explicit}`, { hint: "pass an existing file to --config, or omit it" });
+    throw configError(`config file not found: ${explicit}`, {
+      hint: "pass an existing file to --config, or omit it",
+    });
   }
   if (existsSync(file)) {
     usedFile = file;
@@ -131,12 +273,17 @@ export function loadConfig(opts: LoadConfigOptions = {}): LoadedConfig {
       doc = parseToml(text) as Record<string, unknown>;
     } catch (e) {
       const m = (e as Error).message.split("\n")[0];
-      throw configError(`${file}: invalid TOML: ${m}`, { cause: e, hint: "fix the syntax (see `ttapi config show` for valid keys)" });
+      throw configError(`${file}: invalid TOML: ${m}`, {
+        cause: e,
+        hint: "fix the syntax (see `ttapi config show` for valid keys)",
+      });
     }
     for (const [key, value] of flatten(doc)) {
       const spec = (CONFIG_SCHEMA as Record<string, KeySpec>)[key];
       if (!spec) {
-        throw configError(`${file}: unknown key "${key}"`, { hint: `valid keys: ${Object.keys(CONFIG_SCHEMA).join(", ")}` });
+        throw configError(`${file}: unknown key "${key}"`, {
+          hint: `valid keys: ${Object.keys(CONFIG_SCHEMA).join(", ")}`,
+        });
       }
       config[key] = coerce(key, spec, value, `${file}: key "${key}"`, false);
       sources[key as ConfigKey] = "file";
@@ -169,7 +316,8 @@ function flatten(doc: Record<string, unknown>, prefix = ""): [string, unknown][]
   const out: [string, unknown][] = [];
   for (const [k, v] of Object.entries(doc)) {
     const key = prefix ? `${prefix}.${k}` : k;
-    if (v !== null && typeof v === "object" && !Array.isArray(v) && !(v instanceof Date)) out.push(...flatten(v as Record<string, unknown>, key));
+    if (v !== null && typeof v === "object" && !Array.isArray(v) && !(v instanceof Date))
+      out.push(...flatten(v as Record<string, unknown>, key));
     else out.push([key, v]);
   }
   return out;
@@ -202,7 +350,8 @@ function coerce(key: string, spec: KeySpec, value: unknown, where: string, fromT
     case "number":
     case "integer": {
       const n = asText ? Number(value) : value;
-      if (typeof n !== "number" || !Number.isFinite(n) || (asText && (value as string).trim() === "")) fail(spec.kind === "integer" ? "an integer" : "a number");
+      if (typeof n !== "number" || !Number.isFinite(n) || (asText && (value as string).trim() === ""))
+        fail(spec.kind === "integer" ? "an integer" : "a number");
       if (spec.kind === "integer" && !Number.isInteger(n)) fail("an integer");
       return n;
     }
@@ -218,13 +367,18 @@ function coerce(key: string, spec: KeySpec, value: unknown, where: string, fromT
       return fail("a boolean");
     }
     case "string[]": {
-      if (asText) return (value as string).split(",").map((s) => s.trim()).filter(Boolean);
+      if (asText)
+        return (value as string)
+          .split(",")
+          .map((s) => s.trim())
+          .filter(Boolean);
       if (!Array.isArray(value) || value.some((v) => typeof v !== "string")) fail("an array of strings");
       return value;
     }
     case "number[]": {
       const arr = asText ? (value as string).split(",").map((s) => Number(s.trim())) : value;
-      if (!Array.isArray(arr) || arr.some((v) => typeof v !== "number" || !Number.isFinite(v))) fail("an array of numbers");
+      if (!Array.isArray(arr) || arr.some((v) => typeof v !== "number" || !Number.isFinite(v)))
+        fail("an array of numbers");
       return arr;
     }
   }

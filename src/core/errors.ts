@@ -94,5 +94,9 @@ export function toTTError(e: unknown, fallback: ErrorCode = "E_INTERNAL", contex
 
 function isNodeIoError(e: unknown): boolean {
   const code = (e as { code?: unknown } | null)?.code;
-  return typeof code === "string" && /^E[A-Z]+$/.test(code) && ["ENOENT", "EACCES", "EISDIR", "ENOTDIR", "EPERM", "ENOSPC", "EEXIST", "EMFILE", "EROFS"].includes(code);
+  return (
+    typeof code === "string" &&
+    /^E[A-Z]+$/.test(code) &&
+    ["ENOENT", "EACCES", "EISDIR", "ENOTDIR", "EPERM", "ENOSPC", "EEXIST", "EMFILE", "EROFS"].includes(code)
+  );
 }

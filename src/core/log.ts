@@ -8,7 +8,7 @@
  */
 import { appendFileSync, existsSync, mkdirSync, renameSync, statSync, unlinkSync } from "node:fs";
 import { dirname } from "node:path";
-import { createConsola, type ConsolaInstance } from "consola";
+import { type ConsolaInstance, createConsola } from "consola";
 import { redact, redactValue } from "./redact.ts";
 
 export type LogLevel = "silent" | "error" | "warn" | "info" | "debug" | "trace";
@@ -48,7 +48,11 @@ const state = {
   bufferedBytes: 0,
   fileBytes: 0,
   timer: null as ReturnType<typeof setInterval> | null,
-  consola: createConsola({ level: RANK.warn, stdout: process.stderr, stderr: process.stderr }) as ConsolaInstance,
+  consola: createConsola({
+    level: RANK.warn,
+    stdout: process.stderr,
+    stderr: process.stderr,
+  }) as ConsolaInstance,
 };
 
 export function configureLogging(opts: LoggingOptions): void {
@@ -107,7 +111,13 @@ function rotate(file: string): void {
   state.fileBytes = 0;
 }
 
-function write(level: Exclude<LogLevel, "silent">, module: string, base: LogFields | undefined, msg: string, fields?: LogFields) {
+function write(
+  level: Exclude<LogLevel, "silent">,
+  module: string,
+  base: LogFields | undefined,
+  msg: string,
+  fields?: LogFields,
+) {
   const rank = RANK[level];
   if (rank <= RANK[state.consoleLevel]) {
     const text = redact(`[${module}] ${msg}${fields ? ` ${formatFields(fields)}` : ""}`);
@@ -140,7 +150,8 @@ function makeLogger(module: string, base?: LogFields): Logger {
     trace: (m, f) => write("trace", module, base, m, f),
     child: (sub, f) => makeLogger(`${module}.${sub}`, base || f ? { ...base, ...f } : undefined),
     enabled: (level) =>
-      RANK[level] <= RANK[state.consoleLevel] || (state.file !== null && RANK[level] <= RANK[state.fileLevel]),
+      RANK[level] <= RANK[state.consoleLevel] ||
+      (state.file !== null && RANK[level] <= RANK[state.fileLevel]),
   };
 }
 

@@ -3,7 +3,10 @@ import { describeConfig } from "../../core/config.ts";
 import { globalArgs, runAction } from "../context.ts";
 
 const show = defineCommand({
-  meta: { name: "show", description: "print the effective config (flags > env > file > defaults), secrets redacted" },
+  meta: {
+    name: "show",
+    description: "print the effective config (flags > env > file > defaults), secrets redacted",
+  },
   args: { ...globalArgs },
   run: ({ args }) =>
     runAction("config", args, async ({ loaded }) => {

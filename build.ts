@@ -1,0 +1,146 @@
+#!/usr/bin/env bun
+/**
+ * Single-binary build: `bun build --compile` of src/cli/main.ts with every `workers/*.ts` embedded
+ * as an extra entrypoint (a compiled binary can only start workers that were passed this way).
+ *
+ *   bun run build                      → dist/ttapi for the host
+ *   bun run build --target linux-arm64 → dist/ttapi-linux-arm64   (also darwin-arm64, windows-x64, all)
+ *
+ * Cross targets need nodejs-polars' native package for that platform inside node_modules (the
+ * bundler embeds the .node file). We fetch it from the npm registry with `npm pack` when missing;
+ * when that is impossible the target is reported as not buildable, with the reason.
+ */
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, renameSync, rmSync, statSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+
+const ROOT = import.meta.dir;
+const polarsVersion: string = (await Bun.file(join(ROOT, "node_modules/nodejs-polars/package.json")).json())
+  .version;
+
+interface Target {
+  bunTarget: string;
+  polarsPackage: string;
+  outfile: string;
+}
+const TARGETS: Record<string, Target> = {
+  "linux-x64": {
+    bunTarget: "bun-linux-x64",
+    polarsPackage: "nodejs-polars-linux-x64-gnu",
+    outfile: "ttapi-linux-x64",
+  },
+  "linux-arm64": {
+    bunTarget: "bun-linux-arm64",
+    polarsPackage: "nodejs-polars-linux-arm64-gnu",
+    outfile: "ttapi-linux-arm64",
+  },
+  "darwin-arm64": {
+    bunTarget: "bun-darwin-arm64",
+    polarsPackage: "nodejs-polars-darwin-arm64",
+    outfile: "ttapi-darwin-arm64",
+  },
+  "windows-x64": {
+    bunTarget: "bun-windows-x64",
+    polarsPackage: "nodejs-polars-win32-x64-msvc",
+    outfile: "ttapi-windows-x64.exe",
+  },
+};
+
+function hostKey(): string {
+  const os = process.platform === "win32" ? "windows" : process.platform;
+  return `${os}-${process.arch}`;
+}
+
+function parseTargets(argv: string[]): string[] {
+  const i = argv.indexOf("--target");
+  if (i < 0) return ["host"];
+  const v = argv[i + 1];
+  if (!v) fail("--target needs a value: linux-x64 | linux-arm64 | darwin-arm64 | windows-x64 | all");
+  return v === "all" ? Object.keys(TARGETS) : v.split(",");
+}
+
+function fail(msg: string): never {
+  process.stderr.write(`build: ${msg}\n`);
+  process.exit(1);
+}
+
+/** Make sure node_modules holds the polars native package for a cross target. */
+function ensurePolarsPackage(pkg: string): string | null {
+  const dest = join(ROOT, "node_modules", pkg);
+  if (existsSync(join(dest, "package.json"))) return null;
+  const tmp = mkdtempSync(join(tmpdir(), "ttapi-build-"));
+  const pack = Bun.spawnSync(
+    ["npm", "pack", `${pkg}@${polarsVersion}`, "--pack-destination", tmp, "--silent"],
+    { stderr: "pipe", stdout: "pipe" },
+  );
+  const tarball = readdirSync(tmp).find((f) => f.endsWith(".tgz"));
+  if (pack.exitCode !== 0 || !tarball) {
+    const view = Bun.spawnSync(["npm", "view", pkg, "versions", "--json"], {
+      stderr: "pipe",
+      stdout: "pipe",
+    });
+    let published: string[] = [];
+    try {
+      published = JSON.parse(view.stdout.toString());
+    } catch {
+      // registry unreachable: fall through to the generic reason
+    }
+    if (published.length && !published.includes(polarsVersion)) {
+      return `${pkg}@${polarsVersion} is not published on npm (its newest release is ${published.at(-1)}), so nodejs-polars ${polarsVersion} has no native library for this platform`;
+    }
+    return `npm could not fetch ${pkg}@${polarsVersion}: ${pack.stderr.toString().trim().split("\n").pop() ?? "unknown error"}`;
+  }
+  const untar = Bun.spawnSync(["tar", "-xzf", join(tmp, tarball), "-C", tmp], { stderr: "pipe" });
+  if (untar.exitCode !== 0) return `could not unpack ${tarball}: ${untar.stderr.toString().trim()}`;
+  renameSync(join(tmp, "package"), dest);
+  rmSync(tmp, { recursive: true, force: true });
+  return null;
+}
+
+const workers = readdirSync(join(ROOT, "workers"))
+  .filter((f) => f.endsWith(".ts") && !f.endsWith(".test.ts"))
+  .map((f) => `./workers/${f}`);
+
+mkdirSync(join(ROOT, "dist"), { recursive: true });
+let failures = 0;
+for (const key of parseTargets(process.argv.slice(2))) {
+  const isHost = key === "host" || key === hostKey();
+  const target = isHost ? undefined : TARGETS[key];
+  if (!isHost && !target) fail(`unknown target "${key}" (use ${Object.keys(TARGETS).join(", ")}, all)`);
+  const outfile = join(
+    "dist",
+    isHost ? (process.platform === "win32" ? "ttapi.exe" : "ttapi") : (target as Target).outfile,
+  );
+  if (target) {
+    const problem = ensurePolarsPackage(target.polarsPackage);
+    if (problem) {
+      process.stderr.write(`build: cannot build ${key}: ${problem}\n`);
+      failures++;
+      continue;
+    }
+  }
+  const args = [
+    process.execPath,
+    "build",
+    "--compile",
+    "--minify",
+    "--sourcemap=none",
+    ...(target ? [`--target=${target.bunTarget}`] : []),
+    "./src/cli/main.ts",
+    ...workers,
+    "--outfile",
+    outfile,
+  ];
+  const t0 = performance.now();
+  const r = Bun.spawnSync(args, { cwd: ROOT, stdout: "pipe", stderr: "pipe" });
+  if (r.exitCode !== 0) {
+    process.stderr.write(`build: ${key} failed:\n${r.stderr.toString()}${r.stdout.toString()}\n`);
+    failures++;
+    continue;
+  }
+  const size = statSync(join(ROOT, outfile)).size;
+  process.stdout.write(
+    `built ${outfile} (${key === "host" ? hostKey() : key}, ${(size / 1e6).toFixed(1)} MB, ${workers.length} workers embedded) in ${((performance.now() - t0) / 1000).toFixed(1)}s\n`,
+  );
+}
+process.exit(failures ? 1 : 0);

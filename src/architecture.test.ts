@@ -1,0 +1,120 @@
+/**
+ * The layering rule, enforced: `cli → platform → {client, metastock, stats, sim} → core`.
+ * Imports may only point down (or within the same layer). Type-only imports are allowed from any
+ * lower layer (they vanish at runtime), but never upwards.
+ */
+import { describe, expect, test } from "bun:test";
+import { readdirSync, readFileSync, statSync } from "node:fs";
+import { dirname, join, relative, resolve } from "node:path";
+
+type Layer = "core" | "client" | "metastock" | "stats" | "sim" | "platform" | "cli" | "workers";
+
+/** For each layer, the layers it may import values from. */
+const ALLOWED: Record<Layer, readonly Layer[]> = {
+  core: ["core"],
+  client: ["client", "core"],
+  metastock: ["metastock", "core"],
+  stats: ["stats", "core"],
+  sim: ["sim", "core"],
+  platform: ["platform", "client", "metastock", "stats", "sim", "core"],
+  cli: ["cli", "platform", "core"],
+  workers: ["platform", "client", "metastock", "stats", "sim", "core"],
+};
+const RANK: Record<Layer, number> = {
+  core: 0,
+  client: 1,
+  metastock: 1,
+  stats: 1,
+  sim: 1,
+  platform: 2,
+  cli: 3,
+  workers: 3,
+};
+
+export interface ImportEdge {
+  from: string; // repo-relative file
+  to: string; // repo-relative resolved target
+  typeOnly: boolean;
+}
+
+export function layerOf(repoPath: string): Layer | null {
+  const m = /^(src\/(core|client|metastock|stats|sim|platform|cli)\/|workers\/)/.exec(repoPath);
+  if (!m) return null;
+  return (m[2] ?? "workers") as Layer;
+}
+
+const IMPORT_RE =
+  /(?:^|\n)\s*(import|export)\s+(type\s+)?(?:[\w*{}\s,$]+?\s+from\s+)?["']([^"']+)["']|import\(\s*["']([^"']+)["']\s*\)|require\(\s*["']([^"']+)["']\s*\)/g;
+
+/** Extract relative import edges from one source file. */
+export function importsOf(repoPath: string, source: string): ImportEdge[] {
+  const edges: ImportEdge[] = [];
+  for (const m of source.matchAll(IMPORT_RE)) {
+    const spec = m[3] ?? m[4] ?? m[5];
+    if (!spec || !spec.startsWith(".")) continue;
+    const to = relative(".", resolve(dirname(repoPath), spec)).replaceAll("\\", "/");
+    edges.push({ from: repoPath, to, typeOnly: Boolean(m[2]) });
+  }
+  return edges;
+}
+
+/** Every edge that breaks the layering rule. */
+export function violations(edges: ImportEdge[]): string[] {
+  const bad: string[] = [];
+  for (const e of edges) {
+    const a = layerOf(e.from);
+    const b = layerOf(e.to);
+    if (!a || !b) continue;
+    if (ALLOWED[a].includes(b)) continue;
+    if (e.typeOnly && RANK[b] < RANK[a]) continue;
+    bad.push(`${e.from} (${a}) imports ${e.to} (${b})`);
+  }
+  return bad;
+}
+
+function walk(dir: string, out: string[] = []): string[] {
+  for (const name of readdirSync(dir)) {
+    const p = join(dir, name);
+    if (statSync(p).isDirectory()) walk(p, out);
+    else if (/\.(ts|tsx|js|mjs)$/.test(name)) out.push(p);
+  }
+  return out;
+}
+
+describe("layering", () => {
+  test("the repository's import graph only points down", () => {
+    const root = resolve(import.meta.dir, "..");
+    const files = [...walk(join(root, "src")), ...walk(join(root, "workers"))];
+    expect(files.length).toBeGreaterThan(10);
+    const edges = files.flatMap((f) => {
+      const rel = relative(root, f).replaceAll("\\", "/");
+      return importsOf(rel, readFileSync(f, "utf8"));
+    });
+    expect(edges.length).toBeGreaterThan(10);
+    expect(violations(edges)).toEqual([]);
+  });
+
+  test("a deliberately bad import graph is caught", () => {
+    const graph: Record<string, string> = {
+      "src/core/config.ts": 'import { x } from "../platform/pipeline/run.ts";',
+      "src/stats/vol.ts":
+        'import { client } from "../client/http.ts";\nimport type { Bars } from "../core/bars.ts";',
+      "src/client/http.ts": 'export * from "../core/errors.ts";',
+      "src/sim/server.ts": 'const m = await import("../cli/main.ts");',
+      "src/cli/commands/sim.ts": 'import { startSim } from "../../sim/index.ts";',
+      "src/cli/commands/ok.ts":
+        'import type { SimOptions } from "../../sim/index.ts";\nimport { run } from "../../platform/index.ts";',
+      "src/platform/index.ts": 'import type { Cmd } from "../cli/main.ts";',
+    };
+    const edges = Object.entries(graph).flatMap(([f, s]) => importsOf(f, s));
+    expect(violations(edges).sort()).toEqual(
+      [
+        "src/core/config.ts (core) imports src/platform/pipeline/run.ts (platform)",
+        "src/stats/vol.ts (stats) imports src/client/http.ts (client)",
+        "src/sim/server.ts (sim) imports src/cli/main.ts (cli)",
+        "src/cli/commands/sim.ts (cli) imports src/sim/index.ts (sim)",
+        "src/platform/index.ts (platform) imports src/cli/main.ts (cli)",
+      ].sort(),
+    );
+  });
+});

@@ -1,0 +1,73 @@
+import { afterEach, describe, expect, test } from "bun:test";
+import fc from "fast-check";
+import { clearSecrets, redact, redactValue, registerSecret } from "./redact.ts";
+
+afterEach(clearSecrets);
+
+describe("redact", () => {
+  test("masks registered secrets wherever they appear", () => {
+    registerSecret("s3cr3t-client-value");
+    expect(redact("posting client_secret s3cr3t-client-value now")).not.toContain("s3cr3t-client-value");
+  });
+
+  test("masks bearer tokens, JWTs, secret keys in JSON, query strings and account paths", () => {
+    const jwt = "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxMjM0NTYifQ.c2lnbmF0dXJlLXZhbHVl";
+    const cases = [
+      `Authorization: Bearer abc.def-ghi`,
+      `token ${jwt}`,
+      `{"refresh_token":"rt-123456","client_secret":"cs-99999"}`,
+      `{"access-token":"tok-abcdef"}`,
+      `POST /oauth/token grant_type=refresh_token&refresh_token=rt-123456&client_secret=cs-99999`,
+      `GET /accounts/5WT12345/balances`,
+      `account 5WT12345 is closed`,
+      `{"account-number":"ZZZ-custom"}`,
+    ];
+    for (const c of cases) {
+      const r = redact(c);
+      for (const leaked of [
+        "abc.def-ghi",
+        jwt,
+        "rt-123456",
+        "cs-99999",
+        "tok-abcdef",
+        "5WT12345",
+        "ZZZ-custom",
+      ]) {
+        expect(r).not.toContain(leaked);
+      }
+      expect(r).toContain("[REDACTED]");
+    }
+  });
+
+  test("leaves ordinary text alone", () => {
+    const s = "GET /instruments/equities?symbol[]=AAPL&symbol[]=MSFT 200 in 12ms";
+    expect(redact(s)).toBe(s);
+  });
+
+  test("deep-redacts structured values by key", () => {
+    const v = redactValue({
+      headers: { Authorization: "Bearer xyz", "User-Agent": "ttapi/0.1.0" },
+      nested: [{ token: "t" }],
+    });
+    expect(JSON.stringify(v)).not.toContain("xyz");
+    expect(JSON.stringify(v)).toContain("ttapi/0.1.0");
+    expect((v as { nested: { token: string }[] }).nested[0]?.token).toBe("[REDACTED]");
+  });
+
+  test("property: a registered secret never survives, whatever surrounds it", () => {
+    fc.assert(
+      fc.property(
+        fc.string({ minLength: 6, maxLength: 40 }),
+        fc.string(),
+        fc.string(),
+        (secret, pre, post) => {
+          fc.pre(secret.trim().length >= 6);
+          clearSecrets();
+          registerSecret(secret);
+          expect(redact(pre + secret + post)).not.toContain(secret);
+        },
+      ),
+      { numRuns: 300 },
+    );
+  });
+});
