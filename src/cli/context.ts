@@ -13,6 +13,7 @@ import {
   type Logger,
   type LogLevel,
   logFilePath,
+  logToFile,
 } from "../core/log.ts";
 import { redact } from "../core/redact.ts";
 
@@ -133,7 +134,10 @@ export function reportError(e: unknown): number {
     process.stderr.write(`ttapi: error ${err.code}: ${redact(err.message)}\n`);
     if (err.hint) process.stderr.write(`  hint: ${redact(err.hint)}\n`);
   } else {
-    log.error("unexpected error", { error: (e as Error)?.message, stack: (e as Error)?.stack });
+    logToFile("error", "cli", "unexpected error", {
+      error: (e as Error)?.message,
+      stack: (e as Error)?.stack,
+    });
     const where = logFilePath();
     process.stderr.write(`ttapi: unexpected error: ${redact(String((e as Error)?.message ?? e))}\n`);
     process.stderr.write(where ? `  details: ${where}\n` : "  details: rerun with -vv\n");

@@ -117,9 +117,10 @@ function write(
   base: LogFields | undefined,
   msg: string,
   fields?: LogFields,
+  fileOnly = false,
 ) {
   const rank = RANK[level];
-  if (rank <= RANK[state.consoleLevel]) {
+  if (!fileOnly && rank <= RANK[state.consoleLevel]) {
     const text = redact(`[${module}] ${msg}${fields ? ` ${formatFields(fields)}` : ""}`);
     const fn = level === "trace" ? "trace" : level === "debug" ? "debug" : level === "info" ? "info" : level;
     state.consola[fn](text);
@@ -153,6 +154,16 @@ function makeLogger(module: string, base?: LogFields): Logger {
       RANK[level] <= RANK[state.consoleLevel] ||
       (state.file !== null && RANK[level] <= RANK[state.fileLevel]),
   };
+}
+
+/** Write a record to the trace file only (e.g. a stack trace the terminal must not show). */
+export function logToFile(
+  level: Exclude<LogLevel, "silent">,
+  module: string,
+  msg: string,
+  fields?: LogFields,
+): void {
+  write(level, module, undefined, msg, fields, true);
 }
 
 export function getLogger(module: string, fields?: LogFields): Logger {
