@@ -1,0 +1,150 @@
+/**
+ * Decoder for F#.DAT / F#.MWD data files: a header the size of one record (u16 @2 = last_rec =
+ * records + 1) followed by fixed-size records of MBF float32 fields (see fields.ts for the order).
+ *
+ * Works around the known broken files: a header count larger than the file (use the size), trailing
+ * bytes (ignored), a duplicated last record (dropped), invalid dates (row skipped). Prices and
+ * volumes are the exact float32 values widened to float64 (lossless; the format holds ~7 digits).
+ */
+import { daysFromCivil } from "../../core/bars.ts";
+import type { BarColumnsBuilder } from "../columns.ts";
+import { type FieldOffsets, fieldOffsets } from "./fields.ts";
+
+export interface DecodeResult {
+  rows: number;
+  /** Rows skipped for invalid dates/times. */
+  skipped: number;
+  warnings: string[];
+}
+
+const scratchU32 = new Uint32Array(1);
+const scratchF32 = new Float32Array(scratchU32.buffer);
+
+/** MBF → number for a uint32 read from the file (inlined by hand on the hot path below). */
+function mbf(x: number): number {
+  const e = x >>> 24;
+  if (e <= 2) return 0;
+  scratchU32[0] = (((e - 2) << 23) | ((x & 0x00800000) << 8) | (x & 0x007fffff)) >>> 0;
+  return scratchF32[0]!;
+}
+
+/** Record count the file really holds: min(header count, size-derived count). */
+export function dataRecordCount(
+  bytes: Uint8Array,
+  recordLength: number,
+): { count: number; warnings: string[] } {
+  const warnings: string[] = [];
+  if (recordLength <= 0 || bytes.length < 4) return { count: 0, warnings: ["file too short for a header"] };
+  const lastRec = bytes[2]! | (bytes[3]! << 8);
+  const declared = Math.max(0, lastRec - 1);
+  const fit = Math.max(0, Math.floor(bytes.length / recordLength) - 1);
+  let count = declared;
+  if (declared > fit) {
+    warnings.push(
+      `header declares ${declared} records but the file holds ${fit} (truncated); reading ${fit}`,
+    );
+    count = fit;
+  } else if (bytes.length > (declared + 1) * recordLength) {
+    warnings.push(`${bytes.length - (declared + 1) * recordLength} bytes after record ${declared} ignored`);
+  }
+  return { count, warnings };
+}
+
+/**
+ * Append the records of one data file to `out` as `symbolId`/`period`. `fields` is the bitset of
+ * the security (from its index record).
+ */
+export function decodeDataFile(
+  bytes: Uint8Array,
+  fields: number,
+  out: BarColumnsBuilder,
+  symbolId: number,
+  period: string,
+): DecodeResult {
+  const off: FieldOffsets = fieldOffsets(fields);
+  const rl = off.recordLength;
+  if (off.date < 0) return { rows: 0, skipped: 0, warnings: ["field bitset has no DATE field"] };
+  const { count: declaredCount, warnings } = dataRecordCount(bytes, rl);
+  let count = declaredCount;
+  // A duplicated last record is a known writer bug: drop identical trailing copies.
+  while (count >= 2 && sameRecord(bytes, count * rl, (count - 1) * rl, rl)) {
+    count--;
+    warnings.push("last record duplicates the one before it; dropped");
+  }
+  if (count === 0) return { rows: 0, skipped: 0, warnings };
+
+  // Aligned Uint32 view over the bytes (copy when the buffer offset is not 4-aligned).
+  const src = bytes.byteOffset % 4 === 0 ? bytes : bytes.slice();
+  const words = new Uint32Array(src.buffer, src.byteOffset, Math.floor(src.byteLength / 4));
+  const rw = rl >>> 2;
+  const oDate = off.date >> 2;
+  const oTime = off.time >> 2;
+  const oOpen = off.open >> 2;
+  const oHigh = off.high >> 2;
+  const oLow = off.low >> 2;
+  const oClose = off.close >> 2;
+  const oVol = off.volume >> 2;
+  const oOi = off.openint >> 2;
+  const p = period.charCodeAt(0);
+  const intraday = period === "I";
+
+  out.reserve(count);
+  let n = out.length;
+  const { symbolIndex, period: per, date, time, open, high, low, close, volume, openint } = out;
+  let skipped = 0;
+  let lastYmd = -1;
+  let lastDays = 0;
+  for (let r = 1; r <= count; r++) {
+    const base = r * rw;
+    const ymd = Math.trunc(mbf(words[base + oDate]!)) + 19000000;
+    if (ymd !== lastYmd) {
+      const y = (ymd / 10000) | 0;
+      const m = ((ymd / 100) | 0) % 100;
+      const d = ymd % 100;
+      if (m < 1 || m > 12 || d < 1 || d > daysInMonth(y, m) || y < 1900) {
+        skipped++;
+        if (skipped <= 5) warnings.push(`record ${r}: invalid date ${ymd}; skipped`);
+        continue;
+      }
+      lastYmd = ymd;
+      lastDays = daysFromCivil(y, m, d);
+    }
+    let t = -1;
+    if (oTime >= 0) {
+      const hms = Math.trunc(mbf(words[base + oTime]!));
+      if (hms < 0 || hms > 235959 || ((hms / 100) | 0) % 100 > 59 || hms % 100 > 59) {
+        skipped++;
+        if (skipped <= 5) warnings.push(`record ${r}: invalid time ${hms}; skipped`);
+        continue;
+      }
+      t = intraday || hms !== 0 ? hms : -1;
+    }
+    const c = oClose >= 0 ? mbf(words[base + oClose]!) : Number.NaN;
+    symbolIndex[n] = symbolId;
+    per[n] = p;
+    date[n] = lastDays;
+    time[n] = t;
+    close[n] = c;
+    open[n] = oOpen >= 0 ? mbf(words[base + oOpen]!) : c;
+    high[n] = oHigh >= 0 ? mbf(words[base + oHigh]!) : c;
+    low[n] = oLow >= 0 ? mbf(words[base + oLow]!) : c;
+    volume[n] = oVol >= 0 ? mbf(words[base + oVol]!) : 0;
+    openint[n] = oOi >= 0 ? mbf(words[base + oOi]!) : Number.NaN;
+    n++;
+  }
+  const rows = n - out.length;
+  out.length = n;
+  if (skipped > 5) warnings.push(`${skipped} records with invalid dates/times skipped in total`);
+  return { rows, skipped, warnings };
+}
+
+function sameRecord(b: Uint8Array, a: number, c: number, len: number): boolean {
+  if (a + len > b.length) return false;
+  for (let i = 0; i < len; i++) if (b[a + i] !== b[c + i]) return false;
+  return true;
+}
+
+export function daysInMonth(y: number, m: number): number {
+  if (m === 2) return (y % 4 === 0 && y % 100 !== 0) || y % 400 === 0 ? 29 : 28;
+  return m === 4 || m === 6 || m === 9 || m === 11 ? 30 : 31;
+}

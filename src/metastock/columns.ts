@@ -1,0 +1,110 @@
+/**
+ * Growable typed-array columns for parsed bars (the `BarColumns` shape from core). Parsers append
+ * into these without allocating per-row objects; `finish()` hands out the filled prefix.
+ * Symbols are dictionary-encoded so a 57k-row file of one ticker costs one string.
+ */
+import type { BarColumns } from "../core/bars.ts";
+
+export class BarColumnsBuilder {
+  length = 0;
+  capacity: number;
+  readonly symbols: string[] = [];
+  private readonly symbolIds = new Map<string, number>();
+  symbolIndex: Int32Array;
+  period: Uint8Array;
+  date: Int32Array;
+  time: Int32Array;
+  open: Float64Array;
+  high: Float64Array;
+  low: Float64Array;
+  close: Float64Array;
+  volume: Float64Array;
+  openint: Float64Array;
+
+  constructor(initialCapacity = 1024) {
+    const c = Math.max(16, initialCapacity | 0);
+    this.capacity = c;
+    this.symbolIndex = new Int32Array(c);
+    this.period = new Uint8Array(c);
+    this.date = new Int32Array(c);
+    this.time = new Int32Array(c);
+    this.open = new Float64Array(c);
+    this.high = new Float64Array(c);
+    this.low = new Float64Array(c);
+    this.close = new Float64Array(c);
+    this.volume = new Float64Array(c);
+    this.openint = new Float64Array(c);
+  }
+
+  /** Dictionary id for a symbol (adds it on first sight). */
+  symbolId(symbol: string): number {
+    let id = this.symbolIds.get(symbol);
+    if (id === undefined) {
+      id = this.symbols.length;
+      this.symbols.push(symbol);
+      this.symbolIds.set(symbol, id);
+    }
+    return id;
+  }
+
+  /** Make room for `extra` more rows. */
+  reserve(extra: number): void {
+    const need = this.length + extra;
+    if (need <= this.capacity) return;
+    let c = this.capacity * 2;
+    while (c < need) c *= 2;
+    this.capacity = c;
+    this.symbolIndex = grow(this.symbolIndex, c, Int32Array);
+    this.period = grow(this.period, c, Uint8Array);
+    this.date = grow(this.date, c, Int32Array);
+    this.time = grow(this.time, c, Int32Array);
+    this.open = grow(this.open, c, Float64Array);
+    this.high = grow(this.high, c, Float64Array);
+    this.low = grow(this.low, c, Float64Array);
+    this.close = grow(this.close, c, Float64Array);
+    this.volume = grow(this.volume, c, Float64Array);
+    this.openint = grow(this.openint, c, Float64Array);
+  }
+
+  /** Columns trimmed to `length` (copies, so the result owns exactly-sized transferable buffers). */
+  finish(): BarColumns {
+    const n = this.length;
+    return {
+      length: n,
+      symbols: this.symbols.slice(),
+      symbolIndex: this.symbolIndex.slice(0, n),
+      period: this.period.slice(0, n),
+      date: this.date.slice(0, n),
+      time: this.time.slice(0, n),
+      open: this.open.slice(0, n),
+      high: this.high.slice(0, n),
+      low: this.low.slice(0, n),
+      close: this.close.slice(0, n),
+      volume: this.volume.slice(0, n),
+      openint: this.openint.slice(0, n),
+    };
+  }
+}
+
+type TypedCtor<T> = new (n: number) => T;
+function grow<T extends { set(a: ArrayLike<number>): void } & ArrayLike<number>>(
+  a: T,
+  n: number,
+  C: TypedCtor<T>,
+): T {
+  const b = new C(n);
+  b.set(a);
+  return b;
+}
+
+/** An empty BarColumns. */
+export function emptyColumns(): BarColumns {
+  return new BarColumnsBuilder(16).finish();
+}
+
+/** The transferable buffers of a BarColumns (for postMessage's transfer list). */
+export function columnBuffers(c: BarColumns): ArrayBuffer[] {
+  return [c.symbolIndex, c.period, c.date, c.time, c.open, c.high, c.low, c.close, c.volume, c.openint].map(
+    (a) => a.buffer as ArrayBuffer,
+  );
+}
