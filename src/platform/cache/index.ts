@@ -1,0 +1,4 @@
+export * from "./fingerprint.ts";
+export * from "./kinds.ts";
+export * from "./manifest.ts";
+export * from "./store.ts";

@@ -1,0 +1,183 @@
+import { afterAll, beforeEach, describe, expect, test } from "bun:test";
+import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import pl from "nodejs-polars";
+import { loadConfig } from "../../core/config.ts";
+import { PersistWriter } from "../persist/writer.ts";
+import { frameFingerprint } from "./fingerprint.ts";
+import { ArtifactStore } from "./store.ts";
+
+const config = loadConfig({ env: { XDG_CONFIG_HOME: "/nonexistent" } }).config;
+const tmpRoots: string[] = [];
+afterAll(() => {
+  for (const d of tmpRoots) rmSync(d, { recursive: true, force: true });
+});
+
+function frame(n: number, offset = 0) {
+  const x = new Float64Array(n).map((_, i) => i + offset);
+  return pl.DataFrame([
+    pl.Series(
+      "symbol",
+      Array.from({ length: n }, (_, i) => `S${i % 7}`),
+    ),
+    pl.Series("x", x),
+  ]);
+}
+
+let clock = Date.parse("2026-07-15T14:00:00Z");
+let dir = "";
+let writer: PersistWriter;
+let store: ArtifactStore;
+beforeEach(() => {
+  dir = mkdtempSync(join(tmpdir(), "ttapi-store-"));
+  tmpRoots.push(dir);
+  writer = new PersistWriter({ mode: "worker" });
+  clock = Date.parse("2026-07-15T14:00:00Z");
+  store = new ArtifactStore({ dataDir: dir, config, writer, now: () => clock });
+});
+
+const chains = { kind: "chains", key: "nested" } as const;
+const eod = { kind: "eod", key: "bars" } as const;
+const stats = { kind: "stats", key: "vol" } as const;
+
+describe("fingerprints", () => {
+  test("depend on content only, not on chunking or a Parquet round trip", () => {
+    const chunked = pl.concat([frame(500), frame(500, 500)], { rechunk: false, how: "vertical" });
+    const whole = chunked.rechunk();
+    expect(frameFingerprint(chunked)).toBe(frameFingerprint(whole));
+    const p = join(mkdtempSync(join(tmpdir(), "ttapi-fp-")), "x.parquet");
+    tmpRoots.push(p.slice(0, p.lastIndexOf("/")));
+    whole.writeParquet(p, { compression: "zstd" });
+    expect(frameFingerprint(pl.readParquet(p))).toBe(frameFingerprint(whole));
+    expect(frameFingerprint(whole)).not.toBe(frameFingerprint(frame(1000, 1)));
+    expect(frameFingerprint(whole.select("x", "symbol"))).not.toBe(frameFingerprint(whole));
+  });
+});
+
+describe("ArtifactStore", () => {
+  test("put → durable Parquet + manifest; check fresh; read back equal", async () => {
+    expect(store.check(chains).state).toBe("missing");
+    const df = frame(5000);
+    const c = await store.put(chains, df, { params: "p1", csv: true });
+    const m = await c.durable;
+    expect(m.rows).toBe(5000);
+    expect(m.files.map((f) => f.format).sort()).toEqual(["csv", "parquet"]);
+    expect(store.check(chains, { params: "p1" }).state).toBe("fresh");
+    expect(store.check(chains, { params: "p2" })).toMatchObject({
+      state: "stale",
+      reason: "parameters changed",
+    });
+    expect(store.readFrame(chains).frameEqual(df)).toBe(true);
+    await writer.close();
+  });
+
+  test("TTL by kind: chains expire after cache.ttl.chains", async () => {
+    await (await store.put(chains, frame(10))).durable;
+    clock += (config["cache.ttl.chains"] - 1) * 1000;
+    expect(store.check(chains).state).toBe("fresh");
+    clock += 2000;
+    expect(store.check(chains)).toMatchObject({ state: "stale", reason: "expired" });
+    await writer.close();
+  });
+
+  test("EOD stays fresh until the next session close (16:00 New York = 20:00 UTC in July)", async () => {
+    await (await store.put(eod, frame(10))).durable;
+    clock = Date.parse("2026-07-15T19:59:59Z");
+    expect(store.check(eod).state).toBe("fresh");
+    clock = Date.parse("2026-07-15T20:00:00Z");
+    expect(store.check(eod).state).toBe("stale");
+    await writer.close();
+  });
+
+  test("input fingerprints: a changed upstream makes downstream stale, an identical one does not", async () => {
+    const up = await store.put(eod, frame(100));
+    await up.durable;
+    await (await store.put(stats, frame(3), { inputs: { "eod/bars": up.fingerprint } })).durable;
+    const same = await store.put(eod, frame(100));
+    expect(same.unchanged).toBe(true);
+    expect(store.check(stats, { inputs: { "eod/bars": same.fingerprint } }).state).toBe("fresh");
+    const changed = await store.put(eod, frame(101));
+    await changed.durable;
+    expect(store.check(stats, { inputs: { "eod/bars": changed.fingerprint } })).toMatchObject({
+      state: "stale",
+      reason: "input eod/bars changed",
+    });
+    const st = store.status();
+    expect(st.find((r) => r.id === "stats/vol")).toMatchObject({
+      state: "stale",
+      reason: "input eod/bars changed",
+    });
+    expect(st.find((r) => r.id === "eod/bars")).toMatchObject({
+      state: "fresh",
+      rows: 101,
+      ttl: "next close",
+    });
+    await writer.close();
+  });
+
+  test("superseded versions and dead processes' temp files are collected; live ones kept", async () => {
+    await (await store.put(chains, frame(10))).durable;
+    const d = store.dirOf(chains);
+    writeFileSync(join(d, ".x.parquet.999999.1.tmp"), "partial"); // dead pid
+    writeFileSync(join(d, `.y.parquet.${process.ppid}.1.tmp`), "partial"); // live pid
+    await (await store.put(chains, frame(11))).durable;
+    const names = readdirSync(d).sort();
+    expect(names.filter((n) => n.endsWith(".parquet"))).toHaveLength(1);
+    expect(names).toContain(`.y.parquet.${process.ppid}.1.tmp`);
+    expect(names).not.toContain(".x.parquet.999999.1.tmp");
+    await writer.close();
+  });
+
+  test("a missing or truncated data file makes the artifact invalid", async () => {
+    const m = await (await store.put(chains, frame(10))).durable;
+    const p = join(store.dirOf(chains), m.files[0]!.path);
+    writeFileSync(p, "PAR1");
+    expect(store.check(chains)).toMatchObject({ state: "invalid" });
+    rmSync(p);
+    expect(store.check(chains).reason).toContain("missing file");
+    writeFileSync(join(store.dirOf(chains), "manifest.json"), "{not json");
+    expect(store.check(chains).state).toBe("invalid");
+    expect(store.status()[0]).toMatchObject({ id: "chains/nested", state: "invalid" });
+    await writer.close();
+  });
+
+  test("requireCsv: an artifact without a CSV mirror is stale when CSV is wanted", async () => {
+    await (await store.put(chains, frame(10))).durable;
+    expect(store.check(chains, { requireCsv: true })).toMatchObject({
+      state: "stale",
+      reason: "no CSV mirror",
+    });
+    const c = await store.put(chains, frame(10), { csv: true });
+    expect(c.unchanged).toBe(false);
+    await c.durable;
+    expect(store.check(chains, { requireCsv: true }).state).toBe("fresh");
+    await writer.close();
+  });
+
+  test("putDataset: staging folder renamed into place; clear(kind) and clear()", async () => {
+    const m = await store.putDataset(eod, async (staging) => {
+      const sub = join(staging, "bars", "period=D");
+      await Bun.write(join(sub, "part-0.parquet"), "x");
+      return { rows: 1, fingerprint: "abc" };
+    });
+    expect(m.files[0]).toMatchObject({ path: "v-abc", format: "dir" });
+    expect(existsSync(join(store.dirOf(eod), "v-abc", "bars", "period=D", "part-0.parquet"))).toBe(true);
+    expect(store.check(eod).state).toBe("fresh");
+    await (await store.put(chains, frame(2))).durable;
+    expect(store.clear("eod")).toBe(1);
+    expect(store.status().map((r) => r.id)).toEqual(["chains/nested"]);
+    expect(store.clear()).toBe(1);
+    expect(store.status()).toEqual([]);
+    await writer.close();
+  });
+
+  test("token artifacts can be written with mode 0600", async () => {
+    const m = await (await store.put({ kind: "quote-token", key: "token" }, frame(1), { mode: 0o600 }))
+      .durable;
+    const st = Bun.file(join(store.dirOf({ kind: "quote-token", key: "token" }), m.files[0]!.path));
+    const { statSync } = await import("node:fs");
+    expect(statSync(st.name!).mode & 0o777).toBe(0o600);
+    await writer.close();
+  });
+});
