@@ -1,0 +1,90 @@
+/**
+ * What the DXLink server needs to know about the simulated market, as a narrow interface so the
+ * protocol code does not depend on how the universe is built. `marketFromUniverse` (universe-adapter.ts)
+ * adapts the sim's deterministic universe to it.
+ *
+ * Intraday motion: the universe fixes each underlying's price for "today"; live events move around it
+ * with a smooth deterministic function of (symbol, wall-clock time) so every connection, every event
+ * type and every reconnect sees the same, consistent price at the same instant.
+ */
+
+export interface DailyBar {
+  /** Days since 1970-01-01 (UTC). */
+  day: number;
+  open: number;
+  high: number;
+  low: number;
+  close: number;
+  volume: number;
+}
+
+export interface UnderlyingInfo {
+  kind: "equity" | "etf" | "index";
+  symbol: string;
+  description: string;
+  /** Today's reference price (the universe's close for today). */
+  price: number;
+  prevClose: number;
+  /** Annualised implied volatility of the at-the-money options (the surface's level). */
+  atmVol: number;
+  dividendYield: number;
+}
+
+export interface OptionInfo {
+  kind: "option";
+  symbol: string;
+  underlying: string;
+  strike: number;
+  /** Expiration as days since epoch. */
+  expiration: number;
+  isCall: boolean;
+}
+
+export type InstrumentInfo = UnderlyingInfo | OptionInfo;
+
+export interface Greeks {
+  price: number;
+  volatility: number;
+  delta: number;
+  gamma: number;
+  theta: number;
+  vega: number;
+  rho: number;
+}
+
+export interface DxMarket {
+  /** The simulated "today" (days since epoch). */
+  readonly today: number;
+  readonly rate: number;
+  /** Instrument for a streamer symbol (`AAPL`, `BRK/B`, `.SPY260821C500`), or null if unknown. */
+  lookup(symbol: string): InstrumentInfo | null;
+  underlying(symbol: string): UnderlyingInfo | null;
+  /** Live price of an underlying at a wall-clock instant (consistent across event types and connections). */
+  spot(u: UnderlyingInfo, nowMs: number): number;
+  /** Daily bars of an underlying, ascending, ending with today's bar. */
+  dailyBars(symbol: string): readonly DailyBar[];
+  /** Option value and greeks at a given underlying price (the sim's own Black–Scholes + vol surface). */
+  optionGreeks(option: OptionInfo, underlyingPrice: number, nowMs: number): Greeks;
+}
+
+/**
+ * A simple deterministic intraday price for markets that have no model of their own: today's reference price times a small, smooth oscillation whose phases
+ * come from the symbol name. Amplitude ≈ 0.3 %: visible movement, never crossing the day's range much.
+ */
+export function livePrice(u: UnderlyingInfo, nowMs: number): number {
+  const h = phaseOf(u.symbol);
+  const t = nowMs / 1000;
+  const wiggle =
+    0.002 * Math.sin(t / 37 + h) + 0.001 * Math.sin(t / 7.3 + 2 * h) + 0.0004 * Math.sin(t / 1.1 + 3 * h);
+  return roundTick(u.price * (1 + wiggle));
+}
+
+export function roundTick(p: number): number {
+  return Math.round(p * 100) / 100;
+}
+
+function phaseOf(symbol: string): number {
+  let h = 2166136261;
+  for (let i = 0; i < symbol.length; i++) h = Math.imul(h ^ symbol.charCodeAt(i), 16777619);
+  return ((h >>> 0) / 4294967296) * 2 * Math.PI;
+}

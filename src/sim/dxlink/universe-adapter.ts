@@ -1,0 +1,96 @@
+/**
+ * DxMarket over the sim's deterministic universe: the DXLink server streams exactly the prices, bars
+ * and Black–Scholes greeks the REST routes serve (same `priceAt`, same volatility surface).
+ */
+import type { Universe } from "../universe/index.ts";
+import type { DailyBar, DxMarket, Greeks, InstrumentInfo, OptionInfo, UnderlyingInfo } from "./market.ts";
+
+export function marketFromUniverse(u: Universe): DxMarket {
+  const underlyings = new Map<string, UnderlyingInfo | null>();
+  const bars = new Map<string, DailyBar[]>();
+  const options = new Map<string, OptionInfo | null>();
+
+  const underlying = (symbol: string): UnderlyingInfo | null => {
+    let info = underlyings.get(symbol);
+    if (info !== undefined) return info;
+    const eq = u.has(symbol) ? u.equity(symbol) : undefined;
+    const p = u.profile(symbol);
+    const b = u.dailyBars(symbol);
+    if (!eq || !p || !b || b.close.length === 0) info = null;
+    else {
+      const n = b.close.length;
+      info = {
+        kind: eq.isIndex ? "index" : eq.isEtf ? "etf" : "equity",
+        symbol,
+        description: eq.description,
+        price: b.close[n - 1] as number,
+        prevClose: (n > 1 ? b.close[n - 2] : b.close[n - 1]) as number,
+        atmVol: u.atmVol(symbol, 30 / 365),
+        dividendYield: p.dividendYield,
+      };
+    }
+    underlyings.set(symbol, info);
+    return info;
+  };
+
+  const option = (symbol: string): OptionInfo | null => {
+    let info = options.get(symbol);
+    if (info !== undefined) return info;
+    const c = symbol.startsWith(".") ? u.option(symbol) : undefined;
+    info = c
+      ? {
+          kind: "option",
+          symbol,
+          underlying: c.underlying,
+          strike: c.strike,
+          expiration: c.expiration,
+          isCall: c.isCall,
+        }
+      : null;
+    options.set(symbol, info);
+    return info;
+  };
+
+  return {
+    today: u.todayDay,
+    rate: u.riskFreeRate,
+    lookup: (symbol: string): InstrumentInfo | null => underlying(symbol) ?? option(symbol),
+    underlying,
+    spot: (info, nowMs) => u.priceAt(info.symbol, nowMs),
+    dailyBars: (symbol) => {
+      let list = bars.get(symbol);
+      if (!list) {
+        const b = u.dailyBars(symbol);
+        list = [];
+        if (b) {
+          for (let i = 0; i < b.day.length; i++) {
+            list.push({
+              day: b.day[i] as number,
+              open: b.open[i] as number,
+              high: b.high[i] as number,
+              low: b.low[i] as number,
+              close: b.close[i] as number,
+              volume: b.volume[i] as number,
+            });
+          }
+        }
+        bars.set(symbol, list);
+      }
+      return list;
+    },
+    optionGreeks: (opt, _underlyingPrice, nowMs): Greeks => {
+      const g = u.greeks(opt.symbol, nowMs);
+      if (!g)
+        return {
+          price: Number.NaN,
+          volatility: Number.NaN,
+          delta: Number.NaN,
+          gamma: Number.NaN,
+          theta: Number.NaN,
+          vega: Number.NaN,
+          rho: Number.NaN,
+        };
+      return g;
+    },
+  };
+}
