@@ -1,0 +1,365 @@
+/**
+ * The TastyTrade REST client: `createClient(options)` → typed endpoint methods. Every method
+ * unwraps the `{data, context, pagination}` envelope, follows pagination to the end, splits long
+ * symbol lists into requests the API accepts, and decodes items into flat typed records.
+ * DataFrame variants live under `client.frames` (polars is loaded on first use).
+ */
+import { join } from "node:path";
+import { type Config, xdgConfigHome } from "../core/config.ts";
+import { authError, configError } from "../core/errors.ts";
+import { registerSecret } from "../core/redact.ts";
+import { USER_AGENT } from "../core/version.ts";
+import { type Credentials, TokenManager } from "./auth.ts";
+import { resolveCredentials } from "./credentials.ts";
+import { type ApiEnv, isApiEnv, resolveBaseUrl } from "./environments.ts";
+import {
+  type Account,
+  type Balance,
+  type CompactChain,
+  decodeAccount,
+  decodeBalance,
+  decodeCompactChain,
+  decodeEquity,
+  decodeMarketMetric,
+  decodeNestedChain,
+  decodePosition,
+  decodeQuote,
+  decodeQuoteToken,
+  type Equity,
+  type MarketMetric,
+  type NestedChain,
+  type Position,
+  type QuoteSnapshot,
+  type QuoteToken,
+} from "./models.ts";
+import {
+  BY_TYPE_LIMIT,
+  type ByTypeRequest,
+  buildQuery,
+  byTypeQuery,
+  chunk,
+  chunkByType,
+  pathSymbol,
+  type QueryParam,
+} from "./query.ts";
+import type { BackoffOptions, BreakerOptions, EndpointGroup } from "./resilience.ts";
+import { type RequestSpec, Transport, type TransportStats } from "./transport.ts";
+import { decodeEnvelope, type Envelope, items, type JsonObject } from "./wire.ts";
+
+export interface ClientOptions {
+  /** API environment (default production). */
+  env?: ApiEnv;
+  /** REST base URL; overrides `env`'s host (e.g. a sim's `url`). */
+  baseUrl?: string | null;
+  clientSecret?: string | null;
+  refreshToken?: string | null;
+  clientId?: string | null;
+  /** Data directory: the access token is cached (0600) under `<dataDir>/auth`. Null: no disk cache. */
+  dataDir?: string | null;
+  /** Config directory holding `ttapi/credentials.json` (from `ttapi auth login`); null: don't read it. */
+  configDir?: string | null;
+  /** Max concurrent requests (bulkhead), default 100. */
+  concurrency?: number;
+  /** Per-request timeout, ms (default 15 000). */
+  timeoutMs?: number;
+  /** Max retries per idempotent request (default 6). */
+  retries?: number;
+  /** Pinned `Accept-Version` (default from config: 20251101); null sends none. */
+  acceptVersion?: string | null;
+  /** Max missing fraction for batch collections (default 0.2). */
+  missingThreshold?: number;
+  /** Symbols per `/instruments/equities?symbol[]=` request (default 100). */
+  equitiesBatch?: number;
+  /** Symbols per `/market-metrics?symbols=` request (default 100). */
+  metricsBatch?: number;
+  breaker?: Partial<BreakerOptions>;
+  backoff?: Partial<BackoffOptions>;
+  userAgent?: string;
+  fetch?: typeof fetch;
+}
+
+export interface PositionsQuery {
+  underlyingSymbols?: readonly string[];
+  includeMarks?: boolean;
+}
+
+export interface CallOptions {
+  signal?: AbortSignal;
+}
+
+export interface TastyClient {
+  readonly env: ApiEnv;
+  readonly baseUrl: string;
+  readonly options: Readonly<ResolvedOptions>;
+  readonly stats: TransportStats;
+  readonly transport: Transport;
+  readonly tokens: TokenManager | null;
+  accounts(o?: CallOptions): Promise<Account[]>;
+  balances(accountNumber: string, o?: CallOptions): Promise<Balance[]>;
+  positions(accountNumber: string, q?: PositionsQuery, o?: CallOptions): Promise<Position[]>;
+  /** Bulk lookup (`symbol[]=`), batched and paginated to the end. */
+  equities(symbols: readonly string[], o?: CallOptions): Promise<Equity[]>;
+  equity(symbol: string, o?: CallOptions): Promise<Equity>;
+  nestedChain(underlying: string, o?: CallOptions): Promise<NestedChain[]>;
+  compactChain(underlying: string, o?: CallOptions): Promise<CompactChain[]>;
+  marketMetrics(symbols: readonly string[], o?: CallOptions): Promise<MarketMetric[]>;
+  /** Snapshot quotes; split into requests of ≤ 100 symbols in total. */
+  quotes(req: ByTypeRequest, o?: CallOptions): Promise<QuoteSnapshot[]>;
+  quoteToken(o?: CallOptions): Promise<QuoteToken>;
+  /** Any GET returning the envelope, paginated to the end; for routes without a typed method. */
+  getEnvelopes(path: string, group: EndpointGroup, o?: CallOptions): Promise<Envelope[]>;
+  readonly frames: ClientFrames;
+}
+
+type DF = import("nodejs-polars").DataFrame;
+export interface ClientFrames {
+  accounts(o?: CallOptions): Promise<DF>;
+  balances(accountNumber: string, o?: CallOptions): Promise<DF>;
+  positions(accountNumber: string, q?: PositionsQuery, o?: CallOptions): Promise<DF>;
+  equities(symbols: readonly string[], o?: CallOptions): Promise<DF>;
+  nestedChain(underlying: string, o?: CallOptions): Promise<DF>;
+  compactChain(underlying: string, o?: CallOptions): Promise<DF>;
+  marketMetrics(symbols: readonly string[], o?: CallOptions): Promise<DF>;
+  quotes(req: ByTypeRequest, o?: CallOptions): Promise<DF>;
+}
+
+interface ResolvedOptions {
+  env: ApiEnv;
+  baseUrl: string;
+  concurrency: number;
+  timeoutMs: number;
+  retries: number;
+  missingThreshold: number;
+  equitiesBatch: number;
+  metricsBatch: number;
+}
+
+/**
+ * Client options from the loaded config: environment, URL, credentials (config/env, else the
+ * `ttapi auth login` file), limits. `dataDir` is where the token cache goes.
+ */
+export function clientOptionsFromConfig(
+  config: Config,
+  dataDir: string,
+  env: NodeJS.ProcessEnv = process.env,
+): ClientOptions {
+  const apiEnv = config["api.env"];
+  if (!isApiEnv(apiEnv))
+    throw configError(`unknown api.env ${JSON.stringify(apiEnv)}`, {
+      hint: "use production, sandbox or sim",
+    });
+  return {
+    env: apiEnv,
+    baseUrl: config["api.url"] || null,
+    clientSecret: config["api.client-secret"] || null,
+    refreshToken: config["api.refresh-token"] || null,
+    clientId: config["api.client-id"] || null,
+    dataDir,
+    configDir: xdgConfigHome(env),
+    concurrency: config["api.concurrency"],
+    timeoutMs: config["api.timeout"] * 1000,
+    retries: config["api.retries"],
+    acceptVersion: config["api.accept-version"] || null,
+    missingThreshold: config["api.missing-threshold"],
+  };
+}
+
+export function createClient(o: ClientOptions = {}): TastyClient {
+  const env = o.env ?? "production";
+  const baseUrl = resolveBaseUrl(env, o.baseUrl);
+  const opts: ResolvedOptions = {
+    env,
+    baseUrl,
+    concurrency: o.concurrency ?? 100,
+    timeoutMs: o.timeoutMs ?? 15_000,
+    retries: o.retries ?? 6,
+    missingThreshold: o.missingThreshold ?? 0.2,
+    equitiesBatch: o.equitiesBatch ?? 100,
+    metricsBatch: o.metricsBatch ?? 100,
+  };
+  if (!(opts.missingThreshold >= 0 && opts.missingThreshold <= 1)) {
+    throw configError(`api.missing-threshold must be between 0 and 1, got ${opts.missingThreshold}`, {
+      hint: "e.g. 0.2 for 20 %",
+    });
+  }
+  if (!(opts.timeoutMs > 0))
+    throw configError(`api.timeout must be positive, got ${opts.timeoutMs / 1000} s`, { hint: "e.g. 15s" });
+  if (!Number.isInteger(opts.retries) || opts.retries < 0)
+    throw configError(`api.retries must be an integer ≥ 0, got ${opts.retries}`, { hint: "e.g. 6" });
+
+  const transport = new Transport({
+    baseUrl,
+    userAgent: o.userAgent ?? USER_AGENT,
+    acceptVersion: o.acceptVersion === undefined ? "20251101" : o.acceptVersion,
+    timeoutMs: opts.timeoutMs,
+    retries: opts.retries,
+    concurrency: opts.concurrency,
+    breaker: o.breaker,
+    backoff: o.backoff,
+    fetch: o.fetch,
+  });
+  const credentials: Credentials | null = resolveCredentials(
+    env,
+    { clientSecret: o.clientSecret, refreshToken: o.refreshToken, clientId: o.clientId },
+    o.configDir ?? null,
+  );
+  let tokens: TokenManager | null = null;
+  if (credentials) {
+    tokens = new TokenManager({
+      transport,
+      credentials,
+      cacheDir: o.dataDir ? join(o.dataDir, "auth") : null,
+    });
+    transport.setTokenSource(tokens);
+  }
+
+  const get = async (path: string, group: EndpointGroup, signal?: AbortSignal): Promise<Envelope> => {
+    if (!tokens) {
+      throw authError(`no credentials for the ${env} environment`, {
+        hint: "run `ttapi auth login` or set TT_CLIENT_SECRET and TT_REFRESH_TOKEN",
+      });
+    }
+    const spec: RequestSpec = { method: "GET", path, group, signal };
+    const res = await transport.request(spec);
+    return decodeEnvelope(res.body, `GET ${path.split("?")[0]}`);
+  };
+
+  /** First page, then the remaining pages concurrently (the bulkhead bounds them). */
+  const getAll = async (path: string, group: EndpointGroup, signal?: AbortSignal): Promise<Envelope[]> => {
+    const first = await get(path, group, signal);
+    const total = first.pagination?.totalPages ?? 1;
+    const offset = first.pagination?.pageOffset ?? 0;
+    if (total <= offset + 1) return [first];
+    const sep = path.includes("?") ? "&" : "?";
+    const rest = await Promise.all(
+      Array.from({ length: total - offset - 1 }, (_, i) =>
+        get(`${path}${sep}page-offset=${offset + 1 + i}`, group, signal),
+      ),
+    );
+    return [first, ...rest];
+  };
+
+  const itemsOf = <T>(envs: Envelope[], decode: (o: JsonObject, where: string) => T, where: string): T[] => {
+    const out: T[] = [];
+    for (const e of envs) for (const it of items(e.data, where)) out.push(decode(it, where));
+    return out;
+  };
+
+  const accountPath = (n: string) => {
+    registerSecret(n);
+    return `/accounts/${pathSymbol(n)}`;
+  };
+
+  const client: TastyClient = {
+    env,
+    baseUrl,
+    options: opts,
+    stats: transport.stats,
+    transport,
+    tokens,
+
+    async accounts(c) {
+      const envs = await getAll("/customers/me/accounts", "accounts", c?.signal);
+      return itemsOf(envs, decodeAccount, "GET /customers/me/accounts");
+    },
+
+    async balances(accountNumber, c) {
+      const env1 = await get(`${accountPath(accountNumber)}/balances`, "accounts", c?.signal);
+      const where = "GET /accounts/…/balances";
+      // `/balances` answers with one object (one currency) or `items[]` (one per currency).
+      return "items" in env1.data
+        ? items(env1.data, where).map((b) => decodeBalance(b, where))
+        : [decodeBalance(env1.data, where)];
+    },
+
+    async positions(accountNumber, q, c) {
+      const params: QueryParam[] = [
+        { key: "underlying-symbol", value: q?.underlyingSymbols },
+        { key: "include-marks", value: q?.includeMarks },
+      ];
+      const envs = await getAll(
+        `${accountPath(accountNumber)}/positions${buildQuery(params)}`,
+        "accounts",
+        c?.signal,
+      );
+      return itemsOf(envs, decodePosition, "GET /accounts/…/positions");
+    },
+
+    async equities(symbols, c) {
+      const batches = chunk(dedupe(symbols), opts.equitiesBatch);
+      const pages = await Promise.all(
+        batches.map((b) =>
+          getAll(
+            `/instruments/equities${buildQuery([{ key: "symbol", value: b }])}`,
+            "instruments",
+            c?.signal,
+          ),
+        ),
+      );
+      return itemsOf(pages.flat(), decodeEquity, "GET /instruments/equities");
+    },
+
+    async equity(symbol, c) {
+      const e = await get(`/instruments/equities/${pathSymbol(symbol)}`, "instruments", c?.signal);
+      return decodeEquity(e.data, `GET /instruments/equities/${symbol}`);
+    },
+
+    async nestedChain(underlying, c) {
+      const e = await getAll(`/option-chains/${pathSymbol(underlying)}/nested`, "instruments", c?.signal);
+      return itemsOf(e, decodeNestedChain, `GET /option-chains/${underlying}/nested`);
+    },
+
+    async compactChain(underlying, c) {
+      const e = await getAll(`/option-chains/${pathSymbol(underlying)}/compact`, "instruments", c?.signal);
+      return itemsOf(e, decodeCompactChain, `GET /option-chains/${underlying}/compact`);
+    },
+
+    async marketMetrics(symbols, c) {
+      const batches = chunk(dedupe(symbols), opts.metricsBatch);
+      const pages = await Promise.all(
+        batches.map((b) =>
+          getAll(
+            `/market-metrics${buildQuery([{ key: "symbols", value: b, array: "comma" }])}`,
+            "metrics",
+            c?.signal,
+          ),
+        ),
+      );
+      return itemsOf(pages.flat(), decodeMarketMetric, "GET /market-metrics");
+    },
+
+    async quotes(req, c) {
+      const pages = await Promise.all(
+        chunkByType(req, BY_TYPE_LIMIT).map((r) =>
+          getAll(`/market-data/by-type${byTypeQuery(r)}`, "marketData", c?.signal),
+        ),
+      );
+      return itemsOf(pages.flat(), decodeQuote, "GET /market-data/by-type");
+    },
+
+    async quoteToken(c) {
+      const e = await get("/api-quote-tokens", "marketData", c?.signal);
+      return decodeQuoteToken(e.data);
+    },
+
+    getEnvelopes: (path, group, c) => getAll(path, group, c?.signal),
+
+    frames: {
+      accounts: async (c) => (await frames()).accountsFrame(await client.accounts(c)),
+      balances: async (n, c) => (await frames()).balancesFrame(await client.balances(n, c)),
+      positions: async (n, q, c) => (await frames()).positionsFrame(await client.positions(n, q, c)),
+      equities: async (s, c) => (await frames()).equitiesFrame(await client.equities(s, c)),
+      nestedChain: async (u, c) => (await frames()).nestedChainsFrame(await client.nestedChain(u, c)),
+      compactChain: async (u, c) => (await frames()).compactChainsFrame(await client.compactChain(u, c)),
+      marketMetrics: async (s, c) => (await frames()).marketMetricsFrame(await client.marketMetrics(s, c)),
+      quotes: async (r, c) => (await frames()).quotesFrame(await client.quotes(r, c)),
+    },
+  };
+  return client;
+}
+
+const frames = () => import("./frames.ts");
+
+function dedupe(symbols: readonly string[]): string[] {
+  return [...new Set(symbols)];
+}

@@ -1,0 +1,222 @@
+/**
+ * Batch collection with graceful degradation: fetch equity + nested chain + market metrics +
+ * snapshot quote for a universe of underlyings, all concurrently (the client's bulkhead bounds
+ * the load), and return what arrived plus a list of what did not and why. While the fraction of
+ * symbols with a failure stays within the threshold (default 20 %) the collection carries on;
+ * once it is exceeded, the remaining work is cancelled and one E_DEGRADED error summarises what
+ * is missing.
+ */
+import { childController } from "../core/cancel.ts";
+import { cancelledError, type ErrorCode, isTTError, TTError } from "../core/errors.ts";
+import { getLogger } from "../core/log.ts";
+import type { TastyClient } from "./client.ts";
+import type { Equity, MarketMetric, NestedChain, QuoteSnapshot } from "./models.ts";
+import { chunk } from "./query.ts";
+
+export type UniversePart = "equities" | "chains" | "metrics" | "quotes";
+export const UNIVERSE_PARTS: readonly UniversePart[] = ["equities", "chains", "metrics", "quotes"];
+
+export interface CollectionFailure {
+  symbol: string;
+  endpoint: UniversePart;
+  code: ErrorCode;
+  reason: string;
+}
+
+export interface UniverseData {
+  equities: Equity[];
+  chains: NestedChain[];
+  metrics: MarketMetric[];
+  quotes: QuoteSnapshot[];
+  failures: CollectionFailure[];
+  /** Symbols requested (deduplicated) and those with every requested part present. */
+  requested: number;
+  complete: number;
+  missingFraction: number;
+  elapsedMs: number;
+}
+
+export interface CollectOptions {
+  signal?: AbortSignal;
+  /** Max missing fraction (default: the client's `missingThreshold`, 0.2). */
+  threshold?: number;
+  /** Which parts to collect (default all four). */
+  parts?: readonly UniversePart[];
+  /** Symbols per by-type quotes request (≤ 100). */
+  quotesBatch?: number;
+}
+
+export async function collectUniverse(
+  client: TastyClient,
+  symbolsIn: readonly string[],
+  o: CollectOptions = {},
+): Promise<UniverseData> {
+  const started = performance.now();
+  const log = getLogger("client.collect");
+  const symbols = [...new Set(symbolsIn)];
+  const threshold = o.threshold ?? client.options.missingThreshold;
+  const parts = new Set(o.parts ?? UNIVERSE_PARTS);
+  const ctl = childController(o.signal);
+  const signal = ctl.signal;
+  const failures: CollectionFailure[] = [];
+  const failed = new Set<string>();
+  const budget = Math.floor(threshold * symbols.length);
+  const state: { degraded: TTError | null } = { degraded: null };
+
+  const fail = (syms: readonly string[], endpoint: UniversePart, e: unknown) => {
+    if (signal.aborted && (state.degraded || o.signal?.aborted)) return; // fallout of our own cancel
+    const err = isTTError(e)
+      ? e
+      : new TTError("E_INTERNAL", String((e as Error)?.message ?? e), { cause: e });
+    for (const symbol of syms) {
+      failures.push({ symbol, endpoint, code: err.code, reason: err.message });
+      failed.add(symbol);
+    }
+    if (failed.size > budget && !state.degraded) {
+      state.degraded = degradedError(symbols.length, failed.size, threshold, failures);
+      ctl.abort(state.degraded);
+    }
+  };
+
+  const out: UniverseData = {
+    equities: [],
+    chains: [],
+    metrics: [],
+    quotes: [],
+    failures,
+    requested: symbols.length,
+    complete: 0,
+    missingFraction: 0,
+    elapsedMs: 0,
+  };
+  const tasks: Promise<void>[] = [];
+
+  if (parts.has("equities")) {
+    for (const batch of chunk(symbols, client.options.equitiesBatch)) {
+      tasks.push(
+        client.equities(batch, { signal }).then(
+          (rows) => {
+            out.equities.push(...rows);
+            const got = new Set(rows.map((r) => r.symbol));
+            const missing = batch.filter((s) => !got.has(s));
+            if (missing.length > 0)
+              fail(
+                missing,
+                "equities",
+                new TTError("E_DATA", "not returned by /instruments/equities (unknown symbol?)"),
+              );
+          },
+          (e) => fail(batch, "equities", e),
+        ),
+      );
+    }
+  }
+  if (parts.has("metrics")) {
+    for (const batch of chunk(symbols, client.options.metricsBatch)) {
+      tasks.push(
+        client.marketMetrics(batch, { signal }).then(
+          (rows) => {
+            out.metrics.push(...rows);
+            const got = new Set(rows.map((r) => r.symbol));
+            const missing = batch.filter((s) => !got.has(s));
+            if (missing.length > 0)
+              fail(missing, "metrics", new TTError("E_DATA", "not returned by /market-metrics"));
+          },
+          (e) => fail(batch, "metrics", e),
+        ),
+      );
+    }
+  }
+  if (parts.has("quotes")) {
+    for (const batch of chunk(symbols, Math.min(100, o.quotesBatch ?? 100))) {
+      tasks.push(
+        client.quotes({ equity: batch }, { signal }).then(
+          (rows) => {
+            out.quotes.push(...rows);
+            const got = new Set(rows.map((r) => r.symbol));
+            const missing = batch.filter((s) => !got.has(s));
+            if (missing.length > 0)
+              fail(missing, "quotes", new TTError("E_DATA", "not returned by /market-data/by-type"));
+          },
+          (e) => fail(batch, "quotes", e),
+        ),
+      );
+    }
+  }
+  if (parts.has("chains")) {
+    for (const s of symbols) {
+      tasks.push(
+        client.nestedChain(s, { signal }).then(
+          (chains) => {
+            if (chains.length === 0) fail([s], "chains", new TTError("E_DATA", "empty option chain"));
+            else out.chains.push(...chains);
+          },
+          (e) => fail([s], "chains", e),
+        ),
+      );
+    }
+  }
+
+  await Promise.all(tasks);
+  if (o.signal?.aborted) throw cancelledError("universe collection cancelled", { cause: o.signal.reason });
+  if (state.degraded) throw state.degraded;
+  out.complete = symbols.length - failed.size;
+  out.missingFraction = symbols.length === 0 ? 0 : failed.size / symbols.length;
+  out.elapsedMs = performance.now() - started;
+  if (failures.length > 0) {
+    log.warn(
+      `collected ${out.complete}/${symbols.length} symbols completely; ${failed.size} with missing data (within the ${Math.round(threshold * 100)} % threshold)`,
+      {
+        failures: failures.length,
+      },
+    );
+  }
+  return out;
+}
+
+/** One clear line: how much is missing, and the top reasons grouped by endpoint and code. */
+export function degradedError(
+  total: number,
+  missing: number,
+  threshold: number,
+  failures: readonly CollectionFailure[],
+): TTError {
+  const groups = new Map<string, { n: number; example: string; symbols: string[] }>();
+  for (const f of failures) {
+    const key = `${f.endpoint} ${f.code}`;
+    const g = groups.get(key) ?? { n: 0, example: f.reason, symbols: [] };
+    g.n++;
+    if (g.symbols.length < 3) g.symbols.push(f.symbol);
+    groups.set(key, g);
+  }
+  const top = [...groups.entries()]
+    .sort((a, b) => b[1].n - a[1].n)
+    .slice(0, 3)
+    .map(([k, g]) => `${k} ×${g.n} (e.g. ${g.symbols.join(", ")}: ${g.example})`)
+    .join("; ");
+  return new TTError(
+    "E_DEGRADED",
+    `data missing for ${missing} of ${total} symbols (more than the ${Math.round(threshold * 100)} % threshold): ${top}`,
+    {
+      hint: "the API is failing or throttling; retry later, or raise api.missing-threshold to accept partial data",
+      details: { total, missing, threshold, failures: failures.length },
+    },
+  );
+}
+
+/** The collected parts as DataFrames with explicit schemas (loads polars). */
+export async function universeFrames(d: UniverseData) {
+  const f = await import("./frames.ts");
+  return {
+    equities: f.equitiesFrame(d.equities),
+    chains: f.nestedChainsFrame(d.chains),
+    metrics: f.marketMetricsFrame(d.metrics),
+    quotes: f.quotesFrame(d.quotes),
+    failures: f.frame(d.failures, [
+      { name: "symbol", kind: "str", get: (r) => r.symbol },
+      { name: "endpoint", kind: "str", get: (r) => r.endpoint },
+      { name: "code", kind: "str", get: (r) => r.code },
+      { name: "reason", kind: "str", get: (r) => r.reason },
+    ]),
+  };
+}

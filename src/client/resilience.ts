@@ -1,0 +1,206 @@
+/**
+ * Resilience building blocks for the REST transport, on cockatiel and p-limit:
+ *  - one circuit breaker per endpoint group (a failing market-data route must not stop instrument
+ *    downloads), sampling-based so a steady 20 % of 5xx does not trip it but an outage does;
+ *  - retry with exponential backoff and full jitter, honouring `Retry-After` when the server sends it;
+ *  - a per-request timeout;
+ *  - a bulkhead (p-limit) whose size adapts AIMD-style: halve on 429, +1 per window of successes.
+ * Which failures are retryable is decided here, from the TTError the transport raises.
+ */
+import {
+  BrokenCircuitError,
+  type CircuitBreakerPolicy,
+  circuitBreaker,
+  DelegateBackoff,
+  handleWhen,
+  type IRetryBackoffContext,
+  type RetryPolicy,
+  retry,
+  SamplingBreaker,
+  TaskCancelledError,
+} from "cockatiel";
+import pLimit, { type LimitFunction } from "p-limit";
+import { configError, isTTError } from "../core/errors.ts";
+
+export type EndpointGroup = "auth" | "accounts" | "instruments" | "marketData" | "metrics";
+export const ENDPOINT_GROUPS: readonly EndpointGroup[] = [
+  "auth",
+  "accounts",
+  "instruments",
+  "marketData",
+  "metrics",
+];
+
+/** Facts the transport attaches to the TTErrors it raises (in `details`). */
+export interface FailureDetails {
+  status?: number;
+  retryable: boolean;
+  /** Counts against the group's circuit breaker (outage-like: network, timeout, 5xx). */
+  breaker: boolean;
+  /** Server-requested delay (Retry-After), ms. */
+  retryAfterMs?: number;
+  /** The failure suggests the pooled connection is bad: retry on a fresh one. */
+  freshConnection?: boolean;
+}
+
+export function failureOf(e: unknown): FailureDetails | null {
+  if (!isTTError(e) || !e.details) return null;
+  const d = e.details as Partial<FailureDetails>;
+  return typeof d.retryable === "boolean" ? (d as FailureDetails) : null;
+}
+
+/** Statuses worth retrying: 408, 429 and 5xx except 501 (Not Implemented never gets better). */
+export function isRetryableStatus(status: number): boolean {
+  return status === 408 || status === 429 || (status >= 500 && status <= 599 && status !== 501);
+}
+
+/** `Retry-After` as delta-seconds or an HTTP date → ms (null when absent or unusable). */
+export function parseRetryAfter(value: string | null, now = Date.now()): number | null {
+  if (!value) return null;
+  const v = value.trim();
+  if (/^\d+(\.\d+)?$/.test(v)) return Math.round(Number(v) * 1000);
+  const t = Date.parse(v);
+  return Number.isNaN(t) ? null : Math.max(0, t - now);
+}
+
+export interface BackoffOptions {
+  /** First backoff ceiling, ms. */
+  baseMs: number;
+  /** Largest backoff ceiling, ms. */
+  maxMs: number;
+  /** Delay when the circuit is open, ms (about the half-open interval). */
+  openCircuitMs: number;
+  random?: () => number;
+}
+
+/**
+ * Full jitter (AWS architecture blog): delay = random(0, min(max, base·2^attempt)). A server's
+ * `Retry-After` is a floor. An open circuit waits about the half-open interval before the next try.
+ */
+export function fullJitterDelay(attempt: number, failure: unknown, o: BackoffOptions): number {
+  const random = o.random ?? Math.random;
+  const ceiling = Math.min(o.maxMs, o.baseMs * 2 ** Math.max(0, attempt - 1));
+  let delay = random() * ceiling;
+  if (failure instanceof BrokenCircuitError || (isTTError(failure) && failure.code === "E_CIRCUIT_OPEN")) {
+    delay = o.openCircuitMs * (0.5 + random() * 0.5);
+  }
+  const retryAfter = failureOf(failure)?.retryAfterMs;
+  if (retryAfter !== undefined) delay = Math.max(delay, Math.min(retryAfter, o.maxMs * 4));
+  return Math.round(delay);
+}
+
+export function isRetryable(e: unknown): boolean {
+  if (e instanceof BrokenCircuitError) return true;
+  if (isTTError(e) && e.code === "E_CIRCUIT_OPEN") return true;
+  return failureOf(e)?.retryable === true;
+}
+
+export function createRetryPolicy(maxRetries: number, o: BackoffOptions): RetryPolicy {
+  return retry(handleWhen(isRetryable), {
+    maxAttempts: maxRetries,
+    backoff: new DelegateBackoff((ctx: IRetryBackoffContext<unknown>) =>
+      fullJitterDelay(ctx.attempt, "error" in ctx.result ? ctx.result.error : undefined, o),
+    ),
+  });
+}
+
+export interface BreakerOptions {
+  /** Failure fraction over the sampling window that opens the circuit. */
+  threshold: number;
+  /** Sampling window, ms. */
+  windowMs: number;
+  /** Minimum request rate in the window before the breaker may open. */
+  minimumRps: number;
+  /** Open → half-open after this long, ms. */
+  halfOpenAfterMs: number;
+}
+
+export const DEFAULT_BREAKER: BreakerOptions = {
+  threshold: 0.5,
+  windowMs: 10_000,
+  minimumRps: 2,
+  halfOpenAfterMs: 5_000,
+};
+
+export function createBreakers(o: BreakerOptions): Record<EndpointGroup, CircuitBreakerPolicy> {
+  const out = {} as Record<EndpointGroup, CircuitBreakerPolicy>;
+  for (const g of ENDPOINT_GROUPS) {
+    out[g] = circuitBreaker(
+      handleWhen((e) => failureOf(e)?.breaker === true),
+      {
+        halfOpenAfter: o.halfOpenAfterMs,
+        breaker: new SamplingBreaker({
+          threshold: o.threshold,
+          duration: o.windowMs,
+          minimumRps: o.minimumRps,
+        }),
+      },
+    );
+  }
+  return out;
+}
+
+export function isTimeout(e: unknown): boolean {
+  return e instanceof TaskCancelledError;
+}
+
+/**
+ * The bulkhead: at most `current` requests in flight, `current` ∈ [min, max]. On a 429 the limit
+ * halves (at most once per `cooldownMs`, so one burst of 429s counts as one signal); after
+ * `current` consecutive successes it grows by one: additive increase, multiplicative decrease.
+ */
+export class AdaptiveLimiter {
+  private readonly limit: LimitFunction;
+  private successes = 0;
+  private lastDecrease = 0;
+  readonly max: number;
+  readonly min: number;
+  decreases = 0;
+
+  constructor(
+    max: number,
+    min = 1,
+    private readonly cooldownMs = 250,
+  ) {
+    if (!Number.isInteger(max) || max < 1)
+      throw configError(`api.concurrency must be an integer ≥ 1, got ${max}`, {
+        hint: "set api.concurrency (or TTAPI_CONCURRENCY) to e.g. 100",
+      });
+    this.max = max;
+    this.min = Math.min(min, max);
+    this.limit = pLimit(max);
+  }
+
+  get current(): number {
+    return this.limit.concurrency;
+  }
+  get active(): number {
+    return this.limit.activeCount;
+  }
+  get pending(): number {
+    return this.limit.pendingCount;
+  }
+
+  run<T>(fn: () => Promise<T>): Promise<T> {
+    return this.limit(fn);
+  }
+
+  onThrottled(now = Date.now()): void {
+    this.successes = 0;
+    if (now - this.lastDecrease < this.cooldownMs) return;
+    this.lastDecrease = now;
+    const next = Math.max(this.min, Math.floor(this.limit.concurrency / 2));
+    if (next !== this.limit.concurrency) {
+      this.limit.concurrency = next;
+      this.decreases++;
+    }
+  }
+
+  onSuccess(): void {
+    if (this.limit.concurrency >= this.max) return;
+    if (++this.successes >= this.limit.concurrency) {
+      this.successes = 0;
+      this.limit.concurrency = this.limit.concurrency + 1;
+    }
+  }
+}

@@ -1,0 +1,421 @@
+/**
+ * The HTTP transport: one place that builds requests (Bearer, `User-Agent: ttapi/<version>`,
+ * pinned `Accept-Version`), runs them through the resilience stack and turns every failure into
+ * one TTError naming the request.
+ *
+ * Order of the stack for one logical request:
+ *   retry (idempotent only) → circuit breaker of the endpoint group → access token (outside the
+ *   bulkhead, so requests waiting for a token never hold a slot the token request needs) →
+ *   bulkhead slot (adaptive p-limit) → timeout → fetch + body read + JSON parse.
+ * A 401 invalidates the token it was sent with, refreshes once and replays; a second 401 fails.
+ * After a network error the next attempt opens a fresh connection (`keepalive: false`), because
+ * Bun's pool may hand back the socket the server just closed.
+ */
+import {
+  BrokenCircuitError,
+  type CircuitBreakerPolicy,
+  type RetryPolicy,
+  TaskCancelledError,
+  TimeoutStrategy,
+  timeout,
+} from "cockatiel";
+import { authError, cancelledError, isTTError, TTError, type TTErrorOptions } from "../core/errors.ts";
+import { getLogger, newOpId } from "../core/log.ts";
+import { redact } from "../core/redact.ts";
+import {
+  AdaptiveLimiter,
+  type BackoffOptions,
+  type BreakerOptions,
+  createBreakers,
+  createRetryPolicy,
+  DEFAULT_BREAKER,
+  type EndpointGroup,
+  type FailureDetails,
+  isRetryableStatus,
+  parseRetryAfter,
+} from "./resilience.ts";
+import { decodeApiError, type Json } from "./wire.ts";
+
+export interface TokenSource {
+  /** A valid access token (refreshing it first if it is about to expire). */
+  getToken(signal?: AbortSignal): Promise<string>;
+  /** The server rejected `token`: forget it (no-op if a newer token is already in use). */
+  invalidate(token: string): void;
+}
+
+export interface TransportOptions {
+  baseUrl: string;
+  userAgent: string;
+  acceptVersion?: string | null;
+  /** Per-request timeout, ms. */
+  timeoutMs: number;
+  /** Max retries of an idempotent request. */
+  retries: number;
+  /** Bulkhead size (max concurrent requests). */
+  concurrency: number;
+  breaker?: Partial<BreakerOptions>;
+  backoff?: Partial<BackoffOptions>;
+  fetch?: typeof fetch;
+}
+
+export interface RequestSpec {
+  method: "GET" | "POST" | "PUT" | "DELETE";
+  /** Path with query string, already encoded (see query.ts). */
+  path: string;
+  group: EndpointGroup;
+  /** JSON body. */
+  body?: unknown;
+  /** Safe to replay after a failure. Default: true for GET, false otherwise. */
+  idempotent?: boolean;
+  /** Send `Authorization: Bearer`. Default true. */
+  auth?: boolean;
+  signal?: AbortSignal;
+  /** Override the classification of an error status (e.g. transient OAuth `invalid_request`). */
+  classify?: (status: number, apiCode: string | null) => Partial<FailureDetails> | undefined;
+}
+
+export interface TransportStats {
+  requests: number;
+  attempts: number;
+  retries: number;
+  throttled: number;
+  serverErrors: number;
+  networkErrors: number;
+  parseErrors: number;
+  timeouts: number;
+  authRefreshes: number;
+  freshConnections: number;
+  circuitRejections: number;
+  failures: number;
+}
+
+export interface ApiResponse {
+  status: number;
+  body: Json;
+}
+
+const DEFAULT_BACKOFF: BackoffOptions = {
+  baseMs: 100,
+  maxMs: 5_000,
+  openCircuitMs: DEFAULT_BREAKER.halfOpenAfterMs,
+};
+
+/** A compact description for messages and logs: method + path with account numbers masked. */
+export function describeRequest(method: string, path: string): string {
+  return redact(`${method} ${path.length > 160 ? `${path.slice(0, 157)}…` : path}`);
+}
+
+export class Transport {
+  readonly baseUrl: string;
+  readonly limiter: AdaptiveLimiter;
+  readonly breakers: Record<EndpointGroup, CircuitBreakerPolicy>;
+  readonly stats: TransportStats = {
+    requests: 0,
+    attempts: 0,
+    retries: 0,
+    throttled: 0,
+    serverErrors: 0,
+    networkErrors: 0,
+    parseErrors: 0,
+    timeouts: 0,
+    authRefreshes: 0,
+    freshConnections: 0,
+    circuitRejections: 0,
+    failures: 0,
+  };
+  private readonly retry: RetryPolicy;
+  private readonly timeoutMs: number;
+  private readonly fetchImpl: typeof fetch;
+  private readonly baseHeaders: Record<string, string>;
+  private readonly log = getLogger("client.http");
+  private tokens: TokenSource | null = null;
+
+  constructor(o: TransportOptions) {
+    this.baseUrl = o.baseUrl.replace(/\/+$/, "");
+    this.limiter = new AdaptiveLimiter(o.concurrency);
+    const breaker = { ...DEFAULT_BREAKER, ...o.breaker };
+    this.breakers = createBreakers(breaker);
+    this.retry = createRetryPolicy(o.retries, {
+      ...DEFAULT_BACKOFF,
+      openCircuitMs: breaker.halfOpenAfterMs,
+      ...o.backoff,
+    });
+    this.retry.onRetry(() => {
+      this.stats.retries++;
+    });
+    this.timeoutMs = o.timeoutMs;
+    this.fetchImpl = o.fetch ?? fetch;
+    this.baseHeaders = { "User-Agent": o.userAgent, Accept: "application/json" };
+    if (o.acceptVersion) this.baseHeaders["Accept-Version"] = o.acceptVersion;
+  }
+
+  setTokenSource(tokens: TokenSource): void {
+    this.tokens = tokens;
+  }
+
+  /** Run one logical request through the resilience stack; resolves with the parsed JSON body. */
+  async request(spec: RequestSpec): Promise<ApiResponse> {
+    this.stats.requests++;
+    const reqId = newOpId("req");
+    const idempotent = spec.idempotent ?? spec.method === "GET";
+    const state: AttemptState = { attempt: 0, fresh: false, refreshed: false };
+    const once = (signal: AbortSignal | undefined) =>
+      this.breakers[spec.group].execute(() => this.withToken(spec, reqId, state, signal), signal);
+    try {
+      return idempotent
+        ? await this.retry.execute(({ signal }) => once(signal), spec.signal)
+        : await once(spec.signal);
+    } catch (e) {
+      this.stats.failures++;
+      throw this.finalError(e, spec);
+    }
+  }
+
+  private finalError(e: unknown, spec: RequestSpec): TTError {
+    const what = describeRequest(spec.method, spec.path);
+    if (spec.signal?.aborted) return cancelledError(`${what}: cancelled`, { cause: e });
+    if (e instanceof BrokenCircuitError) {
+      this.stats.circuitRejections++;
+      return new TTError(
+        "E_CIRCUIT_OPEN",
+        `${what}: circuit open for the ${spec.group} endpoints after repeated failures`,
+        {
+          cause: e,
+          hint: "the API is failing; it is retried automatically after a pause, or rerun later",
+          details: { group: spec.group, retryable: true, breaker: false },
+        },
+      );
+    }
+    if (isTTError(e)) return e;
+    return new TTError("E_INTERNAL", `${what}: ${(e as Error)?.message ?? String(e)}`, { cause: e });
+  }
+
+  private async withToken(
+    spec: RequestSpec,
+    reqId: string,
+    state: AttemptState,
+    signal: AbortSignal | undefined,
+  ): Promise<ApiResponse> {
+    state.attempt++;
+    for (;;) {
+      const token = spec.auth === false ? null : await this.requireTokens().getToken(signal);
+      const raw = await this.limiter.run(() => this.send(spec, reqId, state, token, signal));
+      if (raw.status === 401 && token !== null) {
+        if (!state.refreshed) {
+          // Expired or revoked mid-run: refresh once and replay (also for POST: a 401 means the
+          // server did not act on the request).
+          state.refreshed = true;
+          this.stats.authRefreshes++;
+          this.requireTokens().invalidate(token);
+          continue;
+        }
+        const { code, message } = decodeApiError(safeParse(raw.text));
+        throw authError(
+          `${describeRequest(spec.method, spec.path)}: rejected with 401 after refreshing the access token${code ? ` (${code}${message ? `: ${message}` : ""})` : ""}`,
+          {
+            hint: "the credentials lack access, or the User-Agent/clock is wrong; run `ttapi auth login` again",
+            details: { status: 401, retryable: false, breaker: false },
+          },
+        );
+      }
+      return this.interpret(spec, raw);
+    }
+  }
+
+  private requireTokens(): TokenSource {
+    if (!this.tokens)
+      throw authError("no credentials configured for an authenticated request", {
+        hint: "run `ttapi auth login` or set TT_CLIENT_SECRET and TT_REFRESH_TOKEN",
+      });
+    return this.tokens;
+  }
+
+  /** One HTTP exchange inside a bulkhead slot, bounded by the timeout. Never throws on a status. */
+  private async send(
+    spec: RequestSpec,
+    reqId: string,
+    state: AttemptState,
+    token: string | null,
+    signal: AbortSignal | undefined,
+  ): Promise<RawResponse> {
+    this.stats.attempts++;
+    const headers: Record<string, string> = { ...this.baseHeaders };
+    if (token !== null) headers.Authorization = `Bearer ${token}`;
+    let body: string | undefined;
+    if (spec.body !== undefined) {
+      headers["Content-Type"] = "application/json";
+      body = JSON.stringify(spec.body);
+    }
+    const fresh = state.fresh;
+    if (fresh) this.stats.freshConnections++;
+    const started = performance.now();
+    const policy = timeout(this.timeoutMs, TimeoutStrategy.Aggressive);
+    try {
+      const raw = await policy.execute(async ({ signal: s }) => {
+        const res = await this.fetchImpl(this.baseUrl + spec.path, {
+          method: spec.method,
+          headers,
+          body,
+          signal: s,
+          keepalive: !fresh,
+        });
+        const text = await res.text();
+        return { status: res.status, text, headers: res.headers };
+      }, signal);
+      state.fresh = false;
+      this.trace(reqId, spec, state, raw.status, started, raw.text.length);
+      return raw;
+    } catch (e) {
+      if (signal?.aborted)
+        throw cancelledError(`${describeRequest(spec.method, spec.path)}: cancelled`, { cause: e });
+      state.fresh = true;
+      if (e instanceof TaskCancelledError) {
+        this.stats.timeouts++;
+        this.trace(reqId, spec, state, 0, started, 0, "timeout");
+        throw failure(
+          "E_TIMEOUT",
+          `${describeRequest(spec.method, spec.path)}: no response within ${this.timeoutMs} ms`,
+          {
+            hint: "the API is slow; raise api.timeout or retry later",
+            details: { retryable: true, breaker: true, freshConnection: true },
+          },
+        );
+      }
+      this.stats.networkErrors++;
+      const reason = networkReason(e);
+      this.trace(reqId, spec, state, 0, started, 0, reason);
+      throw failure("E_NETWORK", `${describeRequest(spec.method, spec.path)}: ${reason}`, {
+        cause: e,
+        hint: "check the network and --url; transient failures are retried automatically",
+        details: { retryable: true, breaker: true, freshConnection: true },
+      });
+    }
+  }
+
+  private trace(
+    reqId: string,
+    spec: RequestSpec,
+    state: AttemptState,
+    status: number,
+    started: number,
+    bytes: number,
+    error?: string,
+  ): void {
+    if (!this.log.enabled("trace")) return;
+    this.log.trace("request", {
+      req: reqId,
+      method: spec.method,
+      path: redact(spec.path),
+      group: spec.group,
+      status,
+      attempt: state.attempt,
+      ms: Math.round((performance.now() - started) * 10) / 10,
+      bytes,
+      ...(error ? { error } : {}),
+    });
+  }
+
+  /** Status + body → parsed JSON, or a classified TTError. */
+  private interpret(spec: RequestSpec, raw: RawResponse): ApiResponse {
+    const what = describeRequest(spec.method, spec.path);
+    if (raw.status >= 200 && raw.status < 300) {
+      let body: Json;
+      try {
+        body = raw.text.length === 0 ? null : (JSON.parse(raw.text) as Json);
+      } catch (e) {
+        // A truncated body (connection cut mid-response with a short Content-Length or chunked
+        // encoding ended early) is a transport failure, not bad data: retry on a fresh connection.
+        this.stats.parseErrors++;
+        throw failure(
+          "E_PARSE",
+          `${what}: response body is not valid JSON (${raw.text.length} bytes, likely truncated)`,
+          {
+            cause: e,
+            hint: "the connection was probably cut; it is retried automatically",
+            details: { status: raw.status, retryable: true, breaker: true, freshConnection: true },
+          },
+        );
+      }
+      this.limiter.onSuccess();
+      return { status: raw.status, body };
+    }
+    const { code, message } = decodeApiError(safeParse(raw.text));
+    const retryAfterMs = parseRetryAfter(raw.headers.get("retry-after")) ?? undefined;
+    const override = spec.classify?.(raw.status, code);
+    const base: FailureDetails = {
+      status: raw.status,
+      retryable: isRetryableStatus(raw.status),
+      breaker: raw.status >= 500 && raw.status !== 501,
+      ...(retryAfterMs !== undefined ? { retryAfterMs } : {}),
+      ...override,
+    };
+    const apiPart = code || message ? ` (${[code, message].filter(Boolean).join(": ")})` : "";
+    if (raw.status === 429) {
+      this.stats.throttled++;
+      this.limiter.onThrottled();
+      return throwFailure("E_RATE_LIMIT", `${what}: rate limited (429)${apiPart}`, {
+        hint: "requests are slowed down and retried automatically; lower api.concurrency if it persists",
+        details: { ...base, apiCode: code },
+      });
+    }
+    if (raw.status >= 500) this.stats.serverErrors++;
+    const hint =
+      raw.status === 404
+        ? "unknown symbol or account (OCC symbols, not streamer symbols, go in REST paths)"
+        : raw.status === 406
+          ? "the pinned Accept-Version is no longer supported; update api.accept-version"
+          : raw.status === 403
+            ? "the credentials lack permission for this endpoint (or it is not served in this environment)"
+            : base.retryable
+              ? "transient server error, retried automatically"
+              : "check the request parameters";
+    return throwFailure("E_HTTP", `${what}: HTTP ${raw.status}${apiPart}`, {
+      hint,
+      details: { ...base, apiCode: code },
+    });
+  }
+}
+
+interface AttemptState {
+  attempt: number;
+  /** Use a new connection for the next exchange. */
+  fresh: boolean;
+  /** The 401 → refresh → replay has been used. */
+  refreshed: boolean;
+}
+
+interface RawResponse {
+  status: number;
+  text: string;
+  headers: Headers;
+}
+
+function failure(
+  code: TTError["code"],
+  message: string,
+  o: TTErrorOptions & { details: FailureDetails & Record<string, unknown> },
+): TTError {
+  return new TTError(code, message, o);
+}
+function throwFailure(
+  code: TTError["code"],
+  message: string,
+  o: TTErrorOptions & { details: FailureDetails & Record<string, unknown> },
+): never {
+  throw failure(code, message, o);
+}
+
+function safeParse(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return null;
+  }
+}
+
+function networkReason(e: unknown): string {
+  const code = (e as { code?: unknown })?.code;
+  const msg = (e as Error)?.message ?? String(e);
+  const short = msg.split(".")[0] ?? msg;
+  return typeof code === "string" && !short.startsWith(code) ? `${code}: ${short}` : short;
+}
