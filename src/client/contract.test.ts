@@ -119,7 +119,7 @@ describe("contract: fixtures/tastytrade", () => {
     const df = nestedChainsFrame(chains);
     expect(df.height).toBe(9);
     expect(df.getColumn("expiration_date").dtype.equals(pl.Date)).toBe(true);
-    expect(df.getColumn("expiration_date").toArray()[0]).toEqual(new Date("2026-08-04T00:00:00Z"));
+    expect(df.getColumn("expiration_date").toArray()[0] as unknown).toEqual(new Date("2026-08-04T00:00:00Z"));
     expect(df.getColumn("strike_price").toArray()).toEqual([500, 505, 510, 500, 505, 510, 500, 505, 510]);
   });
 

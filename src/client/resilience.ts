@@ -77,6 +77,8 @@ export interface BackoffOptions {
  * Full jitter (AWS architecture blog): delay = random(0, min(max, base·2^attempt)). A server's
  * `Retry-After` is a floor. An open circuit waits about the half-open interval before the next try.
  */
+const MAX_RETRY_AFTER_MS = 120_000;
+
 export function fullJitterDelay(attempt: number, failure: unknown, o: BackoffOptions): number {
   const random = o.random ?? Math.random;
   const ceiling = Math.min(o.maxMs, o.baseMs * 2 ** Math.max(0, attempt - 1));
@@ -85,7 +87,8 @@ export function fullJitterDelay(attempt: number, failure: unknown, o: BackoffOpt
     delay = o.openCircuitMs * (0.5 + random() * 0.5);
   }
   const retryAfter = failureOf(failure)?.retryAfterMs;
-  if (retryAfter !== undefined) delay = Math.max(delay, Math.min(retryAfter, o.maxMs * 4));
+  // Honour the server, but never sleep for absurd values (a misconfigured proxy saying "1 day").
+  if (retryAfter !== undefined) delay = Math.max(delay, Math.min(retryAfter, MAX_RETRY_AFTER_MS));
   return Math.round(delay);
 }
 
