@@ -101,7 +101,7 @@ export function decodeDataFile(
       const y = (ymd / 10000) | 0;
       const m = ((ymd / 100) | 0) % 100;
       const d = ymd % 100;
-      if (m < 1 || m > 12 || d < 1 || d > daysInMonth(y, m) || y < 1900) {
+      if (m < 1 || m > 12 || d < 1 || d > daysInMonth(y, m) || y < 1000) {
         skipped++;
         if (skipped <= 5) warnings.push(`record ${r}: invalid date ${ymd}; skipped`);
         continue;

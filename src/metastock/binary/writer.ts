@@ -97,14 +97,39 @@ export function encodeDataFile(sec: WriterSecurity): Uint8Array {
   return out;
 }
 
+/** What an index record needs to know about a security (data files are encoded separately). */
+export interface IndexEntry {
+  symbol: string;
+  name?: string;
+  period: string;
+  fields?: number;
+  intradayMinutes?: number;
+  /** First/last bar date in days since epoch; undefined for an empty series. */
+  firstDay?: number;
+  lastDay?: number;
+}
+
+export function indexEntry(sec: WriterSecurity): IndexEntry {
+  const n = sec.rows.length;
+  return {
+    symbol: sec.symbol,
+    name: sec.name,
+    period: sec.period,
+    fields: sec.fields,
+    intradayMinutes: sec.intradayMinutes,
+    firstDay: n ? sec.rows.date[0] : undefined,
+    lastDay: n ? sec.rows.date[n - 1] : undefined,
+  };
+}
+
 /**
- * Encode a whole database. Securities 1..255 go to MASTER/EMASTER (F1.DAT…), the rest to XMASTER
- * (F256.MWD…). Returns file name → bytes.
+ * Encode MASTER + EMASTER (entries 1..255 → F1.DAT…) and, beyond 255, XMASTER (F256.MWD…).
+ * Entry i is stored as file number i + 1 (i < 255) or 256 + (i − 255).
  */
-export function writeMetastockDb(securities: readonly WriterSecurity[]): Map<string, Uint8Array> {
+export function encodeIndexFiles(entries: readonly IndexEntry[]): Map<string, Uint8Array> {
   const files = new Map<string, Uint8Array>();
-  const low = securities.slice(0, 255);
-  const high = securities.slice(255);
+  const low = entries.slice(0, 255);
+  const high = entries.slice(255);
 
   const master = new Uint8Array((low.length + 1) * MASTER_RECORD);
   const emaster = new Uint8Array((low.length + 1) * EMASTER_RECORD);
@@ -118,8 +143,6 @@ export function writeMetastockDb(securities: readonly WriterSecurity[]): Map<str
     const fn = i + 1;
     const fields = sec.fields ?? defaultFields(sec.period);
     const count = popcount8(fields);
-    const first = sec.rows.length ? sec.rows.date[0]! : 0;
-    const last = sec.rows.length ? sec.rows.date[sec.rows.length - 1]! : 0;
     const name = sec.name ?? sec.symbol;
 
     const m = (i + 1) * MASTER_RECORD;
@@ -128,8 +151,8 @@ export function writeMetastockDb(securities: readonly WriterSecurity[]): Map<str
     master[m + 3] = count * 4;
     master[m + 4] = count;
     putAscii(master, m + 7, 16, name, 0x20);
-    writeMbf(master, m + 25, sec.rows.length ? daysToYyymmdd(first) : 0);
-    writeMbf(master, m + 29, sec.rows.length ? daysToYyymmdd(last) : 0);
+    writeMbf(master, m + 25, sec.firstDay !== undefined ? daysToYyymmdd(sec.firstDay) : 0);
+    writeMbf(master, m + 29, sec.lastDay !== undefined ? daysToYyymmdd(sec.lastDay) : 0);
     master[m + 33] = sec.period.charCodeAt(0);
     putU16(master, m + 34, sec.intradayMinutes ?? 0);
     putAscii(master, m + 36, 14, sec.symbol, 0x20);
@@ -147,12 +170,10 @@ export function writeMetastockDb(securities: readonly WriterSecurity[]): Map<str
     putAscii(emaster, e + 32, 16, name, 0);
     emaster[e + 60] = sec.period.charCodeAt(0);
     putU16(emaster, e + 62, sec.intradayMinutes ?? 0);
-    putF32(emaster, e + 64, sec.rows.length ? daysToYyymmdd(first) : 0);
-    putF32(emaster, e + 72, sec.rows.length ? daysToYyymmdd(last) : 0);
-    putI32(emaster, e + 126, sec.rows.length ? daysToYyyymmdd(first) : 19000101);
+    putF32(emaster, e + 64, sec.firstDay !== undefined ? daysToYyymmdd(sec.firstDay) : 0);
+    putF32(emaster, e + 72, sec.lastDay !== undefined ? daysToYyymmdd(sec.lastDay) : 0);
+    putI32(emaster, e + 126, sec.firstDay !== undefined ? daysToYyyymmdd(sec.firstDay) : 19000101);
     putAscii(emaster, e + 139, 52, name.length > 16 ? name : "", 0);
-
-    files.set(dataFileName(fn), encodeDataFile(sec));
   });
   files.set("MASTER", master);
   files.set("EMASTER", emaster);
@@ -167,7 +188,6 @@ export function writeMetastockDb(securities: readonly WriterSecurity[]): Map<str
     putU16(x, 18, 256 + high.length);
     high.forEach((sec, i) => {
       const fn = 256 + i;
-      const fields = sec.fields ?? defaultFields(sec.period);
       const o = (i + 1) * XMASTER_RECORD;
       x[o] = 0x01;
       putAscii(x, o + 1, 14, sec.symbol, 0);
@@ -175,13 +195,26 @@ export function writeMetastockDb(securities: readonly WriterSecurity[]): Map<str
       x[o + 62] = sec.period.charCodeAt(0);
       putU16(x, o + 63, sec.intradayMinutes ?? 0);
       putU16(x, o + 65, fn);
-      x[o + 70] = fields;
-      putI32(x, o + 108, sec.rows.length ? daysToYyyymmdd(sec.rows.date[0]!) : 0);
-      putI32(x, o + 116, sec.rows.length ? daysToYyyymmdd(sec.rows.date[sec.rows.length - 1]!) : 0);
-      files.set(dataFileName(fn), encodeDataFile(sec));
+      x[o + 70] = sec.fields ?? defaultFields(sec.period);
+      putI32(x, o + 108, sec.firstDay !== undefined ? daysToYyyymmdd(sec.firstDay) : 0);
+      putI32(x, o + 116, sec.lastDay !== undefined ? daysToYyyymmdd(sec.lastDay) : 0);
     });
     files.set("XMASTER", x);
   }
+  return files;
+}
+
+/** File number of the i-th entry (0-based) in encodeIndexFiles' numbering. */
+export function fileNumberOf(i: number): number {
+  return i < 255 ? i + 1 : 256 + (i - 255);
+}
+
+/** Encode a whole database in memory: index files plus one data file per security. */
+export function writeMetastockDb(securities: readonly WriterSecurity[]): Map<string, Uint8Array> {
+  const files = encodeIndexFiles(securities.map(indexEntry));
+  securities.forEach((sec, i) => {
+    files.set(dataFileName(fileNumberOf(i)), encodeDataFile(sec));
+  });
   return files;
 }
 

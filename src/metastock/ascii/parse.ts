@@ -1,0 +1,624 @@
+/**
+ * The byte-level MetaStock ASCII parser: bytes in, typed columns out, no per-row strings or
+ * objects. One pass over a byte range that starts at a line start (so a large file can be split
+ * across workers); each field is decoded in place by its role from the detected layout.
+ *
+ * Numbers: digits accumulate into an integer mantissa m (exact below 2^53) and the value is
+ * m / 10^k — exact and correctly rounded for k ≤ 22 (Clinger's fast path), i.e. identical to
+ * parseFloat; longer or exponent forms fall back to parseFloat on the field text.
+ */
+import { daysFromCivil } from "../../core/bars.ts";
+import type { BarColumnsBuilder } from "../columns.ts";
+import {
+  type AsciiLayout,
+  ROLE_CLOSE,
+  ROLE_DATE,
+  ROLE_HIGH,
+  ROLE_LOW,
+  ROLE_NAMES,
+  ROLE_OI,
+  ROLE_OPEN,
+  ROLE_PER,
+  ROLE_TICKER,
+  ROLE_TIME,
+  ROLE_VOL,
+} from "./layout.ts";
+
+export interface RowError {
+  /** 1-based line number within the parsed range (the caller adds the range's first line). */
+  line: number;
+  reason: string;
+}
+
+export interface ParseOptions {
+  /** Symbol for files without a ticker column (e.g. Stooq per-symbol `aapl.us.txt`). */
+  defaultSymbol?: string;
+  /** Keep at most this many error details (all are counted). */
+  maxErrors?: number;
+  /** Stop at the first malformed row. */
+  strict?: boolean;
+  /** Two-digit years below this pivot are 20xx, others 19xx (default 50). */
+  yearPivot?: number;
+}
+
+export interface ParseResult {
+  rows: number;
+  /** Lines consumed (terminated or last), including blank ones. */
+  lines: number;
+  errors: RowError[];
+  errorCount: number;
+  /** True when `strict` stopped the parse early. */
+  stopped: boolean;
+}
+
+const POW10 = new Float64Array(23);
+for (let i = 0; i < 23; i++) POW10[i] = 10 ** i;
+
+const C_NL = 0x0a;
+const C_CR = 0x0d;
+const C_SP = 0x20;
+const C_TAB = 0x09;
+const C_DQ = 0x22;
+const C_SQ = 0x27;
+
+const latin1 = new TextDecoder("latin1");
+const utf8 = new TextDecoder("utf-8");
+
+// Per-call parse state shared by the field decoders (avoids returning tuples on the hot path).
+let pos = 0;
+let fieldErr = "";
+
+function isPad(c: number): boolean {
+  return c === C_SP || c === C_DQ || c === C_SQ || c === C_TAB;
+}
+
+/** Text of the field starting at p (for error messages only). */
+function fieldText(b: Uint8Array, p: number, end: number, sep: number): string {
+  let q = p;
+  while (q < end && b[q] !== sep && q - p < 24) q++;
+  return latin1.decode(b.subarray(p, q)).trim();
+}
+
+/** Parse a decimal number at `pos`; NaN + fieldErr on failure, NaN + "" when the field is empty. */
+function parseNumber(b: Uint8Array, end: number, sep: number): number {
+  while (pos < end && isPad(b[pos]!) && b[pos] !== sep) pos++;
+  const start = pos;
+  let neg = false;
+  let c = b[pos]!;
+  if (pos < end && (c === 0x2d || c === 0x2b)) {
+    neg = c === 0x2d;
+    pos++;
+  }
+  let m = 0;
+  let digits = 0;
+  let frac = 0;
+  while (pos < end) {
+    c = b[pos]! - 0x30;
+    if (c < 0 || c > 9) break;
+    m = m * 10 + c;
+    digits++;
+    pos++;
+  }
+  if (pos < end && b[pos] === 0x2e) {
+    pos++;
+    while (pos < end) {
+      c = b[pos]! - 0x30;
+      if (c < 0 || c > 9) break;
+      m = m * 10 + c;
+      digits++;
+      frac++;
+      pos++;
+    }
+  }
+  let slow = false;
+  if (pos < end && (b[pos] === 0x65 || b[pos] === 0x45) && digits > 0) {
+    slow = true;
+    pos++;
+    if (pos < end && (b[pos] === 0x2d || b[pos] === 0x2b)) pos++;
+    let ed = 0;
+    while (pos < end && b[pos]! >= 0x30 && b[pos]! <= 0x39) {
+      pos++;
+      ed++;
+    }
+    if (ed === 0) {
+      fieldErr = "bad number";
+      return Number.NaN;
+    }
+  }
+  const stop = pos;
+  while (pos < end && b[pos] !== sep && isPad(b[pos]!)) pos++;
+  if (pos < end && b[pos] !== sep) {
+    fieldErr = "bad number";
+    return Number.NaN;
+  }
+  if (digits === 0) {
+    fieldErr = stop === start ? "" : "bad number";
+    return Number.NaN;
+  }
+  if (slow || digits > 15 || frac > 22) return Number.parseFloat(latin1.decode(b.subarray(start, stop)));
+  const v = frac === 0 ? m : m / POW10[frac]!;
+  return neg ? -v : v;
+}
+
+/** Unsigned digit run at `pos` (stops at the first non-digit); -1 when none. Sets `ndig`. */
+let ndig = 0;
+function digitsAt(b: Uint8Array, end: number): number {
+  let v = 0;
+  ndig = 0;
+  while (pos < end) {
+    const c = b[pos]! - 0x30;
+    if (c < 0 || c > 9) break;
+    v = v * 10 + c;
+    ndig++;
+    pos++;
+  }
+  return ndig === 0 ? -1 : v;
+}
+
+function daysInMonth(y: number, m: number): number {
+  if (m === 2) return (y % 4 === 0 && y % 100 !== 0) || y % 400 === 0 ? 29 : 28;
+  return m === 4 || m === 6 || m === 9 || m === 11 ? 30 : 31;
+}
+
+let lastYmd = -1;
+let lastDays = 0;
+
+/** Date field → days since epoch, or NaN + fieldErr. YYYYMMDD, YYMMDD, YYYY-MM-DD, M/D/YYYY. */
+function parseDate(b: Uint8Array, end: number, sep: number, pivot: number): number {
+  while (pos < end && isPad(b[pos]!) && b[pos] !== sep) pos++;
+  const a = digitsAt(b, end);
+  let y: number;
+  let m: number;
+  let d: number;
+  const c = pos < end ? b[pos] : sep;
+  if (ndig === 8 && (c === sep || isPad(c!) || pos >= end)) {
+    y = (a / 10000) | 0;
+    m = ((a / 100) | 0) % 100;
+    d = a % 100;
+  } else if (ndig === 6 && (c === sep || isPad(c!) || pos >= end)) {
+    const yy = (a / 10000) | 0;
+    y = yy < pivot ? 2000 + yy : 1900 + yy;
+    m = ((a / 100) | 0) % 100;
+    d = a % 100;
+  } else if (ndig === 4 && c === 0x2d) {
+    y = a;
+    pos++;
+    m = digitsAt(b, end);
+    if (ndig < 1 || ndig > 2 || b[pos] !== 0x2d) return badDate();
+    pos++;
+    d = digitsAt(b, end);
+    if (ndig < 1 || ndig > 2) return badDate();
+  } else if ((ndig === 1 || ndig === 2) && c === 0x2f) {
+    m = a;
+    pos++;
+    d = digitsAt(b, end);
+    if (ndig < 1 || ndig > 2 || b[pos] !== 0x2f) return badDate();
+    pos++;
+    y = digitsAt(b, end);
+    if ((ndig as number) !== 4) return badDate();
+  } else return badDate();
+  while (pos < end && b[pos] !== sep && isPad(b[pos]!)) pos++;
+  if (pos < end && b[pos] !== sep) return badDate();
+  const ymd = y * 10000 + m * 100 + d;
+  if (ymd === lastYmd) return lastDays;
+  if (m < 1 || m > 12 || d < 1 || d > daysInMonth(y, m) || y < 1000 || y > 2200) return badDate();
+  lastYmd = ymd;
+  lastDays = daysFromCivil(y, m, d);
+  return lastDays;
+}
+function badDate(): number {
+  fieldErr = "bad date";
+  return Number.NaN;
+}
+
+/** Time field → HHMMSS; HHMM (≤ 4 digits) is scaled; `HH:MM[:SS]` accepted. -2 + fieldErr on error, -1 if empty. */
+function parseTime(b: Uint8Array, end: number, sep: number): number {
+  while (pos < end && isPad(b[pos]!) && b[pos] !== sep) pos++;
+  let v = digitsAt(b, end);
+  let n: number = ndig;
+  if (n === 0) {
+    if (pos >= end || b[pos] === sep) return -1;
+    fieldErr = "bad time";
+    return -2;
+  }
+  if (b[pos] === 0x3a && n <= 2) {
+    pos++;
+    const mm = digitsAt(b, end);
+    if (ndig !== 2) return badTime();
+    v = v * 100 + mm;
+    n = 4;
+    if (b[pos] === 0x3a) {
+      pos++;
+      const ss = digitsAt(b, end);
+      if (ndig !== 2) return badTime();
+      v = v * 100 + ss;
+      n = 6;
+    }
+  }
+  while (pos < end && b[pos] !== sep && isPad(b[pos]!)) pos++;
+  if (pos < end && b[pos] !== sep) return badTime();
+  if (n > 6) return badTime();
+  const hms = n <= 4 ? v * 100 : v;
+  if (hms > 235959 || ((hms / 100) | 0) % 100 > 59 || hms % 100 > 59) return badTime();
+  return hms;
+}
+function badTime(): number {
+  fieldErr = "bad time";
+  return -2;
+}
+
+const PERIOD_OK = new Uint8Array(128);
+for (const c of "IDWMQY") PERIOD_OK[c.charCodeAt(0)] = 1;
+
+/** Period field → upper-case letter code; a number of minutes (Finam, tick exports) is intraday `I`. */
+function parsePeriod(b: Uint8Array, end: number, sep: number): number {
+  while (pos < end && isPad(b[pos]!) && b[pos] !== sep) pos++;
+  let c = b[pos]!;
+  let code = 0;
+  if (pos < end && c >= 0x30 && c <= 0x39) {
+    digitsAt(b, end);
+    code = 0x49; // "I"
+  } else if (pos < end) {
+    if (c >= 0x61 && c <= 0x7a) c -= 0x20;
+    if (c < 128 && PERIOD_OK[c]) code = c;
+    pos++;
+  }
+  while (pos < end && b[pos] !== sep && isPad(b[pos]!)) pos++;
+  if (code === 0 || (pos < end && b[pos] !== sep)) {
+    fieldErr = "bad period";
+    return 0;
+  }
+  return code;
+}
+
+/**
+ * Parse the lines of `bytes[start, end)` (start at a line start) with `layout`, appending rows to
+ * `out`. Blank lines are skipped; a malformed row is skipped and reported (or stops the parse when
+ * `strict`).
+ *
+ * The loop is written flat on purpose: well-formed fields (digits then the separator) are decoded
+ * inline with local variables; anything else (padding, quotes, exponents, other date forms,
+ * errors) takes the general decoders above. This keeps the common path free of calls.
+ */
+export function parseAsciiRange(
+  bytes: Uint8Array,
+  start: number,
+  end: number,
+  layout: AsciiLayout,
+  out: BarColumnsBuilder,
+  opts: ParseOptions = {},
+): ParseResult {
+  // The digit loops below stop at the first non-digit without a bounds check, so the byte after
+  // the last line must exist: append a newline when the range ends the buffer without one.
+  let b = bytes;
+  if (end === bytes.length && end > start && bytes[end - 1] !== C_NL) {
+    b = new Uint8Array(end + 1);
+    b.set(bytes);
+    b[end] = C_NL;
+  }
+  const maxErrors = opts.maxErrors ?? 100;
+  const pivot = opts.yearPivot ?? 50;
+  const sep = layout.sep;
+  const spaceSep = sep === C_SP;
+  const roles = Int32Array.from(layout.roles);
+  const nRoles = roles.length;
+  const minFields = layout.minFields;
+  const errors: RowError[] = [];
+  let errorCount = 0;
+  let stopped = false;
+  lastYmd = -1;
+
+  let defaultId = -1;
+  if (!layout.has.ticker) {
+    if (opts.defaultSymbol === undefined) {
+      return {
+        rows: 0,
+        lines: 0,
+        errors: [{ line: 1, reason: "no ticker column and no symbol from the file name" }],
+        errorCount: 1,
+        stopped: true,
+      };
+    }
+    defaultId = out.symbolId(opts.defaultSymbol.toUpperCase());
+  }
+  // Last ticker bytes → id: files hold long runs of one ticker, so decode a string only on change.
+  let tickBytes = new Uint8Array(0);
+  let tickLen = -1;
+  let tickId = -1;
+  let ymdCache = -1;
+  let daysCache = 0;
+
+  out.reserve(Math.min(Math.ceil((end - start) / 40) + 16, 1 << 22));
+  let n = out.length;
+  let cap = out.capacity;
+  let {
+    symbolIndex,
+    period: perCol,
+    date: dateCol,
+    time: timeCol,
+    open,
+    high,
+    low,
+    close,
+    volume,
+    openint,
+  } = out;
+  let line = 0;
+  let p = start;
+  const hasTime = layout.has.time;
+  const hasPer = layout.has.per;
+  const hasOpen = layout.has.open;
+  const hasHigh = layout.has.high;
+  const hasLow = layout.has.low;
+
+  while (p < end) {
+    let nl = b.indexOf(C_NL, p);
+    if (nl < 0 || nl >= end) nl = end;
+    let le = nl;
+    if (le > p && b[le - 1] === C_CR) le--;
+    line++;
+    const lineStart = p;
+    p = nl + 1;
+    let q = lineStart;
+    while (q < le && (b[q] === C_SP || b[q] === C_TAB || b[q] === sep)) q++;
+    if (q >= le) continue; // blank line
+
+    if (n >= cap) {
+      out.length = n;
+      out.reserve(Math.max(1024, n >> 1));
+      cap = out.capacity;
+      ({
+        symbolIndex,
+        period: perCol,
+        date: dateCol,
+        time: timeCol,
+        open,
+        high,
+        low,
+        close,
+        volume,
+        openint,
+      } = out);
+    }
+    let i = spaceSep ? q : lineStart;
+    let period = 0x44; // "D"
+    let dateV = -1;
+    let timeV = -1;
+    let o = Number.NaN;
+    let h = Number.NaN;
+    let l = Number.NaN;
+    let c = Number.NaN;
+    let v = 0;
+    let oi = Number.NaN;
+    let sym = defaultId;
+    let f = 0;
+    let err = "";
+    let errField = -1;
+    let errPos = 0;
+    for (; f < nRoles; f++) {
+      const role = roles[f]!;
+      const fstart = i;
+      if (role >= ROLE_OPEN) {
+        // Fast decimal: [-]digits[.digits] then separator/end.
+        let neg = false;
+        let ch = i < le ? b[i]! : sep;
+        if (ch === 0x2d) {
+          neg = true;
+          i++;
+        }
+        let m = 0;
+        const i0 = i;
+        for (;;) {
+          const d = (b[i]! - 0x30) >>> 0;
+          if (d > 9) break;
+          m = m * 10 + d;
+          i++;
+        }
+        let nd = i - i0;
+        let fr = 0;
+        if (b[i] === 0x2e && i < le) {
+          const i1 = ++i;
+          for (;;) {
+            const d = (b[i]! - 0x30) >>> 0;
+            if (d > 9) break;
+            m = m * 10 + d;
+            i++;
+          }
+          fr = i - i1;
+          nd += fr;
+        }
+        ch = i < le ? b[i]! : sep;
+        let x: number;
+        if (ch === sep && nd > 0 && nd <= 15) {
+          x = fr === 0 ? m : m / POW10[fr]!;
+          if (neg) x = -x;
+        } else {
+          pos = fstart;
+          fieldErr = "";
+          x = parseNumber(b, le, sep);
+          i = pos;
+          if (Number.isNaN(x)) {
+            if (fieldErr !== "") err = fieldErr;
+            else if (role !== ROLE_VOL && role !== ROLE_OI) err = "empty value";
+            if (err !== "") {
+              errField = f;
+              errPos = fstart;
+              break;
+            }
+          }
+        }
+        if (role === ROLE_CLOSE) c = x;
+        else if (role === ROLE_OPEN) o = x;
+        else if (role === ROLE_HIGH) h = x;
+        else if (role === ROLE_LOW) l = x;
+        else if (role === ROLE_VOL) v = !Number.isNaN(x) ? x : 0;
+        else oi = x;
+      } else if (role === ROLE_DATE) {
+        let a = 0;
+        const i0 = i;
+        for (;;) {
+          const d = (b[i]! - 0x30) >>> 0;
+          if (d > 9) break;
+          a = a * 10 + d;
+          i++;
+        }
+        const nd = i - i0;
+        if (nd === 8 && (i >= le || b[i] === sep)) {
+          if (a === ymdCache) dateV = daysCache;
+          else if (((a / 100) | 0) === ((ymdCache / 100) | 0) && a % 100 <= 28 && a % 100 >= 1) {
+            // Same month as the previous row: day arithmetic, no calendar conversion.
+            dateV = daysCache + (a - ymdCache);
+            ymdCache = a;
+            daysCache = dateV;
+          } else {
+            const y = (a / 10000) | 0;
+            const mo = ((a / 100) | 0) % 100;
+            const d = a % 100;
+            if (mo < 1 || mo > 12 || d < 1 || d > daysInMonth(y, mo) || y < 1000) {
+              err = "bad date";
+              errField = f;
+              errPos = fstart;
+              break;
+            }
+            ymdCache = a;
+            daysCache = daysFromCivil(y, mo, d);
+            dateV = daysCache;
+          }
+        } else {
+          pos = fstart;
+          fieldErr = "";
+          const dv = parseDate(b, le, sep, pivot);
+          i = pos;
+          if (Number.isNaN(dv)) {
+            err = fieldErr || "empty date";
+            errField = f;
+            errPos = fstart;
+            break;
+          }
+          dateV = dv;
+        }
+      } else if (role === ROLE_TICKER) {
+        let z = i;
+        if (spaceSep) while (z < le && b[z] !== C_SP) z++;
+        else while (z < le && b[z] !== sep) z++;
+        let a = i;
+        let zz = z;
+        while (a < zz && isPad(b[a]!)) a++;
+        while (zz > a && isPad(b[zz - 1]!)) zz--;
+        const len = zz - a;
+        if (len === 0) {
+          err = "empty ticker";
+          errField = f;
+          errPos = fstart;
+          break;
+        }
+        let same = len === tickLen;
+        if (same) {
+          for (let k = 0; k < len; k++) {
+            if (b[a + k] !== tickBytes[k]) {
+              same = false;
+              break;
+            }
+          }
+        }
+        if (!same) {
+          tickBytes = b.slice(a, zz);
+          tickLen = len;
+          tickId = out.symbolId(utf8.decode(tickBytes).toUpperCase());
+        }
+        sym = tickId;
+        i = z;
+      } else if (role === ROLE_TIME) {
+        let a = 0;
+        const i0 = i;
+        for (;;) {
+          const d = (b[i]! - 0x30) >>> 0;
+          if (d > 9) break;
+          a = a * 10 + d;
+          i++;
+        }
+        const nd = i - i0;
+        if (
+          nd === 6 &&
+          (i >= le || b[i] === sep) &&
+          a <= 235959 &&
+          ((a / 100) | 0) % 100 < 60 &&
+          a % 100 < 60
+        ) {
+          timeV = a;
+        } else {
+          pos = fstart;
+          fieldErr = "";
+          timeV = parseTime(b, le, sep);
+          i = pos;
+          if (timeV === -2) {
+            err = fieldErr;
+            errField = f;
+            errPos = fstart;
+            break;
+          }
+        }
+      } else if (role === ROLE_PER) {
+        let ch = i < le ? b[i]! : 0;
+        const nx = i + 1 < le ? b[i + 1]! : sep;
+        if (ch >= 0x61 && ch <= 0x7a) ch -= 0x20;
+        if (nx === sep && ch < 128 && PERIOD_OK[ch]) {
+          period = ch;
+          i++;
+        } else {
+          pos = fstart;
+          fieldErr = "";
+          period = parsePeriod(b, le, sep);
+          i = pos;
+          if (period === 0) {
+            err = fieldErr;
+            errField = f;
+            errPos = fstart;
+            break;
+          }
+        }
+      } else {
+        // Skipped column: move to its end.
+        if (spaceSep) while (i < le && b[i] !== C_SP) i++;
+        else while (i < le && b[i] !== sep) i++;
+      }
+      // Past the separator to the next field; the row may end early (optional trailing fields).
+      if (i >= le) {
+        f++;
+        break;
+      }
+      if (spaceSep) while (i < le && b[i] === C_SP) i++;
+      else i++;
+    }
+    if (err === "" && f < minFields) err = `expected at least ${minFields} fields, found ${f}`;
+    if (err === "" && Number.isNaN(c)) err = "missing close";
+    if (err !== "") {
+      errorCount++;
+      if (errors.length < maxErrors) {
+        const what =
+          errField >= 0 ? ` in ${ROLE_NAMES[roles[errField]!]} field "${fieldText(b, errPos, le, sep)}"` : "";
+        errors.push({ line, reason: `${err}${what}` });
+      }
+      if (opts.strict) {
+        stopped = true;
+        break;
+      }
+      continue;
+    }
+    symbolIndex[n] = sym;
+    if (!hasPer && hasTime && timeV > 0) period = 0x49; // intraday rows in a file without PER
+    perCol[n] = period;
+    dateCol[n] = dateV;
+    timeCol[n] = !hasTime || (timeV === 0 && period !== 0x49) ? -1 : timeV;
+    open[n] = hasOpen ? o : c;
+    high[n] = hasHigh ? h : c;
+    low[n] = hasLow ? l : c;
+    close[n] = c;
+    volume[n] = v;
+    openint[n] = oi;
+    n++;
+  }
+  const rows = n - out.length;
+  out.length = n;
+  return { rows, lines: line, errors, errorCount, stopped };
+}
