@@ -26,7 +26,9 @@ interface Stub {
   lastRawPath: string;
   tokenTtl: number;
   /** Per-path behaviour override: return a Response to short-circuit. */
-  fault: ((path: string, hit: number, req: Request) => Response | Promise<Response | undefined> | undefined) | null;
+  fault:
+    | ((path: string, hit: number, req: Request) => Response | Promise<Response | undefined> | undefined)
+    | null;
   stop(): void;
 }
 
