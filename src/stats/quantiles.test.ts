@@ -1,0 +1,47 @@
+import { expect, test } from "bun:test";
+import fc from "fast-check";
+import { QuantileScratch, quantilesNonNegative } from "./quantiles.ts";
+
+function sortQuantile(sorted: number[], p: number): number {
+  const h = p * (sorted.length - 1);
+  const lo = Math.floor(h);
+  const hi = Math.min(lo + 1, sorted.length - 1);
+  return sorted[lo]! + (h - lo) * (sorted[hi]! - sorted[lo]!);
+}
+
+const value = fc.oneof(
+  fc.double({ min: 0, max: 1, noNaN: true }),
+  fc.double({ min: 1e-30, max: 1e-25, noNaN: true }), // below the bucket range: clamped, still exact
+  fc.double({ min: 1e7, max: 1e12, noNaN: true }), // above the bucket range
+  fc.constantFrom(0, Number.NaN, 1e-4, 1e-4), // ties and skipped NaNs
+);
+
+test("histogram selection equals sort-based type-7 quantiles", () => {
+  const scratch = new QuantileScratch();
+  fc.assert(
+    fc.property(
+      fc.array(value, { maxLength: 3000 }),
+      fc.uniqueArray(fc.double({ min: 0, max: 1, noNaN: true }), { minLength: 1, maxLength: 5 }),
+      (xs, ps) => {
+        const probs = [...ps].sort((a, b) => a - b);
+        const out = new Float64Array(probs.length);
+        const r = quantilesNonNegative(Float64Array.from(xs), probs, out, scratch);
+        const sorted = xs.filter((x) => !Number.isNaN(x)).sort((a, b) => a - b);
+        expect(r.count).toBe(sorted.length);
+        if (sorted.length === 0) return;
+        expect(r.min).toBe(sorted[0]!);
+        expect(r.max).toBe(sorted[sorted.length - 1]!);
+        probs.forEach((p, i) => {
+          expect(out[i]).toBe(sortQuantile(sorted, p));
+        });
+      },
+    ),
+    { numRuns: 300 },
+  );
+});
+
+test("a monotone map is applied before interpolation", () => {
+  const out = new Float64Array(1);
+  quantilesNonNegative(Float64Array.from([1, 4]), [0.5], out, new QuantileScratch(), Math.sqrt);
+  expect(out[0]).toBe(1.5); // (√1 + √4) / 2, not √2.5
+});

@@ -1,0 +1,367 @@
+/**
+ * The whole estimator suite for one symbol: clean the series, compute per-bar terms once, roll
+ * every window, and append the latest estimates (with chi-square intervals), mean-return
+ * intervals (Student t) and the volatility cone to columnar result tables.
+ *
+ * Result tables hold one row per (symbol, window[, estimator]) — a few thousand rows, never one
+ * per input bar — as plain column arrays that cross worker boundaries cheaply. Every number in
+ * them is finite or null, and a null always comes with a reason.
+ */
+import { isoFromDays } from "../core/bars.ts";
+import {
+  allocRolling,
+  allocTerms,
+  computeTerms,
+  degreesOfFreedom,
+  E_C2C,
+  ESTIMATORS,
+  NEEDS_PREVIOUS_CLOSE,
+  type RollingOut,
+  rollingVariances,
+  type Terms,
+} from "./estimators.ts";
+import { IntervalCache, meanInterval } from "./intervals.ts";
+import { QuantileScratch, quantilesNonNegative } from "./quantiles.ts";
+import { describeFlags, type PreparedSeries, type PriceSeries, prepareSeries } from "./series.ts";
+
+export interface SuiteOptions {
+  windows: readonly number[];
+  /** Confidence level of every interval, e.g. 0.95. */
+  confidence: number;
+  /** Periods per year, e.g. 252 trading days. */
+  annualization: number;
+  /** Compute the volatility cone (default true). */
+  cone?: boolean;
+}
+
+/** Latest estimate per (symbol, window, estimator); vol and bounds are annualised fractions. */
+export interface LatestTable {
+  symbol: string[];
+  window: number[];
+  estimator: string[];
+  vol: (number | null)[];
+  ci_low: (number | null)[];
+  ci_high: (number | null)[];
+  n: number[];
+  asof: (number | null)[]; // days since epoch of the window's last bar
+  reason: (string | null)[];
+}
+
+/** Mean return per (symbol, window), annualised (× periods per year), with t intervals. */
+export interface ReturnsTable {
+  symbol: string[];
+  window: number[];
+  n: number[];
+  mean_log: (number | null)[];
+  mean_log_ci_low: (number | null)[];
+  mean_log_ci_high: (number | null)[];
+  mean_simple: (number | null)[];
+  mean_simple_ci_low: (number | null)[];
+  mean_simple_ci_high: (number | null)[];
+  asof: (number | null)[];
+  reason: (string | null)[];
+}
+
+/** Volatility cone per (symbol, window, estimator) over the whole history (annualised). */
+export interface ConeTable {
+  symbol: string[];
+  window: number[];
+  estimator: string[];
+  count: number[];
+  min: (number | null)[];
+  p25: (number | null)[];
+  median: (number | null)[];
+  p75: (number | null)[];
+  max: (number | null)[];
+  latest: (number | null)[];
+  reason: (string | null)[];
+}
+
+/** Per-symbol data quality summary. */
+export interface SymbolTable {
+  symbol: string[];
+  rows: number[];
+  first_date: (number | null)[];
+  last_date: (number | null)[];
+  missing: number[];
+  duplicates: number[];
+  flagged: number[];
+  hv30: (number | null)[];
+}
+
+export interface StatsTables {
+  latest: LatestTable;
+  returns: ReturnsTable;
+  cone: ConeTable;
+  symbols: SymbolTable;
+}
+
+export function emptyTables(): StatsTables {
+  return {
+    latest: {
+      symbol: [],
+      window: [],
+      estimator: [],
+      vol: [],
+      ci_low: [],
+      ci_high: [],
+      n: [],
+      asof: [],
+      reason: [],
+    },
+    returns: {
+      symbol: [],
+      window: [],
+      n: [],
+      mean_log: [],
+      mean_log_ci_low: [],
+      mean_log_ci_high: [],
+      mean_simple: [],
+      mean_simple_ci_low: [],
+      mean_simple_ci_high: [],
+      asof: [],
+      reason: [],
+    },
+    cone: {
+      symbol: [],
+      window: [],
+      estimator: [],
+      count: [],
+      min: [],
+      p25: [],
+      median: [],
+      p75: [],
+      max: [],
+      latest: [],
+      reason: [],
+    },
+    symbols: {
+      symbol: [],
+      rows: [],
+      first_date: [],
+      last_date: [],
+      missing: [],
+      duplicates: [],
+      flagged: [],
+      hv30: [],
+    },
+  };
+}
+
+/** Append every column of `b` to `a` (merging worker results). */
+export function mergeTables(a: StatsTables, b: StatsTables): void {
+  for (const t of ["latest", "returns", "cone", "symbols"] as const) {
+    const ta = a[t] as unknown as Record<string, unknown[]>;
+    const tb = b[t] as unknown as Record<string, unknown[]>;
+    for (const k of Object.keys(ta)) {
+      const src = tb[k]!;
+      const dst = ta[k]!;
+      for (let i = 0; i < src.length; i++) dst.push(src[i]);
+    }
+  }
+}
+
+/** Reusable buffers: one per worker, grown to the longest series seen. */
+export class SuiteContext {
+  terms: Terms = allocTerms(0);
+  rolling: RollingOut = allocRolling(0);
+  logRet = new Float64Array(0);
+  simpleRet = new Float64Array(0);
+  quantiles = new QuantileScratch();
+  qOut = new Float64Array(3);
+  intervals: IntervalCache;
+  constructor(readonly options: SuiteOptions) {
+    this.intervals = new IntervalCache(options.confidence);
+  }
+  ensure(n: number): void {
+    if (this.rolling[0].length < n) {
+      const cap = Math.max(n, Math.ceil(this.rolling[0].length * 1.5));
+      this.terms = allocTerms(cap);
+      this.rolling = allocRolling(cap);
+      this.logRet = new Float64Array(cap);
+      this.simpleRet = new Float64Array(cap);
+    }
+  }
+}
+
+const CONE_PROBS = [0.25, 0.5, 0.75] as const;
+
+/** Validate suite options; returns a reason string or null. */
+export function validateOptions(o: SuiteOptions): string | null {
+  if (o.windows.length === 0) return "no windows given";
+  for (const w of o.windows) if (!Number.isInteger(w) || w < 2) return `window ${w} is not an integer ≥ 2`;
+  if (!(o.confidence > 0 && o.confidence < 1)) return `confidence ${o.confidence} is not between 0 and 1`;
+  if (!(o.annualization > 0) || !Number.isFinite(o.annualization))
+    return `annualization ${o.annualization} is not positive`;
+  return null;
+}
+
+/** First flagged bar (most recent first) in [from, to] for the reason text, or -1. */
+function lastFlagged(s: PreparedSeries, from: number, to: number, mask: (f: number) => boolean): number {
+  for (let i = to; i >= from; i--) if (mask(s.flags[i]!)) return i;
+  return -1;
+}
+
+/**
+ * Run the suite for one symbol and append its rows to `out`. Returns the cleaned series length.
+ */
+export function computeSymbolStats(
+  symbol: string,
+  input: PriceSeries,
+  ctx: SuiteContext,
+  out: StatsTables,
+): number {
+  const { windows, annualization: ann } = ctx.options;
+  const withCone = ctx.options.cone !== false;
+  const s = prepareSeries(input);
+  const n = s.length;
+  ctx.ensure(n);
+  const terms = computeTerms(s, ctx.terms);
+  const rolling = ctx.rolling;
+  const toVol = (v: number) => Math.sqrt(v * ann);
+  let flagged = 0;
+  for (let i = 0; i < n; i++) if (s.flags[i] !== 0) flagged++;
+
+  // Returns for the mean-return intervals (only the latest window is read, but filling them is
+  // one cheap pass and keeps the interval code simple).
+  const logRet = ctx.logRet;
+  const simpleRet = ctx.simpleRet;
+  for (let i = 1; i < n; i++) {
+    logRet[i] = terms.ret[i]!;
+    simpleRet[i] = Math.expm1(terms.ret[i]!);
+  }
+
+  let hv30: number | null = null;
+  for (const w of windows) {
+    if (n > 0) rollingVariances(terms, w, rolling);
+    const last = n - 1;
+
+    // Mean returns (Student t), over the last w returns.
+    {
+      const R = out.returns;
+      R.symbol.push(symbol);
+      R.window.push(w);
+      R.n.push(w);
+      const from = last - w + 1;
+      let reason: string | null = null;
+      if (n === 0) reason = "no bars";
+      else if (n - 1 < w) reason = `window ${w} longer than series (${Math.max(0, n - 1)} returns)`;
+      else if (terms.badRet[last + 1]! - terms.badRet[from]! !== 0) {
+        const at = lastFlagged(s, from - 1, last, (f) => (f & 1) !== 0);
+        reason = `non-positive close on ${at >= 0 ? isoFromDays(s.date[at]!) : "?"} within window`;
+      }
+      const ml = reason === null ? meanInterval(logRet, from, last + 1, ctx.intervals) : null;
+      const ms = reason === null ? meanInterval(simpleRet, from, last + 1, ctx.intervals) : null;
+      R.mean_log.push(ml ? ml.mean * ann : null);
+      R.mean_log_ci_low.push(ml ? ml.low * ann : null);
+      R.mean_log_ci_high.push(ml ? ml.high * ann : null);
+      R.mean_simple.push(ms ? ms.mean * ann : null);
+      R.mean_simple_ci_low.push(ms ? ms.low * ann : null);
+      R.mean_simple_ci_high.push(ms ? ms.high * ann : null);
+      R.asof.push(n > 0 ? s.date[last]! : null);
+      if (reason === null && (ml === null || ms === null)) reason = "returns overflow (absurd price ratio)";
+      R.reason.push(reason);
+    }
+
+    for (let e = 0; e < ESTIMATORS.length; e++) {
+      const series = rolling[e]!;
+      const needsPrev = NEEDS_PREVIOUS_CLOSE[e]!;
+      const available = needsPrev ? n - 1 : n;
+      let reason: string | null = null;
+      let vol: number | null = null;
+      if (n === 0) reason = "no bars";
+      else if (available < w)
+        reason = `window ${w} longer than series (${Math.max(0, available)} ${needsPrev ? "returns" : "bars"})`;
+      else {
+        const v = series[last]!;
+        if (!Number.isNaN(v)) vol = toVol(v);
+        else {
+          const from = needsPrev ? last - w : last - w + 1;
+          const mask = e === E_C2C ? (f: number) => (f & 1) !== 0 : (f: number) => f !== 0;
+          const at = lastFlagged(s, Math.max(0, from), last, mask);
+          reason =
+            at >= 0
+              ? `${describeFlags(s.flags[at]!)} on ${isoFromDays(s.date[at]!)} within window`
+              : "unusable window";
+        }
+      }
+      const L = out.latest;
+      L.symbol.push(symbol);
+      L.window.push(w);
+      L.estimator.push(ESTIMATORS[e]!);
+      L.n.push(w);
+      L.asof.push(n > 0 ? s.date[last]! : null);
+      if (vol !== null) {
+        const [lo, hi] = ctx.intervals.volMultipliers(degreesOfFreedom(e, w));
+        L.vol.push(vol);
+        L.ci_low.push(vol * lo);
+        L.ci_high.push(vol * hi);
+        L.reason.push(null);
+        if (e === E_C2C && w === 30) hv30 = vol;
+      } else {
+        L.vol.push(null);
+        L.ci_low.push(null);
+        L.ci_high.push(null);
+        L.reason.push(reason);
+      }
+
+      if (withCone) {
+        const C = out.cone;
+        C.symbol.push(symbol);
+        C.window.push(w);
+        C.estimator.push(ESTIMATORS[e]!);
+        C.latest.push(vol);
+        const q =
+          n > 0
+            ? quantilesNonNegative(series.subarray(0, n), CONE_PROBS, ctx.qOut, ctx.quantiles, toVol)
+            : null;
+        if (q && q.count > 0) {
+          C.count.push(q.count);
+          C.min.push(toVol(q.min));
+          C.p25.push(ctx.qOut[0]!);
+          C.median.push(ctx.qOut[1]!);
+          C.p75.push(ctx.qOut[2]!);
+          C.max.push(toVol(q.max));
+          C.reason.push(null);
+        } else {
+          C.count.push(0);
+          C.min.push(null);
+          C.p25.push(null);
+          C.median.push(null);
+          C.p75.push(null);
+          C.max.push(null);
+          C.reason.push(reason ?? "no usable window in the history");
+        }
+      }
+    }
+  }
+  if (hv30 === null && !windows.includes(30)) hv30 = latestCloseToClose(terms, 30, ann);
+
+  const S = out.symbols;
+  S.symbol.push(symbol);
+  S.rows.push(n);
+  S.first_date.push(n > 0 ? s.date[0]! : null);
+  S.last_date.push(n > 0 ? s.date[n - 1]! : null);
+  S.missing.push(s.missing);
+  S.duplicates.push(s.duplicates);
+  S.flagged.push(flagged);
+  S.hv30.push(hv30);
+  return n;
+}
+
+/** Annualised close-to-close volatility of the last w returns, or null (used for HV30). */
+export function latestCloseToClose(t: Terms, w: number, ann: number): number | null {
+  const n = t.length;
+  if (n - 1 < w) return null;
+  const from = n - w;
+  if (t.badRet[n]! - t.badRet[from]! !== 0) return null;
+  let sum = 0;
+  for (let i = from; i < n; i++) sum += t.ret[i]!;
+  const mean = sum / w;
+  let ss = 0;
+  for (let i = from; i < n; i++) {
+    const d = t.ret[i]! - mean;
+    ss += d * d;
+  }
+  return Math.sqrt((ss / (w - 1)) * ann);
+}
