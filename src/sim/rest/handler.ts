@@ -10,6 +10,13 @@ import { type FaultDecision, FaultInjector, type FaultPlan } from "../faults.ts"
 import { isoFromDays, isoTimestamp, type Universe } from "../universe/index.ts";
 import { type AuthConfig, TokenStore } from "./auth.ts";
 import {
+  cryptocurrenciesJson,
+  futureProductsJson,
+  futuresJson,
+  quantityPrecisionsJson,
+  searchJson,
+} from "./catalog.ts";
+import {
   accountJson,
   balanceJson,
   compactChainJson,
@@ -408,6 +415,38 @@ export class RestHandler {
           .map((p) => positionJson(p, t, marks));
         return this.ok(route, { items }, rawPath, null);
       }
+    }
+    if (a === "instruments" && n === 2) {
+      if (b === "future-products")
+        return this.okRaw(
+          "GET /instruments/future-products",
+          this.memoized("fp", futureProductsJson) as string,
+          rawPath,
+          "null",
+        );
+      if (b === "futures") {
+        const codes = bracketList(query, "product-code");
+        return this.ok("GET /instruments/futures", futuresJson(u.todayDay, codes), rawPath, null);
+      }
+      if (b === "cryptocurrencies")
+        return this.okRaw(
+          "GET /instruments/cryptocurrencies",
+          this.memoized("crypto", cryptocurrenciesJson) as string,
+          rawPath,
+          "null",
+        );
+      if (b === "quantity-decimal-precisions") {
+        return this.okRaw(
+          "GET /instruments/quantity-decimal-precisions",
+          this.memoized("qdp", quantityPrecisionsJson) as string,
+          rawPath,
+          "null",
+        );
+      }
+    }
+    if (a === "symbols" && b === "search" && n === 3 && c !== undefined) {
+      const equities = u.symbols.map((s) => u.equity(s)).filter((e) => e !== undefined);
+      return this.ok("GET /symbols/search/{prefix}", searchJson(u.todayDay, c, equities), rawPath, null);
     }
     if (a === "market-time" && b === "sessions" && c === "current" && n === 3) {
       return this.ok("GET /market-time/sessions/current", sessionJson(this.cfg.marketNow()), rawPath);

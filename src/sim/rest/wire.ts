@@ -114,7 +114,11 @@ export function nestedChainJson(u: Universe, symbol: string): Json | undefined {
       "option-chain-type": root.chainType,
       "root-symbol": root.root,
       "shares-per-contract": root.sharesPerContract,
-      "tick-sizes": [{ threshold: "3.0", value: "0.01" }, { value: "0.05" }],
+      // Penny increments on the index/ETF products, nickels above $3 on single stocks.
+      "tick-sizes":
+        eq.isEtf || eq.isIndex
+          ? [{ value: "0.01" }]
+          : [{ threshold: "3.0", value: "0.01" }, { value: "0.05" }],
       "underlying-symbol": root.underlying,
     })),
   } as Json;
