@@ -87,6 +87,9 @@ export class TokenManager implements TokenSource {
   private inflight: Promise<CachedToken> | null = null;
   private fatal: TTError | null = null;
   private loadedFromDisk = false;
+  /** Whether a request has succeeded with the current token. */
+  private confirmed = false;
+  private unconfirmedRejections = 0;
   private readonly log = getLogger("client.auth");
   private readonly now: () => number;
   private readonly cacheFile: string | null;
@@ -126,10 +129,28 @@ export class TokenManager implements TokenSource {
     return (await this.refresh(signal)).accessToken;
   }
 
-  invalidate(token: string): void {
-    if (this.token?.accessToken === token) {
-      this.log.debug("access token rejected by the server; refreshing");
-      this.token = null;
+  invalidate(token: string): boolean {
+    if (this.token?.accessToken !== token) return false;
+    this.token = null;
+    if (!this.confirmed) {
+      // A token rejected before any request succeeded with it. Twice in a row means the server
+      // rejects freshly issued tokens (bad User-Agent, wrong environment, missing scope): stop
+      // instead of refreshing in a loop.
+      if (++this.unconfirmedRejections >= 2) {
+        this.fatal = authError("the API rejects freshly issued access tokens (401)", {
+          hint: "check --env/--url match the credentials and that the account has API access; run `ttapi auth login` again",
+          details: { status: 401, retryable: false, breaker: false },
+        });
+      }
+    } else this.unconfirmedRejections = 0;
+    this.log.debug("access token rejected by the server; refreshing");
+    return true;
+  }
+
+  confirm(token: string): void {
+    if (!this.confirmed && this.token?.accessToken === token) {
+      this.confirmed = true;
+      this.unconfirmedRejections = 0;
     }
   }
 
@@ -178,6 +199,7 @@ export class TokenManager implements TokenSource {
       this.refreshToken = t.refreshToken;
     } else if (this.refreshToken !== c.refreshToken) t.refreshToken = this.refreshToken;
     this.token = t;
+    this.confirmed = false;
     this.refreshes++;
     this.log.debug("access token refreshed", { expiresInS: Math.round((t.expiresAt - started) / 1000) });
     this.saveToDisk(t);

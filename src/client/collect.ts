@@ -91,8 +91,35 @@ export async function collectUniverse(
   };
   const tasks: Promise<void>[] = [];
 
+  /**
+   * Quotes need the instrument type (`index=` vs `equity=` in by-type), which the equities answer
+   * carries: each quotes request follows its equities batch (pipelined, not a stage barrier).
+   * Without instrument data, symbols are asked as equities and the unanswered ones again as indexes.
+   */
+  const quotesFor = async (batch: readonly string[], indexes: ReadonlySet<string> | null): Promise<void> => {
+    const equity = batch.filter((s) => !indexes?.has(s));
+    const index = batch.filter((s) => indexes?.has(s));
+    try {
+      const rows = await client.quotes({ equity, index }, { signal });
+      out.quotes.push(...rows);
+      let missing = batch.filter((s) => !rows.some((r) => r.symbol === s));
+      if (missing.length > 0 && indexes === null) {
+        const again = await client.quotes({ index: missing }, { signal });
+        out.quotes.push(...again);
+        const got = new Set(again.map((r) => r.symbol));
+        missing = missing.filter((s) => !got.has(s));
+      }
+      if (missing.length > 0)
+        fail(missing, "quotes", new TTError("E_DATA", "not returned by /market-data/by-type"));
+    } catch (e) {
+      fail(batch, "quotes", e);
+    }
+  };
+  const quotesBatch = Math.min(100, o.quotesBatch ?? 100);
+  const wantQuotes = parts.has("quotes");
+
   if (parts.has("equities")) {
-    for (const batch of chunk(symbols, client.options.equitiesBatch)) {
+    for (const batch of chunk(symbols, Math.min(client.options.equitiesBatch, quotesBatch))) {
       tasks.push(
         client.equities(batch, { signal }).then(
           (rows) => {
@@ -105,11 +132,18 @@ export async function collectUniverse(
                 "equities",
                 new TTError("E_DATA", "not returned by /instruments/equities (unknown symbol?)"),
               );
+            if (wantQuotes)
+              return quotesFor(batch, new Set(rows.filter((r) => r.isIndex).map((r) => r.symbol)));
           },
-          (e) => fail(batch, "equities", e),
+          (e) => {
+            fail(batch, "equities", e);
+            if (wantQuotes) return quotesFor(batch, null);
+          },
         ),
       );
     }
+  } else if (wantQuotes) {
+    for (const batch of chunk(symbols, quotesBatch)) tasks.push(quotesFor(batch, null));
   }
   if (parts.has("metrics")) {
     for (const batch of chunk(symbols, client.options.metricsBatch)) {
@@ -123,22 +157,6 @@ export async function collectUniverse(
               fail(missing, "metrics", new TTError("E_DATA", "not returned by /market-metrics"));
           },
           (e) => fail(batch, "metrics", e),
-        ),
-      );
-    }
-  }
-  if (parts.has("quotes")) {
-    for (const batch of chunk(symbols, Math.min(100, o.quotesBatch ?? 100))) {
-      tasks.push(
-        client.quotes({ equity: batch }, { signal }).then(
-          (rows) => {
-            out.quotes.push(...rows);
-            const got = new Set(rows.map((r) => r.symbol));
-            const missing = batch.filter((s) => !got.has(s));
-            if (missing.length > 0)
-              fail(missing, "quotes", new TTError("E_DATA", "not returned by /market-data/by-type"));
-          },
-          (e) => fail(batch, "quotes", e),
         ),
       );
     }

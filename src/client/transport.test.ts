@@ -308,6 +308,19 @@ describe("auth", () => {
     expect(stub.grants).toBe(3);
   });
 
+  test("a server that rejects every fresh token: all fail with E_AUTH after at most 2 refreshes (no storm)", async () => {
+    const c = client();
+    stub.fault = (p) =>
+      p !== "/oauth/token" ? Response.json({ error: { code: "unauthorized" } }, { status: 401 }) : undefined;
+    const results = await Promise.all(
+      Array.from({ length: 40 }, (_, i) => c.equity(`U${i}`).catch((e) => e)),
+    );
+    for (const r of results) expect(r.code).toBe("E_AUTH");
+    expect(stub.grants).toBeLessThanOrEqual(3);
+    expect(await codeOf(c.equity("later"))).toBe("E_AUTH");
+    expect(stub.grants).toBeLessThanOrEqual(3);
+  });
+
   test("many concurrent 401s on a revoked token share one refresh", async () => {
     const c = client();
     await c.equity("A");

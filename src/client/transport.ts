@@ -39,8 +39,13 @@ import { decodeApiError, type Json } from "./wire.ts";
 export interface TokenSource {
   /** A valid access token (refreshing it first if it is about to expire). */
   getToken(signal?: AbortSignal): Promise<string>;
-  /** The server rejected `token`: forget it (no-op if a newer token is already in use). */
-  invalidate(token: string): void;
+  /**
+   * The server rejected `token`: forget it. Returns true when it was the current token (this
+   * caller triggers the refresh), false when a newer token is already in use.
+   */
+  invalidate(token: string): boolean;
+  /** The server accepted `token` (lets the source tell a revoked token from a broken login). */
+  confirm?(token: string): void;
 }
 
 export interface TransportOptions {
@@ -93,6 +98,9 @@ export interface ApiResponse {
   status: number;
   body: Json;
 }
+
+/** 401 → replay cycles per request before giving up (only one of them may trigger a refresh). */
+const MAX_401_REPLAYS = 3;
 
 const DEFAULT_BACKOFF: BackoffOptions = {
   baseMs: 100,
@@ -197,16 +205,21 @@ export class Transport {
     signal: AbortSignal | undefined,
   ): Promise<ApiResponse> {
     state.attempt++;
+    let rejections = 0;
     for (;;) {
       const token = spec.auth === false ? null : await this.requireTokens().getToken(signal);
       const raw = await this.limiter.run(() => this.send(spec, reqId, state, token, signal));
       if (raw.status === 401 && token !== null) {
-        if (!state.refreshed) {
-          // Expired or revoked mid-run: refresh once and replay (also for POST: a 401 means the
-          // server did not act on the request).
-          state.refreshed = true;
-          this.stats.authRefreshes++;
-          this.requireTokens().invalidate(token);
+        // Expired or revoked mid-run: replay with a fresh token (also for POST: a 401 means the
+        // server did not act on the request). A request triggers at most ONE refresh itself; a
+        // rejected token that was already replaced by another request's refresh is not counted,
+        // so a revocation racing with a refresh does not fail requests that never got a chance.
+        const triggered = this.requireTokens().invalidate(token);
+        if (++rejections <= MAX_401_REPLAYS && (!triggered || !state.refreshed)) {
+          if (triggered) {
+            state.refreshed = true;
+            this.stats.authRefreshes++;
+          }
           continue;
         }
         const { code, message } = decodeApiError(safeParse(raw.text));
@@ -218,6 +231,7 @@ export class Transport {
           },
         );
       }
+      if (token !== null && raw.status < 400) this.tokens?.confirm?.(token);
       return this.interpret(spec, raw);
     }
   }
