@@ -1,0 +1,184 @@
+/**
+ * `computeStats`: the statistics engine as a library call. Lists the daily bars dataset, splits
+ * the symbols into contiguous ranges, runs the estimator suite on Bun Workers (or in-process for
+ * `workers: 1`), merges the per-range tables in symbol order and writes `DIR/stats/*.parquet`.
+ */
+import { join } from "node:path";
+import { throwIfAborted } from "../../core/cancel.ts";
+import { usageError } from "../../core/errors.ts";
+import { getLogger } from "../../core/log.ts";
+import { defaultWorkerCount } from "../../core/workers.ts";
+import {
+  type ExpectedMoveRow,
+  expectedMoves,
+  type ImpliedInput,
+  type IvHvRow,
+  ivVsHv,
+} from "../../stats/implied.ts";
+import { IntervalCache } from "../../stats/intervals.ts";
+import {
+  emptyTables,
+  type LatestTable,
+  mergeTables,
+  type StatsTables,
+  type SuiteOptions,
+  validateOptions,
+} from "../../stats/suite.ts";
+import { listDailySymbols, type SymbolFiles, selectSymbols } from "./dataset.ts";
+import { runOnWorkers } from "./pool.ts";
+import { runStatsTask, type StatsTaskRequest, type StatsTaskResponse, type SymbolFailure } from "./task.ts";
+import { writeStatsTables } from "./write.ts";
+
+export const DEFAULT_WINDOWS = [10, 20, 30, 60, 90, 252] as const;
+
+export interface ComputeStatsOptions {
+  dataDir: string;
+  /** Restrict to these symbols (case-insensitive); unknown ones are an error. */
+  symbols?: readonly string[];
+  windows?: readonly number[];
+  confidence?: number;
+  annualization?: number;
+  /** Also write CSV mirrors. */
+  csv?: boolean;
+  /** Worker threads (default: one per core; 1 runs in-process). */
+  workers?: number;
+  /** Compute the volatility cone (default true). */
+  cone?: boolean;
+  /** Write `DIR/stats/*` (default true); false only computes. */
+  write?: boolean;
+  /** Market metrics (IV index, price, per-expiration IV) for IV vs HV and expected moves. */
+  metrics?: readonly ImpliedInput[];
+  signal?: AbortSignal;
+}
+
+export interface ComputeStatsResult {
+  latest: LatestTable;
+  tables: StatsTables;
+  ivHv: IvHvRow[];
+  expectedMoves: ExpectedMoveRow[];
+  failures: SymbolFailure[];
+  files: string[];
+  /** Input bars read. */
+  rows: number;
+  symbols: number;
+  seconds: number;
+  /** Summed over workers: time reading Parquet vs estimating. */
+  readSeconds: number;
+  computeSeconds: number;
+}
+
+/** Contiguous symbol ranges, several per worker so the pool can balance uneven histories. */
+export function symbolRanges(symbols: SymbolFiles[], workers: number): SymbolFiles[][] {
+  if (symbols.length === 0) return [];
+  const target = Math.min(symbols.length, Math.max(1, workers) * 8);
+  const size = Math.ceil(symbols.length / target);
+  const out: SymbolFiles[][] = [];
+  for (let i = 0; i < symbols.length; i += size) out.push(symbols.slice(i, i + size));
+  return out;
+}
+
+export async function computeStats(o: ComputeStatsOptions): Promise<ComputeStatsResult> {
+  const log = getLogger("stats");
+  const started = performance.now();
+  const options: SuiteOptions = {
+    windows: [...(o.windows ?? DEFAULT_WINDOWS)],
+    confidence: o.confidence ?? 0.95,
+    annualization: o.annualization ?? 252,
+    cone: o.cone !== false,
+  };
+  const bad = validateOptions(options);
+  if (bad)
+    throw usageError(`invalid statistics options: ${bad}`, {
+      hint: "windows are integers ≥ 2, confidence in (0, 1), annualization > 0",
+    });
+  throwIfAborted(o.signal, "statistics");
+
+  const all = listDailySymbols(o.dataDir);
+  const { selected, unknown } = selectSymbols(all, o.symbols);
+  if (unknown.length > 0) {
+    throw usageError(`no daily bars for ${unknown.join(", ")} in ${o.dataDir}`, {
+      hint: `${all.length} symbols have daily bars; check the spelling or import them first`,
+    });
+  }
+  const workers = Math.max(1, defaultWorkerCount(o.workers ?? 0));
+  const ranges = symbolRanges(selected, workers);
+  const requests: StatsTaskRequest[] = ranges.map((symbols, id) => ({ id, symbols, options }));
+  const responses: (StatsTaskResponse | undefined)[] = new Array(requests.length);
+  log.debug("start", {
+    symbols: selected.length,
+    ranges: ranges.length,
+    workers,
+    windows: options.windows.join(","),
+  });
+
+  if (workers === 1 || requests.length === 1) {
+    for (const r of requests) {
+      throwIfAborted(o.signal, "statistics");
+      responses[r.id] = runStatsTask(r);
+    }
+  } else {
+    await runOnWorkers(requests, workers, o.signal, (res) => {
+      responses[res.id] = res;
+    });
+  }
+
+  // Merge in range order so the output is in symbol order whatever finished first.
+  const tables = emptyTables();
+  const failures: SymbolFailure[] = [];
+  let rows = 0;
+  let readMs = 0;
+  let computeMs = 0;
+  for (const r of responses) {
+    if (!r) continue;
+    mergeTables(tables, r.tables);
+    failures.push(...r.failures);
+    rows += r.rows;
+    readMs += r.readMs;
+    computeMs += r.computeMs;
+  }
+  for (const f of failures) log.warn(`skipped ${f.symbol}: ${f.message}`, { symbol: f.symbol });
+
+  // IV vs HV30 and expected moves from market metrics, when given.
+  let ivHv: IvHvRow[] = [];
+  let moves: ExpectedMoveRow[] = [];
+  if (o.metrics && o.metrics.length > 0) {
+    const hv = new Map<string, number | null>();
+    for (let i = 0; i < tables.symbols.symbol.length; i++) {
+      hv.set(tables.symbols.symbol[i]!.toUpperCase(), tables.symbols.hv30[i] ?? null);
+    }
+    const z = new IntervalCache(options.confidence).z;
+    ivHv = o.metrics.map((m) => ivVsHv(m.symbol, m.ivIndex, hv.get(m.symbol.toUpperCase()) ?? null));
+    moves = o.metrics.flatMap((m) => expectedMoves(m, z));
+  }
+
+  throwIfAborted(o.signal, "statistics");
+  const files =
+    o.write === false
+      ? []
+      : await writeStatsTables(
+          join(o.dataDir, "stats"),
+          tables,
+          o.metrics && o.metrics.length > 0 ? { ivHv, moves } : null,
+          o.csv === true,
+        );
+  const seconds = (performance.now() - started) / 1000;
+  log.info("done", {
+    symbols: selected.length,
+    rows,
+    seconds: seconds.toFixed(3),
+    failures: failures.length,
+  });
+  return {
+    latest: tables.latest,
+    tables,
+    ivHv,
+    expectedMoves: moves,
+    failures,
+    files,
+    rows,
+    symbols: selected.length,
+    seconds,
+    readSeconds: readMs / 1000,
+    computeSeconds: computeMs / 1000,
+  };
+}

@@ -1,0 +1,9 @@
+/** Statistics engine (platform side): read the bars dataset, run the kernels on workers, write results. */
+export {
+  type ComputeStatsOptions,
+  type ComputeStatsResult,
+  computeStats,
+  DEFAULT_WINDOWS,
+} from "./compute.ts";
+export { listDailySymbols, readSymbolBars, type SymbolFiles } from "./dataset.ts";
+export type { SymbolFailure } from "./task.ts";

@@ -1,0 +1,76 @@
+/**
+ * One unit of statistics work: read a range of symbols and run the estimator suite on each.
+ * Runs inside a Bun Worker (workers/stats-compute.ts) or in-process; the message types are the
+ * whole contract between the two sides. Results are a few rows per symbol (small column arrays),
+ * the bars themselves never cross a thread boundary: each worker reads its own files.
+ */
+import { isTTError } from "../../core/errors.ts";
+import {
+  computeSymbolStats,
+  emptyTables,
+  type StatsTables,
+  SuiteContext,
+  type SuiteOptions,
+} from "../../stats/suite.ts";
+import { readSymbolBars, type SymbolFiles } from "./dataset.ts";
+
+export interface StatsTaskRequest {
+  id: number;
+  symbols: SymbolFiles[];
+  options: SuiteOptions;
+}
+
+export interface SymbolFailure {
+  symbol: string;
+  message: string;
+  hint?: string;
+}
+
+export interface StatsTaskResponse {
+  id: number;
+  tables: StatsTables;
+  failures: SymbolFailure[];
+  rows: number;
+  readMs: number;
+  computeMs: number;
+}
+
+let cached: { key: string; ctx: SuiteContext } | null = null;
+
+/** Context reuse keeps the grown buffers and the quantile caches across tasks of a worker. */
+function contextFor(options: SuiteOptions): SuiteContext {
+  const key = JSON.stringify(options);
+  if (cached?.key !== key) cached = { key, ctx: new SuiteContext(options) };
+  return cached.ctx;
+}
+
+export function runStatsTask(req: StatsTaskRequest): StatsTaskResponse {
+  const ctx = contextFor(req.options);
+  const tables = emptyTables();
+  const failures: SymbolFailure[] = [];
+  let rows = 0;
+  let readMs = 0;
+  let computeMs = 0;
+  for (const sf of req.symbols) {
+    const t0 = performance.now();
+    let bars: ReturnType<typeof readSymbolBars>;
+    try {
+      bars = readSymbolBars(sf);
+    } catch (e) {
+      // One unreadable symbol must not cost the statistics of all the others.
+      failures.push({
+        symbol: sf.symbol,
+        message: (e as Error).message,
+        ...(isTTError(e) && e.hint ? { hint: e.hint } : {}),
+      });
+      continue;
+    }
+    const t1 = performance.now();
+    rows += bars.date.length;
+    computeSymbolStats(sf.symbol, bars, ctx, tables);
+    const t2 = performance.now();
+    readMs += t1 - t0;
+    computeMs += t2 - t1;
+  }
+  return { id: req.id, tables, failures, rows, readMs, computeMs };
+}
