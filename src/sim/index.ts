@@ -16,7 +16,7 @@ import {
 } from "./dxlink/index.ts";
 import { dxlinkFaults, type FaultOptions, type FaultPlan, parseFaults } from "./faults.ts";
 import { RestHandler, type SimStats } from "./rest/handler.ts";
-import { createUniverse, type Universe } from "./universe/index.ts";
+import { createUniverse, isoFromDays, type Universe } from "./universe/index.ts";
 import { hash32 } from "./universe/prng.ts";
 
 export type { FaultOptions, FaultPlan } from "./faults.ts";
@@ -31,7 +31,11 @@ export interface SimOptions {
   /** 0 (default) picks a free port. The sim only ever binds 127.0.0.1. */
   port?: number;
   seed?: string | number;
-  /** The market's "today" (`YYYY-MM-DD`, default 2026-08-04). */
+  /**
+   * The market's "today" (`YYYY-MM-DD`), or `"now"` for the UTC date of the `now()` clock (what a
+   * live demo wants: DXLink runs on the wall clock, so chains must expire after it). Default: the
+   * fixed 2026-08-04, so that the same seed gives the same bytes on any day.
+   */
   today?: string;
   /** Reuse an existing universe (must match `seed`/`today` if those are given too). */
   universe?: Universe;
@@ -86,8 +90,9 @@ export interface SimServer {
 
 export async function startSim(options: SimOptions = {}): Promise<SimServer> {
   const seed = String(options.seed ?? "ttapi");
-  const universe =
-    options.universe ?? createUniverse({ seed, ...(options.today ? { today: options.today } : {}) });
+  const now = options.now ?? Date.now;
+  const today = options.today === "now" ? isoFromDays(Math.floor(now() / 86_400_000)) : options.today;
+  const universe = options.universe ?? createUniverse({ seed, ...(today ? { today } : {}) });
   const faults = parseFaults(options.faults);
   const tokenTtlSec = options.tokenTtlSec ?? 900;
   const quoteTokenTtlSec = options.quoteTokenTtlSec ?? 86_400;
@@ -106,7 +111,6 @@ export async function startSim(options: SimOptions = {}): Promise<SimServer> {
     throw configError("sim: client secret and refresh token must be non-empty", {
       hint: "omit them for the defaults",
     });
-  const now = options.now ?? Date.now;
   let wsUrl = "";
   const handler = new RestHandler({
     universe,

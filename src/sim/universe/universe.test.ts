@@ -230,7 +230,9 @@ describe("metrics", () => {
       expect(v).toBeLessThanOrEqual(1);
     }
     expect(m.ivIndex).toBeGreaterThan(0.05);
-    expect(m.expirationIvs.length).toBe(u.chain("TSLA")?.roots.reduce((a, r) => a + r.expirations.length, 0) ?? -1);
+    expect(m.expirationIvs.length).toBe(
+      u.chain("TSLA")?.roots.reduce((a, r) => a + r.expirations.length, 0) ?? -1,
+    );
   });
 });
 
