@@ -69,6 +69,8 @@ export interface PutOptions {
   csv?: boolean;
   /** File mode (0o600 for artifacts that hold a token). */
   mode?: number;
+  /** Rewrite the data files even when identical content is already committed (`--force`). */
+  rewrite?: boolean;
 }
 
 export interface Committed {
@@ -186,6 +188,7 @@ export class ArtifactStore {
     // Identical content already committed (and the wanted mirrors exist): refresh the manifest only.
     const prev = this.manifest(ref);
     if (
+      !opts.rewrite &&
       prev &&
       prev.fingerprint === fingerprint &&
       (!opts.csv || prev.files.some((f) => f.format === "csv"))
@@ -231,12 +234,13 @@ export class ArtifactStore {
     produce: (
       stagingDir: string,
     ) => Promise<{ rows: number; fingerprint: string; meta?: Record<string, unknown> }>,
-    opts: Omit<PutOptions, "csv" | "mode"> = {},
+    opts: Omit<PutOptions, "csv" | "mode" | "rewrite"> = {},
   ): Promise<Manifest> {
     const dir = this.dirOf(ref);
     mkdirSync(dir, { recursive: true });
     const staging = join(dir, `.staging-${process.pid}-${++stagingSeq}`);
     rmSync(staging, { recursive: true, force: true });
+    mkdirSync(staging, { recursive: true });
     try {
       const out = await produce(staging);
       const name = `v-${out.fingerprint}`;

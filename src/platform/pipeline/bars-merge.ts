@@ -1,0 +1,105 @@
+/**
+ * Cross-source merge of the EOD bars without rewriting the big MetaStock dataset: the merged
+ * dataset hard-links every imported Parquet file (they are immutable, content-addressed
+ * artifacts) and adds, per symbol, one `part-dxlink.parquet` holding only the DXLink candles for
+ * dates the MetaStock data does not have. Source priority: the user's MetaStock files win, DXLink
+ * fills the gaps (typically the most recent sessions); every candle dropped for an existing
+ * (symbol, period, date, time) counts as a duplicate. The result is still one dataset:
+ * `<dir>/bars/**\/*.parquet`, one folder per (period, symbol).
+ */
+import { copyFileSync, existsSync, linkSync, mkdirSync, readdirSync } from "node:fs";
+import { join } from "node:path";
+import pl from "nodejs-polars";
+import { BAR_COLUMNS, barsRoot, barsSymbolDir } from "../../core/bars.ts";
+import { combineFingerprints, frameFingerprint } from "../cache/fingerprint.ts";
+import type { Compression } from "../persist/job.ts";
+
+export interface MergeResult {
+  rows: number;
+  duplicates: number;
+  /** Candle rows added to the dataset. */
+  added: number;
+  fingerprint: string;
+}
+
+function linkTree(src: string, dst: string): void {
+  mkdirSync(dst, { recursive: true });
+  for (const e of readdirSync(src, { withFileTypes: true })) {
+    if (e.name.startsWith(".")) continue;
+    const s = join(src, e.name);
+    const d = join(dst, e.name);
+    if (e.isDirectory()) linkTree(s, d);
+    else {
+      try {
+        linkSync(s, d);
+      } catch {
+        copyFileSync(s, d); // another filesystem: fall back to a copy
+      }
+    }
+  }
+}
+
+/** Existing bar keys (date*1e6 + time, time −1 for EOD) of one symbol's partition. */
+function existingKeys(dir: string): Set<number> {
+  const keys = new Set<number>();
+  if (!existsSync(dir)) return keys;
+  for (const f of readdirSync(dir)) {
+    if (!f.endsWith(".parquet")) continue;
+    const df = pl.readParquet(join(dir, f), { columns: ["date", "time"] });
+    const date = df.getColumn("date").cast(pl.Int32).toArray() as number[];
+    const time = df.getColumn("time").toArray() as (number | null)[];
+    for (let i = 0; i < date.length; i++) keys.add(date[i]! * 1e6 + (time[i] ?? -1));
+  }
+  return keys;
+}
+
+/**
+ * Build the merged dataset in `outDir` from the MetaStock dataset folder (may be null: no files
+ * configured) and the candles frame (bars schema).
+ */
+export function mergeBars(
+  metastock: { dir: string; rows: number; fingerprint: string } | null,
+  candles: pl.DataFrame,
+  outDir: string,
+  o: { compression: Compression },
+): MergeResult {
+  mkdirSync(barsRoot(outDir), { recursive: true });
+  if (metastock && existsSync(barsRoot(metastock.dir))) linkTree(barsRoot(metastock.dir), barsRoot(outDir));
+  let duplicates = 0;
+  let added = 0;
+  const addedParts: string[] = [];
+  if (candles.height > 0) {
+    const bySymbol = candles.sort(["symbol", "date"]).partitionBy(["symbol"], true, true);
+    for (const part of bySymbol) {
+      const symbol = String(part.getColumn("symbol").get(0));
+      const period = String(part.getColumn("period").get(0));
+      const srcDir = metastock ? barsSymbolDir(metastock.dir, period, symbol) : "";
+      const keys = metastock ? existingKeys(srcDir) : new Set<number>();
+      const date = part.getColumn("date").cast(pl.Int32).toArray() as number[];
+      const time = part.getColumn("time").toArray() as (number | null)[];
+      const keep = new Array<boolean>(date.length);
+      let kept = 0;
+      for (let i = 0; i < date.length; i++) {
+        keep[i] = !keys.has(date[i]! * 1e6 + (time[i] ?? -1));
+        if (keep[i]) kept++;
+      }
+      duplicates += date.length - kept;
+      if (kept === 0) continue;
+      const fresh = kept === date.length ? part : part.filter(pl.Series("keep", keep));
+      const dir = barsSymbolDir(outDir, period, symbol);
+      mkdirSync(dir, { recursive: true });
+      const out = fresh.select(...BAR_COLUMNS);
+      out.writeParquet(join(dir, "part-dxlink.parquet"), {
+        compression: o.compression === "none" ? "uncompressed" : o.compression,
+      });
+      added += kept;
+      addedParts.push(`${symbol}:${frameFingerprint(out)}`);
+    }
+  }
+  return {
+    rows: (metastock?.rows ?? 0) + added,
+    duplicates,
+    added,
+    fingerprint: combineFingerprints([metastock?.fingerprint ?? "no-metastock", ...addedParts]),
+  };
+}

@@ -1,0 +1,199 @@
+/**
+ * Demo fixtures: on first use `ttapi run --demo` writes MetaStock sources into the data
+ * directory — a Stooq-layout ASCII tree and a binary MetaStock database — built from the sim
+ * universe's own daily bars, so the files, the REST prices and the DXLink candles tell the same
+ * story (the candles' recent sessions overlap the files and are removed as duplicates).
+ *
+ *  small (default): the run's default symbols, ≈3 years each (a few thousand rows: seconds).
+ *  full:            all 507 sim symbols, ≈29M rows: each series is the sim's 3 years preceded by
+ *                   a seeded synthetic history (weekdays, rescaled to join the sim's first open).
+ *
+ * Written into a temporary folder and renamed into place, with `fixtures.json` as the marker, so
+ * an interrupted generation is simply redone.
+ */
+import {
+  closeSync,
+  existsSync,
+  mkdirSync,
+  openSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  writeFileSync,
+  writeSync,
+} from "node:fs";
+import { join } from "node:path";
+import { fsyncPath } from "../../core/atomic.ts";
+import { internalError } from "../../core/errors.ts";
+import { weekday } from "../../core/time.ts";
+import type { WriterSecurity, WriterSeries } from "../../metastock/binary/writer.ts";
+import { writeMetastockDb } from "../../metastock/binary/writer.ts";
+import { encodeStooqText, syntheticSeries } from "../../metastock/synthetic.ts";
+import type { Universe } from "../../sim/index.ts";
+
+export type DemoScale = "small" | "full";
+
+/** Rows of the full-scale fixture set (the import benchmark's size). */
+export const FULL_SCALE_ROWS = 29_000_000;
+
+export interface DemoFixtures {
+  root: string;
+  /** Inputs for the import engine. */
+  sources: string[];
+  symbols: string[];
+  rows: number;
+  binaryRows: number;
+  generated: boolean;
+  seconds: number;
+}
+
+function writeAll(path: string, data: Uint8Array): void {
+  const fd = openSync(path, "w");
+  try {
+    let off = 0;
+    while (off < data.length) off += writeSync(fd, data, off, data.length - off);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** Weekdays strictly before `day`, `n` of them, ascending. */
+function weekdaysBefore(day: number, n: number): Int32Array {
+  const out = new Int32Array(n);
+  let d = day - 1;
+  for (let i = n - 1; i >= 0; d--) {
+    const w = weekday(d);
+    if (w === 0 || w === 6) continue;
+    out[i--] = d;
+  }
+  return out;
+}
+
+/** The sim's daily bars for a symbol, optionally preceded by `extra` rows of synthetic history. */
+export function demoSeries(u: Universe, symbol: string, extra: number, seed: number): WriterSeries {
+  const b = u.dailyBars(symbol);
+  if (!b) throw internalError(`demo fixtures: ${symbol} is not a sim universe symbol`);
+  const n = b.day.length;
+  const total = n + extra;
+  const s: WriterSeries = {
+    length: total,
+    date: new Int32Array(total),
+    open: new Float64Array(total),
+    high: new Float64Array(total),
+    low: new Float64Array(total),
+    close: new Float64Array(total),
+    volume: new Float64Array(total),
+    openint: new Float64Array(total),
+  };
+  if (extra > 0) {
+    const syn = syntheticSeries(symbol, extra, seed);
+    // Rescale so the synthetic history ends where the sim's path begins.
+    const k = (b.open[0] as number) / (syn.close[extra - 1] as number);
+    const q = (x: number) => Math.round(x * k * 10000) / 10000;
+    s.date.set(weekdaysBefore(b.day[0] as number, extra), 0);
+    for (let i = 0; i < extra; i++) {
+      s.open[i] = q(syn.open[i]!);
+      s.high[i] = q(syn.high[i]!);
+      s.low[i] = q(syn.low[i]!);
+      s.close[i] = q(syn.close[i]!);
+      s.volume[i] = syn.volume[i]!;
+    }
+  }
+  s.date.set(b.day, extra);
+  s.open.set(b.open, extra);
+  s.high.set(b.high, extra);
+  s.low.set(b.low, extra);
+  s.close.set(b.close, extra);
+  s.volume.set(b.volume, extra);
+  return s;
+}
+
+const tail = (s: WriterSeries, keep: number): WriterSeries => {
+  const k = Math.min(keep, s.length);
+  const t = <T extends Int32Array | Float64Array>(a: T) => a.subarray(s.length - k) as T;
+  return {
+    length: k,
+    date: t(s.date),
+    open: t(s.open),
+    high: t(s.high),
+    low: t(s.low),
+    close: t(s.close),
+    volume: t(s.volume),
+    openint: t(s.openint!),
+  };
+};
+
+export interface EnsureDemoOptions {
+  dataDir: string;
+  universe: Universe;
+  scale: DemoScale;
+  /** Symbols for the small scale (the run's default list); full uses the whole universe. */
+  symbols: readonly string[];
+  seed: number;
+  onProgress?: (done: number, total: number) => void;
+}
+
+export function demoFixturesDir(dataDir: string, scale: DemoScale, seed: number | string): string {
+  return join(dataDir, "demo", `${scale}-${seed}`);
+}
+
+/** Generate (once) and return the demo MetaStock sources. */
+export function ensureDemoFixtures(o: EnsureDemoOptions): DemoFixtures {
+  const started = performance.now();
+  const root = demoFixturesDir(o.dataDir, o.scale, o.seed);
+  const marker = join(root, "fixtures.json");
+  const sourcesOf = (r: string) => [join(r, "stooq"), join(r, "metastock")];
+  if (existsSync(marker)) {
+    const m = JSON.parse(readFileSync(marker, "utf8")) as Omit<
+      DemoFixtures,
+      "root" | "sources" | "generated" | "seconds"
+    >;
+    return {
+      ...m,
+      root,
+      sources: sourcesOf(root),
+      generated: false,
+      seconds: (performance.now() - started) / 1000,
+    };
+  }
+  const symbols = o.scale === "full" ? [...o.universe.symbols] : o.symbols.filter((s) => o.universe.has(s));
+  const sessions = o.universe.dailyBars(symbols[0] ?? "SPY")?.day.length ?? 756;
+  const extraPerSymbol =
+    o.scale === "full" ? Math.max(0, Math.floor(FULL_SCALE_ROWS / symbols.length) - sessions) : 0;
+  const tmp = `${root}.tmp-${process.pid}`;
+  rmSync(tmp, { recursive: true, force: true });
+  const textRoot = join(tmp, "stooq", "data", "daily", "us");
+  const binDir = join(tmp, "metastock");
+  mkdirSync(binDir, { recursive: true });
+  const binary: WriterSecurity[] = [];
+  // The binary database repeats the most recent year of a few symbols: cross-source duplicates.
+  const binaryCount = Math.min(symbols.length, o.scale === "full" ? 50 : 4);
+  let rows = 0;
+  symbols.forEach((sym, i) => {
+    const series = demoSeries(o.universe, sym, extraPerSymbol, o.seed);
+    const market = i % 3 === 0 ? "nasdaq stocks" : i % 3 === 1 ? "nyse stocks" : "nysemkt stocks";
+    const dir = join(textRoot, market, String(1 + Math.floor(i / 200)));
+    mkdirSync(dir, { recursive: true });
+    writeAll(join(dir, `${sym.toLowerCase().replace(/\//g, "-")}.us.txt`), encodeStooqText(sym, series));
+    rows += series.length;
+    if (i < binaryCount) binary.push({ symbol: sym, period: "D", rows: tail(series, 252) });
+    o.onProgress?.(i + 1, symbols.length);
+  });
+  let binaryRows = 0;
+  for (const [name, data] of writeMetastockDb(binary)) writeAll(join(binDir, name), data);
+  for (const b of binary) binaryRows += b.rows.length;
+  const info = { symbols, rows, binaryRows };
+  writeFileSync(join(tmp, "fixtures.json"), `${JSON.stringify(info)}\n`);
+  fsyncPath(tmp);
+  rmSync(root, { recursive: true, force: true });
+  mkdirSync(join(root, ".."), { recursive: true });
+  renameSync(tmp, root);
+  fsyncPath(join(root, ".."));
+  return {
+    ...info,
+    root,
+    sources: sourcesOf(root),
+    generated: true,
+    seconds: (performance.now() - started) / 1000,
+  };
+}

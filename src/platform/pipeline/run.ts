@@ -1,0 +1,321 @@
+/**
+ * `runPipeline`: the whole run as a library call. Builds the four stages' tasks as one dependency
+ * graph, executes it (independent work concurrently, every task as soon as its inputs are ready),
+ * waits until every artifact is durable, and returns a summary: per stage status, counts, seconds,
+ * cache hits and failures, plus the run status — complete, degraded (data missing within the
+ * threshold) or failed.
+ */
+import { closeSync, mkdirSync, openSync, readFileSync, rmSync, writeSync } from "node:fs";
+import { join } from "node:path";
+import type { Config } from "../../core/config.ts";
+import { ioError } from "../../core/errors.ts";
+import { getLogger, newOpId } from "../../core/log.ts";
+import { ArtifactStore } from "../cache/store.ts";
+import { PersistWriter, type PersistWriterOptions } from "../persist/writer.ts";
+import { type ArtifactValue, isArtifactValue, type RunEnv } from "./artifact-task.ts";
+import type { PipelineParams, StageContext } from "./context.ts";
+import { type DemoScale, ensureDemoFixtures } from "./demo.ts";
+import { runGraph, STAGES, type StageId, type TaskDef, type TaskEvent } from "./graph.ts";
+import { type ApiSession, type DemoOptions, openSession } from "./session.ts";
+import { coreTasks } from "./stage-core.ts";
+import { eodTasks } from "./stage-eod.ts";
+import { mathTasks } from "./stage-math.ts";
+import { symbolTasks } from "./stage-symbols.ts";
+import { resolveSymbols } from "./symbols.ts";
+
+export type RunStatus = "complete" | "degraded" | "failed" | "cancelled";
+
+export const EXIT_CODES: Record<RunStatus, number> = { complete: 0, degraded: 3, failed: 1, cancelled: 130 };
+
+export interface RunPipelineOptions {
+  config: Config;
+  dataDir: string;
+  /** Reuse fresh artifacts (`--cached`). */
+  cached?: boolean;
+  /** Recompute and rewrite everything (`--force`). */
+  force?: boolean;
+  /** CSV mirrors (`--csv`; default config `run.csv`). */
+  csv?: boolean;
+  symbols?: string[];
+  symbolsFile?: string;
+  /** Run against the in-process simulated exchange with generated MetaStock fixtures. */
+  demo?: DemoOptions | null;
+  signal?: AbortSignal;
+  onEvent?: (e: TaskEvent) => void;
+  /** Called once with the run's tasks before any starts (to draw the grid). */
+  onPlan?: (plan: { id: string; stage: StageId; label: string }[]) => void;
+  persist?: PersistWriterOptions;
+}
+
+export interface TaskSummary {
+  id: string;
+  stage: StageId;
+  label: string;
+  state: "done" | "skipped" | "failed";
+  count: number;
+  unit: string;
+  seconds: number;
+  cached: boolean;
+  reason?: string;
+  degraded?: string;
+}
+
+export interface StageSummary {
+  title: string;
+  status: RunStatus;
+  tasks: number;
+  done: number;
+  cacheHits: number;
+  failed: number;
+  rows: number;
+  seconds: number;
+  failures: { task: string; reason: string }[];
+}
+
+export interface RunSummary {
+  status: RunStatus;
+  exitCode: number;
+  seconds: number;
+  dataDir: string;
+  symbols: number;
+  duplicates: number;
+  stages: Record<StageId, StageSummary>;
+  tasks: TaskSummary[];
+  artifacts: { id: string; fingerprint: string; rows: number }[];
+  persist: { files: number; bytes: number; failures: { id: string; error: string }[] };
+}
+
+const TITLES: Record<StageId, string> = {
+  core: "Core Data",
+  symbols: "Symbol Data",
+  eod: "EOD Data",
+  math: "Math",
+};
+
+/** Take the data directory's run lock: two runs writing the same artifacts would waste work. */
+function acquireLock(dataDir: string): () => void {
+  const dir = join(dataDir, "artifacts");
+  mkdirSync(dir, { recursive: true });
+  const path = join(dir, ".run.lock");
+  for (let attempt = 0; attempt < 2; attempt++) {
+    try {
+      const fd = openSync(path, "wx");
+      writeSync(fd, String(process.pid));
+      closeSync(fd);
+      return () => rmSync(path, { force: true });
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== "EEXIST")
+        throw ioError(`cannot create ${path}: ${(e as Error).message}`);
+      const pid = Number(readFileSync(path, "utf8").trim());
+      let alive = false;
+      try {
+        if (pid > 0 && pid !== process.pid) {
+          process.kill(pid, 0);
+          alive = true;
+        }
+      } catch {
+        alive = false;
+      }
+      if (alive)
+        throw ioError(`another ttapi run (pid ${pid}) is using ${dataDir}`, {
+          hint: "wait for it to finish, or use another --data-dir",
+        });
+      rmSync(path, { force: true }); // left by a killed run
+    }
+  }
+  throw ioError(`cannot take the run lock ${path}`, { hint: "remove the file if no ttapi run is active" });
+}
+
+/** The demo's parameters: seed, scale and which symbols it runs on. */
+function demoSymbols(config: Config, scale: DemoScale, universeSymbols: readonly string[]): string[] {
+  if (scale === "full") return [...universeSymbols];
+  const set = new Set(universeSymbols);
+  return config["run.symbols"].map((s) => s.toUpperCase()).filter((s) => set.has(s));
+}
+
+export async function runPipeline(o: RunPipelineOptions): Promise<RunSummary> {
+  const started = performance.now();
+  const log = getLogger("pipeline", { op: newOpId("run") });
+  const { config, dataDir } = o;
+  const demo = o.demo ?? null;
+  const release = acquireLock(dataDir);
+  const writer = new PersistWriter(o.persist);
+  const store = new ArtifactStore({
+    dataDir,
+    config,
+    writer,
+    compression: config["import.compression"] as "zstd",
+  });
+  const env: RunEnv = {
+    config,
+    dataDir,
+    store,
+    cached: o.cached ?? false,
+    force: o.force ?? false,
+    csv: o.csv ?? config["run.csv"],
+    log,
+  };
+
+  let session: Promise<ApiSession> | null = null;
+  const api = () => {
+    session ??= openSession(config, dataDir, demo);
+    return session;
+  };
+
+  try {
+    // Universe and sources.
+    let symbols: string[];
+    let sources = [...config["run.sources"]];
+    const tasks: TaskDef[] = [];
+    let fixtureTask: TaskDef | null = null;
+    if (demo) {
+      const { createUniverse } = await import("../../sim/index.ts");
+      const seed = demo.seed ?? 1;
+      const universe = createUniverse({ seed: String(seed) });
+      const scale = demo.scale ?? "small";
+      const explicit = (o.symbols?.length ?? 0) > 0 || !!o.symbolsFile;
+      const fixtureSymbols = demoSymbols(config, scale, universe.symbols);
+      symbols = explicit
+        ? resolveSymbols({
+            symbols: o.symbols,
+            symbolsFile: o.symbolsFile,
+            configSymbols: config["run.symbols"],
+          }).symbols
+        : fixtureSymbols;
+      const fxRoot = join(dataDir, "demo", `${scale}-${seed}`);
+      sources = [...sources, join(fxRoot, "stooq"), join(fxRoot, "metastock")];
+      fixtureTask = {
+        id: "eod.demo-fixtures",
+        stage: "eod",
+        label: "demo fixtures",
+        deps: [],
+        run: async (ctx) => {
+          const fx = ensureDemoFixtures({
+            dataDir,
+            universe,
+            scale,
+            symbols: fixtureSymbols,
+            seed: typeof seed === "number" ? seed : Number.parseInt(String(seed), 10) || 1,
+            onProgress: (d, t) => ctx.progress(d, t, "symbols"),
+          });
+          return { value: fx, count: fx.rows + fx.binaryRows, unit: "rows", cached: !fx.generated };
+        },
+      };
+      tasks.push(fixtureTask);
+    } else {
+      symbols = resolveSymbols({
+        symbols: o.symbols,
+        symbolsFile: o.symbolsFile,
+        configSymbols: config["run.symbols"],
+        configSymbolsFile: config["run.symbols-file"] || null,
+      }).symbols;
+    }
+
+    const params: PipelineParams = {
+      symbols,
+      sources,
+      candleDays: config["run.candle-days"],
+      windows: [...config["stats.windows"]],
+      annualization: config["stats.annualization"],
+      confidence: config["stats.confidence"],
+    };
+    const sc: StageContext = { env, params, api };
+    const eod = eodTasks(sc);
+    if (fixtureTask) {
+      const ms = eod.find((t) => t.id === "eod.metastock")!;
+      eod[eod.indexOf(ms)] = { ...ms, deps: [...ms.deps, fixtureTask.id] };
+    }
+    tasks.push(...coreTasks(sc), ...symbolTasks(sc), ...eod, ...mathTasks(sc));
+
+    o.onPlan?.(tasks.map((t) => ({ id: t.id, stage: t.stage, label: t.label })));
+    const timing = new Map<string, { start: number; end: number }>();
+    const onEvent = (e: TaskEvent) => {
+      const t = timing.get(e.task) ?? { start: e.at, end: e.at };
+      if (e.type === "start") t.start = e.at;
+      if (e.type === "done" || e.type === "skipped" || e.type === "failed") t.end = e.at;
+      timing.set(e.task, t);
+      if (e.type === "failed") log.warn(`${e.label} failed: ${e.reason}`, { task: e.task });
+      o.onEvent?.(e);
+    };
+    const outcomes = await runGraph(tasks, { signal: o.signal, onEvent });
+    const persistFailures = await store.flush();
+
+    // Summaries.
+    const taskSummaries: TaskSummary[] = tasks.map((t) => {
+      const oc = outcomes.get(t.id)!;
+      const failed = oc.state === "failed";
+      return {
+        id: t.id,
+        stage: t.stage,
+        label: t.label,
+        state: failed ? "failed" : oc.state === "skipped" ? "skipped" : "done",
+        count: oc.result?.count ?? 0,
+        unit: oc.result?.unit ?? "rows",
+        seconds: oc.seconds,
+        cached: oc.state === "skipped",
+        ...(oc.reason && failed ? { reason: oc.reason } : {}),
+        ...(oc.result?.degraded ? { degraded: oc.result.degraded } : {}),
+      };
+    });
+    for (const f of persistFailures) {
+      const t = taskSummaries.find(
+        (x) =>
+          isArtifactValue(outcomes.get(x.id)?.result?.value) &&
+          (outcomes.get(x.id)!.result!.value as ArtifactValue).id === f.id,
+      );
+      if (t) Object.assign(t, { state: "failed", reason: `not saved: ${f.error}` });
+    }
+    const cancelled = o.signal?.aborted ?? false;
+    const statusOf = (list: TaskSummary[]): RunStatus =>
+      cancelled && list.some((t) => t.state === "failed")
+        ? "cancelled"
+        : list.some((t) => t.state === "failed")
+          ? "failed"
+          : list.some((t) => t.degraded)
+            ? "degraded"
+            : "complete";
+    const stages = {} as Record<StageId, StageSummary>;
+    for (const st of STAGES) {
+      const list = taskSummaries.filter((t) => t.stage === st);
+      const times = list.map((t) => timing.get(t.id)).filter((x) => x !== undefined);
+      stages[st] = {
+        title: TITLES[st],
+        status: statusOf(list),
+        tasks: list.length,
+        done: list.filter((t) => t.state === "done").length,
+        cacheHits: list.filter((t) => t.cached).length,
+        failed: list.filter((t) => t.state === "failed").length,
+        rows: list.reduce((s, t) => s + t.count, 0),
+        seconds: times.length
+          ? (Math.max(...times.map((x) => x.end)) - Math.min(...times.map((x) => x.start))) / 1000
+          : 0,
+        failures: list
+          .filter((t) => t.state === "failed")
+          .map((t) => ({ task: t.label, reason: t.reason ?? "failed" })),
+      };
+    }
+    const status = statusOf(taskSummaries);
+    const barsValue = outcomes.get("eod.bars")?.result?.value;
+    const artifacts = [...outcomes.values()]
+      .map((x) => x.result?.value)
+      .filter(isArtifactValue)
+      .map((v) => ({ id: v.id, fingerprint: v.fingerprint, rows: v.rows }));
+    return {
+      status,
+      exitCode: EXIT_CODES[status],
+      seconds: (performance.now() - started) / 1000,
+      dataDir,
+      symbols: symbols.length,
+      duplicates: isArtifactValue(barsValue) ? Number(barsValue.meta.duplicates ?? 0) : 0,
+      stages,
+      tasks: taskSummaries,
+      artifacts,
+      persist: { files: writer.stats.files, bytes: writer.stats.bytesWritten, failures: persistFailures },
+    };
+  } finally {
+    await store.flush().catch(() => []);
+    await writer.close();
+    if (session) await (await (session as Promise<ApiSession>).catch(() => null))?.close();
+    release();
+  }
+}

@@ -1,0 +1,122 @@
+/**
+ * The network side of a run, created only when a task actually needs it (a fully cached run never
+ * starts the sim nor authenticates): the REST client, and in demo mode the in-process simulated
+ * exchange it talks to. Also the DXLink daily-candle fetch used by the EOD stage.
+ */
+
+import { type CandleBar, DxlinkClient, fetchCandleHistory } from "../../client/dxlink/index.ts";
+import {
+  clientOptionsFromConfig,
+  createClient,
+  type QuoteToken,
+  type TastyClient,
+} from "../../client/index.ts";
+import type { Config } from "../../core/config.ts";
+import { registerSecret } from "../../core/redact.ts";
+import { newYorkDay } from "../../core/time.ts";
+import type { SimServer } from "../../sim/index.ts";
+import { DAY_MS_UTC } from "./dates.ts";
+
+export interface DemoOptions {
+  /** Seed of the simulated market (same seed ⇒ same data). */
+  seed?: string | number;
+  /** Fault profile for the sim, e.g. `rate-limit,errors=0.2,reset=0.05`. */
+  faults?: string;
+  /** small (default): a few symbols, seconds; full: 507 symbols, ~29M MetaStock rows. */
+  scale?: "small" | "full";
+}
+
+export interface ApiSession {
+  client: TastyClient;
+  /** The sim, in demo mode. */
+  sim: SimServer | null;
+  /** Last completed session (days since epoch) the candle window ends on. */
+  marketDay: number;
+  close(): Promise<void>;
+}
+
+export async function openSession(
+  config: Config,
+  dataDir: string,
+  demo: DemoOptions | null,
+): Promise<ApiSession> {
+  if (demo) {
+    const { startSim } = await import("../../sim/index.ts");
+    const sim = await startSim({
+      port: 0,
+      seed: demo.seed ?? "ttapi",
+      ...(demo.faults ? { faults: demo.faults } : {}),
+    });
+    try {
+      const client = createClient({
+        env: "sim",
+        baseUrl: sim.url,
+        clientSecret: sim.clientSecret,
+        refreshToken: sim.refreshToken,
+        dataDir: null,
+        configDir: null,
+        concurrency: config["api.concurrency"],
+        timeoutMs: config["api.timeout"] * 1000,
+        retries: Math.max(config["api.retries"], 8),
+        missingThreshold: config["api.missing-threshold"],
+        // Fault-injected demo runs back off quickly: the sim's storms are short.
+        backoff: { baseMs: 5, maxMs: 250 },
+      });
+      return {
+        client,
+        sim,
+        marketDay: sim.universe.todayDay,
+        close: async () => {
+          await sim.stop();
+        },
+      };
+    } catch (e) {
+      await sim.stop();
+      throw e;
+    }
+  }
+  const client = createClient(clientOptionsFromConfig(config, dataDir));
+  return {
+    client,
+    sim: null,
+    marketDay: newYorkDay(Date.now() - 16 * 3600 * 1000),
+    close: async () => {},
+  };
+}
+
+export interface DailyCandles {
+  bars: Map<string, CandleBar[]>;
+  incomplete: string[];
+}
+
+/** Daily candles for `symbols` from `fromDay` (days since epoch), via DXLink with the given token. */
+export async function fetchDailyCandles(
+  session: ApiSession,
+  initialToken: QuoteToken,
+  symbols: readonly string[],
+  fromDay: number,
+  o: { signal: AbortSignal; timeoutMs?: number },
+): Promise<DailyCandles> {
+  let first = true;
+  const dx = new DxlinkClient({
+    signal: o.signal,
+    getQuoteToken: async () => {
+      // The stored token first; a fresh one on every reconnect (the client asks with a reason).
+      const t = first ? initialToken : await session.client.quoteToken({ signal: o.signal });
+      first = false;
+      registerSecret(t.token);
+      return { token: t.token, dxlinkUrl: t.dxlinkUrl, expiresAt: t.receivedAt + 20 * 3600 * 1000 };
+    },
+  });
+  dx.start();
+  try {
+    const h = await fetchCandleHistory(dx, symbols, {
+      fromTime: fromDay * DAY_MS_UTC,
+      signal: o.signal,
+      timeoutMs: o.timeoutMs ?? 60_000,
+    });
+    return { bars: h.bars, incomplete: h.incomplete };
+  } finally {
+    await dx.close("candle history complete");
+  }
+}

@@ -1,0 +1,102 @@
+/** Stage 1, Core Data: accounts, balances, positions and the DXLink quote token. */
+import pl from "nodejs-polars";
+import type { QuoteToken } from "../../client/index.ts";
+import { registerSecret } from "../../core/redact.ts";
+import { type ArtifactValue, artifactTask } from "./artifact-task.ts";
+import type { StageContext } from "./context.ts";
+import type { TaskDef } from "./graph.ts";
+
+/** Account numbers and tokens are private: their files are readable by the owner only. */
+const PRIVATE = 0o600;
+
+function accountNumbers(v: ArtifactValue): string[] {
+  const nums = v.frame().getColumn("account_number").toArray() as string[];
+  for (const n of nums) registerSecret(n);
+  return nums;
+}
+
+const noAccounts = () => pl.DataFrame([pl.Series("account_number", [] as string[], pl.Utf8)]);
+
+export function quoteTokenFromValue(v: ArtifactValue): QuoteToken {
+  const df = v.frame();
+  const token = String(df.getColumn("token").get(0));
+  registerSecret(token);
+  return {
+    token,
+    dxlinkUrl: String(df.getColumn("dxlink_url").get(0)),
+    level: (df.getColumn("level").get(0) as string | null) ?? null,
+    receivedAt: Number(df.getColumn("received_at").get(0)),
+  };
+}
+
+export function coreTasks(sc: StageContext): TaskDef[] {
+  const { env } = sc;
+  return [
+    artifactTask(env, {
+      id: "core.accounts",
+      stage: "core",
+      label: "accounts",
+      deps: [],
+      ref: { kind: "accounts", key: "accounts" },
+      unit: "accounts",
+      mode: PRIVATE,
+      onReuse: accountNumbers,
+      compute: async (ctx) => ({
+        frame: await (await sc.api()).client.frames.accounts({ signal: ctx.signal }),
+      }),
+    }),
+    artifactTask(env, {
+      id: "core.balances",
+      stage: "core",
+      label: "balances",
+      deps: ["core.accounts"],
+      ref: { kind: "accounts", key: "balances" },
+      unit: "accounts",
+      mode: PRIVATE,
+      compute: async (ctx) => {
+        const { client } = await sc.api();
+        const nums = accountNumbers(ctx.input<ArtifactValue>("core.accounts"));
+        const frames = await Promise.all(nums.map((n) => client.frames.balances(n, { signal: ctx.signal })));
+        return { frame: frames.length ? pl.concat(frames, { how: "vertical" }) : noAccounts() };
+      },
+    }),
+    artifactTask(env, {
+      id: "core.positions",
+      stage: "core",
+      label: "positions",
+      deps: ["core.accounts"],
+      ref: { kind: "accounts", key: "positions" },
+      unit: "positions",
+      mode: PRIVATE,
+      compute: async (ctx) => {
+        const { client } = await sc.api();
+        const nums = accountNumbers(ctx.input<ArtifactValue>("core.accounts"));
+        const frames = await Promise.all(
+          nums.map((n) => client.frames.positions(n, { includeMarks: true }, { signal: ctx.signal })),
+        );
+        return { frame: frames.length ? pl.concat(frames, { how: "vertical" }) : noAccounts() };
+      },
+    }),
+    artifactTask(env, {
+      id: "core.quote-token",
+      stage: "core",
+      label: "quote token",
+      deps: [],
+      ref: { kind: "quote-token", key: "token" },
+      unit: "tokens",
+      mode: PRIVATE,
+      onReuse: (v) => void quoteTokenFromValue(v),
+      compute: async (ctx) => {
+        const t = await (await sc.api()).client.quoteToken({ signal: ctx.signal });
+        registerSecret(t.token);
+        const frame = pl.DataFrame([
+          pl.Series("token", [t.token]),
+          pl.Series("dxlink_url", [t.dxlinkUrl]),
+          pl.Series("level", [t.level], pl.Utf8),
+          pl.Series("received_at", [t.receivedAt], pl.Float64),
+        ]);
+        return { frame };
+      },
+    }),
+  ];
+}

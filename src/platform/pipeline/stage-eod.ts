@@ -1,0 +1,202 @@
+/**
+ * Stage 3, EOD Data: the MetaStock sources through the import engine (a dataset artifact), the
+ * recent window of DXLink daily candles, and the merged bars dataset with cross-source duplicates
+ * removed (count reported).
+ */
+import { existsSync, readdirSync, readFileSync, statSync, symlinkSync, unlinkSync } from "node:fs";
+import { join, relative } from "node:path";
+import pl from "nodejs-polars";
+import { BAR_COLUMNS } from "../../core/bars.ts";
+import { dataError } from "../../core/errors.ts";
+import { combineFingerprints, hashBytes } from "../cache/fingerprint.ts";
+import { importBars } from "../import/index.ts";
+import { type ArtifactValue, artifactTask } from "./artifact-task.ts";
+import { mergeBars } from "./bars-merge.ts";
+import { candlesToBars } from "./candles-frame.ts";
+import type { StageContext } from "./context.ts";
+import type { TaskDef } from "./graph.ts";
+import { fetchDailyCandles } from "./session.ts";
+import { quoteTokenFromValue } from "./stage-core.ts";
+
+/** Content fingerprint of a dataset folder: every data file's bytes, in path order. */
+export function datasetFingerprint(dir: string): string {
+  const parts: string[] = [];
+  const walk = (d: string) => {
+    for (const e of readdirSync(d, { withFileTypes: true }).sort((a, b) => (a.name < b.name ? -1 : 1))) {
+      if (e.name.startsWith(".")) continue;
+      const p = join(d, e.name);
+      if (e.isDirectory()) walk(p);
+      else if (e.name.endsWith(".parquet")) parts.push(`${relative(dir, p)}:${hashBytes(readFileSync(p))}`);
+    }
+  };
+  if (existsSync(dir)) walk(dir);
+  return combineFingerprints(parts);
+}
+
+/** What identifies the sources' current content cheaply: path, size and mtime of every file. */
+export function sourcesSignature(
+  sources: readonly string[],
+): { path: string; size: number; mtime: number }[] {
+  const out: { path: string; size: number; mtime: number }[] = [];
+  const walk = (p: string) => {
+    let st: ReturnType<typeof statSync>;
+    try {
+      st = statSync(p);
+    } catch {
+      out.push({ path: p, size: -1, mtime: -1 });
+      return;
+    }
+    if (st.isDirectory()) for (const e of readdirSync(p).sort()) walk(join(p, e));
+    else out.push({ path: p, size: st.size, mtime: Math.floor(st.mtimeMs) });
+  };
+  for (const s of sources) walk(s);
+  return out;
+}
+
+const emptyBars = () =>
+  pl
+    .DataFrame([
+      pl.Series("symbol", [] as string[], pl.Utf8),
+      pl.Series("period", [] as string[], pl.Utf8),
+      pl.Series("date", [] as number[], pl.Int32).cast(pl.Date),
+      pl.Series("time", [] as number[], pl.Int32),
+      ...["open", "high", "low", "close", "volume", "openint"].map((c) =>
+        pl.Series(c, [] as number[], pl.Float64),
+      ),
+      pl.Series("source", [] as string[], pl.Utf8),
+    ])
+    .select(...BAR_COLUMNS);
+
+export function eodTasks(sc: StageContext): TaskDef[] {
+  const { env, params } = sc;
+  const compression = env.config["import.compression"] as "zstd" | "snappy" | "none";
+  return [
+    artifactTask(env, {
+      id: "eod.metastock",
+      stage: "eod",
+      label: "metastock",
+      deps: [],
+      dataset: true,
+      ref: { kind: "eod", key: "metastock" },
+      unit: "rows",
+      params: () => ({ sources: sourcesSignature(params.sources), compression }),
+      compute: async (ctx, io) => {
+        let summary: Awaited<ReturnType<typeof importBars>> | null = null;
+        const manifest = await env.store.putDataset(
+          { kind: "eod", key: "metastock" },
+          async (staging) => {
+            if (params.sources.length > 0) {
+              summary = await importBars({
+                inputs: params.sources,
+                outDir: staging,
+                compression,
+                workers: env.config["import.workers"],
+                signal: ctx.signal,
+                onProgress: (p) => ctx.progress(p.bytes, p.totalBytes, "bytes"),
+              });
+            }
+            const s = summary as Awaited<ReturnType<typeof importBars>> | null;
+            return {
+              rows: s?.rows ?? 0,
+              fingerprint: datasetFingerprint(staging),
+              meta: {
+                files: s?.files ?? 0,
+                duplicates: s?.duplicates ?? 0,
+                skipped: s?.skipped ?? 0,
+                errors: s?.errorCount ?? 0,
+                firstErrors: (s?.errors ?? []).slice(0, 5),
+              },
+            };
+          },
+          { inputs: io.inputs, params: io.params },
+        );
+        const errs = Number(manifest.meta.errors ?? 0);
+        return { manifest, degraded: errs > 0 ? `${errs} malformed rows skipped` : undefined };
+      },
+    }),
+    artifactTask(env, {
+      id: "eod.candles",
+      stage: "eod",
+      label: "dxlink candles",
+      deps: ["core.quote-token", "sym.universe"],
+      untracked: ["core.quote-token"],
+      ref: { kind: "eod", key: "candles" },
+      unit: "bars",
+      params: () => ({ days: params.candleDays }),
+      compute: async (ctx) => {
+        const session = await sc.api();
+        const token = quoteTokenFromValue(ctx.input<ArtifactValue>("core.quote-token"));
+        const fromDay = session.marketDay - params.candleDays;
+        ctx.progress(0, params.symbols.length, "symbols");
+        const got = await fetchDailyCandles(session, token, params.symbols, fromDay, { signal: ctx.signal });
+        ctx.progress(params.symbols.length - got.incomplete.length, params.symbols.length, "symbols");
+        const missing = got.incomplete.length;
+        const threshold = env.config["api.missing-threshold"];
+        if (params.symbols.length > 0 && missing / params.symbols.length > threshold) {
+          throw dataError(
+            `DXLink candle history incomplete for ${missing} of ${params.symbols.length} symbols (e.g. ${got.incomplete.slice(0, 3).join(", ")})`,
+            {
+              hint: "the DXLink feed is failing; retry later or raise api.missing-threshold",
+            },
+          );
+        }
+        return {
+          frame: got.bars.size ? candlesToBars(got.bars) : emptyBars(),
+          degraded:
+            missing > 0 ? `${missing} of ${params.symbols.length} symbols without candles` : undefined,
+        };
+      },
+    }),
+    artifactTask(env, {
+      id: "eod.bars",
+      stage: "eod",
+      label: "merge + dedupe",
+      deps: ["eod.metastock", "eod.candles"],
+      dataset: true,
+      ref: { kind: "eod", key: "bars" },
+      unit: "rows",
+      compute: async (ctx, io) => {
+        const ms = ctx.input<ArtifactValue>("eod.metastock");
+        const candles = ctx.input<ArtifactValue>("eod.candles");
+        const manifest = await env.store.putDataset(
+          { kind: "eod", key: "bars" },
+          async (staging) => {
+            const r = mergeBars(
+              ms.dir ? { dir: ms.dir, rows: ms.rows, fingerprint: ms.fingerprint } : null,
+              candles.frame(),
+              staging,
+              { compression },
+            );
+            const importDup = Number(ms.meta.duplicates ?? 0);
+            return {
+              rows: r.rows,
+              fingerprint: r.fingerprint,
+              meta: {
+                duplicates: importDup + r.duplicates,
+                importDuplicates: importDup,
+                candleDuplicates: r.duplicates,
+                candlesAdded: r.added,
+              },
+            };
+          },
+          { inputs: io.inputs, params: io.params },
+        );
+        return { manifest };
+      },
+    }),
+  ];
+}
+
+/**
+ * Run `fn(dir)` with `dir/bars` pointing at a bars dataset, for engines that read `<dir>/bars`
+ * and write beside it (the statistics engine); the link is removed before `dir` is committed.
+ */
+export async function withBarsLink<T>(dir: string, barsDataset: string, fn: () => Promise<T>): Promise<T> {
+  const link = join(dir, "bars");
+  symlinkSync(join(barsDataset, "bars"), link, "dir");
+  try {
+    return await fn();
+  } finally {
+    unlinkSync(link);
+  }
+}

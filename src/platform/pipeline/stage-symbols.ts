@@ -1,0 +1,123 @@
+/**
+ * Stage 2, Symbol Data: the universe, then equities, nested option chains, market metrics and
+ * quote snapshots — four independent collections, each its own cached artifact with its own TTL,
+ * collected concurrently through the REST client's batch collection (graceful degradation within
+ * the missing-data threshold).
+ */
+import pl from "nodejs-polars";
+import {
+  collectUniverse,
+  type MarketMetric,
+  type TastyClient,
+  type UniversePart,
+  universeFrames,
+} from "../../client/index.ts";
+import type { ArtifactKind } from "../cache/kinds.ts";
+import { artifactTask, type Computed } from "./artifact-task.ts";
+import type { StageContext } from "./context.ts";
+import type { TaskContext, TaskDef } from "./graph.ts";
+
+/**
+ * A view of the client that counts finished symbols per call, so a collection can report
+ * "2800 of 6890" progress without the client knowing about the grid.
+ */
+export function progressClient(
+  client: TastyClient,
+  part: UniversePart,
+  onSymbols: (n: number) => void,
+): TastyClient {
+  const counted = Object.create(client) as TastyClient;
+  const wrap = <A extends unknown[], R>(fn: (...a: A) => Promise<R>, size: (...a: A) => number) =>
+    (async (...a: A) => {
+      try {
+        return await fn.apply(client, a);
+      } finally {
+        onSymbols(size(...a));
+      }
+    }) as (...a: A) => Promise<R>;
+  if (part === "chains") Object.assign(counted, { nestedChain: wrap(client.nestedChain, () => 1) });
+  if (part === "equities") Object.assign(counted, { equities: wrap(client.equities, (s) => s.length) });
+  if (part === "metrics")
+    Object.assign(counted, { marketMetrics: wrap(client.marketMetrics, (s) => s.length) });
+  if (part === "quotes")
+    Object.assign(counted, { quotes: wrap(client.quotes, (r) => r.equity?.length ?? 0) });
+  return counted;
+}
+
+/** Per-expiration implied volatilities from market metrics (the metrics frame keeps one row per symbol). */
+export function expirationIvFrame(metrics: readonly MarketMetric[]): pl.DataFrame {
+  const symbol: string[] = [];
+  const expiration: (string | null)[] = [];
+  const settlement: (string | null)[] = [];
+  const iv: (number | null)[] = [];
+  for (const m of metrics)
+    for (const e of m.expirationImpliedVolatilities) {
+      symbol.push(m.symbol);
+      expiration.push(e.expirationDate);
+      settlement.push(e.settlementType);
+      iv.push(e.impliedVolatility);
+    }
+  return pl
+    .DataFrame([
+      pl.Series("symbol", symbol, pl.Utf8),
+      pl.Series("expiration_date", expiration, pl.Utf8),
+      pl.Series("settlement_type", settlement, pl.Utf8),
+      pl.Series("implied_volatility", iv, pl.Float64),
+    ])
+    .withColumns(pl.col("expiration_date").str.strptime(pl.Date, "%Y-%m-%d"));
+}
+
+const PARTS: { part: UniversePart; kind: ArtifactKind; label: string }[] = [
+  { part: "equities", kind: "instruments", label: "equities" },
+  { part: "chains", kind: "chains", label: "option chains" },
+  { part: "metrics", kind: "metrics", label: "market metrics" },
+  { part: "quotes", kind: "quotes", label: "quotes" },
+];
+
+export function symbolTasks(sc: StageContext): TaskDef[] {
+  const { env, params } = sc;
+  const symbols = params.symbols;
+  const universe = artifactTask(env, {
+    id: "sym.universe",
+    stage: "symbols",
+    label: "universe",
+    deps: [],
+    ref: { kind: "universe", key: "symbols" },
+    unit: "symbols",
+    params: () => symbols,
+    compute: async () => ({ frame: pl.DataFrame([pl.Series("symbol", symbols, pl.Utf8)]) }),
+  });
+
+  const collect = async (ctx: TaskContext, part: UniversePart): Promise<Computed> => {
+    const { client } = await sc.api();
+    let done = 0;
+    ctx.progress(0, symbols.length, "symbols");
+    const counted = progressClient(client, part, (n) => {
+      done += n;
+      ctx.progress(Math.min(done, symbols.length), symbols.length, "symbols");
+    });
+    const data = await collectUniverse(counted, symbols, { parts: [part], signal: ctx.signal });
+    const frames = await universeFrames(data);
+    const missing = new Set(data.failures.map((f) => f.symbol)).size;
+    const degraded = missing > 0 ? `${missing} of ${symbols.length} symbols missing` : undefined;
+    if (part === "metrics")
+      return { frame: frames.metrics, extras: { expiration_iv: expirationIvFrame(data.metrics) }, degraded };
+    return { frame: frames[part], degraded };
+  };
+
+  return [
+    universe,
+    ...PARTS.map(({ part, kind, label }) =>
+      artifactTask(env, {
+        id: `sym.${part}`,
+        stage: "symbols",
+        label,
+        deps: ["sym.universe"],
+        ref: { kind, key: part },
+        unit: "rows",
+        extras: part === "metrics" ? ["expiration_iv"] : undefined,
+        compute: (ctx) => collect(ctx, part),
+      }),
+    ),
+  ];
+}
