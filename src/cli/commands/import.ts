@@ -1,13 +1,112 @@
+/**
+ * `ttapi import <file|dir|glob>... --out DIR`: MetaStock ASCII/binary → the bars Parquet dataset.
+ * Flags only; the work is `importBars` in src/platform/import.
+ */
 import { defineCommand } from "citty";
-import { internalError } from "../../core/errors.ts";
+import { usageError } from "../../core/errors.ts";
 import { globalArgs, runAction } from "../context.ts";
 
-// Placeholder until its issue lands: fails loudly instead of pretending to work.
 export default defineCommand({
-  meta: { name: "import", description: "import (not implemented yet)" },
-  args: { ...globalArgs },
+  meta: {
+    name: "import",
+    description:
+      "import MetaStock ASCII/CSV files and binary databases (MASTER/EMASTER/XMASTER) into DIR/bars as Parquet",
+  },
+  args: {
+    ...globalArgs,
+    inputs: {
+      type: "positional",
+      description: "files, folders or quoted globs to import",
+      required: true,
+      valueHint: "PATH",
+    },
+    out: {
+      type: "string",
+      alias: "o",
+      description: "dataset root: bars land in DIR/bars/period=P/symbol=S/*.parquet",
+      valueHint: "DIR",
+    },
+    strict: { type: "boolean", description: "stop at the first malformed row, write nothing, exit non-zero" },
+    csv: { type: "boolean", description: "also write a CSV mirror next to every Parquet file" },
+    json: { type: "boolean", description: "print a JSON summary on stdout" },
+    compression: {
+      type: "string",
+      description: "Parquet compression: zstd (default) | snappy | none",
+      valueHint: "CODEC",
+    },
+    workers: { type: "string", description: "parse workers (default: one per core)", valueHint: "N" },
+    replace: {
+      type: "boolean",
+      description: "replace the whole existing dataset instead of merging into it",
+    },
+    "ignore-emaster": {
+      type: "boolean",
+      description: "ignore EMASTER files (for databases with a broken EMASTER)",
+    },
+  },
   run: ({ args }) =>
-    runAction("import", args, async () => {
-      throw internalError("ttapi import is not implemented yet");
-    }),
+    runAction(
+      "import",
+      args,
+      async ({ config, signal }) => {
+        const inputs = (args._ as string[] | undefined)?.length
+          ? (args._ as string[])
+          : [args.inputs as string];
+        if (!args.out)
+          throw usageError("--out DIR is required", { hint: "e.g. ttapi import data/ --out ./dataset" });
+        const compression = config["import.compression"] as "zstd" | "snappy" | "none";
+        const workers = config["import.workers"];
+        if (!Number.isInteger(workers) || workers < 0)
+          throw usageError(`--workers must be a non-negative integer, got ${args.workers}`);
+        const { importBars } = await import("../../platform/import/index.ts");
+        const tty = process.stderr.isTTY && !args.json && !args.quiet;
+        let lastDraw = 0;
+        const summary = await importBars({
+          inputs,
+          outDir: args.out as string,
+          strict: Boolean(args.strict),
+          csv: Boolean(args.csv),
+          compression,
+          workers,
+          replace: Boolean(args.replace),
+          ignoreEmaster: Boolean(args["ignore-emaster"]),
+          signal,
+          onProgress: tty
+            ? (p) => {
+                const now = performance.now();
+                if (now - lastDraw < 100 && p.phase === "parse") return;
+                lastDraw = now;
+                const mb = (p.bytes / 1e6).toFixed(1);
+                const total = (p.totalBytes / 1e6).toFixed(1);
+                const rate = p.elapsedSeconds > 0 ? (p.rows / p.elapsedSeconds / 1e6).toFixed(2) : "0";
+                process.stderr.write(
+                  `\r\x1b[2Kimport ${p.phase}: ${mb}/${total} MB, ${p.rows.toLocaleString("en-US")} rows, ${rate}M rows/s, ${p.files}/${p.totalFiles} files`,
+                );
+              }
+            : undefined,
+        });
+        if (tty) process.stderr.write("\r\x1b[2K");
+        if (args.json) {
+          const { files, rows, duplicates, skipped, errors, seconds } = summary;
+          process.stdout.write(
+            `${JSON.stringify({ files, rows, duplicates, skipped, errors, seconds, errorCount: summary.errorCount, warnings: summary.warnings, symbols: summary.symbols, outDir: summary.outDir })}\n`,
+          );
+        } else if (!args.quiet) {
+          const shown = 10;
+          for (const e of summary.errors.slice(0, shown))
+            process.stderr.write(`  skipped ${e.file}${e.line ? `:${e.line}` : ""}: ${e.reason}\n`);
+          if (summary.errorCount > shown)
+            process.stderr.write(
+              `  … and ${summary.errorCount - shown} more problems (use --json for the first 100)\n`,
+            );
+          for (const w of summary.warnings.slice(0, shown)) process.stderr.write(`  warning: ${w}\n`);
+          process.stderr.write(
+            `imported ${summary.rows.toLocaleString("en-US")} rows (${summary.symbols} symbols) from ${summary.files} files in ${summary.seconds.toFixed(2)} s ` +
+              `(${(summary.rows / Math.max(summary.seconds, 1e-9) / 1e6).toFixed(2)}M rows/s): ${summary.duplicates} duplicates removed, ${summary.skipped} bad rows skipped → ${summary.outDir}/bars\n`,
+          );
+        }
+        return 0;
+      },
+      { compression: "import.compression", workers: "import.workers" },
+    ),
 });

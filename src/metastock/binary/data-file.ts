@@ -14,6 +14,9 @@ export interface DecodeResult {
   rows: number;
   /** Rows skipped for invalid dates/times. */
   skipped: number;
+  /** Problems that lost data: record number (0 = file level) and reason. */
+  errors: { record: number; reason: string }[];
+  /** Notices that lost nothing (trailing bytes, a dropped duplicate record). */
   warnings: string[];
 }
 
@@ -32,22 +35,22 @@ function mbf(x: number): number {
 export function dataRecordCount(
   bytes: Uint8Array,
   recordLength: number,
-): { count: number; warnings: string[] } {
+): { count: number; warnings: string[]; truncated: string | null } {
   const warnings: string[] = [];
-  if (recordLength <= 0 || bytes.length < 4) return { count: 0, warnings: ["file too short for a header"] };
+  if (recordLength <= 0 || bytes.length < 4)
+    return { count: 0, warnings, truncated: "file too short for a header" };
   const lastRec = bytes[2]! | (bytes[3]! << 8);
   const declared = Math.max(0, lastRec - 1);
   const fit = Math.max(0, Math.floor(bytes.length / recordLength) - 1);
   let count = declared;
+  let truncated: string | null = null;
   if (declared > fit) {
-    warnings.push(
-      `header declares ${declared} records but the file holds ${fit} (truncated); reading ${fit}`,
-    );
+    truncated = `truncated: header declares ${declared} records but the file holds ${fit}; read ${fit}`;
     count = fit;
   } else if (bytes.length > (declared + 1) * recordLength) {
     warnings.push(`${bytes.length - (declared + 1) * recordLength} bytes after record ${declared} ignored`);
   }
-  return { count, warnings };
+  return { count, warnings, truncated };
 }
 
 /**
@@ -63,15 +66,23 @@ export function decodeDataFile(
 ): DecodeResult {
   const off: FieldOffsets = fieldOffsets(fields);
   const rl = off.recordLength;
-  if (off.date < 0) return { rows: 0, skipped: 0, warnings: ["field bitset has no DATE field"] };
-  const { count: declaredCount, warnings } = dataRecordCount(bytes, rl);
+  if (off.date < 0) {
+    return {
+      rows: 0,
+      skipped: 0,
+      errors: [{ record: 0, reason: "field bitset has no DATE field" }],
+      warnings: [],
+    };
+  }
+  const { count: declaredCount, warnings, truncated } = dataRecordCount(bytes, rl);
+  const errors: { record: number; reason: string }[] = truncated ? [{ record: 0, reason: truncated }] : [];
   let count = declaredCount;
   // A duplicated last record is a known writer bug: drop identical trailing copies.
   while (count >= 2 && sameRecord(bytes, count * rl, (count - 1) * rl, rl)) {
     count--;
     warnings.push("last record duplicates the one before it; dropped");
   }
-  if (count === 0) return { rows: 0, skipped: 0, warnings };
+  if (count === 0) return { rows: 0, skipped: 0, errors, warnings };
 
   // Aligned Uint32 view over the bytes (copy when the buffer offset is not 4-aligned).
   const src = bytes.byteOffset % 4 === 0 ? bytes : bytes.slice();
@@ -103,7 +114,7 @@ export function decodeDataFile(
       const d = ymd % 100;
       if (m < 1 || m > 12 || d < 1 || d > daysInMonth(y, m) || y < 1000) {
         skipped++;
-        if (skipped <= 5) warnings.push(`record ${r}: invalid date ${ymd}; skipped`);
+        if (skipped <= 20) errors.push({ record: r, reason: `invalid date ${ymd}` });
         continue;
       }
       lastYmd = ymd;
@@ -114,7 +125,7 @@ export function decodeDataFile(
       const hms = Math.trunc(mbf(words[base + oTime]!));
       if (hms < 0 || hms > 235959 || ((hms / 100) | 0) % 100 > 59 || hms % 100 > 59) {
         skipped++;
-        if (skipped <= 5) warnings.push(`record ${r}: invalid time ${hms}; skipped`);
+        if (skipped <= 20) errors.push({ record: r, reason: `invalid time ${hms}` });
         continue;
       }
       t = intraday || hms !== 0 ? hms : -1;
@@ -134,8 +145,7 @@ export function decodeDataFile(
   }
   const rows = n - out.length;
   out.length = n;
-  if (skipped > 5) warnings.push(`${skipped} records with invalid dates/times skipped in total`);
-  return { rows, skipped, warnings };
+  return { rows, skipped, errors, warnings };
 }
 
 function sameRecord(b: Uint8Array, a: number, c: number, len: number): boolean {

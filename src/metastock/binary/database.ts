@@ -52,6 +52,7 @@ export function readDatabase(
     const r = decodeDataFile(bytes, sec.fields, out, out.symbolId(sec.symbol), sec.period);
     skipped += r.skipped;
     for (const w of r.warnings) warnings.push(`${name}: ${w}`);
+    for (const e of r.errors) warnings.push(`${name}: ${e.record ? `record ${e.record}: ` : ""}${e.reason}`);
   }
   return { columns: out, securities, warnings, skipped };
 }

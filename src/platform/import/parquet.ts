@@ -1,0 +1,187 @@
+/**
+ * Columns → Parquet for one (period, symbol) group, and the merge of several parts of one symbol.
+ * DataFrames are built from typed arrays (never row objects); constant columns (symbol, period,
+ * source, an all-null time/openint) are broadcast literals, so they cost nothing per row.
+ */
+import { closeSync, fsyncSync, mkdirSync, openSync, renameSync, rmSync } from "node:fs";
+import { dirname } from "node:path";
+import pl from "nodejs-polars";
+import { BAR_COLUMNS, barsSymbolDir } from "../../core/bars.ts";
+import type { RowGroup } from "./group.ts";
+import type { Compression } from "./types.ts";
+
+export interface ColumnsLike {
+  symbolIndex: Int32Array;
+  period: Uint8Array;
+  date: Int32Array;
+  time: Int32Array;
+  open: Float64Array;
+  high: Float64Array;
+  low: Float64Array;
+  close: Float64Array;
+  volume: Float64Array;
+  openint: Float64Array;
+}
+
+function pick<T extends Int32Array | Float64Array>(a: T, g: RowGroup): T {
+  if (!g.index) return a.subarray(g.start, g.end) as T;
+  const out = new (a.constructor as new (n: number) => T)(g.rows);
+  const idx = g.index;
+  for (let j = 0; j < g.rows; j++) out[j] = a[idx[j]!]!;
+  return out;
+}
+
+/** The bars DataFrame of one group, columns in BAR_COLUMNS order. */
+export function groupFrame(
+  c: ColumnsLike,
+  g: RowGroup,
+  symbol: string,
+  source: string | readonly string[],
+): pl.DataFrame {
+  const time = pick(c.time, g);
+  const openint = pick(c.openint, g);
+  let anyTime = false;
+  for (let j = 0; j < time.length; j++) {
+    if (time[j]! >= 0) {
+      anyTime = true;
+      break;
+    }
+  }
+  let anyOi = false;
+  for (let j = 0; j < openint.length; j++) {
+    if (!Number.isNaN(openint[j]!)) {
+      anyOi = true;
+      break;
+    }
+  }
+  const series = [
+    pl.Series("date", pick(c.date, g)).cast(pl.Date),
+    pl.Series("time", time),
+    pl.Series("open", pick(c.open, g)),
+    pl.Series("high", pick(c.high, g)),
+    pl.Series("low", pick(c.low, g)),
+    pl.Series("close", pick(c.close, g)),
+    pl.Series("volume", pick(c.volume, g)),
+    pl.Series("openint", openint),
+  ];
+  let df = pl.DataFrame(series);
+  const src =
+    typeof source === "string"
+      ? pl.lit(source)
+      : pl.lit(
+          pl.Series(
+            "source",
+            g.index ? Array.from(g.index, (i) => source[i] ?? "") : source.slice(g.start, g.end),
+          ),
+        );
+  df = df.withColumns(
+    pl.lit(symbol).alias("symbol"),
+    pl.lit(String.fromCharCode(g.period)).alias("period"),
+    anyTime
+      ? pl
+          .when(pl.col("time").lt(0))
+          .then(pl.lit(null))
+          .otherwise(pl.col("time"))
+          .cast(pl.Int32)
+          .alias("time")
+      : pl.lit(null).cast(pl.Int32).alias("time"),
+    anyOi ? pl.col("openint").fillNan(null).alias("openint") : pl.lit(null).cast(pl.Float64).alias("openint"),
+    src.alias("source"),
+  );
+  return df.select(...BAR_COLUMNS);
+}
+
+function polarsCompression(c: Compression): "zstd" | "snappy" | "uncompressed" {
+  return c === "none" ? "uncompressed" : c;
+}
+
+function fsyncFile(path: string): void {
+  const fd = openSync(path, "r");
+  try {
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+export interface WriteOptions {
+  compression: Compression;
+  csv: boolean;
+  durable: boolean;
+}
+
+/**
+ * Write `df` as `<dir>/<name>.parquet` (+ `.csv`). Written under a dot-temp name and renamed, so
+ * even inside the staging tree no reader ever sees a half-written file under a final name.
+ */
+export function writePart(df: pl.DataFrame, path: string, o: WriteOptions): void {
+  mkdirSync(dirname(path), { recursive: true });
+  const tmp = `${dirname(path)}/.${path.slice(dirname(path).length + 1)}.tmp`;
+  try {
+    df.writeParquet(tmp, { compression: polarsCompression(o.compression) });
+    if (o.durable) fsyncFile(tmp);
+    renameSync(tmp, path);
+    if (o.csv) {
+      const csvPath = path.replace(/\.parquet$/, ".csv");
+      const tmpCsv = `${tmp}.csv`;
+      df.writeCSV(tmpCsv);
+      if (o.durable) fsyncFile(tmpCsv);
+      renameSync(tmpCsv, csvPath);
+    }
+  } catch (e) {
+    rmSync(tmp, { force: true });
+    throw e;
+  }
+}
+
+export function partPath(root: string, period: string, symbol: string, name: string): string {
+  return `${barsSymbolDir(root, period, symbol)}/${name}.parquet`;
+}
+
+export interface MergeResult {
+  /** Rows in the merged file. */
+  rows: number;
+  /** Unique rows that came from the new parts. */
+  newRows: number;
+  /** Rows dropped among the new parts (same key in an earlier/better source). */
+  duplicates: number;
+  /** Rows of the previous dataset replaced by new rows with the same key. */
+  replaced: number;
+}
+
+/**
+ * Merge parts of one (period, symbol) into one file. New parts come in priority order (best
+ * first) and win over `existing` (the previous dataset): concatenate, keep the first row per
+ * (date, time), sort by (date, time) with the no-time row first.
+ */
+export function mergeParts(
+  newParts: readonly string[],
+  existing: readonly string[],
+  target: string,
+  o: WriteOptions,
+): MergeResult {
+  const read = (ps: readonly string[]) => {
+    const frames = ps.map((p) => pl.readParquet(p).select(...BAR_COLUMNS));
+    return frames.length === 1 ? frames[0]! : pl.concat(frames, { how: "vertical" });
+  };
+  const dedupe = (df: pl.DataFrame) =>
+    df.unique({ subset: ["date", "time"], keep: "first", maintainOrder: true });
+  const fresh = read(newParts);
+  const freshUnique = dedupe(fresh);
+  let merged = freshUnique;
+  let replaced = 0;
+  if (existing.length > 0) {
+    const old = read(existing);
+    const all = pl.concat([freshUnique, old], { how: "vertical" });
+    merged = dedupe(all);
+    replaced = all.height - merged.height;
+  }
+  const sorted = merged.sort({ by: ["date", "time"], nullsLast: false, maintainOrder: true });
+  writePart(sorted, target, o);
+  return {
+    rows: sorted.height,
+    newRows: freshUnique.height,
+    duplicates: fresh.height - freshUnique.height,
+    replaced,
+  };
+}

@@ -1,0 +1,197 @@
+/**
+ * The import engine's public options/summary and the messages exchanged with parse workers.
+ * Worker messages carry only plain data and typed-array buffers (transferred, not copied).
+ */
+import type { BarColumns } from "../../core/bars.ts";
+import type { AsciiLayout } from "../../metastock/ascii/layout.ts";
+
+export type Compression = "zstd" | "snappy" | "none";
+
+export interface ImportProgress {
+  /** Input bytes parsed so far / in total. */
+  bytes: number;
+  totalBytes: number;
+  /** Rows parsed so far (before duplicate removal). */
+  rows: number;
+  files: number;
+  totalFiles: number;
+  elapsedSeconds: number;
+  phase: "parse" | "merge" | "commit";
+}
+
+export interface ImportOptions {
+  /** Files, folders (recursed) and globs; MetaStock binary folders are detected by their MASTER/EMASTER/XMASTER. */
+  inputs: readonly string[];
+  /** Dataset root: bars land in `<outDir>/bars/period=<P>/symbol=<ENC>/part-*.parquet`. */
+  outDir: string;
+  /** Stop at the first malformed row, exit non-zero, write nothing. */
+  strict?: boolean;
+  /** Also write a CSV mirror next to every Parquet file. */
+  csv?: boolean;
+  compression?: Compression;
+  /** Parse workers (0/undefined = one per core). */
+  workers?: number;
+  /**
+   * Replace the whole existing dataset instead of merging into it. Default (merge): symbols absent
+   * from this import keep their previous files; symbols present are merged with the previous rows,
+   * the new rows winning on duplicates.
+   */
+  replace?: boolean;
+  /** Ignore EMASTER files (for folders whose EMASTER is known to be broken). */
+  ignoreEmaster?: boolean;
+  /** Error details kept in the summary (all are counted). Default 100. */
+  maxErrors?: number;
+  /** fsync every written file before the final swap (default true). */
+  durable?: boolean;
+  signal?: AbortSignal;
+  onProgress?: (p: ImportProgress) => void;
+  /** Work-splitting knobs (tests use small chunks to exercise file splitting). */
+  tuning?: { chunkBytes?: number; batchBytes?: number; batchFiles?: number; binaryBatch?: number };
+}
+
+export interface ImportError {
+  file: string;
+  /** 1-based line (ASCII) or record number (binary); 0 for file-level problems. */
+  line: number;
+  reason: string;
+}
+
+export interface ImportSummary {
+  files: number;
+  /** Rows in the written dataset from this import (after duplicate removal). */
+  rows: number;
+  duplicates: number;
+  /** Malformed rows/records skipped. */
+  skipped: number;
+  /** The first `maxErrors` problems (skipped rows, unreadable/corrupt files). */
+  errors: ImportError[];
+  errorCount: number;
+  /** Non-fatal notices: inconsistent EMASTER, trailing bytes, unordered rows… */
+  warnings: string[];
+  seconds: number;
+  bytes: number;
+  symbols: number;
+  parquetFiles: number;
+  outDir: string;
+}
+
+/** One unit of parse work. ASCII tasks cover whole small files or a line-aligned byte range. */
+export type ParseTask =
+  | {
+      kind: "ascii";
+      id: number;
+      files: AsciiPiece[];
+    }
+  | {
+      kind: "binary";
+      id: number;
+      /** Folder of the database (for `source` and error messages). */
+      dir: string;
+      items: BinaryItem[];
+    };
+
+export interface AsciiPiece {
+  path: string;
+  /** Byte range; whole file when start = 0 and end = size. */
+  start: number;
+  end: number;
+  /** Pre-detected layout for pieces of a split file; detected by the worker otherwise. */
+  layout?: AsciiLayout;
+  /** Lines before `start` are unknown for split pieces: errors are reported relative, fixed up later. */
+  piece: number;
+  priority: number;
+}
+
+export interface BinaryItem {
+  path: string;
+  symbol: string;
+  period: string;
+  fields: number;
+  priority: number;
+}
+
+/** What the worker should do with parsed columns. */
+export interface TaskSink {
+  mode: "write" | "columns";
+  /** Staging dataset root (write mode). */
+  stagingRoot?: string;
+  compression?: Compression;
+  csv?: boolean;
+  durable?: boolean;
+}
+
+export type WorkerRequest =
+  | {
+      type: "task";
+      task: ParseTask;
+      sink: TaskSink;
+      strict: boolean;
+      maxErrors: number;
+    }
+  | {
+      type: "merge";
+      id: number;
+      /** New parts, best priority first. */
+      parts: string[];
+      /** Files of the previous dataset for this (period, symbol), lowest priority. */
+      existing: string[];
+      target: string;
+      compression: Compression;
+      csv: boolean;
+      durable: boolean;
+    };
+
+export type TaskRequest = Extract<WorkerRequest, { type: "task" }>;
+export type MergeRequest = Extract<WorkerRequest, { type: "merge" }>;
+
+export interface WrittenPart {
+  period: string;
+  symbol: string;
+  path: string;
+  rows: number;
+  /** Smallest and largest (date, time) key in the part: date * 1e6 + time + 1. */
+  minKey: number;
+  maxKey: number;
+  priority: number;
+}
+
+export interface PieceResult {
+  path: string;
+  piece: number;
+  /** Byte offset of the piece in its file. */
+  start: number;
+  bytes: number;
+  lines: number;
+  rows: number;
+  /** Errors with line numbers relative to the piece start (1-based), or record numbers. */
+  errors: { line: number; reason: string }[];
+  errorCount: number;
+  warnings: string[];
+  /** Rows that were not in ascending (date, time) order in this piece. */
+  unordered: number;
+  /** Duplicates removed inside this piece. */
+  duplicates: number;
+  /** Malformed rows/records skipped. */
+  skipped: number;
+}
+
+export interface MergeResponse {
+  type: "merged";
+  id: number;
+  rows: number;
+  newRows: number;
+  duplicates: number;
+  replaced: number;
+  failure?: string;
+}
+
+export interface WorkerResponse {
+  type: "done";
+  taskId: number;
+  pieces: PieceResult[];
+  parts: WrittenPart[];
+  /** Columns mode: the parsed columns (buffers transferred). */
+  columns?: BarColumns;
+  stopped: boolean;
+  failure?: string;
+}

@@ -1,0 +1,241 @@
+/**
+ * What a parse worker does with one task: read the bytes (a file, a line-aligned byte range of a
+ * big file, or a batch of small files / binary data files), parse them into typed columns, then
+ * either write each (period, symbol) group as a Parquet part into the staging tree (import) or
+ * hand the columns back as transferable buffers (parse-only use).
+ */
+import { closeSync, openSync, readSync, rmSync, statSync } from "node:fs";
+import { basename } from "node:path";
+import { symbolFromFileName } from "../../metastock/ascii/index.ts";
+import { detectLayout } from "../../metastock/ascii/layout.ts";
+import { parseAsciiRange } from "../../metastock/ascii/parse.ts";
+import { decodeDataFile } from "../../metastock/binary/data-file.ts";
+import { BarColumnsBuilder } from "../../metastock/columns.ts";
+import { groupRows } from "./group.ts";
+import { groupFrame, mergeParts, partPath, writePart } from "./parquet.ts";
+import type {
+  MergeRequest,
+  MergeResponse,
+  PieceResult,
+  TaskRequest,
+  WorkerResponse,
+  WrittenPart,
+} from "./types.ts";
+
+/** Read `[start, end)` of a file into a fresh buffer with one spare byte (parser sentinel). */
+export function readRange(path: string, start: number, end: number): Uint8Array {
+  const len = end - start;
+  const buf = new Uint8Array(len + 1);
+  const fd = openSync(path, "r");
+  try {
+    let off = 0;
+    while (off < len) {
+      const n = readSync(fd, buf, off, len - off, start + off);
+      if (n <= 0) break;
+      off += n;
+    }
+    return buf.subarray(0, off);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+function readWhole(path: string): Uint8Array {
+  return readRange(path, 0, statSync(path).size);
+}
+
+export function runTask(req: TaskRequest): { response: WorkerResponse; transfer: ArrayBuffer[] } {
+  const { task, sink } = req;
+  const pieces: PieceResult[] = [];
+  const parts: WrittenPart[] = [];
+  let stopped = false;
+  // A batch shares one builder; write mode flushes per piece so memory stays at one file's worth.
+  let out = new BarColumnsBuilder(1 << 14);
+  const sources: { from: number; to: number; source: string; priority: number }[] = [];
+
+  const flush = (tag: string) => {
+    if (sink.mode !== "write" || out.length === 0) return;
+    const groups = groupRows(out);
+    let k = 0;
+    for (const g of groups) {
+      const symbol = out.symbols[g.symbolId]!;
+      const period = String.fromCharCode(g.period);
+      // Rows of one group come from one source in write mode (flush per piece).
+      const src = sources[0]!;
+      const path = partPath(sink.stagingRoot!, period, symbol, `part-${tag}-${k++}`);
+      writePart(groupFrame(out, g, symbol, src.source), path, {
+        compression: sink.compression ?? "zstd",
+        csv: sink.csv ?? false,
+        durable: sink.durable ?? true,
+      });
+      parts.push({
+        period,
+        symbol,
+        path,
+        rows: g.rows,
+        minKey: g.minKey,
+        maxKey: g.maxKey,
+        priority: src.priority,
+      });
+      const piece = pieces[pieces.length - 1];
+      if (piece) {
+        piece.duplicates += g.duplicates;
+        piece.unordered += g.unordered;
+      }
+    }
+    out = new BarColumnsBuilder(1 << 14);
+    sources.length = 0;
+  };
+
+  if (task.kind === "ascii") {
+    for (const f of task.files) {
+      const result: PieceResult = {
+        path: f.path,
+        piece: f.piece,
+        start: f.start,
+        bytes: f.end - f.start,
+        lines: 0,
+        rows: 0,
+        errors: [],
+        errorCount: 0,
+        warnings: [],
+        unordered: 0,
+        duplicates: 0,
+        skipped: 0,
+      };
+      pieces.push(result);
+      let bytes: Uint8Array;
+      try {
+        bytes =
+          f.start === 0 && f.layout === undefined ? readWhole(f.path) : readRange(f.path, f.start, f.end);
+      } catch (e) {
+        result.errors.push({ line: 0, reason: `cannot read: ${(e as Error).message}` });
+        result.errorCount++;
+        if (req.strict) {
+          stopped = true;
+          break;
+        }
+        continue;
+      }
+      result.bytes = bytes.length;
+      let layout = f.layout;
+      let dataStart = 0;
+      let linesBefore = 0;
+      if (!layout) {
+        const d = detectLayout(bytes);
+        if (!d) {
+          result.errors.push({
+            line: 1,
+            reason: "not a MetaStock ASCII file: no header or data row in the first 50 lines",
+          });
+          result.errorCount++;
+          if (req.strict) {
+            stopped = true;
+            break;
+          }
+          continue;
+        }
+        layout = d.layout;
+        dataStart = d.dataStart;
+        linesBefore = d.linesBefore;
+      }
+      const before = out.length;
+      const r = parseAsciiRange(bytes, dataStart, bytes.length, layout, out, {
+        defaultSymbol: symbolFromFileName(basename(f.path)),
+        strict: req.strict,
+        maxErrors: req.maxErrors,
+      });
+      sources.push({ from: before, to: out.length, source: f.path, priority: f.priority });
+      result.lines = r.lines + linesBefore;
+      result.rows = r.rows;
+      result.errorCount += r.errorCount;
+      result.skipped += r.errorCount;
+      for (const e of r.errors) result.errors.push({ line: e.line + linesBefore, reason: e.reason });
+      if (r.stopped && req.strict) {
+        stopped = true;
+        break;
+      }
+      flush(`${task.id}-${f.piece}-${pieces.length - 1}`);
+    }
+  } else {
+    for (const item of task.items) {
+      const result: PieceResult = {
+        path: item.path,
+        piece: 0,
+        start: 0,
+        bytes: 0,
+        lines: 0,
+        rows: 0,
+        errors: [],
+        errorCount: 0,
+        warnings: [],
+        unordered: 0,
+        duplicates: 0,
+        skipped: 0,
+      };
+      pieces.push(result);
+      let bytes: Uint8Array;
+      try {
+        bytes = readWhole(item.path);
+      } catch (e) {
+        result.errors.push({ line: 0, reason: `cannot read: ${(e as Error).message}` });
+        result.errorCount++;
+        if (req.strict) {
+          stopped = true;
+          break;
+        }
+        continue;
+      }
+      result.bytes = bytes.length;
+      const before = out.length;
+      const r = decodeDataFile(bytes, item.fields, out, out.symbolId(item.symbol), item.period);
+      sources.push({ from: before, to: out.length, source: item.path, priority: item.priority });
+      result.rows = r.rows;
+      result.lines = r.rows;
+      result.warnings.push(...r.warnings);
+      // Truncation and invalid records lose data: errors (record number as the line).
+      for (const e of r.errors)
+        if (result.errors.length < req.maxErrors) result.errors.push({ line: e.record, reason: e.reason });
+      result.errorCount += r.skipped + r.errors.filter((e) => e.record === 0).length;
+      result.skipped += r.skipped;
+      if (req.strict && result.errorCount > 0) {
+        stopped = true;
+        break;
+      }
+      flush(`${task.id}-${pieces.length - 1}`);
+    }
+  }
+
+  if (sink.mode === "columns" && !stopped) {
+    const columns = out.finish();
+    return {
+      response: { type: "done", taskId: task.id, pieces, parts, columns, stopped },
+      transfer: [
+        columns.symbolIndex.buffer,
+        columns.period.buffer,
+        columns.date.buffer,
+        columns.time.buffer,
+        columns.open.buffer,
+        columns.high.buffer,
+        columns.low.buffer,
+        columns.close.buffer,
+        columns.volume.buffer,
+        columns.openint.buffer,
+      ] as ArrayBuffer[],
+    };
+  }
+  return { response: { type: "done", taskId: task.id, pieces, parts, stopped }, transfer: [] };
+}
+
+export function runMerge(req: MergeRequest): MergeResponse {
+  const r = mergeParts(req.parts, req.existing, req.target, {
+    compression: req.compression,
+    csv: req.csv,
+    durable: req.durable,
+  });
+  for (const p of req.parts) {
+    rmSync(p, { force: true });
+    rmSync(p.replace(/\.parquet$/, ".csv"), { force: true });
+  }
+  return { type: "merged", id: req.id, ...r };
+}

@@ -1,0 +1,41 @@
+/** Import worker entrypoint: parse tasks and per-symbol merges (see src/platform/import/worker-task.ts). */
+import type { MergeResponse, WorkerRequest, WorkerResponse } from "../src/platform/import/types.ts";
+import { runMerge, runTask } from "../src/platform/import/worker-task.ts";
+
+declare const self: Worker;
+
+self.onmessage = (ev: MessageEvent<WorkerRequest>) => {
+  const req = ev.data;
+  if (req.type === "merge") {
+    let res: MergeResponse;
+    try {
+      res = runMerge(req);
+    } catch (e) {
+      res = {
+        type: "merged",
+        id: req.id,
+        rows: 0,
+        newRows: 0,
+        duplicates: 0,
+        replaced: 0,
+        failure: (e as Error)?.message ?? String(e),
+      };
+    }
+    self.postMessage(res);
+    return;
+  }
+  try {
+    const { response, transfer } = runTask(req);
+    self.postMessage(response, transfer);
+  } catch (e) {
+    const failure: WorkerResponse = {
+      type: "done",
+      taskId: req.task.id,
+      pieces: [],
+      parts: [],
+      stopped: true,
+      failure: (e as Error)?.message ?? String(e),
+    };
+    self.postMessage(failure);
+  }
+};
