@@ -1,13 +1,184 @@
+/**
+ * `ttapi stats`: realized-volatility statistics of the bars dataset. Writes `DIR/stats/*.parquet`
+ * (+ CSV with --csv) and prints a table of the latest estimates, or with --json one JSON array
+ * `[{symbol, window, estimator, vol, ci_low, ci_high, n}]` (annualised fractions) on stdout.
+ */
 import { defineCommand } from "citty";
-import { internalError } from "../../core/errors.ts";
+import { ERROR_CODES } from "../../core/errors.ts";
+import type { ComputeStatsResult } from "../../platform/stats/index.ts";
 import { globalArgs, runAction } from "../context.ts";
 
-// Placeholder until its issue lands: fails loudly instead of pretending to work.
+const ESTIMATOR_LABEL: Record<string, string> = {
+  close_to_close: "C2C",
+  parkinson: "PARK",
+  garman_klass: "GK",
+  rogers_satchell: "RS",
+  yang_zhang: "YZ",
+};
+
+export interface LatestJsonRow {
+  symbol: string;
+  window: number;
+  estimator: string;
+  vol: number | null;
+  ci_low: number | null;
+  ci_high: number | null;
+  n: number;
+  reason?: string;
+}
+
+/** The --json document: one object per (symbol, window, estimator); `reason` only when vol is null. */
+export function latestJson(r: ComputeStatsResult): LatestJsonRow[] {
+  const L = r.latest;
+  return L.symbol.map((symbol, i) => {
+    const row: LatestJsonRow = {
+      symbol,
+      window: L.window[i]!,
+      estimator: L.estimator[i]!,
+      vol: L.vol[i] ?? null,
+      ci_low: L.ci_low[i] ?? null,
+      ci_high: L.ci_high[i] ?? null,
+      n: L.n[i]!,
+    };
+    if (row.vol === null) row.reason = L.reason[i] ?? "unavailable";
+    return row;
+  });
+}
+
+const pct = (x: number | null | undefined) => (x === null || x === undefined ? "—" : (x * 100).toFixed(1));
+
+/**
+ * Readable table: one line per (symbol, window), annualised vol in % per estimator, the
+ * close-to-close interval in brackets; a note per distinct reason for the blanks.
+ */
+export function latestTable(r: ComputeStatsResult, confidence: number): string {
+  const L = r.latest;
+  const estimators = Object.keys(ESTIMATOR_LABEL);
+  const lines: string[][] = [
+    [
+      "SYMBOL",
+      "WIN",
+      `C2C  [${Math.round(confidence * 100)}% CI]`,
+      ...estimators.slice(1).map((e) => ESTIMATOR_LABEL[e]!),
+    ],
+  ];
+  const notes = new Map<string, string>();
+  let i = 0;
+  while (i < L.symbol.length) {
+    const symbol = L.symbol[i]!;
+    const window = L.window[i]!;
+    const cells = new Map<string, number>();
+    for (; i < L.symbol.length && L.symbol[i] === symbol && L.window[i] === window; i++) {
+      cells.set(L.estimator[i]!, i);
+      const reason = L.reason[i];
+      if (reason) notes.set(`${symbol}: ${reason.replace(/^window \d+ /, "window ")}`, symbol);
+    }
+    const c = cells.get("close_to_close");
+    const c2c =
+      c === undefined || L.vol[c] == null
+        ? "—"
+        : `${pct(L.vol[c])}  [${pct(L.ci_low[c])}–${pct(L.ci_high[c])}]`;
+    lines.push([
+      symbol,
+      String(window),
+      c2c,
+      ...estimators.slice(1).map((e) => pct(cells.has(e) ? L.vol[cells.get(e)!] : null)),
+    ]);
+  }
+  const widths = lines[0]!.map((_, k) => Math.max(...lines.map((l) => l[k]!.length)));
+  const out = lines.map((l) =>
+    l.map((cell, k) => (k < 1 ? cell.padEnd(widths[k]!) : cell.padStart(widths[k]!))).join("  "),
+  );
+  out.splice(1, 0, widths.map((w) => "─".repeat(w)).join("  "));
+  out.push("", "annualised volatility in %; — = not available:");
+  const noteList = [...notes.keys()];
+  for (const n of noteList.slice(0, 20)) out.push(`  ${n}`);
+  if (noteList.length > 20)
+    out.push(`  … and ${noteList.length - 20} more (see stats/latest.parquet, column reason)`);
+  if (noteList.length === 0) out.pop();
+  return out.join("\n");
+}
+
 export default defineCommand({
-  meta: { name: "stats", description: "stats (not implemented yet)" },
-  args: { ...globalArgs },
+  meta: {
+    name: "stats",
+    description:
+      "returns, realized volatility (C2C, Parkinson, Garman–Klass, Rogers–Satchell, Yang–Zhang), CIs, cone",
+  },
+  args: {
+    ...globalArgs,
+    data: {
+      type: "string",
+      description: "data directory holding bars/ (same as --data-dir)",
+      valueHint: "DIR",
+    },
+    symbols: {
+      type: "string",
+      description: "only these symbols, comma-separated (default: all)",
+      valueHint: "A,B,…",
+    },
+    windows: {
+      type: "string",
+      description: "windows in trading days (default 10,20,30,60,90,252)",
+      valueHint: "20,60",
+    },
+    confidence: {
+      type: "string",
+      description: "confidence level of the intervals (default 0.95)",
+      valueHint: "0.95",
+    },
+    annualization: { type: "string", description: "periods per year (default 252)", valueHint: "N" },
+    workers: { type: "string", description: "worker threads (default: one per core)", valueHint: "N" },
+    json: { type: "boolean", description: "print the latest estimates as one JSON array on stdout" },
+    csv: { type: "boolean", description: "also write CSV mirrors of stats/*.parquet" },
+  },
   run: ({ args }) =>
-    runAction("stats", args, async () => {
-      throw internalError("ttapi stats is not implemented yet");
-    }),
+    runAction(
+      "stats",
+      args,
+      async ({ config, dataDir, signal }) => {
+        const { computeStats } = await import("../../platform/stats/index.ts");
+        const symbols = args.symbols
+          ? String(args.symbols)
+              .split(",")
+              .map((s) => s.trim())
+              .filter(Boolean)
+          : undefined;
+        const r = await computeStats({
+          dataDir,
+          ...(symbols ? { symbols } : {}),
+          windows: config["stats.windows"],
+          confidence: config["stats.confidence"],
+          annualization: config["stats.annualization"],
+          workers: config["import.workers"],
+          csv: config["run.csv"],
+          signal,
+        });
+        if (args.json) process.stdout.write(`${JSON.stringify(latestJson(r))}\n`);
+        else process.stdout.write(`${latestTable(r, config["stats.confidence"])}\n`);
+        const perSec = r.seconds > 0 ? r.rows / r.seconds : 0;
+        const rate =
+          perSec >= 1e6
+            ? ` (${(perSec / 1e6).toFixed(1)}M bars/s)`
+            : perSec > 0
+              ? ` (${Math.round(perSec / 1e3)}k bars/s)`
+              : "";
+        process.stderr.write(
+          `stats: ${r.symbols} symbols, ${r.rows} bars in ${r.seconds.toFixed(2)} s${rate} → ${dataDir}/stats/\n`,
+        );
+        for (const f of r.failures)
+          process.stderr.write(
+            `ttapi: skipped ${f.symbol}: ${f.message}\n${f.hint ? `  hint: ${f.hint}\n` : ""}`,
+          );
+        return r.failures.length > 0 ? ERROR_CODES.E_DEGRADED.exit : 0;
+      },
+      {
+        data: "data-dir",
+        windows: "stats.windows",
+        confidence: "stats.confidence",
+        annualization: "stats.annualization",
+        workers: "import.workers",
+        csv: "run.csv",
+      },
+    ),
 });

@@ -33,7 +33,10 @@ export const DEFAULT_WINDOWS = [10, 20, 30, 60, 90, 252] as const;
 
 export interface ComputeStatsOptions {
   dataDir: string;
-  /** Restrict to these symbols (case-insensitive); unknown ones are an error. */
+  /**
+   * Restrict to these symbols (case-insensitive); unknown ones are an error. The written files
+   * then update these symbols' rows and keep the other symbols' previous rows.
+   */
   symbols?: readonly string[];
   windows?: readonly number[];
   confidence?: number;
@@ -160,6 +163,7 @@ export async function computeStats(o: ComputeStatsOptions): Promise<ComputeStats
           tables,
           o.metrics && o.metrics.length > 0 ? { ivHv, moves } : null,
           o.csv === true,
+          o.symbols && o.symbols.length > 0 ? selected.map((s) => s.symbol) : null,
         );
   const seconds = (performance.now() - started) / 1000;
   log.info("done", {

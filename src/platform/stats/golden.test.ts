@@ -112,3 +112,16 @@ describe("golden statistics", () => {
     await expect(computeStats({ dataDir, workers: 2, signal: ac.signal })).rejects.toThrow(/cancelled/);
   });
 });
+
+test("a symbol-subset run updates those symbols' rows and keeps the others", async () => {
+  const dataDir = copyDataset("merge");
+  await computeStats({ dataDir, windows: [20, 60], workers: 1 });
+  const before = pl.readParquet(join(dataDir, "stats", "latest.parquet"));
+  await computeStats({ dataDir, symbols: ["BBB"], windows: [10], workers: 1 });
+  const after = pl.readParquet(join(dataDir, "stats", "latest.parquet"));
+  const bbb = after.filter(pl.col("symbol").eq(pl.lit("BBB")));
+  expect(bbb.getColumn("window").toArray()).toEqual([10, 10, 10, 10, 10]);
+  const others = (df: pl.DataFrame) => df.filter(pl.col("symbol").eq(pl.lit("BBB")).not());
+  expect(others(after).toRecords()).toEqual(others(before).toRecords());
+  expect(after.getColumn("symbol").toArray()).toEqual([...after.getColumn("symbol").toArray()].sort());
+});

@@ -2,6 +2,7 @@
  * Result tables → `DIR/stats/*.parquet` (+ `.csv` mirrors), each written atomically so a reader
  * (or a crash) never sees a half-written file and a failed run leaves the previous results.
  */
+import { existsSync } from "node:fs";
 import { join } from "node:path";
 import pl from "nodejs-polars";
 import { atomicWrite } from "../../core/atomic.ts";
@@ -102,14 +103,39 @@ export interface WrittenFiles {
   files: string[];
 }
 
+/**
+ * A run over a symbol subset updates those symbols' rows and keeps everyone else's: rows of the
+ * previous file for other symbols are kept, the result is ordered by symbol (stable, so each
+ * symbol's rows keep their window/estimator order).
+ */
+function mergeWithPrevious(df: pl.DataFrame, target: string, replaced: readonly string[]): pl.DataFrame {
+  if (!existsSync(target)) return df;
+  let prev: pl.DataFrame;
+  try {
+    prev = pl.readParquet(target);
+  } catch {
+    return df; // an unreadable previous file is simply replaced
+  }
+  if (prev.columns.join() !== df.columns.join()) return df;
+  const kept = prev.filter(
+    pl
+      .col("symbol")
+      .isIn([...replaced])
+      .not(),
+  );
+  return pl.concat([kept, df], { how: "vertical" }).sort({ by: "symbol", maintainOrder: true });
+}
+
 async function writeFrame(
-  df: pl.DataFrame,
+  df0: pl.DataFrame,
   dir: string,
   name: string,
   csv: boolean,
   files: string[],
+  replaced: readonly string[] | null = null,
 ): Promise<void> {
   const target = join(dir, `${name}.parquet`);
+  const df = replaced ? mergeWithPrevious(df0, target, replaced) : df0;
   await atomicWrite(target, (tmp) => df.writeParquet(tmp, { compression: "zstd" }));
   files.push(target);
   if (csv) {
@@ -152,6 +178,8 @@ export async function writeStatsTables(
   t: StatsTables,
   implied: { ivHv: IvHvRow[]; moves: ExpectedMoveRow[] } | null,
   csv: boolean,
+  /** Symbols this run recomputed when it covered only a subset (null = the whole dataset). */
+  subset: readonly string[] | null = null,
 ): Promise<string[]> {
   const files: string[] = [];
   await writeFrame(
@@ -160,6 +188,7 @@ export async function writeStatsTables(
     "latest",
     csv,
     files,
+    subset,
   );
   await writeFrame(
     frameOf(t.returns as unknown as Record<string, unknown[]>, RETURNS),
@@ -167,6 +196,7 @@ export async function writeStatsTables(
     "returns",
     csv,
     files,
+    subset,
   );
   await writeFrame(
     frameOf(t.cone as unknown as Record<string, unknown[]>, CONE),
@@ -174,6 +204,7 @@ export async function writeStatsTables(
     "cone",
     csv,
     files,
+    subset,
   );
   await writeFrame(
     frameOf(t.symbols as unknown as Record<string, unknown[]>, SYMBOLS),
@@ -181,10 +212,18 @@ export async function writeStatsTables(
     "symbols",
     csv,
     files,
+    subset,
   );
   if (implied) {
-    await writeFrame(frameOf(ivHvColumns(implied.ivHv), IVHV), statsDir, "iv_hv", csv, files);
-    await writeFrame(frameOf(movesColumns(implied.moves), MOVES), statsDir, "expected_move", csv, files);
+    await writeFrame(frameOf(ivHvColumns(implied.ivHv), IVHV), statsDir, "iv_hv", csv, files, null);
+    await writeFrame(
+      frameOf(movesColumns(implied.moves), MOVES),
+      statsDir,
+      "expected_move",
+      csv,
+      files,
+      null,
+    );
   }
   return files;
 }

@@ -1,0 +1,69 @@
+import { afterAll, expect, test } from "bun:test";
+import { cpSync, existsSync, mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+
+const REPO = join(import.meta.dir, "..", "..", "..");
+const tmp = mkdtempSync(join(tmpdir(), "ttapi-stats-cli-"));
+afterAll(() => rmSync(tmp, { recursive: true, force: true }));
+
+function dataset(name: string): string {
+  const dir = join(tmp, name);
+  cpSync(join(REPO, "fixtures", "stats", "golden", "data"), dir, { recursive: true });
+  return dir;
+}
+
+async function ttapi(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  const p = Bun.spawn(["bun", join(REPO, "src", "cli", "main.ts"), ...args], {
+    stdout: "pipe",
+    stderr: "pipe",
+    env: { ...process.env, XDG_CONFIG_HOME: join(tmp, "cfg"), TTAPI_LOG_LEVEL: "warn" },
+  });
+  const [stdout, stderr, code] = await Promise.all([
+    new Response(p.stdout).text(),
+    new Response(p.stderr).text(),
+    p.exited,
+  ]);
+  return { code, stdout, stderr };
+}
+
+test("--json prints one array of latest estimates (annualised fractions)", async () => {
+  const dir = dataset("json");
+  const r = await ttapi("stats", "--data", dir, "--symbols", "AAA,DDD", "--windows", "20,60", "--json");
+  expect(r.code).toBe(0);
+  const rows = JSON.parse(r.stdout) as Record<string, unknown>[];
+  expect(rows.length).toBe(2 * 2 * 5);
+  expect(Object.keys(rows[0]!)).toEqual(["symbol", "window", "estimator", "vol", "ci_low", "ci_high", "n"]);
+  const aaa = rows.find((x) => x.symbol === "AAA" && x.window === 20 && x.estimator === "close_to_close")!;
+  expect(aaa.vol).toBeGreaterThan(0.05);
+  expect(aaa.vol).toBeLessThan(0.5);
+  expect(aaa.ci_low as number).toBeLessThan(aaa.vol as number);
+  const ddd = rows.find((x) => x.symbol === "DDD")!;
+  expect(ddd.vol).toBeNull();
+  expect(ddd.reason).toMatch(/longer than series/);
+  expect(existsSync(join(dir, "stats", "latest.parquet"))).toBe(true);
+  expect(existsSync(join(dir, "stats", "latest.csv"))).toBe(false);
+});
+
+test("the table goes to stdout, the summary to stderr; --csv writes mirrors", async () => {
+  const dir = dataset("table");
+  const r = await ttapi("stats", "--data", dir, "--windows", "20", "--csv", "--workers", "2");
+  expect(r.code).toBe(0);
+  expect(r.stdout).toContain("SYMBOL  WIN");
+  expect(r.stdout).toMatch(/EEE: non-positive close on \d{4}-\d\d-\d\d within window/);
+  expect(r.stderr).toMatch(/stats: 7 symbols, 3851 bars/);
+  expect(existsSync(join(dir, "stats", "cone.csv"))).toBe(true);
+});
+
+test("bad flags and a damaged symbol give clear errors and exit codes", async () => {
+  const dir = dataset("bad");
+  expect((await ttapi("stats", "--data", dir, "--windows", "20,x")).code).toBe(78);
+  const unknown = await ttapi("stats", "--data", dir, "--symbols", "NOPE");
+  expect(unknown.code).toBe(2);
+  expect(unknown.stderr).toContain("no daily bars for NOPE");
+  await Bun.write(join(dir, "bars", "period=D", "symbol=FFF", "part-0.parquet"), "garbage");
+  const degraded = await ttapi("stats", "--data", dir, "--windows", "20", "--json");
+  expect(degraded.code).toBe(3);
+  expect(degraded.stderr).toContain("skipped FFF");
+  expect((JSON.parse(degraded.stdout) as unknown[]).length).toBe(6 * 5);
+});
