@@ -63,12 +63,16 @@ const JSON_HEADERS = { "content-type": "application/json" };
 const DAY_MS = 86_400_000;
 const MIN_ACCEPT_VERSION = "20240101";
 const USER_AGENT_RE = /^[^\s/]+\/\S+/;
+const EMPTY_QUERY = new URLSearchParams();
+const RESPONSE_CACHE_MAX = 20_000;
 
 class HttpReply {
   constructor(
     readonly status: number,
-    readonly body: string,
+    readonly body: string | Uint8Array,
     readonly route: string,
+    /** A pure function of (seed, path, query): the encoded body may be reused for the same URL. */
+    readonly cacheable = false,
   ) {}
 }
 
@@ -100,6 +104,7 @@ export class RestHandler {
   private readonly injector: FaultInjector;
   private readonly startMs: number;
   private readonly memo = new Map<string, string | null>();
+  private readonly responseCache = new Map<string, { body: Uint8Array; route: string }>();
   private equityItems: { symbol: string; json: string; isEtf: boolean; isIndex: boolean }[] | null = null;
   private timeMemo = new Map<string, string | null>();
   private timeMemoAt = Number.NaN;
@@ -113,18 +118,22 @@ export class RestHandler {
   /** Quote tokens issued by `/api-quote-tokens`, for the DXLink endpoint's AUTH. */
   validateQuoteToken = (token: string): boolean => this.tokens.validQuoteToken(token, this.cfg.now());
 
-  async handle(req: Request): Promise<Response> {
-    const st = this.stats;
-    st.requests++;
+  /** Synchronous unless the request needs to wait (latency fault, token body): keeps the hot path cheap. */
+  handle(req: Request): Response | Promise<Response> {
+    this.stats.requests++;
     const len = req.headers.get("content-length");
-    if (len) st.bytesIn += Number(len) || 0;
+    if (len) this.stats.bytesIn += Number(len) || 0;
     const nowMs = this.cfg.now();
     const decision = this.injector.decide(nowMs);
     if (decision.latencyMs > 0) {
       this.countFault("latency");
-      await Bun.sleep(decision.latencyMs);
+      return Bun.sleep(decision.latencyMs).then(() => this.respond(req, nowMs, decision));
     }
-    let reply: HttpReply;
+    return this.respond(req, nowMs, decision);
+  }
+
+  private respond(req: Request, nowMs: number, decision: FaultDecision): Response | Promise<Response> {
+    let reply: HttpReply | Promise<HttpReply>;
     if (decision.kind === "rate-limit") {
       this.countFault("rate-limit");
       reply = apiError(429, "too_many_requests", "Rate limit exceeded. Please wait and try again.", "fault");
@@ -138,10 +147,9 @@ export class RestHandler {
         "fault",
       );
     } else {
-      reply = await this.route(req, nowMs);
+      reply = this.route(req, nowMs);
     }
-    st.byRoute[reply.route] = (st.byRoute[reply.route] ?? 0) + 1;
-    st.byStatus[reply.status] = (st.byStatus[reply.status] ?? 0) + 1;
+    if (reply instanceof Promise) return reply.then((r) => this.finish(r, decision));
     return this.finish(reply, decision);
   }
 
@@ -150,6 +158,9 @@ export class RestHandler {
   }
 
   private finish(reply: HttpReply, decision: FaultDecision): Response {
+    const st = this.stats;
+    st.byRoute[reply.route] = (st.byRoute[reply.route] ?? 0) + 1;
+    st.byStatus[reply.status] = (st.byStatus[reply.status] ?? 0) + 1;
     const headers: Record<string, string> = decision.goaway
       ? { ...JSON_HEADERS, connection: "close" }
       : JSON_HEADERS;
@@ -161,7 +172,8 @@ export class RestHandler {
     } else if (decision.kind === "reset") {
       this.countFault("reset");
       // Send the headers and part of the body, then abort the stream: the connection is reset.
-      const part = new TextEncoder().encode(body.slice(0, Math.max(1, Math.floor(body.length / 3))));
+      const bytes = typeof body === "string" ? new TextEncoder().encode(body) : body;
+      const part = bytes.slice(0, Math.max(1, Math.floor(bytes.length / 3)));
       this.stats.bytesOut += part.length;
       const stream = new ReadableStream({
         pull(c) {
@@ -175,12 +187,11 @@ export class RestHandler {
     return new Response(body, { status: reply.status, headers });
   }
 
-  private async route(req: Request, nowMs: number): Promise<HttpReply> {
+  private route(req: Request, nowMs: number): HttpReply | Promise<HttpReply> {
     const url = req.url;
     const pathStart = url.indexOf("/", url.indexOf("//") + 2);
     const q = url.indexOf("?", pathStart);
     const rawPath = q < 0 ? url.slice(pathStart) : url.slice(pathStart, q);
-    const query = new URLSearchParams(q < 0 ? "" : url.slice(q + 1));
     const method = req.method;
 
     const ua = req.headers.get("user-agent");
@@ -235,7 +246,19 @@ export class RestHandler {
     }
     if (method !== "GET")
       return apiError(405, "method_not_allowed", `${method} is not supported on ${rawPath}`, "method");
-    return this.get(segs, rawPath, query, nowMs);
+    const target = url.slice(pathStart);
+    const cached = this.responseCache.get(target);
+    if (cached) return new HttpReply(200, cached.body, cached.route, true);
+    const query = q < 0 ? EMPTY_QUERY : new URLSearchParams(url.slice(q + 1));
+    const reply = this.get(segs, rawPath, query, nowMs);
+    if (reply.cacheable && reply.status === 200) {
+      // Deterministic bodies are encoded once per URL: big chains are then sent without re-encoding.
+      if (this.responseCache.size >= RESPONSE_CACHE_MAX) this.responseCache.clear();
+      const body = typeof reply.body === "string" ? new TextEncoder().encode(reply.body) : reply.body;
+      this.responseCache.set(target, { body, route: reply.route });
+      return new HttpReply(200, body, reply.route, true);
+    }
+    return reply;
   }
 
   private async oauth(req: Request, nowMs: number, epoch: number): Promise<HttpReply> {
@@ -279,8 +302,14 @@ export class RestHandler {
     );
   }
 
-  private okRaw(route: string, dataJson: string, context: string, paginationJson?: string): HttpReply {
-    return new HttpReply(200, envelope(dataJson, context, paginationJson), route);
+  private okRaw(
+    route: string,
+    dataJson: string,
+    context: string,
+    paginationJson?: string,
+    cacheable = false,
+  ): HttpReply {
+    return new HttpReply(200, envelope(dataJson, context, paginationJson), route, cacheable);
   }
 
   private memoized(key: string, build: () => Json | undefined): string | null {
@@ -323,13 +352,17 @@ export class RestHandler {
           const e = u.equity(c);
           return e ? equityJson(e) : undefined;
         });
-        return body === null ? notFound(route, `Equity ${c}`) : this.okRaw(route, body, rawPath);
+        return body === null
+          ? notFound(route, `Equity ${c}`)
+          : this.okRaw(route, body, rawPath, undefined, true);
       }
     }
     if (a === "instruments" && b === "equity-options" && n === 3 && c !== undefined) {
       const route = "GET /instruments/equity-options/{symbol}";
       const body = this.memoized(`eqo|${c}`, () => optionInstrumentJson(u, c));
-      return body === null ? notFound(route, `Equity option ${c}`) : this.okRaw(route, body, rawPath);
+      return body === null
+        ? notFound(route, `Equity option ${c}`)
+        : this.okRaw(route, body, rawPath, undefined, true);
     }
     if (
       a === "option-chains" &&
@@ -344,7 +377,7 @@ export class RestHandler {
       );
       return body === null
         ? notFound(route, `Option chain for ${b}`)
-        : this.okRaw(route, body, rawPath, "null");
+        : this.okRaw(route, body, rawPath, "null", true);
     }
     if (a === "market-metrics" && n === 1) {
       const route = "GET /market-metrics";
@@ -357,7 +390,7 @@ export class RestHandler {
         });
         if (j !== null) items.push(j);
       }
-      return this.okRaw(route, `{"items":[${items.join(",")}]}`, rawPath, "null");
+      return this.okRaw(route, `{"items":[${items.join(",")}]}`, rawPath, "null", true);
     }
     if (a === "market-data" && b === "by-type" && n === 2) return this.byType(rawPath, query);
     if (a === "api-quote-tokens" && n === 1) {
@@ -423,6 +456,7 @@ export class RestHandler {
           this.memoized("fp", futureProductsJson) as string,
           rawPath,
           "null",
+          true,
         );
       if (b === "futures") {
         const codes = bracketList(query, "product-code");
@@ -434,6 +468,7 @@ export class RestHandler {
           this.memoized("crypto", cryptocurrenciesJson) as string,
           rawPath,
           "null",
+          true,
         );
       if (b === "quantity-decimal-precisions") {
         return this.okRaw(
@@ -441,6 +476,7 @@ export class RestHandler {
           this.memoized("qdp", quantityPrecisionsJson) as string,
           rawPath,
           "null",
+          true,
         );
       }
     }
@@ -530,6 +566,7 @@ export class RestHandler {
       `{"items":[${page.map((x) => x.json).join(",")}]}`,
       rawPath,
       JSON.stringify(pagination),
+      true,
     );
   }
 
