@@ -6,6 +6,7 @@
  */
 import { registerSecret } from "../core/redact.ts";
 import {
+  arr,
   asObject,
   bool,
   date,
@@ -452,15 +453,36 @@ export function decodeNestedChain(c: JsonObject, where = "option-chains/nested")
       daysToExpiration: int(e, "days-to-expiration", where),
       expirationType: str(e, "expiration-type", where),
       settlementType: str(e, "settlement-type", where),
-      strikes: objects(e, "strikes", where).map((s) => ({
-        strikePrice: num(s, "strike-price", where),
-        call: str(s, "call", where),
-        callStreamerSymbol: str(s, "call-streamer-symbol", where),
-        put: str(s, "put", where),
-        putStreamerSymbol: str(s, "put-streamer-symbol", where),
-      })),
+      strikes: decodeStrikes(arr(e, "strikes", where), where),
     })),
   };
+}
+
+/**
+ * Strikes are most of a chain's bytes (SPY: ~1 650 per chain), so this loop reads the known keys
+ * directly (monomorphic property access) and takes the generic, validating decoders only when a
+ * value is not the expected plain string.
+ */
+function decodeStrikes(list: Json[], where: string): ChainStrike[] {
+  const out: ChainStrike[] = new Array(list.length);
+  for (let i = 0; i < list.length; i++) {
+    const s = asObject(list[i], `${where}: strikes[${i}]`);
+    const sp = s["strike-price"];
+    const call = s.call;
+    const callStreamer = s["call-streamer-symbol"];
+    const put = s.put;
+    const putStreamer = s["put-streamer-symbol"];
+    const fast = typeof sp === "string" && sp !== "" ? +sp : Number.NaN;
+    out[i] = {
+      strikePrice: Number.isFinite(fast) ? fast : num(s, "strike-price", where),
+      call: typeof call === "string" ? call : str(s, "call", where),
+      callStreamerSymbol:
+        typeof callStreamer === "string" ? callStreamer : str(s, "call-streamer-symbol", where),
+      put: typeof put === "string" ? put : str(s, "put", where),
+      putStreamerSymbol: typeof putStreamer === "string" ? putStreamer : str(s, "put-streamer-symbol", where),
+    };
+  }
+  return out;
 }
 
 /** One compact-chain item: parallel arrays of OCC and streamer symbols for one root. */

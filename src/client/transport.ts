@@ -92,6 +92,8 @@ export interface TransportStats {
   freshConnections: number;
   circuitRejections: number;
   failures: number;
+  /** Response body characters received (all attempts). */
+  bytes: number;
 }
 
 export interface ApiResponse {
@@ -130,6 +132,7 @@ export class Transport {
     freshConnections: 0,
     circuitRejections: 0,
     failures: 0,
+    bytes: 0,
   };
   private readonly retry: RetryPolicy;
   private readonly timeoutMs: number;
@@ -277,6 +280,7 @@ export class Transport {
         return { status: res.status, text, headers: res.headers };
       }, signal);
       state.fresh = false;
+      this.stats.bytes += raw.text.length;
       this.trace(reqId, spec, state, raw.status, started, raw.text.length);
       return raw;
     } catch (e) {
