@@ -12,6 +12,7 @@
  *
  *   bun bench/sim.bench.ts           (BENCH_SCALE=small: shorter runs)
  */
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 
 const small = process.env.BENCH_SCALE === "small";
@@ -108,7 +109,7 @@ async function runCase(name: string, path: string): Promise<void> {
   const ours = await load(sim.url + path, sim.token);
   const ourCpu = await sim.stop();
 
-  const bodyPath = join(require("node:os").tmpdir(), `ttapi-sim-bench-${process.pid}.json`);
+  const bodyPath = join(tmpdir(), `ttapi-sim-bench-${process.pid}.json`);
   await Bun.write(bodyPath, sample);
   const bare = await spawnServer(bareScript(bodyPath));
   const base = await load(bare.url + path, bare.token);

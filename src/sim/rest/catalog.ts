@@ -5,6 +5,7 @@
  */
 import { civil, isoTimestamp, lastSessionOfMonth, thirdFriday } from "../universe/calendar.ts";
 import { isoFromDays } from "../universe/index.ts";
+import { hash32 } from "../universe/prng.ts";
 import type { Json } from "./wire.ts";
 
 const DAY_MS = 86_400_000;
@@ -128,11 +129,75 @@ const PRODUCTS: Product[] = [
 ];
 
 const CRYPTO = [
-  { symbol: "BTC/USD", description: "Bitcoin", tick: "0.01", qty: 8 },
-  { symbol: "ETH/USD", description: "Ethereum", tick: "0.01", qty: 8 },
-  { symbol: "SOL/USD", description: "Solana", tick: "0.01", qty: 6 },
-  { symbol: "DOGE/USD", description: "Dogecoin", tick: "0.0001", qty: 1 },
+  { symbol: "BTC/USD", description: "Bitcoin", tick: "0.01", qty: 8, price: 94_000 },
+  { symbol: "ETH/USD", description: "Ethereum", tick: "0.01", qty: 8, price: 3_200 },
+  { symbol: "SOL/USD", description: "Solana", tick: "0.01", qty: 6, price: 150 },
+  { symbol: "DOGE/USD", description: "Dogecoin", tick: "0.0001", qty: 1, price: 0.17 },
 ];
+
+/**
+ * A `/market-data/by-type` row for a cryptocurrency at time t: crypto trades around the clock, so
+ * the price is a smooth deterministic function of (seed, symbol, t) around a fixed level. Like the
+ * captured rows, crypto rows carry no close, volume, beta or dividend fields.
+ */
+export function cryptoQuoteRowJson(seed: string, symbol: string, tMs: number): Json | undefined {
+  const c = CRYPTO.find((x) => x.symbol === symbol);
+  if (!c) return undefined;
+  const h = hash32(`${seed}|${symbol}|crypto`);
+  const px = (t: number) => {
+    const m = t / 60_000;
+    const s =
+      0.6 * Math.sin(m / 211 + (h % 97)) +
+      0.3 * Math.sin(m / 37 + (h % 89)) +
+      0.1 * Math.sin(m / 5 + (h % 83));
+    return c.price * Math.exp(0.03 * s);
+  };
+  const dp = c.price < 1 ? 5 : 2;
+  const round = (x: number) => Number(x.toFixed(dp));
+  const day = Math.floor(tMs / DAY_MS);
+  const last = round(px(tMs));
+  const spread = Math.max(10 ** -dp, round(last * 0.0002));
+  const open = round(px(day * DAY_MS));
+  let hi = Math.max(open, last);
+  let lo = Math.min(open, last);
+  for (let k = day * DAY_MS; k < tMs; k += 600_000) {
+    hi = Math.max(hi, round(px(k)));
+    lo = Math.min(lo, round(px(k)));
+  }
+  const bid = round(last - spread / 2);
+  const ask = round(last + spread / 2);
+  const mid = round((bid + ask) / 2);
+  return {
+    symbol: c.symbol,
+    "instrument-type": "Cryptocurrency",
+    "updated-at": new Date(tMs).toISOString(),
+    bid: decimal(bid),
+    "bid-size": decimal((h % 1000) / 1000),
+    ask: decimal(ask),
+    "ask-size": decimal(((h >>> 10) % 1000) / 1000),
+    mid: decimal(mid),
+    mark: decimal(mid),
+    last: decimal(last),
+    "last-mkt": decimal(last),
+    open: decimal(open),
+    "day-high-price": decimal(hi),
+    "day-low-price": decimal(lo),
+    "close-price-type": "Regular",
+    "prev-close": decimal(round(px(day * DAY_MS - 1))),
+    "prev-close-price-type": "Regular",
+    "summary-date": isoFromDays(day),
+    "prev-close-date": isoFromDays(day - 1),
+    "is-trading-halted": false,
+    "halt-start-time": -1,
+    "halt-end-time": -1,
+    "year-low-price": decimal(round(c.price * Math.exp(-0.04))),
+    "year-high-price": decimal(round(c.price * Math.exp(0.04))),
+  };
+}
+
+function decimal(x: number): string {
+  return Number.isInteger(x) ? `${x}.0` : String(x);
+}
 
 function cutoff(p: Product): Json {
   return [{ "offset-seconds": p.cutoffSec, timezone: "Market Zone", timing: "Default" }];

@@ -52,3 +52,21 @@ describe("sim answers have the captured wire shapes", () => {
     });
   }
 });
+
+describe("by-type rows per instrument type", () => {
+  test("equity and cryptocurrency rows each have the captured shape of their type", async () => {
+    const captured = JSON.parse(readFileSync(join(FIXTURES, "market-data-by-type.json"), "utf8")) as {
+      data: { items: Record<string, unknown>[] };
+    };
+    const body = await h.json<{ data: { items: Record<string, unknown>[] } }>(
+      "/market-data/by-type?equity=AAPL,TSLA&cryptocurrency=BTC%2FUSD",
+    );
+    expect(body.data.items.map((r) => r.symbol)).toEqual(["AAPL", "TSLA", "BTC/USD"]);
+    for (const type of ["Equity", "Cryptocurrency"]) {
+      const want = captured.data.items.filter((r) => r["instrument-type"] === type);
+      const got = body.data.items.filter((r) => r["instrument-type"] === type);
+      expect(got.length).toBeGreaterThan(0);
+      expect(shapeDiff(shapeOf(want), shapeOf(got))).toEqual([]);
+    }
+  });
+});

@@ -11,6 +11,7 @@ import { isoFromDays, isoTimestamp, type Universe } from "../universe/index.ts";
 import { type AuthConfig, TokenStore } from "./auth.ts";
 import {
   cryptocurrenciesJson,
+  cryptoQuoteRowJson,
   futureProductsJson,
   futuresJson,
   quantityPrecisionsJson,
@@ -596,6 +597,8 @@ export class RestHandler {
             row = this.atTime(`bt|${s}`, t, () => equityQuoteRowJson(u, s, t));
         } else if (kind === "equity-option") {
           row = this.atTime(`bto|${s}`, t, () => optionQuoteRowJson(u, s, t));
+        } else if (kind === "cryptocurrency") {
+          row = this.atTime(`btc|${s}`, t, () => cryptoQuoteRowJson(u.seed, s, t));
         }
         if (row !== null) items.push(row);
       }
