@@ -218,6 +218,43 @@ describe("REST faults over HTTP", () => {
     }
   });
 
+  test("goaway counts per keep-alive connection, and the server really closes it", async () => {
+    const h = await harness({ seed: 1, faults: "goaway=2" });
+    try {
+      const { port } = new URL(h.sim.url);
+      let received = "";
+      let closed = false;
+      const request = `GET /instruments/equities/AAPL HTTP/1.1\r\nHost: 127.0.0.1\r\nUser-Agent: ${UA}\r\nAuthorization: Bearer ${h.token}\r\n\r\n`;
+      const socket = await Bun.connect({
+        hostname: "127.0.0.1",
+        port: Number(port),
+        socket: {
+          data(_s, d) {
+            received += d.toString();
+          },
+          close() {
+            closed = true;
+          },
+        },
+      });
+      const responses = () => received.split("HTTP/1.1 ").length - 1;
+      const waitFor = async (pred: () => boolean) => {
+        for (let i = 0; i < 200 && !pred(); i++) await Bun.sleep(5);
+      };
+      socket.write(request);
+      await waitFor(() => responses() === 1);
+      expect(closed).toBe(false);
+      expect(received.toLowerCase()).not.toContain("connection: close");
+      socket.write(request);
+      await waitFor(() => closed);
+      expect(responses()).toBe(2);
+      expect(received.toLowerCase()).toContain("connection: close");
+      expect(closed).toBe(true);
+    } finally {
+      await h.sim.stop();
+    }
+  });
+
   test("revoke=D → tokens issued before each revocation stop working (401), new ones work", async () => {
     let t = 0;
     const h = await harness({ seed: 1, faults: "revoke=60s", now: () => t });

@@ -8,7 +8,8 @@
  *   truncate=F              a fraction F of responses is sent complete at the HTTP level but with a
  *                           truncated JSON body (status 200, invalid JSON)
  *   latency=D | D1-D2       added latency: uniform in [D/2, 3D/2], or uniform in [D1, D2]
- *   goaway=N                every N-th response carries `Connection: close` (keep-alive ends)
+ *   goaway=N                the N-th response on each keep-alive connection carries
+ *                           `Connection: close` and the server closes that connection
  *   revoke=D                every D, all access tokens issued so far become invalid (→ 401)
  *   drop-ws=D               DXLink: the socket is dropped every D
  *   freeze-ws=D | D1-D2     DXLink: D after it opened a socket goes silent (no data, no close), for
@@ -374,7 +375,11 @@ export class FaultInjector {
     this.rng = Rng.fromKey(seed, "faults");
   }
 
-  decide(nowMs: number): FaultDecision {
+  /**
+   * `connection` identifies the client's TCP connection (remote address:port) so `goaway` counts
+   * requests per keep-alive connection; without it, requests are counted globally.
+   */
+  decide(nowMs: number, connection?: string): FaultDecision {
     const p = this.plan;
     this.requestNo++;
     const uError = this.rng.next();
@@ -383,7 +388,7 @@ export class FaultInjector {
     const uTruncate = this.rng.next();
     const uLatency = this.rng.next();
     const latencyMs = p.latency ? p.latency.minMs + (p.latency.maxMs - p.latency.minMs) * uLatency : 0;
-    const goaway = p.goawayEvery !== undefined && this.requestNo % p.goawayEvery === 0;
+    const goaway = p.goawayEvery !== undefined && this.countOnConnection(connection) % p.goawayEvery === 0;
     if (p.rateLimit) {
       const w = Math.floor(nowMs / p.rateLimit.windowMs);
       if (w !== this.windowStart) {
@@ -400,6 +405,19 @@ export class FaultInjector {
     if (p.reset && uReset < p.reset) return { kind: "reset", latencyMs, goaway };
     if (p.truncate && uTruncate < p.truncate) return { kind: "truncate", latencyMs, goaway };
     return { kind: "none", latencyMs, goaway };
+  }
+
+  private readonly perConnection = new Map<string, number>();
+
+  private countOnConnection(connection: string | undefined): number {
+    if (connection === undefined) return this.requestNo;
+    // Connections that closed before their N-th request leave an entry; bound the map.
+    if (this.perConnection.size > 50_000) this.perConnection.clear();
+    const n = (this.perConnection.get(connection) ?? 0) + 1;
+    if (this.plan.goawayEvery !== undefined && n % this.plan.goawayEvery === 0)
+      this.perConnection.delete(connection);
+    else this.perConnection.set(connection, n);
+    return n;
   }
 
   /** Revocation epoch at `nowMs` relative to the server start: tokens from an older epoch are dead. */

@@ -158,7 +158,7 @@ export async function startSim(options: SimOptions = {}): Promise<SimServer> {
               })
             : r;
         }
-        return handler.handle(req);
+        return handler.handle(req, srv);
       },
       websocket: dxlink.websocket,
       error() {

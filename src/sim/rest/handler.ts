@@ -44,6 +44,11 @@ export interface SimStats {
   quoteTokensIssued: number;
 }
 
+/** What the handler needs from the HTTP server: the peer of a request (to tell connections apart). */
+export interface ConnectionInfo {
+  requestIP(req: Request): { address: string; port: number } | null;
+}
+
 export interface HandlerConfig {
   universe: Universe;
   auth: AuthConfig;
@@ -120,12 +125,17 @@ export class RestHandler {
   validateQuoteToken = (token: string): boolean => this.tokens.validQuoteToken(token, this.cfg.now());
 
   /** Synchronous unless the request needs to wait (latency fault, token body): keeps the hot path cheap. */
-  handle(req: Request): Response | Promise<Response> {
+  handle(req: Request, server?: ConnectionInfo): Response | Promise<Response> {
     this.stats.requests++;
     const len = req.headers.get("content-length");
     if (len) this.stats.bytesIn += Number(len) || 0;
     const nowMs = this.cfg.now();
-    const decision = this.injector.decide(nowMs);
+    let connection: string | undefined;
+    if (this.cfg.faults.goawayEvery !== undefined && server) {
+      const ip = server.requestIP(req);
+      if (ip) connection = `${ip.address}:${ip.port}`;
+    }
+    const decision = this.injector.decide(nowMs, connection);
     if (decision.latencyMs > 0) {
       this.countFault("latency");
       return Bun.sleep(decision.latencyMs).then(() => this.respond(req, nowMs, decision));
