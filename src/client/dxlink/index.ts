@@ -29,7 +29,9 @@ export {
   decodeCompactData,
   decodeFullData,
   encodeCompactData,
+  toBool,
   toNumber,
+  toText,
 } from "./codec.ts";
 export {
   DEFAULT_FIELDS,

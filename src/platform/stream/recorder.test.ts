@@ -1,0 +1,132 @@
+import { describe, expect, test } from "bun:test";
+import { mkdtempSync, readdirSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import pl from "nodejs-polars";
+import type { DxlinkClientOptions } from "../../client/dxlink/index.ts";
+import { startStandaloneDxlink } from "../../sim/dxlink/standalone.ts";
+import { EventColumns } from "./columns.ts";
+import { eventsFrame } from "./parquet.ts";
+import { recordStream } from "./recorder.ts";
+
+type Sim = ReturnType<typeof startStandaloneDxlink>;
+function tokenProvider(sim: Sim): DxlinkClientOptions["getQuoteToken"] {
+  return async () => {
+    const body = (await (await fetch(`${sim.url}/api-quote-tokens`)).json()) as {
+      data: { token: string; "dxlink-url": string };
+    };
+    return { token: body.data.token, dxlinkUrl: body.data["dxlink-url"], expiresAt: Date.now() + 86_400_000 };
+  };
+}
+
+describe("EventColumns", () => {
+  test("field list changes mid-buffer keep rows aligned; NaN and missing become null", () => {
+    const c = new EventColumns("Quote");
+    c.append(
+      { type: "Quote", fields: ["eventSymbol", "bidPrice"], values: ["A", 1, "B", "NaN"], count: 2 },
+      1000,
+    );
+    c.append(
+      {
+        type: "Quote",
+        fields: ["eventSymbol", "askPrice", "bidExchangeCode"],
+        values: ["C", 5, "Q"],
+        count: 1,
+      },
+      2000,
+    );
+    const df = eventsFrame(c.take());
+    expect(df.columns).toEqual(["receivedAt", "eventSymbol", "bidPrice", "askPrice", "bidExchangeCode"]);
+    expect(df.getColumn("eventSymbol").toArray()).toEqual(["A", "B", "C"]);
+    expect(df.getColumn("bidPrice").toArray()).toEqual([1, null, null]);
+    expect(df.getColumn("askPrice").toArray()).toEqual([null, null, 5]);
+    expect(df.getColumn("bidExchangeCode").toArray()).toEqual([null, null, "Q"]);
+    expect(c.rows).toBe(0);
+  });
+
+  test("booleans and growth past the initial capacity", () => {
+    const c = new EventColumns("Trade", 4);
+    const values: unknown[] = [];
+    for (let i = 0; i < 1000; i++)
+      values.push(`S${i % 7}`, i, i % 3 === 0 ? true : i % 3 === 1 ? false : null);
+    c.append(
+      { type: "Trade", fields: ["eventSymbol", "price", "extendedTradingHours"], values, count: 1000 },
+      5,
+    );
+    const df = eventsFrame(c.take());
+    expect(df.height).toBe(1000);
+    expect(df.getColumn("price").toArray()[999]).toBe(999);
+    expect(df.getColumn("eventSymbol").toArray()[8]).toBe("S1");
+    expect(df.getColumn("extendedTradingHours").toArray().slice(0, 3)).toEqual([true, false, null]);
+  });
+});
+
+describe("recordStream against the sim", () => {
+  test("rolls Parquet files per type, every file complete; the totals match what was received", async () => {
+    const sim = startStandaloneDxlink({ seed: 3, eventsPerSecPerSymbol: 50 });
+    const out = mkdtempSync(join(tmpdir(), "ttapi-stream-"));
+    try {
+      const statuses: number[] = [];
+      const summary = await recordStream({
+        clientOptions: { getQuoteToken: tokenProvider(sim), aggregationPeriodSec: 0.05 },
+        subscriptions: [
+          { type: "Quote", symbols: ["AAPL", "SPX", "MSFT"] },
+          { type: "Trade", symbols: ["AAPL"] },
+          { type: "Candle", symbols: ["SPY{=1d}"], fromTime: (sim.universe.todayDay - 5) * 86_400_000 },
+        ],
+        outDir: out,
+        rollSeconds: 0.5,
+        durationMs: 2200,
+        onStatus: (s) => statuses.push(s.elapsedMs),
+        statusEveryMs: 500,
+      });
+      expect(summary.ended).toBe("duration");
+      expect(summary.eventsByType.Quote).toBeGreaterThan(100);
+      expect(statuses.length).toBeGreaterThanOrEqual(3);
+      const quoteFiles = summary.files.filter((f) => f.type === "Quote");
+      expect(quoteFiles.length).toBeGreaterThanOrEqual(3);
+      // Only complete files in the directory: no temp files left behind.
+      expect(readdirSync(join(out, "Quote")).every((f) => f.endsWith(".parquet") && !f.startsWith("."))).toBe(
+        true,
+      );
+      let rows = 0;
+      for (const f of quoteFiles) {
+        const df = pl.readParquet(f.path);
+        expect(df.height).toBe(f.rows);
+        rows += df.height;
+        const spx = df.filter(pl.col("eventSymbol").eq(pl.lit("SPX")));
+        if (spx.height > 0) expect(spx.getColumn("bidSize").nullCount()).toBe(spx.height);
+      }
+      expect(rows).toBe(summary.eventsByType.Quote!);
+      const candles = pl.readParquet(summary.files.find((f) => f.type === "Candle")!.path);
+      expect(candles.columns).toContain("close");
+      expect(candles.getColumn("eventSymbol").toArray()[0]).toBe("SPY{=1d}");
+    } finally {
+      rmSync(out, { recursive: true, force: true });
+      await sim.stop();
+    }
+  }, 15_000);
+
+  test("abort flushes what was received and ends cleanly", async () => {
+    const sim = startStandaloneDxlink({ seed: 3, eventsPerSecPerSymbol: 50 });
+    const out = mkdtempSync(join(tmpdir(), "ttapi-stream-"));
+    try {
+      const ctl = new AbortController();
+      setTimeout(() => ctl.abort(), 800);
+      const summary = await recordStream({
+        clientOptions: { getQuoteToken: tokenProvider(sim) },
+        subscriptions: [{ type: "Quote", symbols: ["QQQ"] }],
+        outDir: out,
+        rollSeconds: 3600,
+        signal: ctl.signal,
+      });
+      expect(summary.ended).toBe("aborted");
+      expect(summary.events).toBeGreaterThan(0);
+      expect(summary.files.length).toBe(1);
+      expect(pl.readParquet(summary.files[0]!.path).height).toBe(summary.events);
+    } finally {
+      rmSync(out, { recursive: true, force: true });
+      await sim.stop();
+    }
+  }, 10_000);
+});

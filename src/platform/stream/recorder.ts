@@ -1,0 +1,236 @@
+/**
+ * The stream recorder: subscribes a DXLink client, appends every decoded batch to typed column
+ * buffers per event type, and rolls each type to a Parquet file every `rollSeconds` or `rollEvents`
+ * events — each file complete and atomically renamed into `outDir/<Type>/`. On abort (SIGINT/SIGTERM
+ * through the signal) or when the duration ends it closes the client cleanly and flushes what it has.
+ *
+ * Files are written outside the socket callback (on a timer turn), so a roll never runs inside the
+ * reader; the client keeps decoding while nothing is written, and column buffers are the only queue.
+ */
+import { join } from "node:path";
+import {
+  type CompactBatch,
+  type ConnectionState,
+  DxlinkClient,
+  type DxlinkClientOptions,
+  type EventType,
+} from "../../client/dxlink/index.ts";
+import { type TTError, toTTError, usageError } from "../../core/errors.ts";
+import { getLogger } from "../../core/log.ts";
+import { EventColumns } from "./columns.ts";
+import { type Compression, writeEventsParquet } from "./parquet.ts";
+
+export interface StreamSubscription {
+  type: EventType;
+  symbols: readonly string[];
+  /** For Candle: history from this epoch-ms time. */
+  fromTime?: number;
+}
+
+export interface RecorderOptions {
+  /** An existing client (the recorder starts it and closes it at the end), or options to make one. */
+  client?: DxlinkClient;
+  clientOptions?: DxlinkClientOptions;
+  subscriptions: StreamSubscription[];
+  outDir: string;
+  /** Roll a type's file after this many seconds (default 60). */
+  rollSeconds?: number;
+  /** …or after this many events of that type (default 1,000,000). */
+  rollEvents?: number;
+  /** Stop after this long (default: until the signal aborts). */
+  durationMs?: number;
+  signal?: AbortSignal;
+  compression?: Compression;
+  /** Called about every `statusEveryMs` (default 1 s) with live counters. */
+  onStatus?: (s: RecorderStatus) => void;
+  statusEveryMs?: number;
+}
+
+export interface RecorderStatus {
+  elapsedMs: number;
+  state: ConnectionState["state"];
+  eventsByType: Record<string, number>;
+  /** Events per second per type over the last status interval. */
+  ratesByType: Record<string, number>;
+  reconnects: number;
+  dropped: number;
+  files: number;
+}
+
+export interface RecordedFile {
+  type: string;
+  path: string;
+  rows: number;
+}
+
+export interface RecorderSummary {
+  durationMs: number;
+  events: number;
+  eventsByType: Record<string, number>;
+  reconnects: number;
+  /** Data the client could not deliver (rejected pairs, data without a field list). */
+  dropped: number;
+  files: RecordedFile[];
+  /** How the run ended: duration elapsed, aborted, or the client gave up (error set). */
+  ended: "duration" | "aborted" | "gave-up";
+  error?: string;
+}
+
+export async function recordStream(opts: RecorderOptions): Promise<RecorderSummary> {
+  const log = getLogger("stream.recorder");
+  const client = opts.client ?? new DxlinkClient(required(opts.clientOptions));
+  const rollMs = (opts.rollSeconds ?? 60) * 1000;
+  const rollEvents = opts.rollEvents ?? 1_000_000;
+  const started = Date.now();
+  const buffers = new Map<string, { cols: EventColumns; openedAt: number }>();
+  const eventsByType: Record<string, number> = {};
+  const files: RecordedFile[] = [];
+  let seq = 0;
+  let writeError: TTError | null = null;
+  let rollDue = false;
+  let rollTimer: ReturnType<typeof setTimeout> | null = null;
+  let stopOnError: (() => void) | null = null;
+
+  const stamp = (ms: number) =>
+    new Date(ms)
+      .toISOString()
+      .replace(/[-:]/g, "")
+      .replace(/\.\d+Z$/, "Z");
+
+  const writeType = async (type: string, force: boolean): Promise<void> => {
+    const b = buffers.get(type);
+    if (!b || b.cols.rows === 0) return;
+    const now = Date.now();
+    if (!force && b.cols.rows < rollEvents && now - b.openedAt < rollMs) return;
+    const taken = b.cols.take();
+    const openedAt = b.openedAt;
+    b.openedAt = now;
+    seq++;
+    const path = join(
+      opts.outDir,
+      type,
+      `${type}-${stamp(openedAt)}-${String(seq).padStart(5, "0")}.parquet`,
+    );
+    try {
+      await writeEventsParquet(path, taken, opts.compression ?? "zstd");
+      files.push({ type, path, rows: taken.rows });
+      log.debug("rolled", { type, rows: taken.rows, path });
+    } catch (e) {
+      writeError = toTTError(e, "E_IO", `writing ${path}`);
+      log.error("write failed", { path, error: writeError.message });
+      // A failing disk will not get better by receiving more: stop, keep what is written.
+      stopOnError?.();
+    }
+  };
+
+  let writing: Promise<void> = Promise.resolve();
+  const rollAll = (force: boolean): Promise<void> => {
+    // Serialise writes: one file at a time, in order.
+    writing = writing.then(async () => {
+      for (const type of [...buffers.keys()]) await writeType(type, force);
+    });
+    return writing;
+  };
+
+  const scheduleRoll = () => {
+    if (rollDue) return;
+    rollDue = true;
+    setTimeout(() => {
+      rollDue = false;
+      void rollAll(false);
+    }, 0);
+  };
+
+  const offData = client.onData((batch: CompactBatch) => {
+    let b = buffers.get(batch.type);
+    if (!b) {
+      b = { cols: new EventColumns(batch.type), openedAt: Date.now() };
+      buffers.set(batch.type, b);
+    }
+    b.cols.append(batch, Date.now());
+    eventsByType[batch.type] = (eventsByType[batch.type] ?? 0) + batch.count;
+    if (b.cols.rows >= rollEvents) scheduleRoll();
+  });
+
+  // Time-based rolls.
+  const tick = () => {
+    rollTimer = setTimeout(tick, Math.min(1000, Math.max(50, rollMs / 4)));
+    void rollAll(false);
+  };
+  rollTimer = setTimeout(tick, Math.min(1000, Math.max(50, rollMs / 4)));
+
+  // Status line.
+  let lastCounts: Record<string, number> = {};
+  let lastStatusAt = started;
+  const statusTimer = opts.onStatus
+    ? setInterval(() => {
+        const now = Date.now();
+        const dt = Math.max(1, now - lastStatusAt) / 1000;
+        const ratesByType: Record<string, number> = {};
+        for (const [t, n] of Object.entries(eventsByType))
+          ratesByType[t] = Math.round((n - (lastCounts[t] ?? 0)) / dt);
+        lastCounts = { ...eventsByType };
+        lastStatusAt = now;
+        opts.onStatus?.({
+          elapsedMs: now - started,
+          state: client.state.state,
+          eventsByType: { ...eventsByType },
+          ratesByType,
+          reconnects: client.stats.reconnects,
+          dropped: client.stats.pendingDropped + client.stats.rejectedPairs,
+          files: files.length,
+        });
+      }, opts.statusEveryMs ?? 1000)
+    : null;
+
+  // Run until duration, abort or give-up.
+  let ended = "duration" as RecorderSummary["ended"];
+  let error: string | undefined;
+  await new Promise<void>((resolve) => {
+    const timer =
+      opts.durationMs !== undefined ? setTimeout(() => finish("duration"), opts.durationMs) : null;
+    const onAbort = () => finish("aborted");
+    const offState = client.onState((s) => {
+      if (s.state === "gave-up") {
+        error = s.reason;
+        finish("gave-up");
+      }
+    });
+    function finish(how: RecorderSummary["ended"]) {
+      ended = how;
+      if (timer) clearTimeout(timer);
+      opts.signal?.removeEventListener("abort", onAbort);
+      offState();
+      resolve();
+    }
+    stopOnError = () => finish("aborted");
+    if (opts.signal?.aborted) return finish("aborted");
+    opts.signal?.addEventListener("abort", onAbort, { once: true });
+    for (const s of opts.subscriptions)
+      client.subscribe(s.type, s.symbols, s.fromTime !== undefined ? { fromTime: s.fromTime } : {});
+    client.start();
+  });
+
+  if (rollTimer) clearTimeout(rollTimer);
+  if (statusTimer) clearInterval(statusTimer);
+  await client.close(ended === "aborted" ? "recording interrupted" : "recording finished");
+  offData();
+  await rollAll(true);
+  if (writeError) throw writeError;
+  const events = Object.values(eventsByType).reduce((a, b) => a + b, 0);
+  return {
+    durationMs: Date.now() - started,
+    events,
+    eventsByType,
+    reconnects: client.stats.reconnects,
+    dropped: client.stats.pendingDropped + client.stats.rejectedPairs,
+    files,
+    ended,
+    ...(error ? { error } : {}),
+  };
+}
+
+function required<T>(v: T | undefined): T {
+  if (v === undefined) throw usageError("recordStream needs `client` or `clientOptions`");
+  return v;
+}
