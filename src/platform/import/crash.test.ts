@@ -40,8 +40,18 @@ function fingerprint(out: string): string {
 
 describe("kill -9 during import", () => {
   test("the dataset is always the old or the new complete one", async () => {
-    const oldSrc = writeSyntheticStooq({ outDir: join(tmp, "old-src"), symbols: 40, rows: 40 * 500, seed: 1 });
-    const newSrc = writeSyntheticStooq({ outDir: join(tmp, "new-src"), symbols: 60, rows: 60 * 8000, seed: 2 });
+    const oldSrc = writeSyntheticStooq({
+      outDir: join(tmp, "old-src"),
+      symbols: 40,
+      rows: 40 * 500,
+      seed: 1,
+    });
+    const newSrc = writeSyntheticStooq({
+      outDir: join(tmp, "new-src"),
+      symbols: 60,
+      rows: 60 * 8000,
+      seed: 2,
+    });
     const base = join(tmp, "base");
     await importBars({ inputs: [oldSrc.textDir], outDir: base });
     const oldPrint = fingerprint(base);
@@ -67,7 +77,10 @@ describe("kill -9 during import", () => {
     for (let i = 0; i < moments.length; i++) {
       const out = join(tmp, `run${i}`);
       cpSync(base, out, { recursive: true });
-      const child = Bun.spawn([process.execPath, fixture, out, newSrc.textDir], { stdout: "pipe", stderr: "pipe" });
+      const child = Bun.spawn([process.execPath, fixture, out, newSrc.textDir], {
+        stdout: "pipe",
+        stderr: "pipe",
+      });
       await Bun.sleep(Math.floor(moments[i]! * duration));
       child.kill(9);
       await child.exited;
