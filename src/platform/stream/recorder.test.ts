@@ -19,6 +19,10 @@ function tokenProvider(sim: Sim): DxlinkClientOptions["getQuoteToken"] {
   };
 }
 
+function col(df: pl.DataFrame, name: string): unknown[] {
+  return [...(df.getColumn(name).toArray() as Iterable<unknown>)];
+}
+
 describe("EventColumns", () => {
   test("field list changes mid-buffer keep rows aligned; NaN and missing become null", () => {
     const c = new EventColumns("Quote");
@@ -37,10 +41,10 @@ describe("EventColumns", () => {
     );
     const df = eventsFrame(c.take());
     expect(df.columns).toEqual(["receivedAt", "eventSymbol", "bidPrice", "askPrice", "bidExchangeCode"]);
-    expect(df.getColumn("eventSymbol").toArray()).toEqual(["A", "B", "C"]);
-    expect(df.getColumn("bidPrice").toArray()).toEqual([1, null, null]);
-    expect(df.getColumn("askPrice").toArray()).toEqual([null, null, 5]);
-    expect(df.getColumn("bidExchangeCode").toArray()).toEqual([null, null, "Q"]);
+    expect(col(df, "eventSymbol")).toEqual(["A", "B", "C"]);
+    expect(col(df, "bidPrice")).toEqual([1, null, null]);
+    expect(col(df, "askPrice")).toEqual([null, null, 5]);
+    expect(col(df, "bidExchangeCode")).toEqual([null, null, "Q"]);
     expect(c.rows).toBe(0);
   });
 
@@ -55,9 +59,9 @@ describe("EventColumns", () => {
     );
     const df = eventsFrame(c.take());
     expect(df.height).toBe(1000);
-    expect(df.getColumn("price").toArray()[999]).toBe(999);
-    expect(df.getColumn("eventSymbol").toArray()[8]).toBe("S1");
-    expect(df.getColumn("extendedTradingHours").toArray().slice(0, 3)).toEqual([true, false, null]);
+    expect(col(df, "price")[999]).toBe(999);
+    expect(col(df, "eventSymbol")[8]).toBe("S1");
+    expect(col(df, "extendedTradingHours").slice(0, 3)).toEqual([true, false, null]);
   });
 });
 
@@ -100,7 +104,7 @@ describe("recordStream against the sim", () => {
       expect(rows).toBe(summary.eventsByType.Quote!);
       const candles = pl.readParquet(summary.files.find((f) => f.type === "Candle")!.path);
       expect(candles.columns).toContain("close");
-      expect(candles.getColumn("eventSymbol").toArray()[0]).toBe("SPY{=1d}");
+      expect(col(candles, "eventSymbol")[0]).toBe("SPY{=1d}");
     } finally {
       rmSync(out, { recursive: true, force: true });
       await sim.stop();
