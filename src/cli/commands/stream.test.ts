@@ -1,0 +1,108 @@
+/**
+ * `ttapi stream` end to end (subprocess) against the in-process sim: a timed run with a chain
+ * expansion and a --json summary, Ctrl-C flushing and exiting 0, and flag errors as usage errors.
+ */
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { mkdtempSync, readdirSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import pl from "nodejs-polars";
+import { type SimServer, startSim } from "../../platform/sim.ts";
+import { parseTypes } from "./stream.ts";
+
+const MAIN = join(import.meta.dir, "../main.ts");
+let sim: SimServer;
+const home = mkdtempSync(join(tmpdir(), "ttapi-stream-cli-"));
+
+beforeAll(async () => {
+  sim = await startSim({ port: 0, seed: "stream-cli" });
+});
+afterAll(async () => {
+  await sim.stop();
+});
+
+function spawnStream(args: string[]) {
+  return Bun.spawn(["bun", MAIN, "stream", "--env", "sim", "--url", sim.url, ...args], {
+    env: {
+      ...process.env,
+      XDG_CONFIG_HOME: join(home, "config"),
+      XDG_DATA_HOME: join(home, "data"),
+      TT_CLIENT_SECRET: sim.clientSecret,
+      TT_REFRESH_TOKEN: sim.refreshToken,
+      TTAPI_ENV: "",
+      TTAPI_API_URL: "",
+    },
+    stdout: "pipe",
+    stderr: "pipe",
+  });
+}
+
+describe("ttapi stream", () => {
+  test("--duration with --chains writes Parquet per type and a JSON summary", async () => {
+    const out = join(home, "out1");
+    const symFile = join(home, "syms.txt");
+    writeFileSync(symFile, "# watchlist\nMSFT\n\nQQQ\n");
+    const p = spawnStream([
+      "--symbols",
+      "AAPL,SPX",
+      "--symbols-file",
+      symFile,
+      "--chains",
+      "IWM",
+      "--types",
+      "quote,Greeks,Candle",
+      "--duration",
+      "2s",
+      "--out",
+      out,
+      "--json",
+    ]);
+    const [stdout, stderr, code] = await Promise.all([
+      new Response(p.stdout).text(),
+      new Response(p.stderr).text(),
+      p.exited,
+    ]);
+    expect(stderr).toBe("");
+    expect(code).toBe(0);
+    const summary = JSON.parse(stdout);
+    expect(summary.ended).toBe("duration");
+    expect(summary.optionSymbols).toBeGreaterThan(100);
+    expect(summary.eventsByType.Quote).toBeGreaterThan(0);
+    expect(summary.eventsByType.Greeks).toBeGreaterThan(0);
+    expect(summary.eventsByType.Candle).toBeGreaterThan(10);
+    const quotes = pl.concat(
+      summary.files
+        .filter((f: { type: string }) => f.type === "Quote")
+        .map((f: { path: string }) => pl.readParquet(f.path)),
+    );
+    const syms = new Set(quotes.getColumn("eventSymbol").toArray() as string[]);
+    for (const s of ["AAPL", "SPX", "MSFT", "QQQ"]) expect(syms.has(s)).toBe(true);
+    expect([...syms].some((s) => s.startsWith(".IWM"))).toBe(true);
+    expect(readdirSync(out).sort()).toEqual(["Candle", "Greeks", "Quote"]);
+  }, 30_000);
+
+  test("SIGINT flushes what was received and exits 0", async () => {
+    const out = join(home, "out2");
+    const p = spawnStream(["--symbols", "SPY", "--types", "Quote", "--out", out, "--json"]);
+    await Bun.sleep(2500);
+    p.kill("SIGINT");
+    const [stdout, code] = await Promise.all([new Response(p.stdout).text(), p.exited]);
+    expect(code).toBe(0);
+    const summary = JSON.parse(stdout);
+    expect(summary.ended).toBe("aborted");
+    expect(summary.events).toBeGreaterThan(0);
+    expect(pl.readParquet(summary.files[0].path).height).toBe(summary.events);
+  }, 30_000);
+
+  test("an unknown event type is a usage error (exit 2) naming it", async () => {
+    const p = spawnStream(["--symbols", "SPY", "--types", "Quote,Bogus"]);
+    const [stderr, code] = await Promise.all([new Response(p.stderr).text(), p.exited]);
+    expect(code).toBe(2);
+    expect(stderr).toContain('unknown event type "Bogus"');
+  });
+
+  test("parseTypes defaults and normalises", () => {
+    expect(parseTypes(undefined)).toEqual(["Quote", "Trade"]);
+    expect(parseTypes("greeks, candle,Greeks")).toEqual(["Greeks", "Candle"]);
+  });
+});
