@@ -94,6 +94,12 @@ describe("spec parsing", () => {
 });
 
 describe("injector", () => {
+  test("rate limit is a sliding window: a burst straddling a second boundary is still limited", () => {
+    const inj = new FaultInjector(parseFaults("rate-limit=5/s"), "s");
+    const kinds = [900, 950, 990, 1010, 1050, 1100, 1890, 1901].map((t) => inj.decide(t).kind);
+    expect(kinds).toEqual(["none", "none", "none", "none", "none", "rate-limit", "rate-limit", "none"]);
+  });
+
   test("seeded: same seed, same decisions; fractions hold", () => {
     const plan = parseFaults("errors=0.2,reset=0.05,truncate=0.1");
     const run = (seed: string) => {

@@ -1,8 +1,8 @@
 /**
  * Fault injection for the simulated exchange, from a spec string (`--faults`) or an options object.
  *
- *   rate-limit[=N[/s|/m]]   429 (no headers, API-style error body) once more than N requests arrive
- *                           in one window (default 100/s)
+ *   rate-limit[=N[/s|/m]]   429 (no headers, API-style error body) for a request that would be the
+ *                           (N+1)-th accepted within any sliding window (default 100/s)
  *   errors=F                a fraction F of requests fail with 500/502/503/504
  *   reset=F                 a fraction F of responses is cut mid-body and the connection reset
  *   truncate=F              a fraction F of responses is sent complete at the HTTP level but with a
@@ -365,8 +365,9 @@ export interface FaultDecision {
 export class FaultInjector {
   private readonly rng: Rng;
   private requestNo = 0;
-  private windowStart = -1;
-  private windowCount = 0;
+  /** Times of the last `limit` accepted requests (a ring): the sliding-window log of the rate limit. */
+  private accepted: Float64Array | null = null;
+  private acceptedHead = 0;
 
   constructor(
     readonly plan: FaultPlan,
@@ -390,13 +391,16 @@ export class FaultInjector {
     const latencyMs = p.latency ? p.latency.minMs + (p.latency.maxMs - p.latency.minMs) * uLatency : 0;
     const goaway = p.goawayEvery !== undefined && this.countOnConnection(connection) % p.goawayEvery === 0;
     if (p.rateLimit) {
-      const w = Math.floor(nowMs / p.rateLimit.windowMs);
-      if (w !== this.windowStart) {
-        this.windowStart = w;
-        this.windowCount = 0;
+      // Sliding window, not fixed buckets: a burst can't slip through by straddling a boundary.
+      const { limit, windowMs } = p.rateLimit;
+      if (!this.accepted || this.accepted.length !== limit) {
+        this.accepted = new Float64Array(limit).fill(Number.NEGATIVE_INFINITY);
+        this.acceptedHead = 0;
       }
-      this.windowCount++;
-      if (this.windowCount > p.rateLimit.limit) return { kind: "rate-limit", status: 429, latencyMs, goaway };
+      const oldest = this.accepted[this.acceptedHead] as number;
+      if (nowMs - oldest < windowMs) return { kind: "rate-limit", status: 429, latencyMs, goaway };
+      this.accepted[this.acceptedHead] = nowMs;
+      this.acceptedHead = (this.acceptedHead + 1) % limit;
     }
     if (p.errors && uError < p.errors) {
       const status = [500, 502, 503, 504][Math.floor(uStatus * 4)] as number;
