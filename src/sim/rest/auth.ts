@@ -56,6 +56,10 @@ export class TokenStore {
     if (typeof params.refresh_token !== "string" || params.refresh_token !== this.cfg.refreshToken) {
       return oauthError(400, "invalid_grant", "Grant is invalid, expired or revoked");
     }
+    // Long-running sims under token-churn tests: drop dead tokens now and then (they'd be 401 anyway).
+    if (this.access.size >= 10_000)
+      for (const [t, v] of this.access)
+        if (nowMs >= v.expiresAtMs || v.epoch !== epoch) this.access.delete(t);
     this.issued++;
     const token = `sim-at.${this.issued.toString(36)}.${hash32(`${this.cfg.seed}|at|${this.issued}`).toString(36)}`;
     this.access.set(token, { expiresAtMs: nowMs + this.cfg.tokenTtlSec * 1000, epoch });
@@ -84,6 +88,7 @@ export class TokenStore {
   }
 
   issueQuoteToken(nowMs: number): { token: string; expiresAtMs: number } {
+    if (this.quote.size >= 10_000) for (const [t, exp] of this.quote) if (nowMs >= exp) this.quote.delete(t);
     this.quoteIssued++;
     const token = `sim-qt.${this.quoteIssued.toString(36)}.${hash32(`${this.cfg.seed}|qt|${this.quoteIssued}`).toString(36)}`;
     const expiresAtMs = nowMs + this.cfg.quoteTokenTtlSec * 1000;
