@@ -97,6 +97,28 @@ function grow<T extends { set(a: ArrayLike<number>): void } & ArrayLike<number>>
   return b;
 }
 
+/**
+ * Columns as views over the builder's own buffers (no copy): for handing to another thread in a
+ * postMessage transfer list. The builder must not be used afterwards.
+ */
+export function shareColumns(b: BarColumnsBuilder): BarColumns {
+  const n = b.length;
+  return {
+    length: n,
+    symbols: b.symbols.slice(),
+    symbolIndex: b.symbolIndex.subarray(0, n),
+    period: b.period.subarray(0, n),
+    date: b.date.subarray(0, n),
+    time: b.time.subarray(0, n),
+    open: b.open.subarray(0, n),
+    high: b.high.subarray(0, n),
+    low: b.low.subarray(0, n),
+    close: b.close.subarray(0, n),
+    volume: b.volume.subarray(0, n),
+    openint: b.openint.subarray(0, n),
+  };
+}
+
 /** An empty BarColumns. */
 export function emptyColumns(): BarColumns {
   return new BarColumnsBuilder(16).finish();

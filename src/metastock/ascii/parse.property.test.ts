@@ -112,7 +112,7 @@ function render(rows: Row[], v: Variant): string {
         : v.dateStyle === "DTYYMMDD"
           ? `${pad(y % 100, 2)}${pad(m, 2)}${pad(d, 2)}`
           : `${y}${pad(m, 2)}${pad(d, 2)}`;
-    const t = r.time < 0 ? 0 : r.time;
+    const t = Math.max(r.time, 0);
     const fields = [r.symbol, v.lowerPeriod ? r.period.toLowerCase() : r.period, date];
     if (v.timeStyle === "HHMMSS") fields.push(pad(t, 6));
     if (v.timeStyle === "HHMM") fields.push(pad(Math.floor(t / 100), 4));

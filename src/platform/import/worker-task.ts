@@ -10,7 +10,7 @@ import { symbolFromFileName } from "../../metastock/ascii/index.ts";
 import { detectLayout } from "../../metastock/ascii/layout.ts";
 import { parseAsciiRange } from "../../metastock/ascii/parse.ts";
 import { decodeDataFile } from "../../metastock/binary/data-file.ts";
-import { BarColumnsBuilder } from "../../metastock/columns.ts";
+import { BarColumnsBuilder, shareColumns } from "../../metastock/columns.ts";
 import { groupRows } from "./group.ts";
 import { groupFrame, mergeParts, partPath, writePart } from "./parquet.ts";
 import type {
@@ -50,7 +50,9 @@ export function runTask(req: TaskRequest): { response: WorkerResponse; transfer:
   const parts: WrittenPart[] = [];
   let stopped = false;
   // A batch shares one builder; write mode flushes per piece so memory stays at one file's worth.
-  let out = new BarColumnsBuilder(1 << 14);
+  // Columns mode keeps the whole task in one builder: size it from the input bytes (~45 B/row).
+  const taskBytes = task.kind === "ascii" ? task.files.reduce((a, f) => a + (f.end - f.start), 0) : 0;
+  let out = new BarColumnsBuilder(sink.mode === "columns" ? Math.ceil(taskBytes / 45) + 1024 : 1 << 14);
   const sources: { from: number; to: number; source: string; priority: number }[] = [];
 
   const flush = (tag: string) => {
@@ -207,7 +209,7 @@ export function runTask(req: TaskRequest): { response: WorkerResponse; transfer:
   }
 
   if (sink.mode === "columns" && !stopped) {
-    const columns = out.finish();
+    const columns = shareColumns(out);
     return {
       response: { type: "done", taskId: task.id, pieces, parts, columns, stopped },
       transfer: [
