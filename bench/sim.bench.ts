@@ -16,7 +16,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 
 const small = process.env.BENCH_SCALE === "small";
-const seconds = small ? 1 : 3;
+const seconds = small ? 1 : 2;
+const rounds = small ? 1 : 3;
 const concurrency = 64;
 const root = join(import.meta.dir, "..");
 const UA = "ttapi-bench/0.1.0";
@@ -101,32 +102,63 @@ async function load(url: string, token: string): Promise<{ requests: number; rps
   return { requests, rps: requests / dt, bytes };
 }
 
-async function runCase(name: string, path: string): Promise<void> {
-  const sim = await spawnServer(SIM_SCRIPT);
+interface Measured {
+  rps: number;
+  cpuUsPerReq: number;
+  mbPerSec: number;
+}
+
+/** One server process, one timed load; returns throughput and the server's CPU per request. */
+async function measure(script: string, path: string): Promise<Measured & { sample: string }> {
+  const server = await spawnServer(script);
   const sample = await (
-    await fetch(sim.url + path, { headers: { "user-agent": UA, authorization: `Bearer ${sim.token}` } })
+    await fetch(server.url + path, { headers: { "user-agent": UA, authorization: `Bearer ${server.token}` } })
   ).text();
-  const ours = await load(sim.url + path, sim.token);
-  const ourCpu = await sim.stop();
+  const r = await load(server.url + path, server.token);
+  const { cpuMs } = await server.stop();
+  return {
+    sample,
+    rps: r.rps,
+    cpuUsPerReq: (cpuMs * 1000) / Math.max(1, r.requests + concurrency),
+    mbPerSec: r.bytes / seconds / 1e6,
+  };
+}
 
+/** Alternate sim and baseline runs (the machine is shared) and keep each side's best round. */
+async function runCase(name: string, path: string): Promise<void> {
   const bodyPath = join(tmpdir(), `ttapi-sim-bench-${process.pid}.json`);
-  await Bun.write(bodyPath, sample);
-  const bare = await spawnServer(bareScript(bodyPath));
-  const base = await load(bare.url + path, bare.token);
-  const baseCpu = await bare.stop();
-
+  let ours: Measured | null = null;
+  let base: Measured | null = null;
+  const best = (a: Measured | null, b: Measured): Measured =>
+    a === null
+      ? b
+      : {
+          rps: Math.max(a.rps, b.rps),
+          cpuUsPerReq: Math.min(a.cpuUsPerReq, b.cpuUsPerReq),
+          mbPerSec: Math.max(a.mbPerSec, b.mbPerSec),
+        };
+  let size = 0;
+  for (let round = 0; round < rounds; round++) {
+    const m = await measure(SIM_SCRIPT, path);
+    size = m.sample.length;
+    ours = best(ours, m);
+    await Bun.write(bodyPath, m.sample);
+    base = best(base, await measure(bareScript(bodyPath), path));
+  }
+  if (!ours || !base) return;
   const f = (x: number) => Math.round(x).toLocaleString("en-US");
-  const usPerReq = (cpuMs: number, n: number) => ((cpuMs * 1000) / Math.max(1, n)).toFixed(1);
   console.log(
-    `${name}: ${path} (${f(sample.length)} bytes/response, concurrency ${concurrency}, ${seconds}s)`,
+    `${name}: ${path} (${f(size)} bytes/response, concurrency ${concurrency}, best of ${rounds} × ${seconds}s)`,
   );
   console.log(
-    `  sim       ${f(ours.rps)} req/s   server CPU ${usPerReq(ourCpu.cpuMs, ours.requests + concurrency)} µs/req   ${(ours.bytes / seconds / 1e6).toFixed(0)} MB/s`,
+    `  sim       ${f(ours.rps)} req/s   server CPU ${ours.cpuUsPerReq.toFixed(1)} µs/req   ${ours.mbPerSec.toFixed(0)} MB/s`,
   );
   console.log(
-    `  baseline  ${f(base.rps)} req/s   server CPU ${usPerReq(baseCpu.cpuMs, base.requests + concurrency)} µs/req   (bare Bun.serve, constant body of the same size)`,
+    `  baseline  ${f(base.rps)} req/s   server CPU ${base.cpuUsPerReq.toFixed(1)} µs/req   (bare Bun.serve, constant body of the same size)`,
   );
-  console.log(`  ratio     ${(ours.rps / base.rps).toFixed(2)} × baseline throughput`);
+  console.log(
+    `  ratio     ${(ours.rps / base.rps).toFixed(2)} × baseline throughput, ${(ours.cpuUsPerReq / base.cpuUsPerReq).toFixed(2)} × baseline server CPU per request`,
+  );
   if (name === "small") console.log(`  target ≥ 20,000 req/s: ${ours.rps >= 20_000 ? "met" : "NOT met"}`);
 }
 
