@@ -1,15 +1,24 @@
 /**
- * The sim's trading calendar: weekdays are sessions (no holiday table: a simulation needs a
- * calendar that is predictable, not one that is exact), regular hours 13:30–20:00 UTC all year.
+ * The sim's trading calendar is the exchange's (`src/core/time.ts`): NYSE holidays, 9:30–16:00
+ * New York time with DST, 13:00 early closes. So the sim's daily bars, expirations and session
+ * times agree with what the platform computes for TTLs and candle windows.
  * Days are counted as days since 1970-01-01 (the same day numbers as `src/core/bars.ts`).
  */
 import { civilFromDays, daysFromCivil, isoFromDays } from "../../core/bars.ts";
 import { usageError } from "../../core/errors.ts";
+import { isTradingDay, newYorkToUtc, sessionCloseUtc } from "../../core/time.ts";
 
 export const DAY_MS = 86_400_000;
-export const SESSION_OPEN_MS = (13 * 60 + 30) * 60_000;
-export const SESSION_CLOSE_MS = 20 * 3_600_000;
-export const SESSION_LENGTH_MS = SESSION_CLOSE_MS - SESSION_OPEN_MS;
+
+/** UTC instant of the regular open (9:30 New York) on `day`. */
+export function sessionOpenMs(day: number): number {
+  return newYorkToUtc(day, 9, 30);
+}
+
+/** UTC instant of the regular close (16:00, or 13:00 on early-close days, New York) on `day`. */
+export function sessionCloseMs(day: number): number {
+  return sessionCloseUtc(day);
+}
 
 /** Default "today" of the simulated market: fixed so that the same seed gives the same bytes. */
 export const DEFAULT_SIM_TODAY = "2026-08-04";
@@ -31,8 +40,7 @@ export function weekday(day: number): number {
 }
 
 export function isSession(day: number): boolean {
-  const w = weekday(day);
-  return w !== 0 && w !== 6;
+  return isTradingDay(day);
 }
 
 /** The session on or before `day`. */

@@ -17,9 +17,9 @@ import {
   DEFAULT_SIM_TODAY,
   dayFromIso,
   isoFromDays,
-  SESSION_CLOSE_MS,
-  SESSION_OPEN_MS,
+  sessionCloseMs,
   sessionOnOrBefore,
+  sessionOpenMs,
 } from "./calendar.ts";
 import { buildChain, type ChainExpiration, type ChainRoot, type OptionChain, standardRoot } from "./chain.ts";
 import {
@@ -270,7 +270,7 @@ export function createUniverse(options: UniverseOptions = {}): Universe {
     });
   }
   const rate = options.riskFreeRate ?? 0.04;
-  const closeMs = todayDay * DAY_MS + SESSION_CLOSE_MS;
+  const closeMs = sessionCloseMs(todayDay);
   const symbols = UNDERLYING_SYMBOLS;
   const rankOf = new Map<string, number>(symbols.map((s, i) => [s, i]));
   const states = new Map<string, SymbolState>();
@@ -344,12 +344,11 @@ export function createUniverse(options: UniverseOptions = {}): Universe {
     const day = Math.floor(tMs / DAY_MS);
     let i = barIndexOnOrBefore(b.day, day);
     if (i < 0) i = 0;
-    const msOfDay = tMs - day * DAY_MS;
     const sessionDay = b.day[i] as number;
-    const trading =
-      sessionDay === day && msOfDay >= SESSION_OPEN_MS && msOfDay < SESSION_CLOSE_MS && tMs < closeMs;
+    const beforeOpen = sessionDay === day && tMs < sessionOpenMs(day);
+    const trading = sessionDay === day && !beforeOpen && tMs < sessionCloseMs(day) && tMs < closeMs;
     // Before today's open the "current" session is still the previous one.
-    if (sessionDay === day && msOfDay < SESSION_OPEN_MS && i > 0) i--;
+    if (beforeOpen && i > 0) i--;
     const last = underlyingPrice(s, tMs);
     const fraction = trading ? sessionFraction(tMs).fraction : 1;
     const o = b.open[i] as number;
@@ -465,7 +464,7 @@ export function createUniverse(options: UniverseOptions = {}): Universe {
 
   const optionYears = (c: OptionContract, tMs: number): number => {
     // Expiration instant: 20:00 UTC for PM, 13:30 UTC for AM settlement.
-    const expMs = c.expiration * DAY_MS + (c.settlement === "AM" ? SESSION_OPEN_MS : SESSION_CLOSE_MS);
+    const expMs = c.settlement === "AM" ? sessionOpenMs(c.expiration) : sessionCloseMs(c.expiration);
     return Math.max(expMs - tMs, 0) / (365 * DAY_MS);
   };
 
@@ -674,7 +673,7 @@ export function createUniverse(options: UniverseOptions = {}): Universe {
         closePrice: isOption
           ? roundCents(quoteOf(pl.symbol, closeMs - DAY_MS)?.mid ?? mark)
           : dayStatsOf(state(pl.underlying) as SymbolState, tMs).prevClose,
-        expiresAtMs: c ? c.expiration * DAY_MS + SESSION_CLOSE_MS : null,
+        expiresAtMs: c ? sessionCloseMs(c.expiration) : null,
         openedDay: pl.openedDay,
       };
     });

@@ -4,13 +4,7 @@
  * implied volatility histories, and intraday prices. Everything is a pure function of
  * (seed, symbol, today), computed once per symbol on first use.
  */
-import {
-  DAY_MS,
-  SESSION_CLOSE_MS,
-  SESSION_LENGTH_MS,
-  SESSION_OPEN_MS,
-  sessionsEndingAt,
-} from "./calendar.ts";
+import { DAY_MS, sessionCloseMs, sessionOpenMs, sessionsEndingAt } from "./calendar.ts";
 import { hash32, Rng } from "./prng.ts";
 import { ETFS, INDEXES } from "./tickers.ts";
 
@@ -300,9 +294,14 @@ export function barIndexOnOrBefore(days: Int32Array, day: number): number {
   return ans;
 }
 
+/**
+ * Where t falls in the session of its UTC day (regular hours always lie inside one UTC day):
+ * fraction 0 at the open, 1 at the close, negative before, above 1 after.
+ */
 export function sessionFraction(tMs: number): { day: number; fraction: number; inSession: boolean } {
   const day = Math.floor(tMs / DAY_MS);
-  const ms = tMs - day * DAY_MS;
-  const fraction = (ms - SESSION_OPEN_MS) / SESSION_LENGTH_MS;
-  return { day, fraction, inSession: ms >= SESSION_OPEN_MS && ms < SESSION_CLOSE_MS };
+  const open = sessionOpenMs(day);
+  const close = sessionCloseMs(day);
+  const fraction = (tMs - open) / (close - open);
+  return { day, fraction, inSession: tMs >= open && tMs < close };
 }

@@ -2,7 +2,7 @@
 import { describe, expect, test } from "bun:test";
 import fc from "fast-check";
 import { blackScholes } from "./blackscholes.ts";
-import { DAY_MS, SESSION_CLOSE_MS, SESSION_OPEN_MS, weekday } from "./calendar.ts";
+import { isSession, dayFromIso as parseDay, sessionCloseMs, sessionOpenMs } from "./calendar.ts";
 import { createUniverse } from "./index.ts";
 import { rollingVol } from "./market.ts";
 import { occSymbol, parseOccSymbol, parseStreamerOptionSymbol, streamerOptionSymbol } from "./symbology.ts";
@@ -22,14 +22,13 @@ describe("symbols", () => {
 });
 
 describe("daily bars", () => {
-  test("~3 years of weekday sessions ending today, valid OHLC", () => {
+  test("~3 years of exchange sessions ending today (no weekends or NYSE holidays), valid OHLC", () => {
     const b = u.dailyBars("AAPL");
     if (!b) throw new TypeError("no bars");
     expect(b.day.length).toBe(756);
     expect(b.day[b.day.length - 1]).toBe(u.todayDay);
     for (let i = 0; i < b.day.length; i++) {
-      const w = weekday(b.day[i] as number);
-      expect(w >= 1 && w <= 5).toBe(true);
+      expect(isSession(b.day[i] as number)).toBe(true);
       if (i > 0) expect(b.day[i] as number).toBeGreaterThan(b.day[i - 1] as number);
       expect(b.high[i] as number).toBeGreaterThanOrEqual(Math.max(b.open[i] as number, b.close[i] as number));
       expect(b.low[i] as number).toBeLessThanOrEqual(Math.min(b.open[i] as number, b.close[i] as number));
@@ -51,8 +50,21 @@ describe("daily bars", () => {
     );
   });
 
-  test("a weekend today rolls back to Friday", () => {
+  test("a weekend or holiday today rolls back to the previous session", () => {
     expect(createUniverse({ seed: 1, today: "2026-08-08" }).today).toBe("2026-08-07");
+    expect(createUniverse({ seed: 1, today: "2026-12-25" }).today).toBe("2026-12-24");
+    const b = u.dailyBars("SPY");
+    const days = new Set(Array.from(b?.day ?? []));
+    // Independence Day 2025 (a Friday) and Good Friday 2026 are not sessions.
+    expect(days.has(parseDay("2025-07-04"))).toBe(false);
+    expect(days.has(parseDay("2026-04-03"))).toBe(false);
+    expect(days.has(parseDay("2025-07-03"))).toBe(true);
+  });
+
+  test("session times follow New York hours with DST and early closes", () => {
+    expect(new Date(sessionOpenMs(parseDay("2026-08-04"))).toISOString()).toBe("2026-08-04T13:30:00.000Z");
+    expect(new Date(sessionCloseMs(parseDay("2026-01-05"))).toISOString()).toBe("2026-01-05T21:00:00.000Z");
+    expect(new Date(sessionCloseMs(parseDay("2026-11-27"))).toISOString()).toBe("2026-11-27T18:00:00.000Z");
   });
 });
 
@@ -63,12 +75,12 @@ describe("intraday prices", () => {
     for (const i of [10, 300, b.day.length - 1]) {
       const day = b.day[i] as number;
       for (let k = 0; k <= 20; k++) {
-        const t = day * DAY_MS + SESSION_OPEN_MS + ((SESSION_CLOSE_MS - SESSION_OPEN_MS) * k) / 20;
-        const p = u.priceAt("MSFT", Math.min(t, day * DAY_MS + SESSION_CLOSE_MS - 1));
+        const t = sessionOpenMs(day) + ((sessionCloseMs(day) - sessionOpenMs(day)) * k) / 20;
+        const p = u.priceAt("MSFT", Math.min(t, sessionCloseMs(day) - 1));
         expect(p).toBeGreaterThanOrEqual(b.low[i] as number);
         expect(p).toBeLessThanOrEqual(b.high[i] as number);
       }
-      expect(u.priceAt("MSFT", day * DAY_MS + SESSION_CLOSE_MS - 1)).toBeCloseTo(b.close[i] as number, 1);
+      expect(u.priceAt("MSFT", sessionCloseMs(day) - 1)).toBeCloseTo(b.close[i] as number, 1);
     }
     expect(u.priceAt("MSFT", u.closeMs)).toBe(b.close[b.close.length - 1] as number);
   });
