@@ -163,7 +163,10 @@ export class EventColumns {
     this.capacity = cap;
   }
 
-  /** The buffered rows as columns (copies), then the buffer is empty again (dictionaries restart). */
+  /**
+   * The buffered rows as columns, then the buffer is empty again (dictionaries restart). The arrays
+   * are handed over (views, not copies): the next rows go to freshly allocated columns.
+   */
   take(): { rows: number; receivedAt: Float64Array; columns: BuiltColumn[] } {
     const rows = this.rows;
     const columns: BuiltColumn[] = this.order.map((name) => {
@@ -177,7 +180,8 @@ export class EventColumns {
         isBool: c.isBool,
       };
     });
-    const receivedAt = this.receivedAt.slice(0, rows);
+    const receivedAt = this.receivedAt.subarray(0, rows);
+    this.receivedAt = new Float64Array(this.capacity);
     this.rows = 0;
     this.cols.clear();
     this.order.length = 0;

@@ -1,7 +1,7 @@
 /**
  * Column buffers → one Parquet file, written atomically (temp file, fsync, rename): a reader or a
  * crash never sees a partial file. Numbers keep their wire meaning (epoch-ms times stay numbers) with
- * NaN turned into null; dictionary columns are expanded inside polars by a join on the codes (far
+ * NaN turned into null; dictionary columns are expanded inside polars by a gather on the codes (far
  * cheaper than materialising a million JS strings), and `receivedAt` becomes a millisecond Datetime.
  */
 import pl from "nodejs-polars";
@@ -17,36 +17,21 @@ export interface TakenColumns {
 export type Compression = "zstd" | "snappy" | "uncompressed";
 
 export function eventsFrame(t: TakenColumns): pl.DataFrame {
-  const row = new Int32Array(t.rows);
-  for (let i = 0; i < t.rows; i++) row[i] = i;
-  const series: pl.Series[] = [pl.Series("_row", row), pl.Series("receivedAt", t.receivedAt)];
-  const dicts: BuiltColumn[] = [];
+  const series: pl.Series[] = [pl.Series("receivedAt", t.receivedAt).cast(pl.Int64).cast(pl.Datetime("ms"))];
   for (const c of t.columns) {
-    if (c.kind === "number") series.push(pl.Series(c.name, c.numbers!));
-    else {
-      dicts.push(c);
-      series.push(pl.Series(`_k_${c.name}`, c.codes!));
+    if (c.kind === "number") {
+      series.push(pl.Series(c.name, c.numbers!));
+      continue;
     }
+    // Expand codes → values inside polars: gather from the (small) dictionary column.
+    const dict = pl.DataFrame([pl.Series(c.name, c.dictionary!, c.isBool ? pl.Bool : pl.Utf8)]);
+    const codes = c.codes!;
+    const idx = pl.Series("i", new Uint32Array(codes.buffer, codes.byteOffset, codes.length));
+    series.push(dict.select(pl.col(c.name).gather(idx as unknown as number[])).getColumn(c.name));
   }
-  let df = pl.DataFrame(series);
-  for (const c of dicts) {
-    const dict = c.dictionary!;
-    const isBool = c.isBool === true;
-    const keys = new Int32Array(dict.length);
-    for (let i = 0; i < dict.length; i++) keys[i] = i;
-    const values = isBool
-      ? pl.Series(c.name, dict as (boolean | null)[], pl.Bool)
-      : pl.Series(c.name, dict as (string | null)[], pl.Utf8);
-    const lookup = pl.DataFrame([pl.Series(`_k_${c.name}`, keys), values]);
-    df = df.join(lookup, { on: `_k_${c.name}`, how: "left" }).drop(`_k_${c.name}`);
-  }
-  const numberCols = t.columns.filter((c) => c.kind === "number").map((c) => c.name);
-  return df
-    .sort("_row")
-    .select(
-      pl.col("receivedAt").cast(pl.Int64).cast(pl.Datetime("ms")).alias("receivedAt"),
-      ...t.columns.map((c) => (numberCols.includes(c.name) ? pl.col(c.name).fillNan(null) : pl.col(c.name))),
-    );
+  const numberCols = t.columns.filter((c) => c.kind === "number").map((c) => pl.col(c.name).fillNan(null));
+  const df = pl.DataFrame(series);
+  return numberCols.length > 0 ? df.withColumns(...numberCols) : df;
 }
 
 export async function writeEventsParquet(

@@ -9,6 +9,10 @@ export function marketFromUniverse(u: Universe): DxMarket {
   const underlyings = new Map<string, UnderlyingInfo | null>();
   const bars = new Map<string, DailyBar[]>();
   const options = new Map<string, OptionInfo | null>();
+  // Prices are pure functions of (symbol, time) but not cheap; the server asks for the same
+  // instant many times per flush (one per event), so the last answer per symbol is kept.
+  const spotCache = new Map<string, { t: number; price: number }>();
+  const greeksCache = new Map<string, { t: number; g: Greeks }>();
 
   const underlying = (symbol: string): UnderlyingInfo | null => {
     let info = underlyings.get(symbol);
@@ -56,7 +60,13 @@ export function marketFromUniverse(u: Universe): DxMarket {
     rate: u.riskFreeRate,
     lookup: (symbol: string): InstrumentInfo | null => underlying(symbol) ?? option(symbol),
     underlying,
-    spot: (info, nowMs) => u.priceAt(info.symbol, nowMs),
+    spot: (info, nowMs) => {
+      const c = spotCache.get(info.symbol);
+      if (c && c.t === nowMs) return c.price;
+      const price = u.priceAt(info.symbol, nowMs);
+      spotCache.set(info.symbol, { t: nowMs, price });
+      return price;
+    },
     dailyBars: (symbol) => {
       let list = bars.get(symbol);
       if (!list) {
@@ -79,7 +89,10 @@ export function marketFromUniverse(u: Universe): DxMarket {
       return list;
     },
     optionGreeks: (opt, _underlyingPrice, nowMs): Greeks => {
+      const c = greeksCache.get(opt.symbol);
+      if (c && c.t === nowMs) return c.g;
       const g = u.greeks(opt.symbol, nowMs);
+      if (g) greeksCache.set(opt.symbol, { t: nowMs, g });
       if (!g)
         return {
           price: Number.NaN,
