@@ -9,7 +9,7 @@ import type pl from "nodejs-polars";
 import type { Config } from "../../core/config.ts";
 import { internalError } from "../../core/errors.ts";
 import type { Logger } from "../../core/log.ts";
-import { combineFingerprints, paramsFingerprint } from "../cache/fingerprint.ts";
+import { paramsFingerprint } from "../cache/fingerprint.ts";
 import type { Manifest } from "../cache/manifest.ts";
 import { type ArtifactRef, type ArtifactStore, artifactId } from "../cache/store.ts";
 import type { StageId, TaskContext, TaskDef, TaskResult } from "./graph.ts";
@@ -31,6 +31,8 @@ export interface ArtifactValue {
   ref: ArtifactRef;
   id: string;
   fingerprint: string;
+  /** Fingerprint of every stored table (main and companions) by artifact id: what dependents record. */
+  fingerprints: Record<string, string>;
   rows: number;
   meta: Record<string, unknown>;
   /** The data as a frame (in memory when computed in this run, read from Parquet when cached). */
@@ -86,11 +88,6 @@ export const extraRef = (ref: ArtifactRef, name: string): ArtifactRef => ({
   key: `${ref.key}.${name}`,
 });
 
-/** The fingerprint dependents record: the main table's, combined with its companions' if any. */
-function valueFingerprint(main: string, extras: readonly string[]): string {
-  return extras.length === 0 ? main : combineFingerprints([main, ...extras]);
-}
-
 function valueFromManifest(
   env: RunEnv,
   ref: ArtifactRef,
@@ -103,10 +100,11 @@ function valueFromManifest(
   return {
     ref,
     id: artifactId(ref),
-    fingerprint: valueFingerprint(
-      m.fingerprint,
-      extras.map((x) => x.m.fingerprint),
-    ),
+    fingerprint: m.fingerprint,
+    fingerprints: Object.fromEntries([
+      [artifactId(ref), m.fingerprint],
+      ...extras.map((x) => [artifactId(extraRef(ref, x.name)), x.m.fingerprint]),
+    ]),
     rows: m.rows,
     meta: m.meta,
     frame: () => {
@@ -138,7 +136,7 @@ export function artifactTask(env: RunEnv, spec: ArtifactTaskSpec): TaskDef<Artif
       for (const d of spec.deps) {
         if (spec.untracked?.includes(d)) continue;
         const v = ctx.input<unknown>(d);
-        if (isArtifactValue(v)) inputs[v.id] = v.fingerprint;
+        if (isArtifactValue(v)) Object.assign(inputs, v.fingerprints);
       }
       const params = paramsFingerprint(spec.params ? spec.params(ctx) : null);
       const unit = spec.unit ?? "rows";
@@ -176,16 +174,18 @@ export function artifactTask(env: RunEnv, spec: ArtifactTaskSpec): TaskDef<Artif
       const meta = { ...out.meta, ...(out.degraded ? { degraded: out.degraded } : {}) };
       const putOpts = { inputs, params, meta, csv: env.csv, mode: spec.mode, rewrite: env.force };
       const committed = await env.store.put(spec.ref, out.frame, putOpts);
-      const extraFps: string[] = [];
+      const fingerprints: Record<string, string> = { [artifactId(spec.ref)]: committed.fingerprint };
       for (const name of spec.extras ?? []) {
         const f = out.extras?.[name];
         if (!f) throw internalError(`task ${spec.id} did not produce its companion table "${name}"`);
-        extraFps.push((await env.store.put(extraRef(spec.ref, name), f, putOpts)).fingerprint);
+        const x = extraRef(spec.ref, name);
+        fingerprints[artifactId(x)] = (await env.store.put(x, f, putOpts)).fingerprint;
       }
       const value: ArtifactValue = {
         ref: spec.ref,
         id: artifactId(spec.ref),
-        fingerprint: valueFingerprint(committed.fingerprint, extraFps),
+        fingerprint: committed.fingerprint,
+        fingerprints,
         rows: committed.rows,
         meta,
         frame: () => out.frame,

@@ -83,6 +83,8 @@ export interface RunSummary {
   tasks: TaskSummary[];
   artifacts: { id: string; fingerprint: string; rows: number }[];
   persist: { files: number; bytes: number; failures: { id: string; error: string }[] };
+  /** Demo mode: what the simulated exchange served (requests and injected faults by kind). */
+  sim?: { requests: number; faults: Record<string, number> };
 }
 
 const TITLES: Record<StageId, string> = {
@@ -93,7 +95,7 @@ const TITLES: Record<StageId, string> = {
 };
 
 /** Take the data directory's run lock: two runs writing the same artifacts would waste work. */
-function acquireLock(dataDir: string): () => void {
+export function acquireRunLock(dataDir: string): () => void {
   const dir = join(dataDir, "artifacts");
   mkdirSync(dir, { recursive: true });
   const path = join(dir, ".run.lock");
@@ -138,7 +140,7 @@ export async function runPipeline(o: RunPipelineOptions): Promise<RunSummary> {
   const log = getLogger("pipeline", { op: newOpId("run") });
   const { config, dataDir } = o;
   const demo = o.demo ?? null;
-  const release = acquireLock(dataDir);
+  const release = acquireRunLock(dataDir);
   const writer = new PersistWriter(o.persist);
   const store = new ArtifactStore({
     dataDir,
@@ -234,7 +236,8 @@ export async function runPipeline(o: RunPipelineOptions): Promise<RunSummary> {
       if (e.type === "start") t.start = e.at;
       if (e.type === "done" || e.type === "skipped" || e.type === "failed") t.end = e.at;
       timing.set(e.task, t);
-      if (e.type === "failed") log.warn(`${e.label} failed: ${e.reason}`, { task: e.task });
+      if (e.type === "failed" && e.reason !== "cancelled")
+        log.warn(`${e.label} failed: ${e.reason}`, { task: e.task });
       o.onEvent?.(e);
     };
     const outcomes = await runGraph(tasks, { signal: o.signal, onEvent });
@@ -300,7 +303,9 @@ export async function runPipeline(o: RunPipelineOptions): Promise<RunSummary> {
       .map((x) => x.result?.value)
       .filter(isArtifactValue)
       .map((v) => ({ id: v.id, fingerprint: v.fingerprint, rows: v.rows }));
+    const sim = session ? (await (session as Promise<ApiSession>).catch(() => null))?.sim : null;
     return {
+      ...(sim ? { sim: { requests: sim.stats.requests, faults: { ...sim.stats.faults } } } : {}),
       status,
       exitCode: EXIT_CODES[status],
       seconds: (performance.now() - started) / 1000,

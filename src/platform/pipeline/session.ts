@@ -13,7 +13,7 @@ import {
 } from "../../client/index.ts";
 import type { Config } from "../../core/config.ts";
 import { registerSecret } from "../../core/redact.ts";
-import { newYorkDay } from "../../core/time.ts";
+import { lastCompletedSession } from "../../core/time.ts";
 import type { SimServer } from "../../sim/index.ts";
 import { DAY_MS_UTC } from "./dates.ts";
 
@@ -30,8 +30,14 @@ export interface ApiSession {
   client: TastyClient;
   /** The sim, in demo mode. */
   sim: SimServer | null;
-  /** Last completed session (days since epoch) the candle window ends on. */
+  /** Last completed session (days since epoch): the candle window is counted back from it. */
   marketDay: number;
+  /**
+   * Last session whose daily candle is final. The sim keeps its market moving after its close
+   * (so a live demo ticks), which keeps updating that day's candle: in demo mode the candles end
+   * one session earlier (the MetaStock fixtures hold that day anyway).
+   */
+  lastFinalDay: number;
   close(): Promise<void>;
 }
 
@@ -66,6 +72,7 @@ export async function openSession(
         client,
         sim,
         marketDay: sim.universe.todayDay,
+        lastFinalDay: sim.universe.todayDay - 1,
         close: async () => {
           await sim.stop();
         },
@@ -79,7 +86,8 @@ export async function openSession(
   return {
     client,
     sim: null,
-    marketDay: newYorkDay(Date.now() - 16 * 3600 * 1000),
+    marketDay: lastCompletedSession(Date.now()),
+    lastFinalDay: lastCompletedSession(Date.now()),
     close: async () => {},
   };
 }

@@ -118,7 +118,9 @@ export function eodTasks(sc: StageContext): TaskDef[] {
       id: "eod.candles",
       stage: "eod",
       label: "dxlink candles",
-      deps: ["core.quote-token", "sym.universe"],
+      // The instruments the API knows (not the raw universe): the feed never completes a snapshot
+      // for a symbol it does not have, and DXLink wants the streamer symbol.
+      deps: ["core.quote-token", "sym.equities"],
       untracked: ["core.quote-token"],
       ref: { kind: "eod", key: "candles" },
       unit: "bars",
@@ -126,24 +128,38 @@ export function eodTasks(sc: StageContext): TaskDef[] {
       compute: async (ctx) => {
         const session = await sc.api();
         const token = quoteTokenFromValue(ctx.input<ArtifactValue>("core.quote-token"));
+        const equities = ctx.input<ArtifactValue>("sym.equities").frame();
+        const wanted = new Set(params.symbols);
+        const streamerToSymbol = new Map<string, string>();
+        if (equities.height > 0) {
+          const sym = equities.getColumn("symbol").toArray() as string[];
+          const streamer = equities.columns.includes("streamer_symbol")
+            ? (equities.getColumn("streamer_symbol").toArray() as (string | null)[])
+            : [];
+          sym.forEach((s, i) => {
+            if (wanted.has(s)) streamerToSymbol.set(streamer[i] || s, s);
+          });
+        }
+        const feedSymbols = [...streamerToSymbol.keys()].sort();
         const fromDay = session.marketDay - params.candleDays;
-        ctx.progress(0, params.symbols.length, "symbols");
-        const got = await fetchDailyCandles(session, token, params.symbols, fromDay, { signal: ctx.signal });
-        ctx.progress(params.symbols.length - got.incomplete.length, params.symbols.length, "symbols");
+        ctx.progress(0, feedSymbols.length, "symbols");
+        const got = await fetchDailyCandles(session, token, feedSymbols, fromDay, { signal: ctx.signal });
+        ctx.progress(feedSymbols.length - got.incomplete.length, feedSymbols.length, "symbols");
         const missing = got.incomplete.length;
         const threshold = env.config["api.missing-threshold"];
-        if (params.symbols.length > 0 && missing / params.symbols.length > threshold) {
+        if (feedSymbols.length > 0 && missing / feedSymbols.length > threshold) {
           throw dataError(
-            `DXLink candle history incomplete for ${missing} of ${params.symbols.length} symbols (e.g. ${got.incomplete.slice(0, 3).join(", ")})`,
-            {
-              hint: "the DXLink feed is failing; retry later or raise api.missing-threshold",
-            },
+            `DXLink candle history incomplete for ${missing} of ${feedSymbols.length} symbols (e.g. ${got.incomplete.slice(0, 3).join(", ")})`,
+            { hint: "the DXLink feed is failing; retry later or raise api.missing-threshold" },
           );
         }
+        const renamed = new Map([...got.bars].map(([k, v]) => [streamerToSymbol.get(k) ?? k, v]));
+        const bars = renamed.size
+          ? candlesToBars(renamed).filter(pl.col("date").cast(pl.Int32).ltEq(session.lastFinalDay))
+          : emptyBars();
         return {
-          frame: got.bars.size ? candlesToBars(got.bars) : emptyBars(),
-          degraded:
-            missing > 0 ? `${missing} of ${params.symbols.length} symbols without candles` : undefined,
+          frame: bars,
+          degraded: missing > 0 ? `${missing} of ${feedSymbols.length} symbols without candles` : undefined,
         };
       },
     }),

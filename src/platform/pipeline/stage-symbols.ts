@@ -67,6 +67,12 @@ export function expirationIvFrame(metrics: readonly MarketMetric[]): pl.DataFram
     .withColumns(pl.col("expiration_date").str.strptime(pl.Date, "%Y-%m-%d"));
 }
 
+/** Sort by the key columns (stable, nulls last) so row order never depends on arrival order. */
+export function canonical(df: pl.DataFrame, keys: readonly string[]): pl.DataFrame {
+  const present = keys.filter((k) => df.columns.includes(k));
+  return df.height > 1 && present.length > 0 ? df.sort(present, false, true, true) : df;
+}
+
 const PARTS: { part: UniversePart; kind: ArtifactKind; label: string }[] = [
   { part: "equities", kind: "instruments", label: "equities" },
   { part: "chains", kind: "chains", label: "option chains" },
@@ -100,9 +106,24 @@ export function symbolTasks(sc: StageContext): TaskDef[] {
     const frames = await universeFrames(data);
     const missing = new Set(data.failures.map((f) => f.symbol)).size;
     const degraded = missing > 0 ? `${missing} of ${symbols.length} symbols missing` : undefined;
+    // Responses arrive in any order: sort so the same data always gives the same artifact.
     if (part === "metrics")
-      return { frame: frames.metrics, extras: { expiration_iv: expirationIvFrame(data.metrics) }, degraded };
-    return { frame: frames[part], degraded };
+      return {
+        frame: canonical(frames.metrics, ["symbol"]),
+        extras: {
+          expiration_iv: canonical(expirationIvFrame(data.metrics), [
+            "symbol",
+            "expiration_date",
+            "settlement_type",
+          ]),
+        },
+        degraded,
+      };
+    const keys =
+      part === "chains"
+        ? ["underlying_symbol", "root_symbol", "expiration_date", "strike_price"]
+        : ["symbol"];
+    return { frame: canonical(frames[part], keys), degraded };
   };
 
   return [

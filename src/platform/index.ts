@@ -1,0 +1,33 @@
+/**
+ * The platform's public library surface: everything `ttapi` does is callable from here without
+ * the CLI — run the pipeline, inspect/clear the cache, import MetaStock files, compute statistics,
+ * start the simulated exchange.
+ *
+ *   import { runPipeline } from "ttapi/src/platform";
+ *   const summary = await runPipeline({ config, dataDir, cached: true, demo: { scale: "small" } });
+ */
+
+export { parseFaults } from "../sim/index.ts";
+export * from "./auth.ts";
+export * from "./cache/index.ts";
+export {
+  type Compression as ImportCompression,
+  expandInputs,
+  type ImportError,
+  type ImportOptions,
+  type ImportProgress,
+  type ImportSummary,
+  importBars,
+  recoverOutput,
+} from "./import/index.ts";
+export * from "./persist/index.ts";
+export * from "./pipeline/index.ts";
+export * from "./sim.ts";
+export {
+  type ComputeStatsOptions,
+  type ComputeStatsResult,
+  computeStats,
+  DEFAULT_WINDOWS,
+  listDailySymbols,
+  readSymbolBars,
+} from "./stats/index.ts";

@@ -1,0 +1,32 @@
+/** The pipeline as a library: `runPipeline(options) → summary`, plus its building blocks. */
+export type { ArtifactValue, RunEnv } from "./artifact-task.ts";
+export {
+  type DemoFixtures,
+  type DemoScale,
+  demoFixturesDir,
+  ensureDemoFixtures,
+  FULL_SCALE_ROWS,
+} from "./demo.ts";
+export {
+  runGraph,
+  STAGE_TITLES,
+  STAGES,
+  type StageId,
+  type TaskContext,
+  type TaskDef,
+  type TaskEvent,
+  type TaskResult,
+  topoOrder,
+} from "./graph.ts";
+export {
+  acquireRunLock,
+  EXIT_CODES,
+  type RunPipelineOptions,
+  type RunStatus,
+  type RunSummary,
+  runPipeline,
+  type StageSummary,
+  type TaskSummary,
+} from "./run.ts";
+export type { DemoOptions } from "./session.ts";
+export { readSymbolsFile, resolveSymbols } from "./symbols.ts";

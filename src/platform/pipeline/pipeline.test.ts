@@ -1,0 +1,202 @@
+/**
+ * End-to-end pipeline runs against the in-process sim with small demo fixtures: cold and cached
+ * runs, dependency tracking (a changed upstream recomputes exactly its downstream), --force,
+ * degraded and failed runs, cancellation, and equality of the artifacts under a fault profile.
+ */
+import { afterAll, describe, expect, test } from "bun:test";
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { type ConfigKey, loadConfig } from "../../core/config.ts";
+import { ArtifactStore } from "../cache/store.ts";
+import { PersistWriter } from "../persist/writer.ts";
+import type { TaskEvent } from "./graph.ts";
+import { type RunPipelineOptions, type RunSummary, runPipeline } from "./run.ts";
+
+const roots: string[] = [];
+afterAll(() => {
+  for (const d of roots) rmSync(d, { recursive: true, force: true });
+});
+function tempDir(): string {
+  const d = mkdtempSync(join(tmpdir(), "ttapi-pipeline-"));
+  roots.push(d);
+  return d;
+}
+function config(flags: Partial<Record<ConfigKey, unknown>> = {}) {
+  return loadConfig({ env: { XDG_CONFIG_HOME: "/nonexistent" }, flags }).config;
+}
+async function run(
+  dataDir: string,
+  o: Partial<RunPipelineOptions> = {},
+): Promise<RunSummary & { events: TaskEvent[] }> {
+  const events: TaskEvent[] = [];
+  const s = await runPipeline({
+    config: config(),
+    dataDir,
+    demo: { seed: 1, scale: "small" },
+    onEvent: (e) => events.push(e),
+    ...o,
+  });
+  return { ...s, events };
+}
+const byState = (s: RunSummary, state: string) =>
+  s.tasks
+    .filter((t) => t.state === state)
+    .map((t) => t.id)
+    .sort();
+function fingerprints(dataDir: string): Record<string, [string, number]> {
+  const store = new ArtifactStore({ dataDir, config: config(), writer: new PersistWriter() });
+  return Object.fromEntries(store.status().map((r) => [r.id, [r.fingerprint ?? "", r.rows ?? -1]]));
+}
+
+describe("pipeline (demo, small)", () => {
+  const dir = tempDir();
+
+  test("cold run: complete, every stage done, duplicates across sources counted", async () => {
+    const s = await run(dir);
+    expect(s.status).toBe("complete");
+    expect(s.exitCode).toBe(0);
+    expect(byState(s, "failed")).toEqual([]);
+    for (const st of Object.values(s.stages)) expect(st.status).toBe("complete");
+    expect(s.duplicates).toBeGreaterThan(0);
+    expect(s.sim?.requests).toBeGreaterThan(10);
+    const status = new ArtifactStore({
+      dataDir: dir,
+      config: config(),
+      writer: new PersistWriter(),
+    }).status();
+    expect(status.length).toBeGreaterThanOrEqual(15);
+    expect(status.filter((r) => r.state !== "fresh")).toEqual([]);
+    // Every task reported START before its end; math started only after its inputs were done.
+    const at = (type: string, id: string) => s.events.findIndex((e) => e.type === type && e.task === id);
+    expect(at("start", "math.stats")).toBeGreaterThan(at("done", "eod.bars"));
+    expect(at("start", "math.expected-moves")).toBeGreaterThan(at("done", "sym.quotes"));
+  });
+
+  test("cached run: everything SKIPPED (cached), the sim is never started", async () => {
+    const s = await run(dir, { cached: true });
+    expect(s.status).toBe("complete");
+    expect(byState(s, "done")).toEqual([]);
+    expect(s.tasks.every((t) => t.cached)).toBe(true);
+    expect(s.sim).toBeUndefined();
+    expect(s.events.filter((e) => e.type === "skipped")).toHaveLength(s.tasks.length);
+  });
+
+  test("a changed MetaStock file recomputes exactly its downstream, nothing else", async () => {
+    const spy = join(dir, "demo", "small-1", "stooq", "data", "daily", "us");
+    const file = findFile(spy, "spy.us.txt");
+    const lines = readFileSync(file, "utf8").split("\n");
+    const cols = lines[100]!.split(",");
+    cols[7] = (Number(cols[7]) * 1.01).toFixed(4); // one close, 1 % higher
+    lines[100] = cols.join(",");
+    writeFileSync(file, lines.join("\n"));
+    const s = await run(dir, { cached: true });
+    expect(s.status).toBe("complete");
+    expect(byState(s, "done")).toEqual(["eod.bars", "eod.metastock", "math.iv-hv", "math.stats"]);
+    expect(s.sim).toBeUndefined();
+  });
+
+  test("clearing one kind recomputes it; identical content leaves its dependents cached", async () => {
+    new ArtifactStore({ dataDir: dir, config: config(), writer: new PersistWriter() }).clear("quotes");
+    const s = await run(dir, { cached: true });
+    expect(byState(s, "done")).toEqual(["sym.quotes"]);
+    expect(s.tasks.find((t) => t.id === "math.expected-moves")?.cached).toBe(true);
+  });
+
+  test("--force recomputes everything (and still ends with the same content)", async () => {
+    const before = fingerprints(dir);
+    const s = await run(dir, { cached: true, force: true });
+    expect(byState(s, "skipped")).toEqual(["eod.demo-fixtures"]);
+    const after = fingerprints(dir);
+    delete before["quote-token/token"];
+    delete after["quote-token/token"];
+    expect(after).toEqual(before);
+  });
+});
+
+describe("pipeline outcomes", () => {
+  test("unknown symbols within the threshold: degraded (exit 3), the rest is complete", async () => {
+    const dir = tempDir();
+    const s = await runPipeline({
+      config: config({ "api.missing-threshold": 0.6 }),
+      dataDir: dir,
+      symbols: ["SPY", "NOPE"],
+      demo: { seed: 1, scale: "small" },
+    });
+    expect(s.status).toBe("degraded");
+    expect(s.exitCode).toBe(3);
+    expect(s.stages.symbols.status).toBe("degraded");
+    expect(s.tasks.find((t) => t.id === "sym.chains")?.degraded).toBe("1 of 2 symbols missing");
+    // A degraded artifact is never reused: the next cached run retries it.
+    const again = await runPipeline({
+      config: config({ "api.missing-threshold": 0.6 }),
+      dataDir: dir,
+      cached: true,
+      symbols: ["SPY", "NOPE"],
+      demo: { seed: 1, scale: "small" },
+    });
+    expect(again.tasks.find((t) => t.id === "sym.chains")?.state).toBe("done");
+  }, 90_000);
+
+  test("beyond the threshold: failed (exit 1) with reasons; dependents fail, independent work completes", async () => {
+    const s = await runPipeline({
+      config: config({ "api.missing-threshold": 0.2 }),
+      dataDir: tempDir(),
+      symbols: ["SPY", "NOPE"],
+      demo: { seed: 1, scale: "small" },
+    });
+    expect(s.status).toBe("failed");
+    expect(s.exitCode).toBe(1);
+    const chains = s.tasks.find((t) => t.id === "sym.chains")!;
+    expect(chains.state).toBe("failed");
+    expect(chains.reason).toContain("NOPE");
+    expect(s.tasks.find((t) => t.id === "math.expected-moves")?.reason).toBe("input option chains failed");
+    expect(s.stages.core.status).toBe("complete");
+    expect(s.stages.symbols.failures.length).toBeGreaterThan(0);
+  }, 90_000);
+
+  test("cancellation: the run stops promptly with status cancelled", async () => {
+    const ctl = new AbortController();
+    const p = runPipeline({
+      config: config(),
+      dataDir: tempDir(),
+      demo: { seed: 1, scale: "small" },
+      signal: ctl.signal,
+      onEvent: (e) => e.type === "start" && e.task === "sym.chains" && ctl.abort(),
+    });
+    const s = await p;
+    expect(s.status).toBe("cancelled");
+    expect(s.exitCode).toBe(130);
+  });
+
+  test("fault profile rate-limit, 20 % 5xx, 5 % resets: complete, identical artifacts to a fault-free run", async () => {
+    const dir = tempDir();
+    const clean = await run(dir);
+    expect(clean.status).toBe("complete");
+    const a = fingerprints(dir);
+    new ArtifactStore({ dataDir: dir, config: config(), writer: new PersistWriter() }).clear();
+    const faulty = await run(dir, {
+      demo: { seed: 1, scale: "small", faults: "rate-limit,errors=0.2,reset=0.05" },
+    });
+    expect(faulty.status).toBe("complete");
+    const f = faulty.sim!.faults;
+    expect((f["rate-limit"] ?? 0) + (f.error ?? 0) + (f.reset ?? 0)).toBeGreaterThan(0);
+    const b = fingerprints(dir);
+    // The quote token is a fresh credential on every run; everything else must be identical.
+    delete a["quote-token/token"];
+    delete b["quote-token/token"];
+    expect(Object.keys(b).length).toBeGreaterThanOrEqual(14);
+    expect(b).toEqual(a);
+  });
+});
+
+function findFile(root: string, name: string): string {
+  for (const e of readdirSync(root, { withFileTypes: true })) {
+    const p = join(root, e.name);
+    if (e.isDirectory()) {
+      const r = findFile(p, name);
+      if (r) return r;
+    } else if (e.name === name) return p;
+  }
+  return "";
+}
