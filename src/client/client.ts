@@ -62,8 +62,10 @@ export interface ClientOptions {
   concurrency?: number;
   /** Per-request timeout, ms (default 15 000). */
   timeoutMs?: number;
-  /** Max retries per idempotent request (default 6). */
+  /** Max retries per idempotent request after failures (default 6). */
   retries?: number;
+  /** Max retries per request after 429s (default max(12, 2 × retries)). */
+  throttleRetries?: number;
   /** Pinned `Accept-Version` (default from config: 20251101); null sends none. */
   acceptVersion?: string | null;
   /** Max missing fraction for batch collections (default 0.2). */
@@ -193,6 +195,7 @@ export function createClient(o: ClientOptions = {}): TastyClient {
     acceptVersion: o.acceptVersion === undefined ? "20251101" : o.acceptVersion,
     timeoutMs: opts.timeoutMs,
     retries: opts.retries,
+    ...(o.throttleRetries !== undefined ? { throttleRetries: o.throttleRetries } : {}),
     concurrency: opts.concurrency,
     breaker: o.breaker,
     backoff: o.backoff,

@@ -1,7 +1,7 @@
 /**
  * API environments. Production and sandbox ("cert") have fixed hosts; `sim` is the local simulated
- * exchange (`ttapi sim`), whose port is chosen at start-up, so it needs `--url` unless the sim runs
- * on its default port. `--url` / `api.url` overrides the host of any environment.
+ * exchange (`ttapi sim`), whose port is chosen at start-up, so it always needs `--url` (the URL
+ * `ttapi sim` prints). `--url` / `api.url` overrides the host of any environment.
  */
 import { configError } from "../core/errors.ts";
 
@@ -9,11 +9,10 @@ export type ApiEnv = "production" | "sandbox" | "sim";
 
 export const API_ENVS: readonly ApiEnv[] = ["production", "sandbox", "sim"];
 
-export const ENV_BASE_URLS: Record<ApiEnv, string> = {
+export const ENV_BASE_URLS: Record<ApiEnv, string | null> = {
   production: "https://api.tastyworks.com",
   sandbox: "https://api.cert.tastyworks.com",
-  // `ttapi sim` without --port serves here; any other port needs --url.
-  sim: "http://127.0.0.1:7878",
+  sim: null,
 };
 
 /** Credentials the sim accepts by default (`ttapi sim` prints them; not secrets). */
@@ -41,5 +40,11 @@ export function resolveBaseUrl(env: ApiEnv, override?: string | null): string {
     }
     return override.replace(/\/+$/, "");
   }
-  return ENV_BASE_URLS[env];
+  const url = ENV_BASE_URLS[env];
+  if (url === null) {
+    throw configError(`the ${env} environment needs --url`, {
+      hint: "start `ttapi sim` and pass the REST URL it prints to --url (or TTAPI_API_URL)",
+    });
+  }
+  return url;
 }

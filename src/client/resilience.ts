@@ -92,9 +92,9 @@ export function fullJitterDelay(attempt: number, failure: unknown, o: BackoffOpt
   return Math.round(delay);
 }
 
+/** Retry when the failure says so (the transport turns an open circuit into a retryable E_CIRCUIT_OPEN). */
 export function isRetryable(e: unknown): boolean {
   if (e instanceof BrokenCircuitError) return true;
-  if (isTTError(e) && e.code === "E_CIRCUIT_OPEN") return true;
   return failureOf(e)?.retryable === true;
 }
 

@@ -4,7 +4,7 @@
  * single-flight refresh, bad credentials without a retry storm, 401 → refresh once, the on-disk
  * token cache, circuit breaker open → half-open → closed, AIMD concurrency, and redacted logs.
  */
-import { afterAll, afterEach, beforeAll, describe, expect, test } from "bun:test";
+import { afterAll, afterEach, beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
 import { mkdtempSync, readFileSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -13,6 +13,8 @@ import { configureLogging, flushLogs } from "../core/log.ts";
 import { USER_AGENT } from "../core/version.ts";
 import { type ClientOptions, createClient } from "./client.ts";
 import { AdaptiveLimiter, fullJitterDelay, parseRetryAfter } from "./resilience.ts";
+
+setDefaultTimeout(30_000);
 
 const SECRET = "stub-client-secret-Q9x";
 const REFRESH = "stub-refresh-token-Z7k";
@@ -235,6 +237,18 @@ describe("requests", () => {
     await c.equity("R");
     expect(performance.now() - t0).toBeGreaterThanOrEqual(950);
     expect(c.stats.throttled).toBe(1);
+  });
+
+  test("429s have their own, larger retry budget (throttling is waited out, failures are not)", async () => {
+    const c = client({ retries: 2 });
+    stub.fault = (p, hit) =>
+      p === "/instruments/equities/TH" && hit <= 8 ? new Response("", { status: 429 }) : undefined;
+    expect((await c.equity("TH")).symbol).toBe("TH");
+    expect(stub.hits.get("/instruments/equities/TH")).toBe(9);
+    const c2 = client({ retries: 2, throttleRetries: 3 });
+    stub.fault = (p) => (p === "/instruments/equities/TX" ? new Response("", { status: 429 }) : undefined);
+    expect(await codeOf(c2.equity("TX"))).toBe("E_RATE_LIMIT");
+    expect(stub.hits.get("/instruments/equities/TX")).toBe(4);
   });
 
   test("a truncated JSON body is a retryable failure", async () => {

@@ -31,6 +31,7 @@ import {
   DEFAULT_BREAKER,
   type EndpointGroup,
   type FailureDetails,
+  failureOf,
   isRetryableStatus,
   parseRetryAfter,
 } from "./resilience.ts";
@@ -54,8 +55,10 @@ export interface TransportOptions {
   acceptVersion?: string | null;
   /** Per-request timeout, ms. */
   timeoutMs: number;
-  /** Max retries of an idempotent request. */
+  /** Max retries of an idempotent request after failures (network, 5xx, timeout, open circuit). */
   retries: number;
+  /** Max retries after 429s (default max(12, 2 × retries)): throttling is waited out, not failed. */
+  throttleRetries?: number;
   /** Bulkhead size (max concurrent requests). */
   concurrency: number;
   breaker?: Partial<BreakerOptions>;
@@ -135,6 +138,8 @@ export class Transport {
     bytes: 0,
   };
   private readonly retry: RetryPolicy;
+  private readonly errorRetries: number;
+  private readonly throttleRetries: number;
   private readonly timeoutMs: number;
   private readonly fetchImpl: typeof fetch;
   private readonly baseHeaders: Record<string, string>;
@@ -146,7 +151,9 @@ export class Transport {
     this.limiter = new AdaptiveLimiter(o.concurrency);
     const breaker = { ...DEFAULT_BREAKER, ...o.breaker };
     this.breakers = createBreakers(breaker);
-    this.retry = createRetryPolicy(o.retries, {
+    this.errorRetries = o.retries;
+    this.throttleRetries = o.throttleRetries ?? Math.max(12, 2 * o.retries);
+    this.retry = createRetryPolicy(this.errorRetries + this.throttleRetries, {
       ...DEFAULT_BACKOFF,
       openCircuitMs: breaker.halfOpenAfterMs,
       ...o.backoff,
@@ -169,9 +176,19 @@ export class Transport {
     this.stats.requests++;
     const reqId = newOpId("req");
     const idempotent = spec.idempotent ?? spec.method === "GET";
-    const state: AttemptState = { attempt: 0, fresh: false, refreshed: false };
+    const state: AttemptState = {
+      attempt: 0,
+      fresh: false,
+      refreshed: false,
+      errorRetries: 0,
+      throttleRetries: 0,
+    };
     const once = (signal: AbortSignal | undefined) =>
-      this.breakers[spec.group].execute(() => this.withToken(spec, reqId, state, signal), signal);
+      this.breakers[spec.group]
+        .execute(() => this.withToken(spec, reqId, state, signal), signal)
+        .catch((e: unknown) => {
+          throw this.spendBudget(e, spec, state);
+        });
     try {
       return idempotent
         ? await this.retry.execute(({ signal }) => once(signal), spec.signal)
@@ -182,21 +199,39 @@ export class Transport {
     }
   }
 
+  /**
+   * Two retry budgets per request: `retries` for failures (network, 5xx, timeouts, open circuit)
+   * and a larger one for 429s, because a throttled request is not failing: it waits its turn while
+   * the bulkhead shrinks. A failure past its budget is marked non-retryable, which stops the
+   * cockatiel retry policy (whose own cap is the sum of both budgets).
+   */
+  private spendBudget(e: unknown, spec: RequestSpec, state: AttemptState): unknown {
+    const err = e instanceof BrokenCircuitError ? this.circuitError(e, spec) : e;
+    const f = failureOf(err);
+    if (!f?.retryable) return err;
+    const throttled = f.status === 429;
+    const spent = throttled ? ++state.throttleRetries : ++state.errorRetries;
+    if (spent > (throttled ? this.throttleRetries : this.errorRetries)) f.retryable = false;
+    return err;
+  }
+
+  private circuitError(e: BrokenCircuitError, spec: RequestSpec): TTError {
+    this.stats.circuitRejections++;
+    return new TTError(
+      "E_CIRCUIT_OPEN",
+      `${describeRequest(spec.method, spec.path)}: circuit open for the ${spec.group} endpoints after repeated failures`,
+      {
+        cause: e,
+        hint: "the API is failing; it is retried automatically after a pause, or rerun later",
+        details: { group: spec.group, retryable: true, breaker: false },
+      },
+    );
+  }
+
   private finalError(e: unknown, spec: RequestSpec): TTError {
     const what = describeRequest(spec.method, spec.path);
     if (spec.signal?.aborted) return cancelledError(`${what}: cancelled`, { cause: e });
-    if (e instanceof BrokenCircuitError) {
-      this.stats.circuitRejections++;
-      return new TTError(
-        "E_CIRCUIT_OPEN",
-        `${what}: circuit open for the ${spec.group} endpoints after repeated failures`,
-        {
-          cause: e,
-          hint: "the API is failing; it is retried automatically after a pause, or rerun later",
-          details: { group: spec.group, retryable: true, breaker: false },
-        },
-      );
-    }
+    if (e instanceof BrokenCircuitError) return this.circuitError(e, spec);
     if (isTTError(e)) return e;
     return new TTError("E_INTERNAL", `${what}: ${(e as Error)?.message ?? String(e)}`, { cause: e });
   }
@@ -400,6 +435,9 @@ interface AttemptState {
   fresh: boolean;
   /** The 401 → refresh → replay has been used. */
   refreshed: boolean;
+  /** Retries spent on failures / on 429s (separate budgets). */
+  errorRetries: number;
+  throttleRetries: number;
 }
 
 interface RawResponse {
