@@ -17,8 +17,9 @@ import {
 } from "../../client/dxlink/index.ts";
 import { type TTError, toTTError, usageError } from "../../core/errors.ts";
 import { getLogger } from "../../core/log.ts";
+import { PersistWriter } from "../persist/index.ts";
 import { EventColumns } from "./columns.ts";
-import { type Compression, writeEventsParquet } from "./parquet.ts";
+import { type Compression, eventsFrame, writeEventsParquet } from "./parquet.ts";
 
 export interface StreamSubscription {
   type: EventType;
@@ -41,6 +42,11 @@ export interface RecorderOptions {
   durationMs?: number;
   signal?: AbortSignal;
   compression?: Compression;
+  /**
+   * Where Parquet encoding runs: "worker" (default) in the persist writer's thread, so compression
+   * and fsync overlap with receiving; "inline" on this thread.
+   */
+  writer?: "worker" | "inline";
   /** Called about every `statusEveryMs` (default 1 s) with live counters. */
   onStatus?: (s: RecorderStatus) => void;
   statusEveryMs?: number;
@@ -90,6 +96,8 @@ export async function recordStream(opts: RecorderOptions): Promise<RecorderSumma
   let rollDue = false;
   let rollTimer: ReturnType<typeof setTimeout> | null = null;
   let stopOnError: (() => void) | null = null;
+  const persist =
+    (opts.writer ?? "worker") === "worker" ? new PersistWriter({ mode: "worker", maxQueuedJobs: 4 }) : null;
 
   const stamp = (ms: number) =>
     new Date(ms)
@@ -216,6 +224,7 @@ export async function recordStream(opts: RecorderOptions): Promise<RecorderSumma
   await client.close(ended === "aborted" ? "recording interrupted" : "recording finished");
   offData();
   await rollAll(true);
+  await persist?.close();
   if (writeError) throw writeError;
   const events = Object.values(eventsByType).reduce((a, b) => a + b, 0);
   return {
