@@ -62,6 +62,8 @@ interface Run {
   cpuMs: number;
   complete: number;
   bytes: number;
+  /** Time spent in JSON.parse alone (baseline only). */
+  parseMs?: number;
 }
 
 async function ours(sim: SimProc): Promise<Run> {
@@ -118,16 +120,75 @@ async function baseline(sim: SimProc): Promise<Run> {
   const t0 = performance.now();
   let ok = 0;
   let bytes = 0;
+  let parseMs = 0;
   for (const batch of chunk(urls, concurrency)) {
     const bodies = await Promise.all(batch.map((u) => fetch(sim.url + u, { headers }).then((r) => r.text())));
+    const p0 = performance.now();
     for (const b of bodies) {
       bytes += b.length;
       if (JSON.parse(b).data) ok++;
     }
+    parseMs += performance.now() - p0;
   }
   const ms = performance.now() - t0;
   const cpu = process.cpuUsage(cpu0);
-  return { ms, requests: urls.length, cpuMs: (cpu.user + cpu.system) / 1000, complete: ok, bytes };
+  return { ms, requests: urls.length, cpuMs: (cpu.user + cpu.system) / 1000, complete: ok, bytes, parseMs };
+}
+
+/** Small responses only: one `/instruments/equities/{symbol}` per symbol (transport overhead vs latency). */
+async function oursSingles(sim: SimProc): Promise<Run> {
+  const client = createClient({
+    baseUrl: sim.url,
+    clientSecret: sim.secret,
+    refreshToken: sim.refresh,
+    configDir: null,
+    dataDir: null,
+    concurrency,
+  });
+  await client.tokens?.getToken();
+  const cpu0 = process.cpuUsage();
+  const t0 = performance.now();
+  const rows = await Promise.all(sim.symbols.map((s) => client.equity(s)));
+  const ms = performance.now() - t0;
+  const cpu = process.cpuUsage(cpu0);
+  return {
+    ms,
+    requests: client.stats.attempts,
+    cpuMs: (cpu.user + cpu.system) / 1000,
+    complete: rows.length,
+    bytes: client.stats.bytes,
+  };
+}
+
+async function baselineSingles(sim: SimProc, token: string): Promise<Run> {
+  const headers = { Authorization: `Bearer ${token}`, "User-Agent": USER_AGENT };
+  const cpu0 = process.cpuUsage();
+  const t0 = performance.now();
+  let ok = 0;
+  for (const batch of chunk(sim.symbols, concurrency)) {
+    const bodies = await Promise.all(
+      batch.map((s) =>
+        fetch(`${sim.url}/instruments/equities/${encodeURIComponent(s)}`, { headers }).then((r) => r.json()),
+      ),
+    );
+    for (const b of bodies) if ((b as { data?: unknown }).data) ok++;
+  }
+  const ms = performance.now() - t0;
+  const cpu = process.cpuUsage(cpu0);
+  return { ms, requests: sim.symbols.length, cpuMs: (cpu.user + cpu.system) / 1000, complete: ok, bytes: 0 };
+}
+
+async function grant(sim: SimProc): Promise<string> {
+  const res = await fetch(`${sim.url}/oauth/token`, {
+    method: "POST",
+    headers: { "User-Agent": USER_AGENT, "Content-Type": "application/json" },
+    body: JSON.stringify({
+      grant_type: "refresh_token",
+      refresh_token: sim.refresh,
+      client_secret: sim.secret,
+    }),
+  });
+  return ((await res.json()) as { access_token: string }).access_token;
 }
 
 function median(runs: Run[]): Run {
@@ -166,7 +227,7 @@ for (const latency of [0, 20]) {
     );
     console.log(`  ratio          ${(base.ms / o.ms).toFixed(2)}× the baseline's speed`);
     console.log(
-      `  JSON volume    ${fmt(o.bytes / 1e6, 1)} MB per collection → ${fmt(o.bytes / 1e6 / (o.ms / 1000))} MB/s; client CPU ${fmt(o.cpuMs, 1)} ms per collection (the floor on 1 core: JSON.parse alone runs at ≈ 200 MB/s here)`,
+      `  JSON volume    ${fmt(o.bytes / 1e6, 1)} MB per collection → ${fmt(o.bytes / 1e6 / (o.ms / 1000))} MB/s; client CPU ${fmt(o.cpuMs, 1)} ms per collection; JSON.parse alone of the same bodies: ${fmt(base.parseMs ?? 0, 1)} ms (${fmt(base.bytes / 1e6 / ((base.parseMs ?? 1) / 1000))} MB/s, the single-core floor)`,
     );
     if (latency === 0) {
       console.log(`  target         ≥ 10,000 symbols/s: ${(n / o.ms) * 1000 >= 10_000 ? "met" : "NOT met"}`);
@@ -175,6 +236,22 @@ for (const latency of [0, 20]) {
         `  latency bound  ${fmt(bound, 1)} ms (requests ÷ concurrency × latency); ours ${(o.ms / bound).toFixed(2)}× the bound (target ≤ 1.5×: ${o.ms / bound <= 1.5 ? "met" : "NOT met"}), baseline ${(base.ms / bound).toFixed(2)}×; max(latency bound, client CPU) = ${fmt(Math.max(bound, o.cpuMs), 1)} ms → ours ${(o.ms / Math.max(bound, o.cpuMs)).toFixed(2)}×`,
       );
     }
+
+    // Small requests: what the transport itself costs, and how close it gets to the latency bound.
+    const token = await grant(sim);
+    await oursSingles(sim);
+    const sa: Run[] = [];
+    const sb: Run[] = [];
+    for (let i = 0; i < reps; i++) {
+      sa.push(await oursSingles(sim));
+      sb.push(await baselineSingles(sim, token));
+    }
+    const so = median(sa);
+    const sbase = median(sb);
+    const sbound = (so.requests / concurrency) * latency;
+    console.log(
+      `  small requests (${so.requests} × GET /instruments/equities/{symbol}): ours ${fmt(so.ms, 1)} ms, ${fmt((so.requests / so.ms) * 1000)} requests/s, client CPU ${fmt((so.cpuMs / so.requests) * 1000)} µs/request; baseline ${fmt(sbase.ms, 1)} ms, ${fmt((sbase.cpuMs / sbase.requests) * 1000)} µs/request; ratio ${(sbase.ms / so.ms).toFixed(2)}×${latency > 0 ? `; latency bound ${fmt(sbound, 1)} ms → ours ${(so.ms / sbound).toFixed(2)}× (baseline ${(sbase.ms / sbound).toFixed(2)}×)` : ""}`,
+    );
   } finally {
     sim.stop();
   }

@@ -16,6 +16,7 @@ import {
   type CircuitBreakerPolicy,
   type RetryPolicy,
   TaskCancelledError,
+  type TimeoutPolicy,
   TimeoutStrategy,
   timeout,
 } from "cockatiel";
@@ -141,6 +142,8 @@ export class Transport {
   private readonly errorRetries: number;
   private readonly throttleRetries: number;
   private readonly timeoutMs: number;
+  /** Stateless between calls (each execute gets its own timer and signal): one per transport. */
+  private readonly timeout: TimeoutPolicy;
   private readonly fetchImpl: typeof fetch;
   private readonly baseHeaders: Record<string, string>;
   private readonly log = getLogger("client.http");
@@ -162,6 +165,7 @@ export class Transport {
       this.stats.retries++;
     });
     this.timeoutMs = o.timeoutMs;
+    this.timeout = timeout(o.timeoutMs, TimeoutStrategy.Aggressive);
     this.fetchImpl = o.fetch ?? fetch;
     this.baseHeaders = { "User-Agent": o.userAgent, Accept: "application/json" };
     if (o.acceptVersion) this.baseHeaders["Accept-Version"] = o.acceptVersion;
@@ -301,9 +305,8 @@ export class Transport {
     const fresh = state.fresh;
     if (fresh) this.stats.freshConnections++;
     const started = performance.now();
-    const policy = timeout(this.timeoutMs, TimeoutStrategy.Aggressive);
     try {
-      const raw = await policy.execute(async ({ signal: s }) => {
+      const raw = await this.timeout.execute(async ({ signal: s }) => {
         const res = await this.fetchImpl(this.baseUrl + spec.path, {
           method: spec.method,
           headers,
