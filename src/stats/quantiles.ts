@@ -4,8 +4,10 @@
  * Sorting 30 rolling series of ~57k values per symbol would dominate the whole statistics run, so
  * we select instead: the high 32 bits of a non-negative IEEE double order exactly like the value,
  * and `hi >>> 14` (exponent + 6 mantissa bits, ~1 % wide buckets) makes a histogram over a fixed
- * key range. One counting pass finds the buckets holding the wanted ranks, one gathering pass
- * copies only those buckets' values, and a small sort resolves the exact order statistics.
+ * key range. One counting pass over the 32-bit high words finds the buckets holding the wanted
+ * ranks (two interleaved histograms, so runs of equal buckets in an autocorrelated series do not
+ * serialize on one counter), one gathering pass copies only those buckets' values, and a small
+ * sort resolves the exact order statistics (min and max come out of the same gather).
  * Quantiles use linear interpolation between order statistics (Hyndman–Fan type 7, the
  * default of numpy/polars/R).
  */
@@ -15,18 +17,26 @@ const SHIFT = 14;
 // clamped into the end buckets (still exact: buckets only narrow the search).
 const KEY_MIN = (1023 - 60) << (20 - SHIFT);
 const KEY_MAX = (1023 + 20) << (20 - SHIFT);
-const BUCKETS = KEY_MAX - KEY_MIN + 2; // + bucket 0 for exact zeros
+const LAST = KEY_MAX - KEY_MIN + 1; // buckets 1..LAST hold positive values, bucket 0 exact zeros
+const SKIP = LAST + 1; // NaN / ±Infinity / negative: not counted
+/** Length of a bucket-count histogram. */
+export const HIST_SIZE = SKIP + 1;
+const SIZE = HIST_SIZE;
 
 /** Scratch buffers reused across calls (one set per worker). */
 export class QuantileScratch {
-  counts = new Int32Array(BUCKETS);
+  even = new Int32Array(SIZE);
+  odd = new Int32Array(SIZE);
+  slot = new Int32Array(SIZE).fill(-1);
   gathered = new Float64Array(1024);
 }
 
-function bucketOf(hi: number): number {
-  if (hi === 0) return 0;
-  const k = (hi >>> SHIFT) - KEY_MIN + 1;
-  return Math.min(Math.max(k, 1), BUCKETS - 1);
+/** Bucket of a double given its high 32-bit word (exported so kernels can count while they write). */
+export function bucketOf(h: number): number {
+  const k = (h >>> SHIFT) - KEY_MIN + 1;
+  if (k < 1) return h === 0 ? 0 : 1;
+  if (k > LAST) return h >= 0x7ff00000 ? SKIP : LAST;
+  return k;
 }
 
 const identity = (x: number) => x;
@@ -49,103 +59,107 @@ export function quantilesNonNegative(
   scratch: QuantileScratch = new QuantileScratch(),
   map: (x: number) => number = identity,
 ): QuantileResult {
+  countBuckets(values, scratch);
+  return quantilesFromCounts(values, scratch.even, probs, out, scratch, map);
+}
+
+/** Histogram of `values` into `scratch.even` (NaN entries land in the skipped bucket). */
+export function countBuckets(values: Float64Array, scratch: QuantileScratch): Int32Array {
   const n = values.length;
   const bits = new Uint32Array(values.buffer, values.byteOffset, n * 2);
-  const counts = scratch.counts;
-  counts.fill(0);
-  let count = 0;
-  let min = Number.POSITIVE_INFINITY;
-  let max = Number.NEGATIVE_INFINITY;
-  for (let i = 0; i < n; i++) {
-    const v = values[i]!;
-    if (Number.isNaN(v)) continue;
-    count++;
-    if (v < min) min = v;
-    if (v > max) max = v;
-    counts[bucketOf(bits[2 * i + 1]!)]!++;
+  const { even, odd } = scratch;
+  even.fill(0);
+  odd.fill(0);
+  let i = 0;
+  for (; i + 1 < n; i += 2) {
+    even[bucketOf(bits[2 * i + 1]!)]!++;
+    odd[bucketOf(bits[2 * i + 3]!)]!++;
   }
+  if (i < n) even[bucketOf(bits[2 * i + 1]!)]!++;
+  for (let b = 0; b < SIZE; b++) even[b]! += odd[b]!;
+  return even;
+}
+
+/**
+ * Quantiles from a histogram already counted over `values` (by countBuckets, or by a kernel
+ * counting `bucketOf` of each value as it writes it): one gathering pass + small sorts.
+ */
+export function quantilesFromCounts(
+  values: Float64Array,
+  counts: Int32Array,
+  probs: readonly number[],
+  out: Float64Array,
+  scratch: QuantileScratch,
+  map: (x: number) => number = identity,
+): QuantileResult {
+  const n = values.length;
+  const bits = new Uint32Array(values.buffer, values.byteOffset, n * 2);
+  const slot = scratch.slot;
+  let count = 0;
+  for (let b = 0; b <= LAST; b++) count += counts[b]!;
   if (count === 0) return { count, min: Number.NaN, max: Number.NaN };
 
-  // Ranks needed (0-based): floor and ceil of p·(count−1) for each p.
+  // Ranks wanted (0-based): floor and ceil of p·(count−1) per p, plus the extremes.
   const m = probs.length;
-  const lo = new Int32Array(m);
-  const frac = new Float64Array(m);
-  let bucketLo = BUCKETS;
-  let bucketHi = -1;
-  const wantLo = new Int32Array(m);
-  const wantHi = new Int32Array(m);
+  const ranks: number[] = [0, count - 1];
+  const frac: number[] = [];
   for (let q = 0; q < m; q++) {
     const h = probs[q]! * (count - 1);
-    lo[q] = Math.floor(h);
-    frac[q] = h - lo[q]!;
-    wantLo[q] = lo[q]!;
-    wantHi[q] = Math.min(lo[q]! + 1, count - 1);
+    const lo = Math.floor(h);
+    frac.push(h - lo);
+    ranks.push(lo, Math.min(lo + 1, count - 1));
   }
-  // Map each wanted rank to its bucket, and remember the rank at each gathered bucket's start.
-  const rankBucketLo = new Int32Array(m);
-  const rankBucketHi = new Int32Array(m);
-  {
-    let cum = 0;
-    let q1 = 0;
-    let q2 = 0;
-    for (let b = 0; b < BUCKETS && (q1 < m || q2 < m); b++) {
-      const c = counts[b]!;
-      while (q1 < m && wantLo[q1]! < cum + c) rankBucketLo[q1++] = b;
-      while (q2 < m && wantHi[q2]! < cum + c) rankBucketHi[q2++] = b;
-      cum += c;
-    }
-  }
-  for (let q = 0; q < m; q++) {
-    if (rankBucketLo[q]! < bucketLo) bucketLo = rankBucketLo[q]!;
-    if (rankBucketHi[q]! > bucketHi) bucketHi = rankBucketHi[q]!;
-  }
-  // Mark buckets to gather and compute the rank of each gathered bucket's first element.
-  const wanted = new Uint8Array(bucketHi - bucketLo + 1);
-  for (let q = 0; q < m; q++) {
-    wanted[rankBucketLo[q]! - bucketLo] = 1;
-    wanted[rankBucketHi[q]! - bucketLo] = 1;
-  }
+  // Bucket of each wanted rank, the rank of each wanted bucket's first element, and where its
+  // values go in the gather buffer.
+  const rankBucket = new Int32Array(ranks.length);
+  const wanted: number[] = [];
+  const startRank: number[] = [];
+  const offset: number[] = [];
   let total = 0;
-  const startRank = new Int32Array(bucketHi - bucketLo + 1);
-  const offset = new Int32Array(bucketHi - bucketLo + 1);
   {
     let cum = 0;
-    for (let b = 0; b < bucketLo; b++) cum += counts[b]!;
-    for (let b = bucketLo; b <= bucketHi; b++) {
-      startRank[b - bucketLo] = cum;
-      if (wanted[b - bucketLo]) {
-        offset[b - bucketLo] = total;
-        total += counts[b]!;
+    for (let b = 0; b <= LAST; b++) {
+      const c = counts[b]!;
+      if (c === 0) continue;
+      let hit = false;
+      for (let r = 0; r < ranks.length; r++) {
+        if (ranks[r]! >= cum && ranks[r]! < cum + c) {
+          rankBucket[r] = b;
+          hit = true;
+        }
       }
-      cum += counts[b]!;
+      if (hit) {
+        slot[b] = wanted.length;
+        wanted.push(b);
+        startRank.push(cum);
+        offset.push(total);
+        total += c;
+      }
+      cum += c;
     }
   }
   if (scratch.gathered.length < total)
     scratch.gathered = new Float64Array(Math.max(total, scratch.gathered.length * 2));
   const g = scratch.gathered;
-  const fill = new Int32Array(bucketHi - bucketLo + 1);
-  for (let i = 0; i < n; i++) {
-    const v = values[i]!;
-    if (Number.isNaN(v)) continue;
-    const b = bucketOf(bits[2 * i + 1]!);
-    if (b < bucketLo || b > bucketHi) continue;
-    const rel = b - bucketLo;
-    if (wanted[rel] === 0) continue;
-    g[offset[rel]! + fill[rel]!++] = v;
+  const fill = offset.slice();
+  for (let j = 0; j < n; j++) {
+    const s = slot[bucketOf(bits[2 * j + 1]!)]!;
+    if (s >= 0) g[fill[s]!++] = values[j]!;
   }
-  for (let rel = 0; rel < wanted.length; rel++) {
-    if (wanted[rel]) g.subarray(offset[rel]!, offset[rel]! + counts[rel + bucketLo]!).sort();
+  for (let w = 0; w < wanted.length; w++) {
+    g.subarray(offset[w]!, offset[w]! + counts[wanted[w]!]!).sort();
+    slot[wanted[w]!] = -1; // leave the scratch clean for the next call
   }
-  const orderStat = (rank: number, bucket: number): number => {
-    const rel = bucket - bucketLo;
-    return g[offset[rel]! + (rank - startRank[rel]!)]!;
+  const orderStat = (r: number): number => {
+    const w = wanted.indexOf(rankBucket[r]!);
+    return g[offset[w]! + (ranks[r]! - startRank[w]!)]!;
   };
   for (let q = 0; q < m; q++) {
     // Interpolate after mapping so quantiles of f(x) are exact for monotone f (e.g. variance →
     // annualised volatility).
-    const a = map(orderStat(wantLo[q]!, rankBucketLo[q]!));
-    const b = map(orderStat(wantHi[q]!, rankBucketHi[q]!));
+    const a = map(orderStat(2 + 2 * q));
+    const b = map(orderStat(3 + 2 * q));
     out[q] = a + frac[q]! * (b - a);
   }
-  return { count, min, max };
+  return { count, min: orderStat(0), max: orderStat(1) };
 }

@@ -47,8 +47,39 @@ function isSorted(date: Int32Array): boolean {
   return true;
 }
 
+function flagOf(o: number, h: number, l: number, c: number): number {
+  let f = 0;
+  if (!(c > 0)) f |= BAD_CLOSE;
+  if (!Number.isFinite(o) || !Number.isFinite(h) || !Number.isFinite(l)) f |= BAD_OHLC_MISSING;
+  else if (!(o > 0 && h > 0 && l > 0)) f |= BAD_OHLC_NONPOSITIVE;
+  else if (h < l || h < o || h < c || l > o || l > c) f |= BAD_OHLC_INCONSISTENT;
+  return f;
+}
+
+/**
+ * Fast path for the common case (what the import engine writes): strictly increasing dates and
+ * no missing close. Then the input arrays are used as they are and only the flags are computed;
+ * returns null when the slow path is needed.
+ */
+function prepareClean(input: PriceSeries): PreparedSeries | null {
+  const n = input.date.length;
+  const { date, open, high, low, close } = input;
+  const flags = new Uint8Array(n);
+  let prevDate = Number.NEGATIVE_INFINITY;
+  for (let i = 0; i < n; i++) {
+    const d = date[i]!;
+    const c = close[i]!;
+    if (!(d > prevDate) || !Number.isFinite(c)) return null;
+    prevDate = d;
+    flags[i] = flagOf(open[i]!, high[i]!, low[i]!, c);
+  }
+  return { length: n, date, open, high, low, close, flags, missing: 0, duplicates: 0 };
+}
+
 /** Clean and flag a series (see the module comment). Inputs are not modified. */
 export function prepareSeries(input: PriceSeries): PreparedSeries {
+  const fast = prepareClean(input);
+  if (fast) return fast;
   const n = input.date.length;
   let order: Int32Array | null = null;
   if (!isSorted(input.date)) {
@@ -84,11 +115,7 @@ export function prepareSeries(input: PriceSeries): PreparedSeries {
     const o = input.open[i]!;
     const h = input.high[i]!;
     const l = input.low[i]!;
-    let f = 0;
-    if (!(c > 0)) f |= BAD_CLOSE;
-    if (!Number.isFinite(o) || !Number.isFinite(h) || !Number.isFinite(l)) f |= BAD_OHLC_MISSING;
-    else if (!(o > 0 && h > 0 && l > 0)) f |= BAD_OHLC_NONPOSITIVE;
-    else if (h < l || h < o || h < c || l > o || l > c) f |= BAD_OHLC_INCONSISTENT;
+    const f = flagOf(o, h, l, c);
     date[j] = d;
     open[j] = o;
     high[j] = h;

@@ -165,7 +165,6 @@ export function mergeTables(a: StatsTables, b: StatsTables): void {
 export class SuiteContext {
   terms: Terms = allocTerms(0);
   rolling: RollingOut = allocRolling(0);
-  logRet = new Float64Array(0);
   simpleRet = new Float64Array(0);
   quantiles = new QuantileScratch();
   qOut = new Float64Array(3);
@@ -178,7 +177,6 @@ export class SuiteContext {
       const cap = Math.max(n, Math.ceil(this.rolling[0].length * 1.5));
       this.terms = allocTerms(cap);
       this.rolling = allocRolling(cap);
-      this.logRet = new Float64Array(cap);
       this.simpleRet = new Float64Array(cap);
     }
   }
@@ -222,14 +220,11 @@ export function computeSymbolStats(
   let flagged = 0;
   for (let i = 0; i < n; i++) if (s.flags[i] !== 0) flagged++;
 
-  // Returns for the mean-return intervals (only the latest window is read, but filling them is
-  // one cheap pass and keeps the interval code simple).
-  const logRet = ctx.logRet;
+  // Returns for the mean-return intervals: only the longest window's tail is ever read.
+  const logRet = terms.ret;
   const simpleRet = ctx.simpleRet;
-  for (let i = 1; i < n; i++) {
-    logRet[i] = terms.ret[i]!;
-    simpleRet[i] = Math.expm1(terms.ret[i]!);
-  }
+  const tail = Math.max(1, n - Math.max(...windows));
+  for (let i = tail; i < n; i++) simpleRet[i] = Math.expm1(terms.ret[i]!);
 
   let hv30: number | null = null;
   for (const w of windows) {
