@@ -114,13 +114,16 @@ export async function recordStream(opts: RecorderOptions): Promise<RecorderSumma
     const openedAt = b.openedAt;
     b.openedAt = now;
     seq++;
-    const path = join(
-      opts.outDir,
-      type,
-      `${type}-${stamp(openedAt)}-${String(seq).padStart(5, "0")}.parquet`,
-    );
+    const name = `${type}-${stamp(openedAt)}-${String(seq).padStart(5, "0")}`;
+    const path = join(opts.outDir, type, `${name}.parquet`);
     try {
-      await writeEventsParquet(path, taken, opts.compression ?? "zstd");
+      if (persist) {
+        const compression = opts.compression === "uncompressed" ? "none" : (opts.compression ?? "zstd");
+        const ipc = eventsFrame(taken).writeIPC();
+        await persist.write({ dir: join(opts.outDir, type), name, ipc, compression, csv: false });
+      } else {
+        await writeEventsParquet(path, taken, opts.compression ?? "zstd");
+      }
       files.push({ type, path, rows: taken.rows });
       log.debug("rolled", { type, rows: taken.rows, path });
     } catch (e) {
