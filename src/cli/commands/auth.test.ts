@@ -3,10 +3,12 @@
  * stored 0600 under the config dir, status shows env + expiry and never a secret, bad credentials
  * give one E_AUTH line (exit 77), logout forgets everything.
  */
-import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
 import { existsSync, mkdtempSync, readFileSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+
+setDefaultTimeout(30_000);
 
 const SECRET = "cli-secret-Hq82";
 const REFRESH = "cli-refresh-Pz41";
