@@ -1,6 +1,6 @@
 import { expect, test } from "bun:test";
 import fc from "fast-check";
-import { QuantileScratch, quantilesNonNegative } from "./quantiles.ts";
+import { QuantileScratch, quantilesNonNegative, selectInPlace } from "./quantiles.ts";
 
 function sortQuantile(sorted: number[], p: number): number {
   const h = p * (sorted.length - 1);
@@ -44,4 +44,21 @@ test("a monotone map is applied before interpolation", () => {
   const out = new Float64Array(1);
   quantilesNonNegative(Float64Array.from([1, 4]), [0.5], out, new QuantileScratch(), Math.sqrt);
   expect(out[0]).toBe(1.5); // (√1 + √4) / 2, not √2.5
+});
+
+test("selectInPlace finds every order statistic", () => {
+  fc.assert(
+    fc.property(
+      fc.array(fc.double({ min: 0, max: 100, noNaN: true }), { minLength: 1, maxLength: 200 }),
+      fc.nat(),
+      (xs, k0) => {
+        const k = k0 % xs.length;
+        const a = Float64Array.from(xs);
+        const sorted = [...xs].sort((x, y) => x - y);
+        expect(selectInPlace(a, 0, a.length - 1, k)).toBe(sorted[k]!);
+        // a second selection on the reordered range is still right
+        expect(selectInPlace(a, 0, a.length - 1, a.length - 1 - k)).toBe(sorted[a.length - 1 - k]!);
+      },
+    ),
+  );
 });
