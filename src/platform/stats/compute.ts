@@ -105,7 +105,13 @@ export async function computeStats(o: ComputeStatsOptions): Promise<ComputeStats
   }
   const workers = Math.max(1, defaultWorkerCount(o.workers ?? 0));
   const ranges = symbolRanges(selected, workers);
-  const requests: StatsTaskRequest[] = ranges.map((symbols, id) => ({ id, symbols, options }));
+  const inProcess = workers === 1 || ranges.length === 1;
+  const requests: StatsTaskRequest[] = ranges.map((symbols, id) => ({
+    id,
+    symbols,
+    options,
+    parallelRead: inProcess,
+  }));
   const responses: (StatsTaskResponse | undefined)[] = new Array(requests.length);
   log.debug("start", {
     symbols: selected.length,
@@ -114,7 +120,7 @@ export async function computeStats(o: ComputeStatsOptions): Promise<ComputeStats
     windows: options.windows.join(","),
   });
 
-  if (workers === 1 || requests.length === 1) {
+  if (inProcess) {
     for (const r of requests) {
       throwIfAborted(o.signal, "statistics");
       responses[r.id] = runStatsTask(r);

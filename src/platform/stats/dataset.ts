@@ -69,11 +69,15 @@ function floatColumn(df: pl.DataFrame, name: string): Float64Array {
   return s.toTypedArray() as Float64Array;
 }
 
-/** Read one file's stats columns as typed arrays (rows without a date are dropped). */
-export function readBarsFile(file: string): PriceSeries {
+/**
+ * Read one file's stats columns as typed arrays (rows without a date are dropped).
+ * `parallel: false` decodes on the calling thread: with one worker per core, polars' own thread
+ * pool would only oversubscribe the cores.
+ */
+export function readBarsFile(file: string, parallel = true): PriceSeries {
   let df: pl.DataFrame;
   try {
-    df = pl.readParquet(file, { columns: STATS_COLUMNS });
+    df = pl.readParquet(file, { columns: STATS_COLUMNS, parallel: parallel ? "auto" : "none" });
   } catch (e) {
     throw dataError(`${file}: cannot read bars: ${(e as Error).message.split("\n")[0]}`, {
       cause: e,
@@ -91,8 +95,8 @@ export function readBarsFile(file: string): PriceSeries {
 }
 
 /** All parts of a symbol, concatenated in file order (later parts win on duplicate dates). */
-export function readSymbolBars(sf: SymbolFiles): PriceSeries {
-  const parts = sf.files.map(readBarsFile);
+export function readSymbolBars(sf: SymbolFiles, parallel = true): PriceSeries {
+  const parts = sf.files.map((f) => readBarsFile(f, parallel));
   if (parts.length === 1) return parts[0]!;
   const n = parts.reduce((a, p) => a + p.date.length, 0);
   const out: PriceSeries = {

@@ -18,6 +18,8 @@ export interface StatsTaskRequest {
   id: number;
   symbols: SymbolFiles[];
   options: SuiteOptions;
+  /** Let polars decode with its thread pool (true when this is the only worker). */
+  parallelRead: boolean;
 }
 
 export interface SymbolFailure {
@@ -55,7 +57,7 @@ export function runStatsTask(req: StatsTaskRequest): StatsTaskResponse {
     const t0 = performance.now();
     let bars: ReturnType<typeof readSymbolBars>;
     try {
-      bars = readSymbolBars(sf);
+      bars = readSymbolBars(sf, req.parallelRead);
     } catch (e) {
       // One unreadable symbol must not cost the statistics of all the others.
       failures.push({
