@@ -44,20 +44,20 @@ describe("frame builder", () => {
         const df = frame(rows, SPEC);
         expect(df.schema).toEqual(schemaOf(SPEC));
         expect(df.height).toBe(rows.length);
-        expect(df.getColumn("f").toArray()).toEqual(rows.map((r) => r.f));
+        expect(df.getColumn("f").toArray() as unknown[]).toEqual(rows.map((r) => r.f));
         expect(
           df
             .getColumn("i")
             .toArray()
             .map((v: unknown) => (v === null ? null : Number(v))),
         ).toEqual(rows.map((r) => r.i));
-        expect(df.getColumn("s").toArray()).toEqual(rows.map((r) => r.s));
-        expect(df.getColumn("b").toArray()).toEqual(rows.map((r) => r.b));
-        const days = df.getColumn("d").toArray() as (Date | null)[];
+        expect(df.getColumn("s").toArray() as unknown[]).toEqual(rows.map((r) => r.s));
+        expect(df.getColumn("b").toArray() as unknown[]).toEqual(rows.map((r) => r.b));
+        const days = df.getColumn("d").toArray() as unknown[] as (Date | null)[];
         expect(days.map((x) => (x === null ? null : x.toISOString().slice(0, 10)))).toEqual(
           rows.map((r) => r.d),
         );
-        const times = df.getColumn("t").toArray() as (Date | null)[];
+        const times = df.getColumn("t").toArray() as unknown[] as (Date | null)[];
         expect(times.map((x) => (x === null ? null : x.getTime()))).toEqual(rows.map((r) => r.t));
       }),
       { numRuns: 60 },
