@@ -1,8 +1,15 @@
 /**
- * Public API of the TastyTrade REST client (see client.ts for `createClient`).
+ * Public API of the TastyTrade REST client.
  *
- *   const client = createClient({ baseUrl: sim.url, clientSecret, refreshToken, dataDir });
- *   const { equities, chains, metrics, quotes, failures } = await collectUniverse(client, symbols, { signal });
+ *   const client = createClient({ baseUrl: sim.url, clientSecret, refreshToken, dataDir, concurrency: 100 });
+ *   // or: createClient(clientOptionsFromConfig(config, dataDir))  (env/url/credentials/limits from config)
+ *   const eq = await client.equities(["AAPL", "BRK/B"]);          // typed records
+ *   const df = await client.frames.nestedChain("SPY");            // polars DataFrame, explicit schema
+ *   const u = await collectUniverse(client, symbols, { signal });  // data + failures, or E_DEGRADED
+ *   const f = await universeFrames(u);                              // equities/chains/metrics/quotes/failures frames
+ *
+ * Every method takes `{ signal }`; errors are TTErrors (E_AUTH, E_HTTP, E_RATE_LIMIT, E_NETWORK,
+ * E_TIMEOUT, E_PARSE, E_CIRCUIT_OPEN, E_DEGRADED, E_CANCELLED) whose message names the request.
  */
 export { type CachedToken, type Credentials, TokenManager, tokenCachePath } from "./auth.ts";
 export {
