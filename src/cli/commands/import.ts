@@ -34,6 +34,11 @@ export default defineCommand({
       description: "Parquet compression: zstd (default) | snappy | none",
       valueHint: "CODEC",
     },
+    "compression-level": {
+      type: "string",
+      description: "zstd level, 1 (default, fastest) … 22 (smallest)",
+      valueHint: "N",
+    },
     workers: { type: "string", description: "parse workers (default: one per core)", valueHint: "N" },
     replace: {
       type: "boolean",
@@ -58,6 +63,14 @@ export default defineCommand({
         const workers = config["import.workers"];
         if (!Number.isInteger(workers) || workers < 0)
           throw usageError(`--workers must be a non-negative integer, got ${args.workers}`);
+        const levelArg = args["compression-level"] as string | undefined;
+        const compressionLevel = levelArg === undefined ? undefined : Number(levelArg);
+        if (
+          compressionLevel !== undefined &&
+          !(Number.isInteger(compressionLevel) && compressionLevel >= 1 && compressionLevel <= 22)
+        ) {
+          throw usageError(`--compression-level must be an integer from 1 to 22, got ${levelArg}`);
+        }
         const { importBars } = await import("../../platform/import/index.ts");
         const tty = process.stderr.isTTY && !args.json && !args.quiet;
         let lastDraw = 0;
@@ -67,6 +80,7 @@ export default defineCommand({
           strict: Boolean(args.strict),
           csv: Boolean(args.csv),
           compression,
+          compressionLevel,
           workers,
           replace: Boolean(args.replace),
           ignoreEmaster: Boolean(args["ignore-emaster"]),

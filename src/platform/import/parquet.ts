@@ -106,6 +106,8 @@ function fsyncFile(path: string): void {
 
 export interface WriteOptions {
   compression: Compression;
+  /** zstd level (1 fastest … 22); undefined = polars' default. */
+  compressionLevel?: number;
   csv: boolean;
   durable: boolean;
 }
@@ -118,8 +120,16 @@ export function writePart(df: pl.DataFrame, path: string, o: WriteOptions): void
   mkdirSync(dirname(path), { recursive: true });
   const tmp = `${dirname(path)}/.${path.slice(dirname(path).length + 1)}.tmp`;
   try {
-    df.writeParquet(tmp, { compression: polarsCompression(o.compression) });
-    if (o.durable) fsyncFile(tmp);
+    // sinkParquet (unlike writeParquet) takes a compression level and can fsync on close.
+    df.lazy()
+      .sinkParquet(tmp, {
+        compression: polarsCompression(o.compression),
+        ...(o.compressionLevel !== undefined && o.compression === "zstd"
+          ? { compressionLevel: o.compressionLevel }
+          : {}),
+        syncOnClose: o.durable ? "data" : "none",
+      })
+      .collectSync();
     renameSync(tmp, path);
     if (o.csv) {
       const csvPath = path.replace(/\.parquet$/, ".csv");

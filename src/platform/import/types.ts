@@ -29,6 +29,8 @@ export interface ImportOptions {
   /** Also write a CSV mirror next to every Parquet file. */
   csv?: boolean;
   compression?: Compression;
+  /** zstd level (1 = fastest, default; up to 22 for smaller files). */
+  compressionLevel?: number;
   /** Parse workers (0/undefined = one per core). */
   workers?: number;
   /**
@@ -116,6 +118,7 @@ export interface TaskSink {
   /** Staging dataset root (write mode). */
   stagingRoot?: string;
   compression?: Compression;
+  compressionLevel?: number;
   csv?: boolean;
   durable?: boolean;
 }
@@ -137,6 +140,7 @@ export type WorkerRequest =
       existing: string[];
       target: string;
       compression: Compression;
+      compressionLevel?: number;
       csv: boolean;
       durable: boolean;
     };

@@ -67,6 +67,7 @@ export function runTask(req: TaskRequest): { response: WorkerResponse; transfer:
       const path = partPath(sink.stagingRoot!, period, symbol, `part-${tag}-${k++}`);
       writePart(groupFrame(out, g, symbol, src.source), path, {
         compression: sink.compression ?? "zstd",
+        compressionLevel: sink.compressionLevel,
         csv: sink.csv ?? false,
         durable: sink.durable ?? true,
       });
