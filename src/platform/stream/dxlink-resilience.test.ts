@@ -1,14 +1,17 @@
 /**
  * The DXLink client against the simulated server under faults (issue 6): socket drops every 2 s for a
  * minute, a silent freeze, a 25k-symbol subscription, an idle connection under a strict server
- * keepalive, quote-token expiry and revocation, and a token that is never accepted.
+ * keepalive, quote-token expiry and revocation, a token that is never accepted, 502 on the upgrade,
+ * a flooding server against a slow consumer, and a long candle history under drops.
  */
 import { describe, expect, test } from "bun:test";
 import {
+  BoundedBatchQueue,
   type CompactBatch,
   type ConnectionState,
   DxlinkClient,
   type DxlinkClientOptions,
+  fetchCandleHistory,
   toNumber,
 } from "../../client/dxlink/index.ts";
 import { type StandaloneDxlinkOptions, startStandaloneDxlink } from "../../sim/dxlink/standalone.ts";
@@ -305,4 +308,77 @@ describe("DXLink client under faults", () => {
       await client.close();
     });
   }, 10_000);
+
+  test("a 502 on the WebSocket upgrade is retried with backoff", async () => {
+    await withSim(
+      { faults: { dropEverySec: 0.7, upgrade502Every: 2 }, eventsPerSecPerSymbol: 20 },
+      async (sim) => {
+        const client = new DxlinkClient({
+          getQuoteToken: tokenProvider(sim),
+          backoff: { initialMs: 50, maxMs: 200 },
+        });
+        let late = 0;
+        client.onData((b) => {
+          if (sim.endpoint.stats.upgradesRejected > 0) late += b.count;
+        });
+        client.subscribe("Quote", ["AAPL"]);
+        const deadline = Date.now() + 6000;
+        while ((sim.endpoint.stats.upgradesRejected < 2 || late === 0) && Date.now() < deadline)
+          await Bun.sleep(50);
+        await client.close();
+        expect(sim.endpoint.stats.upgradesRejected).toBeGreaterThanOrEqual(2);
+        expect(late).toBeGreaterThan(0);
+      },
+    );
+  }, 10_000);
+
+  test("slow consumer: the server floods, a bounded queue drops the oldest and counts, memory stays bounded", async () => {
+    await withSim({ faults: { slowConsumer: { eventsPerSec: 200_000 } } }, async (sim) => {
+      const client = new DxlinkClient({ getQuoteToken: tokenProvider(sim), aggregationPeriodSec: 0.02 });
+      const queue = new BoundedBatchQueue(20_000);
+      client.onData((b) => queue.push(b));
+      let consumed = 0;
+      let maxQueued = 0;
+      const consumer = (async () => {
+        for await (const b of queue) {
+          consumed += b.count;
+          maxQueued = Math.max(maxQueued, queue.size);
+          await Bun.sleep(20); // a slow consumer
+        }
+      })();
+      client.subscribe("Quote", sim.universe.symbols.slice(0, 100));
+      await Bun.sleep(2500);
+      await client.close();
+      queue.close();
+      await consumer;
+      expect(queue.dropped).toBeGreaterThan(0);
+      expect(maxQueued).toBeLessThanOrEqual(20_000 + 2_000);
+      expect(consumed + queue.dropped).toBeLessThanOrEqual(client.stats.eventsIn);
+      expect(consumed).toBeGreaterThan(0);
+    });
+  }, 10_000);
+
+  test("candle history for 120 symbols × 3 years completes under socket drops, bars equal the sim's", async () => {
+    await withSim({ faults: { dropEverySec: 0.4 }, eventsPerSecPerSymbol: 1 }, async (sim) => {
+      const symbols = sim.universe.symbols.slice(0, 120);
+      const client = new DxlinkClient({
+        getQuoteToken: tokenProvider(sim),
+        backoff: { initialMs: 20, maxMs: 100 },
+      });
+      client.start();
+      const from = (sim.universe.todayDay - 1100) * DAY;
+      const h = await fetchCandleHistory(client, symbols, { fromTime: from, timeoutMs: 30_000 });
+      await client.close();
+      expect(client.stats.reconnects).toBeGreaterThan(0);
+      expect(h.incomplete).toEqual([]);
+      for (const s of symbols) {
+        const bars = sim.universe.dailyBars(s)!;
+        const got = h.bars.get(s)!;
+        expect(got.length).toBe(bars.day.length);
+        expect(got[0]!.time).toBe(bars.day[0]! * DAY);
+        expect(got[0]!.close).toBe(bars.close[0]!);
+        expect(got[100]!.open).toBe(bars.open[100]!);
+      }
+    });
+  }, 40_000);
 });
