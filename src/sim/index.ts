@@ -37,6 +37,8 @@ export interface SimOptions {
    * fixed 2026-08-04, so that the same seed gives the same bytes on any day.
    */
   today?: string;
+  /** Cap on strikes each side of the money per expiration (default 50): lighter chain payloads. */
+  strikesPerSide?: number;
   /** Reuse an existing universe (must match `seed`/`today` if those are given too). */
   universe?: Universe;
   /** `--faults` spec string or options object. */
@@ -92,7 +94,13 @@ export async function startSim(options: SimOptions = {}): Promise<SimServer> {
   const seed = String(options.seed ?? "ttapi");
   const now = options.now ?? Date.now;
   const today = options.today === "now" ? isoFromDays(Math.floor(now() / 86_400_000)) : options.today;
-  const universe = options.universe ?? createUniverse({ seed, ...(today ? { today } : {}) });
+  const universe =
+    options.universe ??
+    createUniverse({
+      seed,
+      ...(today ? { today } : {}),
+      ...(options.strikesPerSide !== undefined ? { strikesPerSide: options.strikesPerSide } : {}),
+    });
   const faults = parseFaults(options.faults);
   const tokenTtlSec = options.tokenTtlSec ?? 900;
   const quoteTokenTtlSec = options.quoteTokenTtlSec ?? 86_400;

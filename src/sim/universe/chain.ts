@@ -70,9 +70,16 @@ export function strikeStep(p: SymbolProfile, spot: number): number {
   return 10;
 }
 
-const MAX_STRIKES_PER_SIDE = 50;
+export const DEFAULT_STRIKES_PER_SIDE = 50;
 
-export function strikesFor(p: SymbolProfile, spot: number, years: number, atmVol: number): number[] {
+export function strikesFor(
+  p: SymbolProfile,
+  spot: number,
+  years: number,
+  atmVol: number,
+  maxPerSide = DEFAULT_STRIKES_PER_SIDE,
+): number[] {
+  const MAX_STRIKES_PER_SIDE = maxPerSide;
   let step = strikeStep(p, spot);
   const halfWidth = spot * Math.min(0.6, Math.max(0.06, 2.2 * atmVol * Math.sqrt(Math.max(years, 7 / 365))));
   const needed = halfWidth / step;
@@ -139,6 +146,8 @@ export function planExpirations(p: SymbolProfile, rank: number, today: number): 
 }
 
 export interface ChainInputs {
+  /** Cap on strikes each side of the money per expiration (default 50). */
+  strikesPerSide?: number;
   seed: string;
   profile: SymbolProfile;
   rank: number;
@@ -159,7 +168,7 @@ export function buildChain(x: ChainInputs): OptionChain {
       type: e.type,
       settlement,
       daysToExpiration: e.day - x.today,
-      strikes: strikesFor(p, x.spot, years, x.atmVol(years)),
+      strikes: strikesFor(p, x.spot, years, x.atmVol(years), x.strikesPerSide),
     };
   };
   const base = {

@@ -70,6 +70,11 @@ export interface UniverseOptions {
   historySessions?: number;
   /** Continuously compounded risk-free rate for option pricing (default 0.04). */
   riskFreeRate?: number;
+  /**
+   * Cap on listed strikes each side of the money per expiration (default 50, ≈ 80 kB of nested
+   * chain JSON per underlying; real chains are larger). Lower it for lighter demo/bench payloads.
+   */
+  strikesPerSide?: number;
 }
 
 export interface EquityInfo {
@@ -270,6 +275,12 @@ export function createUniverse(options: UniverseOptions = {}): Universe {
     });
   }
   const rate = options.riskFreeRate ?? 0.04;
+  const strikesPerSide = options.strikesPerSide;
+  if (strikesPerSide !== undefined && !(Number.isInteger(strikesPerSide) && strikesPerSide >= 2)) {
+    throw usageError(`strikesPerSide must be an integer ≥ 2, got ${strikesPerSide}`, {
+      hint: "use the default (50)",
+    });
+  }
   const closeMs = sessionCloseMs(todayDay);
   const symbols = UNDERLYING_SYMBOLS;
   const rankOf = new Map<string, number>(symbols.map((s, i) => [s, i]));
@@ -400,6 +411,7 @@ export function createUniverse(options: UniverseOptions = {}): Universe {
         today: todayDay,
         spot: lastClose(s),
         atmVol: (years) => atmVolOf(s, years),
+        ...(strikesPerSide !== undefined ? { strikesPerSide } : {}),
       });
       const map = new Map<string, OptionContract>();
       for (const root of s.chain.roots) {

@@ -269,3 +269,12 @@ describe("accounts", () => {
       expect(u.option(p.symbol)).toBeDefined();
   });
 });
+
+describe("options", () => {
+  test("strikesPerSide caps the chain; bad values are a usage error", () => {
+    const light = createUniverse({ seed: "test", strikesPerSide: 5 });
+    for (const e of light.chain("SPY")?.roots[0]?.expirations ?? [])
+      expect(e.strikes.length).toBeLessThanOrEqual(11);
+    expect(() => createUniverse({ strikesPerSide: 1 })).toThrow(/strikesPerSide/);
+  });
+});
