@@ -285,3 +285,72 @@ export function rollingVariances(t: Terms, w: number, out: RollingOut): void {
     } else oYz[i] = Number.NaN;
   }
 }
+
+/**
+ * Close-to-close only (one log per bar): fills `ret` and `badRet` of `t`; the other terms are
+ * left untouched and must not be read. Used when only close-to-close volatility is asked for.
+ */
+export function computeReturnTerms(s: PreparedSeries, t: Terms = allocTerms(s.length)): Terms {
+  const n = s.length;
+  if (t.ret.length < n) t = allocTerms(n);
+  t.length = n;
+  const { close, flags } = s;
+  const { ret, badRet } = t;
+  let prevLc = 0;
+  let prevBad = true;
+  let c = 0;
+  badRet[0] = 0;
+  for (let i = 0; i < n; i++) {
+    const bad = (flags[i]! & BAD_CLOSE) !== 0;
+    const lc = bad ? 0 : Math.log(close[i]!);
+    const retBad = bad || prevBad;
+    ret[i] = retBad ? 0 : lc - prevLc;
+    if (retBad) c++;
+    badRet[i + 1] = c;
+    prevLc = lc;
+    prevBad = bad;
+  }
+  return t;
+}
+
+/** Rolling close-to-close daily variance alone (same rules as rollingVariances). */
+export function rollingCloseToClose(t: Terms, w: number, out: Float64Array): void {
+  const n = t.length;
+  const { ret, badRet } = t;
+  const invW = 1 / w;
+  const invW1 = 1 / (w - 1);
+  let mR = 0;
+  let m2R = 0;
+  let nextAnchor = REANCHOR * w;
+  for (let i = 0; i < n; i++) {
+    const r = ret[i]!;
+    const j = i - w;
+    if (j < 0) {
+      // Same arithmetic as rollingVariances so both kernels agree to the last bit.
+      const inv = 1 / (i + 1);
+      const d = r - mR;
+      mR += d * inv;
+      m2R += d * (r - mR);
+      out[i] = Number.NaN;
+      if (i < w - 1) continue;
+    } else {
+      const r0 = ret[j]!;
+      const prev = mR;
+      const d = r - r0;
+      mR += d * invW;
+      m2R += d * (r - mR + r0 - prev);
+      if (i === nextAnchor) {
+        nextAnchor += REANCHOR * w;
+        mR = 0;
+        for (let q = j + 1; q <= i; q++) mR += ret[q]!;
+        mR *= invW;
+        m2R = 0;
+        for (let q = j + 1; q <= i; q++) m2R += (ret[q]! - mR) * (ret[q]! - mR);
+      }
+    }
+    if (badRet[i + 1]! - badRet[i - w + 1]! === 0) {
+      const v = m2R > REL * w * mR * mR ? m2R * invW1 : 0;
+      out[i] = v > SNAP ? v : 0;
+    } else out[i] = Number.NaN;
+  }
+}

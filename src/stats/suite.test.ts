@@ -17,6 +17,7 @@ import {
   type StatsTables,
   SuiteContext,
   type SuiteOptions,
+  validateOptions,
 } from "./suite.ts";
 
 interface Bar {
@@ -420,5 +421,60 @@ describe("returns", () => {
         },
       ),
     );
+  });
+});
+
+describe("estimator selection", () => {
+  test("the lean close-to-close kernel gives the same rows as the full suite", () => {
+    fc.assert(
+      fc.property(seriesArb, windowsArb, (bars, windows) => {
+        const full = run(bars, { windows, confidence: 0.95, annualization: 252 });
+        const lean = run(bars, {
+          windows,
+          confidence: 0.95,
+          annualization: 252,
+          estimators: ["close_to_close"],
+        });
+        const pick = (t: StatsTables) => {
+          const idx = t.latest.estimator.flatMap((e, i) => (e === "close_to_close" ? [i] : []));
+          return {
+            latest: idx.map((i) => [t.latest.vol[i], t.latest.ci_low[i], t.latest.reason[i]]),
+            cone: idx.length,
+          };
+        };
+        expect(lean.latest.estimator.every((e) => e === "close_to_close")).toBe(true);
+        const a = pick(full);
+        const b = pick(lean);
+        expect(b.latest.length).toBe(a.latest.length);
+        a.latest.forEach((row, i) => {
+          expect(near(b.latest[i]![0] as number | null, row[0] as number | null, 1e-12, 1e-15)).toBe(true);
+          expect(b.latest[i]![2]).toBe(row[2]!);
+        });
+        const coneFull = full.cone.median.filter((_, i) => full.cone.estimator[i] === "close_to_close");
+        expect(lean.cone.median).toEqual(coneFull);
+        expect(lean.returns).toEqual(full.returns);
+      }),
+      { numRuns: 100 },
+    );
+  });
+
+  test("a subset is reported in the canonical order; unknown names are rejected", () => {
+    const bars = Array.from({ length: 40 }, (_, i) => ({
+      date: DAY0 + i,
+      open: 10,
+      high: 11 + (i % 3),
+      low: 9,
+      close: 10 + (i % 2),
+    }));
+    const out = run(bars, {
+      windows: [5],
+      confidence: 0.95,
+      annualization: 252,
+      estimators: ["yang_zhang", "parkinson"],
+    });
+    expect(out.latest.estimator).toEqual(["parkinson", "yang_zhang"]);
+    expect(
+      validateOptions({ windows: [5], confidence: 0.95, annualization: 252, estimators: ["nope" as never] }),
+    ).toMatch(/unknown estimator "nope"/);
   });
 });

@@ -11,12 +11,15 @@ import { isoFromDays } from "../core/bars.ts";
 import {
   allocRolling,
   allocTerms,
+  computeReturnTerms,
   computeTerms,
   degreesOfFreedom,
   E_C2C,
   ESTIMATORS,
+  type Estimator,
   NEEDS_PREVIOUS_CLOSE,
   type RollingOut,
+  rollingCloseToClose,
   rollingVariances,
   type Terms,
 } from "./estimators.ts";
@@ -32,6 +35,8 @@ export interface SuiteOptions {
   annualization: number;
   /** Compute the volatility cone (default true). */
   cone?: boolean;
+  /** Estimators to report (default all five). Close-to-close alone takes a leaner kernel. */
+  estimators?: readonly Estimator[];
 }
 
 /** Latest estimate per (symbol, window, estimator); vol and bounds are annualised fractions. */
@@ -169,8 +174,12 @@ export class SuiteContext {
   quantiles = new QuantileScratch();
   qOut = new Float64Array(3);
   intervals: IntervalCache;
+  /** Indexes into ESTIMATORS of the estimators to report, in ESTIMATORS order. */
+  estimatorIndexes: number[];
   constructor(readonly options: SuiteOptions) {
     this.intervals = new IntervalCache(options.confidence);
+    const wanted = options.estimators ?? ESTIMATORS;
+    this.estimatorIndexes = ESTIMATORS.flatMap((e, i) => (wanted.includes(e) ? [i] : []));
   }
   ensure(n: number): void {
     if (this.rolling[0].length < n) {
@@ -187,6 +196,11 @@ const CONE_PROBS = [0.25, 0.5, 0.75] as const;
 /** Validate suite options; returns a reason string or null. */
 export function validateOptions(o: SuiteOptions): string | null {
   if (o.windows.length === 0) return "no windows given";
+  if (o.estimators) {
+    if (o.estimators.length === 0) return "no estimators given";
+    for (const e of o.estimators)
+      if (!ESTIMATORS.includes(e)) return `unknown estimator "${e}" (known: ${ESTIMATORS.join(", ")})`;
+  }
   for (const w of o.windows) if (!Number.isInteger(w) || w < 2) return `window ${w} is not an integer ≥ 2`;
   if (!(o.confidence > 0 && o.confidence < 1)) return `confidence ${o.confidence} is not between 0 and 1`;
   if (!(o.annualization > 0) || !Number.isFinite(o.annualization))
@@ -214,7 +228,9 @@ export function computeSymbolStats(
   const s = prepareSeries(input);
   const n = s.length;
   ctx.ensure(n);
-  const terms = computeTerms(s, ctx.terms);
+  const selected = ctx.estimatorIndexes;
+  const lean = selected.length === 1 && selected[0] === E_C2C;
+  const terms = lean ? computeReturnTerms(s, ctx.terms) : computeTerms(s, ctx.terms);
   const rolling = ctx.rolling;
   const toVol = (v: number) => Math.sqrt(v * ann);
   let flagged = 0;
@@ -228,7 +244,10 @@ export function computeSymbolStats(
 
   let hv30: number | null = null;
   for (const w of windows) {
-    if (n > 0) rollingVariances(terms, w, rolling);
+    if (n > 0) {
+      if (lean) rollingCloseToClose(terms, w, rolling[E_C2C]);
+      else rollingVariances(terms, w, rolling);
+    }
     const last = n - 1;
 
     // Mean returns (Student t), over the last w returns.
@@ -258,7 +277,7 @@ export function computeSymbolStats(
       R.reason.push(reason);
     }
 
-    for (let e = 0; e < ESTIMATORS.length; e++) {
+    for (const e of selected) {
       const series = rolling[e]!;
       const needsPrev = NEEDS_PREVIOUS_CLOSE[e]!;
       const available = needsPrev ? n - 1 : n;

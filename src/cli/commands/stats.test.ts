@@ -67,3 +67,23 @@ test("bad flags and a damaged symbol give clear errors and exit codes", async ()
   expect(degraded.stderr).toContain("skipped FFF");
   expect((JSON.parse(degraded.stdout) as unknown[]).length).toBe(6 * 5);
 });
+
+test("--estimators picks and orders the columns; unknown names are usage errors", async () => {
+  const dir = dataset("estimators");
+  const r = await ttapi(
+    "stats",
+    "--data",
+    dir,
+    "--symbols",
+    "AAA",
+    "--windows",
+    "20",
+    "--estimators",
+    "yz,c2c",
+  );
+  expect(r.code).toBe(0);
+  expect(r.stdout.split("\n")[0]).toMatch(/^SYMBOL\s+WIN\s+C2C\s+\[95% CI\]\s+YZ$/);
+  const bad = await ttapi("stats", "--data", dir, "--estimators", "c2c,garch");
+  expect(bad.code).toBe(2);
+  expect(bad.stderr).toContain('unknown estimator "garch"');
+});

@@ -4,8 +4,8 @@
  * `[{symbol, window, estimator, vol, ci_low, ci_high, n}]` (annualised fractions) on stdout.
  */
 import { defineCommand } from "citty";
-import { ERROR_CODES } from "../../core/errors.ts";
-import type { ComputeStatsResult } from "../../platform/stats/index.ts";
+import { ERROR_CODES, usageError } from "../../core/errors.ts";
+import type { ComputeStatsResult, Estimator } from "../../platform/stats/index.ts";
 import { globalArgs, runAction } from "../context.ts";
 
 const ESTIMATOR_LABEL: Record<string, string> = {
@@ -45,21 +45,54 @@ export function latestJson(r: ComputeStatsResult): LatestJsonRow[] {
   });
 }
 
+const ESTIMATOR_ALIASES: Record<string, Estimator> = {
+  c2c: "close_to_close",
+  close_to_close: "close_to_close",
+  park: "parkinson",
+  parkinson: "parkinson",
+  gk: "garman_klass",
+  garman_klass: "garman_klass",
+  rs: "rogers_satchell",
+  rogers_satchell: "rogers_satchell",
+  yz: "yang_zhang",
+  yang_zhang: "yang_zhang",
+};
+
+/** `c2c,yz` → canonical estimator names; an unknown name is a usage error listing the valid ones. */
+export function parseEstimators(text: string): Estimator[] {
+  const out: Estimator[] = [];
+  for (const raw of text.split(",")) {
+    const name = raw.trim().toLowerCase().replace(/-/g, "_");
+    if (!name) continue;
+    const e = ESTIMATOR_ALIASES[name];
+    if (!e)
+      throw usageError(`unknown estimator "${raw.trim()}"`, {
+        hint: `use some of: ${Object.keys(ESTIMATOR_ALIASES).join(", ")}`,
+      });
+    if (!out.includes(e)) out.push(e);
+  }
+  if (out.length === 0) throw usageError("--estimators is empty", { hint: "e.g. --estimators c2c,yz" });
+  return out;
+}
+
 const pct = (x: number | null | undefined) => (x === null || x === undefined ? "—" : (x * 100).toFixed(1));
 
 /**
- * Readable table: one line per (symbol, window), annualised vol in % per estimator, the
- * close-to-close interval in brackets; a note per distinct reason for the blanks.
+ * Readable table: one line per (symbol, window), annualised vol in % per estimator present, the
+ * first estimator's interval in brackets; a note per distinct reason for the blanks.
  */
 export function latestTable(r: ComputeStatsResult, confidence: number): string {
   const L = r.latest;
-  const estimators = Object.keys(ESTIMATOR_LABEL);
+  const present = new Set(L.estimator);
+  const estimators = Object.keys(ESTIMATOR_LABEL).filter((e) => present.has(e));
+  const [first, ...rest] = estimators;
+  const ciLabel = `${Math.round(confidence * 100)}% CI`;
   const lines: string[][] = [
     [
       "SYMBOL",
       "WIN",
-      `C2C  [${Math.round(confidence * 100)}% CI]`,
-      ...estimators.slice(1).map((e) => ESTIMATOR_LABEL[e]!),
+      ...(first ? [`${ESTIMATOR_LABEL[first]}  [${ciLabel}]`] : []),
+      ...rest.map((e) => ESTIMATOR_LABEL[e]!),
     ],
   ];
   const notes = new Map<string, string>();
@@ -73,16 +106,16 @@ export function latestTable(r: ComputeStatsResult, confidence: number): string {
       const reason = L.reason[i];
       if (reason) notes.set(`${symbol}: ${reason.replace(/^window \d+ /, "window ")}`, symbol);
     }
-    const c = cells.get("close_to_close");
-    const c2c =
+    const c = first === undefined ? undefined : cells.get(first);
+    const firstCell =
       c === undefined || L.vol[c] == null
         ? "—"
         : `${pct(L.vol[c])}  [${pct(L.ci_low[c])}–${pct(L.ci_high[c])}]`;
     lines.push([
       symbol,
       String(window),
-      c2c,
-      ...estimators.slice(1).map((e) => pct(cells.has(e) ? L.vol[cells.get(e)!] : null)),
+      ...(first ? [firstCell] : []),
+      ...rest.map((e) => pct(cells.has(e) ? L.vol[cells.get(e)!] : null)),
     ]);
   }
   const widths = lines[0]!.map((_, k) => Math.max(...lines.map((l) => l[k]!.length)));
@@ -128,6 +161,11 @@ export default defineCommand({
       valueHint: "0.95",
     },
     annualization: { type: "string", description: "periods per year (default 252)", valueHint: "N" },
+    estimators: {
+      type: "string",
+      description: "estimators: c2c,parkinson,gk,rs,yz (default: all)",
+      valueHint: "c2c,yz",
+    },
     workers: { type: "string", description: "worker threads (default: one per core)", valueHint: "N" },
     json: { type: "boolean", description: "print the latest estimates as one JSON array on stdout" },
     csv: { type: "boolean", description: "also write CSV mirrors of stats/*.parquet" },
@@ -144,9 +182,11 @@ export default defineCommand({
               .map((s) => s.trim())
               .filter(Boolean)
           : undefined;
+        const estimators = args.estimators ? parseEstimators(String(args.estimators)) : undefined;
         const r = await computeStats({
           dataDir,
           ...(symbols ? { symbols } : {}),
+          ...(estimators ? { estimators } : {}),
           windows: config["stats.windows"],
           confidence: config["stats.confidence"],
           annualization: config["stats.annualization"],

@@ -8,6 +8,7 @@ import { throwIfAborted } from "../../core/cancel.ts";
 import { usageError } from "../../core/errors.ts";
 import { getLogger } from "../../core/log.ts";
 import { defaultWorkerCount } from "../../core/workers.ts";
+import type { Estimator } from "../../stats/estimators.ts";
 import {
   type ExpectedMoveRow,
   expectedMoves,
@@ -47,6 +48,8 @@ export interface ComputeStatsOptions {
   workers?: number;
   /** Compute the volatility cone (default true). */
   cone?: boolean;
+  /** Estimators to report (default all five). */
+  estimators?: readonly Estimator[];
   /** Write `DIR/stats/*` (default true); false only computes. */
   write?: boolean;
   /** Market metrics (IV index, price, per-expiration IV) for IV vs HV and expected moves. */
@@ -88,6 +91,7 @@ export async function computeStats(o: ComputeStatsOptions): Promise<ComputeStats
     confidence: o.confidence ?? 0.95,
     annualization: o.annualization ?? 252,
     cone: o.cone !== false,
+    ...(o.estimators ? { estimators: [...o.estimators] } : {}),
   };
   const bad = validateOptions(options);
   if (bad)

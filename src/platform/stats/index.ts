@@ -1,4 +1,6 @@
 /** Statistics engine (platform side): read the bars dataset, run the kernels on workers, write results. */
+
+export { ESTIMATORS, type Estimator } from "../../stats/estimators.ts";
 export {
   type ComputeStatsOptions,
   type ComputeStatsResult,
