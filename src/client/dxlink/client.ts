@@ -428,7 +428,9 @@ export class DxlinkClient {
     if (this.refreshTimer) clearTimeout(this.refreshTimer);
     const now = this.now();
     const life = info.expiresAt - now;
-    if (!Number.isFinite(life)) return;
+    // An expiry in the past (clock skew, a stale cached token) must not cause a reconnect loop:
+    // the server will say UNAUTHORIZED if the token is really dead.
+    if (!Number.isFinite(life) || life <= 0) return;
     const before = Math.min(
       this.opts.tokenRefreshBeforeMs ?? DEFAULTS.tokenRefreshBeforeMs,
       Math.max(life * 0.2, 0),
