@@ -639,7 +639,7 @@ export class DxlinkClient {
     const full =
       ch.format === "FULL" ||
       (Array.isArray(data) && data.length > 0 && typeof data[0] === "object" && data[0] !== null);
-    this.deliver(ch, full ? decodeFullData(data) : decodeCompactData(data, (t) => ch.fields.get(t)));
+    this.deliver(ch, full ? decodeFullData(data, ch.type) : decodeCompactData(data, (t) => ch.fields.get(t)));
   }
 
   private deliver(ch: ChannelConn, res: ReturnType<typeof decodeCompactData>): void {

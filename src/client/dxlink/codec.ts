@@ -72,8 +72,12 @@ export function decodePair(
   return { type, fields, values, count: values.length / width };
 }
 
-/** FULL data (`[{eventType, eventSymbol, …}, …]`) regrouped into one batch per event type. */
-export function decodeFullData(data: unknown): DecodeResult {
+/**
+ * FULL data (`[{eventType, eventSymbol, …}, …]`) regrouped into one batch per event type. An event
+ * without `eventType` (a client that did not request the field) takes `defaultType`, the type its
+ * channel carries, when there is one.
+ */
+export function decodeFullData(data: unknown, defaultType?: string): DecodeResult {
   const out: DecodeResult = { batches: [], pending: [], rejected: [] };
   if (!Array.isArray(data)) {
     out.rejected.push({ type: "?", reason: "FULL data is not an array" });
@@ -84,16 +88,14 @@ export function decodeFullData(data: unknown): DecodeResult {
     { fields: string[]; index: Map<string, number>; rows: Record<string, unknown>[] }
   >();
   for (const ev of data) {
-    if (
-      ev === null ||
-      typeof ev !== "object" ||
-      typeof (ev as { eventType?: unknown }).eventType !== "string"
-    ) {
+    const declared =
+      ev !== null && typeof ev === "object" ? (ev as { eventType?: unknown }).eventType : undefined;
+    const type = typeof declared === "string" ? declared : defaultType;
+    if (ev === null || typeof ev !== "object" || type === undefined) {
       out.rejected.push({ type: "?", reason: "FULL event without eventType" });
       continue;
     }
     const row = ev as Record<string, unknown>;
-    const type = row.eventType as string;
     let g = groups.get(type);
     if (!g) {
       g = { fields: [], index: new Map(), rows: [] };

@@ -553,7 +553,8 @@ class FrameBuilder {
 
   add(type: string, fields: readonly string[], ev: Record_): void {
     if (this.ch.format === "FULL") {
-      const obj: Record<string, unknown> = {};
+      // FULL events are self-describing: the type travels with each one even if not requested.
+      const obj: Record<string, unknown> = { eventType: type };
       for (const f of fields) {
         const v = ev[f];
         if (v === undefined) continue;
