@@ -51,7 +51,7 @@ export function importsOf(repoPath: string, source: string): ImportEdge[] {
   const edges: ImportEdge[] = [];
   for (const m of source.matchAll(IMPORT_RE)) {
     const spec = m[3] ?? m[4] ?? m[5];
-    if (!spec || !spec.startsWith(".")) continue;
+    if (!spec?.startsWith(".")) continue;
     const to = relative(".", resolve(dirname(repoPath), spec)).replaceAll("\\", "/");
     edges.push({ from: repoPath, to, typeOnly: Boolean(m[2]) });
   }
