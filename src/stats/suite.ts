@@ -166,6 +166,12 @@ export function mergeTables(a: StatsTables, b: StatsTables): void {
   }
 }
 
+/**
+ * Receives each window's rolling daily variances (NaN = unavailable; buffers are reused, copy
+ * what you keep) and the cleaned dates, e.g. to persist the rolling series.
+ */
+export type RollingSink = (window: number, variances: RollingOut, dates: Int32Array) => void;
+
 /** Reusable buffers: one per worker, grown to the longest series seen. */
 export class SuiteContext {
   terms: Terms = allocTerms(0);
@@ -222,6 +228,7 @@ export function computeSymbolStats(
   input: PriceSeries,
   ctx: SuiteContext,
   out: StatsTables,
+  onRolling?: RollingSink,
 ): number {
   const { windows, annualization: ann } = ctx.options;
   const withCone = ctx.options.cone !== false;
@@ -248,6 +255,7 @@ export function computeSymbolStats(
       if (lean) rollingCloseToClose(terms, w, rolling[E_C2C]);
       else rollingVariances(terms, w, rolling);
     }
+    if (onRolling && n > 0) onRolling(w, rolling, s.date);
     const last = n - 1;
 
     // Mean returns (Student t), over the last w returns.

@@ -169,6 +169,7 @@ export default defineCommand({
     workers: { type: "string", description: "worker threads (default: one per core)", valueHint: "N" },
     json: { type: "boolean", description: "print the latest estimates as one JSON array on stdout" },
     csv: { type: "boolean", description: "also write CSV mirrors of stats/*.parquet" },
+    rolling: { type: "boolean", description: "also write every symbol's rolling series to stats/rolling/" },
   },
   run: ({ args }) =>
     runAction(
@@ -192,6 +193,7 @@ export default defineCommand({
           annualization: config["stats.annualization"],
           workers: config["import.workers"],
           csv: config["run.csv"],
+          rolling: args.rolling === true,
           signal,
         });
         if (args.json) process.stdout.write(`${JSON.stringify(latestJson(r))}\n`);

@@ -50,6 +50,8 @@ export interface ComputeStatsOptions {
   cone?: boolean;
   /** Estimators to report (default all five). */
   estimators?: readonly Estimator[];
+  /** Also write every symbol's rolling volatility series to `DIR/stats/rolling/` (default false). */
+  rolling?: boolean;
   /** Write `DIR/stats/*` (default true); false only computes. */
   write?: boolean;
   /** Market metrics (IV index, price, per-expiration IV) for IV vs HV and expected moves. */
@@ -110,11 +112,13 @@ export async function computeStats(o: ComputeStatsOptions): Promise<ComputeStats
   const workers = Math.max(1, defaultWorkerCount(o.workers ?? 0));
   const ranges = symbolRanges(selected, workers);
   const inProcess = workers === 1 || ranges.length === 1;
+  const rollingDir = o.rolling && o.write !== false ? join(o.dataDir, "stats", "rolling") : undefined;
   const requests: StatsTaskRequest[] = ranges.map((symbols, id) => ({
     id,
     symbols,
     options,
     parallelRead: inProcess,
+    ...(rollingDir ? { rollingDir } : {}),
   }));
   const responses: (StatsTaskResponse | undefined)[] = new Array(requests.length);
   log.debug("start", {

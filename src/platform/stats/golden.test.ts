@@ -125,3 +125,15 @@ test("a symbol-subset run updates those symbols' rows and keeps the others", asy
   expect(others(after).toRecords()).toEqual(others(before).toRecords());
   expect(after.getColumn("symbol").toArray()).toEqual([...after.getColumn("symbol").toArray()].sort());
 });
+
+test("rolling: true writes each symbol's rolling series, matching the latest estimates", async () => {
+  const dataDir = copyDataset("rolling");
+  const r = await computeStats({ dataDir, windows: [20], workers: 2, rolling: true });
+  const df = pl.readParquet(join(dataDir, "stats", "rolling", "symbol=AAA", "part-0.parquet"));
+  expect(df.columns).toEqual(["date", ...r.latest.estimator.slice(0, 5).map((e) => `vol_${e}_20`)]);
+  expect(df.height).toBe(1500);
+  const i = r.latest.symbol.indexOf("AAA");
+  const last = df.tail(1).toRecords()[0]!;
+  expect(last.vol_close_to_close_20 as number).toBeCloseTo(r.latest.vol[i]!, 12);
+  expect(df.getColumn("vol_close_to_close_20").nullCount()).toBe(20); // the first 20 bars have no full window
+});

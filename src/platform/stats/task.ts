@@ -13,6 +13,7 @@ import {
   type SuiteOptions,
 } from "../../stats/suite.ts";
 import { readSymbolBars, type SymbolFiles } from "./dataset.ts";
+import { RollingCollector } from "./rolling.ts";
 
 export interface StatsTaskRequest {
   id: number;
@@ -20,6 +21,8 @@ export interface StatsTaskRequest {
   options: SuiteOptions;
   /** Let polars decode with its thread pool (true when this is the only worker). */
   parallelRead: boolean;
+  /** When set, write each symbol's rolling annualised volatility series under this directory. */
+  rollingDir?: string;
 }
 
 export interface SymbolFailure {
@@ -69,7 +72,11 @@ export function runStatsTask(req: StatsTaskRequest): StatsTaskResponse {
     }
     const t1 = performance.now();
     rows += bars.date.length;
-    computeSymbolStats(sf.symbol, bars, ctx, tables);
+    if (req.rollingDir) {
+      const sink = new RollingCollector(req.options);
+      computeSymbolStats(sf.symbol, bars, ctx, tables, sink.collect);
+      sink.write(req.rollingDir, sf.symbol);
+    } else computeSymbolStats(sf.symbol, bars, ctx, tables);
     const t2 = performance.now();
     readMs += t1 - t0;
     computeMs += t2 - t1;
