@@ -20,7 +20,6 @@ import { type DxlinkStats, newDxlinkStats } from "./stats.ts";
 import { marketFromUniverse } from "./universe-adapter.ts";
 
 export type { DailyBar, DxMarket, Greeks, InstrumentInfo, OptionInfo, UnderlyingInfo } from "./market.ts";
-export { livePrice } from "./market.ts";
 export type { DxlinkStats } from "./stats.ts";
 export { marketFromUniverse } from "./universe-adapter.ts";
 

@@ -3,9 +3,8 @@
  * protocol code does not depend on how the universe is built. `marketFromUniverse` (universe-adapter.ts)
  * adapts the sim's deterministic universe to it.
  *
- * Intraday motion: the universe fixes each underlying's price for "today"; live events move around it
- * with a smooth deterministic function of (symbol, wall-clock time) so every connection, every event
- * type and every reconnect sees the same, consistent price at the same instant.
+ * Prices are functions of (symbol, time) in the market model, so every connection, every event type
+ * and every reconnect sees the same, consistent price at the same instant.
  */
 
 export interface DailyBar {
@@ -67,24 +66,7 @@ export interface DxMarket {
   optionGreeks(option: OptionInfo, underlyingPrice: number, nowMs: number): Greeks;
 }
 
-/**
- * A simple deterministic intraday price for markets that have no model of their own: today's reference price times a small, smooth oscillation whose phases
- * come from the symbol name. Amplitude ≈ 0.3 %: visible movement, never crossing the day's range much.
- */
-export function livePrice(u: UnderlyingInfo, nowMs: number): number {
-  const h = phaseOf(u.symbol);
-  const t = nowMs / 1000;
-  const wiggle =
-    0.002 * Math.sin(t / 37 + h) + 0.001 * Math.sin(t / 7.3 + 2 * h) + 0.0004 * Math.sin(t / 1.1 + 3 * h);
-  return roundTick(u.price * (1 + wiggle));
-}
-
+/** Prices on the wire: whole cents. */
 export function roundTick(p: number): number {
   return Math.round(p * 100) / 100;
-}
-
-function phaseOf(symbol: string): number {
-  let h = 2166136261;
-  for (let i = 0; i < symbol.length; i++) h = Math.imul(h ^ symbol.charCodeAt(i), 16777619);
-  return ((h >>> 0) / 4294967296) * 2 * Math.PI;
 }
