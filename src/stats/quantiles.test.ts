@@ -62,3 +62,48 @@ test("selectInPlace finds every order statistic", () => {
     ),
   );
 });
+
+test("long series with NaN prefixes, ties, spikes and slow drifts stay exact", () => {
+  const scratch = new QuantileScratch();
+  fc.assert(
+    fc.property(
+      fc.integer({ min: 8192, max: 30000 }),
+      fc.integer({ min: 1, max: 2 ** 31 - 1 }),
+      fc.constantFrom("iid", "walk", "ties", "spikes"),
+      fc.integer({ min: 0, max: 3000 }),
+      (n, seed, kind, nanPrefix) => {
+        let s = seed;
+        const rnd = () => {
+          s = (s * 48271) % 2147483647;
+          return s / 2147483647;
+        };
+        const xs = new Float64Array(n);
+        let level = 1e-4;
+        for (let i = 0; i < n; i++) {
+          if (i < nanPrefix) xs[i] = Number.NaN;
+          else if (kind === "iid") xs[i] = rnd() * 1e-3;
+          else if (kind === "walk") xs[i] = level *= Math.exp(0.05 * (rnd() - 0.5));
+          else if (kind === "ties") xs[i] = Math.floor(rnd() * 5) * 1e-4;
+          else xs[i] = rnd() < 0.01 ? 1 : rnd() * 1e-6;
+        }
+        const probs = [0.25, 0.5, 0.75];
+        const out = new Float64Array(3);
+        const r = quantilesNonNegative(xs, probs, out, scratch, Math.sqrt);
+        const sorted = Array.from(xs)
+          .filter((x) => !Number.isNaN(x))
+          .sort((a, b) => a - b);
+        expect(r.count).toBe(sorted.length);
+        expect(r.min).toBe(sorted[0]!);
+        expect(r.max).toBe(sorted[sorted.length - 1]!);
+        probs.forEach((p, i) => {
+          const h = p * (sorted.length - 1);
+          const lo = Math.floor(h);
+          const a = Math.sqrt(sorted[lo]!);
+          const b = Math.sqrt(sorted[Math.min(lo + 1, sorted.length - 1)]!);
+          expect(out[i]).toBe(a + (h - lo) * (b - a));
+        });
+      },
+    ),
+    { numRuns: 60 },
+  );
+});
