@@ -1,0 +1,19 @@
+#!/usr/bin/env bash
+# Smoke test of the compiled binary, run from a directory with no node_modules: the full demo
+# pipeline (in-process sim, REST, DXLink, import + statistics on Bun Workers with nodejs-polars),
+# then import and stats as separate commands, each of which starts workers that load polars.
+set -euo pipefail
+bin="$1"
+work=$(pwd)
+"$bin" run --demo --json > demo.json
+grep -q '"status"' demo.json || { echo "run --demo printed no summary"; cat demo.json; exit 1; }
+src=$(find "$work" -type d -name 'metastock*' -path '*demo*' | head -1)
+[ -n "$src" ] || src=$(find "$work" -type f -name '*.txt' -path '*demo*' -printf '%h\n' | head -1)
+[ -n "$src" ] || { echo "demo fixtures not found under $work"; exit 1; }
+"$bin" import "$src" --out "$work/ds" --json > import.json
+grep -q '"rows"' import.json || { echo "import printed no summary"; cat import.json; exit 1; }
+ls "$work"/ds/bars/*/*/*.parquet >/dev/null
+"$bin" stats --data "$work/ds" --windows 20,60 --json > stats.json
+grep -q '"estimator"' stats.json || { echo "stats printed no estimates"; head -c 500 stats.json; exit 1; }
+"$bin" run --demo --cached --json > cached.json
+echo "binary smoke test: ok ($(wc -c < demo.json) B demo summary, $(grep -o '"rows":[0-9]*' import.json | head -1), $(grep -o '"estimator"' stats.json | wc -l) estimates)"
