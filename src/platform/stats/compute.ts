@@ -3,6 +3,7 @@
  * the symbols into contiguous ranges, runs the estimator suite on Bun Workers (or in-process for
  * `workers: 1`), merges the per-range tables in symbol order and writes `DIR/stats/*.parquet`.
  */
+import { statSync } from "node:fs";
 import { join } from "node:path";
 import { throwIfAborted } from "../../core/cancel.ts";
 import { usageError } from "../../core/errors.ts";
@@ -32,6 +33,23 @@ import { writeStatsTables } from "./write.ts";
 
 export const DEFAULT_WINDOWS = [10, 20, 30, 60, 90, 252] as const;
 
+/** Below this much Parquet (~1M daily bars) the statistics run in-process by default. */
+const IN_PROCESS_BYTES = 16 * 1024 * 1024;
+
+function datasetBytes(symbols: SymbolFiles[]): number {
+  let total = 0;
+  for (const s of symbols) {
+    for (const f of s.files) {
+      try {
+        total += statSync(f).size;
+      } catch {
+        // vanished or unreadable: the reader reports it per symbol
+      }
+    }
+  }
+  return total;
+}
+
 export interface ComputeStatsOptions {
   dataDir: string;
   /**
@@ -44,7 +62,10 @@ export interface ComputeStatsOptions {
   annualization?: number;
   /** Also write CSV mirrors. */
   csv?: boolean;
-  /** Worker threads (default: one per core; 1 runs in-process). */
+  /**
+   * Worker threads (default: one per core, or in-process for datasets under ~16 MB of Parquet;
+   * 1 runs in-process).
+   */
   workers?: number;
   /** Compute the volatility cone (default true). */
   cone?: boolean;
@@ -111,7 +132,11 @@ export async function computeStats(o: ComputeStatsOptions): Promise<ComputeStats
   }
   const workers = Math.max(1, defaultWorkerCount(o.workers ?? 0));
   const ranges = symbolRanges(selected, workers);
-  const inProcess = workers === 1 || ranges.length === 1;
+  // Starting workers (each loads polars) costs more than a small dataset takes to compute, so
+  // unless a worker count was asked for, small inputs run in-process.
+  const explicitWorkers = o.workers !== undefined && o.workers > 0;
+  const inProcess =
+    workers === 1 || ranges.length === 1 || (!explicitWorkers && datasetBytes(selected) < IN_PROCESS_BYTES);
   const rollingDir = o.rolling && o.write !== false ? join(o.dataDir, "stats", "rolling") : undefined;
   const requests: StatsTaskRequest[] = ranges.map((symbols, id) => ({
     id,
