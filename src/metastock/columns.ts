@@ -47,6 +47,13 @@ export class BarColumnsBuilder {
     return id;
   }
 
+  /** Empty the builder but keep its buffers (for reuse across files: no fresh pages to fault in). */
+  reset(): void {
+    this.length = 0;
+    this.symbols.length = 0;
+    this.symbolIds.clear();
+  }
+
   /** Make room for `extra` more rows. */
   reserve(extra: number): void {
     const need = this.length + extra;

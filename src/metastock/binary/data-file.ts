@@ -20,6 +20,9 @@ export interface DecodeResult {
   warnings: string[];
 }
 
+/** Reused across calls (decoding is synchronous): no fresh pages per file. */
+let ieeeScratch = new Uint32Array(1 << 16);
+
 /** Record count the file really holds: min(header count, size-derived count). */
 export function dataRecordCount(
   bytes: Uint8Array,
@@ -78,8 +81,10 @@ export function decodeDataFile(
   const src = bytes.byteOffset % 4 === 0 ? bytes : bytes.slice();
   const rw = rl >>> 2;
   const words = new Uint32Array(src.buffer, src.byteOffset + rl, count * rw);
-  const ieee = new Uint32Array(count * rw);
-  for (let i = 0; i < ieee.length; i++) {
+  const nWords = count * rw;
+  if (ieeeScratch.length < nWords) ieeeScratch = new Uint32Array(Math.max(nWords, ieeeScratch.length * 2));
+  const ieee = ieeeScratch;
+  for (let i = 0; i < nWords; i++) {
     const x = words[i]!;
     const e = x >>> 24;
     ieee[i] = e <= 2 ? 0 : (((e - 2) << 23) | ((x & 0x00800000) << 8) | (x & 0x007fffff)) >>> 0;

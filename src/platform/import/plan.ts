@@ -136,6 +136,7 @@ export function planTasks(sources: readonly Source[], o: PlanOptions = DEFAULT_P
     );
     for (const x of w) warnings.push(`${src.dir}: ${x}`);
     let items: Extract<ParseTask, { kind: "binary" }>["items"] = [];
+    let itemBytes = 0;
     securities.forEach((sec, k) => {
       const name = matchFileName(src.names, sec.dataFile);
       if (!name) {
@@ -156,13 +157,18 @@ export function planTasks(sources: readonly Source[], o: PlanOptions = DEFAULT_P
       });
       totalFiles++;
       try {
-        totalBytes += statSync(path).size;
+        const size = statSync(path).size;
+        totalBytes += size;
+        itemBytes += size;
       } catch {
         // reported by the worker when it cannot read the file
       }
-      if (items.length >= o.binaryBatch) {
+      // Bounded by count and bytes: a task's frames live until it ends (polars' native memory is
+      // invisible to the GC), so a task must stay small for the import's memory to stay flat.
+      if (items.length >= o.binaryBatch || itemBytes >= o.batchBytes / 2) {
         tasks.push({ kind: "binary", id: nextId++, dir: src.dir, items });
         items = [];
+        itemBytes = 0;
       }
     });
     if (items.length > 0) tasks.push({ kind: "binary", id: nextId++, dir: src.dir, items });
