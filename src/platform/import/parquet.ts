@@ -5,10 +5,24 @@
  */
 import { closeSync, fsyncSync, mkdirSync, openSync, renameSync, rmSync } from "node:fs";
 import { dirname } from "node:path";
-import pl from "nodejs-polars";
+import type { DataFrame } from "nodejs-polars";
 import { BAR_COLUMNS, barsSymbolDir } from "../../core/bars.ts";
 import type { RowGroup } from "./group.ts";
 import type { Compression } from "./types.ts";
+
+type Polars = typeof import("nodejs-polars").default;
+let loaded: Polars | undefined;
+/**
+ * nodejs-polars, loaded on first use: parse-only workers never pay for the native module, and a
+ * writing worker loads it after the main thread has (bun#19339: load NAPI modules there first).
+ */
+function polars(): Polars {
+  if (!loaded) {
+    const m = require("nodejs-polars") as Polars & { default?: Polars };
+    loaded = m.default ?? m;
+  }
+  return loaded;
+}
 
 export interface ColumnsLike {
   symbolIndex: Int32Array;
@@ -37,7 +51,8 @@ export function groupFrame(
   g: RowGroup,
   symbol: string,
   source: string | readonly string[],
-): pl.DataFrame {
+): DataFrame {
+  const pl = polars();
   const time = pick(c.time, g);
   const openint = pick(c.openint, g);
   let anyTime = false;
@@ -116,7 +131,7 @@ export interface WriteOptions {
  * Write `df` as `<dir>/<name>.parquet` (+ `.csv`). Written under a dot-temp name and renamed, so
  * even inside the staging tree no reader ever sees a half-written file under a final name.
  */
-export function writePart(df: pl.DataFrame, path: string, o: WriteOptions): void {
+export function writePart(df: DataFrame, path: string, o: WriteOptions): void {
   mkdirSync(dirname(path), { recursive: true });
   const tmp = `${dirname(path)}/.${path.slice(dirname(path).length + 1)}.tmp`;
   try {
@@ -170,11 +185,12 @@ export function mergeParts(
   target: string,
   o: WriteOptions,
 ): MergeResult {
+  const pl = polars();
   const read = (ps: readonly string[]) => {
     const frames = ps.map((p) => pl.readParquet(p).select(...BAR_COLUMNS));
     return frames.length === 1 ? frames[0]! : pl.concat(frames, { how: "vertical" });
   };
-  const dedupe = (df: pl.DataFrame) =>
+  const dedupe = (df: DataFrame) =>
     df.unique({ subset: ["date", "time"], keep: "first", maintainOrder: true });
   const fresh = read(newParts);
   const freshUnique = dedupe(fresh);
