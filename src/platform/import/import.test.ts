@@ -210,6 +210,16 @@ describe("importBars", () => {
     ]);
   });
 
+  test("one import per output folder: a concurrent one is refused with a clear error", async () => {
+    const out = fresh();
+    const a = writeText("lock/a.txt", `${HEADER}\nA.US,D,20200102,000000,1,1,1,1,1,0\n`);
+    const first = importBars({ inputs: [a], outDir: out });
+    await expect(importBars({ inputs: [a], outDir: out })).rejects.toThrow(/another import .* is writing to/);
+    await first;
+    expect(existsSync(join(out, ".import.lock"))).toBe(false);
+    await importBars({ inputs: [a], outDir: out }); // free again
+  });
+
   test("cancellation: an aborted import leaves the previous dataset intact and no staging", async () => {
     const out = fresh();
     const a = writeText("c/a.txt", `${HEADER}\nA.US,D,20200102,000000,1,1,1,1,1,0\n`);

@@ -26,6 +26,7 @@ import {
   commitStaging,
   createStaging,
   listDataset,
+  lockOutput,
   recoverOutput,
   removeStaging,
 } from "./output.ts";
@@ -37,6 +38,7 @@ import type {
   ImportProgress,
   ImportSummary,
   MergeResponse,
+  ParseTask,
   PieceResult,
   WorkerResponse,
   WrittenPart,
@@ -57,13 +59,6 @@ export async function importBars(opts: ImportOptions): Promise<ImportSummary> {
   const t0 = performance.now();
   const signal = opts.signal;
   throwIfAborted(signal, "import");
-  const maxErrors = opts.maxErrors ?? 100;
-  const compression = opts.compression ?? "zstd";
-  const compressionLevel = opts.compressionLevel ?? DEFAULT_ZSTD_LEVEL;
-  const csv = opts.csv ?? false;
-  const durable = opts.durable ?? true;
-  const strict = opts.strict ?? false;
-
   try {
     mkdirSync(opts.outDir, { recursive: true });
   } catch (e) {
@@ -75,6 +70,22 @@ export async function importBars(opts: ImportOptions): Promise<ImportSummary> {
       },
     );
   }
+  const unlock = lockOutput(opts.outDir);
+  try {
+    return await importLocked(opts, t0);
+  } finally {
+    unlock();
+  }
+}
+
+async function importLocked(opts: ImportOptions, t0: number): Promise<ImportSummary> {
+  const signal = opts.signal;
+  const maxErrors = opts.maxErrors ?? 100;
+  const compression = opts.compression ?? "zstd";
+  const compressionLevel = opts.compressionLevel ?? DEFAULT_ZSTD_LEVEL;
+  const csv = opts.csv ?? false;
+  const durable = opts.durable ?? true;
+  const strict = opts.strict ?? false;
   const recovered = recoverOutput(opts.outDir);
   if (recovered.restored)
     log.warn("restored the previous dataset after an interrupted import", { outDir: opts.outDir });
@@ -132,7 +143,11 @@ export async function importBars(opts: ImportOptions): Promise<ImportSummary> {
           strict,
           maxErrors,
         })) as WorkerResponse;
-        if (res.failure) throw internalError(`import worker failed on task ${task.id}: ${res.failure}`);
+        if (res.failure) {
+          throw ioError(`import failed on ${describeTask(task)}: ${res.failure}`, {
+            hint: "check free disk space and permissions of the output folder",
+          });
+        }
         for (const p of res.pieces) {
           pieces.push(p);
           progress.bytes += p.bytes;
@@ -291,6 +306,11 @@ export async function importBars(opts: ImportOptions): Promise<ImportSummary> {
     pool.close();
     removeStaging(staging);
   }
+}
+
+function describeTask(task: ParseTask): string {
+  const first = task.kind === "ascii" ? task.files[0]?.path : task.items[0]?.path;
+  return first ?? `task ${task.id}`;
 }
 
 function strictError(e: ImportError) {

@@ -8,21 +8,27 @@
  * dead processes are removed by the same call.
  */
 import {
+  closeSync,
   copyFileSync,
   existsSync,
   linkSync,
   mkdirSync,
+  openSync,
   readdirSync,
+  readFileSync,
   renameSync,
   rmSync,
   statSync,
+  writeSync,
 } from "node:fs";
-import { join } from "node:path";
+import { join, resolve } from "node:path";
 import { fsyncPath } from "../../core/atomic.ts";
 import { barsRoot, symbolFromDirName } from "../../core/bars.ts";
+import { ioError } from "../../core/errors.ts";
 
 const STAGING_PREFIX = ".import-";
 const PREV_PREFIX = ".bars-prev-";
+const LOCK = ".import.lock";
 
 function pidAlive(pid: number): boolean {
   if (!Number.isFinite(pid) || pid <= 0) return false;
@@ -56,6 +62,18 @@ export function recoverOutput(outDir: string): { restored: boolean; removed: str
     rmSync(join(outDir, p), { recursive: true, force: true });
     removed.push(p);
   }
+  if (names.includes(LOCK)) {
+    let owner = Number.NaN;
+    try {
+      owner = Number(readFileSync(join(outDir, LOCK), "utf8").trim());
+    } catch {
+      // vanished meanwhile
+    }
+    if (!pidAlive(owner)) {
+      rmSync(join(outDir, LOCK), { force: true });
+      removed.push(LOCK);
+    }
+  }
   for (const n of names) {
     if (!n.startsWith(STAGING_PREFIX)) continue;
     const pid = Number(n.slice(STAGING_PREFIX.length).split("-")[0]);
@@ -64,6 +82,48 @@ export function recoverOutput(outDir: string): { restored: boolean; removed: str
     removed.push(n);
   }
   return { restored, removed };
+}
+
+/**
+ * One import per output folder at a time: `<out>/.import.lock` holds the owner's pid (created
+ * exclusively). A lock left by a dead process (kill -9) is taken over. Returns a release function.
+ */
+const held = new Set<string>();
+export function lockOutput(outDir: string): () => void {
+  const path = join(outDir, LOCK);
+  const key = resolve(path);
+  if (held.has(key)) {
+    throw ioError(`another import in this process is writing to ${outDir}`, {
+      hint: "wait for it to finish",
+    });
+  }
+  for (let attempt = 0; attempt < 3; attempt++) {
+    try {
+      const fd = openSync(path, "wx");
+      writeSync(fd, String(process.pid));
+      closeSync(fd);
+      held.add(key);
+      return () => {
+        held.delete(key);
+        rmSync(path, { force: true });
+      };
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== "EEXIST") throw e;
+      let owner = Number.NaN;
+      try {
+        owner = Number(readFileSync(path, "utf8").trim());
+      } catch {
+        // vanished meanwhile: retry
+      }
+      if (pidAlive(owner)) {
+        throw ioError(`another import (pid ${owner}) is writing to ${outDir}`, {
+          hint: "wait for it to finish, or remove the stale lock file if that process is gone",
+        });
+      }
+      rmSync(path, { force: true }); // stale: its owner is dead
+    }
+  }
+  throw ioError(`could not lock ${outDir} for import`, { hint: `remove ${path} if no import is running` });
 }
 
 let stagingSeq = 0;
