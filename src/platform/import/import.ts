@@ -16,7 +16,7 @@ import { mkdirSync, renameSync } from "node:fs";
 import { dirname } from "node:path";
 import { barsSymbolDir } from "../../core/bars.ts";
 import { throwIfAborted } from "../../core/cancel.ts";
-import { cancelledError, dataError, internalError, ioError } from "../../core/errors.ts";
+import { cancelledError, dataError, ioError } from "../../core/errors.ts";
 import { getLogger } from "../../core/log.ts";
 import { defaultWorkerCount } from "../../core/workers.ts";
 import { expandInputs } from "./inputs.ts";
