@@ -3,9 +3,9 @@ import { runStatsTask, type StatsTaskRequest } from "../src/platform/stats/task.
 
 declare const self: Worker;
 
-self.onmessage = (ev: MessageEvent<StatsTaskRequest>) => {
+self.onmessage = async (ev: MessageEvent<StatsTaskRequest>) => {
   try {
-    self.postMessage({ ok: true, res: runStatsTask(ev.data) });
+    self.postMessage({ ok: true, res: await runStatsTask(ev.data) });
   } catch (e) {
     const err = e as { code?: string; message?: string; hint?: string };
     self.postMessage({

@@ -156,7 +156,7 @@ export async function computeStats(o: ComputeStatsOptions): Promise<ComputeStats
   if (inProcess) {
     for (const r of requests) {
       throwIfAborted(o.signal, "statistics");
-      responses[r.id] = runStatsTask(r);
+      responses[r.id] = await runStatsTask(r);
     }
   } else {
     await runOnWorkers(requests, workers, o.signal, (res) => {
