@@ -14,7 +14,7 @@ import { createHash } from "node:crypto";
 import { existsSync, mkdirSync, readFileSync, rmSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { atomicWriteFileSync } from "../core/atomic.ts";
-import { authError, isTTError, parseError, type TTError } from "../core/errors.ts";
+import { authError, isTTError, parseError, TTError } from "../core/errors.ts";
 import { getLogger } from "../core/log.ts";
 import { registerSecret } from "../core/redact.ts";
 import { failureOf } from "./resilience.ts";
@@ -208,7 +208,9 @@ export class TokenManager implements TokenSource {
 
   private grantFailure(e: unknown): TTError {
     const f = failureOf(e);
-    if (isTTError(e) && f && !f.retryable && f.status !== undefined && f.status >= 400 && f.status < 500) {
+    const rejected =
+      f?.status !== undefined && f.status >= 400 && f.status < 500 && f.status !== 408 && f.status !== 429;
+    if (isTTError(e) && f && !f.retryable && rejected) {
       const apiCode = (e.details?.apiCode as string | null | undefined) ?? null;
       const err = authError(
         `OAuth refresh-token grant rejected (HTTP ${f.status}${apiCode ? `, ${apiCode}` : ""})`,
@@ -225,8 +227,16 @@ export class TokenManager implements TokenSource {
       this.fatal = err;
       return err;
     }
-    if (isTTError(e)) return e;
-    return authError(`OAuth token request failed: ${(e as Error)?.message ?? String(e)}`, { cause: e });
+    if (isTTError(e) && e.code === "E_CANCELLED") return e;
+    // Transient (network, 5xx, 429) and already retried by the grant request itself: the callers
+    // waiting for this token must not retry it again each (that would multiply the attempts), and
+    // an unreachable token endpoint says nothing about the health of their own endpoint group.
+    const code = isTTError(e) ? e.code : "E_AUTH";
+    return new TTError(code, `could not obtain an access token: ${(e as Error)?.message ?? String(e)}`, {
+      cause: e,
+      hint: isTTError(e) && e.hint ? e.hint : "check the network and --url, then retry",
+      details: { ...(isTTError(e) ? e.details : {}), retryable: false, breaker: false },
+    });
   }
 
   private loadFromDisk(): void {

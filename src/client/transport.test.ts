@@ -371,6 +371,22 @@ describe("auth", () => {
     expect(stub.grants).toBe(1);
   });
 
+  test("token endpoint down: the grant is retried once per budget (not per waiting request), and not remembered as fatal", async () => {
+    const c = client({ retries: 2 });
+    let down = true;
+    stub.fault = (p) => (down && p === "/oauth/token" ? new Response("down", { status: 503 }) : undefined);
+    const results = await Promise.all(
+      Array.from({ length: 20 }, (_, i) => c.equity(`D${i}`).catch((e) => e)),
+    );
+    for (const r of results) {
+      expect(r.code).toBe("E_HTTP");
+      expect(r.message).toContain("could not obtain an access token: POST /oauth/token: HTTP 503");
+    }
+    expect(stub.hits.get("/oauth/token")).toBe(3); // 1 + 2 retries, shared by all 20 requests
+    down = false;
+    expect((await c.equity("back")).symbol).toBe("back");
+  });
+
   test("the transient OAuth invalid_request is retried", async () => {
     const c = client();
     stub.fault = (p, hit) =>
