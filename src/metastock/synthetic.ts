@@ -103,18 +103,20 @@ export const STOOQ_HEADER = "<TICKER>,<PER>,<DATE>,<TIME>,<OPEN>,<HIGH>,<LOW>,<C
 /** Bytes per row upper bound for buffer sizing. */
 const MAX_ROW_BYTES = 160;
 
-/** Write the decimal digits of a non-negative integer at `o`; returns the new offset. */
+/** Write the decimal digits of a non-negative integer (< 2^31 on the fast path) at `o`. */
 function putUint(b: Uint8Array, o: number, v: number): number {
-  if (v < 10) {
-    b[o] = 0x30 + v;
-    return o + 1;
+  if (v >= 2147483648) {
+    const t = String(Math.trunc(v));
+    for (let i = 0; i < t.length; i++) b[o + i] = t.charCodeAt(i);
+    return o + t.length;
   }
-  let len = 0;
-  for (let x = v; x >= 1; x = Math.floor(x / 10)) len++;
-  let x = v;
-  for (let i = len - 1; i >= 0; i--) {
-    b[o + i] = 0x30 + (x % 10);
-    x = Math.floor(x / 10);
+  let x = v | 0;
+  let len = 1;
+  for (let p = 10; p <= x && len < 10; p *= 10) len++;
+  for (let i = o + len - 1; i >= o; i--) {
+    const q = (x / 10) | 0;
+    b[i] = 0x30 + (x - q * 10);
+    x = q;
   }
   return o + len;
 }
@@ -122,39 +124,41 @@ function putUint(b: Uint8Array, o: number, v: number): number {
 /** Price with exactly 4 decimals (the values are generated on a 1/10000 grid). */
 function putPrice(b: Uint8Array, o: number, v: number): number {
   const ticks = Math.round(v * 10000);
-  o = putUint(b, o, Math.floor(ticks / 10000));
+  const whole = Math.floor(ticks / 10000);
+  o = putUint(b, o, whole);
   b[o++] = 0x2e;
-  const f = ticks % 10000;
-  b[o++] = 0x30 + Math.floor(f / 1000);
-  b[o++] = 0x30 + (Math.floor(f / 100) % 10);
-  b[o++] = 0x30 + (Math.floor(f / 10) % 10);
-  b[o++] = 0x30 + (f % 10);
-  return o;
+  let f = ticks - whole * 10000;
+  for (let i = o + 3; i >= o; i--) {
+    const q = (f / 10) | 0;
+    b[i] = 0x30 + (f - q * 10);
+    f = q;
+  }
+  return o + 4;
 }
 
 /** Stooq per-ticker text for one series: header + `SYM.US,D,YYYYMMDD,000000,O,H,L,C,V,0`. */
 export function encodeStooqText(ticker: string, s: WriterSeries, crlf = false): Uint8Array {
-  const head = new TextEncoder().encode(STOOQ_HEADER + (crlf ? "\r\n" : "\n"));
-  const tick = new TextEncoder().encode(`${ticker},D,`);
-  const tail = new TextEncoder().encode(crlf ? ",0\r\n" : ",0\n");
-  const b = new Uint8Array(head.length + s.length * (MAX_ROW_BYTES + tick.length));
+  const enc = new TextEncoder();
+  const head = enc.encode(STOOQ_HEADER + (crlf ? "\r\n" : "\n"));
+  const lead = enc.encode(`${ticker},D,`);
+  const mid = enc.encode(",000000,");
+  const tail = enc.encode(crlf ? ",0\r\n" : ",0\n");
+  const b = new Uint8Array(head.length + s.length * (MAX_ROW_BYTES + lead.length));
   b.set(head, 0);
   let o = head.length;
   let lastDay = Number.NaN;
   let ymd = 0;
   for (let i = 0; i < s.length; i++) {
-    b.set(tick, o);
-    o += tick.length;
+    for (let k = 0; k < lead.length; k++) b[o++] = lead[k]!;
     const day = s.date[i]!;
-    if (day !== lastDay) {
+    if (day === lastDay + 1 && ymd % 100 < 28) ymd++;
+    else if (day !== lastDay) {
       const { y, m, d } = civilFromDays(day);
       ymd = y * 10000 + m * 100 + d;
-      lastDay = day;
     }
+    lastDay = day;
     o = putUint(b, o, ymd);
-    b[o++] = 0x2c;
-    for (let k = 0; k < 6; k++) b[o++] = 0x30;
-    b[o++] = 0x2c;
+    for (let k = 0; k < mid.length; k++) b[o++] = mid[k]!;
     o = putPrice(b, o, s.open[i]!);
     b[o++] = 0x2c;
     o = putPrice(b, o, s.high[i]!);
@@ -164,8 +168,7 @@ export function encodeStooqText(ticker: string, s: WriterSeries, crlf = false): 
     o = putPrice(b, o, s.close[i]!);
     b[o++] = 0x2c;
     o = putUint(b, o, s.volume[i]!);
-    b.set(tail, o);
-    o += tail.length;
+    for (let k = 0; k < tail.length; k++) b[o++] = tail[k]!;
   }
   return b.subarray(0, o);
 }
