@@ -118,6 +118,16 @@ describe("importBars", () => {
     expect(existsSync(join(out2, "bars"))).toBe(false);
   });
 
+  test("a file whose rows are all bad does not leak its name into the next file's source", async () => {
+    const bad = writeText("src/a-bad.txt", `${HEADER}\nQ.US,D,2020010x,000000,1,2,0.5,1.5,10,0\n`);
+    const good = writeText("src/b-good.txt", `${HEADER}\nQ.US,D,20200106,000000,1,2,0.5,1.7,10,0\n`);
+    const out = fresh();
+    const s = await importBars({ inputs: [join(tmp, "src")], outDir: out });
+    expect(s.rows).toBe(1);
+    expect(s.errors[0]!.file).toBe(bad);
+    expect(readBars(out)[0]!.source).toBe(good);
+  });
+
   test("a large file is split into line-aligned byte ranges; errors keep absolute line numbers", async () => {
     const lines = [HEADER];
     for (let i = 0; i < 3000; i++) {

@@ -86,7 +86,11 @@ export function runTask(req: TaskRequest): { response: WorkerResponse; transfer:
   const sources: { from: number; to: number; source: string; priority: number }[] = [];
 
   const flush = (tag: string) => {
-    if (sink.mode !== "write" || out.length === 0) return;
+    if (sink.mode !== "write") return;
+    if (out.length === 0) {
+      sources.length = 0; // a piece without rows: nothing to write, and its source must not leak
+      return;
+    }
     const groups = groupRows(out);
     let k = 0;
     for (const g of groups) {
