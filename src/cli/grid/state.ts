@@ -90,3 +90,40 @@ export function finishGrid(
 ): GridState {
   return { ...s, final: { status, seconds } };
 }
+
+/** A finished task as the run summary reports it (for rebuilding the final screen). */
+export interface FinishedTask {
+  id: string;
+  stage: StageId;
+  label: string;
+  state: "done" | "skipped" | "failed";
+  count: number;
+  unit: string;
+  seconds: number;
+  reason?: string;
+  degraded?: string;
+}
+
+/** The final grid of a run from its summary (e.g. `ttapi run --json` output). */
+export function gridFromSummary(
+  tasks: readonly FinishedTask[],
+  status: NonNullable<GridState["final"]>["status"],
+  seconds: number,
+): GridState {
+  const s = initialGrid(tasks);
+  for (const t of tasks) {
+    const rows = s.stages[t.stage];
+    const i = rows.findIndex((r) => r.id === t.id);
+    rows[i] = {
+      id: t.id,
+      label: t.label,
+      state: t.state,
+      count: t.count,
+      unit: t.unit,
+      seconds: t.seconds,
+      reason: t.reason,
+      degraded: t.degraded,
+    };
+  }
+  return { ...s, at: seconds * 1000, final: { status, seconds } };
+}

@@ -39,16 +39,23 @@ function linkTree(src: string, dst: string): void {
   }
 }
 
-/** Existing bar keys (date*1e6 + time, time −1 for EOD) of one symbol's partition. */
-function existingKeys(dir: string): Set<number> {
+/**
+ * Existing bar keys (date*1e6 + time, time −1 for EOD) of one symbol's partition, from `fromDay`
+ * on: only the candle window can collide, so the filter runs in polars and JS sees a few rows.
+ */
+function existingKeys(dir: string, fromDay: number): Set<number> {
   const keys = new Set<number>();
   if (!existsSync(dir)) return keys;
   for (const f of readdirSync(dir)) {
-    if (!f.endsWith(".parquet")) continue;
-    const df = pl.readParquet(join(dir, f), { columns: ["date", "time"] });
-    const date = df.getColumn("date").cast(pl.Int32).toArray() as number[];
-    const time = df.getColumn("time").toArray() as (number | null)[];
-    for (let i = 0; i < date.length; i++) keys.add(date[i]! * 1e6 + (time[i] ?? -1));
+    if (!f.endsWith(".parquet") || f.startsWith(".")) continue;
+    const df = pl
+      .scanParquet(join(dir, f))
+      .select(pl.col("date").cast(pl.Int32).alias("d"), pl.col("time").fillNull(-1).alias("t"))
+      .filter(pl.col("d").gtEq(fromDay))
+      .collectSync();
+    const date = df.getColumn("d").toTypedArray() as Int32Array;
+    const time = df.getColumn("t").cast(pl.Int32).toTypedArray() as Int32Array;
+    for (let i = 0; i < date.length; i++) keys.add(date[i]! * 1e6 + time[i]!);
   }
   return keys;
 }
@@ -74,8 +81,8 @@ export function mergeBars(
       const symbol = String(part.getColumn("symbol").get(0));
       const period = String(part.getColumn("period").get(0));
       const srcDir = metastock ? barsSymbolDir(metastock.dir, period, symbol) : "";
-      const keys = metastock ? existingKeys(srcDir) : new Set<number>();
       const date = part.getColumn("date").cast(pl.Int32).toArray() as number[];
+      const keys = metastock ? existingKeys(srcDir, Math.min(...date)) : new Set<number>();
       const time = part.getColumn("time").toArray() as (number | null)[];
       const keep = new Array<boolean>(date.length);
       let kept = 0;

@@ -25,6 +25,19 @@ import { resolveSymbols } from "./symbols.ts";
 
 export type RunStatus = "complete" | "degraded" | "failed" | "cancelled";
 
+/** Tasks that use the API session (REST or DXLink). */
+const NETWORK_TASKS = new Set([
+  "core.accounts",
+  "core.balances",
+  "core.positions",
+  "core.quote-token",
+  "sym.equities",
+  "sym.chains",
+  "sym.metrics",
+  "sym.quotes",
+  "eod.candles",
+]);
+
 export const EXIT_CODES: Record<RunStatus, number> = { complete: 0, degraded: 3, failed: 1, cancelled: 130 };
 
 export interface RunPipelineOptions {
@@ -159,6 +172,11 @@ export async function runPipeline(o: RunPipelineOptions): Promise<RunSummary> {
   };
 
   let session: Promise<ApiSession> | null = null;
+  let simStats: RunSummary["sim"] | null = null;
+  const snapshotSim = (sim: ApiSession["sim"] | undefined) => {
+    if (sim) simStats = { requests: sim.stats.requests, faults: { ...sim.stats.faults } };
+  };
+  let closing: Promise<void> = Promise.resolve();
   const api = () => {
     session ??= openSession(config, dataDir, demo);
     return session;
@@ -230,17 +248,36 @@ export async function runPipeline(o: RunPipelineOptions): Promise<RunSummary> {
     tasks.push(...coreTasks(sc), ...symbolTasks(sc), ...eod, ...mathTasks(sc));
 
     o.onPlan?.(tasks.map((t) => ({ id: t.id, stage: t.stage, label: t.label })));
+    // Once the last task that talks to the API has finished, stop the session (in demo mode the
+    // whole simulated exchange) so its memory is free before the heavy EOD and Math work.
+    const networkLeft = new Set(tasks.filter((t) => NETWORK_TASKS.has(t.id)).map((t) => t.id));
+    const releaseNetwork = async () => {
+      const s = session;
+      if (!s) return;
+      session = null;
+      const opened = await s.catch(() => null);
+      snapshotSim(opened?.sim);
+      await opened?.close();
+      Bun.gc(true);
+    };
     const timing = new Map<string, { start: number; end: number }>();
     const onEvent = (e: TaskEvent) => {
       const t = timing.get(e.task) ?? { start: e.at, end: e.at };
       if (e.type === "start") t.start = e.at;
       if (e.type === "done" || e.type === "skipped" || e.type === "failed") t.end = e.at;
       timing.set(e.task, t);
+      if (
+        (e.type === "done" || e.type === "skipped" || e.type === "failed") &&
+        networkLeft.delete(e.task) &&
+        networkLeft.size === 0
+      )
+        closing = releaseNetwork();
       if (e.type === "failed" && e.reason !== "cancelled")
         log.warn(`${e.label} failed: ${e.reason}`, { task: e.task });
       o.onEvent?.(e);
     };
     const outcomes = await runGraph(tasks, { signal: o.signal, onEvent });
+    await closing;
     const persistFailures = await store.flush();
 
     // Summaries.
@@ -303,9 +340,9 @@ export async function runPipeline(o: RunPipelineOptions): Promise<RunSummary> {
       .map((x) => x.result?.value)
       .filter(isArtifactValue)
       .map((v) => ({ id: v.id, fingerprint: v.fingerprint, rows: v.rows }));
-    const sim = session ? (await (session as Promise<ApiSession>).catch(() => null))?.sim : null;
+    if (session) snapshotSim((await (session as Promise<ApiSession>).catch(() => null))?.sim);
     return {
-      ...(sim ? { sim: { requests: sim.stats.requests, faults: { ...sim.stats.faults } } } : {}),
+      ...(simStats ? { sim: simStats } : {}),
       status,
       exitCode: EXIT_CODES[status],
       seconds: (performance.now() - started) / 1000,

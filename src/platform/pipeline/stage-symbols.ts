@@ -6,7 +6,9 @@
  */
 import pl from "nodejs-polars";
 import {
+  type CollectionFailure,
   collectUniverse,
+  degradedError,
   type MarketMetric,
   type TastyClient,
   type UniversePart,
@@ -73,6 +75,9 @@ export function canonical(df: pl.DataFrame, keys: readonly string[]): pl.DataFra
   return df.height > 1 && present.length > 0 ? df.sort(present, false, true, true) : df;
 }
 
+/** Symbols per chain collection slice (bounds the decoded records held at once). */
+const CHAIN_SLICE = 64;
+
 const PARTS: { part: UniversePart; kind: ArtifactKind; label: string }[] = [
   { part: "equities", kind: "instruments", label: "equities" },
   { part: "chains", kind: "chains", label: "option chains" },
@@ -102,20 +107,39 @@ export function symbolTasks(sc: StageContext): TaskDef[] {
       done += n;
       ctx.progress(Math.min(done, symbols.length), symbols.length, "symbols");
     });
-    const data = await collectUniverse(counted, symbols, { parts: [part], signal: ctx.signal });
-    const frames = await universeFrames(data);
-    const missing = new Set(data.failures.map((f) => f.symbol)).size;
+    // Chains are large (hundreds of strikes per symbol): collect them in slices and keep only the
+    // columnar frames, so the decoded JS records of one slice are garbage before the next arrives.
+    // The missing-data threshold still applies to the whole universe.
+    const slice = part === "chains" ? CHAIN_SLICE : symbols.length || 1;
+    const threshold = client.options.missingThreshold;
+    const failures: CollectionFailure[] = [];
+    const parts: pl.DataFrame[] = [];
+    const ivParts: pl.DataFrame[] = [];
+    for (let i = 0; i < Math.max(symbols.length, 1); i += slice) {
+      const batch = symbols.slice(i, i + slice);
+      const data = await collectUniverse(counted, batch, { parts: [part], signal: ctx.signal, threshold: 1 });
+      failures.push(...data.failures);
+      const missingSoFar = new Set(failures.map((f) => f.symbol)).size;
+      if (missingSoFar > Math.floor(threshold * symbols.length))
+        throw degradedError(symbols.length, missingSoFar, threshold, failures);
+      const f = await universeFrames(data);
+      parts.push(f[part]);
+      if (part === "metrics") ivParts.push(expirationIvFrame(data.metrics));
+    }
+    const frames = {
+      [part]: parts.length === 1 ? parts[0]! : pl.concat(parts, { how: "vertical" }),
+    } as Record<UniversePart, pl.DataFrame>;
+    const missing = new Set(failures.map((f) => f.symbol)).size;
     const degraded = missing > 0 ? `${missing} of ${symbols.length} symbols missing` : undefined;
     // Responses arrive in any order: sort so the same data always gives the same artifact.
     if (part === "metrics")
       return {
         frame: canonical(frames.metrics, ["symbol"]),
         extras: {
-          expiration_iv: canonical(expirationIvFrame(data.metrics), [
-            "symbol",
-            "expiration_date",
-            "settlement_type",
-          ]),
+          expiration_iv: canonical(
+            ivParts.length === 1 ? ivParts[0]! : pl.concat(ivParts, { how: "vertical" }),
+            ["symbol", "expiration_date", "settlement_type"],
+          ),
         },
         degraded,
       };

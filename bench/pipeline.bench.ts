@@ -1,0 +1,138 @@
+/**
+ * Pipeline benchmark: `ttapi run --demo` cold (every artifact computed) vs cached (everything
+ * fresh), side by side, plus a plain nodejs-polars baseline measured in the same run doing the
+ * EOD + statistics core by hand (read every Stooq CSV, write one zstd Parquet, per-symbol
+ * close-to-close volatility). Each measured run is a separate process: wall time and its peak RSS
+ * (getrusage of the child; workers are threads, so this covers them).
+ *
+ *   bun bench/pipeline.bench.ts                 # --scale full: 507 symbols, ~29M rows
+ *   BENCH_SCALE=small bun bench/pipeline.bench.ts
+ *   BENCH_DIR=/path  reuse a data directory (fixtures are generated once, not timed)
+ *
+ * Targets (issue 8): cached ≤ 1 s, cold:cached ≥ 50×, peak RSS ≤ 1.5 GB.
+ */
+import { existsSync, mkdirSync, readdirSync, readFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+
+const ROOT = join(import.meta.dir, "..");
+const MAIN = join(ROOT, "src", "cli", "main.ts");
+
+interface Measured {
+  seconds: number;
+  maxRssMB: number;
+  stdout: string;
+  code: number;
+}
+
+async function measure(args: string[], env: Record<string, string> = {}): Promise<Measured> {
+  const t0 = performance.now();
+  const p = Bun.spawn([process.execPath, ...args], {
+    cwd: ROOT,
+    stdout: "pipe",
+    stderr: "pipe",
+    env: { ...process.env, NO_COLOR: "1", ...env },
+  });
+  const [stdout, stderr] = await Promise.all([new Response(p.stdout).text(), new Response(p.stderr).text()]);
+  const code = await p.exited;
+  const seconds = (performance.now() - t0) / 1000;
+  const ru = p.resourceUsage();
+  if (code !== 0 && code !== 3) process.stderr.write(stderr.slice(-4000));
+  // Bun reports the child's getrusage maxRSS in bytes.
+  return { seconds, maxRssMB: ru ? Number(ru.maxRSS) / 1024 / 1024 : Number.NaN, stdout, code };
+}
+
+/** Baseline child: plain nodejs-polars over the same Stooq files. */
+async function baseline(dir: string, out: string): Promise<void> {
+  const pl = (await import("nodejs-polars")).default;
+  const files: string[] = [];
+  const walk = (d: string) => {
+    for (const e of readdirSync(d, { withFileTypes: true })) {
+      const p = join(d, e.name);
+      if (e.isDirectory()) walk(p);
+      else if (e.name.endsWith(".txt")) files.push(p);
+    }
+  };
+  walk(dir);
+  const frames = files.map((f) => pl.readCSV(readFileSync(f), { hasHeader: true }));
+  const df = pl.concat(frames, { how: "vertical" });
+  df.writeParquet(join(out, "baseline.parquet"), { compression: "zstd" });
+  const vol = pl
+    .readParquet(join(out, "baseline.parquet"))
+    .select(pl.col("<TICKER>").alias("symbol"), pl.col("<CLOSE>").alias("close"))
+    .withColumns(pl.col("close").log().diff(1, "ignore").over("symbol").alias("r"))
+    .groupBy("symbol")
+    .agg(pl.col("r").std().mul(Math.sqrt(252)).alias("vol"));
+  process.stdout.write(JSON.stringify({ rows: df.height, symbols: vol.height }));
+}
+
+if (process.argv[2] === "--baseline") {
+  await baseline(process.argv[3]!, process.argv[4]!);
+  process.exit(0);
+}
+
+const scale = process.env.BENCH_SCALE === "small" ? "small" : "full";
+const dir = process.env.BENCH_DIR || join(tmpdir(), `ttapi-bench-pipeline-${scale}`);
+mkdirSync(dir, { recursive: true });
+const run = (...extra: string[]) => [
+  MAIN,
+  "run",
+  "--demo",
+  "--scale",
+  scale,
+  "--data-dir",
+  dir,
+  "--json",
+  ...extra,
+];
+
+// 1. Fixtures (first use only; not part of any figure).
+const fixturesDir = join(dir, "demo", `${scale}-1`);
+if (!existsSync(join(fixturesDir, "fixtures.json"))) {
+  process.stderr.write(`generating ${scale} demo fixtures in ${fixturesDir} (once)…\n`);
+  const g = await measure(run());
+  process.stderr.write(`  fixtures + first run: ${g.seconds.toFixed(1)} s\n`);
+}
+
+// 2. Cold: no artifacts. 3. Cached: everything fresh.
+await measure([MAIN, "cache", "clear", "--data-dir", dir, "-q"]);
+const cold = await measure(run());
+const cached = await measure(run("--cached"));
+// 4. Baseline: plain nodejs-polars, same input.
+const baseOut = join(dir, "baseline");
+mkdirSync(baseOut, { recursive: true });
+const base = await measure([import.meta.path, "--baseline", join(fixturesDir, "stooq"), baseOut]);
+
+const coldJ = JSON.parse(cold.stdout);
+const cachedJ = JSON.parse(cached.stdout);
+const baseJ = JSON.parse(base.stdout || "{}");
+
+const { renderGrid } = await import("../src/cli/grid/render.ts");
+const { gridFromSummary } = await import("../src/cli/grid/state.ts");
+const screen = (j: { tasks: never[]; status: "complete"; seconds: number }) =>
+  renderGrid(gridFromSummary(j.tasks, j.status, j.seconds), { width: 120, color: false }).join("\n");
+
+const allCached = cachedJ.tasks.every((t: { cached: boolean }) => t.cached);
+const rows = coldJ.stages.eod.rows;
+const ratio = cold.seconds / cached.seconds;
+const lines = [
+  `pipeline bench (scale ${scale}, ${coldJ.symbols} symbols, bars ${coldJ.tasks.find((t: { id: string }) => t.id === "eod.bars")?.count ?? 0})`,
+  "",
+  "cold run (no artifacts):",
+  screen(coldJ),
+  "",
+  "cached run:",
+  screen(cachedJ),
+  "",
+  `                      wall s    peak RSS MB   in-process s`,
+  `cold   ttapi run      ${cold.seconds.toFixed(2).padStart(7)}   ${cold.maxRssMB.toFixed(0).padStart(11)}   ${coldJ.seconds.toFixed(2).padStart(12)}`,
+  `cached ttapi run      ${cached.seconds.toFixed(2).padStart(7)}   ${cached.maxRssMB.toFixed(0).padStart(11)}   ${cachedJ.seconds.toFixed(3).padStart(12)}`,
+  `baseline (polars)     ${base.seconds.toFixed(2).padStart(7)}   ${base.maxRssMB.toFixed(0).padStart(11)}   (readCSV → zstd Parquet → c2c vol, ${baseJ.rows ?? "?"} rows)`,
+  "",
+  `cold:cached = ${ratio.toFixed(1)}×   (target ≥ 50×)  ${ratio >= 50 ? "OK" : "MISSED"}`,
+  `cached wall = ${cached.seconds.toFixed(2)} s (target ≤ 1 s) ${cached.seconds <= 1 ? "OK" : "MISSED"}; every task cached: ${allCached}`,
+  `peak RSS cold = ${cold.maxRssMB.toFixed(0)} MB (target ≤ 1536 MB) ${cold.maxRssMB <= 1536 ? "OK" : "MISSED"}`,
+  `cold vs plain-polars baseline = ${(base.seconds / cold.seconds).toFixed(2)}× (baseline: EOD + one estimator only; cold also collects ${coldJ.symbols} symbols' REST data and DXLink candles, dedupes, runs 5 estimators × windows)`,
+  `cold EOD rows ${rows}; duplicates removed ${coldJ.duplicates}; exit codes cold ${cold.code} cached ${cached.code}`,
+];
+process.stdout.write(`${lines.join("\n")}\n`);
