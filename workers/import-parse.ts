@@ -14,6 +14,8 @@ self.onmessage = (ev: MessageEvent<WorkerRequest>) => {
       res = {
         type: "merged",
         id: req.id,
+        files: 0,
+        appended: false,
         rows: 0,
         newRows: 0,
         duplicates: 0,

@@ -1,5 +1,14 @@
 import { afterAll, describe, expect, test } from "bun:test";
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import pl from "nodejs-polars";
@@ -190,6 +199,28 @@ describe("importBars", () => {
     );
     await importBars({ inputs: [a2], outDir: out, replace: true });
     expect(readBars(out).map((r) => r.symbol)).toEqual(["A.US", "A.US"]);
+  });
+
+  test("daily update: rows after the previous range are appended as a new part, history not rewritten", async () => {
+    const out = fresh();
+    const hist = writeText(
+      "daily/hist.txt",
+      `${HEADER}\nD.US,D,20200102,000000,1,1,1,1,1,0\nD.US,D,20200103,000000,1,1,1,2,1,0\n`,
+    );
+    await importBars({ inputs: [hist], outDir: out });
+    const dir = join(out, "bars", "period=D", "symbol=D.US");
+    const before = statSync(join(dir, "part-0.parquet"));
+    const day = writeText("daily/day.txt", `${HEADER}\nD.US,D,20200106,000000,1,1,1,3,1,0\n`);
+    const s = await importBars({ inputs: [day], outDir: out });
+    expect(s.rows).toBe(1);
+    expect(readdirSync(dir).sort()).toEqual(["part-0.parquet", "part-1.parquet"]);
+    expect(statSync(join(dir, "part-0.parquet")).ino).toBe(before.ino); // the same file, hard-linked
+    expect(readBars(out).map((r) => r.close)).toEqual([1, 2, 3]);
+    // An overlapping update rewrites (merges) into one file, new rows winning.
+    const fix = writeText("daily/fix.txt", `${HEADER}\nD.US,D,20200103,000000,1,1,1,9,1,0\n`);
+    await importBars({ inputs: [fix], outDir: out });
+    expect(readdirSync(dir)).toEqual(["part-0.parquet"]);
+    expect(readBars(out).map((r) => r.close)).toEqual([1, 9, 3]);
   });
 
   test("unreadable path: one clear error, nothing written", async () => {

@@ -215,8 +215,9 @@ async function importLocked(opts: ImportOptions, t0: number): Promise<ImportSumm
     let parquetFiles = 0;
     const merges: Promise<void>[] = [];
     let mergeId = 0;
-    const replacedRows = 0;
-    const replacedSymbols = 0;
+    let replacedRows = 0;
+    let replacedSymbols = 0;
+    let appendedSymbols = 0;
     for (const [k, list] of bySymbol) {
       const { period, symbol } = list[0]!;
       const dir = barsSymbolDir(staging, period, symbol);
@@ -244,6 +245,11 @@ async function importLocked(opts: ImportOptions, t0: number): Promise<ImportSumm
             parts: list.map((p) => p.path),
             existing: prev?.files ?? [],
             target: `${dir}/part-0.parquet`,
+            // New parts that do not overlap each other may simply join the previous files when
+            // they do not overlap those either (the daily-update case): no history rewrite.
+            appendable: !overlap,
+            newMinKey: byKey[0]!.minKey,
+            newMaxKey: Math.max(...list.map((p) => p.maxKey)),
             compression,
             compressionLevel,
             csv,
@@ -251,15 +257,19 @@ async function importLocked(opts: ImportOptions, t0: number): Promise<ImportSumm
           })
           .then((r) => {
             const m = r as MergeResponse;
-            if (m.failure)
+            if (m.failure) {
               throw ioError(`merging ${symbol} (${period}) failed: ${m.failure}`, {
                 hint: "check free disk space",
               });
+            }
             rows += m.newRows;
             duplicates += m.duplicates;
-            parquetFiles++;
-            if (m.replaced > 0)
-              warnings.push(`${symbol} (${period}): ${m.replaced} previous rows replaced by imported ones`);
+            parquetFiles += m.files;
+            if (m.appended) appendedSymbols++;
+            if (m.replaced > 0) {
+              replacedRows += m.replaced;
+              replacedSymbols++;
+            }
           }),
       );
     }
@@ -268,6 +278,7 @@ async function importLocked(opts: ImportOptions, t0: number): Promise<ImportSumm
       throw e;
     });
     throwIfAborted(signal, "import");
+    if (appendedSymbols > 0) log.info("appended without rewriting history", { symbols: appendedSymbols });
     if (replacedRows > 0) {
       warnings.push(
         `${replacedRows} rows of the previous dataset (${replacedSymbols} symbols) replaced by imported rows with the same date/time`,

@@ -211,3 +211,24 @@ export function mergeParts(
     replaced,
   };
 }
+
+/** Smallest and largest (date, time) key of a bars file (same key as group.ts `barKey`). */
+export function keyRange(path: string): { min: number; max: number } {
+  const pl = polars();
+  const df = pl.readParquet(path, { columns: ["date", "time"] });
+  const k = df.select(
+    pl
+      .col("date")
+      .cast(pl.Int32)
+      .cast(pl.Float64)
+      .mul(1_000_000)
+      .add(pl.col("time").fillNull(-1).cast(pl.Float64).add(1))
+      .alias("k"),
+  );
+  const col = k.getColumn("k");
+  return { min: Number(col.min()), max: Number(col.max()) };
+}
+
+export function rowCount(path: string): number {
+  return polars().readParquet(path, { columns: ["date"] }).height;
+}

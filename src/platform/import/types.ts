@@ -139,6 +139,10 @@ export type WorkerRequest =
       /** Files of the previous dataset for this (period, symbol), lowest priority. */
       existing: string[];
       target: string;
+      /** New parts do not overlap each other (append to the previous files when those do not overlap either). */
+      appendable: boolean;
+      newMinKey: number;
+      newMaxKey: number;
       compression: Compression;
       compressionLevel?: number;
       csv: boolean;
@@ -182,6 +186,10 @@ export interface PieceResult {
 export interface MergeResponse {
   type: "merged";
   id: number;
+  /** Parquet files now in the (period, symbol) folder. */
+  files: number;
+  /** True when the new parts were added beside the previous files instead of a rewrite. */
+  appended: boolean;
   rows: number;
   newRows: number;
   duplicates: number;

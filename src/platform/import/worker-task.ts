@@ -4,15 +4,26 @@
  * either write each (period, symbol) group as a Parquet part into the staging tree (import) or
  * hand the columns back as transferable buffers (parse-only use).
  */
-import { closeSync, openSync, readSync, rmSync, statSync } from "node:fs";
-import { basename } from "node:path";
+import {
+  closeSync,
+  copyFileSync,
+  existsSync,
+  linkSync,
+  mkdirSync,
+  openSync,
+  readSync,
+  renameSync,
+  rmSync,
+  statSync,
+} from "node:fs";
+import { basename, dirname, join } from "node:path";
 import { symbolFromFileName } from "../../metastock/ascii/index.ts";
 import { detectLayout } from "../../metastock/ascii/layout.ts";
 import { parseAsciiRange } from "../../metastock/ascii/parse.ts";
 import { decodeDataFile } from "../../metastock/binary/data-file.ts";
 import { BarColumnsBuilder, shareColumns } from "../../metastock/columns.ts";
 import { groupRows } from "./group.ts";
-import { groupFrame, mergeParts, partPath, writePart } from "./parquet.ts";
+import { groupFrame, keyRange, mergeParts, partPath, rowCount, writePart } from "./parquet.ts";
 import type {
   MergeRequest,
   MergeResponse,
@@ -264,15 +275,69 @@ export function runTask(req: TaskRequest): { response: WorkerResponse; transfer:
   return { response: { type: "done", taskId: task.id, pieces, parts, stopped }, transfer: [] };
 }
 
+/** Beyond this many files per (period, symbol), an import compacts them into one. */
+export const MAX_APPENDED_PARTS = 16;
+
 export function runMerge(req: MergeRequest): MergeResponse {
-  const r = mergeParts(req.parts, req.existing, req.target, {
+  const o = {
     compression: req.compression,
+    compressionLevel: req.compressionLevel,
     csv: req.csv,
     durable: req.durable,
-  });
+  };
+  const dir = dirname(req.target);
+  if (
+    req.appendable &&
+    req.existing.length > 0 &&
+    req.existing.length + req.parts.length <= MAX_APPENDED_PARTS
+  ) {
+    const ranges = req.existing.map(keyRange);
+    if (ranges.every((r) => r.max < req.newMinKey || r.min > req.newMaxKey)) {
+      // Keep the previous files (hard links into the new tree) and move the new parts beside them.
+      mkdirSync(dir, { recursive: true });
+      const taken = new Set<string>();
+      for (const f of req.existing) {
+        const name = basename(f);
+        linkOrCopy(f, join(dir, name));
+        const csvFile = f.replace(/\.parquet$/, ".csv");
+        if (existsSync(csvFile)) linkOrCopy(csvFile, join(dir, basename(csvFile)));
+        taken.add(name);
+      }
+      let k = 0;
+      let newRows = 0;
+      for (const p of req.parts) {
+        while (taken.has(`part-${k}.parquet`)) k++;
+        const target = join(dir, `part-${k}.parquet`);
+        taken.add(`part-${k}.parquet`);
+        renameSync(p, target);
+        const csvPart = p.replace(/\.parquet$/, ".csv");
+        if (req.csv && existsSync(csvPart)) renameSync(csvPart, target.replace(/\.parquet$/, ".csv"));
+        newRows += rowCount(target);
+      }
+      return {
+        type: "merged",
+        id: req.id,
+        files: taken.size,
+        appended: true,
+        rows: newRows,
+        newRows,
+        duplicates: 0,
+        replaced: 0,
+      };
+    }
+  }
+  const r = mergeParts(req.parts, req.existing, req.target, o);
   for (const p of req.parts) {
     rmSync(p, { force: true });
     rmSync(p.replace(/\.parquet$/, ".csv"), { force: true });
   }
-  return { type: "merged", id: req.id, ...r };
+  return { type: "merged", id: req.id, files: 1, appended: false, ...r };
+}
+
+function linkOrCopy(from: string, to: string): void {
+  try {
+    linkSync(from, to);
+  } catch {
+    copyFileSync(from, to);
+  }
 }
