@@ -16,13 +16,14 @@ import {
   existsSync,
   mkdirSync,
   openSync,
+  readdirSync,
   readFileSync,
   renameSync,
   rmSync,
   writeFileSync,
   writeSync,
 } from "node:fs";
-import { join } from "node:path";
+import { basename, dirname, join } from "node:path";
 import { fsyncPath } from "../../core/atomic.ts";
 import { internalError } from "../../core/errors.ts";
 import { weekday } from "../../core/time.ts";
@@ -123,6 +124,27 @@ const tail = (s: WriterSeries, keep: number): WriterSeries => {
   };
 };
 
+/** Remove `<root>.tmp-<pid>` folders left by generations that were killed. */
+function removeDeadTemps(root: string): void {
+  const parent = dirname(root);
+  const prefix = `${basename(root)}.tmp-`;
+  if (!existsSync(parent)) return;
+  for (const name of readdirSync(parent)) {
+    if (!name.startsWith(prefix)) continue;
+    const pid = Number(name.slice(prefix.length));
+    let alive = false;
+    try {
+      if (pid > 0 && pid !== process.pid) {
+        process.kill(pid, 0);
+        alive = true;
+      }
+    } catch {
+      alive = false;
+    }
+    if (!alive) rmSync(join(parent, name), { recursive: true, force: true });
+  }
+}
+
 export interface EnsureDemoOptions {
   dataDir: string;
   universe: Universe;
@@ -161,6 +183,7 @@ export function ensureDemoFixtures(o: EnsureDemoOptions): DemoFixtures {
   const extraPerSymbol =
     o.scale === "full" ? Math.max(0, Math.floor(FULL_SCALE_ROWS / symbols.length) - sessions) : 0;
   const tmp = `${root}.tmp-${process.pid}`;
+  removeDeadTemps(root);
   rmSync(tmp, { recursive: true, force: true });
   const textRoot = join(tmp, "stooq", "data", "daily", "us");
   const binDir = join(tmp, "metastock");

@@ -117,7 +117,13 @@ export function symbolTasks(sc: StageContext): TaskDef[] {
     const ivParts: pl.DataFrame[] = [];
     for (let i = 0; i < Math.max(symbols.length, 1); i += slice) {
       const batch = symbols.slice(i, i + slice);
-      const data = await collectUniverse(counted, batch, { parts: [part], signal: ctx.signal, threshold: 1 });
+      // One slice: the client applies the threshold itself; several: we do, over the whole universe.
+      const sliceThreshold = slice < symbols.length ? 1 : threshold;
+      const data = await collectUniverse(counted, batch, {
+        parts: [part],
+        signal: ctx.signal,
+        threshold: sliceThreshold,
+      });
       failures.push(...data.failures);
       const missingSoFar = new Set(failures.map((f) => f.symbol)).size;
       if (missingSoFar > Math.floor(threshold * symbols.length))
