@@ -33,7 +33,7 @@ describe("grid renderer (pure)", () => {
     const text = renderGrid(state, { width: 120, color: false }).join("\n");
     for (const title of ["Core Data", "Symbol Data", "EOD Data", "Math"]) expect(text).toContain(title);
     expect(text).toContain("2800 of 6890 (40.6%)");
-    expect(text).toContain("DONE 2 accounts · 17 accounts/s · 0.12s");
+    expect(text).toContain("DONE 2 accounts 0.12s 17/s");
     expect(text).toContain("SKIPPED (cached) 507");
     expect(text).toContain("FAILED bad.txt: line 3: invalid date");
     expect(text).toContain("waiting");

@@ -77,9 +77,9 @@ export function rowStatus(r: TaskRow, nowAt: number): string {
     }
     case "done": {
       const secs = r.seconds ?? 0;
-      const rate = secs > 0 && r.count ? ` · ${compactNumber(r.count / secs)} ${unit}/s` : "";
+      const rate = secs > 0 && r.count ? ` ${compactNumber(r.count / secs)}/s` : "";
       const deg = r.degraded ? ` · ${r.degraded}` : "";
-      return `DONE ${r.count ?? 0} ${unit}${rate} · ${formatSeconds(secs)}${deg}`;
+      return `DONE ${r.count ?? 0} ${unit} ${formatSeconds(secs)}${rate}${deg}`;
     }
     case "skipped":
       return `SKIPPED (cached) ${r.count ?? 0} ${unit}`;
