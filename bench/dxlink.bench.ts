@@ -350,12 +350,21 @@ try {
 
   const soak = Number(process.env.BENCH_SOAK_SEC ?? 0);
   if (soak > 0) {
-    const samples: number[] = [];
+    // Start from a collected heap: the baselines above leave garbage that is not the soak's.
+    Bun.gc(true);
+    const samples: { t: number; mb: number }[] = [];
+    const t0 = Date.now();
     const start = rssMb();
-    const r = await recorderRate(sim, symbols, soak, join(out, "soak"), (mb) => samples.push(mb));
+    const r = await recorderRate(sim, symbols, soak, join(out, "soak"), (mb) =>
+      samples.push({ t: Date.now() - t0, mb }),
+    );
     const end = rssMb();
+    const firstMinute = samples.filter((x) => x.t <= 60_000).map((x) => x.mb);
+    const lastMinute = samples.filter((x) => x.t >= soak * 1000 - 60_000).map((x) => x.mb);
+    const avg = (xs: number[]) => (xs.length ? xs.reduce((a, b) => a + b, 0) / xs.length : Number.NaN);
+    console.log(`\n4. soak ${soak} s: ${fmt(r.rate)} events/s, ${fmt(r.written)} rows written`);
     console.log(
-      `\n4. soak ${soak} s: ${fmt(r.rate)} events/s, ${fmt(r.written)} rows; RSS start ${start.toFixed(0)} MB, end ${end.toFixed(0)} MB, max ${Math.max(start, end, ...samples).toFixed(0)} MB`,
+      `  RSS start ${start.toFixed(0)} MB, end ${end.toFixed(0)} MB, max ${Math.max(start, end, ...samples.map((x) => x.mb)).toFixed(0)} MB; mean first minute ${avg(firstMinute).toFixed(0)} MB, last minute ${avg(lastMinute).toFixed(0)} MB`,
     );
   } else {
     console.log("\n4. soak: skipped (set BENCH_SOAK_SEC=600 for the 10-minute soak)");
