@@ -77,7 +77,12 @@ export interface QuantileResult {
   count: number;
   min: number;
   max: number;
+  /** With `rankOf` = x: how many values are ≤ x (NaN when not asked). */
+  atOrBelow: number;
 }
+
+const xBox = new Float64Array(1);
+const xBits = new Uint32Array(xBox.buffer);
 
 /**
  * Quantiles `probs` (ascending, in [0, 1]) of `map(v)` over the finite values v of `values`
@@ -90,9 +95,10 @@ export function quantilesNonNegative(
   out: Float64Array,
   scratch: QuantileScratch = new QuantileScratch(),
   map: (x: number) => number = identity,
+  rankOf?: number,
 ): QuantileResult {
   countBuckets(values, scratch);
-  return quantilesFromCounts(values, scratch.even, probs, out, scratch, map);
+  return quantilesFromCounts(values, scratch.even, probs, out, scratch, map, rankOf);
 }
 
 /** Histogram of `values` into `scratch.even` (NaN entries land in the skipped bucket). */
@@ -123,13 +129,20 @@ export function quantilesFromCounts(
   out: Float64Array,
   scratch: QuantileScratch,
   map: (x: number) => number = identity,
+  rankOf?: number,
 ): QuantileResult {
   const n = values.length;
   const bits = new Uint32Array(values.buffer, values.byteOffset, n * 2);
   const slot = scratch.slot;
   let count = 0;
   for (let b = 0; b <= LAST; b++) count += counts[b]!;
-  if (count === 0) return { count, min: Number.NaN, max: Number.NaN };
+  if (count === 0) return { count, min: Number.NaN, max: Number.NaN, atOrBelow: Number.NaN };
+  // The bucket of `rankOf` is gathered too, so "how many ≤ x" costs no extra pass.
+  let xBucket = -1;
+  if (rankOf !== undefined && rankOf >= 0 && Number.isFinite(rankOf)) {
+    xBox[0] = rankOf;
+    xBucket = bucketOf(xBits[1]!);
+  }
 
   // Ranks wanted (0-based): floor and ceil of p·(count−1) per p, plus the extremes.
   const m = probs.length;
@@ -153,7 +166,7 @@ export function quantilesFromCounts(
     for (let b = 0; b <= LAST; b++) {
       const c = counts[b]!;
       if (c === 0) continue;
-      let hit = false;
+      let hit = b === xBucket;
       for (let r = 0; r < ranks.length; r++) {
         if (ranks[r]! >= cum && ranks[r]! < cum + c) {
           rankBucket[r] = b;
@@ -193,5 +206,16 @@ export function quantilesFromCounts(
     const b = map(orderStat(3 + 2 * q));
     out[q] = a + frac[q]! * (b - a);
   }
-  return { count, min: orderStat(0), max: orderStat(1) };
+  let atOrBelow = Number.NaN;
+  if (xBucket >= 0) {
+    atOrBelow = 0;
+    for (let b = 0; b < xBucket; b++) atOrBelow += counts[b]!;
+    const w = wanted.indexOf(xBucket);
+    if (w >= 0) {
+      const from = offset[w]!;
+      const to = from + counts[xBucket]!;
+      for (let i = from; i < to; i++) if (g[i]! <= rankOf!) atOrBelow++;
+    }
+  }
+  return { count, min: orderStat(0), max: orderStat(1), atOrBelow };
 }

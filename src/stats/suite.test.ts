@@ -322,6 +322,14 @@ describe("estimator suite vs reference", () => {
           expect(near(C.median[row]!, refQuantile(vols, 0.5))).toBe(true);
           expect(near(C.p75[row]!, refQuantile(vols, 0.75))).toBe(true);
           expect(near(C.max[row]!, vols[vols.length - 1]!)).toBe(true);
+          // Percentile of the latest estimate: exact up to near-ties with the reference's rounding.
+          const latest = C.latest[row];
+          if (latest === null || latest === undefined) expect(C.latest_pct[row]).toBeNull();
+          else {
+            const le = vols.filter((v) => v <= latest).length;
+            const ties = vols.filter((v) => near(v, latest)).length;
+            expect(Math.abs(Math.round(C.latest_pct[row]! * vols.length) - le)).toBeLessThanOrEqual(ties);
+          }
         }
       }),
       { numRuns: 150 },

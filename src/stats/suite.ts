@@ -79,6 +79,8 @@ export interface ConeTable {
   p75: (number | null)[];
   max: (number | null)[];
   latest: (number | null)[];
+  /** Share of the history's estimates at or below the latest one (0–1): "HV percentile". */
+  latest_pct: (number | null)[];
   reason: (string | null)[];
 }
 
@@ -138,6 +140,7 @@ export function emptyTables(): StatsTables {
       p75: [],
       max: [],
       latest: [],
+      latest_pct: [],
       reason: [],
     },
     symbols: {
@@ -335,9 +338,17 @@ export function computeSymbolStats(
         C.latest.push(vol);
         const q =
           n > 0
-            ? quantilesNonNegative(series.subarray(0, n), CONE_PROBS, ctx.qOut, ctx.quantiles, toVol)
+            ? quantilesNonNegative(
+                series.subarray(0, n),
+                CONE_PROBS,
+                ctx.qOut,
+                ctx.quantiles,
+                toVol,
+                vol !== null ? series[last]! : undefined,
+              )
             : null;
         if (q && q.count > 0) {
+          C.latest_pct.push(vol !== null && !Number.isNaN(q.atOrBelow) ? q.atOrBelow / q.count : null);
           C.count.push(q.count);
           C.min.push(toVol(q.min));
           C.p25.push(ctx.qOut[0]!);
@@ -347,6 +358,7 @@ export function computeSymbolStats(
           C.reason.push(null);
         } else {
           C.count.push(0);
+          C.latest_pct.push(null);
           C.min.push(null);
           C.p25.push(null);
           C.median.push(null);

@@ -47,6 +47,7 @@ const CONE: Spec = {
   p75: "f64",
   max: "f64",
   latest: "f64",
+  latest_pct: "f64",
   reason: "str",
 };
 const SYMBOLS: Spec = {
