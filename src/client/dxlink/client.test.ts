@@ -199,4 +199,23 @@ describe("handshake discipline", () => {
     await client.close();
     expect(fake.log.filter((e) => e.m.type === "KEEPALIVE").length).toBe(0);
   });
+
+  test("maxAttempts: an unreachable server ends in gave-up (E_NETWORK); ready() then rejects at once", async () => {
+    const client = new DxlinkClient({
+      getQuoteToken: token("ws://127.0.0.1:1/"),
+      maxAttempts: 3,
+      backoff: { initialMs: 5, maxMs: 10 },
+      stepTimeoutMs: 500,
+    });
+    const attempts: number[] = [];
+    client.onState((s) => {
+      if (s.state === "connecting") attempts.push(s.attempt);
+    });
+    client.start();
+    const err = await client.ready().catch((e) => e);
+    expect(err.code).toBe("E_NETWORK");
+    expect(attempts).toEqual([0, 1, 2]);
+    expect((await client.ready().catch((e) => e)).code).toBe("E_NETWORK");
+    await client.close();
+  });
 });

@@ -17,7 +17,7 @@
  * `LatestValueStore` from buffers.ts in between).
  */
 import { sleep } from "../../core/cancel.ts";
-import { authError, isTTError, protocolError, type TTError, toTTError } from "../../core/errors.ts";
+import { authError, isTTError, protocolError, TTError, toTTError } from "../../core/errors.ts";
 import { getLogger } from "../../core/log.ts";
 import { registerSecret } from "../../core/redact.ts";
 import { backoffDelay } from "./backoff.ts";
@@ -60,6 +60,8 @@ export interface DxlinkClientOptions {
   stableAfterMs?: number;
   /** Reconnect with a fresh token this long before the token expires (default 10 min). */
   tokenRefreshBeforeMs?: number;
+  /** Give up (state `gave-up`, E_NETWORK) after this many consecutive failed attempts (default: never). */
+  maxAttempts?: number;
   /** Candle resume policy after a reconnect: from the last bar received, or from the original fromTime. */
   candleResume?: "last-bar" | "from-time";
   random?: () => number;
@@ -210,6 +212,12 @@ export class DxlinkClient {
   /** Resolves when a connection is authorized (rejects if the client gives up or closes first). */
   ready(): Promise<void> {
     if (this.authorized) return Promise.resolve();
+    const last = this.lastState;
+    if (last.state === "gave-up") return Promise.reject(last.error);
+    if (this.stopped)
+      return Promise.reject(
+        protocolError(`DXLink client closed: ${last.state === "closed" ? last.reason : "stopped"}`),
+      );
     return new Promise((resolve, reject) => {
       const off = this.onState((s) => {
         if (s.state === "authorized") {
@@ -340,6 +348,17 @@ export class DxlinkClient {
   }
 
   private async waitBeforeRetry(attempt: number, reason: string): Promise<boolean> {
+    const max = this.opts.maxAttempts ?? Number.POSITIVE_INFINITY;
+    if (attempt + 1 >= max) {
+      this.giveUp(
+        new TTError(
+          "E_NETWORK",
+          `DXLink: ${attempt + 1} consecutive connection attempts failed; last: ${reason}`,
+          { hint: "check the network and the DXLink URL from /api-quote-tokens" },
+        ),
+      );
+      return false;
+    }
     const delayMs = backoffDelay(attempt, this.opts.backoff, this.opts.random);
     this.log.info("reconnecting", { attempt: attempt + 1, delayMs, reason });
     this.emitState({ state: "reconnecting", attempt: attempt + 1, delayMs, reason });
