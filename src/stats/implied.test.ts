@@ -1,5 +1,5 @@
 import { expect, test } from "bun:test";
-import { expectedMoves, ivVsHv } from "./implied.ts";
+import { expectedMoves, ivVsHv, parseImpliedInputs } from "./implied.ts";
 
 test("IV vs HV30 spread and ratio", () => {
   const r = ivVsHv("SPY", 0.25, 0.2);
@@ -51,4 +51,23 @@ test("missing inputs give null with a reason, never NaN", () => {
     2,
   );
   expect(rows2[0]).toMatchObject({ move: null, reason: "no implied volatility" });
+});
+
+test("parseImpliedInputs validates shape and names the offending element", () => {
+  const ok = parseImpliedInputs(
+    [
+      {
+        symbol: "SPY",
+        ivIndex: 0.2,
+        price: 500,
+        expirations: [{ expiration: "2026-12-18", dte: 27, iv: null }],
+      },
+    ],
+    "m.json",
+  );
+  expect(ok[0]!.expirations[0]).toEqual({ expiration: "2026-12-18", dte: 27, iv: null });
+  expect(() => parseImpliedInputs({}, "m.json")).toThrow("m.json: top level: expected a JSON array");
+  expect(() => parseImpliedInputs([{ symbol: "SPY", expirations: [{ expiration: "x" }] }], "m.json")).toThrow(
+    "m.json: element 0 (SPY) expirations[0]: missing dte",
+  );
 });

@@ -5,6 +5,7 @@
  * adapts TastyTrade market metrics (IV index) and option chains (per-expiration IV, DTE) to
  * these types.
  */
+import { parseError } from "../core/errors.ts";
 
 export interface ImpliedInput {
   symbol: string;
@@ -103,4 +104,46 @@ export function expectedMoves(input: ImpliedInput, z: number): ExpectedMoveRow[]
     }
   }
   return rows;
+}
+
+/**
+ * Validate market-metrics input read from JSON (e.g. `ttapi stats --metrics FILE`): an array of
+ * `{symbol, ivIndex, price, expirations: [{expiration, dte, iv}]}` with fractions for IVs.
+ * Throws one clear error naming the file and the offending element.
+ */
+export function parseImpliedInputs(doc: unknown, source: string): ImpliedInput[] {
+  const fail = (where: string, what: string): never => {
+    throw parseError(`${source}: ${where}: ${what}`, {
+      hint: 'expected [{"symbol":"SPY","ivIndex":0.18,"price":510.2,"expirations":[{"expiration":"2026-12-18","dte":27,"iv":0.17}]}]',
+    });
+  };
+  const num = (v: unknown, where: string): number | null => {
+    if (v === null || v === undefined) return null;
+    if (typeof v !== "number" || !Number.isFinite(v))
+      return fail(where, `expected a number or null, got ${JSON.stringify(v)}`);
+    return v;
+  };
+  if (!Array.isArray(doc)) return fail("top level", "expected a JSON array");
+  return doc.map((m, i) => {
+    const at = `element ${i}`;
+    if (typeof m !== "object" || m === null) return fail(at, "expected an object");
+    const o = m as Record<string, unknown>;
+    if (typeof o.symbol !== "string" || o.symbol === "") return fail(at, "missing symbol");
+    const exps = o.expirations ?? [];
+    if (!Array.isArray(exps)) return fail(`${at} (${o.symbol})`, "expirations must be an array");
+    return {
+      symbol: o.symbol,
+      ivIndex: num(o.ivIndex, `${at} (${o.symbol}) ivIndex`),
+      price: num(o.price, `${at} (${o.symbol}) price`),
+      expirations: exps.map((e, k) => {
+        const ew = `${at} (${o.symbol}) expirations[${k}]`;
+        if (typeof e !== "object" || e === null) return fail(ew, "expected an object");
+        const x = e as Record<string, unknown>;
+        if (typeof x.expiration !== "string") return fail(ew, "missing expiration date");
+        const dte = num(x.dte, `${ew} dte`);
+        if (dte === null) return fail(ew, "missing dte");
+        return { expiration: x.expiration, dte, iv: num(x.iv, `${ew} iv`) };
+      }),
+    };
+  });
 }

@@ -87,3 +87,28 @@ test("--estimators picks and orders the columns; unknown names are usage errors"
   expect(bad.code).toBe(2);
   expect(bad.stderr).toContain('unknown estimator "garch"');
 });
+
+test("--metrics adds IV vs HV30 and expected moves (table + files); a bad file is one clear error", async () => {
+  const dir = dataset("metrics");
+  const metrics = join(tmp, "metrics.json");
+  await Bun.write(
+    metrics,
+    JSON.stringify([
+      {
+        symbol: "AAA",
+        ivIndex: 0.31,
+        price: 101.5,
+        expirations: [{ expiration: "1996-01-19", dte: 14, iv: 0.29 }],
+      },
+    ]),
+  );
+  const r = await ttapi("stats", "--data", dir, "--windows", "30", "--metrics", metrics);
+  expect(r.code).toBe(0);
+  expect(r.stdout).toMatch(/SYMBOL\s+IV\s+HV30\s+IV−HV\s+IV\/HV/);
+  expect(r.stdout).toMatch(/AAA\s+1996-01-19\s+14\s+29\.0\s+101\.50\s+5\.76\s+95\.74–107\.26/); // 101.5 × 0.29 × √(14/365)
+  expect(existsSync(join(dir, "stats", "iv_hv.parquet"))).toBe(true);
+  await Bun.write(metrics, JSON.stringify([{ symbol: "AAA", ivIndex: "high" }]));
+  const bad = await ttapi("stats", "--data", dir, "--metrics", metrics);
+  expect(bad.code).toBe(65);
+  expect(bad.stderr).toContain('element 0 (AAA) ivIndex: expected a number or null, got "high"');
+});

@@ -5,7 +5,7 @@
  */
 import { defineCommand } from "citty";
 import { ERROR_CODES, usageError } from "../../core/errors.ts";
-import type { ComputeStatsResult, Estimator } from "../../platform/stats/index.ts";
+import type { ComputeStatsResult, Estimator, ImpliedInput } from "../../platform/stats/index.ts";
 import { globalArgs, runAction } from "../context.ts";
 
 const ESTIMATOR_LABEL: Record<string, string> = {
@@ -73,6 +73,58 @@ export function parseEstimators(text: string): Estimator[] {
   }
   if (out.length === 0) throw usageError("--estimators is empty", { hint: "e.g. --estimators c2c,yz" });
   return out;
+}
+
+async function readMetrics(path: string): Promise<ImpliedInput[]> {
+  const { parseImpliedInputs } = await import("../../platform/stats/index.ts");
+  let doc: unknown;
+  try {
+    doc = JSON.parse(await Bun.file(path).text());
+  } catch (e) {
+    throw usageError(`--metrics ${path}: ${(e as Error).message}`, { hint: "pass a readable JSON file" });
+  }
+  return parseImpliedInputs(doc, path);
+}
+
+/** IV index vs HV30 per symbol, then the expected move per expiration. */
+export function impliedTable(r: ComputeStatsResult): string {
+  const rows: string[][] = [["SYMBOL", "IV", "HV30", "IV−HV", "IV/HV", "NOTE"]];
+  for (const x of r.ivHv) {
+    rows.push([
+      x.symbol,
+      pct(x.ivIndex),
+      pct(x.hv30),
+      pct(x.spread),
+      x.ratio === null ? "—" : x.ratio.toFixed(2),
+      x.reason ?? "",
+    ]);
+  }
+  const moves: string[][] = [["SYMBOL", "EXPIRATION", "DTE", "IV", "PRICE", "±1σ MOVE", "1σ RANGE", "NOTE"]];
+  for (const m of r.expectedMoves) {
+    const f = (v: number | null) => (v === null ? "—" : v.toFixed(2));
+    moves.push([
+      m.symbol,
+      m.expiration,
+      String(m.dte),
+      pct(m.iv),
+      f(m.price),
+      f(m.move),
+      m.move === null ? "—" : `${f(m.low1sd)}–${f(m.high1sd)}`,
+      m.reason ?? "",
+    ]);
+  }
+  const render = (t: string[][]) => {
+    const widths = t[0]!.map((_, k) => Math.max(...t.map((l) => l[k]!.length)));
+    return t
+      .map((l) =>
+        l
+          .map((c, k) => c.padEnd(widths[k]!))
+          .join("  ")
+          .trimEnd(),
+      )
+      .join("\n");
+  };
+  return `${render(rows)}\n\n${render(moves)}`;
 }
 
 const pct = (x: number | null | undefined) => (x === null || x === undefined ? "—" : (x * 100).toFixed(1));
@@ -170,6 +222,12 @@ export default defineCommand({
     json: { type: "boolean", description: "print the latest estimates as one JSON array on stdout" },
     csv: { type: "boolean", description: "also write CSV mirrors of stats/*.parquet" },
     rolling: { type: "boolean", description: "also write every symbol's rolling series to stats/rolling/" },
+    metrics: {
+      type: "string",
+      description:
+        "market metrics JSON for IV vs HV30 and expected moves ([{symbol, ivIndex, price, expirations}])",
+      valueHint: "FILE",
+    },
   },
   run: ({ args }) =>
     runAction(
@@ -184,6 +242,7 @@ export default defineCommand({
               .filter(Boolean)
           : undefined;
         const estimators = args.estimators ? parseEstimators(String(args.estimators)) : undefined;
+        const metrics = args.metrics ? await readMetrics(String(args.metrics)) : undefined;
         const r = await computeStats({
           dataDir,
           ...(symbols ? { symbols } : {}),
@@ -194,10 +253,14 @@ export default defineCommand({
           workers: config["import.workers"],
           csv: config["run.csv"],
           rolling: args.rolling === true,
+          ...(metrics ? { metrics } : {}),
           signal,
         });
         if (args.json) process.stdout.write(`${JSON.stringify(latestJson(r))}\n`);
-        else process.stdout.write(`${latestTable(r, config["stats.confidence"])}\n`);
+        else {
+          process.stdout.write(`${latestTable(r, config["stats.confidence"])}\n`);
+          if (r.ivHv.length > 0) process.stdout.write(`\n${impliedTable(r)}\n`);
+        }
         const perSec = r.seconds > 0 ? r.rows / r.seconds : 0;
         const rate =
           perSec >= 1e6

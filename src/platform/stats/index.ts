@@ -2,6 +2,7 @@
 
 export { ESTIMATORS, type Estimator } from "../../stats/estimators.ts";
 export type { ExpectedMoveRow, ExpirationInput, ImpliedInput, IvHvRow } from "../../stats/implied.ts";
+export { parseImpliedInputs } from "../../stats/implied.ts";
 export type { ConeTable, LatestTable, ReturnsTable, StatsTables, SymbolTable } from "../../stats/suite.ts";
 export {
   type ComputeStatsOptions,
