@@ -171,6 +171,9 @@ export function rollingVariances(t: Terms, w: number, out: RollingOut): void {
   const { ret, hl2, co, rs, on, badRet, badBar, badYz } = t;
   const invW = 1 / w;
   const invW1 = 1 / (w - 1);
+  // Nothing flagged but the first bar's missing previous close (the usual case): validity is
+  // then positional and the prefix-count loads can be skipped.
+  const clean = n > 0 && badRet[n] === 1 && badBar[n] === 0 && badYz[n] === 1;
   const k = yangZhangK(w);
   const kRs = (1 - k) * invW;
   // Sample variances use sliding Welford updates (mean + sum of squared deviations): a trending
@@ -261,11 +264,11 @@ export function rollingVariances(t: Terms, w: number, out: RollingOut): void {
       oYz[i] = Number.NaN;
       continue;
     }
-    if (badRet[i + 1]! - badRet[from]! === 0) {
+    if (clean ? from >= 1 : badRet[i + 1]! - badRet[from]! === 0) {
       const v = m2R > REL * w * mR * mR ? m2R * invW1 : 0;
       oC2c[i] = v > SNAP ? v : 0;
     } else oC2c[i] = Number.NaN;
-    if (badBar[i + 1]! - badBar[from]! === 0) {
+    if (clean || badBar[i + 1]! - badBar[from]! === 0) {
       const p = sHl2 * PARKINSON_K * invW;
       oPk[i] = p > SNAP ? p : 0;
       const g = (0.5 * sHl2 - GK_CO * sCo2) * invW;
@@ -277,7 +280,7 @@ export function rollingVariances(t: Terms, w: number, out: RollingOut): void {
       oGk[i] = Number.NaN;
       oRs[i] = Number.NaN;
     }
-    if (badYz[i + 1]! - badYz[from]! === 0) {
+    if (clean ? from >= 1 : badYz[i + 1]! - badYz[from]! === 0) {
       const vOn = m2On > REL * w * mOn * mOn ? m2On * invW1 : 0;
       const vCo = m2Co > REL * w * mCo * mCo ? m2Co * invW1 : 0;
       const y = vOn + k * vCo + kRs * sRs;
