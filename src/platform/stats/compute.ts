@@ -154,10 +154,7 @@ export async function computeStats(o: ComputeStatsOptions): Promise<ComputeStats
   });
 
   if (inProcess) {
-    for (const r of requests) {
-      throwIfAborted(o.signal, "statistics");
-      responses[r.id] = await runStatsTask(r);
-    }
+    for (const r of requests) responses[r.id] = await runStatsTask(r, o.signal);
   } else {
     await runOnWorkers(requests, workers, o.signal, (res) => {
       responses[res.id] = res;

@@ -137,3 +137,11 @@ test("rolling: true writes each symbol's rolling series, matching the latest est
   expect(last.vol_close_to_close_20 as number).toBeCloseTo(r.latest.vol[i]!, 12);
   expect(df.getColumn("vol_close_to_close_20").nullCount()).toBe(20); // the first 20 bars have no full window
 });
+
+test("an in-process run stops between symbols when cancelled", async () => {
+  const dataDir = copyDataset("cancel-inproc");
+  const ac = new AbortController();
+  const run = computeStats({ dataDir, workers: 1, signal: ac.signal, write: false });
+  ac.abort();
+  await expect(run).rejects.toThrow(/statistics cancelled/);
+});

@@ -4,6 +4,7 @@
  * whole contract between the two sides. Results are a few rows per symbol (small column arrays),
  * the bars themselves never cross a thread boundary: each worker reads its own files.
  */
+import { throwIfAborted } from "../../core/cancel.ts";
 import { isTTError } from "../../core/errors.ts";
 import {
   computeSymbolStats,
@@ -49,7 +50,8 @@ function contextFor(options: SuiteOptions): SuiteContext {
   return cached.ctx;
 }
 
-export async function runStatsTask(req: StatsTaskRequest): Promise<StatsTaskResponse> {
+/** Run one task; `signal` (in-process runs) is checked between symbols. */
+export async function runStatsTask(req: StatsTaskRequest, signal?: AbortSignal): Promise<StatsTaskResponse> {
   const ctx = contextFor(req.options);
   const tables = emptyTables();
   const failures: SymbolFailure[] = [];
@@ -62,6 +64,7 @@ export async function runStatsTask(req: StatsTaskRequest): Promise<StatsTaskResp
     // that reads symbol after symbol synchronously keeps every read alive (measured: ~2 GB for
     // the 29M-row benchmark in one thread, ~100 MB with it).
     await new Promise<void>((resolve) => setImmediate(resolve));
+    throwIfAborted(signal, "statistics");
     const t0 = performance.now();
     let bars: ReturnType<typeof readSymbolBars>;
     try {
