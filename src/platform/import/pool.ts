@@ -1,7 +1,9 @@
 /**
- * A small pool of import parse workers: one task in flight per worker, the next queued task is
- * dispatched as soon as a worker answers, so a slow file never idles the other cores. Workers are
- * reused across tasks and terminated on `close()` or abort.
+ * A small pool of import workers. Each worker gets up to `depth` tasks in flight (default 2): the
+ * next task already waits in its inbox while it works on the current one, so a worker never
+ * idles waiting for the main thread to notice a reply (the main thread may be busy in GC or
+ * receiving columns). A worker answers its tasks in order, so replies are matched FIFO.
+ * Workers are reused across tasks; a crashed worker is replaced; `close()` terminates them all.
  */
 import { cancelledError, internalError } from "../../core/errors.ts";
 import { workerPath } from "../../core/workers.ts";
@@ -16,25 +18,29 @@ interface Pending {
 }
 
 export class ParsePool {
-  private readonly idle: Worker[] = [];
-  private readonly all: Worker[] = [];
+  private readonly workers: Worker[] = [];
+  private readonly inFlight = new Map<Worker, Pending[]>();
   private readonly queue: Pending[] = [];
-  private readonly busy = new Map<Worker, Pending>();
   private closed = false;
 
-  constructor(size: number) {
-    for (let i = 0; i < size; i++) {
-      const w = new Worker(workerPath("import-parse"));
-      w.onmessage = (ev: MessageEvent<Reply>) => this.settle(w, ev.data);
-      w.onerror = (ev: ErrorEvent) =>
-        this.fail(w, ev.error ?? internalError(`import worker crashed: ${ev.message}`));
-      this.all.push(w);
-      this.idle.push(w);
-    }
+  constructor(
+    size: number,
+    private readonly depth = 2,
+  ) {
+    for (let i = 0; i < size; i++) this.workers.push(this.spawn());
+  }
+
+  private spawn(): Worker {
+    const w = new Worker(workerPath("import-parse"));
+    w.onmessage = (ev: MessageEvent<Reply>) => this.settle(w, ev.data);
+    w.onerror = (ev: ErrorEvent) =>
+      this.fail(w, ev.error ?? internalError(`import worker crashed: ${ev.message}`));
+    this.inFlight.set(w, []);
+    return w;
   }
 
   get size(): number {
-    return this.all.length;
+    return this.workers.length;
   }
 
   run(req: WorkerRequest): Promise<Reply> {
@@ -45,48 +51,53 @@ export class ParsePool {
     });
   }
 
+  /** Hand queued tasks to the least-loaded workers, up to `depth` each. */
   private pump(): void {
-    while (this.idle.length > 0 && this.queue.length > 0) {
-      const w = this.idle.pop()!;
+    while (this.queue.length > 0) {
+      let best: Worker | undefined;
+      let load = this.depth;
+      for (const w of this.workers) {
+        const n = this.inFlight.get(w)!.length;
+        if (n < load) {
+          best = w;
+          load = n;
+        }
+      }
+      if (!best) return;
       const p = this.queue.shift()!;
-      this.busy.set(w, p);
-      w.postMessage(p.req);
+      this.inFlight.get(best)!.push(p);
+      best.postMessage(p.req);
     }
   }
 
   private settle(w: Worker, res: Reply): void {
-    const p = this.busy.get(w);
-    this.busy.delete(w);
-    this.idle.push(w);
+    const p = this.inFlight.get(w)?.shift();
     p?.resolve(res);
     this.pump();
   }
 
   private fail(w: Worker, e: unknown): void {
-    const p = this.busy.get(w);
-    this.busy.delete(w);
-    p?.reject(e);
-    // A crashed worker is replaced so the rest of the import can go on.
-    if (!this.closed) {
-      const i = this.all.indexOf(w);
-      w.terminate();
-      const nw = new Worker(workerPath("import-parse"));
-      nw.onmessage = (ev: MessageEvent<Reply>) => this.settle(nw, ev.data);
-      nw.onerror = (ev: ErrorEvent) =>
-        this.fail(nw, ev.error ?? internalError(`import worker crashed: ${ev.message}`));
-      if (i >= 0) this.all[i] = nw;
-      this.idle.push(nw);
-      this.pump();
-    }
+    const pending = this.inFlight.get(w) ?? [];
+    this.inFlight.delete(w);
+    for (const p of pending) p.reject(e);
+    w.terminate();
+    if (this.closed) return;
+    // Replace the crashed worker so the rest of the import goes on.
+    const i = this.workers.indexOf(w);
+    const nw = this.spawn();
+    if (i >= 0) this.workers[i] = nw;
+    else this.workers.push(nw);
+    this.pump();
   }
 
   close(): void {
     if (this.closed) return;
     this.closed = true;
-    for (const w of this.all) w.terminate();
-    for (const p of this.queue) p.reject(cancelledError("import worker pool closed"));
-    for (const p of this.busy.values()) p.reject(cancelledError("import worker pool closed"));
+    for (const w of this.workers) w.terminate();
+    const err = cancelledError("import worker pool closed");
+    for (const p of this.queue) p.reject(err);
+    for (const list of this.inFlight.values()) for (const p of list) p.reject(err);
     this.queue.length = 0;
-    this.busy.clear();
+    this.inFlight.clear();
   }
 }
