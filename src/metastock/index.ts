@@ -1,0 +1,22 @@
+/**
+ * MetaStock readers and writers (pure: bytes in, typed columns out; no file system access except
+ * the synthetic data writer). The import engine in src/platform/import adds files, workers and
+ * Parquet output on top.
+ */
+export { parseAscii, symbolFromFileName } from "./ascii/index.ts";
+export { type AsciiLayout, detectLayout } from "./ascii/layout.ts";
+export { type ParseOptions, type ParseResult, parseAsciiRange, type RowError } from "./ascii/parse.ts";
+export { decodeDataFile } from "./binary/data-file.ts";
+export { isMetastockListing, readDatabase } from "./binary/database.ts";
+export { dataFileName, resolveSecurities, type Security } from "./binary/directory.ts";
+export { parseEmaster, parseMaster, parseXmaster } from "./binary/master.ts";
+export { encodeDataFile, encodeIndexFiles, type WriterSecurity, writeMetastockDb } from "./binary/writer.ts";
+export { BarColumnsBuilder } from "./columns.ts";
+export { mbfToNumber, numberToMbfBits } from "./mbf.ts";
+export {
+  type SyntheticOptions,
+  type SyntheticResult,
+  syntheticSeries,
+  syntheticSymbols,
+  writeSyntheticStooq,
+} from "./synthetic.ts";
