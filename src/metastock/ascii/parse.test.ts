@@ -126,6 +126,14 @@ describe("ASCII header variants (reference table 1.1)", () => {
       { symbol: "Q", per: "D", date: "2008-12-21", time: null, o: 5, h: 5, l: 5, c: 5, v: 0, oi: null },
     ]);
   });
+  test("DATE as `21 Jan 2008` or `Sat, 21 Jan 2008` (MetaStock's text forms)", () => {
+    const { out, errors } = rows("<DATE>;<CLOSE>\n21 Jan 2008;5\nTue, 22 jan 2008;6\n23 Foo 2008;7\n", "Q");
+    expect(out.map((r) => [r.date, r.c])).toEqual([
+      ["2008-01-21", 5],
+      ["2008-01-22", 6],
+    ]);
+    expect(errors).toEqual([{ line: 4, reason: 'bad date in date field "23 Foo 2008"' }]);
+  });
   test("exponents and long mantissas fall back to exact parseFloat", () => {
     const { out } = rows("<DATE>,<CLOSE>,<VOL>\n20200101,1.2345678901234567,1e6\n", "Q");
     expect(out[0]).toMatchObject({ c: 1.2345678901234567, v: 1e6 });

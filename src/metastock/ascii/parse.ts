@@ -164,8 +164,46 @@ let lastYmd = -1;
 let lastDays = 0;
 
 /** Date field → days since epoch, or NaN + fieldErr. YYYYMMDD, YYMMDD, YYYY-MM-DD, M/D/YYYY. */
+const MONTHS = ["JAN", "FEB", "MAR", "APR", "MAY", "JUN", "JUL", "AUG", "SEP", "OCT", "NOV", "DEC"];
+
+function upperAt(b: Uint8Array, p: number): number {
+  const c = b[p]!;
+  return c >= 0x61 && c <= 0x7a ? c - 0x20 : c;
+}
+
+/** `21 Jan 2008` or `Sat, 21 Jan 2008` (MetaStock's DATE column accepts both) at `pos`. */
+function parseTextDate(b: Uint8Array, end: number, sep: number): number {
+  // Optional weekday: letters, then a comma (unless the comma is the separator) and spaces.
+  if (upperAt(b, pos) >= 0x41 && upperAt(b, pos) <= 0x5a) {
+    while (pos < end && upperAt(b, pos) >= 0x41 && upperAt(b, pos) <= 0x5a) pos++;
+    if (b[pos] === 0x2c && sep !== 0x2c) pos++;
+    while (pos < end && b[pos] === C_SP && sep !== C_SP) pos++;
+  }
+  const d = digitsAt(b, end);
+  if (ndig < 1 || ndig > 2 || b[pos] !== C_SP || sep === C_SP) return Number.NaN;
+  pos++;
+  const mon = MONTHS.findIndex(
+    (m) =>
+      upperAt(b, pos) === m.charCodeAt(0) &&
+      upperAt(b, pos + 1) === m.charCodeAt(1) &&
+      upperAt(b, pos + 2) === m.charCodeAt(2),
+  );
+  if (mon < 0) return Number.NaN;
+  pos += 3;
+  if (b[pos] !== C_SP) return Number.NaN;
+  pos++;
+  const y = digitsAt(b, end);
+  if (ndig !== 4) return Number.NaN;
+  return y * 10000 + (mon + 1) * 100 + d;
+}
+
 function parseDate(b: Uint8Array, end: number, sep: number, pivot: number): number {
   while (pos < end && isPad(b[pos]!) && b[pos] !== sep) pos++;
+  const start = pos;
+  const text = parseTextDate(b, end, sep);
+  if (!Number.isNaN(text))
+    return finishDate(b, end, sep, (text / 10000) | 0, ((text / 100) | 0) % 100, text % 100);
+  pos = start;
   const a = digitsAt(b, end);
   let y: number;
   let m: number;
@@ -197,6 +235,10 @@ function parseDate(b: Uint8Array, end: number, sep: number, pivot: number): numb
     y = digitsAt(b, end);
     if ((ndig as number) !== 4) return badDate();
   } else return badDate();
+  return finishDate(b, end, sep, y, m, d);
+}
+
+function finishDate(b: Uint8Array, end: number, sep: number, y: number, m: number, d: number): number {
   while (pos < end && b[pos] !== sep && isPad(b[pos]!)) pos++;
   if (pos < end && b[pos] !== sep) return badDate();
   const ymd = y * 10000 + m * 100 + d;
