@@ -39,6 +39,10 @@ export function dataRecordCount(
   if (declared > fit) {
     truncated = `truncated: header declares ${declared} records but the file holds ${fit}; read ${fit}`;
     count = fit;
+  } else if (fit > declared && (fit - declared) % 65536 === 0) {
+    // More than 65,535 records: the u16 count wrapped; the size tells the truth.
+    warnings.push(`header count wrapped at 65,536; reading the ${fit} records the file holds`);
+    count = fit;
   } else if (bytes.length > (declared + 1) * recordLength) {
     warnings.push(`${bytes.length - (declared + 1) * recordLength} bytes after record ${declared} ignored`);
   }

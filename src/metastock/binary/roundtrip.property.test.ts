@@ -171,3 +171,70 @@ describe("binary MetaStock properties", () => {
     );
   });
 });
+
+describe("data file edge cases", () => {
+  const sec = (n: number): WriterSecurity => ({
+    symbol: "E",
+    period: "D",
+    rows: {
+      length: n,
+      date: Int32Array.from({ length: n }, (_, i) => daysFromCivil(1950, 1, 1) + i),
+      open: new Float64Array(n).fill(1),
+      high: new Float64Array(n).fill(2),
+      low: new Float64Array(n).fill(0.5),
+      close: Float64Array.from({ length: n }, (_, i) => i),
+      volume: new Float64Array(n).fill(7),
+      openint: new Float64Array(n),
+    },
+  });
+
+  test("trailing bytes are ignored with a warning; a duplicated last record is dropped", () => {
+    const db = writeMetastockDb([sec(3)]);
+    const f1 = db.get("F1.DAT")!;
+    const rl = 28;
+    const withTail = new Uint8Array(f1.length + 5);
+    withTail.set(f1);
+    let r = readDatabase([...db.keys()], (n) => (n === "F1.DAT" ? withTail : db.get(n)));
+    expect(r.columns.length).toBe(3);
+    expect(r.warnings.some((w) => w.includes("5 bytes after record 3 ignored"))).toBe(true);
+    // Duplicate the last record and bump the header count.
+    const dup = new Uint8Array(f1.length + rl);
+    dup.set(f1);
+    dup.set(f1.subarray(f1.length - rl), f1.length);
+    dup[2] = 5;
+    r = readDatabase([...db.keys()], (n) => (n === "F1.DAT" ? dup : db.get(n)));
+    expect(r.columns.length).toBe(3);
+    expect(r.warnings.some((w) => w.includes("duplicates the one before"))).toBe(true);
+  });
+
+  test("a missing data file is skipped with a warning, the others are read", () => {
+    const db = writeMetastockDb([sec(2), { ...sec(4), symbol: "F" }]);
+    db.delete("F1.DAT");
+    const r = readDatabase([...db.keys()], (n) => db.get(n));
+    expect(r.columns.length).toBe(4);
+    expect(r.warnings).toEqual(["F1.DAT: listed for E but missing; skipped"]);
+  });
+
+  test("more than 65,535 records: the wrapped u16 count is recovered from the file size", () => {
+    const n = 65_540;
+    const s = sec(n);
+    // The writer refuses > 65,534 rows (MetaStock's limit); build the file by hand from two halves.
+    const a = writeMetastockDb([{ ...s, rows: { ...s.rows, length: 40_000 } }]).get("F1.DAT")!;
+    const rl = 28;
+    const bytes = new Uint8Array((n + 1) * rl);
+    bytes.set(a);
+    const tailRows = { ...s.rows, length: n - 40_000 };
+    for (const k of ["date", "open", "high", "low", "close", "volume", "openint"] as const) {
+      (tailRows as Record<string, unknown>)[k] = (s.rows[k] as Int32Array | Float64Array).subarray(40_000);
+    }
+    const b = writeMetastockDb([{ ...s, rows: tailRows }]).get("F1.DAT")!;
+    bytes.set(b.subarray(rl), 40_001 * rl);
+    const lastRec = (n + 1) & 0xffff;
+    bytes[2] = lastRec & 0xff;
+    bytes[3] = lastRec >> 8;
+    const db = writeMetastockDb([sec(1)]);
+    const r = readDatabase([...db.keys()], (name) => (name === "F1.DAT" ? bytes : db.get(name)));
+    expect(r.columns.length).toBe(n);
+    expect(r.columns.close[n - 1]).toBe(n - 1);
+  });
+});
