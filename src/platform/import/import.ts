@@ -226,7 +226,10 @@ async function importLocked(opts: ImportOptions, t0: number): Promise<ImportSumm
       list.sort((a, b) => a.priority - b.priority || (a.path < b.path ? -1 : 1));
       const byKey = [...list].sort((a, b) => a.minKey - b.minKey);
       const overlap = byKey.some((p, i) => i > 0 && p.minKey <= byKey[i - 1]!.maxKey);
-      if (!prev && !overlap && list.length <= 8) {
+      // Disjoint parts stay separate files; many small ones (an interleaved multi-symbol file) are
+      // compacted, but never a large series (merging loads it whole: memory must stay bounded).
+      const totalRows = list.reduce((a, p) => a + p.rows, 0);
+      if (!prev && !overlap && (list.length <= 8 || totalRows > 4_000_000)) {
         byKey.forEach((p, i) => {
           const target = `${dir}/part-${i}.parquet`;
           renameSync(p.path, target);
