@@ -121,13 +121,43 @@ async function runBaseline(): Promise<Measurement> {
   return { seconds, cpuSeconds: cpuSeconds() - c0, rows, rssMb: peakRssMb() };
 }
 
+/**
+ * Where the time goes: the estimator suite alone on one thread over series already in memory
+ * (up to 40 symbols read first, not timed), to separate kernel cost from Parquet decoding.
+ */
+async function runKernelOnly(): Promise<Measurement> {
+  const { listDailySymbols, readSymbolBars } = await import("../src/platform/stats/dataset.ts");
+  const { computeSymbolStats, emptyTables, SuiteContext } = await import("../src/stats/suite.ts");
+  const series = listDailySymbols(dataDir)
+    .slice(0, 40)
+    .map((s) => ({ symbol: s.symbol, bars: readSymbolBars(s, false) }));
+  const ctx = new SuiteContext({ windows: WINDOWS, confidence: 0.95, annualization: 252 });
+  // One warm-up symbol so the measurement is of optimized code, as in a long run.
+  computeSymbolStats(series[0]!.symbol, series[0]!.bars, ctx, emptyTables());
+  const c0 = cpuSeconds();
+  const t0 = performance.now();
+  let rows = 0;
+  for (const s of series) rows += computeSymbolStats(s.symbol, s.bars, ctx, emptyTables());
+  return {
+    seconds: (performance.now() - t0) / 1000,
+    cpuSeconds: cpuSeconds() - c0,
+    rows,
+    rssMb: peakRssMb(),
+  };
+}
+
 async function child(mode: string): Promise<void> {
-  const m = mode === "baseline" ? await runBaseline() : await runOurs(mode === "ours-c2c");
+  const m =
+    mode === "baseline"
+      ? await runBaseline()
+      : mode === "kernel"
+        ? await runKernelOnly()
+        : await runOurs(mode === "ours-c2c");
   process.stdout.write(`${JSON.stringify(m)}\n`);
   process.exit(0);
 }
 
-type Mode = "ours" | "ours-c2c" | "baseline";
+type Mode = "ours" | "ours-c2c" | "baseline" | "kernel";
 
 async function measure(mode: Mode): Promise<Measurement> {
   const p = Bun.spawn([process.execPath, import.meta.path, "--child", mode], {
@@ -155,6 +185,7 @@ async function main(): Promise<void> {
   const ours = await best("ours");
   const c2c = await best("ours-c2c");
   const base = await best("baseline");
+  const kernel = await best("kernel");
   const rate = (m: Measurement) => m.rows / m.seconds / 1e6;
   const cpuRate = (m: Measurement) => m.rows / m.cpuSeconds / 1e6;
   const line = (name: string, m: Measurement) =>
@@ -167,6 +198,7 @@ async function main(): Promise<void> {
   if (ours.detail) console.log(`${"".padEnd(46)} ${ours.detail}`);
   console.log(line("ttapi: close-to-close only (baseline's work)", c2c));
   console.log(line("baseline: nodejs-polars close-to-close only", base));
+  console.log(line("ttapi kernels only: full suite, 1 thread, in RAM", kernel));
   console.log(
     `ratio full suite/baseline: ${(rate(ours) / rate(base)).toFixed(2)}× wall, ${(cpuRate(ours) / cpuRate(base)).toFixed(2)}× per CPU-s; ` +
       `close-to-close typed arrays/polars: ${(rate(c2c) / rate(base)).toFixed(2)}× wall, ${(cpuRate(c2c) / cpuRate(base)).toFixed(2)}× per CPU-s`,
