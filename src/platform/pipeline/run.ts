@@ -15,6 +15,7 @@ import { PersistWriter, type PersistWriterOptions } from "../persist/writer.ts";
 import { type ArtifactValue, isArtifactValue, type RunEnv } from "./artifact-task.ts";
 import type { PipelineParams, StageContext } from "./context.ts";
 import { type DemoScale, ensureDemoFixtures } from "./demo.ts";
+import { collectFromCleanStack } from "./gc.ts";
 import { runGraph, STAGES, type StageId, type TaskDef, type TaskEvent } from "./graph.ts";
 import { type ApiSession, type DemoOptions, openSession } from "./session.ts";
 import { coreTasks } from "./stage-core.ts";
@@ -258,7 +259,10 @@ export async function runPipeline(o: RunPipelineOptions): Promise<RunSummary> {
       const opened = await s.catch(() => null);
       snapshotSim(opened?.sim);
       await opened?.close();
-      Bun.gc(true);
+      // Whoever still holds the session object (a settled promise in some listener) must not
+      // keep the simulated exchange alive.
+      if (opened) Object.assign(opened, { sim: null, client: null, close: async () => {} });
+      await collectFromCleanStack();
     };
     const timing = new Map<string, { start: number; end: number }>();
     const onEvent = (e: TaskEvent) => {

@@ -13,6 +13,7 @@ import { combineFingerprints, frameFingerprint } from "../cache/fingerprint.ts";
 import { computeStats } from "../stats/index.ts";
 import { type ArtifactValue, artifactTask } from "./artifact-task.ts";
 import type { StageContext } from "./context.ts";
+import { collectFromCleanStack } from "./gc.ts";
 import type { TaskDef } from "./graph.ts";
 import { withBarsLink } from "./stage-eod.ts";
 
@@ -152,6 +153,8 @@ export function mathTasks(sc: StageContext): TaskDef[] {
           { kind: "stats", key: "volatility" },
           async (staging) => {
             if (bars.rows === 0) return { rows: 0, fingerprint: "no-bars", meta: { symbols: 0 } };
+            // The estimator suite is the memory peak of a run: start it with the garbage gone.
+            await collectFromCleanStack();
             const r = await withBarsLink(staging, bars.dir!, () =>
               computeStats({
                 dataDir: staging,
