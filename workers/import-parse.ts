@@ -4,8 +4,14 @@ import { runMerge, runTask } from "../src/platform/import/worker-task.ts";
 
 declare const self: Worker;
 
+// Tasks run strictly one after another (they share the worker's read buffer and column builder,
+// and runTask yields to the event loop between writes).
+let chain: Promise<void> = Promise.resolve();
 self.onmessage = (ev: MessageEvent<WorkerRequest>) => {
-  const req = ev.data;
+  chain = chain.then(() => handle(ev.data));
+};
+
+async function handle(req: WorkerRequest): Promise<void> {
   if (req.type === "merge") {
     let res: MergeResponse;
     try {
@@ -27,7 +33,7 @@ self.onmessage = (ev: MessageEvent<WorkerRequest>) => {
     return;
   }
   try {
-    const { response, transfer } = runTask(req);
+    const { response, transfer } = await runTask(req);
     self.postMessage(response, transfer);
   } catch (e) {
     const failure: WorkerResponse = {
@@ -40,4 +46,4 @@ self.onmessage = (ev: MessageEvent<WorkerRequest>) => {
     };
     self.postMessage(failure);
   }
-};
+}

@@ -24,7 +24,7 @@ export interface PlanOptions {
 }
 
 export const DEFAULT_PLAN: PlanOptions = {
-  chunkBytes: 48 * 1024 * 1024,
+  chunkBytes: 32 * 1024 * 1024,
   batchBytes: 8 * 1024 * 1024,
   batchFiles: 64,
   binaryBatch: 64,

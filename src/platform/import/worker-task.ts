@@ -84,7 +84,19 @@ function writeBuilder(): BarColumnsBuilder {
   return reusable;
 }
 
-export function runTask(req: TaskRequest): { response: WorkerResponse; transfer: ArrayBuffer[] } {
+/**
+ * nodejs-polars objects hold native memory that is only released by finalizers, and those run
+ * only after a GC *and* a turn of the event loop. A long synchronous task (a 48 MB chunk with a
+ * dozen symbols) would otherwise pile up every frame it wrote: collect and yield after each write.
+ */
+async function releaseNative(): Promise<void> {
+  Bun.gc(false);
+  await new Promise<void>((resolve) => setTimeout(resolve, 0));
+}
+
+export async function runTask(
+  req: TaskRequest,
+): Promise<{ response: WorkerResponse; transfer: ArrayBuffer[] }> {
   const { task, sink } = req;
   const pieces: PieceResult[] = [];
   const parts: WrittenPart[] = [];
@@ -96,7 +108,7 @@ export function runTask(req: TaskRequest): { response: WorkerResponse; transfer:
     sink.mode === "columns" ? new BarColumnsBuilder(Math.ceil(taskBytes / 45) + 1024) : writeBuilder();
   const sources: { from: number; to: number; source: string; priority: number }[] = [];
 
-  const flush = (tag: string) => {
+  const flush = async (tag: string): Promise<void> => {
     if (sink.mode !== "write") return;
     if (out.length === 0) {
       sources.length = 0; // a piece without rows: nothing to write, and its source must not leak
@@ -130,6 +142,7 @@ export function runTask(req: TaskRequest): { response: WorkerResponse; transfer:
         piece.duplicates += g.duplicates;
         piece.unordered += g.unordered;
       }
+      await releaseNative();
     }
     out = writeBuilder();
     sources.length = 0;
@@ -203,7 +216,7 @@ export function runTask(req: TaskRequest): { response: WorkerResponse; transfer:
         stopped = true;
         break;
       }
-      flush(`${task.id}-${f.piece}-${pieces.length - 1}`);
+      await flush(`${task.id}-${f.piece}-${pieces.length - 1}`);
     }
   } else {
     for (const item of task.items) {
@@ -250,7 +263,7 @@ export function runTask(req: TaskRequest): { response: WorkerResponse; transfer:
         stopped = true;
         break;
       }
-      flush(`${task.id}-${pieces.length - 1}`);
+      await flush(`${task.id}-${pieces.length - 1}`);
     }
   }
 
