@@ -79,6 +79,8 @@ export interface ArtifactTaskSpec {
   compute(ctx: TaskContext, io: { params: string; inputs: Record<string, string> }): Promise<Computed>;
   /** Names of the companion tables `compute` returns (checked and reused together with the main one). */
   extras?: readonly string[];
+  /** The count a reused version reports (default: its row count), so cached and fresh runs agree. */
+  cachedCount?: (m: Manifest) => number;
   /** Called when a cached version is reused (e.g. to register a stored token as a secret). */
   onReuse?: (v: ArtifactValue) => void;
 }
@@ -157,7 +159,8 @@ export function artifactTask(env: RunEnv, spec: ArtifactTaskSpec): TaskDef<Artif
             extras.map((x) => ({ name: x.name, m: x.chk.manifest! })),
           );
           spec.onReuse?.(value);
-          return { value, count: chk.manifest.rows, unit, cached: true };
+          const count = spec.cachedCount ? spec.cachedCount(chk.manifest) : chk.manifest.rows;
+          return { value, count, unit, cached: true };
         }
         env.log.debug("recompute", { artifact: artifactId(spec.ref), state: chk.state, reason: chk.reason });
       }

@@ -139,6 +139,7 @@ export function mathTasks(sc: StageContext): TaskDef[] {
       dataset: true,
       ref: { kind: "stats", key: "volatility" },
       unit: "bars",
+      cachedCount: (m) => Number(m.meta.barsRead ?? m.rows),
       params: () => ({
         windows: params.windows,
         annualization: params.annualization,
