@@ -68,7 +68,7 @@ export function mergeBars(
   metastock: { dir: string; rows: number; fingerprint: string } | null,
   candles: pl.DataFrame,
   outDir: string,
-  o: { compression: Compression },
+  o: { compression: Compression; csv?: boolean },
 ): MergeResult {
   mkdirSync(barsRoot(outDir), { recursive: true });
   if (metastock && existsSync(barsRoot(metastock.dir))) linkTree(barsRoot(metastock.dir), barsRoot(outDir));
@@ -96,6 +96,7 @@ export function mergeBars(
       const dir = barsSymbolDir(outDir, period, symbol);
       mkdirSync(dir, { recursive: true });
       const out = fresh.select(...BAR_COLUMNS);
+      if (o.csv) out.writeCSV(join(dir, "part-dxlink.csv"));
       out.writeParquet(join(dir, "part-dxlink.parquet"), {
         compression: o.compression === "none" ? "uncompressed" : o.compression,
       });

@@ -115,6 +115,28 @@ describe("pipeline (demo, small)", () => {
 });
 
 describe("pipeline outcomes", () => {
+  test("--csv: every table artifact has a CSV mirror, datasets carry CSV beside their Parquet", async () => {
+    const dir = tempDir();
+    const s = await run(dir, { csv: true });
+    expect(s.status).toBe("complete");
+    const store = new ArtifactStore({ dataDir: dir, config: config(), writer: new PersistWriter() });
+    for (const r of store.status()) {
+      const m = store.manifest(r)!;
+      const dataset = m.files.find((f) => f.format === "dir");
+      if (dataset) {
+        const files = listFiles(join(store.dirOf(r), dataset.path));
+        if (m.rows > 0)
+          expect({ id: r.id, csv: files.some((f) => f.endsWith(".csv")) }).toEqual({ id: r.id, csv: true });
+      } else
+        expect({ id: r.id, csv: m.files.some((f) => f.format === "csv") }).toEqual({ id: r.id, csv: true });
+    }
+    // Asking for CSV later makes artifacts without a mirror stale for a cached run.
+    const plain = tempDir();
+    await run(plain);
+    const again = await run(plain, { cached: true, csv: true });
+    expect(byState(again, "done")).toContain("sym.chains");
+  }, 60_000);
+
   test("unknown symbols within the threshold: degraded (exit 3), the rest is complete", async () => {
     const dir = tempDir();
     const s = await runPipeline({
@@ -189,6 +211,12 @@ describe("pipeline outcomes", () => {
     expect(b).toEqual(a);
   });
 });
+
+function listFiles(root: string): string[] {
+  return readdirSync(root, { withFileTypes: true }).flatMap((e) =>
+    e.isDirectory() ? listFiles(join(root, e.name)) : [join(root, e.name)],
+  );
+}
 
 function findFile(root: string, name: string): string {
   for (const e of readdirSync(root, { withFileTypes: true })) {

@@ -79,7 +79,7 @@ export function eodTasks(sc: StageContext): TaskDef[] {
       dataset: true,
       ref: { kind: "eod", key: "metastock" },
       unit: "rows",
-      params: () => ({ sources: sourcesSignature(params.sources), compression }),
+      params: () => ({ sources: sourcesSignature(params.sources), compression, csv: env.csv }),
       compute: async (ctx, io) => {
         let summary: Awaited<ReturnType<typeof importBars>> | null = null;
         const manifest = await env.store.putDataset(
@@ -90,6 +90,7 @@ export function eodTasks(sc: StageContext): TaskDef[] {
                 inputs: params.sources,
                 outDir: staging,
                 compression,
+                csv: env.csv,
                 workers: env.config["import.workers"],
                 signal: ctx.signal,
                 onProgress: (p) => ctx.progress(p.bytes, p.totalBytes, "bytes"),
@@ -171,6 +172,7 @@ export function eodTasks(sc: StageContext): TaskDef[] {
       dataset: true,
       ref: { kind: "eod", key: "bars" },
       unit: "rows",
+      params: () => ({ csv: env.csv }),
       compute: async (ctx, io) => {
         const ms = ctx.input<ArtifactValue>("eod.metastock");
         const candles = ctx.input<ArtifactValue>("eod.candles");
@@ -181,7 +183,7 @@ export function eodTasks(sc: StageContext): TaskDef[] {
               ms.dir ? { dir: ms.dir, rows: ms.rows, fingerprint: ms.fingerprint } : null,
               candles.frame(),
               staging,
-              { compression },
+              { compression, csv: env.csv },
             );
             const importDup = Number(ms.meta.duplicates ?? 0);
             return {
