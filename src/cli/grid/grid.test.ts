@@ -112,3 +112,31 @@ describe("grid printer", () => {
     expect(gridMode({}, true, true)).toBe("off");
   });
 });
+
+describe("grid renderer properties", () => {
+  test("any sequence of events keeps the screen at a fixed height and exact width", async () => {
+    const fc = (await import("fast-check")).default;
+    const types = ["start", "progress", "done", "skipped", "failed"] as const;
+    const event = fc.record({
+      type: fc.constantFrom(...types),
+      task: fc.constantFrom(...plan.map((p) => p.id)),
+      done: fc.nat(100000),
+      total: fc.option(fc.nat(100000)),
+      count: fc.nat(10_000_000),
+      seconds: fc.double({ min: 0, max: 1000, noNaN: true }),
+      reason: fc.string({ maxLength: 200, unit: "binary" }),
+    });
+    fc.assert(
+      fc.property(fc.array(event, { maxLength: 40 }), fc.integer({ min: 40, max: 200 }), (events, width) => {
+        let s = initialGrid(plan);
+        const height = renderGrid(s, { width, color: false }).length;
+        for (const e of events) s = reduceGrid(s, ev(e.type, e.task, e));
+        const lines = renderGrid(s, { width, color: false });
+        expect(lines.length).toBe(height);
+        for (const l of lines.slice(0, -1))
+          expect([...l].length).toBe(width >= 100 ? Math.floor(width / 2) * 2 : width);
+      }),
+      { numRuns: 300 },
+    );
+  });
+});

@@ -78,14 +78,19 @@ export function rowStatus(r: TaskRow, nowAt: number): string {
     case "done": {
       const secs = r.seconds ?? 0;
       const rate = secs > 0 && r.count ? ` ${compactNumber(r.count / secs)}/s` : "";
-      const deg = r.degraded ? ` · ${r.degraded}` : "";
+      const deg = r.degraded ? ` · ${oneLine(r.degraded)}` : "";
       return `DONE ${r.count ?? 0} ${unit} ${formatSeconds(secs)}${rate}${deg}`;
     }
     case "skipped":
       return `SKIPPED (cached) ${r.count ?? 0} ${unit}`;
     case "failed":
-      return `FAILED ${r.reason ?? ""}`.trimEnd();
+      return `FAILED ${oneLine(r.reason ?? "")}`.trimEnd();
   }
+}
+
+/** Reasons come from errors and servers: never let a newline or control character break a frame. */
+function oneLine(s: string): string {
+  return s.replace(/[\s\x00-\x1f\x7f]+/g, " ").trim();
 }
 
 function truncate(s: string, width: number): string {
@@ -115,9 +120,13 @@ function panel(
 ): string[] {
   const inner = width - 4;
   const labelWidth = Math.min(16, Math.max(8, ...rows.map((r) => [...r.label].length)));
-  const summary = ` ${stageSummary(rows)} `;
   const head = `─ ${title} `;
-  const fill = Math.max(0, width - 2 - [...head].length - [...summary].length);
+  // The stage summary gives way (truncated) before the frame grows: every line is exactly `width`.
+  const room = Math.max(0, width - 2 - [...head].length);
+  let summary = ` ${stageSummary(rows)} `;
+  if ([...summary].length > room) summary = room > 1 ? `${truncate(summary, room - 1).trimEnd()} ` : "";
+  summary = [...summary].slice(0, room).join("");
+  const fill = room - [...summary].length;
   const out = [`┌${paint(head, SGR.bold, color)}${"─".repeat(fill)}${summary}┐`];
   for (const r of rows) {
     const text = truncate(
@@ -182,7 +191,7 @@ export function renderEventLine(e: TaskEvent, color = false): string | null {
       [text, code] = [`SKIPPED (cached) ${e.count ?? 0} ${unit}`, SGR.cyan];
       break;
     case "failed":
-      [text, code] = [`FAILED ${e.reason ?? ""}`.trimEnd(), SGR.red];
+      [text, code] = [`FAILED ${oneLine(e.reason ?? "")}`.trimEnd(), SGR.red];
       break;
   }
   return `${stamp} ${where}: ${paint(text, code, color)}`;
