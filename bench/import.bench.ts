@@ -28,9 +28,16 @@ const outRoot = join(process.env.BENCH_DIR ?? join(tmpdir(), "ttapi-bench"), "im
 interface CaseResult {
   rows: number;
   seconds: number;
+  /** CPU seconds of the case's process (all threads): a load-independent cost figure. */
+  cpuSeconds: number;
   maxRssMB: number;
   note?: string;
 }
+
+const cpuNow = () => {
+  const c = process.cpuUsage();
+  return (c.user + c.system) / 1e6;
+};
 
 function listTextFiles(dir: string): string[] {
   return readdirSync(dir, { recursive: true })
@@ -47,6 +54,7 @@ async function runCase(name: string): Promise<CaseResult> {
   rmSync(out, { recursive: true, force: true });
   mkdirSync(out, { recursive: true });
   const t0 = performance.now();
+  const c0 = cpuNow();
   let rows = 0;
   let note: string | undefined;
   switch (name) {
@@ -141,16 +149,24 @@ async function runCase(name: string): Promise<CaseResult> {
       };
       decodeAll(); // warm-up (JIT); the figure below is the decode of bytes already in memory
       const t1 = performance.now();
+      const c1 = cpuNow();
       rows = decodeAll();
       const seconds = (performance.now() - t1) / 1000;
-      return { rows, seconds, maxRssMB: process.resourceUsage().maxRSS / 1024, note: "from memory, warm" };
+      return {
+        rows,
+        seconds,
+        cpuSeconds: cpuNow() - c1,
+        maxRssMB: process.resourceUsage().maxRSS / 1024,
+        note: "from memory, warm; RSS holds every DAT file",
+      };
     }
     default:
       throw new Error(`unknown case ${name}`);
   }
   const seconds = (performance.now() - t0) / 1000;
+  const cpuSeconds = cpuNow() - c0;
   rmSync(out, { recursive: true, force: true });
-  return { rows, seconds, maxRssMB: process.resourceUsage().maxRSS / 1024, note };
+  return { rows, seconds, cpuSeconds, maxRssMB: process.resourceUsage().maxRSS / 1024, note };
 }
 
 // Child mode: run one case, print its JSON.
@@ -208,10 +224,13 @@ const fmt = (x: number) => (Number.isFinite(x) ? x.toFixed(2) : "n/a");
 const row = (label: string, c: string, target: string) => {
   const r = results[c];
   process.stdout.write(
-    `${label.padEnd(34)} ${fmt(rate(r)).padStart(7)} M rows/s  ${r ? r.seconds.toFixed(2).padStart(7) : "    n/a"} s  peak RSS ${r ? r.maxRssMB.toFixed(0).padStart(5) : "  n/a"} MB  ${target}${r?.note ? `  (${r.note})` : ""}\n`,
+    `${label.padEnd(38)} ${fmt(rate(r)).padStart(6)} M rows/s ${r ? r.seconds.toFixed(2).padStart(6) : "   n/a"} s  ${r ? fmt(r.rows / r.cpuSeconds / 1e6).padStart(6) : "   n/a"} M rows/cpu-s  RSS ${r ? r.maxRssMB.toFixed(0).padStart(5) : "  n/a"} MB  ${target}${r?.note ? `  (${r.note})` : ""}\n`,
   );
 };
-process.stdout.write("\n");
+const load = (await import("node:os")).loadavg()[0]!.toFixed(1);
+process.stdout.write(
+  `\nload average during the run: ${load} (on ${navigator.hardwareConcurrency} cores; wall-clock rates fall with it, rows/cpu-s do not)\n`,
+);
 row("baseline: polars readCSV→writeParquet", "baseline", "polars default zstd level");
 row("baseline, zstd level 1 (sinkParquet)", "baseline-l1", "same level as ours");
 row("ours: importBars → Parquet", "ours", "target ≥ 5M rows/s, ≥ 1.5× baseline, RSS ≤ 1024 MB");

@@ -45,6 +45,25 @@ function pick<T extends Int32Array | Float64Array>(a: T, g: RowGroup): T {
   return out;
 }
 
+/** Expressions that do not depend on the group, built once (each builder call crosses into N-API). */
+let shared: ReturnType<typeof buildShared> | undefined;
+function buildShared() {
+  const pl = polars();
+  return {
+    date: pl.col("date").cast(pl.Date),
+    timeNullable: pl
+      .when(pl.col("time").lt(0))
+      .then(pl.lit(null))
+      .otherwise(pl.col("time"))
+      .cast(pl.Int32)
+      .alias("time"),
+    timeNull: pl.lit(null).cast(pl.Int32).alias("time"),
+    values: [pl.col("open"), pl.col("high"), pl.col("low"), pl.col("close"), pl.col("volume")],
+    oiNullable: pl.col("openint").fillNan(null).alias("openint"),
+    oiNull: pl.lit(null).cast(pl.Float64).alias("openint"),
+  };
+}
+
 /** The bars DataFrame of one group, columns in BAR_COLUMNS order. */
 export function groupFrame(
   c: ColumnsLike,
@@ -53,6 +72,7 @@ export function groupFrame(
   source: string | readonly string[],
 ): DataFrame {
   const pl = polars();
+  shared ??= buildShared();
   const time = pick(c.time, g);
   const openint = pick(c.openint, g);
   let anyTime = false;
@@ -69,8 +89,8 @@ export function groupFrame(
       break;
     }
   }
-  const series = [
-    pl.Series("date", pick(c.date, g)).cast(pl.Date),
+  const df = pl.DataFrame([
+    pl.Series("date", pick(c.date, g)),
     pl.Series("time", time),
     pl.Series("open", pick(c.open, g)),
     pl.Series("high", pick(c.high, g)),
@@ -78,8 +98,7 @@ export function groupFrame(
     pl.Series("close", pick(c.close, g)),
     pl.Series("volume", pick(c.volume, g)),
     pl.Series("openint", openint),
-  ];
-  let df = pl.DataFrame(series);
+  ]);
   const src =
     typeof source === "string"
       ? pl.lit(source)
@@ -89,21 +108,16 @@ export function groupFrame(
             g.index ? Array.from(g.index, (i) => source[i] ?? "") : source.slice(g.start, g.end),
           ),
         );
-  df = df.withColumns(
+  // One select builds the final frame in BAR_COLUMNS order (literals broadcast to the height).
+  return df.select(
     pl.lit(symbol).alias("symbol"),
     pl.lit(String.fromCharCode(g.period)).alias("period"),
-    anyTime
-      ? pl
-          .when(pl.col("time").lt(0))
-          .then(pl.lit(null))
-          .otherwise(pl.col("time"))
-          .cast(pl.Int32)
-          .alias("time")
-      : pl.lit(null).cast(pl.Int32).alias("time"),
-    anyOi ? pl.col("openint").fillNan(null).alias("openint") : pl.lit(null).cast(pl.Float64).alias("openint"),
+    shared.date,
+    anyTime ? shared.timeNullable : shared.timeNull,
+    ...shared.values,
+    anyOi ? shared.oiNullable : shared.oiNull,
     src.alias("source"),
   );
-  return df.select(...BAR_COLUMNS);
 }
 
 function polarsCompression(c: Compression): "zstd" | "snappy" | "uncompressed" {
