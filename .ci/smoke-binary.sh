@@ -10,10 +10,10 @@ grep -q '"status"' demo.json || { echo "run --demo printed no summary"; cat demo
 src=$(find "$work" -type d -name 'metastock*' -path '*demo*' | head -1)
 [ -n "$src" ] || src=$(find "$work" -type f -name '*.txt' -path '*demo*' -printf '%h\n' | head -1)
 [ -n "$src" ] || { echo "demo fixtures not found under $work"; exit 1; }
-"$bin" import "$src" --out "$work/ds" --json > import.json
+"$bin" import "$src" --out "$work/ds" --workers 2 --json > import.json
 grep -q '"rows"' import.json || { echo "import printed no summary"; cat import.json; exit 1; }
 ls "$work"/ds/bars/*/*/*.parquet >/dev/null
-"$bin" stats --data "$work/ds" --windows 20,60 --json > stats.json
+"$bin" stats --data "$work/ds" --windows 20,60 --workers 2 --json > stats.json
 grep -q '"estimator"' stats.json || { echo "stats printed no estimates"; head -c 500 stats.json; exit 1; }
 "$bin" run --demo --cached --json > cached.json
 echo "binary smoke test: ok ($(wc -c < demo.json) B demo summary, $(grep -o '"rows":[0-9]*' import.json | head -1), $(grep -o '"estimator"' stats.json | wc -l) estimates)"
