@@ -89,38 +89,41 @@ const token = (url: string) => async () => ({
 });
 
 describe("handshake discipline", () => {
-  test("each step waits for the server's reply: SETUP → AUTH → CHANNEL_REQUEST → FEED_SETUP → FEED_SUBSCRIPTION", async () => {
-    const fake = fakeServer({ delay: 80 });
-    const client = new DxlinkClient({ getQuoteToken: token(fake.url), batchDelayMs: 5 });
-    client.subscribe("Quote", ["AAPL"]);
-    await client.ready();
-    const deadline = Date.now() + 3000;
-    while (!fake.log.some((e) => e.m.type === "FEED_SUBSCRIPTION") && Date.now() < deadline)
-      await Bun.sleep(10);
-    await client.close();
-    await Bun.sleep(100); // let the server read the last frames
-    const types = fake.log.map((e) => e.m.type);
-    expect(types.slice(0, 5)).toEqual([
-      "SETUP",
-      "AUTH",
-      "CHANNEL_REQUEST",
-      "FEED_SETUP",
-      "FEED_SUBSCRIPTION",
-    ]);
-    // Each request went out only after the reply it depends on arrived.
-    const at = (type: string) => fake.log.find((e) => e.m.type === type)!.at;
-    const reply = (pred: (m: Msg) => boolean) => fake.sent.find((e) => pred(e.m))!.at;
-    expect(at("AUTH")).toBeGreaterThanOrEqual(reply((m) => m.type === "AUTH_STATE"));
-    expect(at("CHANNEL_REQUEST")).toBeGreaterThanOrEqual(reply((m) => m.state === "AUTHORIZED"));
-    expect(at("FEED_SETUP")).toBeGreaterThanOrEqual(reply((m) => m.type === "CHANNEL_OPENED"));
-    expect(at("FEED_SUBSCRIPTION")).toBeGreaterThanOrEqual(reply((m) => m.type === "FEED_CONFIG"));
-    const sub = fake.log.find((e) => e.m.type === "FEED_SUBSCRIPTION")!.m;
-    expect(sub.reset).toBe(true);
-    expect(sub.add).toEqual([{ type: "Quote", symbol: "AAPL" }]);
-    expect(fake.log.find((e) => e.m.type === "SETUP")!.m.version).toMatch(/^[\d.]+-.+\/.+$/);
-    // Clean shutdown: CHANNEL_CANCEL before the close.
-    expect(types).toContain("CHANNEL_CANCEL");
-  });
+  test.each(["native", "ws"] as const)(
+    "each step waits for the server's reply: SETUP → AUTH → CHANNEL_REQUEST → FEED_SETUP → FEED_SUBSCRIPTION (%s socket)",
+    async (socket) => {
+      const fake = fakeServer({ delay: 80 });
+      const client = new DxlinkClient({ getQuoteToken: token(fake.url), batchDelayMs: 5, socket });
+      client.subscribe("Quote", ["AAPL"]);
+      await client.ready();
+      const deadline = Date.now() + 3000;
+      while (!fake.log.some((e) => e.m.type === "FEED_SUBSCRIPTION") && Date.now() < deadline)
+        await Bun.sleep(10);
+      await client.close();
+      await Bun.sleep(100); // let the server read the last frames
+      const types = fake.log.map((e) => e.m.type);
+      expect(types.slice(0, 5)).toEqual([
+        "SETUP",
+        "AUTH",
+        "CHANNEL_REQUEST",
+        "FEED_SETUP",
+        "FEED_SUBSCRIPTION",
+      ]);
+      // Each request went out only after the reply it depends on arrived.
+      const at = (type: string) => fake.log.find((e) => e.m.type === type)!.at;
+      const reply = (pred: (m: Msg) => boolean) => fake.sent.find((e) => pred(e.m))!.at;
+      expect(at("AUTH")).toBeGreaterThanOrEqual(reply((m) => m.type === "AUTH_STATE"));
+      expect(at("CHANNEL_REQUEST")).toBeGreaterThanOrEqual(reply((m) => m.state === "AUTHORIZED"));
+      expect(at("FEED_SETUP")).toBeGreaterThanOrEqual(reply((m) => m.type === "CHANNEL_OPENED"));
+      expect(at("FEED_SUBSCRIPTION")).toBeGreaterThanOrEqual(reply((m) => m.type === "FEED_CONFIG"));
+      const sub = fake.log.find((e) => e.m.type === "FEED_SUBSCRIPTION")!.m;
+      expect(sub.reset).toBe(true);
+      expect(sub.add).toEqual([{ type: "Quote", symbol: "AAPL" }]);
+      expect(fake.log.find((e) => e.m.type === "SETUP")!.m.version).toMatch(/^[\d.]+-.+\/.+$/);
+      // Clean shutdown: CHANNEL_CANCEL before the close.
+      expect(types).toContain("CHANNEL_CANCEL");
+    },
+  );
 
   test("a step without a reply times out and the client reconnects (fresh token each time)", async () => {
     const fake = fakeServer({ mute: ["AUTH"] });

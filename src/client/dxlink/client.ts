@@ -67,6 +67,8 @@ export interface DxlinkClientOptions {
   random?: () => number;
   now?: () => number;
   signal?: AbortSignal;
+  /** WebSocket implementation: Bun's native one when available ("auto", default), or the `ws` package. */
+  socket?: "auto" | "native" | "ws";
   /** Version string sent in SETUP. */
   version?: string;
 }
@@ -384,6 +386,7 @@ export class DxlinkClient {
       info.dxlinkUrl,
       { onMessage: (m, c) => this.onMessage(m, c), onFrame: (n) => this.onFrame(n) },
       this.now,
+      this.opts.socket ?? "auto",
     );
     this.conn = conn;
     this.channels = new Map();

@@ -5,7 +5,38 @@
  * closes by itself). The connection ends exactly once, with an `EndReason`; it never throws into the
  * socket's event loop.
  */
-import WebSocket from "ws";
+import WsWebSocket from "ws";
+
+const OPEN = 1;
+
+/** The part of the WebSocket API we use; both Bun's native WebSocket and `ws` provide it. */
+interface Socket {
+  readonly readyState: number;
+  readonly bufferedAmount: number;
+  send(text: string): void;
+  close(code?: number, reason?: string): void;
+  terminate?(): void;
+  onopen: ((ev: unknown) => void) | null;
+  onmessage: ((ev: { data: unknown }) => void) | null;
+  onclose: ((ev: { code: number; reason: string }) => void) | null;
+  onerror: ((ev: { message?: string }) => void) | null;
+}
+
+type SocketCtor = new (url: string) => Socket;
+
+/**
+ * Bun's built-in WebSocket hands text frames over as strings; the `ws` package (which Bun maps onto
+ * the same engine) converts from a Buffer on every frame, measurably slower at high rates. Outside
+ * Bun, `ws` is the implementation.
+ */
+function openSocket(url: string, impl: "auto" | "native" | "ws"): Socket {
+  const Native = (globalThis as { WebSocket?: SocketCtor }).WebSocket;
+  const useNative =
+    impl === "native" || (impl === "auto" && typeof Bun !== "undefined" && Native !== undefined);
+  if (useNative && Native) return new Native(url);
+  // No permessage-deflate: DXLink servers don't use it and it costs CPU on every frame.
+  return new WsWebSocket(url, { perMessageDeflate: false }) as unknown as Socket;
+}
 
 export type EndKind =
   | "closed" // the socket closed (server close, network drop)
@@ -41,7 +72,7 @@ export interface ConnectionHooks {
 }
 
 export class Connection {
-  readonly ws: WebSocket;
+  readonly ws: Socket;
   lastRecvAt: number;
   lastSentAt: number;
   /** Server silence tolerated before the watchdog fires (server's promised keepaliveTimeout). */
@@ -59,6 +90,7 @@ export class Connection {
     url: string,
     private readonly hooks: ConnectionHooks,
     private readonly now: () => number = Date.now,
+    impl: "auto" | "native" | "ws" = "auto",
   ) {
     this.openedAt = now();
     this.lastRecvAt = this.openedAt;
@@ -66,8 +98,7 @@ export class Connection {
     this.endedP = new Promise((r) => {
       this.resolveEnded = r;
     });
-    // No permessage-deflate: DXLink servers don't use it and it costs CPU on every frame.
-    this.ws = new WebSocket(url, { perMessageDeflate: false });
+    this.ws = openSocket(url, impl);
     this.ws.onmessage = (ev) => this.onRaw(ev.data);
     this.ws.onclose = (ev) => {
       const code = ev.code;
@@ -79,8 +110,8 @@ export class Connection {
     };
     this.ws.onerror = (ev) => {
       // An error is followed by close; record the first message as the reason if we are still opening.
-      if (this.ws.readyState !== WebSocket.OPEN)
-        this.end({ kind: "closed", message: `connect failed: ${ev.message}` });
+      if (this.ws.readyState !== OPEN)
+        this.end({ kind: "closed", message: `connect failed: ${ev.message ?? "WebSocket error"}` });
     };
   }
 
@@ -95,7 +126,7 @@ export class Connection {
 
   open(timeoutMs: number): Promise<void> {
     return new Promise((resolve, reject) => {
-      if (this.ws.readyState === WebSocket.OPEN) return resolve();
+      if (this.ws.readyState === OPEN) return resolve();
       const t = setTimeout(() => {
         const r: EndReason = {
           kind: "handshake",
@@ -143,7 +174,7 @@ export class Connection {
   }
 
   sendText(text: string): void {
-    if (this.ended || this.ws.readyState !== WebSocket.OPEN) return;
+    if (this.ended || this.ws.readyState !== OPEN) return;
     this.lastSentAt = this.now();
     this.ws.send(text);
   }
@@ -202,8 +233,9 @@ export class Connection {
       w.reject(reason);
     }
     try {
-      if (graceful && this.ws.readyState === WebSocket.OPEN) this.ws.close(1000, "client closing");
-      else this.ws.terminate();
+      if (graceful && this.ws.readyState === OPEN) this.ws.close(1000, "client closing");
+      else if (this.ws.terminate) this.ws.terminate();
+      else this.ws.close();
     } catch {
       // already closed
     }

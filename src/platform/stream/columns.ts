@@ -33,8 +33,13 @@ class NumberColumn {
 
 class DictColumn {
   codes: Int32Array;
-  readonly dictionary: (string | boolean | null)[] = [];
-  private readonly index = new Map<string | boolean | null, number>();
+  dictionary: (string | boolean | null)[] = [];
+  private index = new Map<string | boolean | null, number>();
+  /** Start a new value table (the codes already handed out stay valid for the old one). */
+  reset(): void {
+    this.dictionary = [];
+    this.index = new Map();
+  }
   constructor(capacity: number) {
     this.codes = new Int32Array(capacity);
   }
@@ -163,30 +168,46 @@ export class EventColumns {
     this.capacity = cap;
   }
 
-  /**
-   * The buffered rows as columns, then the buffer is empty again (dictionaries restart). The arrays
-   * are handed over (views, not copies): the next rows go to freshly allocated columns.
-   */
+  /** The buffered rows as columns (copies); the buffer is then empty, with fresh columns. */
   take(): { rows: number; receivedAt: Float64Array; columns: BuiltColumn[] } {
-    const rows = this.rows;
-    const columns: BuiltColumn[] = this.order.map((name) => {
-      const c = this.cols.get(name)!;
-      if (c.kind === "number") return { name, kind: "number", numbers: c.col.data.slice(0, rows) };
-      return {
-        name,
-        kind: "dict",
-        codes: c.col.codes.slice(0, rows),
-        dictionary: c.col.dictionary.slice(),
-        isBool: c.isBool,
-      };
-    });
-    const receivedAt = this.receivedAt.subarray(0, rows);
-    this.receivedAt = new Float64Array(this.capacity);
-    this.rows = 0;
+    const out = this.drain((t) => ({
+      rows: t.rows,
+      receivedAt: t.receivedAt.slice(),
+      columns: t.columns.map((c) =>
+        c.kind === "number"
+          ? { ...c, numbers: c.numbers!.slice() }
+          : { ...c, codes: c.codes!.slice(), dictionary: c.dictionary!.slice() },
+      ),
+    }));
     this.cols.clear();
     this.order.length = 0;
     this.lastFields = null;
     this.lastSlots = [];
-    return { rows, receivedAt, columns };
+    return out;
+  }
+
+  /**
+   * Hand the buffered rows to `use` as views (no copies) and then empty the buffer, keeping its
+   * arrays for the next rows: `use` must copy what it keeps before returning (building a polars
+   * DataFrame does). Columns stay (a column absent from later batches is null there); dictionaries
+   * restart so each file's value table holds only its own values.
+   */
+  drain<T>(use: (t: { rows: number; receivedAt: Float64Array; columns: BuiltColumn[] }) => T): T {
+    const rows = this.rows;
+    const columns: BuiltColumn[] = this.order.map((name) => {
+      const c = this.cols.get(name)!;
+      if (c.kind === "number") return { name, kind: "number", numbers: c.col.data.subarray(0, rows) };
+      return {
+        name,
+        kind: "dict",
+        codes: c.col.codes.subarray(0, rows),
+        dictionary: c.col.dictionary,
+        isBool: c.isBool,
+      };
+    });
+    const result = use({ rows, receivedAt: this.receivedAt.subarray(0, rows), columns });
+    this.rows = 0;
+    for (const c of this.cols.values()) if (c.kind === "dict") c.col.reset();
+    return result;
   }
 }

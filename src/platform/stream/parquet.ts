@@ -39,7 +39,14 @@ export async function writeEventsParquet(
   t: TakenColumns,
   compression: Compression = "zstd",
 ): Promise<void> {
-  const df = eventsFrame(t);
+  await writeFrameParquet(target, eventsFrame(t), compression);
+}
+
+export async function writeFrameParquet(
+  target: string,
+  df: pl.DataFrame,
+  compression: Compression = "zstd",
+): Promise<void> {
   await atomicWrite(target, (tmp) => {
     df.writeParquet(tmp, { compression });
   });

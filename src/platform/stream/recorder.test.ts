@@ -65,6 +65,23 @@ describe("EventColumns", () => {
   });
 });
 
+test("drain reuses the buffers: the next file is correct, old columns null, dictionaries restarted", () => {
+  const c = new EventColumns("Quote", 2);
+  c.append(
+    { type: "Quote", fields: ["eventSymbol", "bidPrice"], values: ["A", 1, "B", 2, "C", 3], count: 3 },
+    1,
+  );
+  const first = c.drain(eventsFrame);
+  c.append({ type: "Quote", fields: ["eventSymbol", "askPrice"], values: ["Z", 9], count: 1 }, 2);
+  const second = c.drain(eventsFrame);
+  expect(col(first, "eventSymbol")).toEqual(["A", "B", "C"]);
+  expect(col(first, "bidPrice")).toEqual([1, 2, 3]);
+  expect(col(second, "eventSymbol")).toEqual(["Z"]);
+  expect(col(second, "bidPrice")).toEqual([null]);
+  expect(col(second, "askPrice")).toEqual([9]);
+  expect(c.rows).toBe(0);
+});
+
 describe("recordStream against the sim", () => {
   test("rolls Parquet files per type, every file complete; the totals match what was received", async () => {
     const sim = startStandaloneDxlink({ seed: 3, eventsPerSecPerSymbol: 50 });
