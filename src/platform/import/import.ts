@@ -91,6 +91,11 @@ async function importLocked(opts: ImportOptions, t0: number): Promise<ImportSumm
     log.warn("restored the previous dataset after an interrupted import", { outDir: opts.outDir });
 
   const sources = expandInputs(opts.inputs);
+  if (sources.length === 0) {
+    throw ioError(`nothing to import in ${opts.inputs.join(", ")}: no files found`, {
+      hint: "point at MetaStock ASCII files or folders holding them, or at a MASTER/EMASTER/XMASTER folder",
+    });
+  }
   const plan = planTasks(sources, {
     ...DEFAULT_PLAN,
     ...opts.tuning,
