@@ -27,11 +27,23 @@ export function parseAscii(
       errors: [{ line: 1, reason: "no MetaStock header or data row in the first 50 lines" }],
       errorCount: 1,
       stopped: true,
+      descending: 0,
+      firstDescendingLine: 0,
+      repeated: 0,
+      firstRepeatedLine: 0,
     };
   }
   const r = parseAsciiRange(bytes, detection.dataStart, bytes.length, detection.layout, out, opts);
   for (const e of r.errors) e.line += detection.linesBefore;
-  return { ...r, lines: r.lines + detection.linesBefore, columns: out, detection };
+  const fix = (l: number) => (l > 0 ? l + detection.linesBefore : 0);
+  return {
+    ...r,
+    lines: r.lines + detection.linesBefore,
+    firstDescendingLine: fix(r.firstDescendingLine),
+    firstRepeatedLine: fix(r.firstRepeatedLine),
+    columns: out,
+    detection,
+  };
 }
 
 /** Symbol implied by a per-symbol file name: `aapl.us.txt` → `AAPL.US`, `SPY.csv` → `SPY`. */

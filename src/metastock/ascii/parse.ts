@@ -49,6 +49,15 @@ export interface ParseResult {
   errorCount: number;
   /** True when `strict` stopped the parse early. */
   stopped: boolean;
+  /**
+   * Rows whose (date, time) is not after the previous row of the same symbol: out of order
+   * (descending) or a repeat. The first of each is kept with its line (files should be ascending;
+   * the import sorts and deduplicates, and reports these).
+   */
+  descending: number;
+  firstDescendingLine: number;
+  repeated: number;
+  firstRepeatedLine: number;
 }
 
 const POW10 = new Float64Array(23);
@@ -359,6 +368,10 @@ export function parseAsciiRange(
         errors: [{ line: 1, reason: "no ticker column and no symbol from the file name" }],
         errorCount: 1,
         stopped: true,
+        descending: 0,
+        firstDescendingLine: 0,
+        repeated: 0,
+        firstRepeatedLine: 0,
       };
     }
     defaultId = out.symbolId(opts.defaultSymbol.toUpperCase());
@@ -385,6 +398,13 @@ export function parseAsciiRange(
     volume,
     openint,
   } = out;
+  let prevSym = -1;
+  let prevPer = -1;
+  let prevKey = Number.NEGATIVE_INFINITY;
+  let descending = 0;
+  let firstDescendingLine = 0;
+  let repeated = 0;
+  let firstRepeatedLine = 0;
   let line = 0;
   let p = start;
   const hasTime = layout.has.time;
@@ -651,7 +671,20 @@ export function parseAsciiRange(
     if (!hasPer && hasTime && timeV > 0) period = 0x49; // intraday rows in a file without PER
     perCol[n] = period;
     dateCol[n] = dateV;
-    timeCol[n] = !hasTime || (timeV === 0 && period !== 0x49) ? -1 : timeV;
+    const t = !hasTime || (timeV === 0 && period !== 0x49) ? -1 : timeV;
+    timeCol[n] = t;
+    // Order check against the previous row of the same symbol and period (files are ascending).
+    const key = dateV * 1_000_000 + t + 1;
+    if (sym === prevSym && period === prevPer) {
+      if (key < prevKey) {
+        if (descending++ === 0) firstDescendingLine = line;
+      } else if (key === prevKey) {
+        if (repeated++ === 0) firstRepeatedLine = line;
+      }
+    }
+    prevSym = sym;
+    prevPer = period;
+    prevKey = key;
     open[n] = hasOpen ? o : c;
     high[n] = hasHigh ? h : c;
     low[n] = hasLow ? l : c;
@@ -662,5 +695,15 @@ export function parseAsciiRange(
   }
   const rows = n - out.length;
   out.length = n;
-  return { rows, lines: line, errors, errorCount, stopped };
+  return {
+    rows,
+    lines: line,
+    errors,
+    errorCount,
+    stopped,
+    descending,
+    firstDescendingLine,
+    repeated,
+    firstRepeatedLine,
+  };
 }

@@ -95,6 +95,7 @@ describe("importBars", () => {
     const s = await importBars({ inputs: [a, b], outDir: out });
     expect(s.duplicates).toBe(2);
     expect(s.rows).toBe(3);
+    expect(s.warnings).toContain(`${a}:4: same date/time as the previous row (1 such rows; first kept)`);
     const rows = readBars(out);
     expect(rows.map((r) => r.close)).toEqual([1.5, 1.6, 1.7]);
     expect(rows[1]!.source).toBe(a);
@@ -125,6 +126,17 @@ describe("importBars", () => {
     expect(isTTError(err)).toBe(true);
     expect((err as Error).message).toBe(`${f}:3: bad date in date field "2020010x"`);
     expect(existsSync(join(out2, "bars"))).toBe(false);
+  });
+
+  test("rows out of date order are sorted and reported with file:line", async () => {
+    const f = writeText(
+      "order/x.txt",
+      `${HEADER}\nO.US,D,20200103,000000,1,1,1,2,1,0\nO.US,D,20200102,000000,1,1,1,1,1,0\nO.US,D,20200106,000000,1,1,1,3,1,0\n`,
+    );
+    const out = fresh();
+    const s = await importBars({ inputs: [f], outDir: out });
+    expect(s.warnings).toContain(`${f}:3: date before the previous row's (1 such rows; sorted on import)`);
+    expect(readBars(out).map((r) => r.close)).toEqual([1, 2, 3]);
   });
 
   test("a file whose rows are all bad does not leak its name into the next file's source", async () => {

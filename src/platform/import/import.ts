@@ -137,6 +137,7 @@ async function importLocked(opts: ImportOptions, t0: number): Promise<ImportSumm
     let duplicates = 0;
     let skipped = 0;
     let unordered = 0;
+    const orderReports: PieceResult[] = [];
     let strictFailure: ImportError | null = null;
 
     await Promise.all(
@@ -163,8 +164,10 @@ async function importLocked(opts: ImportOptions, t0: number): Promise<ImportSumm
           unordered += p.unordered;
           errorCount += p.errorCount;
           for (const w of p.warnings) warnings.push(`${p.path}: ${w}`);
-          if (p.unordered > 0)
-            warnings.push(`${p.path}: ${p.unordered} rows out of date order (sorted on import)`);
+          if (p.unordered > 0 && !p.order) {
+            warnings.push(`${p.path}: ${p.unordered} records out of date order (sorted on import)`);
+          }
+          if (p.order) orderReports.push(p);
         }
         parts.push(...res.parts);
         report();
@@ -188,6 +191,22 @@ async function importLocked(opts: ImportOptions, t0: number): Promise<ImportSumm
     });
     if (strictFailure) throw strictError(strictFailure);
     throwIfAborted(signal, "import");
+
+    // Rows out of ascending order or repeated in a file: sorted / deduplicated, and reported.
+    for (const p of orderReports) {
+      const o = p.order!;
+      const at = async (l: number) => (plan.split.has(p.path) ? await absoluteLine(p, l, plan.split) : l);
+      if (o.descending > 0) {
+        warnings.push(
+          `${p.path}:${await at(o.firstDescendingLine)}: date before the previous row's (${o.descending} such rows; sorted on import)`,
+        );
+      }
+      if (o.repeated > 0) {
+        warnings.push(
+          `${p.path}:${await at(o.firstRepeatedLine)}: same date/time as the previous row (${o.repeated} such rows; first kept)`,
+        );
+      }
+    }
 
     // Errors in file order with absolute line numbers.
     for (const p of pieces) {

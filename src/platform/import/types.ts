@@ -177,6 +177,8 @@ export interface PieceResult {
   warnings: string[];
   /** Rows that were not in ascending (date, time) order in this piece. */
   unordered: number;
+  /** ASCII order report from the parser: lines relative to the piece (see ParseResult). */
+  order?: { descending: number; firstDescendingLine: number; repeated: number; firstRepeatedLine: number };
   /** Duplicates removed inside this piece. */
   duplicates: number;
   /** Malformed rows/records skipped. */

@@ -208,6 +208,15 @@ export async function runTask(
       });
       sources.push({ from: before, to: out.length, source: f.path, priority: f.priority });
       result.lines = r.lines + linesBefore;
+      if (r.descending > 0 || r.repeated > 0) {
+        const fix = (l: number) => (l > 0 ? l + linesBefore : 0);
+        result.order = {
+          descending: r.descending,
+          firstDescendingLine: fix(r.firstDescendingLine),
+          repeated: r.repeated,
+          firstRepeatedLine: fix(r.firstRepeatedLine),
+        };
+      }
       result.rows = r.rows;
       result.errorCount += r.errorCount;
       result.skipped += r.errorCount;
