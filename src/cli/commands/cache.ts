@@ -25,12 +25,13 @@ const status = defineCommand({
   run: ({ args }) =>
     runAction("cache.status", args, async ({ config, dataDir }) => {
       const { formatDuration } = await import("../../core/time.ts");
-      const rows = (await openStore(config, dataDir)).status();
+      const { PIPELINE_ARTIFACTS } = await import("../../platform/index.ts");
+      const rows = (await openStore(config, dataDir)).status(PIPELINE_ARTIFACTS);
       if (args.json) {
         process.stdout.write(`${JSON.stringify(rows)}\n`);
         return 0;
       }
-      if (rows.length === 0) {
+      if (rows.every((r) => r.reason === "never built")) {
         process.stdout.write(`no artifacts in ${dataDir}/artifacts (run \`ttapi run\` first)\n`);
         return 0;
       }

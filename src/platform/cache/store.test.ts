@@ -169,6 +169,10 @@ describe("ArtifactStore", () => {
     expect(store.status().map((r) => r.id)).toEqual(["chains/nested"]);
     expect(store.clear()).toBe(1);
     expect(store.status()).toEqual([]);
+    // Expected artifacts that were never built (or were cleared) are listed as missing.
+    expect(store.status([chains]).map((r) => [r.id, r.state, r.reason])).toEqual([
+      ["chains/nested", "missing", "never built"],
+    ]);
     await writer.close();
   });
 

@@ -335,8 +335,11 @@ export class ArtifactStore {
     }
   }
 
-  /** Every artifact on disk with its state, age and TTL. */
-  status(): StatusRow[] {
+  /**
+   * Every artifact on disk with its state, age and TTL; `expected` artifacts that are not on disk
+   * at all are listed as missing (e.g. the pipeline's catalog after `cache clear chains`).
+   */
+  status(expected: readonly ArtifactRef[] = []): StatusRow[] {
     const rows: StatusRow[] = [];
     const now = this.now();
     const fingerprints = new Map<string, string>();
@@ -352,6 +355,10 @@ export class ArtifactStore {
         if (read.ok) fingerprints.set(artifactId(ref), read.manifest.fingerprint);
       }
     }
+    const seen = new Set(found.map((f) => artifactId(f.ref)));
+    for (const ref of expected)
+      if (!seen.has(artifactId(ref)))
+        found.push({ ref, read: { ok: false, reason: "never built", missing: true } });
     for (const { ref, read } of found) {
       const id = artifactId(ref);
       const ttl = describeTtl(ttlPolicy(ref.kind, this.config));

@@ -21,6 +21,7 @@ export {
 export {
   acquireRunLock,
   EXIT_CODES,
+  PIPELINE_ARTIFACTS,
   type RunPipelineOptions,
   type RunStatus,
   type RunSummary,

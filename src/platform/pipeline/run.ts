@@ -10,7 +10,7 @@ import { join } from "node:path";
 import type { Config } from "../../core/config.ts";
 import { ioError } from "../../core/errors.ts";
 import { getLogger, newOpId } from "../../core/log.ts";
-import { ArtifactStore } from "../cache/store.ts";
+import { type ArtifactRef, ArtifactStore } from "../cache/store.ts";
 import { PersistWriter, type PersistWriterOptions } from "../persist/writer.ts";
 import { type ArtifactValue, isArtifactValue, type RunEnv } from "./artifact-task.ts";
 import type { PipelineParams, StageContext } from "./context.ts";
@@ -25,6 +25,26 @@ import { symbolTasks } from "./stage-symbols.ts";
 import { resolveSymbols } from "./symbols.ts";
 
 export type RunStatus = "complete" | "degraded" | "failed" | "cancelled";
+
+/** Every artifact a run produces (what `ttapi cache status` expects to find). */
+export const PIPELINE_ARTIFACTS: readonly ArtifactRef[] = [
+  { kind: "accounts", key: "accounts" },
+  { kind: "accounts", key: "balances" },
+  { kind: "accounts", key: "positions" },
+  { kind: "quote-token", key: "token" },
+  { kind: "universe", key: "symbols" },
+  { kind: "instruments", key: "equities" },
+  { kind: "chains", key: "chains" },
+  { kind: "metrics", key: "metrics" },
+  { kind: "metrics", key: "metrics.expiration_iv" },
+  { kind: "quotes", key: "quotes" },
+  { kind: "eod", key: "metastock" },
+  { kind: "eod", key: "candles" },
+  { kind: "eod", key: "bars" },
+  { kind: "stats", key: "volatility" },
+  { kind: "stats", key: "iv-hv" },
+  { kind: "stats", key: "expected-moves" },
+];
 
 /** Tasks that use the API session (REST or DXLink). */
 const NETWORK_TASKS = new Set([
