@@ -71,8 +71,8 @@ describe("ttapi run --demo", () => {
     const c = await ttapi("cache", "clear", "chains");
     expect(c.code).toBe(0);
     expect(c.stderr).toContain("removed 1 artifact of kind chains");
-    const after = JSON.parse((await ttapi("cache", "status", "--json")).stdout) as { id: string }[];
-    expect(after.map((r) => r.id)).not.toContain("chains/chains");
+    const after = JSON.parse((await ttapi("cache", "status", "--json")).stdout) as { id: string; state: string }[];
+    expect(after.find((r) => r.id === "chains/chains")?.state).toBe("missing");
   }, 60_000);
 
   test("usage errors: demo-only flags, bad scale, bad fault spec, unknown kind → exit 2, one clear line", async () => {
