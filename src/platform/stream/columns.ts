@@ -168,21 +168,29 @@ export class EventColumns {
     this.capacity = cap;
   }
 
-  /** The buffered rows as columns (copies); the buffer is then empty, with fresh columns. */
-  take(): { rows: number; receivedAt: Float64Array; columns: BuiltColumn[] } {
-    const out = this.drain((t) => ({
-      rows: t.rows,
-      receivedAt: t.receivedAt.slice(),
-      columns: t.columns.map((c) =>
-        c.kind === "number"
-          ? { ...c, numbers: c.numbers!.slice() }
-          : { ...c, codes: c.codes!.slice(), dictionary: c.dictionary!.slice() },
-      ),
-    }));
+  /**
+   * The buffered rows as columns; the buffer is then empty, with fresh columns. With `copy` false the
+   * arrays themselves are handed over (e.g. transferred to a worker) and new ones are allocated.
+   */
+  take(copy = true): { rows: number; receivedAt: Float64Array; columns: BuiltColumn[] } {
+    const out = this.drain((t) =>
+      copy
+        ? {
+            rows: t.rows,
+            receivedAt: t.receivedAt.slice(),
+            columns: t.columns.map((c) =>
+              c.kind === "number"
+                ? { ...c, numbers: c.numbers!.slice() }
+                : { ...c, codes: c.codes!.slice(), dictionary: c.dictionary!.slice() },
+            ),
+          }
+        : t,
+    );
     this.cols.clear();
     this.order.length = 0;
     this.lastFields = null;
     this.lastSlots = [];
+    if (!copy) this.receivedAt = new Float64Array(this.capacity);
     return out;
   }
 

@@ -17,9 +17,9 @@ import {
 } from "../../client/dxlink/index.ts";
 import { type TTError, toTTError, usageError } from "../../core/errors.ts";
 import { getLogger } from "../../core/log.ts";
-import { PersistWriter } from "../persist/index.ts";
 import { EventColumns } from "./columns.ts";
 import { type Compression, eventsFrame, writeFrameParquet } from "./parquet.ts";
+import { StreamWorkerWriter } from "./worker-writer.ts";
 
 export interface StreamSubscription {
   type: EventType;
@@ -43,9 +43,8 @@ export interface RecorderOptions {
   signal?: AbortSignal;
   compression?: Compression;
   /**
-   * Where Parquet encoding runs: "inline" (default; polars compresses on its own thread pool while
-   * this thread waits) or "worker" (the persist writer's thread; costs an Arrow IPC copy here, which
-   * measured more expensive on the receiving thread than the inline write).
+   * Where Parquet encoding runs: "worker" (default; the column buffers are transferred to a writer
+   * thread, so this thread keeps receiving) or "inline" (this thread waits while polars writes).
    */
   writer?: "worker" | "inline";
   /** Called about every `statusEveryMs` (default 1 s) with live counters. */
@@ -97,7 +96,7 @@ export async function recordStream(opts: RecorderOptions): Promise<RecorderSumma
   let rollDue = false;
   let rollTimer: ReturnType<typeof setTimeout> | null = null;
   let stopOnError: (() => void) | null = null;
-  const persist = opts.writer === "worker" ? new PersistWriter({ mode: "worker", maxQueuedJobs: 4 }) : null;
+  const workerWriter = (opts.writer ?? "worker") === "worker" ? new StreamWorkerWriter(2) : null;
 
   const stamp = (ms: number) =>
     new Date(ms)
@@ -120,15 +119,9 @@ export async function recordStream(opts: RecorderOptions): Promise<RecorderSumma
     const name = `${type}-${stamp(openedAt)}-${String(seq).padStart(5, "0")}`;
     const path = join(opts.outDir, type, `${name}.parquet`);
     try {
-      if (persist) {
-        const ipc = b.cols.drain((t) => eventsFrame(t).writeIPC());
-        await persist.write({
-          dir: join(opts.outDir, type),
-          name,
-          ipc,
-          compression: compression === "uncompressed" ? "none" : compression,
-          csv: false,
-        });
+      if (workerWriter) {
+        // Hand the buffers to the worker (transferred): this thread goes straight back to reading.
+        await workerWriter.write(path, b.cols.take(false), compression);
       } else {
         const df = b.cols.drain(eventsFrame);
         await writeFrameParquet(path, df, compression);
@@ -236,7 +229,7 @@ export async function recordStream(opts: RecorderOptions): Promise<RecorderSumma
   await client.close(ended === "aborted" ? "recording interrupted" : "recording finished");
   offData();
   await rollAll(true);
-  await persist?.close();
+  await workerWriter?.close();
   if (writeError) throw writeError;
   const events = Object.values(eventsByType).reduce((a, b) => a + b, 0);
   return {
