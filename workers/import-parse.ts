@@ -1,6 +1,6 @@
 /** Import worker entrypoint: parse tasks and per-symbol merges (see src/platform/import/worker-task.ts). */
 import type { MergeResponse, WorkerRequest, WorkerResponse } from "../src/platform/import/types.ts";
-import { runMerge, runTask } from "../src/platform/import/worker-task.ts";
+import { recycleColumns, runMerge, runTask } from "../src/platform/import/worker-task.ts";
 
 declare const self: Worker;
 
@@ -12,6 +12,10 @@ self.onmessage = (ev: MessageEvent<WorkerRequest>) => {
 };
 
 async function handle(req: WorkerRequest): Promise<void> {
+  if (req.type === "recycle") {
+    recycleColumns(req.columns);
+    return;
+  }
   if (req.type === "merge") {
     let res: MergeResponse;
     try {

@@ -36,6 +36,27 @@ export class BarColumnsBuilder {
     this.openint = new Float64Array(c);
   }
 
+  /**
+   * A builder over recycled buffers (e.g. columns a consumer handed back after use): views of any
+   * length are widened to their whole ArrayBuffer, so the capacity is what was allocated.
+   */
+  static fromBuffers(c: BarColumns): BarColumnsBuilder {
+    const b = new BarColumnsBuilder(16);
+    const cap = c.open.buffer.byteLength / 8;
+    b.capacity = cap;
+    b.symbolIndex = new Int32Array(c.symbolIndex.buffer, 0, cap);
+    b.period = new Uint8Array(c.period.buffer, 0, cap);
+    b.date = new Int32Array(c.date.buffer, 0, cap);
+    b.time = new Int32Array(c.time.buffer, 0, cap);
+    b.open = new Float64Array(c.open.buffer, 0, cap);
+    b.high = new Float64Array(c.high.buffer, 0, cap);
+    b.low = new Float64Array(c.low.buffer, 0, cap);
+    b.close = new Float64Array(c.close.buffer, 0, cap);
+    b.volume = new Float64Array(c.volume.buffer, 0, cap);
+    b.openint = new Float64Array(c.openint.buffer, 0, cap);
+    return b;
+  }
+
   /** Dictionary id for a symbol (adds it on first sight). */
   symbolId(symbol: string): number {
     let id = this.symbolIds.get(symbol);

@@ -28,7 +28,11 @@ export async function parseToColumns(opts: {
   inputs: readonly string[];
   workers?: number;
   signal?: AbortSignal;
-  onColumns?: (c: BarColumns) => void;
+  /**
+   * Return true to hand the buffers back for reuse (the consumer is done with them): saves the
+   * workers fresh allocations. Otherwise the consumer owns them.
+   */
+  onColumns?: (c: BarColumns) => boolean | undefined | void;
 }): Promise<ParseColumnsResult> {
   const t0 = performance.now();
   throwIfAborted(opts.signal, "parse");
@@ -60,7 +64,8 @@ export async function parseToColumns(opts: {
         }
         if (res.columns) {
           rows += res.columns.length;
-          opts.onColumns?.(res.columns);
+          const done = opts.onColumns ? opts.onColumns(res.columns) === true : true;
+          if (done) pool.recycle(res.columns);
         }
       }),
     ).catch((e) => {

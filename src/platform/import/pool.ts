@@ -5,6 +5,8 @@
  * receiving columns). A worker answers its tasks in order, so replies are matched FIFO.
  * Workers are reused across tasks; a crashed worker is replaced; `close()` terminates them all.
  */
+
+import type { BarColumns } from "../../core/bars.ts";
 import { cancelledError, internalError } from "../../core/errors.ts";
 import { workerPath } from "../../core/workers.ts";
 import type { MergeResponse, WorkerRequest, WorkerResponse } from "./types.ts";
@@ -50,6 +52,25 @@ export class ParsePool {
       this.pump();
     });
   }
+
+  /** Give used column buffers back to a worker to parse into again (fire and forget). */
+  recycle(columns: BarColumns): void {
+    if (this.closed || this.workers.length === 0) return;
+    const w = this.workers[this.recycled++ % this.workers.length]!;
+    w.postMessage({ type: "recycle", columns } satisfies WorkerRequest, [
+      columns.symbolIndex.buffer,
+      columns.period.buffer,
+      columns.date.buffer,
+      columns.time.buffer,
+      columns.open.buffer,
+      columns.high.buffer,
+      columns.low.buffer,
+      columns.close.buffer,
+      columns.volume.buffer,
+      columns.openint.buffer,
+    ] as ArrayBuffer[]);
+  }
+  private recycled = 0;
 
   /** Hand queued tasks to the least-loaded workers, up to `depth` each. */
   private pump(): void {

@@ -147,6 +147,11 @@ export type WorkerRequest =
       compressionLevel?: number;
       csv: boolean;
       durable: boolean;
+    }
+  | {
+      /** Column buffers the consumer is done with, for the worker to fill again (no reply). */
+      type: "recycle";
+      columns: BarColumns;
     };
 
 export type TaskRequest = Extract<WorkerRequest, { type: "task" }>;

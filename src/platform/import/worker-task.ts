@@ -17,6 +17,7 @@ import {
   statSync,
 } from "node:fs";
 import { basename, dirname, join } from "node:path";
+import type { BarColumns } from "../../core/bars.ts";
 import { symbolFromFileName } from "../../metastock/ascii/index.ts";
 import { detectLayout } from "../../metastock/ascii/layout.ts";
 import { parseAsciiRange } from "../../metastock/ascii/parse.ts";
@@ -78,6 +79,17 @@ function readWhole(path: string): Uint8Array {
   return readShared(path, 0, statSync(path).size);
 }
 
+/** Column buffers handed back by the consumer (parse-only mode), reused instead of fresh memory. */
+const spare: BarColumns[] = [];
+export function recycleColumns(c: BarColumns): void {
+  if (spare.length < 4) spare.push(c);
+}
+function columnsBuilder(capacity: number): BarColumnsBuilder {
+  const i = spare.findIndex((c) => c.open.buffer.byteLength / 8 >= capacity);
+  if (i >= 0) return BarColumnsBuilder.fromBuffers(spare.splice(i, 1)[0]!);
+  return new BarColumnsBuilder(capacity);
+}
+
 function writeBuilder(): BarColumnsBuilder {
   if (!reusable) reusable = new BarColumnsBuilder(1 << 16);
   reusable.reset();
@@ -104,8 +116,7 @@ export async function runTask(
   // A batch shares one builder; write mode flushes per piece so memory stays at one file's worth.
   // Columns mode keeps the whole task in one builder: size it from the input bytes (~45 B/row).
   const taskBytes = task.kind === "ascii" ? task.files.reduce((a, f) => a + (f.end - f.start), 0) : 0;
-  let out =
-    sink.mode === "columns" ? new BarColumnsBuilder(Math.ceil(taskBytes / 45) + 1024) : writeBuilder();
+  let out = sink.mode === "columns" ? columnsBuilder(Math.ceil(taskBytes / 45) + 1024) : writeBuilder();
   const sources: { from: number; to: number; source: string; priority: number }[] = [];
 
   const flush = async (tag: string): Promise<void> => {
