@@ -159,8 +159,12 @@ export function demoFixturesDir(dataDir: string, scale: DemoScale, seed: number 
   return join(dataDir, "demo", `${scale}-${seed}`);
 }
 
-/** Generate (once) and return the demo MetaStock sources. */
-export function ensureDemoFixtures(o: EnsureDemoOptions): DemoFixtures {
+/**
+ * Generate (once) and return the demo MetaStock sources. Yields to the event loop between
+ * symbols so the rest of the run (REST, DXLink, the grid) keeps moving during a full-scale
+ * generation.
+ */
+export async function ensureDemoFixtures(o: EnsureDemoOptions): Promise<DemoFixtures> {
   const started = performance.now();
   const root = demoFixturesDir(o.dataDir, o.scale, o.seed);
   const marker = join(root, "fixtures.json");
@@ -192,7 +196,9 @@ export function ensureDemoFixtures(o: EnsureDemoOptions): DemoFixtures {
   // The binary database repeats the most recent year of a few symbols: cross-source duplicates.
   const binaryCount = Math.min(symbols.length, o.scale === "full" ? 50 : 4);
   let rows = 0;
-  symbols.forEach((sym, i) => {
+  for (let i = 0; i < symbols.length; i++) {
+    const sym = symbols[i]!;
+    if (i % 8 === 7) await new Promise((r) => setTimeout(r, 0));
     const series = demoSeries(o.universe, sym, extraPerSymbol, o.seed);
     const market = i % 3 === 0 ? "nasdaq stocks" : i % 3 === 1 ? "nyse stocks" : "nysemkt stocks";
     const dir = join(textRoot, market, String(1 + Math.floor(i / 200)));
@@ -201,7 +207,7 @@ export function ensureDemoFixtures(o: EnsureDemoOptions): DemoFixtures {
     rows += series.length;
     if (i < binaryCount) binary.push({ symbol: sym, period: "D", rows: tail(series, 252) });
     o.onProgress?.(i + 1, symbols.length);
-  });
+  }
   let binaryRows = 0;
   for (const [name, data] of writeMetastockDb(binary)) writeAll(join(binDir, name), data);
   for (const b of binary) binaryRows += b.rows.length;

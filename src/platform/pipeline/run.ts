@@ -14,7 +14,7 @@ import { type ArtifactRef, ArtifactStore } from "../cache/store.ts";
 import { PersistWriter, type PersistWriterOptions } from "../persist/writer.ts";
 import { type ArtifactValue, isArtifactValue, type RunEnv } from "./artifact-task.ts";
 import type { PipelineParams, StageContext } from "./context.ts";
-import { type DemoScale, ensureDemoFixtures } from "./demo.ts";
+import { type DemoScale, demoFixturesDir, ensureDemoFixtures } from "./demo.ts";
 import { collectFromCleanStack } from "./gc.ts";
 import { runGraph, STAGES, type StageId, type TaskDef, type TaskEvent } from "./graph.ts";
 import { type ApiSession, type DemoOptions, openSession } from "./session.ts";
@@ -173,7 +173,8 @@ export async function runPipeline(o: RunPipelineOptions): Promise<RunSummary> {
   const started = performance.now();
   const log = getLogger("pipeline", { op: newOpId("run") });
   const { config, dataDir } = o;
-  const demo = o.demo ?? null;
+  // One seed for both the sim and the fixtures built from its universe, so the data agree.
+  const demo = o.demo ? { ...o.demo, seed: o.demo.seed ?? 1 } : null;
   const release = acquireRunLock(dataDir);
   const writer = new PersistWriter(o.persist);
   const store = new ArtifactStore({
@@ -223,7 +224,7 @@ export async function runPipeline(o: RunPipelineOptions): Promise<RunSummary> {
             configSymbols: config["run.symbols"],
           }).symbols
         : fixtureSymbols;
-      const fxRoot = join(dataDir, "demo", `${scale}-${seed}`);
+      const fxRoot = demoFixturesDir(dataDir, scale, seed);
       sources = [...sources, join(fxRoot, "stooq"), join(fxRoot, "metastock")];
       fixtureTask = {
         id: "eod.demo-fixtures",
@@ -231,7 +232,7 @@ export async function runPipeline(o: RunPipelineOptions): Promise<RunSummary> {
         label: "demo fixtures",
         deps: [],
         run: async (ctx) => {
-          const fx = ensureDemoFixtures({
+          const fx = await ensureDemoFixtures({
             dataDir,
             universe,
             scale,
