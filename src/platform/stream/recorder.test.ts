@@ -150,4 +150,27 @@ describe("recordStream against the sim", () => {
       await sim.stop();
     }
   }, 10_000);
+
+  test("buffered events are bounded: beyond maxBufferedEvents they are dropped and counted", async () => {
+    const sim = startStandaloneDxlink({ seed: 3, eventsPerSecPerSymbol: 100 });
+    const out = mkdtempSync(join(tmpdir(), "ttapi-stream-"));
+    try {
+      const summary = await recordStream({
+        clientOptions: { getQuoteToken: tokenProvider(sim), aggregationPeriodSec: 0.02 },
+        subscriptions: [{ type: "Quote", symbols: ["AAPL", "MSFT"] }],
+        outDir: out,
+        rollSeconds: 3600,
+        maxBufferedEvents: 50,
+        durationMs: 1200,
+        writer: "inline",
+      });
+      expect(summary.files.length).toBe(1);
+      expect(summary.files[0]!.rows).toBeLessThanOrEqual(50 + 200);
+      expect(summary.dropped).toBeGreaterThan(0);
+      expect(summary.events).toBe(summary.files[0]!.rows);
+    } finally {
+      rmSync(out, { recursive: true, force: true });
+      await sim.stop();
+    }
+  }, 10_000);
 });

@@ -47,6 +47,11 @@ export interface RecorderOptions {
    * thread, so this thread keeps receiving) or "inline" (this thread waits while polars writes).
    */
   writer?: "worker" | "inline";
+  /**
+   * Per type, events buffered while earlier files are still being written; beyond this, new events
+   * are dropped and counted (default 4 × rollEvents). Only a disk slower than the feed gets there.
+   */
+  maxBufferedEvents?: number;
   /** Called about every `statusEveryMs` (default 1 s) with live counters. */
   onStatus?: (s: RecorderStatus) => void;
   statusEveryMs?: number;
@@ -74,7 +79,7 @@ export interface RecorderSummary {
   events: number;
   eventsByType: Record<string, number>;
   reconnects: number;
-  /** Data the client could not deliver (rejected pairs, data without a field list). */
+  /** Events lost: rejected pairs, data without a field list, buffer overflow while the disk lagged. */
   dropped: number;
   files: RecordedFile[];
   /** How the run ended: duration elapsed, aborted, or the client gave up (error set). */
@@ -154,11 +159,18 @@ export async function recordStream(opts: RecorderOptions): Promise<RecorderSumma
     }, 0);
   };
 
+  const maxBufferedRows = opts.maxBufferedEvents ?? 4 * rollEvents;
+  let droppedBuffered = 0;
   const offData = client.onData((batch: CompactBatch) => {
     let b = buffers.get(batch.type);
     if (!b) {
       b = { cols: new EventColumns(batch.type), openedAt: Date.now() };
       buffers.set(batch.type, b);
+    }
+    if (b.cols.rows >= maxBufferedRows) {
+      // The disk is not keeping up (writes are serialised): bound memory, count what is lost.
+      droppedBuffered += batch.count;
+      return;
     }
     b.cols.append(batch, Date.now());
     eventsByType[batch.type] = (eventsByType[batch.type] ?? 0) + batch.count;
@@ -190,7 +202,7 @@ export async function recordStream(opts: RecorderOptions): Promise<RecorderSumma
           eventsByType: { ...eventsByType },
           ratesByType,
           reconnects: client.stats.reconnects,
-          dropped: client.stats.pendingDropped + client.stats.rejectedPairs,
+          dropped: client.stats.pendingDropped + client.stats.rejectedPairs + droppedBuffered,
           files: files.length,
         });
       }, opts.statusEveryMs ?? 1000)
@@ -237,7 +249,7 @@ export async function recordStream(opts: RecorderOptions): Promise<RecorderSumma
     events,
     eventsByType,
     reconnects: client.stats.reconnects,
-    dropped: client.stats.pendingDropped + client.stats.rejectedPairs,
+    dropped: client.stats.pendingDropped + client.stats.rejectedPairs + droppedBuffered,
     files,
     ended,
     ...(error ? { error } : {}),
