@@ -34,10 +34,8 @@ import type {
   WrittenPart,
 } from "./types.ts";
 
-/** Read `[start, end)` of a file into a fresh buffer with one spare byte (parser sentinel). */
-export function readRange(path: string, start: number, end: number): Uint8Array {
-  const len = end - start;
-  const buf = new Uint8Array(len + 1);
+/** Read `[start, start + len)` of a file into `buf` (from offset 0); returns the bytes read. */
+function readInto(path: string, start: number, len: number, buf: Uint8Array): number {
   const fd = openSync(path, "r");
   try {
     let off = 0;
@@ -46,10 +44,16 @@ export function readRange(path: string, start: number, end: number): Uint8Array 
       if (n <= 0) break;
       off += n;
     }
-    return buf.subarray(0, off);
+    return off;
   } finally {
     closeSync(fd);
   }
+}
+
+/** Read `[start, end)` of a file into a fresh buffer (one spare byte for the parser's sentinel). */
+export function readRange(path: string, start: number, end: number): Uint8Array {
+  const buf = new Uint8Array(end - start + 1);
+  return buf.subarray(0, readInto(path, start, end - start, buf));
 }
 
 // One read buffer and one column builder per worker, reused file after file: fresh multi-MB
@@ -61,18 +65,7 @@ let reusable: BarColumnsBuilder | null = null;
 function readShared(path: string, start: number, end: number): Uint8Array {
   const len = end - start;
   if (scratch.length < len + 1) scratch = new Uint8Array(Math.max(len + 1, scratch.length * 2));
-  const fd = openSync(path, "r");
-  try {
-    let off = 0;
-    while (off < len) {
-      const n = readSync(fd, scratch, off, len - off, start + off);
-      if (n <= 0) break;
-      off += n;
-    }
-    return scratch.subarray(0, off);
-  } finally {
-    closeSync(fd);
-  }
+  return scratch.subarray(0, readInto(path, start, len, scratch));
 }
 
 function readWhole(path: string): Uint8Array {
@@ -98,7 +91,7 @@ function writeBuilder(): BarColumnsBuilder {
 
 /**
  * nodejs-polars objects hold native memory that is only released by finalizers, and those run
- * only after a GC *and* a turn of the event loop. A long synchronous task (a 48 MB chunk with a
+ * only after a GC *and* a turn of the event loop. A long synchronous task (a 32 MB chunk with a
  * dozen symbols) would otherwise pile up every frame it wrote: collect and yield after each write.
  */
 async function releaseNative(): Promise<void> {
