@@ -185,3 +185,43 @@ describe("ArtifactStore", () => {
     await writer.close();
   });
 });
+
+describe("TTL policies from the config", () => {
+  test("an explicit cache.ttl.eod replaces the session-close rule; 0 means never reuse", async () => {
+    const { ttlPolicy, expiresAt } = await import("./kinds.ts");
+    const c = loadConfig({
+      env: { XDG_CONFIG_HOME: "/nonexistent", TTAPI_TTL_EOD: "2h", TTAPI_TTL_QUOTES: "0" },
+    }).config;
+    expect(ttlPolicy("eod", c)).toEqual({ type: "seconds", seconds: 7200 });
+    expect(ttlPolicy("eod", config)).toEqual({ type: "session-close" });
+    expect(expiresAt(ttlPolicy("quotes", c), 1000)).toBe(1000);
+    expect(ttlPolicy("stats", c)).toEqual({ type: "derived" });
+    expect(expiresAt({ type: "derived" }, 1000)).toBeNull();
+  });
+});
+
+describe("PersistWriter", () => {
+  test("bounded queue: producers wait for capacity until the worker has written the queued job", async () => {
+    const w = new PersistWriter({ mode: "worker", maxQueuedJobs: 1 });
+    const d = mkdtempSync(join(tmpdir(), "ttapi-writer-"));
+    tmpRoots.push(d);
+    const ipc = frame(1000).writeIPC();
+    const first = w.write({ dir: d, name: "a", ipc: frame(1000).writeIPC(), compression: "zstd", csv: true });
+    while (w.queued === 0) await Promise.resolve();
+    let atCapacity: { queued: number; durable: boolean } | null = null;
+    const waiting = w.capacity().then(() => {
+      atCapacity = { queued: w.queued, durable: existsSync(join(d, "a.parquet")) };
+    });
+    expect(atCapacity).toBeNull();
+    const files = await first;
+    await waiting;
+    // Room for the next job only once the queued one is durable.
+    expect(atCapacity!).toEqual({ queued: 0, durable: true });
+    expect(files.map((f) => f.format)).toEqual(["parquet", "csv"]);
+    expect(pl.readParquet(join(d, "a.parquet")).frameEqual(frame(1000))).toBe(true);
+    await w.close();
+    await expect(w.write({ dir: d, name: "b", ipc, compression: "zstd", csv: false })).rejects.toThrow(
+      "closed",
+    );
+  });
+});

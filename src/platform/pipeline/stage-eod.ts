@@ -93,7 +93,9 @@ export function eodTasks(sc: StageContext): TaskDef[] {
                 csv: env.csv,
                 workers: env.config["import.workers"],
                 signal: ctx.signal,
-                onProgress: (p) => ctx.progress(p.bytes, p.totalBytes, "bytes"),
+                // Megabytes of input parsed: the total is known up front, rows are not.
+                onProgress: (p) =>
+                  ctx.progress(Math.round(p.bytes / 1e6), Math.max(1, Math.round(p.totalBytes / 1e6)), "MB"),
               });
             }
             const s = summary as Awaited<ReturnType<typeof importBars>> | null;
