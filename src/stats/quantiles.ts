@@ -3,42 +3,90 @@
  *
  * Sorting 30 rolling series of ~57k values per symbol would dominate the whole statistics run, so
  * we select instead: the high 32 bits of a non-negative IEEE double order exactly like the value,
- * and `hi >>> 14` (exponent + 6 mantissa bits, ~1 % wide buckets) makes a histogram over a fixed
- * key range. One counting pass over the 32-bit high words finds the buckets holding the wanted
- * ranks (two interleaved histograms, so runs of equal buckets in an autocorrelated series do not
- * serialize on one counter), one gathering pass copies only those buckets' values, and a
- * quickselect inside each resolves the exact order statistics (min and max come out of the same
- * gather).
+ * and `hi >>> 14` (exponent + 6 mantissa bits, ~1 % wide buckets) gives a bucket over a fixed key
+ * range. A `BucketIndex` holds, per bucket, the count and a linked list of the indexes of its
+ * values (head + next, newest first). It is built while the values are produced — the rolling
+ * kernels insert every estimate right after computing it, so no pass ever re-reads the series —
+ * and the quantiles then only visit the few buckets holding the wanted ranks: walk their lists,
+ * gather those values, quickselect inside (min and max come out of the same gather).
  * Quantiles use linear interpolation between order statistics (Hyndman–Fan type 7, the
  * default of numpy/polars/R).
  */
 
-const SHIFT = 14;
+export const BUCKET_SHIFT = 14;
 // Keys for 2^-60 … 2^20 cover any variance a price series can produce; values outside are
 // clamped into the end buckets (still exact: buckets only narrow the search).
-const KEY_MIN = (1023 - 60) << (20 - SHIFT);
-const KEY_MAX = (1023 + 20) << (20 - SHIFT);
-const LAST = KEY_MAX - KEY_MIN + 1; // buckets 1..LAST hold positive values, bucket 0 exact zeros
-const SKIP = LAST + 1; // NaN / ±Infinity / negative: not counted
+export const KEY_MIN = (1023 - 60) << (20 - BUCKET_SHIFT);
+const KEY_MAX = (1023 + 20) << (20 - BUCKET_SHIFT);
+/** Buckets 1..LAST hold positive values, bucket 0 exact zeros. */
+export const LAST_BUCKET = KEY_MAX - KEY_MIN + 1;
+/** NaN / ±Infinity / negative: not counted. */
+export const SKIP_BUCKET = LAST_BUCKET + 1;
 /** Length of a bucket-count histogram. */
-export const HIST_SIZE = SKIP + 1;
+export const HIST_SIZE = SKIP_BUCKET + 1;
 const SIZE = HIST_SIZE;
-
-/** Scratch buffers reused across calls (one set per worker). */
-export class QuantileScratch {
-  even = new Int32Array(SIZE);
-  odd = new Int32Array(SIZE);
-  slot = new Int32Array(SIZE).fill(-1);
-  gathered = new Float64Array(1024);
-  keys = new Uint16Array(0);
-}
+const LAST = LAST_BUCKET;
+const SKIP = SKIP_BUCKET;
 
 /** Bucket of a non-negative double given its high 32-bit word. */
 export function bucketOf(h: number): number {
-  const k = (h >>> SHIFT) - KEY_MIN + 1;
+  const k = (h >>> BUCKET_SHIFT) - KEY_MIN + 1;
   if (k < 1) return h === 0 ? 0 : 1;
   if (k > LAST) return h >= 0x7ff00000 ? SKIP : LAST;
   return k;
+}
+
+/**
+ * Per-bucket counts and index lists of one series (reused: `reset` before each series).
+ * `next` is indexed by the position of the value in its series.
+ */
+export class BucketIndex {
+  counts = new Int32Array(SIZE);
+  head = new Int32Array(SIZE).fill(-1);
+  next = new Int32Array(0);
+  reset(n: number): void {
+    this.counts.fill(0);
+    this.head.fill(-1);
+    if (this.next.length < n) this.next = new Int32Array(Math.max(n, Math.ceil(this.next.length * 1.5)));
+  }
+}
+
+/**
+ * Insert `values[i]` into `ix`; `bits` is the Uint32Array view of `values` (little-endian: the
+ * high word of element i is bits[2i + 1]). NaN and negative values land in the skipped bucket.
+ */
+export function indexAt(ix: BucketIndex, bits: Uint32Array, i: number): void {
+  const h = bits[2 * i + 1]!;
+  let k = (h >>> BUCKET_SHIFT) - KEY_MIN + 1;
+  if (k < 1) k = h === 0 ? 0 : 1;
+  else if (k > LAST) k = h >= 0x7ff00000 ? SKIP : LAST;
+  ix.counts[k]!++;
+  ix.next[i] = ix.head[k]!;
+  ix.head[k] = i;
+}
+
+/** Index every element of `values` (NaN entries are skipped). */
+export function indexValues(values: Float64Array, ix: BucketIndex): BucketIndex {
+  const n = values.length;
+  ix.reset(n);
+  const bits = new Uint32Array(values.buffer, values.byteOffset, n * 2);
+  const { counts, head, next } = ix;
+  for (let i = 0; i < n; i++) {
+    const h = bits[2 * i + 1]!;
+    let k = (h >>> BUCKET_SHIFT) - KEY_MIN + 1;
+    if (k < 1) k = h === 0 ? 0 : 1;
+    else if (k > LAST) k = h >= 0x7ff00000 ? SKIP : LAST;
+    counts[k]!++;
+    next[i] = head[k]!;
+    head[k] = i;
+  }
+  return ix;
+}
+
+/** Scratch buffers reused across calls (one set per worker). */
+export class QuantileScratch {
+  index = new BucketIndex();
+  gathered = new Float64Array(1024);
 }
 
 const identity = (x: number) => x;
@@ -98,56 +146,24 @@ export function quantilesNonNegative(
   map: (x: number) => number = identity,
   rankOf?: number,
 ): QuantileResult {
-  countBuckets(values, scratch);
-  return quantilesFromCounts(values, scratch.even, probs, out, scratch, map, rankOf);
+  indexValues(values, scratch.index);
+  return quantilesFromIndex(values, scratch.index, probs, out, scratch, map, rankOf);
 }
 
 /**
- * Histogram of `values` into `scratch.even` (NaN entries land in the skipped bucket), and each
- * value's bucket into `scratch.keys`.
+ * Quantiles of `values` from a bucket index built over them (by indexValues or by a kernel that
+ * inserted each value as it wrote it): gathers only the buckets holding the wanted ranks.
  */
-export function countBuckets(values: Float64Array, scratch: QuantileScratch): Int32Array {
-  const n = values.length;
-  const bits = new Uint32Array(values.buffer, values.byteOffset, n * 2);
-  if (scratch.keys.length < n) scratch.keys = new Uint16Array(Math.max(n, scratch.keys.length * 2));
-  const { even, odd, keys } = scratch;
-  even.fill(0);
-  odd.fill(0);
-  let i = 0;
-  // Each value's bucket is also kept (2 bytes) so the gathering pass streams these instead of
-  // re-reading every 8-byte value: measured ~2× faster gathering.
-  for (; i + 1 < n; i += 2) {
-    const k0 = bucketOf(bits[2 * i + 1]!);
-    const k1 = bucketOf(bits[2 * i + 3]!);
-    keys[i] = k0;
-    keys[i + 1] = k1;
-    even[k0]!++;
-    odd[k1]!++;
-  }
-  if (i < n) {
-    const k = bucketOf(bits[2 * i + 1]!);
-    keys[i] = k;
-    even[k]!++;
-  }
-  for (let b = 0; b < SIZE; b++) even[b]! += odd[b]!;
-  return even;
-}
-
-/**
- * Quantiles from the histogram and bucket keys countBuckets just computed over `values`: one
- * gathering pass + quickselects.
- */
-export function quantilesFromCounts(
+export function quantilesFromIndex(
   values: Float64Array,
-  counts: Int32Array,
+  ix: BucketIndex,
   probs: readonly number[],
   out: Float64Array,
   scratch: QuantileScratch,
   map: (x: number) => number = identity,
   rankOf?: number,
 ): QuantileResult {
-  const n = values.length;
-  const { slot, keys } = scratch;
+  const { counts, head, next } = ix;
   let count = 0;
   for (let b = 0; b <= LAST; b++) count += counts[b]!;
   if (count === 0) return { count, min: Number.NaN, max: Number.NaN, atOrBelow: Number.NaN };
@@ -175,6 +191,7 @@ export function quantilesFromCounts(
   const startRank: number[] = [];
   const offset: number[] = [];
   let total = 0;
+  let atOrBelow = Number.NaN;
   {
     let cum = 0;
     for (let b = 0; b <= LAST; b++) {
@@ -188,24 +205,22 @@ export function quantilesFromCounts(
         }
       }
       if (hit) {
-        slot[b] = wanted.length;
         wanted.push(b);
         startRank.push(cum);
         offset.push(total);
         total += c;
       }
       cum += c;
+      if (cum === count) break; // every value counted
     }
   }
   if (scratch.gathered.length < total)
     scratch.gathered = new Float64Array(Math.max(total, scratch.gathered.length * 2));
   const g = scratch.gathered;
-  const fill = offset.slice();
-  for (let j = 0; j < n; j++) {
-    const s = slot[keys[j]!]!;
-    if (s >= 0) g[fill[s]!++] = values[j]!;
+  for (let w = 0; w < wanted.length; w++) {
+    let o = offset[w]!;
+    for (let i = head[wanted[w]!]!; i >= 0; i = next[i]!) g[o++] = values[i]!;
   }
-  for (let w = 0; w < wanted.length; w++) slot[wanted[w]!] = -1; // leave the scratch clean
   // Quickselect inside the bucket: linear in its size, where sorting it was a measurable share
   // of the whole cone.
   const orderStat = (r: number): number => {
@@ -220,7 +235,6 @@ export function quantilesFromCounts(
     const b = map(orderStat(3 + 2 * q));
     out[q] = a + frac[q]! * (b - a);
   }
-  let atOrBelow = Number.NaN;
   if (xBucket >= 0) {
     atOrBelow = 0;
     for (let b = 0; b < xBucket; b++) atOrBelow += counts[b]!;
