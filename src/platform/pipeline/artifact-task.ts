@@ -7,8 +7,9 @@
  */
 import type pl from "nodejs-polars";
 import type { Config } from "../../core/config.ts";
-import { internalError } from "../../core/errors.ts";
+import { internalError, isAbortError, toTTError } from "../../core/errors.ts";
 import type { Logger } from "../../core/log.ts";
+import { formatDuration } from "../../core/time.ts";
 import { paramsFingerprint } from "../cache/fingerprint.ts";
 import type { Manifest } from "../cache/manifest.ts";
 import { type ArtifactRef, type ArtifactStore, artifactId } from "../cache/store.ts";
@@ -81,6 +82,11 @@ export interface ArtifactTaskSpec {
   extras?: readonly string[];
   /** The count a reused version reports (default: its row count), so cached and fresh runs agree. */
   cachedCount?: (m: Manifest) => number;
+  /**
+   * With `--cached`, when computing fails (API down, threshold exceeded) and a stale but intact
+   * version exists, use it and report the task degraded instead of failed. For network data only.
+   */
+  staleIfError?: boolean;
   /** Called when a cached version is reused (e.g. to register a stored token as a secret). */
   onReuse?: (v: ArtifactValue) => void;
 }
@@ -142,6 +148,7 @@ export function artifactTask(env: RunEnv, spec: ArtifactTaskSpec): TaskDef<Artif
       }
       const params = paramsFingerprint(spec.params ? spec.params(ctx) : null);
       const unit = spec.unit ?? "rows";
+      let stale: { m: Manifest; extras: { name: string; m: Manifest }[] } | null = null;
 
       if (env.cached && !env.force) {
         const opts = { inputs, params, requireCsv: env.csv && !spec.dataset };
@@ -163,9 +170,36 @@ export function artifactTask(env: RunEnv, spec: ArtifactTaskSpec): TaskDef<Artif
           return { value, count, unit, cached: true };
         }
         env.log.debug("recompute", { artifact: artifactId(spec.ref), state: chk.state, reason: chk.reason });
+        if (
+          spec.staleIfError &&
+          chk.state === "stale" &&
+          chk.manifest &&
+          extras.every((x) => x.chk.manifest)
+        ) {
+          stale = {
+            m: chk.manifest,
+            extras: extras.map((x) => ({ name: x.name, m: x.chk.manifest! })),
+          };
+        }
       }
 
-      const out = await spec.compute(ctx, { params, inputs });
+      let out: Computed;
+      try {
+        out = await spec.compute(ctx, { params, inputs });
+      } catch (e) {
+        // A cron run that cannot reach the API keeps going on the last good data, flagged degraded.
+        if (!stale || isAbortError(e) || ctx.signal.aborted) throw e;
+        const age = formatDuration((Date.now() - stale.m.createdAt) / 1000);
+        const reason = toTTError(e).message;
+        env.log.warn(`${spec.label}: using the stored version from ${age} ago`, {
+          artifact: artifactId(spec.ref),
+          error: reason,
+        });
+        const value = valueFromManifest(env, spec.ref, stale.m, stale.extras);
+        spec.onReuse?.(value);
+        const count = spec.cachedCount ? spec.cachedCount(stale.m) : stale.m.rows;
+        return { value, count, unit, degraded: `stale (${age} old): ${reason}` };
+      }
       if ("manifest" in out) {
         return {
           value: valueFromManifest(env, spec.ref, out.manifest),

@@ -180,6 +180,25 @@ describe("pipeline outcomes", () => {
     expect(s.stages.symbols.failures.length).toBeGreaterThan(0);
   }, 90_000);
 
+  test("--cached while the API fails: expired network data is reused and flagged, the run is degraded", async () => {
+    const dir = tempDir();
+    expect((await run(dir)).status).toBe("complete");
+    const s = await runPipeline({
+      config: config({ "cache.ttl.quotes": 0 }),
+      dataDir: dir,
+      cached: true,
+      demo: { seed: 1, scale: "small", faults: "errors=1" },
+    });
+    expect(s.status).toBe("degraded");
+    expect(s.exitCode).toBe(3);
+    const quotes = s.tasks.find((t) => t.id === "sym.quotes")!;
+    expect(quotes.state).toBe("done");
+    expect(quotes.degraded).toMatch(/^stale \(\d+s old\): /);
+    // Same data as before, so nothing downstream of the quotes is recomputed.
+    expect(s.tasks.find((t) => t.id === "math.expected-moves")?.cached).toBe(true);
+    expect(byState(s, "failed")).toEqual([]);
+  }, 60_000);
+
   test("cancellation: the run stops promptly with status cancelled", async () => {
     const ctl = new AbortController();
     const p = runPipeline({

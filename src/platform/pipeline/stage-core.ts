@@ -40,6 +40,7 @@ export function coreTasks(sc: StageContext): TaskDef[] {
       ref: { kind: "accounts", key: "accounts" },
       unit: "accounts",
       mode: PRIVATE,
+      staleIfError: true,
       onReuse: accountNumbers,
       compute: async (ctx) => ({
         frame: await (await sc.api()).client.frames.accounts({ signal: ctx.signal }),
@@ -53,6 +54,7 @@ export function coreTasks(sc: StageContext): TaskDef[] {
       ref: { kind: "accounts", key: "balances" },
       unit: "accounts",
       mode: PRIVATE,
+      staleIfError: true,
       compute: async (ctx) => {
         const { client } = await sc.api();
         const nums = accountNumbers(ctx.input<ArtifactValue>("core.accounts"));
@@ -68,6 +70,7 @@ export function coreTasks(sc: StageContext): TaskDef[] {
       ref: { kind: "accounts", key: "positions" },
       unit: "positions",
       mode: PRIVATE,
+      staleIfError: true,
       compute: async (ctx) => {
         const { client } = await sc.api();
         const nums = accountNumbers(ctx.input<ArtifactValue>("core.accounts"));

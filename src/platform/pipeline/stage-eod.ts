@@ -126,6 +126,7 @@ export function eodTasks(sc: StageContext): TaskDef[] {
       deps: ["core.quote-token", "sym.equities"],
       untracked: ["core.quote-token"],
       ref: { kind: "eod", key: "candles" },
+      staleIfError: true,
       unit: "bars",
       params: () => ({ days: params.candleDays }),
       compute: async (ctx) => {

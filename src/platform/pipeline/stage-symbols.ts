@@ -165,6 +165,7 @@ export function symbolTasks(sc: StageContext): TaskDef[] {
         label,
         deps: ["sym.universe"],
         ref: { kind, key: part },
+        staleIfError: true,
         unit: "rows",
         extras: part === "metrics" ? ["expiration_iv"] : undefined,
         compute: (ctx) => collect(ctx, part),
