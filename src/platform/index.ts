@@ -31,3 +31,19 @@ export {
   listDailySymbols,
   readSymbolBars,
 } from "./stats/index.ts";
+export {
+  type Compression as StreamCompression,
+  EventColumns,
+  eventsFrame,
+  type RecordedFile,
+  type RecorderOptions,
+  type RecorderStatus,
+  type RecorderSummary,
+  recordStream,
+  resolveChainSymbols,
+  type StreamFromConfigOptions,
+  type StreamSubscription,
+  streamFromConfig,
+  writeEventsParquet,
+  writeFrameParquet,
+} from "./stream/index.ts";
