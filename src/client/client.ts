@@ -10,6 +10,8 @@ import { authError, configError } from "../core/errors.ts";
 import { registerSecret } from "../core/redact.ts";
 import { USER_AGENT } from "../core/version.ts";
 import { type Credentials, TokenManager } from "./auth.ts";
+import { nestedChainRecords } from "./chain-records.ts";
+import { type ScannedChains, scanNestedChains } from "./chain-scan.ts";
 import { resolveCredentials } from "./credentials.ts";
 import { type ApiEnv, isApiEnv, resolveBaseUrl } from "./environments.ts";
 import {
@@ -44,7 +46,7 @@ import {
 } from "./query.ts";
 import type { BackoffOptions, BreakerOptions, EndpointGroup } from "./resilience.ts";
 import { type RequestSpec, Transport, type TransportStats } from "./transport.ts";
-import { decodeEnvelope, type Envelope, items, type JsonObject } from "./wire.ts";
+import { decodeEnvelope, type Envelope, items, type Json, type JsonObject } from "./wire.ts";
 
 export interface ClientOptions {
   /** API environment (default production). */
@@ -216,20 +218,31 @@ export function createClient(o: ClientOptions = {}): TastyClient {
     transport.setTokenSource(tokens);
   }
 
-  const get = async (path: string, group: EndpointGroup, signal?: AbortSignal): Promise<Envelope> => {
+  const getBody = async <T = Json>(
+    path: string,
+    group: EndpointGroup,
+    signal?: AbortSignal,
+    parse?: (text: string) => T,
+  ): Promise<T> => {
     if (!tokens) {
       throw authError(`no credentials for the ${env} environment`, {
         hint: "run `ttapi auth login` or set TT_CLIENT_SECRET and TT_REFRESH_TOKEN",
       });
     }
-    const spec: RequestSpec = { method: "GET", path, group, signal };
-    const res = await transport.request(spec);
-    return decodeEnvelope(res.body, `GET ${path.split("?")[0]}`);
+    const spec: RequestSpec = { method: "GET", path, group, signal, parse };
+    return (await transport.request<T>(spec)).body;
   };
+  const get = async (path: string, group: EndpointGroup, signal?: AbortSignal): Promise<Envelope> =>
+    decodeEnvelope(await getBody(path, group, signal), `GET ${path.split("?")[0]}`);
 
   /** First page, then the remaining pages concurrently (the bulkhead bounds them). */
-  const getAll = async (path: string, group: EndpointGroup, signal?: AbortSignal): Promise<Envelope[]> => {
-    const first = await get(path, group, signal);
+  const getAll = async (
+    path: string,
+    group: EndpointGroup,
+    signal?: AbortSignal,
+    firstPage?: Envelope,
+  ): Promise<Envelope[]> => {
+    const first = firstPage ?? (await get(path, group, signal));
     const total = first.pagination?.totalPages ?? 1;
     const offset = first.pagination?.pageOffset ?? 0;
     if (total <= offset + 1) return [first];
@@ -308,7 +321,12 @@ export function createClient(o: ClientOptions = {}): TastyClient {
     },
 
     async nestedChain(underlying, c) {
-      const e = await getAll(`/option-chains/${pathSymbol(underlying)}/nested`, "instruments", c?.signal);
+      // Columnar scan of the body (no object per strike); anything unusual takes the generic path.
+      const path = `/option-chains/${pathSymbol(underlying)}/nested`;
+      const body = await getBody(path, "instruments", c?.signal, parseNestedChainBody);
+      if (body instanceof ScannedBody) return nestedChainRecords(body.scanned);
+      const first = decodeEnvelope(body, `GET ${path}`);
+      const e = await getAll(path, "instruments", c?.signal, first);
       return itemsOf(e, decodeNestedChain, `GET /option-chains/${underlying}/nested`);
     },
 
@@ -362,6 +380,16 @@ export function createClient(o: ClientOptions = {}): TastyClient {
 }
 
 const frames = () => import("./frames.ts");
+
+/** Marks a scanner result (a plain JSON body can never be an instance of it). */
+class ScannedBody {
+  constructor(readonly scanned: ScannedChains) {}
+}
+
+function parseNestedChainBody(text: string): ScannedBody | Json {
+  const scanned = scanNestedChains(text);
+  return scanned ? new ScannedBody(scanned) : (JSON.parse(text) as Json);
+}
 
 function dedupe(symbols: readonly string[]): string[] {
   return [...new Set(symbols)];

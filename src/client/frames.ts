@@ -5,6 +5,8 @@
  * The column names are the wire's kebab-case keys in snake_case, so Parquet files read naturally.
  */
 import pl, { type DataType } from "nodejs-polars";
+import { strikeColumnsOf } from "./chain-records.ts";
+import { cellString } from "./chain-scan.ts";
 import type {
   Account,
   Balance,
@@ -51,6 +53,9 @@ export function frame<R>(rows: readonly R[], spec: readonly ColumnSpec<R>[]): pl
     if (c.kind === "f64" || c.kind === "i64" || c.kind === "datetime" || c.kind === "date") {
       const values = new Float64Array(n);
       let hasNull = false;
+      // Dates repeat down a column (one expiration per many strikes): parse each run once.
+      let lastDate: unknown = null;
+      let lastDays = 0;
       for (let i = 0; i < n; i++) {
         const v = c.get(rows[i] as R);
         if (v === null || v === undefined) {
@@ -58,7 +63,11 @@ export function frame<R>(rows: readonly R[], spec: readonly ColumnSpec<R>[]): pl
           hasNull = true;
         } else if (c.kind === "date") {
           // "YYYY-MM-DD" → days since epoch (UTC).
-          values[i] = Math.round(Date.parse(`${v as string}T00:00:00Z`) / MS_PER_DAY);
+          if (v !== lastDate) {
+            lastDate = v;
+            lastDays = Math.round(Date.parse(`${v as string}T00:00:00Z`) / MS_PER_DAY);
+          }
+          values[i] = lastDays;
         } else values[i] = v as number;
       }
       let s: pl.Series = pl.Series(c.name, values, pl.Float64);
@@ -314,8 +323,91 @@ export const accountsFrame = (rows: readonly Account[]) => frame(rows, ACCOUNT_C
 export const balancesFrame = (rows: readonly Balance[]) => frame(rows, BALANCE_COLUMNS);
 export const positionsFrame = (rows: readonly Position[]) => frame(rows, POSITION_COLUMNS);
 export const equitiesFrame = (rows: readonly Equity[]) => frame(rows, EQUITY_COLUMNS);
-export const nestedChainsFrame = (chains: readonly NestedChain[]) =>
-  frame(flattenNestedChains(chains), CHAIN_STRIKE_COLUMNS);
+/**
+ * One row per strike, built column by column: strikes still held by the scanner's columns
+ * (chain-records.ts) are read from there (no record per strike), materialised ones from records.
+ */
+export function nestedChainsFrame(chains: readonly NestedChain[]): pl.DataFrame {
+  let n = 0;
+  for (const c of chains)
+    for (const e of c.expirations) {
+      const r = strikeColumnsOf(e);
+      n += r ? r.to - r.from : e.strikes.length;
+    }
+  const cols = {
+    underlying: new Array<string>(n),
+    root: new Array<string | null>(n),
+    chainType: new Array<string | null>(n),
+    shares: new Array<number | null>(n),
+    date: new Array<string | null>(n),
+    dte: new Array<number | null>(n),
+    expType: new Array<string | null>(n),
+    settlement: new Array<string | null>(n),
+    strike: new Array<number | null>(n),
+    call: new Array<string | null>(n),
+    callS: new Array<string | null>(n),
+    put: new Array<string | null>(n),
+    putS: new Array<string | null>(n),
+  };
+  let k = 0;
+  for (const c of chains)
+    for (const e of c.expirations) {
+      const r = strikeColumnsOf(e);
+      const from = k;
+      if (r) {
+        const { text, strikePrice } = r.columns;
+        for (let i = r.from; i < r.to; i++, k++) {
+          const p = strikePrice[i] as number;
+          cols.strike[k] = Number.isNaN(p) ? null : p;
+          cols.call[k] = cellString(text, r.columns.call, i);
+          cols.callS[k] = cellString(text, r.columns.callStreamer, i);
+          cols.put[k] = cellString(text, r.columns.put, i);
+          cols.putS[k] = cellString(text, r.columns.putStreamer, i);
+        }
+      } else {
+        for (const s of e.strikes) {
+          cols.strike[k] = s.strikePrice;
+          cols.call[k] = s.call;
+          cols.callS[k] = s.callStreamerSymbol;
+          cols.put[k] = s.put;
+          cols.putS[k] = s.putStreamerSymbol;
+          k++;
+        }
+      }
+      cols.underlying.fill(c.underlyingSymbol, from, k);
+      cols.root.fill(c.rootSymbol, from, k);
+      cols.chainType.fill(c.optionChainType, from, k);
+      cols.shares.fill(c.sharesPerContract, from, k);
+      cols.date.fill(e.expirationDate, from, k);
+      cols.dte.fill(e.daysToExpiration, from, k);
+      cols.expType.fill(e.expirationType, from, k);
+      cols.settlement.fill(e.settlementType, from, k);
+    }
+  const index = Array.from({ length: n }, (_, i) => i);
+  const byIndex: Record<string, (i: number) => number | string | null> = {
+    underlying_symbol: (i) => cols.underlying[i] as string,
+    root_symbol: (i) => cols.root[i] ?? null,
+    option_chain_type: (i) => cols.chainType[i] ?? null,
+    shares_per_contract: (i) => cols.shares[i] ?? null,
+    expiration_date: (i) => cols.date[i] ?? null,
+    days_to_expiration: (i) => cols.dte[i] ?? null,
+    expiration_type: (i) => cols.expType[i] ?? null,
+    settlement_type: (i) => cols.settlement[i] ?? null,
+    strike_price: (i) => cols.strike[i] ?? null,
+    call: (i) => cols.call[i] ?? null,
+    call_streamer_symbol: (i) => cols.callS[i] ?? null,
+    put: (i) => cols.put[i] ?? null,
+    put_streamer_symbol: (i) => cols.putS[i] ?? null,
+  };
+  return frame(
+    index,
+    CHAIN_STRIKE_COLUMNS.map((c) => ({
+      name: c.name,
+      kind: c.kind,
+      get: byIndex[c.name] as (i: number) => number | string | null,
+    })),
+  );
+}
 export const compactChainsFrame = (chains: readonly CompactChain[]) =>
   frame(flattenCompactChains(chains), COMPACT_CHAIN_COLUMNS);
 export const marketMetricsFrame = (rows: readonly MarketMetric[]) => frame(rows, MARKET_METRIC_COLUMNS);

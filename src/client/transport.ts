@@ -81,6 +81,12 @@ export interface RequestSpec {
   signal?: AbortSignal;
   /** Override the classification of an error status (e.g. transient OAuth `invalid_request`). */
   classify?: (status: number, apiCode: string | null) => Partial<FailureDetails> | undefined;
+  /**
+   * Turns a 2xx body into the response value instead of `JSON.parse` (e.g. the columnar chain
+   * scanner). It runs inside the attempt, so a SyntaxError (truncated body) is retried like one
+   * from `JSON.parse`.
+   */
+  parse?: (text: string) => unknown;
 }
 
 export interface TransportStats {
@@ -100,9 +106,9 @@ export interface TransportStats {
   bytes: number;
 }
 
-export interface ApiResponse {
+export interface ApiResponse<T = Json> {
   status: number;
-  body: Json;
+  body: T;
 }
 
 /** 401 → replay cycles per request before giving up (only one of them may trigger a refresh). */
@@ -176,7 +182,7 @@ export class Transport {
   }
 
   /** Run one logical request through the resilience stack; resolves with the parsed JSON body. */
-  async request(spec: RequestSpec): Promise<ApiResponse> {
+  async request<T = Json>(spec: RequestSpec): Promise<ApiResponse<T>> {
     this.stats.requests++;
     const reqId = newOpId("req");
     const idempotent = spec.idempotent ?? spec.method === "GET";
@@ -194,9 +200,11 @@ export class Transport {
           throw this.spendBudget(e, spec, state);
         });
     try {
-      return idempotent
-        ? await this.retry.execute(({ signal }) => once(signal), spec.signal)
-        : await once(spec.signal);
+      return (
+        idempotent
+          ? await this.retry.execute(({ signal }) => once(signal), spec.signal)
+          : await once(spec.signal)
+      ) as ApiResponse<T>;
     } catch (e) {
       this.stats.failures++;
       throw this.finalError(e, spec);
@@ -245,7 +253,7 @@ export class Transport {
     reqId: string,
     state: AttemptState,
     signal: AbortSignal | undefined,
-  ): Promise<ApiResponse> {
+  ): Promise<ApiResponse<unknown>> {
     state.attempt++;
     let rejections = 0;
     for (;;) {
@@ -372,12 +380,12 @@ export class Transport {
   }
 
   /** Status + body → parsed JSON, or a classified TTError. */
-  private interpret(spec: RequestSpec, raw: RawResponse): ApiResponse {
+  private interpret(spec: RequestSpec, raw: RawResponse): ApiResponse<unknown> {
     const what = describeRequest(spec.method, spec.path);
     if (raw.status >= 200 && raw.status < 300) {
-      let body: Json;
+      let body: unknown;
       try {
-        body = raw.text.length === 0 ? null : (JSON.parse(raw.text) as Json);
+        body = raw.text.length === 0 ? null : spec.parse ? spec.parse(raw.text) : JSON.parse(raw.text);
       } catch (e) {
         // A truncated body (connection cut mid-response with a short Content-Length or chunked
         // encoding ended early) is a transport failure, not bad data: retry on a fresh connection.
