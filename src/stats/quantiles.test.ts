@@ -1,6 +1,13 @@
 import { expect, test } from "bun:test";
 import fc from "fast-check";
-import { QuantileScratch, quantilesNonNegative, selectInPlace } from "./quantiles.ts";
+import {
+  BucketIndex,
+  indexValues,
+  QuantileScratch,
+  quantilesFromIndex,
+  quantilesNonNegative,
+  selectInPlace,
+} from "./quantiles.ts";
 
 function sortQuantile(sorted: number[], p: number): number {
   const h = p * (sorted.length - 1);
@@ -105,5 +112,31 @@ test("long series with NaN prefixes, ties, spikes and slow drifts stay exact", (
       },
     ),
     { numRuns: 60 },
+  );
+});
+
+test("an index rebuilt without being consumed, or reused across series, stays exact", () => {
+  const ix = new BucketIndex();
+  const scratch = new QuantileScratch();
+  fc.assert(
+    fc.property(
+      fc.array(fc.array(value, { maxLength: 400 }), { minLength: 1, maxLength: 4 }),
+      fc.boolean(),
+      (seriesList, consumeAll) => {
+        for (let s = 0; s < seriesList.length; s++) {
+          const xs = Float64Array.from(seriesList[s]!);
+          indexValues(xs, ix);
+          if (!consumeAll && s < seriesList.length - 1) continue; // left dirty on purpose
+          const out = new Float64Array(1);
+          const r = quantilesFromIndex(xs, ix, [0.5], out, scratch);
+          const sorted = Array.from(xs)
+            .filter((x) => !Number.isNaN(x))
+            .sort((a, b) => a - b);
+          expect(r.count).toBe(sorted.length);
+          if (sorted.length > 0) expect(out[0]).toBe(sortQuantile(sorted, 0.5));
+        }
+      },
+    ),
+    { numRuns: 200 },
   );
 });

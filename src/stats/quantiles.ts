@@ -3,7 +3,7 @@
  *
  * Sorting 30 rolling series of ~57k values per symbol would dominate the whole statistics run, so
  * we select instead: the high 32 bits of a non-negative IEEE double order exactly like the value,
- * and `hi >>> 14` (exponent + 6 mantissa bits, ~1 % wide buckets) gives a bucket over a fixed key
+ * and `hi >>> 12` (exponent + 8 mantissa bits, ~0.3 % wide buckets) gives a bucket over a fixed key
  * range. A `BucketIndex` holds, per bucket, the count and a linked list of the indexes of its
  * values (head + next, newest first). It is built while the values are produced — the rolling
  * kernels insert every estimate right after computing it, so no pass ever re-reads the series —
@@ -13,7 +13,7 @@
  * default of numpy/polars/R).
  */
 
-export const BUCKET_SHIFT = 14;
+export const BUCKET_SHIFT = 12;
 // Keys for 2^-60 … 2^20 cover any variance a price series can produce; values outside are
 // clamped into the end buckets (still exact: buckets only narrow the search).
 export const KEY_MIN = (1023 - 60) << (20 - BUCKET_SHIFT);
@@ -37,32 +37,32 @@ export function bucketOf(h: number): number {
 }
 
 /**
- * Per-bucket counts and index lists of one series (reused: `reset` before each series).
- * `next` is indexed by the position of the value in its series.
+ * Per-bucket counts and index lists of one series, reused series after series. `next` is indexed
+ * by the position of the value in its series. quantilesFromIndex clears only the buckets it
+ * scanned (a few hundred of ~20k), so an index is cheap to rebuild.
  */
 export class BucketIndex {
   counts = new Int32Array(SIZE);
   head = new Int32Array(SIZE).fill(-1);
   next = new Int32Array(0);
+  /** Holds entries not yet cleared by quantilesFromIndex. */
+  dirty = false;
   reset(n: number): void {
-    this.counts.fill(0);
-    this.head.fill(-1);
+    if (this.dirty) {
+      this.counts.fill(0);
+      this.head.fill(-1);
+    }
+    this.dirty = true;
     if (this.next.length < n) this.next = new Int32Array(Math.max(n, Math.ceil(this.next.length * 1.5)));
   }
-}
-
-/**
- * Insert `values[i]` into `ix`; `bits` is the Uint32Array view of `values` (little-endian: the
- * high word of element i is bits[2i + 1]). NaN and negative values land in the skipped bucket.
- */
-export function indexAt(ix: BucketIndex, bits: Uint32Array, i: number): void {
-  const h = bits[2 * i + 1]!;
-  let k = (h >>> BUCKET_SHIFT) - KEY_MIN + 1;
-  if (k < 1) k = h === 0 ? 0 : 1;
-  else if (k > LAST) k = h >= 0x7ff00000 ? SKIP : LAST;
-  ix.counts[k]!++;
-  ix.next[i] = ix.head[k]!;
-  ix.head[k] = i;
+  /** Clear buckets from..to (inclusive) and the skipped bucket: all that a scan found in use. */
+  clear(from: number, to: number): void {
+    this.counts.fill(0, from, to + 1);
+    this.head.fill(-1, from, to + 1);
+    this.counts[SKIP] = 0;
+    this.head[SKIP] = -1;
+    this.dirty = false;
+  }
 }
 
 /** Index every element of `values` (NaN entries are skipped). */
@@ -165,8 +165,13 @@ export function quantilesFromIndex(
 ): QuantileResult {
   const { counts, head, next } = ix;
   let count = 0;
-  for (let b = 0; b <= LAST; b++) count += counts[b]!;
-  if (count === 0) return { count, min: Number.NaN, max: Number.NaN, atOrBelow: Number.NaN };
+  let first = 0;
+  while (first <= LAST && counts[first] === 0) first++;
+  for (let b = first; b <= LAST; b++) count += counts[b]!;
+  if (count === 0) {
+    ix.clear(0, -1);
+    return { count, min: Number.NaN, max: Number.NaN, atOrBelow: Number.NaN };
+  }
   // The bucket of `rankOf` is gathered too, so "how many ≤ x" costs no extra pass.
   let xBucket = -1;
   if (rankOf !== undefined && rankOf >= 0 && Number.isFinite(rankOf)) {
@@ -192,9 +197,10 @@ export function quantilesFromIndex(
   const offset: number[] = [];
   let total = 0;
   let atOrBelow = Number.NaN;
+  let last = first;
   {
     let cum = 0;
-    for (let b = 0; b <= LAST; b++) {
+    for (let b = first; b <= LAST; b++) {
       const c = counts[b]!;
       if (c === 0) continue;
       let hit = b === xBucket;
@@ -211,7 +217,10 @@ export function quantilesFromIndex(
         total += c;
       }
       cum += c;
-      if (cum === count) break; // every value counted
+      if (cum === count) {
+        last = b;
+        break; // every value counted
+      }
     }
   }
   if (scratch.gathered.length < total)
@@ -237,7 +246,7 @@ export function quantilesFromIndex(
   }
   if (xBucket >= 0) {
     atOrBelow = 0;
-    for (let b = 0; b < xBucket; b++) atOrBelow += counts[b]!;
+    for (let b = first; b < xBucket && b <= last; b++) atOrBelow += counts[b]!;
     const w = wanted.indexOf(xBucket);
     if (w >= 0) {
       const from = offset[w]!;
@@ -245,5 +254,8 @@ export function quantilesFromIndex(
       for (let i = from; i < to; i++) if (g[i]! <= rankOf!) atOrBelow++;
     }
   }
-  return { count, min: orderStat(0), max: orderStat(1), atOrBelow };
+  const min = orderStat(0);
+  const max = orderStat(1);
+  ix.clear(first, last);
+  return { count, min, max, atOrBelow };
 }
