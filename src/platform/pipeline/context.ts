@@ -7,6 +7,11 @@ import type { RunEnv } from "./artifact-task.ts";
 import type { ApiSession } from "./session.ts";
 
 export interface PipelineParams {
+  /**
+   * Where network data comes from (API environment and URL, or the demo sim and its seed): part
+   * of every network artifact's parameters, so data from one source is never reused for another.
+   */
+  source: string;
   symbols: string[];
   /** MetaStock inputs (files/folders/globs): config `run.sources` plus the demo fixtures. */
   sources: string[];

@@ -199,6 +199,23 @@ describe("pipeline outcomes", () => {
     expect(byState(s, "failed")).toEqual([]);
   }, 60_000);
 
+  test("data from one source is never reused for another (another sim seed ⇒ every network artifact recomputed)", async () => {
+    const dir = tempDir();
+    await run(dir);
+    const other = await run(dir, { cached: true, demo: { seed: 2, scale: "small" } });
+    expect(other.status).toBe("complete");
+    for (const id of [
+      "core.accounts",
+      "core.quote-token",
+      "sym.equities",
+      "sym.chains",
+      "sym.metrics",
+      "sym.quotes",
+      "eod.candles",
+    ])
+      expect({ id, cached: other.tasks.find((t) => t.id === id)?.cached }).toEqual({ id, cached: false });
+  }, 60_000);
+
   test("cancellation: the run stops promptly with status cancelled", async () => {
     const ctl = new AbortController();
     const p = runPipeline({

@@ -256,6 +256,7 @@ export async function runPipeline(o: RunPipelineOptions): Promise<RunSummary> {
     const params: PipelineParams = {
       symbols,
       sources,
+      source: demo ? `sim:seed=${demo.seed}` : `${config["api.env"]}|${config["api.url"]}`,
       candleDays: config["run.candle-days"],
       windows: [...config["stats.windows"]],
       annualization: config["stats.annualization"],

@@ -31,6 +31,7 @@ export function quoteTokenFromValue(v: ArtifactValue): QuoteToken {
 
 export function coreTasks(sc: StageContext): TaskDef[] {
   const { env } = sc;
+  const params = () => ({ source: sc.params.source });
   return [
     artifactTask(env, {
       id: "core.accounts",
@@ -40,6 +41,7 @@ export function coreTasks(sc: StageContext): TaskDef[] {
       ref: { kind: "accounts", key: "accounts" },
       unit: "accounts",
       mode: PRIVATE,
+      params,
       staleIfError: true,
       onReuse: accountNumbers,
       compute: async (ctx) => ({
@@ -54,6 +56,7 @@ export function coreTasks(sc: StageContext): TaskDef[] {
       ref: { kind: "accounts", key: "balances" },
       unit: "accounts",
       mode: PRIVATE,
+      params,
       staleIfError: true,
       compute: async (ctx) => {
         const { client } = await sc.api();
@@ -70,6 +73,7 @@ export function coreTasks(sc: StageContext): TaskDef[] {
       ref: { kind: "accounts", key: "positions" },
       unit: "positions",
       mode: PRIVATE,
+      params,
       staleIfError: true,
       compute: async (ctx) => {
         const { client } = await sc.api();
@@ -88,6 +92,7 @@ export function coreTasks(sc: StageContext): TaskDef[] {
       ref: { kind: "quote-token", key: "token" },
       unit: "tokens",
       mode: PRIVATE,
+      params,
       onReuse: (v) => void quoteTokenFromValue(v),
       compute: async (ctx) => {
         const t = await (await sc.api()).client.quoteToken({ signal: ctx.signal });

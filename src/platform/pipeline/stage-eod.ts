@@ -128,7 +128,7 @@ export function eodTasks(sc: StageContext): TaskDef[] {
       ref: { kind: "eod", key: "candles" },
       staleIfError: true,
       unit: "bars",
-      params: () => ({ days: params.candleDays }),
+      params: () => ({ days: params.candleDays, source: params.source }),
       compute: async (ctx) => {
         const session = await sc.api();
         const token = quoteTokenFromValue(ctx.input<ArtifactValue>("core.quote-token"));

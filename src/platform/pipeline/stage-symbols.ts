@@ -166,6 +166,7 @@ export function symbolTasks(sc: StageContext): TaskDef[] {
         deps: ["sym.universe"],
         ref: { kind, key: part },
         staleIfError: true,
+        params: () => ({ source: params.source }),
         unit: "rows",
         extras: part === "metrics" ? ["expiration_iv"] : undefined,
         compute: (ctx) => collect(ctx, part),
