@@ -166,7 +166,9 @@ export function acquireRunLock(dataDir: string): () => void {
 function demoSymbols(config: Config, scale: DemoScale, universeSymbols: readonly string[]): string[] {
   if (scale === "full") return [...universeSymbols];
   const set = new Set(universeSymbols);
-  return config["run.symbols"].map((s) => s.toUpperCase()).filter((s) => set.has(s));
+  const mine = config["run.symbols"].map((s) => s.toUpperCase()).filter((s) => set.has(s));
+  // A configured universe the sim does not list: demo its ten largest names instead.
+  return mine.length > 0 ? mine : universeSymbols.slice(0, 10);
 }
 
 export async function runPipeline(o: RunPipelineOptions): Promise<RunSummary> {
