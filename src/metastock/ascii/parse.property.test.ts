@@ -244,4 +244,93 @@ describe("ASCII parser properties", () => {
       { numRuns: 500 },
     );
   });
+
+  test("the fast path and the general path agree on any input (rows, errors, dictionary, order)", () => {
+    const tok = fc.constantFrom(
+      "AAA.US",
+      "bbb",
+      " C ",
+      '"D"',
+      "D",
+      "d",
+      "I",
+      "5",
+      "20200101",
+      "20200131",
+      "20200229",
+      "20210229",
+      "2020-01-05",
+      "200105",
+      "000000",
+      "093000",
+      "0930",
+      "10.5",
+      "-3.25",
+      "1e3",
+      "+4",
+      "",
+      "0",
+      "123456789012345678",
+      ".5",
+      "5.",
+      " 7 ",
+      "x",
+      "18871015",
+    );
+    const line = fc
+      .tuple(
+        fc.array(tok, { maxLength: 12 }),
+        fc.constantFrom(",", ";", "\t", " "),
+        fc.constantFrom("\n", "\r\n", "\r", ",\n", ""),
+      )
+      .map(([t, sep, eol]) => t.join(sep) + eol);
+    const good = (d: number, s: string) => `${s},D,${20200100 + d},000000,1.5,2.25,1,1.75,1000,0\n`;
+    const header = fc.constantFrom(
+      "<TICKER>,<PER>,<DATE>,<TIME>,<OPEN>,<HIGH>,<LOW>,<CLOSE>,<VOL>,<OPENINT>\n",
+      "<TICKER>,<DTYYYYMMDD>,<OPEN>,<HIGH>,<LOW>,<CLOSE>,<VOL>\n",
+      "<ticker>;<per>;<date>;<open>;<high>;<low>;<close>;<vol>;\n",
+      "Date,Open,High,Low,Close,Volume\n",
+      "",
+    );
+    const body = fc.array(
+      fc.oneof(
+        line,
+        fc
+          .tuple(fc.integer({ min: 1, max: 31 }), fc.constantFrom("AAA.US", "BBB", "aaa.us"))
+          .map(([d, s]) => good(d, s)),
+      ),
+      { maxLength: 40 },
+    );
+    const view = (r: ReturnType<typeof parseAscii>) => {
+      const c = r.columns;
+      const n = c.length;
+      const { columns: _, detection: __, ...rest } = r;
+      return {
+        rest,
+        symbols: c.symbols,
+        cols: [
+          c.symbolIndex,
+          c.period,
+          c.date,
+          c.time,
+          c.open,
+          c.high,
+          c.low,
+          c.close,
+          c.volume,
+          c.openint,
+        ].map((a) => Array.from(a.subarray(0, n), String)),
+      };
+    };
+    fc.assert(
+      fc.property(header, body, fc.boolean(), (h, lines, strict) => {
+        const bytes = new TextEncoder().encode(h + lines.join(""));
+        const o = { defaultSymbol: "DEF", strict, maxErrors: 5 };
+        expect(view(parseAscii(bytes, { ...o, fastPath: true }))).toEqual(
+          view(parseAscii(bytes, { ...o, fastPath: false })),
+        );
+      }),
+      { numRuns: 2000 },
+    );
+  });
 });

@@ -39,6 +39,8 @@ export interface ParseOptions {
   strict?: boolean;
   /** Two-digit years below this pivot are 20xx, others 19xx (default 50). */
   yearPivot?: number;
+  /** Use the canonical-form fast path (default true; false checks it against the general path). */
+  fastPath?: boolean;
 }
 
 export interface ParseResult {
@@ -323,13 +325,92 @@ function parsePeriod(b: Uint8Array, end: number, sep: number): number {
 }
 
 /**
+ * Everything a range parse carries from line to line. The fast path keeps these in locals while
+ * it runs and syncs them here when it hands a line to the general path (rare), so both paths see
+ * one state: column buffers, the ticker and date caches, the order check, line count and errors.
+ */
+interface RangeState {
+  out: BarColumnsBuilder;
+  n: number;
+  cap: number;
+  symbolIndex: Int32Array;
+  period: Uint8Array;
+  date: Int32Array;
+  time: Int32Array;
+  open: Float64Array;
+  high: Float64Array;
+  low: Float64Array;
+  close: Float64Array;
+  volume: Float64Array;
+  openint: Float64Array;
+  // Last ticker bytes → id: files hold long runs of one ticker, so decode a string only on change.
+  tickBytes: Uint8Array;
+  tickLen: number;
+  tickId: number;
+  // Last YYYYMMDD → days since epoch (consecutive rows share the month).
+  ymdCache: number;
+  daysCache: number;
+  prevSym: number;
+  prevPer: number;
+  prevKey: number;
+  descending: number;
+  firstDescendingLine: number;
+  repeated: number;
+  firstRepeatedLine: number;
+  line: number;
+  errors: RowError[];
+  errorCount: number;
+  stopped: boolean;
+  defaultId: number;
+  layout: AsciiLayout;
+  roles: Int32Array;
+  pivot: number;
+  maxErrors: number;
+  strict: boolean;
+}
+
+/** Make room for more rows and refresh the column views (the builder reallocates). */
+function growState(st: RangeState): void {
+  st.out.length = st.n;
+  st.out.reserve(Math.max(1024, st.n >> 1));
+  st.cap = st.out.capacity;
+  st.symbolIndex = st.out.symbolIndex;
+  st.period = st.out.period;
+  st.date = st.out.date;
+  st.time = st.out.time;
+  st.open = st.out.open;
+  st.high = st.out.high;
+  st.low = st.out.low;
+  st.close = st.out.close;
+  st.volume = st.out.volume;
+  st.openint = st.out.openint;
+}
+
+/** Dictionary id of the ticker bytes `b[a, z)` (already trimmed, non-empty), via the one-entry cache. */
+function tickerId(st: RangeState, b: Uint8Array, a: number, z: number): number {
+  const len = z - a;
+  if (len === st.tickLen) {
+    const t = st.tickBytes;
+    let k = 0;
+    while (k < len && b[a + k] === t[k]) k++;
+    if (k === len) return st.tickId;
+  }
+  st.tickBytes = b.slice(a, z);
+  st.tickLen = len;
+  st.tickId = st.out.symbolId(utf8.decode(st.tickBytes).toUpperCase());
+  return st.tickId;
+}
+
+/**
  * Parse the lines of `bytes[start, end)` (start at a line start) with `layout`, appending rows to
  * `out`. Blank lines are skipped; a malformed row is skipped and reported (or stops the parse when
  * `strict`).
  *
- * The loop is written flat on purpose: well-formed fields (digits then the separator) are decoded
- * inline with local variables; anything else (padding, quotes, exponents, other date forms,
- * errors) takes the general decoders above. This keeps the common path free of calls.
+ * Two paths share one state: `fastLines` takes the lines in the canonical form of the layout
+ * (unpadded fields, plain decimals, 8-digit dates, 6-digit times, one-letter periods) in one tight
+ * loop; the first line it does not recognise goes to `generalLine`, which knows every variant and
+ * reports errors, and then the fast path resumes. Files the fast path never fits (space
+ * separated, other date forms) stop trying it after a few lines.
  */
 export function parseAsciiRange(
   bytes: Uint8Array,
@@ -339,26 +420,15 @@ export function parseAsciiRange(
   out: BarColumnsBuilder,
   opts: ParseOptions = {},
 ): ParseResult {
-  // The digit loops below stop at the first non-digit without a bounds check, so the byte after
-  // the last line must exist: append a newline when the range ends the buffer without one.
+  // The digit loops stop at the first non-digit without a bounds check, so the byte after the
+  // last line must exist: append a newline when the range ends the buffer without one.
   let b = bytes;
   if (end === bytes.length && end > start && bytes[end - 1] !== C_NL) {
     b = new Uint8Array(end + 1);
     b.set(bytes);
     b[end] = C_NL;
   }
-  const maxErrors = opts.maxErrors ?? 100;
-  const pivot = opts.yearPivot ?? 50;
-  const sep = layout.sep;
-  const spaceSep = sep === C_SP;
-  const roles = Int32Array.from(layout.roles);
-  const nRoles = roles.length;
-  const minFields = layout.minFields;
-  const errors: RowError[] = [];
-  let errorCount = 0;
-  let stopped = false;
   lastYmd = -1;
-
   let defaultId = -1;
   if (!layout.has.ticker) {
     if (opts.defaultSymbol === undefined) {
@@ -376,73 +446,132 @@ export function parseAsciiRange(
     }
     defaultId = out.symbolId(opts.defaultSymbol.toUpperCase());
   }
-  // Last ticker bytes → id: files hold long runs of one ticker, so decode a string only on change.
-  let tickBytes = new Uint8Array(0);
-  let tickLen = -1;
-  let tickId = -1;
-  let ymdCache = -1;
-  let daysCache = 0;
-
   out.reserve(Math.min(Math.ceil((end - start) / 40) + 16, 1 << 22));
-  let n = out.length;
-  let cap = out.capacity;
-  let {
-    symbolIndex,
-    period: perCol,
-    date: dateCol,
-    time: timeCol,
-    open,
-    high,
-    low,
-    close,
-    volume,
-    openint,
-  } = out;
-  let prevSym = -1;
-  let prevPer = -1;
-  let prevKey = Number.NEGATIVE_INFINITY;
-  let descending = 0;
-  let firstDescendingLine = 0;
-  let repeated = 0;
-  let firstRepeatedLine = 0;
-  let line = 0;
+  const st: RangeState = {
+    out,
+    n: out.length,
+    cap: out.capacity,
+    symbolIndex: out.symbolIndex,
+    period: out.period,
+    date: out.date,
+    time: out.time,
+    open: out.open,
+    high: out.high,
+    low: out.low,
+    close: out.close,
+    volume: out.volume,
+    openint: out.openint,
+    tickBytes: new Uint8Array(0),
+    tickLen: -1,
+    tickId: -1,
+    ymdCache: -1,
+    daysCache: 0,
+    prevSym: -1,
+    prevPer: -1,
+    prevKey: Number.NEGATIVE_INFINITY,
+    descending: 0,
+    firstDescendingLine: 0,
+    repeated: 0,
+    firstRepeatedLine: 0,
+    line: 0,
+    errors: [],
+    errorCount: 0,
+    stopped: false,
+    defaultId,
+    layout,
+    roles: Int32Array.from(layout.roles),
+    pivot: opts.yearPivot ?? 50,
+    maxErrors: opts.maxErrors ?? 100,
+    strict: opts.strict ?? false,
+  };
+  const rowsBefore = out.length;
+
+  // The fast path only runs over newline-terminated lines (every scan in it stops at the newline).
+  let fastEnd = b.lastIndexOf(C_NL, end - 1) + 1;
+  if (fastEnd < start) fastEnd = start;
+  let fast = layout.sep !== C_SP && opts.fastPath !== false;
+  let misses = 0;
   let p = start;
-  const hasTime = layout.has.time;
-  const hasPer = layout.has.per;
-  const hasOpen = layout.has.open;
-  const hasHigh = layout.has.high;
-  const hasLow = layout.has.low;
-
-  while (p < end) {
-    let nl = b.indexOf(C_NL, p);
-    if (nl < 0 || nl >= end) nl = end;
-    let le = nl;
-    if (le > p && b[le - 1] === C_CR) le--;
-    line++;
-    const lineStart = p;
-    p = nl + 1;
-    let q = lineStart;
-    while (q < le && (b[q] === C_SP || b[q] === C_TAB || b[q] === sep)) q++;
-    if (q >= le) continue; // blank line
-
-    if (n >= cap) {
-      out.length = n;
-      out.reserve(Math.max(1024, n >> 1));
-      cap = out.capacity;
-      ({
-        symbolIndex,
-        period: perCol,
-        date: dateCol,
-        time: timeCol,
-        open,
-        high,
-        low,
-        close,
-        volume,
-        openint,
-      } = out);
+  while (p < end && !st.stopped) {
+    if (fast && p < fastEnd) {
+      const q = fastLines(st, b, p, fastEnd);
+      // A layout whose lines keep missing the fast path (e.g. ISO dates) stops trying it.
+      if (q === p && ++misses > 16 && misses * 2 > st.line) fast = false;
+      p = q;
+      if (p >= end) break;
     }
-    let i = spaceSep ? q : lineStart;
+    p = generalLine(st, b, p, end);
+  }
+  out.length = st.n;
+  return {
+    rows: st.n - rowsBefore,
+    lines: st.line,
+    errors: st.errors,
+    errorCount: st.errorCount,
+    stopped: st.stopped,
+    descending: st.descending,
+    firstDescendingLine: st.firstDescendingLine,
+    repeated: st.repeated,
+    firstRepeatedLine: st.firstRepeatedLine,
+  };
+}
+
+/**
+ * The canonical-form loop: parse lines from `p` (a line start) while each fits, and return the
+ * start of the first line that does not (or `stop`). Only newline-terminated lines are passed in,
+ * so every scan ends at a newline at the latest. A line it rejects has changed nothing.
+ */
+function fastLines(st: RangeState, b: Uint8Array, p: number, stop: number): number {
+  const roles = st.roles;
+  const nRoles = roles.length;
+  const last = nRoles - 1;
+  const sep = st.layout.sep;
+  const minFields = st.layout.minFields;
+  const hasTime = st.layout.has.time;
+  const hasPer = st.layout.has.per;
+  const hasOpen = st.layout.has.open;
+  const hasHigh = st.layout.has.high;
+  const hasLow = st.layout.has.low;
+  const defaultId = st.defaultId;
+  let n = st.n;
+  let cap = st.cap;
+  let symbolIndex = st.symbolIndex;
+  let perCol = st.period;
+  let dateCol = st.date;
+  let timeCol = st.time;
+  let open = st.open;
+  let high = st.high;
+  let low = st.low;
+  let close = st.close;
+  let volume = st.volume;
+  let openint = st.openint;
+  let ymdCache = st.ymdCache;
+  let daysCache = st.daysCache;
+  let prevSym = st.prevSym;
+  let prevPer = st.prevPer;
+  let prevKey = st.prevKey;
+  let line = st.line;
+  let tickLen = st.tickLen;
+  let tickBytes = st.tickBytes;
+  let tickId = st.tickId;
+
+  lines: while (p < stop) {
+    if (n >= cap) {
+      st.n = n;
+      growState(st);
+      cap = st.cap;
+      symbolIndex = st.symbolIndex;
+      perCol = st.period;
+      dateCol = st.date;
+      timeCol = st.time;
+      open = st.open;
+      high = st.high;
+      low = st.low;
+      close = st.close;
+      volume = st.volume;
+      openint = st.openint;
+    }
+    let i = p;
     let period = 0x44; // "D"
     let dateV = -1;
     let timeV = -1;
@@ -454,17 +583,11 @@ export function parseAsciiRange(
     let oi = Number.NaN;
     let sym = defaultId;
     let f = 0;
-    let err = "";
-    let errField = -1;
-    let errPos = 0;
-    for (; f < nRoles; f++) {
+    for (;;) {
       const role = roles[f]!;
-      const fstart = i;
       if (role >= ROLE_OPEN) {
-        // Fast decimal: [-]digits[.digits] then separator/end.
         let neg = false;
-        let ch = i < le ? b[i]! : sep;
-        if (ch === 0x2d) {
+        if (b[i] === 0x2d) {
           neg = true;
           i++;
         }
@@ -477,8 +600,8 @@ export function parseAsciiRange(
           i++;
         }
         let nd = i - i0;
-        let fr = 0;
-        if (b[i] === 0x2e && i < le) {
+        let x: number;
+        if (b[i] === 0x2e) {
           const i1 = ++i;
           for (;;) {
             const d = (b[i]! - 0x30) >>> 0;
@@ -486,34 +609,17 @@ export function parseAsciiRange(
             m = m * 10 + d;
             i++;
           }
-          fr = i - i1;
+          const fr = i - i1;
           nd += fr;
-        }
-        ch = i < le ? b[i]! : sep;
-        let x: number;
-        if (ch === sep && nd > 0 && nd <= 15) {
-          x = fr === 0 ? m : m / POW10[fr]!;
-          if (neg) x = -x;
-        } else {
-          pos = fstart;
-          fieldErr = "";
-          x = parseNumber(b, le, sep);
-          i = pos;
-          if (Number.isNaN(x)) {
-            if (fieldErr !== "") err = fieldErr;
-            else if (role !== ROLE_VOL && role !== ROLE_OI) err = "empty value";
-            if (err !== "") {
-              errField = f;
-              errPos = fstart;
-              break;
-            }
-          }
-        }
+          x = m / POW10[fr]!;
+        } else x = m;
+        if (nd === 0 || nd > 15) break lines;
+        if (neg) x = -x;
         if (role === ROLE_CLOSE) c = x;
         else if (role === ROLE_OPEN) o = x;
         else if (role === ROLE_HIGH) h = x;
         else if (role === ROLE_LOW) l = x;
-        else if (role === ROLE_VOL) v = !Number.isNaN(x) ? x : 0;
+        else if (role === ROLE_VOL) v = x;
         else oi = x;
       } else if (role === ROLE_DATE) {
         let a = 0;
@@ -524,69 +630,42 @@ export function parseAsciiRange(
           a = a * 10 + d;
           i++;
         }
-        const nd = i - i0;
-        if (nd === 8 && (i >= le || b[i] === sep)) {
-          if (a === ymdCache) dateV = daysCache;
-          else if (((a / 100) | 0) === ((ymdCache / 100) | 0) && a % 100 <= 28 && a % 100 >= 1) {
+        if (i - i0 !== 8) break lines;
+        if (a === ymdCache) dateV = daysCache;
+        else {
+          const dd = a % 100;
+          if (((a / 100) | 0) === ((ymdCache / 100) | 0) && dd <= 28 && dd >= 1) {
             // Same month as the previous row: day arithmetic, no calendar conversion.
             dateV = daysCache + (a - ymdCache);
-            ymdCache = a;
-            daysCache = dateV;
           } else {
             const y = (a / 10000) | 0;
             const mo = ((a / 100) | 0) % 100;
-            const d = a % 100;
-            if (mo < 1 || mo > 12 || d < 1 || d > daysInMonth(y, mo) || y < 1000) {
-              err = "bad date";
-              errField = f;
-              errPos = fstart;
-              break;
-            }
-            ymdCache = a;
-            daysCache = daysFromCivil(y, mo, d);
-            dateV = daysCache;
+            if (mo < 1 || mo > 12 || dd < 1 || dd > daysInMonth(y, mo) || y < 1000) break lines;
+            dateV = daysFromCivil(y, mo, dd);
           }
-        } else {
-          pos = fstart;
-          fieldErr = "";
-          const dv = parseDate(b, le, sep, pivot);
-          i = pos;
-          if (Number.isNaN(dv)) {
-            err = fieldErr || "empty date";
-            errField = f;
-            errPos = fstart;
-            break;
-          }
-          dateV = dv;
+          ymdCache = a;
+          daysCache = dateV;
         }
       } else if (role === ROLE_TICKER) {
         let z = i;
-        if (spaceSep) while (z < le && b[z] !== C_SP) z++;
-        else while (z < le && b[z] !== sep) z++;
-        let a = i;
-        let zz = z;
-        while (a < zz && isPad(b[a]!)) a++;
-        while (zz > a && isPad(b[zz - 1]!)) zz--;
-        const len = zz - a;
-        if (len === 0) {
-          err = "empty ticker";
-          errField = f;
-          errPos = fstart;
-          break;
+        for (;;) {
+          const ch = b[z]!;
+          if (ch === sep || ch === C_NL || ch === C_CR) break;
+          z++;
         }
+        const len = z - i;
         let same = len === tickLen;
         if (same) {
-          for (let k = 0; k < len; k++) {
-            if (b[a + k] !== tickBytes[k]) {
-              same = false;
-              break;
-            }
-          }
+          let k = 0;
+          while (k < len && b[i + k] === tickBytes[k]) k++;
+          same = k === len;
         }
         if (!same) {
-          tickBytes = b.slice(a, zz);
+          // A new ticker (multi-symbol files change it often); padding is the general path's job.
+          if (len === 0 || b[z] !== sep || isPad(b[i]!) || isPad(b[z - 1]!)) break lines;
+          tickId = tickerId(st, b, i, z);
           tickLen = len;
-          tickId = out.symbolId(utf8.decode(tickBytes).toUpperCase());
+          tickBytes = st.tickBytes;
         }
         sym = tickId;
         i = z;
@@ -599,76 +678,45 @@ export function parseAsciiRange(
           a = a * 10 + d;
           i++;
         }
-        const nd = i - i0;
-        if (
-          nd === 6 &&
-          (i >= le || b[i] === sep) &&
-          a <= 235959 &&
-          ((a / 100) | 0) % 100 < 60 &&
-          a % 100 < 60
-        ) {
-          timeV = a;
-        } else {
-          pos = fstart;
-          fieldErr = "";
-          timeV = parseTime(b, le, sep);
-          i = pos;
-          if (timeV === -2) {
-            err = fieldErr;
-            errField = f;
-            errPos = fstart;
-            break;
-          }
-        }
+        if (i - i0 !== 6 || a > 235959 || ((a / 100) | 0) % 100 >= 60 || a % 100 >= 60) break lines;
+        timeV = a;
       } else if (role === ROLE_PER) {
-        let ch = i < le ? b[i]! : 0;
-        const nx = i + 1 < le ? b[i + 1]! : sep;
+        let ch = b[i]!;
         if (ch >= 0x61 && ch <= 0x7a) ch -= 0x20;
-        if (nx === sep && ch < 128 && PERIOD_OK[ch]) {
-          period = ch;
-          i++;
-        } else {
-          pos = fstart;
-          fieldErr = "";
-          period = parsePeriod(b, le, sep);
-          i = pos;
-          if (period === 0) {
-            err = fieldErr;
-            errField = f;
-            errPos = fstart;
-            break;
-          }
-        }
+        if (ch >= 128 || PERIOD_OK[ch] !== 1) break lines;
+        period = ch;
+        i++;
       } else {
-        // Skipped column: move to its end.
-        if (spaceSep) while (i < le && b[i] !== C_SP) i++;
-        else while (i < le && b[i] !== sep) i++;
+        // Skipped column.
+        for (;;) {
+          const ch = b[i]!;
+          if (ch === sep || ch === C_NL || ch === C_CR) break;
+          i++;
+        }
       }
-      // Past the separator to the next field; the row may end early (optional trailing fields).
-      if (i >= le) {
+      // The field must end at a separator or at the end of the line.
+      const ch = b[i]!;
+      if (ch === sep) {
+        if (f === last) {
+          i = b.indexOf(C_NL, i); // columns past the layout are ignored
+          break;
+        }
+        i++;
         f++;
-        break;
+        continue;
       }
-      if (spaceSep) while (i < le && b[i] === C_SP) i++;
-      else i++;
+      if (ch === C_CR) {
+        if (b[i + 1] !== C_NL) break lines;
+        i++;
+      } else if (ch !== C_NL) break lines;
+      // End of line: the roles left must be optional (volume, openint).
+      if (f + 1 < minFields) break lines;
+      break;
     }
-    if (err === "" && f < minFields) err = `expected at least ${minFields} fields, found ${f}`;
-    if (err === "" && Number.isNaN(c)) err = "missing close";
-    if (err !== "") {
-      errorCount++;
-      if (errors.length < maxErrors) {
-        const what =
-          errField >= 0 ? ` in ${ROLE_NAMES[roles[errField]!]} field "${fieldText(b, errPos, le, sep)}"` : "";
-        errors.push({ line, reason: `${err}${what}` });
-      }
-      if (opts.strict) {
-        stopped = true;
-        break;
-      }
-      continue;
-    }
-    symbolIndex[n] = sym;
+    // i is at this line's newline.
+    line++;
     if (!hasPer && hasTime && timeV > 0) period = 0x49; // intraday rows in a file without PER
+    symbolIndex[n] = sym;
     perCol[n] = period;
     dateCol[n] = dateV;
     const t = !hasTime || (timeV === 0 && period !== 0x49) ? -1 : timeV;
@@ -676,10 +724,10 @@ export function parseAsciiRange(
     // Order check against the previous row of the same symbol and period (files are ascending).
     const key = dateV * 1_000_000 + t + 1;
     if (sym === prevSym && period === prevPer) {
-      if (key < prevKey) {
-        if (descending++ === 0) firstDescendingLine = line;
-      } else if (key === prevKey) {
-        if (repeated++ === 0) firstRepeatedLine = line;
+      if (key <= prevKey) {
+        if (key < prevKey) {
+          if (st.descending++ === 0) st.firstDescendingLine = line;
+        } else if (st.repeated++ === 0) st.firstRepeatedLine = line;
       }
     }
     prevSym = sym;
@@ -692,18 +740,270 @@ export function parseAsciiRange(
     volume[n] = v;
     openint[n] = oi;
     n++;
+    p = i + 1;
   }
-  const rows = n - out.length;
-  out.length = n;
-  return {
-    rows,
-    lines: line,
-    errors,
-    errorCount,
-    stopped,
-    descending,
-    firstDescendingLine,
-    repeated,
-    firstRepeatedLine,
-  };
+  st.n = n;
+  st.ymdCache = ymdCache;
+  st.daysCache = daysCache;
+  st.prevSym = prevSym;
+  st.prevPer = prevPer;
+  st.prevKey = prevKey;
+  st.line = line;
+  return p;
+}
+
+/** One line at `p` by the general rules (every variant, errors reported); returns the next line start. */
+function generalLine(st: RangeState, b: Uint8Array, p: number, end: number): number {
+  const layout = st.layout;
+  const sep = layout.sep;
+  const spaceSep = sep === C_SP;
+  const roles = st.roles;
+  const nRoles = roles.length;
+  let nl = b.indexOf(C_NL, p);
+  if (nl < 0 || nl >= end) nl = end;
+  let le = nl;
+  if (le > p && b[le - 1] === C_CR) le--;
+  const line = ++st.line;
+  const lineStart = p;
+  const next = nl + 1;
+  let q = lineStart;
+  while (q < le && (b[q] === C_SP || b[q] === C_TAB || b[q] === sep)) q++;
+  if (q >= le) return next; // blank line
+
+  if (st.n >= st.cap) growState(st);
+  let i = spaceSep ? q : lineStart;
+  let period = 0x44; // "D"
+  let dateV = -1;
+  let timeV = -1;
+  let o = Number.NaN;
+  let h = Number.NaN;
+  let l = Number.NaN;
+  let c = Number.NaN;
+  let v = 0;
+  let oi = Number.NaN;
+  let sym = st.defaultId;
+  let f = 0;
+  let err = "";
+  let errField = -1;
+  let errPos = 0;
+  for (; f < nRoles; f++) {
+    const role = roles[f]!;
+    const fstart = i;
+    if (role >= ROLE_OPEN) {
+      // Fast decimal: [-]digits[.digits] then separator/end.
+      let neg = false;
+      let ch = i < le ? b[i]! : sep;
+      if (ch === 0x2d) {
+        neg = true;
+        i++;
+      }
+      let m = 0;
+      const i0 = i;
+      for (;;) {
+        const d = (b[i]! - 0x30) >>> 0;
+        if (d > 9) break;
+        m = m * 10 + d;
+        i++;
+      }
+      let nd = i - i0;
+      let fr = 0;
+      if (b[i] === 0x2e && i < le) {
+        const i1 = ++i;
+        for (;;) {
+          const d = (b[i]! - 0x30) >>> 0;
+          if (d > 9) break;
+          m = m * 10 + d;
+          i++;
+        }
+        fr = i - i1;
+        nd += fr;
+      }
+      ch = i < le ? b[i]! : sep;
+      let x: number;
+      if (ch === sep && nd > 0 && nd <= 15) {
+        x = fr === 0 ? m : m / POW10[fr]!;
+        if (neg) x = -x;
+      } else {
+        pos = fstart;
+        fieldErr = "";
+        x = parseNumber(b, le, sep);
+        i = pos;
+        if (Number.isNaN(x)) {
+          if (fieldErr !== "") err = fieldErr;
+          else if (role !== ROLE_VOL && role !== ROLE_OI) err = "empty value";
+          if (err !== "") {
+            errField = f;
+            errPos = fstart;
+            break;
+          }
+        }
+      }
+      if (role === ROLE_CLOSE) c = x;
+      else if (role === ROLE_OPEN) o = x;
+      else if (role === ROLE_HIGH) h = x;
+      else if (role === ROLE_LOW) l = x;
+      else if (role === ROLE_VOL) v = !Number.isNaN(x) ? x : 0;
+      else oi = x;
+    } else if (role === ROLE_DATE) {
+      let a = 0;
+      const i0 = i;
+      for (;;) {
+        const d = (b[i]! - 0x30) >>> 0;
+        if (d > 9) break;
+        a = a * 10 + d;
+        i++;
+      }
+      const nd = i - i0;
+      if (nd === 8 && (i >= le || b[i] === sep)) {
+        const ymdCache = st.ymdCache;
+        if (a === ymdCache) dateV = st.daysCache;
+        else if (((a / 100) | 0) === ((ymdCache / 100) | 0) && a % 100 <= 28 && a % 100 >= 1) {
+          // Same month as the previous row: day arithmetic, no calendar conversion.
+          dateV = st.daysCache + (a - ymdCache);
+          st.ymdCache = a;
+          st.daysCache = dateV;
+        } else {
+          const y = (a / 10000) | 0;
+          const mo = ((a / 100) | 0) % 100;
+          const d = a % 100;
+          if (mo < 1 || mo > 12 || d < 1 || d > daysInMonth(y, mo) || y < 1000) {
+            err = "bad date";
+            errField = f;
+            errPos = fstart;
+            break;
+          }
+          st.ymdCache = a;
+          st.daysCache = daysFromCivil(y, mo, d);
+          dateV = st.daysCache;
+        }
+      } else {
+        pos = fstart;
+        fieldErr = "";
+        const dv = parseDate(b, le, sep, st.pivot);
+        i = pos;
+        if (Number.isNaN(dv)) {
+          err = fieldErr || "empty date";
+          errField = f;
+          errPos = fstart;
+          break;
+        }
+        dateV = dv;
+      }
+    } else if (role === ROLE_TICKER) {
+      let z = i;
+      if (spaceSep) while (z < le && b[z] !== C_SP) z++;
+      else while (z < le && b[z] !== sep) z++;
+      let a = i;
+      let zz = z;
+      while (a < zz && isPad(b[a]!)) a++;
+      while (zz > a && isPad(b[zz - 1]!)) zz--;
+      if (zz === a) {
+        err = "empty ticker";
+        errField = f;
+        errPos = fstart;
+        break;
+      }
+      sym = tickerId(st, b, a, zz);
+      i = z;
+    } else if (role === ROLE_TIME) {
+      let a = 0;
+      const i0 = i;
+      for (;;) {
+        const d = (b[i]! - 0x30) >>> 0;
+        if (d > 9) break;
+        a = a * 10 + d;
+        i++;
+      }
+      const nd = i - i0;
+      if (
+        nd === 6 &&
+        (i >= le || b[i] === sep) &&
+        a <= 235959 &&
+        ((a / 100) | 0) % 100 < 60 &&
+        a % 100 < 60
+      ) {
+        timeV = a;
+      } else {
+        pos = fstart;
+        fieldErr = "";
+        timeV = parseTime(b, le, sep);
+        i = pos;
+        if (timeV === -2) {
+          err = fieldErr;
+          errField = f;
+          errPos = fstart;
+          break;
+        }
+      }
+    } else if (role === ROLE_PER) {
+      let ch = i < le ? b[i]! : 0;
+      const nx = i + 1 < le ? b[i + 1]! : sep;
+      if (ch >= 0x61 && ch <= 0x7a) ch -= 0x20;
+      if (nx === sep && ch < 128 && PERIOD_OK[ch]) {
+        period = ch;
+        i++;
+      } else {
+        pos = fstart;
+        fieldErr = "";
+        period = parsePeriod(b, le, sep);
+        i = pos;
+        if (period === 0) {
+          err = fieldErr;
+          errField = f;
+          errPos = fstart;
+          break;
+        }
+      }
+    } else {
+      // Skipped column: move to its end.
+      if (spaceSep) while (i < le && b[i] !== C_SP) i++;
+      else while (i < le && b[i] !== sep) i++;
+    }
+    // Past the separator to the next field; the row may end early (optional trailing fields).
+    if (i >= le) {
+      f++;
+      break;
+    }
+    if (spaceSep) while (i < le && b[i] === C_SP) i++;
+    else i++;
+  }
+  if (err === "" && f < layout.minFields) err = `expected at least ${layout.minFields} fields, found ${f}`;
+  if (err === "" && Number.isNaN(c)) err = "missing close";
+  if (err !== "") {
+    st.errorCount++;
+    if (st.errors.length < st.maxErrors) {
+      const what =
+        errField >= 0 ? ` in ${ROLE_NAMES[roles[errField]!]} field "${fieldText(b, errPos, le, sep)}"` : "";
+      st.errors.push({ line, reason: `${err}${what}` });
+    }
+    if (st.strict) st.stopped = true;
+    return next;
+  }
+  const n = st.n;
+  if (!layout.has.per && layout.has.time && timeV > 0) period = 0x49; // intraday rows in a file without PER
+  st.symbolIndex[n] = sym;
+  st.period[n] = period;
+  st.date[n] = dateV;
+  const t = !layout.has.time || (timeV === 0 && period !== 0x49) ? -1 : timeV;
+  st.time[n] = t;
+  // Order check against the previous row of the same symbol and period (files are ascending).
+  const key = dateV * 1_000_000 + t + 1;
+  if (sym === st.prevSym && period === st.prevPer) {
+    if (key < st.prevKey) {
+      if (st.descending++ === 0) st.firstDescendingLine = line;
+    } else if (key === st.prevKey) {
+      if (st.repeated++ === 0) st.firstRepeatedLine = line;
+    }
+  }
+  st.prevSym = sym;
+  st.prevPer = period;
+  st.prevKey = key;
+  st.open[n] = layout.has.open ? o : c;
+  st.high[n] = layout.has.high ? h : c;
+  st.low[n] = layout.has.low ? l : c;
+  st.close[n] = c;
+  st.volume[n] = v;
+  st.openint[n] = oi;
+  st.n = n + 1;
+  return next;
 }
