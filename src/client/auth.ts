@@ -147,6 +147,10 @@ export class TokenManager implements TokenSource {
     return true;
   }
 
+  isConfirmed(token: string): boolean {
+    return this.confirmed && this.token?.accessToken === token;
+  }
+
   confirm(token: string): void {
     if (!this.confirmed && this.token?.accessToken === token) {
       this.confirmed = true;

@@ -48,6 +48,8 @@ export interface TokenSource {
   invalidate(token: string): boolean;
   /** The server accepted `token` (lets the source tell a revoked token from a broken login). */
   confirm?(token: string): void;
+  /** `token` is the current token and the server has accepted it at least once. */
+  isConfirmed?(token: string): boolean;
 }
 
 export interface TransportOptions {
@@ -111,8 +113,8 @@ export interface ApiResponse<T = Json> {
   body: T;
 }
 
-/** 401 → replay cycles per request before giving up (only one of them may trigger a refresh). */
-const MAX_401_REPLAYS = 3;
+/** 401 → replay cycles per request before giving up (a refresh is re-triggered only for a token that had worked). */
+const MAX_401_REPLAYS = 6;
 
 const DEFAULT_BACKOFF: BackoffOptions = {
   baseMs: 100,
@@ -264,8 +266,13 @@ export class Transport {
         // server did not act on the request). A request triggers at most ONE refresh itself; a
         // rejected token that was already replaced by another request's refresh is not counted,
         // so a revocation racing with a refresh does not fail requests that never got a chance.
-        const triggered = this.requireTokens().invalidate(token);
-        if (++rejections <= MAX_401_REPLAYS && (!triggered || !state.refreshed)) {
+        // A token other requests had been using successfully was revoked (or expired early): that
+        // is a new event, so this request may trigger a refresh for it even if it triggered one
+        // before. A token rejected before anyone used it means the refresh did not help: fail.
+        const source = this.requireTokens();
+        const wasConfirmed = source.isConfirmed?.(token) ?? false;
+        const triggered = source.invalidate(token);
+        if (++rejections <= MAX_401_REPLAYS && (!triggered || !state.refreshed || wasConfirmed)) {
           if (triggered) {
             state.refreshed = true;
             this.stats.authRefreshes++;
