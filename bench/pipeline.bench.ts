@@ -123,6 +123,9 @@ const screen = (j: { tasks: never[]; status: "complete"; seconds: number }) =>
   renderGrid(gridFromSummary(j.tasks, j.status, j.seconds), { width: 120, color: false }).join("\n");
 
 const allCached = cachedJ.tasks.every((t: { cached: boolean }) => t.cached);
+// The issue's targets are for --scale full; a small run is a smoke test.
+const verdict = (ok: boolean) =>
+  scale === "full" ? (ok ? "OK" : "MISSED") : "(target applies to --scale full)";
 const ratio = cold.seconds / cached.seconds;
 const lines = [
   `pipeline bench (scale ${scale}, ${coldJ.symbols} symbols, bars ${coldJ.tasks.find((t: { id: string }) => t.id === "eod.bars")?.count ?? 0})`,
@@ -133,14 +136,14 @@ const lines = [
   "cached run:",
   screen(cachedJ),
   "",
-  `                      wall s    peak RSS MB   in-process s`,
+  `                      wall s    peak RSS MiB   in-process s`,
   `cold   ttapi run      ${cold.seconds.toFixed(2).padStart(7)}   ${cold.maxRssMB.toFixed(0).padStart(11)}   ${coldJ.seconds.toFixed(2).padStart(12)}`,
   `cached ttapi run      ${cached.seconds.toFixed(2).padStart(7)}   ${cached.maxRssMB.toFixed(0).padStart(11)}   ${cachedJ.seconds.toFixed(3).padStart(12)}`,
   `baseline (polars)     ${base.seconds.toFixed(2).padStart(7)}   ${base.maxRssMB.toFixed(0).padStart(11)}   (readCSV → zstd Parquet per file → c2c vol, ${baseJ.rows ?? "?"} rows)`,
   "",
-  `cold:cached = ${ratio.toFixed(1)}×   (target ≥ 50×)  ${ratio >= 50 ? "OK" : "MISSED"}`,
-  `cached wall = ${cached.seconds.toFixed(2)} s (target ≤ 1 s) ${cached.seconds <= 1 ? "OK" : "MISSED"}; every task cached: ${allCached}`,
-  `peak RSS cold = ${cold.maxRssMB.toFixed(0)} MB (target ≤ 1536 MB) ${cold.maxRssMB <= 1536 ? "OK" : "MISSED"}`,
+  `cold:cached = ${ratio.toFixed(1)}×   (target ≥ 50×)  ${verdict(ratio >= 50)}`,
+  `cached wall = ${cached.seconds.toFixed(2)} s (target ≤ 1 s) ${verdict(cached.seconds <= 1)}; every task cached: ${allCached}`,
+  `peak RSS cold = ${cold.maxRssMB.toFixed(0)} MiB (target ≤ 1.5 GiB = 1536 MiB) ${verdict(cold.maxRssMB <= 1536)}`,
   `cold vs plain-polars baseline = ${(base.seconds / cold.seconds).toFixed(2)}× (baseline: EOD + one estimator only; cold also collects ${coldJ.symbols} symbols' REST data and DXLink candles, dedupes, runs 5 estimators × windows)`,
   `duplicates removed across sources ${coldJ.duplicates}; exit codes cold ${cold.code} cached ${cached.code}`,
 ];

@@ -5,7 +5,8 @@
  */
 import { defineCommand } from "citty";
 import { usageError } from "../../core/errors.ts";
-import { apiArgs, globalArgs, runAction } from "../context.ts";
+import { configureLogging } from "../../core/log.ts";
+import { apiArgs, cliState, globalArgs, runAction } from "../context.ts";
 
 export default defineCommand({
   meta: { name: "run", description: "run the pipeline: core data, symbol data, EOD bars, statistics" },
@@ -68,7 +69,10 @@ export default defineCommand({
         const { runPipeline } = await import("../../platform/pipeline/index.ts");
         const { GridPrinter, colorEnabled, gridMode } = await import("../grid/printer.ts");
         const isTTY = !!process.stderr.isTTY;
-        const mode = gridMode(process.env, isTTY, !!args.quiet);
+        // -v/-vv print log lines: they would scroll an in-place grid, so verbose runs get plain lines.
+        const mode = cliState.verbosity > 0 && isTTY ? "plain" : gridMode(process.env, isTTY, !!args.quiet);
+        // Task failures are in the grid; their warnings still reach the log file, not the frame.
+        if (mode === "tty") configureLogging({ consoleLevel: "error" });
         let printer: InstanceType<typeof GridPrinter> | null = null;
         const summary = await runPipeline({
           config,
@@ -130,8 +134,17 @@ export default defineCommand({
           process.stderr.write(
             `${summary.duplicates} duplicate bars removed across sources · artifacts in ${dataDir}/artifacts\n`,
           );
+          // Root causes in full; failures that only follow from a failed input are counted.
+          let consequences = 0;
           for (const s of Object.values(summary.stages))
-            for (const f of s.failures) process.stderr.write(`  ${s.title} / ${f.task}: ${f.reason}\n`);
+            for (const f of s.failures) {
+              if (/^input .+ failed$/.test(f.reason)) consequences++;
+              else process.stderr.write(`  ${s.title} / ${f.task}: ${f.reason}\n`);
+            }
+          if (consequences > 0)
+            process.stderr.write(
+              `  (${consequences} more task${consequences === 1 ? "" : "s"} failed because an input failed)\n`,
+            );
         }
         return summary.exitCode;
       },
