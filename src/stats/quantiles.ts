@@ -4,11 +4,11 @@
  * Sorting 30 rolling series of ~57k values per symbol would dominate the whole statistics run, so
  * we select instead: the high 32 bits of a non-negative IEEE double order exactly like the value,
  * and `hi >>> 12` (exponent + 8 mantissa bits, ~0.3 % wide buckets) gives a bucket over a fixed key
- * range. A `BucketIndex` holds, per bucket, the count and a linked list of the indexes of its
- * values (head + next, newest first). It is built while the values are produced — the rolling
- * kernels insert every estimate right after computing it, so no pass ever re-reads the series —
- * and the quantiles then only visit the few buckets holding the wanted ranks: walk their lists,
- * gather those values, quickselect inside (min and max come out of the same gather).
+ * range. A `BucketIndex` holds, per bucket, the count and a linked list of the positions of its
+ * values (newest first), built in one pass over each rolling series right after the kernel wrote
+ * it (while it is still in cache). The quantiles then only visit the few buckets holding the
+ * wanted ranks: walk their lists, gather those values, quickselect inside (min and max come out
+ * of the same gather). One more pass over all values would cost as much as building the index.
  * Quantiles use linear interpolation between order statistics (Hyndman–Fan type 7, the
  * default of numpy/polars/R).
  */
@@ -37,30 +37,32 @@ export function bucketOf(h: number): number {
 }
 
 /**
- * Per-bucket counts and index lists of one series, reused series after series. `next` is indexed
- * by the position of the value in its series. quantilesFromIndex clears only the buckets it
- * scanned (a few hundred of ~20k), so an index is cheap to rebuild.
+ * Per-bucket counts and index lists of one series, reused series after series. `slots` holds,
+ * per bucket b, the count at 2b and 1 + the position of the newest value at 2b + 1 (0 = empty:
+ * one interleaved array, so an insertion touches one cache line, and all-zero means cleared).
+ * `next[i]` is 1 + the position of the value inserted into the same bucket before position i.
+ * quantilesFromIndex clears only the buckets it scanned (a few hundred of ~20k), so an index is
+ * cheap to rebuild.
  */
 export class BucketIndex {
-  counts = new Int32Array(SIZE);
-  head = new Int32Array(SIZE).fill(-1);
+  slots = new Int32Array(2 * SIZE);
   next = new Int32Array(0);
   /** Holds entries not yet cleared by quantilesFromIndex. */
   dirty = false;
   reset(n: number): void {
-    if (this.dirty) {
-      this.counts.fill(0);
-      this.head.fill(-1);
-    }
+    if (this.dirty) this.slots.fill(0);
     this.dirty = true;
     if (this.next.length < n) this.next = new Int32Array(Math.max(n, Math.ceil(this.next.length * 1.5)));
   }
+  /** Count of bucket b. */
+  count(b: number): number {
+    return this.slots[2 * b]!;
+  }
   /** Clear buckets from..to (inclusive) and the skipped bucket: all that a scan found in use. */
   clear(from: number, to: number): void {
-    this.counts.fill(0, from, to + 1);
-    this.head.fill(-1, from, to + 1);
-    this.counts[SKIP] = 0;
-    this.head[SKIP] = -1;
+    this.slots.fill(0, 2 * from, 2 * to + 2);
+    this.slots[2 * SKIP] = 0;
+    this.slots[2 * SKIP + 1] = 0;
     this.dirty = false;
   }
 }
@@ -70,15 +72,16 @@ export function indexValues(values: Float64Array, ix: BucketIndex): BucketIndex 
   const n = values.length;
   ix.reset(n);
   const bits = new Uint32Array(values.buffer, values.byteOffset, n * 2);
-  const { counts, head, next } = ix;
+  const { slots, next } = ix;
   for (let i = 0; i < n; i++) {
     const h = bits[2 * i + 1]!;
     let k = (h >>> BUCKET_SHIFT) - KEY_MIN + 1;
     if (k < 1) k = h === 0 ? 0 : 1;
     else if (k > LAST) k = h >= 0x7ff00000 ? SKIP : LAST;
-    counts[k]!++;
-    next[i] = head[k]!;
-    head[k] = i;
+    const at = 2 * k;
+    slots[at]!++;
+    next[i] = slots[at + 1]!;
+    slots[at + 1] = i + 1;
   }
   return ix;
 }
@@ -163,11 +166,11 @@ export function quantilesFromIndex(
   map: (x: number) => number = identity,
   rankOf?: number,
 ): QuantileResult {
-  const { counts, head, next } = ix;
+  const { slots, next } = ix;
   let count = 0;
   let first = 0;
-  while (first <= LAST && counts[first] === 0) first++;
-  for (let b = first; b <= LAST; b++) count += counts[b]!;
+  while (first <= LAST && slots[2 * first] === 0) first++;
+  for (let b = first; b <= LAST; b++) count += slots[2 * b]!;
   if (count === 0) {
     ix.clear(0, -1);
     return { count, min: Number.NaN, max: Number.NaN, atOrBelow: Number.NaN };
@@ -201,7 +204,7 @@ export function quantilesFromIndex(
   {
     let cum = 0;
     for (let b = first; b <= LAST; b++) {
-      const c = counts[b]!;
+      const c = slots[2 * b]!;
       if (c === 0) continue;
       let hit = b === xBucket;
       for (let r = 0; r < ranks.length; r++) {
@@ -228,14 +231,14 @@ export function quantilesFromIndex(
   const g = scratch.gathered;
   for (let w = 0; w < wanted.length; w++) {
     let o = offset[w]!;
-    for (let i = head[wanted[w]!]!; i >= 0; i = next[i]!) g[o++] = values[i]!;
+    for (let p = slots[2 * wanted[w]! + 1]!; p > 0; p = next[p - 1]!) g[o++] = values[p - 1]!;
   }
   // Quickselect inside the bucket: linear in its size, where sorting it was a measurable share
   // of the whole cone.
   const orderStat = (r: number): number => {
     const w = wanted.indexOf(rankBucket[r]!);
     const from = offset[w]!;
-    return selectInPlace(g, from, from + counts[wanted[w]!]! - 1, from + (ranks[r]! - startRank[w]!));
+    return selectInPlace(g, from, from + slots[2 * wanted[w]!]! - 1, from + (ranks[r]! - startRank[w]!));
   };
   for (let q = 0; q < m; q++) {
     // Interpolate after mapping so quantiles of f(x) are exact for monotone f (e.g. variance →
@@ -246,11 +249,11 @@ export function quantilesFromIndex(
   }
   if (xBucket >= 0) {
     atOrBelow = 0;
-    for (let b = first; b < xBucket && b <= last; b++) atOrBelow += counts[b]!;
+    for (let b = first; b < xBucket && b <= last; b++) atOrBelow += slots[2 * b]!;
     const w = wanted.indexOf(xBucket);
     if (w >= 0) {
       const from = offset[w]!;
-      const to = from + counts[xBucket]!;
+      const to = from + slots[2 * xBucket]!;
       for (let i = from; i < to; i++) if (g[i]! <= rankOf!) atOrBelow++;
     }
   }
