@@ -36,9 +36,10 @@ export const DEFAULT_WINDOWS = [10, 20, 30, 60, 90, 252] as const;
 /** Below this much Parquet (~1M daily bars) the statistics run in-process by default. */
 const IN_PROCESS_BYTES = 16 * 1024 * 1024;
 
-function datasetBytes(symbols: SymbolFiles[]): number {
-  let total = 0;
-  for (const s of symbols) {
+/** Parquet bytes per symbol: the work of a symbol is proportional to its rows, hence its bytes. */
+function symbolBytes(symbols: SymbolFiles[]): number[] {
+  return symbols.map((s) => {
+    let total = 0;
     for (const f of s.files) {
       try {
         total += statSync(f).size;
@@ -46,8 +47,8 @@ function datasetBytes(symbols: SymbolFiles[]): number {
         // vanished or unreadable: the reader reports it per symbol
       }
     }
-  }
-  return total;
+    return total;
+  });
 }
 
 export interface ComputeStatsOptions {
@@ -96,13 +97,34 @@ export interface ComputeStatsResult {
   computeSeconds: number;
 }
 
-/** Contiguous symbol ranges, several per worker so the pool can balance uneven histories. */
-export function symbolRanges(symbols: SymbolFiles[], workers: number): SymbolFiles[][] {
+/**
+ * Contiguous symbol ranges for the worker pool, sized by bytes (≈ rows) with guided
+ * self-scheduling: each range takes 1/(2·workers) of the bytes still unassigned (at least
+ * 1/(16·workers) of the total), so ranges shrink toward the end and the workers finish together
+ * even when histories differ wildly in length. Without sizes every symbol counts the same.
+ */
+export function symbolRanges(
+  symbols: SymbolFiles[],
+  workers: number,
+  bytes?: readonly number[],
+): SymbolFiles[][] {
   if (symbols.length === 0) return [];
-  const target = Math.min(symbols.length, Math.max(1, workers) * 8);
-  const size = Math.ceil(symbols.length / target);
+  const w = Math.max(1, workers);
+  const size = (i: number) => Math.max(1, bytes?.[i] ?? 1);
+  let remaining = 0;
+  for (let i = 0; i < symbols.length; i++) remaining += size(i);
+  const floor = remaining / (16 * w);
   const out: SymbolFiles[][] = [];
-  for (let i = 0; i < symbols.length; i += size) out.push(symbols.slice(i, i + size));
+  let start = 0;
+  while (start < symbols.length) {
+    const target = Math.max(floor, remaining / (2 * w));
+    let end = start;
+    let taken = 0;
+    while (end < symbols.length && (end === start || taken + size(end) <= target)) taken += size(end++);
+    out.push(symbols.slice(start, end));
+    remaining -= taken;
+    start = end;
+  }
   return out;
 }
 
@@ -131,12 +153,15 @@ export async function computeStats(o: ComputeStatsOptions): Promise<ComputeStats
     });
   }
   const workers = Math.max(1, defaultWorkerCount(o.workers ?? 0));
-  const ranges = symbolRanges(selected, workers);
+  const bytes = symbolBytes(selected);
+  const ranges = symbolRanges(selected, workers, bytes);
   // Starting workers (each loads polars) costs more than a small dataset takes to compute, so
   // unless a worker count was asked for, small inputs run in-process.
   const explicitWorkers = o.workers !== undefined && o.workers > 0;
   const inProcess =
-    workers === 1 || ranges.length === 1 || (!explicitWorkers && datasetBytes(selected) < IN_PROCESS_BYTES);
+    workers === 1 ||
+    ranges.length === 1 ||
+    (!explicitWorkers && bytes.reduce((a, b) => a + b, 0) < IN_PROCESS_BYTES);
   const rollingDir = o.rolling && o.write !== false ? join(o.dataDir, "stats", "rolling") : undefined;
   const requests: StatsTaskRequest[] = ranges.map((symbols, id) => ({
     id,
