@@ -89,15 +89,17 @@ export function groupFrame(
       break;
     }
   }
+  // All-null time/openint (daily bars without open interest, the common case) are literals below:
+  // no column is copied into polars for them.
   const df = pl.DataFrame([
     pl.Series("date", pick(c.date, g)),
-    pl.Series("time", time),
+    ...(anyTime ? [pl.Series("time", time)] : []),
     pl.Series("open", pick(c.open, g)),
     pl.Series("high", pick(c.high, g)),
     pl.Series("low", pick(c.low, g)),
     pl.Series("close", pick(c.close, g)),
     pl.Series("volume", pick(c.volume, g)),
-    pl.Series("openint", openint),
+    ...(anyOi ? [pl.Series("openint", openint)] : []),
   ]);
   const src =
     typeof source === "string"
