@@ -30,6 +30,7 @@ import {
   recoverOutput,
   removeStaging,
 } from "./output.ts";
+import { fsyncFileAsync } from "./parquet.ts";
 import { DEFAULT_PLAN, planTasks } from "./plan.ts";
 import { ParsePool } from "./pool.ts";
 import type {
@@ -139,13 +140,16 @@ async function importLocked(opts: ImportOptions, t0: number): Promise<ImportSumm
     let unordered = 0;
     const orderReports: PieceResult[] = [];
     let strictFailure: ImportError | null = null;
+    const syncs: Promise<void>[] = [];
+    let syncError: unknown = null;
 
     await Promise.all(
       plan.tasks.map(async (task) => {
         const res = (await pool.run({
           type: "task",
           task,
-          sink: { mode: "write", stagingRoot: staging, compression, compressionLevel, csv, durable },
+          // Parts are fsynced here, off the workers (see below), not inside each write.
+          sink: { mode: "write", stagingRoot: staging, compression, compressionLevel, csv, durable: false },
           strict,
           maxErrors,
         })) as WorkerResponse;
@@ -170,6 +174,18 @@ async function importLocked(opts: ImportOptions, t0: number): Promise<ImportSumm
           if (p.order) orderReports.push(p);
         }
         parts.push(...res.parts);
+        if (durable) {
+          const syncLater = (path: string) =>
+            syncs.push(
+              fsyncFileAsync(path).catch((e) => {
+                syncError ??= e;
+              }),
+            );
+          for (const p of res.parts) {
+            syncLater(p.path);
+            if (csv) syncLater(p.path.replace(/\.parquet$/, ".csv"));
+          }
+        }
         report();
         if (strict && res.stopped && !strictFailure) {
           const bad = res.pieces.find((p) => p.errors.length > 0);
@@ -191,6 +207,15 @@ async function importLocked(opts: ImportOptions, t0: number): Promise<ImportSumm
     });
     if (strictFailure) throw strictError(strictFailure);
     throwIfAborted(signal, "import");
+    // Every part on disk before any is renamed, merged or swapped in (most already are: the
+    // syncs ran on the I/O threads while the workers went on parsing).
+    await Promise.all(syncs);
+    if (syncError) {
+      throw ioError(`cannot flush the imported files to disk: ${(syncError as Error).message}`, {
+        cause: syncError,
+        hint: "check free disk space and the output folder's filesystem",
+      });
+    }
 
     // Rows out of ascending order or repeated in a file: sorted / deduplicated, and reported.
     for (const p of orderReports) {

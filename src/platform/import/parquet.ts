@@ -4,6 +4,7 @@
  * source, an all-null time/openint) are broadcast literals, so they cost nothing per row.
  */
 import { closeSync, fsyncSync, mkdirSync, openSync, renameSync, rmSync } from "node:fs";
+import { open } from "node:fs/promises";
 import { dirname } from "node:path";
 import type { DataFrame } from "nodejs-polars";
 import { BAR_COLUMNS, barsSymbolDir } from "../../core/bars.ts";
@@ -132,6 +133,20 @@ function fsyncFile(path: string): void {
     fsyncSync(fd);
   } finally {
     closeSync(fd);
+  }
+}
+
+/**
+ * fsync a written file on the I/O thread pool (the caller's thread goes on working). The import
+ * syncs every part this way as soon as a worker reports it, so the disk flushes overlap parsing
+ * and encoding instead of stalling a worker inside each write.
+ */
+export async function fsyncFileAsync(path: string): Promise<void> {
+  const fh = await open(path, "r");
+  try {
+    await fh.sync();
+  } finally {
+    await fh.close();
   }
 }
 
