@@ -1,9 +1,11 @@
 /**
- * Crash safety of a real run: `ttapi run --demo --force` (every artifact rewritten) is killed with
- * SIGKILL at random moments, many times. After every kill each artifact on disk is one complete
- * version: its manifest names files that exist with the recorded sizes, the Parquet files read
- * back with the recorded row counts. Then `ttapi run --demo --cached` repairs whatever is missing
- * or stale, and the artifacts equal those of an uninterrupted run.
+ * Crash safety of a real run: `ttapi run --demo` alternating between two market seeds (so every
+ * artifact really changes from one run to the next) is killed with SIGKILL at random moments, many
+ * times. After every kill each artifact on disk is one complete version — exactly the content of
+ * one of the two seeds' uninterrupted runs — and its manifest names files that exist with the
+ * recorded sizes and Parquet files that read back with the recorded row counts. Then
+ * `ttapi run --demo --cached` repairs whatever is missing or stale, and the artifacts equal those
+ * of an uninterrupted run.
  */
 import { afterAll, expect, test } from "bun:test";
 import { mkdtempSync, readdirSync, rmSync } from "node:fs";
@@ -88,28 +90,43 @@ const contentOf = () =>
       .map((r) => [r.id, `${r.fingerprint}:${r.rows}`]),
   );
 
-test(`SIGKILL during ${KILLS} forced runs: artifacts stay complete; a cached run repairs everything`, async () => {
-  const first = spawnRun();
-  expect(await first.exited).toBe(0);
-  const reference = contentOf();
-  expect(Object.keys(reference).length).toBeGreaterThanOrEqual(15);
+test(`SIGKILL during ${KILLS} runs that change every artifact: each is one complete version; a cached run repairs`, async () => {
+  const seeds = ["1", "2"] as const;
+  const reference: Record<string, Record<string, string>> = {};
+  for (const seed of seeds) {
+    const p = spawnRun("--seed", seed);
+    expect(await p.exited).toBe(0);
+    reference[seed] = contentOf();
+  }
+  // The two seeds differ in (nearly) every artifact, so a kill can catch a real replacement.
+  const differing = Object.keys(reference["1"]!).filter((id) => reference["1"]![id] !== reference["2"]![id]);
+  expect(differing.length).toBeGreaterThanOrEqual(10);
 
   const r = rand(8);
   let killedMidRun = 0;
   for (let k = 0; k < KILLS; k++) {
-    const p = spawnRun("--force");
+    const p = spawnRun("--seed", seeds[k % 2]!);
     await Bun.sleep(150 + Math.floor(r() * 1300));
     const finished = p.exitCode !== null;
     p.kill("SIGKILL");
     await p.exited;
     if (!finished) killedMidRun++;
     verifyAll(`after kill ${k + 1}`);
+    // Every artifact holds one seed's complete content: the previous version or the new one.
+    for (const [id, content] of Object.entries(contentOf())) {
+      const ok = content === reference["1"]![id] || content === reference["2"]![id];
+      expect({ where: `after kill ${k + 1}`, id, ok }).toEqual({
+        where: `after kill ${k + 1}`,
+        id,
+        ok: true,
+      });
+    }
   }
   expect(killedMidRun).toBeGreaterThan(KILLS / 2);
 
   // Some kills land between a data file and its manifest, or while a stage was half done: the
-  // cached run rebuilds exactly what is not fresh and ends complete.
-  const repair = spawnRun("--cached", "--json");
+  // cached run rebuilds exactly what is not fresh (or belongs to the other seed) and ends complete.
+  const repair = spawnRun("--seed", "1", "--cached", "--json");
   const [out] = await Promise.all([new Response(repair.stdout).text(), repair.exited]);
   const summary = JSON.parse(out);
   expect(summary.status).toBe("complete");
@@ -119,5 +136,5 @@ test(`SIGKILL during ${KILLS} forced runs: artifacts stay complete; a cached run
       .status()
       .filter((x) => x.state !== "fresh"),
   ).toEqual([]);
-  expect(contentOf()).toEqual(reference);
+  expect(contentOf()).toEqual(reference["1"]!);
 }, 120_000);
