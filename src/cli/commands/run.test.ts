@@ -71,7 +71,10 @@ describe("ttapi run --demo", () => {
     const c = await ttapi("cache", "clear", "chains");
     expect(c.code).toBe(0);
     expect(c.stderr).toContain("removed 1 artifact of kind chains");
-    const after = JSON.parse((await ttapi("cache", "status", "--json")).stdout) as { id: string; state: string }[];
+    const after = JSON.parse((await ttapi("cache", "status", "--json")).stdout) as {
+      id: string;
+      state: string;
+    }[];
     expect(after.find((r) => r.id === "chains/chains")?.state).toBe("missing");
   }, 60_000);
 
