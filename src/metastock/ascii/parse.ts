@@ -9,6 +9,7 @@
  */
 import { daysFromCivil } from "../../core/bars.ts";
 import type { BarColumnsBuilder } from "../columns.ts";
+import { compileFastLines, type FastEnv } from "./fast-codegen.ts";
 import {
   type AsciiLayout,
   ROLE_CLOSE,
@@ -369,6 +370,17 @@ interface RangeState {
   strict: boolean;
 }
 
+/** What the compiled canonical-form loops (fast-codegen.ts) call back into. */
+const FAST_ENV: FastEnv<RangeState> = {
+  growState: (st) => growState(st),
+  tickerId: (st, b, a, z) => tickerId(st, b, a, z),
+  daysFromCivil,
+  daysInMonth: (y, m) => daysInMonth(y, m),
+  isPad: (c) => isPad(c),
+  POW10,
+  PERIOD_OK,
+};
+
 /** Make room for more rows and refresh the column views (the builder reallocates). */
 function growState(st: RangeState): void {
   st.out.length = st.n;
@@ -406,10 +418,10 @@ function tickerId(st: RangeState, b: Uint8Array, a: number, z: number): number {
  * `out`. Blank lines are skipped; a malformed row is skipped and reported (or stops the parse when
  * `strict`).
  *
- * Two paths share one state: `fastLines` takes the lines in the canonical form of the layout
- * (unpadded fields, plain decimals, 8-digit dates, 6-digit times, one-letter periods) in one tight
- * loop; the first line it does not recognise goes to `generalLine`, which knows every variant and
- * reports errors, and then the fast path resumes. Files the fast path never fits (space
+ * Two paths share one state: the fast path (a loop compiled for the layout, fast-codegen.ts)
+ * takes the lines in the layout's canonical form (unpadded fields, plain decimals, 8-digit dates,
+ * 6-digit times, one-letter periods); the first line it does not recognise goes to `generalLine`,
+ * which knows every variant and reports errors, and then the fast path resumes. Files the fast path never fits (space
  * separated, other date forms) stop trying it after a few lines.
  */
 export function parseAsciiRange(
@@ -490,6 +502,7 @@ export function parseAsciiRange(
   let fastEnd = b.lastIndexOf(C_NL, end - 1) + 1;
   if (fastEnd < start) fastEnd = start;
   let fast = layout.sep !== C_SP && opts.fastPath !== false;
+  const fastLines = compileFastLines(layout, FAST_ENV);
   let misses = 0;
   let p = start;
   while (p < end && !st.stopped) {
@@ -514,242 +527,6 @@ export function parseAsciiRange(
     repeated: st.repeated,
     firstRepeatedLine: st.firstRepeatedLine,
   };
-}
-
-/**
- * The canonical-form loop: parse lines from `p` (a line start) while each fits, and return the
- * start of the first line that does not (or `stop`). Only newline-terminated lines are passed in,
- * so every scan ends at a newline at the latest. A line it rejects has changed nothing.
- */
-function fastLines(st: RangeState, b: Uint8Array, p: number, stop: number): number {
-  const roles = st.roles;
-  const nRoles = roles.length;
-  const last = nRoles - 1;
-  const sep = st.layout.sep;
-  const minFields = st.layout.minFields;
-  const hasTime = st.layout.has.time;
-  const hasPer = st.layout.has.per;
-  const hasOpen = st.layout.has.open;
-  const hasHigh = st.layout.has.high;
-  const hasLow = st.layout.has.low;
-  const defaultId = st.defaultId;
-  let n = st.n;
-  let cap = st.cap;
-  let symbolIndex = st.symbolIndex;
-  let perCol = st.period;
-  let dateCol = st.date;
-  let timeCol = st.time;
-  let open = st.open;
-  let high = st.high;
-  let low = st.low;
-  let close = st.close;
-  let volume = st.volume;
-  let openint = st.openint;
-  let ymdCache = st.ymdCache;
-  let daysCache = st.daysCache;
-  let prevSym = st.prevSym;
-  let prevPer = st.prevPer;
-  let prevKey = st.prevKey;
-  let line = st.line;
-  let tickLen = st.tickLen;
-  let tickBytes = st.tickBytes;
-  let tickId = st.tickId;
-
-  lines: while (p < stop) {
-    if (n >= cap) {
-      st.n = n;
-      growState(st);
-      cap = st.cap;
-      symbolIndex = st.symbolIndex;
-      perCol = st.period;
-      dateCol = st.date;
-      timeCol = st.time;
-      open = st.open;
-      high = st.high;
-      low = st.low;
-      close = st.close;
-      volume = st.volume;
-      openint = st.openint;
-    }
-    let i = p;
-    let period = 0x44; // "D"
-    let dateV = -1;
-    let timeV = -1;
-    let o = Number.NaN;
-    let h = Number.NaN;
-    let l = Number.NaN;
-    let c = Number.NaN;
-    let v = 0;
-    let oi = Number.NaN;
-    let sym = defaultId;
-    let f = 0;
-    for (;;) {
-      const role = roles[f]!;
-      if (role >= ROLE_OPEN) {
-        let neg = false;
-        if (b[i] === 0x2d) {
-          neg = true;
-          i++;
-        }
-        let m = 0;
-        const i0 = i;
-        for (;;) {
-          const d = (b[i]! - 0x30) >>> 0;
-          if (d > 9) break;
-          m = m * 10 + d;
-          i++;
-        }
-        let nd = i - i0;
-        let x: number;
-        if (b[i] === 0x2e) {
-          const i1 = ++i;
-          for (;;) {
-            const d = (b[i]! - 0x30) >>> 0;
-            if (d > 9) break;
-            m = m * 10 + d;
-            i++;
-          }
-          const fr = i - i1;
-          nd += fr;
-          x = m / POW10[fr]!;
-        } else x = m;
-        if (nd === 0 || nd > 15) break lines;
-        if (neg) x = -x;
-        if (role === ROLE_CLOSE) c = x;
-        else if (role === ROLE_OPEN) o = x;
-        else if (role === ROLE_HIGH) h = x;
-        else if (role === ROLE_LOW) l = x;
-        else if (role === ROLE_VOL) v = x;
-        else oi = x;
-      } else if (role === ROLE_DATE) {
-        let a = 0;
-        const i0 = i;
-        for (;;) {
-          const d = (b[i]! - 0x30) >>> 0;
-          if (d > 9) break;
-          a = a * 10 + d;
-          i++;
-        }
-        if (i - i0 !== 8) break lines;
-        if (a === ymdCache) dateV = daysCache;
-        else {
-          const dd = a % 100;
-          if (((a / 100) | 0) === ((ymdCache / 100) | 0) && dd <= 28 && dd >= 1) {
-            // Same month as the previous row: day arithmetic, no calendar conversion.
-            dateV = daysCache + (a - ymdCache);
-          } else {
-            const y = (a / 10000) | 0;
-            const mo = ((a / 100) | 0) % 100;
-            if (mo < 1 || mo > 12 || dd < 1 || dd > daysInMonth(y, mo) || y < 1000) break lines;
-            dateV = daysFromCivil(y, mo, dd);
-          }
-          ymdCache = a;
-          daysCache = dateV;
-        }
-      } else if (role === ROLE_TICKER) {
-        let z = i;
-        for (;;) {
-          const ch = b[z]!;
-          if (ch === sep || ch === C_NL || ch === C_CR) break;
-          z++;
-        }
-        const len = z - i;
-        let same = len === tickLen;
-        if (same) {
-          let k = 0;
-          while (k < len && b[i + k] === tickBytes[k]) k++;
-          same = k === len;
-        }
-        if (!same) {
-          // A new ticker (multi-symbol files change it often); padding is the general path's job.
-          if (len === 0 || b[z] !== sep || isPad(b[i]!) || isPad(b[z - 1]!)) break lines;
-          tickId = tickerId(st, b, i, z);
-          tickLen = len;
-          tickBytes = st.tickBytes;
-        }
-        sym = tickId;
-        i = z;
-      } else if (role === ROLE_TIME) {
-        let a = 0;
-        const i0 = i;
-        for (;;) {
-          const d = (b[i]! - 0x30) >>> 0;
-          if (d > 9) break;
-          a = a * 10 + d;
-          i++;
-        }
-        if (i - i0 !== 6 || a > 235959 || ((a / 100) | 0) % 100 >= 60 || a % 100 >= 60) break lines;
-        timeV = a;
-      } else if (role === ROLE_PER) {
-        let ch = b[i]!;
-        if (ch >= 0x61 && ch <= 0x7a) ch -= 0x20;
-        if (ch >= 128 || PERIOD_OK[ch] !== 1) break lines;
-        period = ch;
-        i++;
-      } else {
-        // Skipped column.
-        for (;;) {
-          const ch = b[i]!;
-          if (ch === sep || ch === C_NL || ch === C_CR) break;
-          i++;
-        }
-      }
-      // The field must end at a separator or at the end of the line.
-      const ch = b[i]!;
-      if (ch === sep) {
-        if (f === last) {
-          i = b.indexOf(C_NL, i); // columns past the layout are ignored
-          break;
-        }
-        i++;
-        f++;
-        continue;
-      }
-      if (ch === C_CR) {
-        if (b[i + 1] !== C_NL) break lines;
-        i++;
-      } else if (ch !== C_NL) break lines;
-      // End of line: the roles left must be optional (volume, openint).
-      if (f + 1 < minFields) break lines;
-      break;
-    }
-    // i is at this line's newline.
-    line++;
-    if (!hasPer && hasTime && timeV > 0) period = 0x49; // intraday rows in a file without PER
-    symbolIndex[n] = sym;
-    perCol[n] = period;
-    dateCol[n] = dateV;
-    const t = !hasTime || (timeV === 0 && period !== 0x49) ? -1 : timeV;
-    timeCol[n] = t;
-    // Order check against the previous row of the same symbol and period (files are ascending).
-    const key = dateV * 1_000_000 + t + 1;
-    if (sym === prevSym && period === prevPer) {
-      if (key <= prevKey) {
-        if (key < prevKey) {
-          if (st.descending++ === 0) st.firstDescendingLine = line;
-        } else if (st.repeated++ === 0) st.firstRepeatedLine = line;
-      }
-    }
-    prevSym = sym;
-    prevPer = period;
-    prevKey = key;
-    open[n] = hasOpen ? o : c;
-    high[n] = hasHigh ? h : c;
-    low[n] = hasLow ? l : c;
-    close[n] = c;
-    volume[n] = v;
-    openint[n] = oi;
-    n++;
-    p = i + 1;
-  }
-  st.n = n;
-  st.ymdCache = ymdCache;
-  st.daysCache = daysCache;
-  st.prevSym = prevSym;
-  st.prevPer = prevPer;
-  st.prevKey = prevKey;
-  st.line = line;
-  return p;
 }
 
 /** One line at `p` by the general rules (every variant, errors reported); returns the next line start. */
