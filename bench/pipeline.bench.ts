@@ -148,3 +148,5 @@ const lines = [
   `duplicates removed across sources ${coldJ.duplicates}; exit codes cold ${cold.code} cached ${cached.code}`,
 ];
 process.stdout.write(`${lines.join("\n")}\n`);
+// A run that did not complete, or a cached run that recomputed something, is a broken bench.
+if (cold.code !== 0 || cached.code !== 0 || !allCached) process.exitCode = 1;
