@@ -5,7 +5,7 @@
  * chains never creates a JS object per strike. `strikeColumnsOf` gives the DataFrame builder the
  * columns of an expiration whose strikes were never materialised.
  */
-import { cellString, type ScannedChains, type StrikeColumns } from "./chain-scan.ts";
+import { SYMBOL_FIELDS as F, type ScannedChains, type StrikeColumns, symbolAt } from "./chain-scan.ts";
 import type { ChainExpiration, ChainStrike, NestedChain } from "./models.ts";
 
 export interface StrikeRange {
@@ -22,16 +22,16 @@ export function strikeColumnsOf(e: ChainExpiration): StrikeRange | undefined {
 }
 
 export function materializeStrikes(cols: StrikeColumns, from: number, to: number): ChainStrike[] {
-  const { text, strikePrice } = cols;
+  const { strikePrice } = cols;
   const out: ChainStrike[] = new Array(to - from);
   for (let i = from; i < to; i++) {
     const p = strikePrice[i] as number;
     out[i - from] = {
       strikePrice: Number.isNaN(p) ? null : p,
-      call: cellString(text, cols.call, i),
-      callStreamerSymbol: cellString(text, cols.callStreamer, i),
-      put: cellString(text, cols.put, i),
-      putStreamerSymbol: cellString(text, cols.putStreamer, i),
+      call: symbolAt(cols, i, F.call),
+      callStreamerSymbol: symbolAt(cols, i, F.callStreamer),
+      put: symbolAt(cols, i, F.put),
+      putStreamerSymbol: symbolAt(cols, i, F.putStreamer),
     };
   }
   return out;

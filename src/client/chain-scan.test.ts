@@ -9,7 +9,7 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import fc from "fast-check";
 import { nestedChainRecords, strikeColumnsOf } from "./chain-records.ts";
-import { scanNestedChains } from "./chain-scan.ts";
+import { decimal, scanNestedChains } from "./chain-scan.ts";
 import { nestedChainsFrame } from "./frames.ts";
 import { decodeNestedChain, type NestedChain } from "./models.ts";
 import { decodeEnvelope, items, type Json } from "./wire.ts";
@@ -73,6 +73,28 @@ const bodyArb = fc.record({
   context: fc.oneof(fc.constant("/option-chains/SPY/nested"), fc.constant(null)),
 });
 
+describe("decimal", () => {
+  test("property: equals Number() exactly whenever it accepts, accepts plain prices", () => {
+    const text = fc.oneof(
+      fc.double({ noNaN: true, noDefaultInfinity: true }).map(String),
+      fc.integer({ min: 0, max: 10 ** 9 }).chain((i) => fc.nat(6).map((k) => (i / 10 ** k).toFixed(k))),
+      fc.stringMatching(/^-?\d{0,17}(\.\d{0,17})?$/),
+      fc.string({ maxLength: 8 }),
+    );
+    fc.assert(
+      fc.property(text, (s) => {
+        const v = decimal(`"${s}"`, 1, s.length + 1);
+        if (!Number.isNaN(v)) expect(Object.is(v, Number(s))).toBe(true);
+        if (/^-?\d{1,9}(\.\d{1,6})?$/.test(s)) expect(Number.isNaN(v)).toBe(false);
+      }),
+      { numRuns: 3000 },
+    );
+    expect(decimal("207.5", 0, 5)).toBe(207.5);
+    expect(decimal("0.1", 0, 3)).toBe(0.1);
+    expect(decimal("1e3", 0, 3)).toBeNaN();
+  });
+});
+
 describe("scanNestedChains", () => {
   test("fixture: scanned records equal the generic decoder's", () => {
     const text = JSON.stringify({ data: JSON.parse(readFileSync(FIXTURE, "utf8")), context: "/x" }, null, 2);
@@ -125,6 +147,14 @@ describe("scanNestedChains", () => {
       "put-streamer-symbol": fc.stringMatching(/^\.[A-Z]{1,5}\d{6}P\d+$/),
       "strike-price": fc.integer({ min: 1, max: 100000 }).map((i) => `${i / 10}`),
     });
+    // The same layout with values only the general rules handle (sentinels, bad numbers, escapes).
+    const oddStrike = fc.record({
+      call: fc.constantFrom("SPY   260804C00500000", 'S"PY'),
+      "call-streamer-symbol": fc.constant(".SPY260804C500"),
+      put: fc.constantFrom("SPY   260804P00500000", ""),
+      "put-streamer-symbol": fc.constant(".SPY260804P500"),
+      "strike-price": fc.constantFrom("NaN", "", "abc", "1e2", "Infinity", "-NaN"),
+    });
     fc.assert(
       fc.property(
         fc.array(plainStrike, { minLength: 1, maxLength: 20 }),
@@ -153,6 +183,25 @@ describe("scanNestedChains", () => {
       ),
       { numRuns: 200 },
     );
+    let fallbacks = 0;
+    fc.assert(
+      fc.property(fc.array(fc.oneof(plainStrike, oddStrike), { minLength: 1, maxLength: 8 }), (strikes) => {
+        const chain = { "underlying-symbol": "SPY", expirations: [{ strikes }] };
+        const text = JSON.stringify({ data: { items: [chain] } });
+        let expected: unknown;
+        try {
+          expected = plain(generic(text));
+        } catch {
+          expected = "error";
+        }
+        const scanned = scanNestedChains(text);
+        if (expected === "error") expect(scanned).toBeNull();
+        else if (scanned) expect(plain(nestedChainRecords(scanned))).toEqual(expected);
+        else fallbacks++;
+      }),
+      { numRuns: 300 },
+    );
+    expect(fallbacks).toBeGreaterThan(0); // escaped symbols
   });
 
   test("every truncation of a body, and trailing garbage, are declined", () => {

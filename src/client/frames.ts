@@ -6,7 +6,7 @@
  */
 import pl, { type DataType } from "nodejs-polars";
 import { strikeColumnsOf } from "./chain-records.ts";
-import { cellString } from "./chain-scan.ts";
+import { SYMBOL_FIELDS as F, symbolAt } from "./chain-scan.ts";
 import type {
   Account,
   Balance,
@@ -355,14 +355,15 @@ export function nestedChainsFrame(chains: readonly NestedChain[]): pl.DataFrame 
       const r = strikeColumnsOf(e);
       const from = k;
       if (r) {
-        const { text, strikePrice } = r.columns;
+        const cs = r.columns;
+        const { strikePrice } = cs;
         for (let i = r.from; i < r.to; i++, k++) {
           const p = strikePrice[i] as number;
           cols.strike[k] = Number.isNaN(p) ? null : p;
-          cols.call[k] = cellString(text, r.columns.call, i);
-          cols.callS[k] = cellString(text, r.columns.callStreamer, i);
-          cols.put[k] = cellString(text, r.columns.put, i);
-          cols.putS[k] = cellString(text, r.columns.putStreamer, i);
+          cols.call[k] = symbolAt(cs, i, F.call);
+          cols.callS[k] = symbolAt(cs, i, F.callStreamer);
+          cols.put[k] = symbolAt(cs, i, F.put);
+          cols.putS[k] = symbolAt(cs, i, F.putStreamer);
         }
       } else {
         for (const s of e.strikes) {

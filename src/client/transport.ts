@@ -388,7 +388,6 @@ export class Transport {
 
   /** Status + body → parsed JSON, or a classified TTError. */
   private interpret(spec: RequestSpec, raw: RawResponse): ApiResponse<unknown> {
-    const what = describeRequest(spec.method, spec.path);
     if (raw.status >= 200 && raw.status < 300) {
       let body: unknown;
       try {
@@ -397,6 +396,7 @@ export class Transport {
         // A truncated body (connection cut mid-response with a short Content-Length or chunked
         // encoding ended early) is a transport failure, not bad data: retry on a fresh connection.
         this.stats.parseErrors++;
+        const what = describeRequest(spec.method, spec.path);
         throw failure(
           "E_PARSE",
           `${what}: response body is not valid JSON (${raw.text.length} bytes, likely truncated)`,
@@ -410,6 +410,8 @@ export class Transport {
       this.limiter.onSuccess();
       return { status: raw.status, body };
     }
+    // Only failures pay for the (redacting) request description.
+    const what = describeRequest(spec.method, spec.path);
     const { code, message } = decodeApiError(safeParse(raw.text));
     const retryAfterMs = parseRetryAfter(raw.headers.get("retry-after")) ?? undefined;
     const override = spec.classify?.(raw.status, code);
