@@ -272,6 +272,24 @@ describe("requests", () => {
     expect(c.stats.timeouts).toBe(1);
   });
 
+  test("a body that stalls after the headers times out and is retried", async () => {
+    const c = client({ timeoutMs: 200 });
+    stub.fault = (p, hit) => {
+      if (p !== "/instruments/equities/B" || hit !== 1) return undefined;
+      // Headers and the start of the body, then nothing (a frozen socket mid-body).
+      const stream = new ReadableStream({
+        start(ctl) {
+          ctl.enqueue(new TextEncoder().encode('{"data":{"symbol":'));
+        },
+      });
+      return new Response(stream, { headers: { "content-type": "application/json" } });
+    };
+    const t0 = performance.now();
+    expect((await c.equity("B")).symbol).toBe("B");
+    expect(c.stats.timeouts).toBe(1);
+    expect(performance.now() - t0).toBeLessThan(5_000);
+  });
+
   test("cancellation stops promptly with E_CANCELLED", async () => {
     const c = client();
     stub.fault = async (p) => {

@@ -173,7 +173,11 @@ export class Transport {
       this.stats.retries++;
     });
     this.timeoutMs = o.timeoutMs;
-    this.timeout = timeout(o.timeoutMs, TimeoutStrategy.Aggressive);
+    // Cooperative: the timeout aborts fetch's signal, and Bun's fetch rejects on abort both
+    // before the headers and while the body streams (a stalled body included). That avoids the
+    // aggressive strategy's Promise.race and its extra abort listeners on every request, and
+    // there is nothing to abort once the body has been read.
+    this.timeout = timeout(o.timeoutMs, { strategy: TimeoutStrategy.Cooperative, abortOnReturn: false });
     this.fetchImpl = o.fetch ?? fetch;
     this.baseHeaders = { "User-Agent": o.userAgent, Accept: "application/json" };
     if (o.acceptVersion) this.baseHeaders["Accept-Version"] = o.acceptVersion;
@@ -320,17 +324,24 @@ export class Transport {
     const fresh = state.fresh;
     if (fresh) this.stats.freshConnections++;
     const started = performance.now();
+    let timedOut = false;
     try {
       const raw = await this.timeout.execute(async ({ signal: s }) => {
-        const res = await this.fetchImpl(this.baseUrl + spec.path, {
-          method: spec.method,
-          headers,
-          body,
-          signal: s,
-          keepalive: !fresh,
-        });
-        const text = await res.text();
-        return { status: res.status, text, headers: res.headers };
+        try {
+          const res = await this.fetchImpl(this.baseUrl + spec.path, {
+            method: spec.method,
+            headers,
+            body,
+            signal: s,
+            keepalive: !fresh,
+          });
+          const text = await res.text();
+          return { status: res.status, text, headers: res.headers };
+        } catch (e) {
+          // Our timer aborted the exchange (not the caller): report it as a timeout.
+          if (s.aborted && !signal?.aborted) timedOut = true;
+          throw e;
+        }
       }, signal);
       state.fresh = false;
       this.stats.bytes += raw.text.length;
@@ -340,7 +351,7 @@ export class Transport {
       if (signal?.aborted)
         throw cancelledError(`${describeRequest(spec.method, spec.path)}: cancelled`, { cause: e });
       state.fresh = true;
-      if (e instanceof TaskCancelledError) {
+      if (timedOut || e instanceof TaskCancelledError) {
         this.stats.timeouts++;
         this.trace(reqId, spec, state, 0, started, 0, "timeout");
         throw failure(
