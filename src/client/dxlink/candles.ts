@@ -31,6 +31,11 @@ export interface CandleHistoryOptions {
   period?: string;
   /** Give up waiting after this long and report the incomplete symbols (default 120 s). */
   timeoutMs?: number;
+  /**
+   * After at least one snapshot completed, stop waiting once no candle of a requested symbol has
+   * arrived for this long; the silent ones are reported incomplete (default 15 s).
+   */
+  idleMs?: number;
   signal?: AbortSignal;
   /** Leave the subscriptions in place afterwards (for live updates); default false. */
   keepSubscribed?: boolean;
@@ -58,8 +63,16 @@ export async function fetchCandleHistory(
   for (const s of symbols) rows.set(s, new Map());
   const done = new Set<string>();
 
+  let lastProgressAt = Date.now();
   const offData = client.onData((b) => {
-    if (b.type === "Candle") collect(b, byCandle, rows);
+    if (b.type !== "Candle") return;
+    // Progress = data for a symbol still waiting for its snapshot (live updates of finished ones don't count).
+    for (const sym of collect(b, byCandle, rows)) {
+      if (!done.has(sym)) {
+        lastProgressAt = Date.now();
+        break;
+      }
+    }
   });
   let finish!: () => void;
   const finished = new Promise<void>((r) => {
@@ -74,6 +87,15 @@ export async function fetchCandleHistory(
     if (s.state === "gave-up" || s.state === "closed") finish();
   });
   const timer = setTimeout(finish, opts.timeoutMs ?? 120_000);
+  // Unknown symbols never answer (no data, no error, as on the real feed): once some snapshots are
+  // complete and the rest have been silent for idleMs, stop waiting for them.
+  const idleMs = opts.idleMs ?? 15_000;
+  const idleTimer = setInterval(
+    () => {
+      if (done.size > 0 && Date.now() - lastProgressAt > idleMs) finish();
+    },
+    Math.max(50, Math.min(1000, idleMs / 4)),
+  );
   const onAbort = () => finish();
   opts.signal?.addEventListener("abort", onAbort, { once: true });
   try {
@@ -86,6 +108,7 @@ export async function fetchCandleHistory(
     if (st.state === "gave-up") throw st.error;
   } finally {
     clearTimeout(timer);
+    clearInterval(idleTimer);
     offData();
     offSnap();
     offState();
@@ -106,13 +129,14 @@ function collect(
   b: CompactBatch,
   byCandle: Map<string, string>,
   rows: Map<string, Map<number, CandleBar>>,
-): void {
+): Set<string> {
   const f = b.fields;
   const w = f.length;
   const idx = (name: string) => f.indexOf(name);
   const si = idx("eventSymbol");
   const ti = idx("time");
-  if (si < 0 || ti < 0) return;
+  const seen = new Set<string>();
+  if (si < 0 || ti < 0) return seen;
   const fi = idx("eventFlags");
   const oi = idx("open");
   const hi = idx("high");
@@ -128,6 +152,7 @@ function collect(
     const sym = b.values[base + si];
     const plain = typeof sym === "string" ? byCandle.get(sym) : undefined;
     if (plain === undefined) continue;
+    seen.add(sym as string);
     const time = num(base, ti);
     if (time === null) continue;
     const flags = num(base, fi) ?? 0;
@@ -149,4 +174,5 @@ function collect(
       impVolatility: num(base, ivi),
     });
   }
+  return seen;
 }

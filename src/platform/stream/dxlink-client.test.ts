@@ -9,6 +9,7 @@ import {
   type DxEvent,
   DxlinkClient,
   type DxlinkClientOptions,
+  fetchCandleHistory,
   LatestValueStore,
 } from "../../client/dxlink/index.ts";
 import { startStandaloneDxlink } from "../../sim/dxlink/standalone.ts";
@@ -128,6 +129,30 @@ describe("DxlinkClient", () => {
       await Bun.sleep(100);
       expect(sim.endpoint.stats.openConnections).toBe(0);
       expect(client.subscriptionCount("Trade")).toBe(1);
+    } finally {
+      await sim.stop();
+    }
+  });
+
+  test("candle history: an unknown symbol is reported incomplete after the idle window, not the full timeout", async () => {
+    const sim = startStandaloneDxlink({ seed: 5, eventsPerSecPerSymbol: 50 });
+    try {
+      const client = new DxlinkClient({ getQuoteToken: tokenProvider(sim), aggregationPeriodSec: 0.02 });
+      client.start();
+      const t0 = Date.now();
+      const h = await fetchCandleHistory(client, ["AAPL", "NOPE", "MSFT"], {
+        fromTime: (sim.universe.todayDay - 10) * 86_400_000,
+        idleMs: 400,
+        timeoutMs: 20_000,
+      });
+      await client.close();
+      expect(Date.now() - t0).toBeLessThan(5000);
+      expect(h.incomplete).toEqual(["NOPE"]);
+      expect(h.bars.get("AAPL")!.length).toBeGreaterThanOrEqual(7);
+      expect(h.bars.get("NOPE")).toEqual([]);
+      // The history runs up to the live bar of today.
+      const last = h.bars.get("MSFT")!.at(-1)!;
+      expect(last.time).toBe(sim.universe.todayDay * 86_400_000);
     } finally {
       await sim.stop();
     }
