@@ -125,29 +125,34 @@ describe("handshake discipline", () => {
     },
   );
 
-  test("a step without a reply times out and the client reconnects (fresh token each time)", async () => {
-    const fake = fakeServer({ mute: ["AUTH"] });
-    let fetches = 0;
-    const client = new DxlinkClient({
-      getQuoteToken: async () => {
-        fetches++;
-        return token(fake.url)();
-      },
-      stepTimeoutMs: 150,
-      backoff: { initialMs: 10, maxMs: 20 },
-    });
-    const reasons: string[] = [];
-    client.onState((s) => {
-      if (s.state === "reconnecting") reasons.push(s.reason);
-    });
-    client.start();
-    const deadline = Date.now() + 3000;
-    while (fake.conns() < 3 && Date.now() < deadline) await Bun.sleep(10);
-    await client.close();
-    expect(fake.conns()).toBeGreaterThanOrEqual(3);
-    expect(reasons[0]).toContain("no AUTH_STATE after AUTH within 150 ms");
-    expect(fetches).toBe(fake.conns());
-  });
+  test.each(["AUTH", "SETUP"])(
+    "a step without a reply (%s) times out and the client reconnects (fresh token each time)",
+    async (muted) => {
+      const fake = fakeServer({ mute: [muted] });
+      let fetches = 0;
+      const client = new DxlinkClient({
+        getQuoteToken: async () => {
+          fetches++;
+          return token(fake.url)();
+        },
+        stepTimeoutMs: 150,
+        backoff: { initialMs: 10, maxMs: 20 },
+      });
+      const reasons: string[] = [];
+      client.onState((s) => {
+        if (s.state === "reconnecting") reasons.push(s.reason);
+      });
+      client.start();
+      const deadline = Date.now() + 3000;
+      while (fake.conns() < 3 && Date.now() < deadline) await Bun.sleep(10);
+      await client.close();
+      expect(fake.conns()).toBeGreaterThanOrEqual(3);
+      expect(reasons[0]).toContain(
+        muted === "AUTH" ? "no AUTH_STATE after AUTH within 150 ms" : "no SETUP reply within 150 ms",
+      );
+      expect(fetches).toBe(fake.conns());
+    },
+  );
 
   test("an unsolicited CHANNEL_CLOSED re-opens the channel and replays its subscriptions", async () => {
     let closedOnce = false;

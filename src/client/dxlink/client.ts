@@ -398,6 +398,8 @@ export class DxlinkClient {
       const ka = this.opts.keepaliveTimeoutSec ?? DEFAULTS.keepaliveTimeoutSec;
       const setupP = conn.waitFor((m) => m.type === "SETUP", step, "SETUP reply");
       const stateP = conn.waitFor((m) => m.type === "AUTH_STATE", step, "AUTH_STATE after SETUP");
+      // Awaited only after the SETUP reply: if that fails first, this one must not go unhandled.
+      stateP.catch(() => {});
       conn.send({
         type: "SETUP",
         channel: 0,
