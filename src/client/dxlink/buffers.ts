@@ -106,8 +106,10 @@ export class BoundedBatchQueue implements AsyncIterable<CompactBatch> {
 }
 
 interface Slot {
-  batch: CompactBatch;
-  index: number;
+  type: string;
+  fields: readonly string[];
+  /** This event's values only: a slot never keeps a whole batch alive. */
+  values: unknown[];
   read: boolean;
 }
 
@@ -123,13 +125,27 @@ export class LatestValueStore {
     const si = batch.fields.indexOf("eventSymbol");
     if (si < 0) return;
     const width = batch.fields.length;
+    const src = batch.values;
     for (let e = 0; e < batch.count; e++) {
-      const symbol = batch.values[e * width + si];
+      const base = e * width;
+      const symbol = src[base + si];
       if (typeof symbol !== "string") continue;
       const key = `${batch.type}\u0001${symbol}`;
-      const prev = this.slots.get(key);
-      if (prev && !prev.read) this.conflated++;
-      this.slots.set(key, { batch, index: e, read: false });
+      const slot = this.slots.get(key);
+      if (slot && slot.fields === batch.fields) {
+        // Same field list: overwrite in place, no allocation per update.
+        if (!slot.read) this.conflated++;
+        for (let f = 0; f < width; f++) slot.values[f] = src[base + f];
+        slot.read = false;
+      } else {
+        if (slot && !slot.read) this.conflated++;
+        this.slots.set(key, {
+          type: batch.type,
+          fields: batch.fields,
+          values: src.slice(base, base + width),
+          read: false,
+        });
+      }
       this.changed.add(key);
       this.updates++;
     }
@@ -144,7 +160,7 @@ export class LatestValueStore {
     const slot = this.slots.get(`${type}\u0001${symbol}`);
     if (!slot) return undefined;
     slot.read = true;
-    return eventAt(slot.batch, slot.index);
+    return eventOf(slot);
   }
 
   /** The events that changed since the last call (each symbol once, latest value). */
@@ -153,20 +169,13 @@ export class LatestValueStore {
     for (const key of this.changed) {
       const slot = this.slots.get(key)!;
       slot.read = true;
-      out.push(eventAt(slot.batch, slot.index));
+      out.push(eventOf(slot));
     }
     this.changed.clear();
     return out;
   }
 }
 
-function eventAt(batch: CompactBatch, index: number): DxEvent {
-  const width = batch.fields.length;
-  const one: CompactBatch = {
-    type: batch.type,
-    fields: batch.fields,
-    values: batch.values.slice(index * width, (index + 1) * width),
-    count: 1,
-  };
-  return batchToEvents(one)[0]!;
+function eventOf(slot: Slot): DxEvent {
+  return batchToEvents({ type: slot.type, fields: slot.fields, values: slot.values, count: 1 })[0]!;
 }
