@@ -235,7 +235,7 @@ describe("DXLink client under faults", () => {
       const client = new DxlinkClient({ getQuoteToken: tokenProvider(sim) });
       client.start();
       await client.ready();
-      await Bun.sleep(4000);
+      await Bun.sleep(3000);
       expect(client.state.state).toBe("authorized");
       await client.close();
       expect(sim.endpoint.stats.keepaliveTimeouts).toBe(0);
@@ -254,7 +254,7 @@ describe("DXLink client under faults", () => {
         ),
       );
       client.subscribe("Quote", ["AAPL"]);
-      await Bun.sleep(5000);
+      await Bun.sleep(4200);
       await client.close();
       expect(client.stats.connections).toBeGreaterThanOrEqual(3);
       expect(sim.tokensIssued()).toBe(client.stats.connections);
