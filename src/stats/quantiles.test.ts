@@ -128,12 +128,16 @@ test("an index rebuilt without being consumed, or reused across series, stays ex
           indexValues(xs, ix);
           if (!consumeAll && s < seriesList.length - 1) continue; // left dirty on purpose
           const out = new Float64Array(1);
-          const r = quantilesFromIndex(xs, ix, [0.5], out, scratch);
+          const x = xs.length > 0 ? xs[s % xs.length]! : undefined;
+          const r = quantilesFromIndex(xs, ix, [0.5], out, scratch, undefined, x);
           const sorted = Array.from(xs)
             .filter((x) => !Number.isNaN(x))
             .sort((a, b) => a - b);
           expect(r.count).toBe(sorted.length);
           if (sorted.length > 0) expect(out[0]).toBe(sortQuantile(sorted, 0.5));
+          // "How many ≤ x" (the cone's latest percentile), zeros and clamped buckets included.
+          if (sorted.length > 0 && x !== undefined && !Number.isNaN(x))
+            expect(r.atOrBelow).toBe(sorted.filter((v) => v <= x).length);
         }
       },
     ),

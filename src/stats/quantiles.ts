@@ -14,9 +14,11 @@
  */
 
 export const BUCKET_SHIFT = 12;
-// Keys for 2^-60 … 2^20 cover any variance a price series can produce; values outside are
-// clamped into the end buckets (still exact: buckets only narrow the search).
-export const KEY_MIN = (1023 - 60) << (20 - BUCKET_SHIFT);
+// Keys for 2^-40 … 2^20 cover any daily variance a price series can produce (2^-40 is an
+// annualised volatility of 1.5e-5; the kernels report anything below 1e-16 as exactly 0); values
+// outside are clamped into the end buckets (still exact: buckets only narrow the search). A
+// narrow range keeps the scans for the first used bucket short.
+export const KEY_MIN = (1023 - 40) << (20 - BUCKET_SHIFT);
 const KEY_MAX = (1023 + 20) << (20 - BUCKET_SHIFT);
 /** Buckets 1..LAST hold positive values, bucket 0 exact zeros. */
 export const LAST_BUCKET = KEY_MAX - KEY_MIN + 1;
@@ -49,18 +51,26 @@ export class BucketIndex {
   next = new Int32Array(0);
   /** Holds entries not yet cleared by quantilesFromIndex. */
   dirty = false;
+  /** Values indexed (including skipped ones). */
+  size = 0;
   reset(n: number): void {
     if (this.dirty) this.slots.fill(0);
     this.dirty = true;
+    this.size = n;
     if (this.next.length < n) this.next = new Int32Array(Math.max(n, Math.ceil(this.next.length * 1.5)));
   }
   /** Count of bucket b. */
   count(b: number): number {
     return this.slots[2 * b]!;
   }
-  /** Clear buckets from..to (inclusive) and the skipped bucket: all that a scan found in use. */
+  /**
+   * Clear buckets from..to (inclusive), the zero bucket and the skipped bucket: all that a scan
+   * found in use.
+   */
   clear(from: number, to: number): void {
-    this.slots.fill(0, 2 * from, 2 * to + 2);
+    if (to >= from) this.slots.fill(0, 2 * from, 2 * to + 2);
+    this.slots[0] = 0;
+    this.slots[1] = 0;
     this.slots[2 * SKIP] = 0;
     this.slots[2 * SKIP + 1] = 0;
     this.dirty = false;
@@ -167,12 +177,13 @@ export function quantilesFromIndex(
   rankOf?: number,
 ): QuantileResult {
   const { slots, next } = ix;
-  let count = 0;
-  let first = 0;
-  while (first <= LAST && slots[2 * first] === 0) first++;
-  for (let b = first; b <= LAST; b++) count += slots[2 * b]!;
+  const count = ix.size - slots[2 * SKIP]!;
+  // Bucket 0 (exact zeros, common: clipped estimates) is visited on its own, then the scan jumps
+  // to the first used positive bucket: the thousands of empty ones in between are never touched.
+  let first = 1;
+  if (count > slots[0]!) while (slots[2 * first] === 0) first++;
   if (count === 0) {
-    ix.clear(0, -1);
+    ix.clear(1, 0);
     return { count, min: Number.NaN, max: Number.NaN, atOrBelow: Number.NaN };
   }
   // The bucket of `rankOf` is gathered too, so "how many ≤ x" costs no extra pass.
@@ -203,7 +214,7 @@ export function quantilesFromIndex(
   let last = first;
   {
     let cum = 0;
-    for (let b = first; b <= LAST; b++) {
+    for (let b = 0; b <= LAST; b = b === 0 ? first : b + 1) {
       const c = slots[2 * b]!;
       if (c === 0) continue;
       let hit = b === xBucket;
@@ -248,7 +259,7 @@ export function quantilesFromIndex(
     out[q] = a + frac[q]! * (b - a);
   }
   if (xBucket >= 0) {
-    atOrBelow = 0;
+    atOrBelow = xBucket > 0 ? slots[0]! : 0;
     for (let b = first; b < xBucket && b <= last; b++) atOrBelow += slots[2 * b]!;
     const w = wanted.indexOf(xBucket);
     if (w >= 0) {
