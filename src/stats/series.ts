@@ -32,6 +32,8 @@ export interface PreparedSeries extends PriceSeries {
   missing: number;
   /** Rows dropped because their date repeated an earlier row. */
   duplicates: number;
+  /** Rows kept with a nonzero flag. */
+  flagged: number;
 }
 
 export function describeFlags(flags: number): string {
@@ -66,14 +68,17 @@ function prepareClean(input: PriceSeries): PreparedSeries | null {
   const { date, open, high, low, close } = input;
   const flags = new Uint8Array(n);
   let prevDate = Number.NEGATIVE_INFINITY;
+  let flagged = 0;
   for (let i = 0; i < n; i++) {
     const d = date[i]!;
     const c = close[i]!;
     if (!(d > prevDate) || !Number.isFinite(c)) return null;
     prevDate = d;
-    flags[i] = flagOf(open[i]!, high[i]!, low[i]!, c);
+    const f = flagOf(open[i]!, high[i]!, low[i]!, c);
+    flags[i] = f;
+    if (f !== 0) flagged++;
   }
-  return { length: n, date, open, high, low, close, flags, missing: 0, duplicates: 0 };
+  return { length: n, date, open, high, low, close, flags, missing: 0, duplicates: 0, flagged };
 }
 
 /** Clean and flag a series (see the module comment). Inputs are not modified. */
@@ -123,6 +128,8 @@ export function prepareSeries(input: PriceSeries): PreparedSeries {
     close[j] = c;
     flags[j] = f;
   }
+  let flagged = 0;
+  for (let i = 0; i < m; i++) if (flags[i] !== 0) flagged++;
   return {
     length: m,
     date: date.subarray(0, m),
@@ -133,5 +140,6 @@ export function prepareSeries(input: PriceSeries): PreparedSeries {
     flags: flags.subarray(0, m),
     missing,
     duplicates,
+    flagged,
   };
 }

@@ -245,8 +245,6 @@ export function computeSymbolStats(
   const terms = lean ? computeReturnTerms(s, ctx.terms) : computeTerms(s, ctx.terms);
   const rolling = ctx.rolling;
   const toVol = (v: number) => Math.sqrt(v * ann);
-  let flagged = 0;
-  for (let i = 0; i < n; i++) if (s.flags[i] !== 0) flagged++;
 
   // Returns for the mean-return intervals: only the longest window's tail is ever read.
   const logRet = terms.ret;
@@ -381,7 +379,7 @@ export function computeSymbolStats(
   S.last_date.push(n > 0 ? s.date[n - 1]! : null);
   S.missing.push(s.missing);
   S.duplicates.push(s.duplicates);
-  S.flagged.push(flagged);
+  S.flagged.push(s.flagged);
   S.hv30.push(hv30);
   return n;
 }
