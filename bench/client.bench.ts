@@ -7,7 +7,8 @@
  * The sim runs in a SUBPROCESS so `process.cpuUsage()` here measures the client alone (on these
  * 2-core machines the sim would otherwise steal the client's CPU). Reported per latency:
  *   symbols/s, requests/s, client CPU per request, and the latency bound
- *   (requests ÷ concurrency × latency) with our ratio to it;
+ *   (requests ÷ concurrency × latency) with our ratio to it; for the default client (chains
+ *   decoded inline by the columnar scanner) and with one chain-scan worker thread;
  * and, measured in the same run against the same sim, a baseline: plain `fetch` + `JSON.parse`
  * of the same URLs in sequential batches of `concurrency`, no resilience, no decoding.
  * Targets: ≥ 10 000 symbols/s at 0 ms; ≤ 1.5 × the latency bound at 20 ms.
@@ -66,7 +67,7 @@ interface Run {
   parseMs?: number;
 }
 
-async function ours(sim: SimProc): Promise<Run> {
+async function ours(sim: SimProc, scanWorkers = 0): Promise<Run> {
   const client = createClient({
     baseUrl: sim.url,
     clientSecret: sim.secret,
@@ -74,6 +75,7 @@ async function ours(sim: SimProc): Promise<Run> {
     configDir: null,
     dataDir: null,
     concurrency,
+    scanWorkers,
   });
   await client.tokens?.getToken(); // the one-off grant is not part of the collection
   const cpu0 = process.cpuUsage();
@@ -205,15 +207,19 @@ console.log(
 for (const latency of [0, 20]) {
   const sim = await startSimProcess(latency);
   try {
-    await ours(sim); // warm-up (JIT, connection pool)
+    await ours(sim); // warm-up (JIT, connection pool, scan worker start)
+    await ours(sim, 1);
     await baseline(sim);
     const a: Run[] = [];
+    const w: Run[] = [];
     const b: Run[] = [];
     for (let i = 0; i < reps; i++) {
       a.push(await ours(sim));
+      w.push(await ours(sim, 1));
       b.push(await baseline(sim));
     }
     const o = median(a);
+    const ow = median(w);
     const base = median(b);
     const n = sim.symbols.length;
     if (o.complete !== n) throw new Error(`incomplete collection: ${o.complete}/${n}`);
@@ -224,6 +230,9 @@ for (const latency of [0, 20]) {
     );
     console.log(
       `  baseline       ${fmt(base.ms, 1)} ms   ${fmt((n / base.ms) * 1000)} symbols/s   ${fmt((base.requests / base.ms) * 1000)} requests/s   client CPU ${fmt((base.cpuMs / base.requests) * 1000)} µs/request   (plain fetch + JSON.parse, sequential batches of ${concurrency})`,
+    );
+    console.log(
+      `  + scan worker  ${fmt(ow.ms, 1)} ms   ${fmt((n / ow.ms) * 1000)} symbols/s   ${fmt((ow.requests / ow.ms) * 1000)} requests/s   process CPU ${fmt((ow.cpuMs / ow.requests) * 1000)} µs/request   (scanWorkers: 1, chains decoded off the main thread; ${(o.ms / ow.ms).toFixed(2)}× the inline client's speed${latency > 0 ? `, ${(ow.ms / bound).toFixed(2)}× the latency bound` : ""})`,
     );
     console.log(`  ratio          ${(base.ms / o.ms).toFixed(2)}× the baseline's speed`);
     console.log(

@@ -89,6 +89,7 @@ export interface RequestSpec {
    * from `JSON.parse`.
    */
   parse?: (text: string) => unknown;
+  // (may return a Promise: it is awaited inside the attempt, outside the bulkhead slot)
 }
 
 export interface TransportStats {
@@ -227,6 +228,7 @@ export class Transport {
     const err = e instanceof BrokenCircuitError ? this.circuitError(e, spec) : e;
     const f = failureOf(err);
     if (!f?.retryable) return err;
+    if (f.freshConnection) state.fresh = true;
     const throttled = f.status === 429;
     const spent = throttled ? ++state.throttleRetries : ++state.errorRetries;
     if (spent > (throttled ? this.throttleRetries : this.errorRetries)) f.retryable = false;
@@ -397,24 +399,44 @@ export class Transport {
     });
   }
 
+  /**
+   * A truncated body (connection cut mid-response with a short Content-Length or chunked encoding
+   * ended early) is a transport failure, not bad data: retry on a fresh connection.
+   */
+  private parseFailure(spec: RequestSpec, raw: RawResponse, e: unknown): TTError {
+    this.stats.parseErrors++;
+    return failure(
+      "E_PARSE",
+      `${describeRequest(spec.method, spec.path)}: response body is not valid JSON (${raw.text.length} bytes, likely truncated)`,
+      {
+        cause: e,
+        hint: "the connection was probably cut; it is retried automatically",
+        details: { status: raw.status, retryable: true, breaker: true, freshConnection: true },
+      },
+    );
+  }
+
   /** Status + body → parsed JSON, or a classified TTError. */
-  private interpret(spec: RequestSpec, raw: RawResponse): ApiResponse<unknown> {
+  private interpret(
+    spec: RequestSpec,
+    raw: RawResponse,
+  ): ApiResponse<unknown> | Promise<ApiResponse<unknown>> {
     if (raw.status >= 200 && raw.status < 300) {
       let body: unknown;
       try {
         body = raw.text.length === 0 ? null : spec.parse ? spec.parse(raw.text) : JSON.parse(raw.text);
       } catch (e) {
-        // A truncated body (connection cut mid-response with a short Content-Length or chunked
-        // encoding ended early) is a transport failure, not bad data: retry on a fresh connection.
-        this.stats.parseErrors++;
-        const what = describeRequest(spec.method, spec.path);
-        throw failure(
-          "E_PARSE",
-          `${what}: response body is not valid JSON (${raw.text.length} bytes, likely truncated)`,
-          {
-            cause: e,
-            hint: "the connection was probably cut; it is retried automatically",
-            details: { status: raw.status, retryable: true, breaker: true, freshConnection: true },
+        throw this.parseFailure(spec, raw, e);
+      }
+      if (body instanceof Promise) {
+        // An asynchronous parser (a worker): still inside the attempt, outside the bulkhead slot.
+        return body.then(
+          (b: unknown) => {
+            this.limiter.onSuccess();
+            return { status: raw.status, body: b };
+          },
+          (e: unknown) => {
+            throw this.parseFailure(spec, raw, e);
           },
         );
       }

@@ -166,6 +166,8 @@ describe("client ↔ sim: fault profiles (complete data, no failed request)", ()
       {},
     ],
     ["truncated JSON bodies", { truncate: 0.05 }, {}],
+    // Chains decoded on a scan worker: a truncated body is still caught inside the attempt and retried.
+    ["truncated JSON bodies, chains scanned on a worker", { truncate: 0.05 }, { scanWorkers: 1 }],
   ];
   for (const [name, faults, extra] of cases) {
     test(name, async () => {
