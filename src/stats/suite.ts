@@ -24,7 +24,7 @@ import {
   type Terms,
 } from "./estimators.ts";
 import { IntervalCache, meanInterval } from "./intervals.ts";
-import { BucketIndex, indexValues, QuantileScratch, quantilesFromIndex } from "./quantiles.ts";
+import { QuantileScratch, quantilesNonNegative } from "./quantiles.ts";
 import { describeFlags, type PreparedSeries, type PriceSeries, prepareSeries } from "./series.ts";
 
 export interface SuiteOptions {
@@ -181,8 +181,6 @@ export class SuiteContext {
   rolling: RollingOut = allocRolling(0);
   simpleRet = new Float64Array(0);
   quantiles = new QuantileScratch();
-  /** Bucket index of the rolling series whose cone is being computed. */
-  index = new BucketIndex();
   qOut = new Float64Array(3);
   intervals: IntervalCache;
   /** Indexes into ESTIMATORS of the estimators to report, in ESTIMATORS order. */
@@ -338,9 +336,8 @@ export function computeSymbolStats(
         C.latest.push(vol);
         const q =
           n > 0
-            ? quantilesFromIndex(
-                series,
-                indexValues(series.subarray(0, n), ctx.index),
+            ? quantilesNonNegative(
+                series.subarray(0, n),
                 CONE_PROBS,
                 ctx.qOut,
                 ctx.quantiles,
