@@ -11,22 +11,13 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { defineCommand } from "citty";
 import { parseDuration } from "../../core/config.ts";
+import { EVENT_TYPES, type EventType } from "../../core/dxlink-events.ts";
 import { ioError, usageError } from "../../core/errors.ts";
 import type { RecorderStatus } from "../../platform/stream/index.ts";
 import { apiArgs, globalArgs, runAction } from "../context.ts";
 
-const ALL_TYPES = [
-  "Quote",
-  "Trade",
-  "Greeks",
-  "Summary",
-  "Profile",
-  "TheoPrice",
-  "TimeAndSale",
-  "Underlying",
-  "Candle",
-] as const;
-type StreamType = (typeof ALL_TYPES)[number];
+const ALL_TYPES = EVENT_TYPES;
+type StreamType = EventType;
 
 function list(v: unknown): string[] {
   return typeof v === "string"

@@ -1,194 +1,16 @@
 /**
- * DXLink event types and their fields (dxLink AsyncAPI `components/schemas`), with the value kind of
- * each field. The kind decides how a COMPACT value is typed: `number` fields are JSONDouble (a number
- * or "NaN"/"Infinity"/"-Infinity", mapped to null), `string` fields are text (exchange codes may be
- * "\u0000"), `boolean` fields are JSON booleans.
+ * DXLink event types as the client uses them: the shared catalog from core (types, field kinds,
+ * flags) plus the client's default field lists and lookups.
  */
+import { EVENT_SCHEMAS, EVENT_TYPES, type EventType, type FieldKind } from "../../core/dxlink-events.ts";
 
-export const EVENT_TYPES = [
-  "Quote",
-  "Trade",
-  "Greeks",
-  "Summary",
-  "Profile",
-  "TheoPrice",
-  "TimeAndSale",
-  "Underlying",
-  "Candle",
-] as const;
-export type EventType = (typeof EVENT_TYPES)[number];
-
-export type FieldKind = "number" | "string" | "boolean";
-
-const N = "number" as const;
-const S = "string" as const;
-const B = "boolean" as const;
-
-/** Every field each event type may carry, in the spec's order (common fields first). */
-export const EVENT_SCHEMAS: Record<EventType, Record<string, FieldKind>> = {
-  Quote: {
-    eventType: S,
-    eventSymbol: S,
-    eventTime: N,
-    sequence: N,
-    timeNanoPart: N,
-    bidTime: N,
-    bidExchangeCode: S,
-    bidPrice: N,
-    bidSize: N,
-    askTime: N,
-    askExchangeCode: S,
-    askPrice: N,
-    askSize: N,
-  },
-  Trade: {
-    eventType: S,
-    eventSymbol: S,
-    eventTime: N,
-    time: N,
-    timeNanoPart: N,
-    sequence: N,
-    exchangeCode: S,
-    price: N,
-    change: N,
-    size: N,
-    dayId: N,
-    dayVolume: N,
-    dayTurnover: N,
-    tickDirection: S,
-    extendedTradingHours: B,
-  },
-  Greeks: {
-    eventType: S,
-    eventSymbol: S,
-    eventTime: N,
-    eventFlags: N,
-    index: N,
-    time: N,
-    sequence: N,
-    price: N,
-    volatility: N,
-    delta: N,
-    gamma: N,
-    theta: N,
-    rho: N,
-    vega: N,
-  },
-  Summary: {
-    eventType: S,
-    eventSymbol: S,
-    eventTime: N,
-    dayId: N,
-    dayOpenPrice: N,
-    dayHighPrice: N,
-    dayLowPrice: N,
-    dayClosePrice: N,
-    dayClosePriceType: S,
-    prevDayId: N,
-    prevDayClosePrice: N,
-    prevDayClosePriceType: S,
-    prevDayVolume: N,
-    openInterest: N,
-  },
-  Profile: {
-    eventType: S,
-    eventSymbol: S,
-    eventTime: N,
-    description: S,
-    shortSaleRestriction: S,
-    tradingStatus: S,
-    statusReason: S,
-    haltStartTime: N,
-    haltEndTime: N,
-    highLimitPrice: N,
-    lowLimitPrice: N,
-    high52WeekPrice: N,
-    low52WeekPrice: N,
-    beta: N,
-    earningsPerShare: N,
-    dividendFrequency: N,
-    exDividendAmount: N,
-    exDividendDayId: N,
-    shares: N,
-    freeFloat: N,
-  },
-  TheoPrice: {
-    eventType: S,
-    eventSymbol: S,
-    eventTime: N,
-    eventFlags: N,
-    index: N,
-    time: N,
-    sequence: N,
-    price: N,
-    underlyingPrice: N,
-    delta: N,
-    gamma: N,
-    dividend: N,
-    interest: N,
-  },
-  TimeAndSale: {
-    eventType: S,
-    eventSymbol: S,
-    eventTime: N,
-    eventFlags: N,
-    index: N,
-    time: N,
-    timeNanoPart: N,
-    sequence: N,
-    exchangeCode: S,
-    price: N,
-    size: N,
-    bidPrice: N,
-    askPrice: N,
-    exchangeSaleConditions: S,
-    tradeThroughExempt: S,
-    aggressorSide: S,
-    spreadLeg: B,
-    extendedTradingHours: B,
-    validTick: B,
-    type: S,
-    buyer: S,
-    seller: S,
-  },
-  Underlying: {
-    eventType: S,
-    eventSymbol: S,
-    eventTime: N,
-    eventFlags: N,
-    index: N,
-    time: N,
-    sequence: N,
-    volatility: N,
-    frontVolatility: N,
-    backVolatility: N,
-    callVolume: N,
-    putVolume: N,
-    putCallRatio: N,
-  },
-  Candle: {
-    eventType: S,
-    eventSymbol: S,
-    eventTime: N,
-    eventFlags: N,
-    index: N,
-    time: N,
-    sequence: N,
-    count: N,
-    open: N,
-    high: N,
-    low: N,
-    close: N,
-    volume: N,
-    // Upper case in the spec; tastyware requests `vwap` (unconfirmed), so both are typed.
-    VWAP: N,
-    vwap: N,
-    bidVolume: N,
-    askVolume: N,
-    impVolatility: N,
-    openInterest: N,
-  },
-};
+export {
+  EVENT_SCHEMAS,
+  EVENT_TYPES,
+  EventFlags,
+  type EventType,
+  type FieldKind,
+} from "../../core/dxlink-events.ts";
 
 /** The field list we ask for by default: what a recorder wants, nothing exotic. */
 export const DEFAULT_FIELDS: Record<EventType, readonly string[]> = {
@@ -356,16 +178,6 @@ export function fieldKind(type: string, field: string): FieldKind {
   const schema = (EVENT_SCHEMAS as Record<string, Record<string, FieldKind> | undefined>)[type];
   return schema?.[field] ?? "string";
 }
-
-/** eventFlags bits (dxFeed IndexedEvent). */
-export const EventFlags = {
-  TX_PENDING: 0x01,
-  REMOVE_EVENT: 0x02,
-  SNAPSHOT_BEGIN: 0x04,
-  SNAPSHOT_END: 0x08,
-  SNAPSHOT_SNIP: 0x10,
-  SNAPSHOT_MODE: 0x40,
-} as const;
 
 /** A decoded event as a plain object: numbers are finite or null, strings and booleans as sent. */
 export type DxEvent = { eventType: string; eventSymbol: string } & Record<
