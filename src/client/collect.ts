@@ -6,6 +6,7 @@
  * once it is exceeded, the remaining work is cancelled and one E_DEGRADED error summarises what
  * is missing.
  */
+import pLimit from "p-limit";
 import { childController } from "../core/cancel.ts";
 import { cancelledError, type ErrorCode, isTTError, TTError } from "../core/errors.ts";
 import { getLogger } from "../core/log.ts";
@@ -162,15 +163,23 @@ export async function collectUniverse(
     }
   }
   if (parts.has("chains")) {
+    // One chain request per symbol, fed so that at most `concurrency` of them are queued in the
+    // client at a time: the bulkhead's queue then never holds hundreds of chains ahead of the
+    // quotes requests that follow each equities batch (those would otherwise wait for the whole
+    // chain backlog and add a latency round at the end).
+    const feed = pLimit(Math.max(1, client.options.concurrency));
     for (const s of symbols) {
       tasks.push(
-        client.nestedChain(s, { signal }).then(
-          (chains) => {
+        feed(async () => {
+          if (signal.aborted) return; // degraded or cancelled: nothing more to start
+          try {
+            const chains = await client.nestedChain(s, { signal });
             if (chains.length === 0) fail([s], "chains", new TTError("E_DATA", "empty option chain"));
             else out.chains.push(...chains);
-          },
-          (e) => fail([s], "chains", e),
-        ),
+          } catch (e) {
+            fail([s], "chains", e);
+          }
+        }),
       );
     }
   }
