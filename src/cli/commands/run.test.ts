@@ -93,3 +93,14 @@ describe("ttapi run --demo", () => {
     expect(d.stderr).toContain('unknown artifact kind "nope"');
   }, 60_000);
 });
+
+describe("ttapi run without credentials", () => {
+  test("fails with the reason once per root cause and one hint; no duplicated warnings", async () => {
+    const r = await ttapi("run", "--data-dir", join(dir, "nocreds"), "--env", "production");
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain("Core Data / accounts: no credentials for the production environment");
+    expect(r.stderr.match(/hint: run `ttapi auth login`/g)?.length).toBe(1);
+    expect(r.stderr).toContain("ttapi run --demo");
+    expect(r.stderr).not.toContain("WARN");
+  }, 60_000);
+});

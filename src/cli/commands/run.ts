@@ -145,6 +145,10 @@ export default defineCommand({
             process.stderr.write(
               `  (${consequences} more task${consequences === 1 ? "" : "s"} failed because an input failed)\n`,
             );
+          const hints = new Set(
+            Object.values(summary.stages).flatMap((s) => s.failures.flatMap((f) => f.hint ?? [])),
+          );
+          for (const h of hints) process.stderr.write(`  hint: ${h}\n`);
         }
         return summary.exitCode;
       },

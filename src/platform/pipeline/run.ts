@@ -8,7 +8,7 @@
 import { closeSync, mkdirSync, openSync, readFileSync, rmSync, writeSync } from "node:fs";
 import { join } from "node:path";
 import type { Config } from "../../core/config.ts";
-import { ioError } from "../../core/errors.ts";
+import { ioError, isTTError } from "../../core/errors.ts";
 import { getLogger, newOpId } from "../../core/log.ts";
 import { type ArtifactRef, ArtifactStore } from "../cache/store.ts";
 import { PersistWriter, type PersistWriterOptions } from "../persist/writer.ts";
@@ -91,6 +91,8 @@ export interface TaskSummary {
   seconds: number;
   cached: boolean;
   reason?: string;
+  /** How to fix the failure, when the error carried a hint. */
+  hint?: string;
   degraded?: string;
 }
 
@@ -103,7 +105,7 @@ export interface StageSummary {
   failed: number;
   rows: number;
   seconds: number;
-  failures: { task: string; reason: string }[];
+  failures: { task: string; reason: string; hint?: string }[];
 }
 
 export interface RunSummary {
@@ -300,8 +302,9 @@ export async function runPipeline(o: RunPipelineOptions): Promise<RunSummary> {
         networkLeft.size === 0
       )
         closing = releaseNetwork();
+      // The grid / plain lines already show failures to the user: the trace file keeps the record.
       if (e.type === "failed" && e.reason !== "cancelled")
-        log.warn(`${e.label} failed: ${e.reason}`, { task: e.task });
+        log.debug(`${e.label} failed: ${e.reason}`, { task: e.task });
       o.onEvent?.(e);
     };
     const outcomes = await runGraph(tasks, { signal: o.signal, onEvent });
@@ -322,6 +325,7 @@ export async function runPipeline(o: RunPipelineOptions): Promise<RunSummary> {
         seconds: oc.seconds,
         cached: oc.state === "skipped",
         ...(oc.reason && failed ? { reason: oc.reason } : {}),
+        ...(failed && isTTError(oc.error) && oc.error.hint ? { hint: oc.error.hint } : {}),
         ...(oc.result?.degraded ? { degraded: oc.result.degraded } : {}),
       };
     });
@@ -359,7 +363,7 @@ export async function runPipeline(o: RunPipelineOptions): Promise<RunSummary> {
           : 0,
         failures: list
           .filter((t) => t.state === "failed")
-          .map((t) => ({ task: t.label, reason: t.reason ?? "failed" })),
+          .map((t) => ({ task: t.label, reason: t.reason ?? "failed", ...(t.hint ? { hint: t.hint } : {}) })),
       };
     }
     const status = statusOf(taskSummaries);

@@ -9,10 +9,11 @@ import {
   clientOptionsFromConfig,
   createClient,
   type QuoteToken,
+  resolveCredentials,
   type TastyClient,
 } from "../../client/index.ts";
 import type { Config } from "../../core/config.ts";
-import { protocolError } from "../../core/errors.ts";
+import { authError, protocolError } from "../../core/errors.ts";
 import { registerSecret } from "../../core/redact.ts";
 import { lastCompletedSession } from "../../core/time.ts";
 import type { SimServer } from "../../sim/index.ts";
@@ -83,7 +84,13 @@ export async function openSession(
       throw e;
     }
   }
-  const client = createClient(clientOptionsFromConfig(config, dataDir));
+  const options = clientOptionsFromConfig(config, dataDir);
+  if (!resolveCredentials(options.env ?? "production", options, options.configDir ?? null)) {
+    throw authError(`no credentials for the ${options.env} environment`, {
+      hint: "run `ttapi auth login`, set TT_CLIENT_SECRET and TT_REFRESH_TOKEN, or try `ttapi run --demo`",
+    });
+  }
+  const client = createClient(options);
   return {
     client,
     sim: null,
