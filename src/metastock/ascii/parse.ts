@@ -502,11 +502,11 @@ export function parseAsciiRange(
   let fastEnd = b.lastIndexOf(C_NL, end - 1) + 1;
   if (fastEnd < start) fastEnd = start;
   let fast = layout.sep !== C_SP && opts.fastPath !== false;
-  const fastLines = compileFastLines(layout, FAST_ENV);
+  const fastLines = fast ? compileFastLines(layout, FAST_ENV) : null;
   let misses = 0;
   let p = start;
   while (p < end && !st.stopped) {
-    if (fast && p < fastEnd) {
+    if (fast && fastLines && p < fastEnd) {
       const q = fastLines(st, b, p, fastEnd);
       // A layout whose lines keep missing the fast path (e.g. ISO dates) stops trying it.
       if (q === p && ++misses > 16 && misses * 2 > st.line) fast = false;
