@@ -308,6 +308,19 @@ export class Transport {
   }
 
   /** One HTTP exchange inside a bulkhead slot, bounded by the timeout. Never throws on a status. */
+  /** GET headers for the current token, built once per token instead of once per request. */
+  private getHeaders(token: string | null): Headers {
+    if (this.cachedHeaders === null || this.cachedHeadersToken !== token) {
+      const h = new Headers(this.baseHeaders);
+      if (token !== null) h.set("Authorization", `Bearer ${token}`);
+      this.cachedHeaders = h;
+      this.cachedHeadersToken = token;
+    }
+    return this.cachedHeaders;
+  }
+  private cachedHeaders: Headers | null = null;
+  private cachedHeadersToken: string | null = null;
+
   private async send(
     spec: RequestSpec,
     reqId: string,
@@ -316,13 +329,13 @@ export class Transport {
     signal: AbortSignal | undefined,
   ): Promise<RawResponse> {
     this.stats.attempts++;
-    const headers: Record<string, string> = { ...this.baseHeaders };
-    if (token !== null) headers.Authorization = `Bearer ${token}`;
+    let headers: Headers | Record<string, string>;
     let body: string | undefined;
     if (spec.body !== undefined) {
-      headers["Content-Type"] = "application/json";
+      headers = { ...this.baseHeaders, "Content-Type": "application/json" };
+      if (token !== null) headers.Authorization = `Bearer ${token}`;
       body = JSON.stringify(spec.body);
-    }
+    } else headers = this.getHeaders(token);
     const fresh = state.fresh;
     if (fresh) this.stats.freshConnections++;
     const started = performance.now();
