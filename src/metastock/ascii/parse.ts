@@ -348,6 +348,7 @@ interface RangeState {
   tickBytes: Uint8Array;
   tickLen: number;
   tickId: number;
+  known: Map<number, KnownTicker>;
   // Last YYYYMMDD → days since epoch (consecutive rows share the month).
   ymdCache: number;
   daysCache: number;
@@ -398,7 +399,19 @@ function growState(st: RangeState): void {
   st.openint = st.out.openint;
 }
 
-/** Dictionary id of the ticker bytes `b[a, z)` (already trimmed, non-empty), via the one-entry cache. */
+/** A ticker seen in this range: its bytes and dictionary id (chained on hash collisions). */
+interface KnownTicker {
+  bytes: Uint8Array;
+  id: number;
+  next: KnownTicker | null;
+}
+
+/**
+ * Dictionary id of the ticker bytes `b[a, z)` (already trimmed, non-empty). Single-symbol files
+ * hit the one-entry cache; multi-symbol files (a day of every symbol per file) change ticker on
+ * every line, so tickers seen before are found by a hash of their bytes: no string is decoded
+ * after a ticker's first line.
+ */
 function tickerId(st: RangeState, b: Uint8Array, a: number, z: number): number {
   const len = z - a;
   if (len === st.tickLen) {
@@ -407,10 +420,28 @@ function tickerId(st: RangeState, b: Uint8Array, a: number, z: number): number {
     while (k < len && b[a + k] === t[k]) k++;
     if (k === len) return st.tickId;
   }
-  st.tickBytes = b.slice(a, z);
+  let h = 0x811c9dc5; // FNV-1a
+  for (let k = a; k < z; k++) h = Math.imul(h ^ b[k]!, 0x01000193);
+  const head = st.known.get(h) ?? null;
+  for (let e = head; e !== null; e = e.next) {
+    const t = e.bytes;
+    if (t.length !== len) continue;
+    let k = 0;
+    while (k < len && b[a + k] === t[k]) k++;
+    if (k === len) {
+      st.tickBytes = t;
+      st.tickLen = len;
+      st.tickId = e.id;
+      return e.id;
+    }
+  }
+  const bytes = b.slice(a, z);
+  const id = st.out.symbolId(utf8.decode(bytes).toUpperCase());
+  st.known.set(h, { bytes, id, next: head });
+  st.tickBytes = bytes;
   st.tickLen = len;
-  st.tickId = st.out.symbolId(utf8.decode(st.tickBytes).toUpperCase());
-  return st.tickId;
+  st.tickId = id;
+  return id;
 }
 
 /**
@@ -476,6 +507,7 @@ export function parseAsciiRange(
     tickBytes: new Uint8Array(0),
     tickLen: -1,
     tickId: -1,
+    known: new Map(),
     ymdCache: -1,
     daysCache: 0,
     prevSym: -1,
