@@ -39,17 +39,20 @@ export function materializeStrikes(cols: StrikeColumns, from: number, to: number
 
 function lazyStrikes(e: Omit<ChainExpiration, "strikes">, range: StrikeRange): ChainExpiration {
   const exp = e as ChainExpiration;
+  let current: ChainStrike[] | null = null;
   const settle = (value: ChainStrike[]) => {
+    current = value;
     pending.delete(exp);
-    Object.defineProperty(exp, "strikes", { value, writable: true, enumerable: true, configurable: true });
+    // Becomes a plain data property; a frozen record keeps the accessor (and `current`).
+    if (Object.isExtensible(exp) && !Object.isFrozen(exp))
+      Object.defineProperty(exp, "strikes", { value, writable: true, enumerable: true, configurable: true });
   };
   Object.defineProperty(exp, "strikes", {
     enumerable: true,
     configurable: true,
     get() {
-      const value = materializeStrikes(range.columns, range.from, range.to);
-      settle(value);
-      return value;
+      if (current === null) settle(materializeStrikes(range.columns, range.from, range.to));
+      return current;
     },
     set(value: ChainStrike[]) {
       settle(value);

@@ -242,5 +242,9 @@ describe("scanNestedChains", () => {
     e.strikes = first.slice(0, 1);
     expect(e.strikes).toHaveLength(1);
     expect(nestedChainsFrame(a).height).toBe(fromColumns.height - first.length + 1);
+    // A frozen record still yields its strikes (materialised once, then cached).
+    const frozen = Object.freeze(nestedChainRecords(scanNestedChains(text)!)[0]!.expirations[0]!);
+    expect(frozen.strikes).toEqual(b[0]!.expirations[0]!.strikes);
+    expect(frozen.strikes).toBe(frozen.strikes);
   });
 });
