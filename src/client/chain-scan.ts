@@ -10,7 +10,8 @@
  *
  * The scanner is a pure kernel with a strict contract: it returns the decoded chains only when
  * the body is well-formed JSON of the expected shape with values the record decoders accept
- * without error; for anything else (a truncated body, a number where a string belongs, an
+ * without error (one leniency: raw control characters inside strings, which JSON forbids and no
+ * truncation can produce, are not checked); for anything else (a truncated body, a number where a string belongs, an
  * escaped string, pagination, an unknown value shape) it returns null and the caller takes the
  * generic `JSON.parse` + `decodeNestedChain` path, which produces the right record or the
  * precise error. Both paths give equal records (property-tested).
@@ -121,7 +122,7 @@ class Scanner {
   pos = 0;
   /** Position of the next backslash at or after `pos` (Infinity when none): escapes are rare. */
   private nextEscape: number;
-  // Growable strike columns, sized from the body length (≈ 200 bytes per strike on the wire).
+  // Growable strike columns, sized from the body length (a strike takes ≥ 160 bytes on the wire).
   n = 0;
   price: Float64Array;
   sym: Int32Array;
