@@ -8,6 +8,10 @@
  *   const u = await collectUniverse(client, symbols, { signal });  // data + failures, or E_DEGRADED
  *   const f = await universeFrames(u);                              // equities/chains/metrics/quotes/failures frames
  *
+ * Nested chains are decoded by a columnar scanner (chain-scan.ts): `strikes` arrays are built on
+ * first access and the chain DataFrame is filled straight from the columns; `scanWorkers: n`
+ * moves that decoding to n worker threads (off by default: inline is faster on a busy 2-core box).
+ *
  * Every method takes `{ signal }`; errors are TTErrors (E_AUTH, E_HTTP, E_RATE_LIMIT, E_NETWORK,
  * E_TIMEOUT, E_PARSE, E_CIRCUIT_OPEN, E_DEGRADED, E_CANCELLED) whose message names the request.
  */
