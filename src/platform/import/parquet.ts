@@ -158,32 +158,59 @@ export interface WriteOptions {
   durable: boolean;
 }
 
+function sinkOptions(o: WriteOptions) {
+  // sinkParquet (unlike writeParquet) takes a compression level and can fsync on close.
+  return {
+    compression: polarsCompression(o.compression),
+    ...(o.compressionLevel !== undefined && o.compression === "zstd"
+      ? { compressionLevel: o.compressionLevel }
+      : {}),
+    syncOnClose: o.durable ? ("data" as const) : ("none" as const),
+  };
+}
+
+function tmpPathOf(path: string): string {
+  return `${dirname(path)}/.${path.slice(dirname(path).length + 1)}.tmp`;
+}
+
+/** The Parquet temp file is complete: rename it into place, then write the CSV mirror. */
+function finishPart(df: DataFrame, tmp: string, path: string, o: WriteOptions): void {
+  renameSync(tmp, path);
+  if (o.csv) {
+    const csvPath = path.replace(/\.parquet$/, ".csv");
+    const tmpCsv = `${tmp}.csv`;
+    df.writeCSV(tmpCsv);
+    if (o.durable) fsyncFile(tmpCsv);
+    renameSync(tmpCsv, csvPath);
+  }
+}
+
 /**
  * Write `df` as `<dir>/<name>.parquet` (+ `.csv`). Written under a dot-temp name and renamed, so
  * even inside the staging tree no reader ever sees a half-written file under a final name.
  */
 export function writePart(df: DataFrame, path: string, o: WriteOptions): void {
   mkdirSync(dirname(path), { recursive: true });
-  const tmp = `${dirname(path)}/.${path.slice(dirname(path).length + 1)}.tmp`;
+  const tmp = tmpPathOf(path);
   try {
-    // sinkParquet (unlike writeParquet) takes a compression level and can fsync on close.
-    df.lazy()
-      .sinkParquet(tmp, {
-        compression: polarsCompression(o.compression),
-        ...(o.compressionLevel !== undefined && o.compression === "zstd"
-          ? { compressionLevel: o.compressionLevel }
-          : {}),
-        syncOnClose: o.durable ? "data" : "none",
-      })
-      .collectSync();
-    renameSync(tmp, path);
-    if (o.csv) {
-      const csvPath = path.replace(/\.parquet$/, ".csv");
-      const tmpCsv = `${tmp}.csv`;
-      df.writeCSV(tmpCsv);
-      if (o.durable) fsyncFile(tmpCsv);
-      renameSync(tmpCsv, csvPath);
-    }
+    df.lazy().sinkParquet(tmp, sinkOptions(o)).collectSync();
+    finishPart(df, tmp, path, o);
+  } catch (e) {
+    rmSync(tmp, { force: true });
+    throw e;
+  }
+}
+
+/**
+ * `writePart` with the encoding on polars' threads while the caller's thread goes on (the import
+ * worker parses its next file meanwhile). Same temp-and-rename guarantees.
+ */
+export async function writePartAsync(df: DataFrame, path: string, o: WriteOptions): Promise<void> {
+  mkdirSync(dirname(path), { recursive: true });
+  const tmp = tmpPathOf(path);
+  try {
+    await df.lazy().sinkParquet(tmp, sinkOptions(o)).collect();
+    finishPart(df, tmp, path, o);
   } catch (e) {
     rmSync(tmp, { force: true });
     throw e;

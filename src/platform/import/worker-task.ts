@@ -24,7 +24,7 @@ import { parseAsciiRange } from "../../metastock/ascii/parse.ts";
 import { decodeDataFile } from "../../metastock/binary/data-file.ts";
 import { BarColumnsBuilder, shareColumns } from "../../metastock/columns.ts";
 import { groupRows } from "./group.ts";
-import { groupFrame, keyRange, mergeParts, partPath, rowCount, writePart } from "./parquet.ts";
+import { groupFrame, keyRange, mergeParts, partPath, rowCount, writePartAsync } from "./parquet.ts";
 import type {
   MergeRequest,
   MergeResponse,
@@ -119,6 +119,15 @@ export async function runTask(
   let out = sink.mode === "columns" ? columnsBuilder(Math.ceil(taskBytes / 45) + 1024) : writeBuilder();
   const sources: { from: number; to: number; source: string; priority: number }[] = [];
 
+  // The write in flight (resolves to its error, if any): awaited before the next one starts and
+  // before the task reports its parts, so every reported part is complete on disk.
+  let inFlight: Promise<unknown> = Promise.resolve(null);
+  const settleWrite = async (): Promise<void> => {
+    const err = await inFlight;
+    inFlight = Promise.resolve(null);
+    if (err) throw err;
+  };
+
   const flush = async (tag: string): Promise<void> => {
     if (sink.mode !== "write") return;
     if (out.length === 0) {
@@ -133,12 +142,19 @@ export async function runTask(
       // Rows of one group come from one source in write mode (flush per piece).
       const src = sources[0]!;
       const path = partPath(sink.stagingRoot!, period, symbol, `part-${tag}-${k++}`);
-      writePart(groupFrame(out, g, symbol, src.source), path, {
+      // The frame owns copies of its columns, so the builder is free for the next file as soon as
+      // it is built: one write stays in flight while this thread parses on.
+      const df = groupFrame(out, g, symbol, src.source);
+      await settleWrite();
+      inFlight = writePartAsync(df, path, {
         compression: sink.compression ?? "zstd",
         compressionLevel: sink.compressionLevel,
         csv: sink.csv ?? false,
         durable: sink.durable ?? true,
-      });
+      }).then(
+        () => null,
+        (e: unknown) => e,
+      );
       parts.push({
         period,
         symbol,
@@ -288,6 +304,7 @@ export async function runTask(
     }
   }
 
+  await settleWrite();
   if (sink.mode === "columns" && !stopped) {
     const columns = shareColumns(out);
     return {
