@@ -3,9 +3,12 @@
  * Imports may only point down (or within the same layer). Type-only imports are allowed from any
  * lower layer (they vanish at runtime), but never upwards.
  */
-import { describe, expect, test } from "bun:test";
+import { describe, expect, setDefaultTimeout, test } from "bun:test";
 import { readdirSync, readFileSync, statSync } from "node:fs";
 import { dirname, join, relative, resolve } from "node:path";
+
+// setDefaultTimeout is per file: a generous ceiling for loaded 2-core CI machines (a hang still fails).
+setDefaultTimeout(60_000);
 
 type Layer = "core" | "client" | "metastock" | "stats" | "sim" | "platform" | "cli" | "workers";
 

@@ -1,9 +1,12 @@
 /** The CLI as a user meets it: help, version, unknown commands/flags, config errors — via a real process. */
-import { describe, expect, test } from "bun:test";
+import { describe, expect, setDefaultTimeout, test } from "bun:test";
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { COMMANDS } from "./main.ts";
+
+// setDefaultTimeout is per file: a generous ceiling for loaded 2-core CI machines (a hang still fails).
+setDefaultTimeout(60_000);
 
 const MAIN = join(import.meta.dir, "main.ts");
 

@@ -3,7 +3,7 @@
  * abort the one cancellation signal, in-flight work stops, logs are flushed, exit code 130; an
  * unexpected error prints a short message and the log path, exit code 70.
  */
-import { describe, expect, test } from "bun:test";
+import { describe, expect, setDefaultTimeout, test } from "bun:test";
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -18,6 +18,9 @@ function script(body: string): { file: string; home: string } {
     file,
     `import { runAction } from ${JSON.stringify(CONTEXT)};
 import { sleep } from ${JSON.stringify(CANCEL)};
+
+// setDefaultTimeout is per file: a generous ceiling for loaded 2-core CI machines (a hang still fails).
+setDefaultTimeout(60_000);
 await runAction("probe", {}, async ({ signal, log }) => { ${body} });
 process.exit(process.exitCode ?? 0);
 `,

@@ -3,11 +3,14 @@
  * offsets into the caller's text), scans small bodies inline, and never loses a body: closing the
  * pool finishes pending scans on the calling thread.
  */
-import { afterAll, describe, expect, test } from "bun:test";
+import { afterAll, describe, expect, setDefaultTimeout, test } from "bun:test";
 import { ChainScanPool, INLINE_SCAN_MAX } from "./chain-pool.ts";
 import { nestedChainRecords } from "./chain-records.ts";
 import { scanNestedChains } from "./chain-scan.ts";
 import { nestedChainsFrame } from "./frames.ts";
+
+// setDefaultTimeout is per file: a generous ceiling for loaded 2-core CI machines (a hang still fails).
+setDefaultTimeout(60_000);
 
 function body(strikes: number, extra = ""): string {
   const list = Array.from({ length: strikes }, (_, i) => ({

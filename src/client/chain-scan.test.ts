@@ -4,7 +4,7 @@
  * declines (null) every truncated or malformed body; the plain wire shape always takes the fast
  * path; and the chain DataFrame built from its columns equals the one built from records.
  */
-import { describe, expect, test } from "bun:test";
+import { describe, expect, setDefaultTimeout, test } from "bun:test";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import fc from "fast-check";
@@ -13,6 +13,9 @@ import { decimal, scanNestedChains } from "./chain-scan.ts";
 import { nestedChainsFrame } from "./frames.ts";
 import { decodeNestedChain, type NestedChain } from "./models.ts";
 import { decodeEnvelope, items, type Json } from "./wire.ts";
+
+// setDefaultTimeout is per file: a generous ceiling for loaded 2-core CI machines (a hang still fails).
+setDefaultTimeout(60_000);
 
 const FIXTURE = join(import.meta.dir, "../../fixtures/tastytrade/nested-option-chain.json");
 

@@ -3,7 +3,7 @@
  * (numbers from strings, sentinels → null) and, where ttapi tabulates it, into a DataFrame with
  * the declared schema. A new fixture file without a decoder here fails the test.
  */
-import { describe, expect, test } from "bun:test";
+import { describe, expect, setDefaultTimeout, test } from "bun:test";
 import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import pl from "nodejs-polars";
@@ -32,6 +32,9 @@ import {
   decodeSearchResult,
 } from "./models.ts";
 import { decodeEnvelope, items, type Json, type JsonObject } from "./wire.ts";
+
+// setDefaultTimeout is per file: a generous ceiling for loaded 2-core CI machines (a hang still fails).
+setDefaultTimeout(60_000);
 
 const DIR = join(import.meta.dir, "../../fixtures/tastytrade");
 const load = (name: string): JsonObject => JSON.parse(readFileSync(join(DIR, name), "utf8")) as JsonObject;

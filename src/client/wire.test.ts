@@ -1,8 +1,11 @@
-import { describe, expect, test } from "bun:test";
+import { describe, expect, setDefaultTimeout, test } from "bun:test";
 import fc from "fast-check";
 import { isTTError } from "../core/errors.ts";
 import { buildQuery, byTypeQuery, chunkByType, pathSymbol } from "./query.ts";
 import { bool, decodeApiError, decodeEnvelope, int, num, numOrUnset, signed, time } from "./wire.ts";
+
+// setDefaultTimeout is per file: a generous ceiling for loaded 2-core CI machines (a hang still fails).
+setDefaultTimeout(60_000);
 
 describe("wire numbers", () => {
   test("strings and numbers → finite numbers; sentinels → null", () => {

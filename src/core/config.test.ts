@@ -1,9 +1,12 @@
-import { describe, expect, test } from "bun:test";
+import { describe, expect, setDefaultTimeout, test } from "bun:test";
 import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describeConfig, loadConfig, parseDuration } from "./config.ts";
 import { TTError } from "./errors.ts";
+
+// setDefaultTimeout is per file: a generous ceiling for loaded 2-core CI machines (a hang still fails).
+setDefaultTimeout(60_000);
 
 function tmpFile(content: string): string {
   const dir = mkdtempSync(join(tmpdir(), "ttapi-cfg-"));

@@ -1,5 +1,8 @@
-import { describe, expect, test } from "bun:test";
+import { describe, expect, setDefaultTimeout, test } from "bun:test";
 import { ERROR_CODES, exitCodeFor, parseError, TTError, toTTError, usageError } from "./errors.ts";
+
+// setDefaultTimeout is per file: a generous ceiling for loaded 2-core CI machines (a hang still fails).
+setDefaultTimeout(60_000);
 
 describe("errors", () => {
   test("every code maps to a distinct-enough exit code and a label", () => {

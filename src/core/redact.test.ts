@@ -1,6 +1,9 @@
-import { afterEach, describe, expect, test } from "bun:test";
+import { afterEach, describe, expect, setDefaultTimeout, test } from "bun:test";
 import fc from "fast-check";
 import { clearSecrets, redact, redactValue, registerSecret } from "./redact.ts";
+
+// setDefaultTimeout is per file: a generous ceiling for loaded 2-core CI machines (a hang still fails).
+setDefaultTimeout(60_000);
 
 afterEach(clearSecrets);
 

@@ -1,4 +1,4 @@
-import { describe, expect, test } from "bun:test";
+import { describe, expect, setDefaultTimeout, test } from "bun:test";
 import fc from "fast-check";
 import { daysFromCivil, isoFromDays } from "./bars.ts";
 import {
@@ -13,6 +13,9 @@ import {
   previousSessionClose,
   sessionCloseUtc,
 } from "./time.ts";
+
+// setDefaultTimeout is per file: a generous ceiling for loaded 2-core CI machines (a hang still fails).
+setDefaultTimeout(60_000);
 
 const utc = (iso: string) => Date.parse(iso);
 

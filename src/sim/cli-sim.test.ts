@@ -1,6 +1,9 @@
 /** `ttapi sim` as a process: prints its endpoints and demo credentials, serves, stops on SIGTERM. */
-import { describe, expect, test } from "bun:test";
+import { describe, expect, setDefaultTimeout, test } from "bun:test";
 import { join } from "node:path";
+
+// setDefaultTimeout is per file: a generous ceiling for loaded 2-core CI machines (a hang still fails).
+setDefaultTimeout(60_000);
 
 const MAIN = join(import.meta.dir, "../cli/main.ts");
 const UA = "ttapi-test/0.1.0";

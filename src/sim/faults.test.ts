@@ -1,9 +1,12 @@
 /** Fault spec parsing and every REST fault kind, observed over real HTTP. */
-import { describe, expect, test } from "bun:test";
+import { describe, expect, setDefaultTimeout, test } from "bun:test";
 import { TTError } from "../core/errors.ts";
 import { dxlinkFaults, FaultInjector, parseFaults } from "./faults.ts";
 import { startSim } from "./index.ts";
 import { grant, harness, UA } from "./testing/harness.ts";
+
+// setDefaultTimeout is per file: a generous ceiling for loaded 2-core CI machines (a hang still fails).
+setDefaultTimeout(60_000);
 
 function usageFailure(spec: string): TTError {
   try {

@@ -3,9 +3,12 @@
  * the same port. The official dxFeed client receives Quote, Candle and Greeks events consistent with
  * the REST answers; WebSocket faults from the `--faults` spec reach the endpoint.
  */
-import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
 import { DXLinkFeed, DXLinkWebSocketClient, FeedContract, FeedDataFormat } from "@dxfeed/dxlink-api";
 import { type Harness, harness } from "./testing/harness.ts";
+
+// setDefaultTimeout is per file: a generous ceiling for loaded 2-core CI machines (a hang still fails).
+setDefaultTimeout(60_000);
 
 let h: Harness;
 beforeAll(async () => {

@@ -1,4 +1,4 @@
-import { describe, expect, test } from "bun:test";
+import { describe, expect, setDefaultTimeout, test } from "bun:test";
 import fc from "fast-check";
 import {
   chiSquareCdf,
@@ -8,6 +8,9 @@ import {
   studentTCdf,
   studentTQuantile,
 } from "./distributions.ts";
+
+// setDefaultTimeout is per file: a generous ceiling for loaded 2-core CI machines (a hang still fails).
+setDefaultTimeout(60_000);
 
 // Reference values: published t / chi-square tables, digits from scipy 1.17 (`stats.t.ppf`,
 // `stats.chi2.ppf`, `stats.norm.ppf`).

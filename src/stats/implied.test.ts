@@ -1,5 +1,8 @@
-import { expect, test } from "bun:test";
+import { expect, setDefaultTimeout, test } from "bun:test";
 import { expectedMoves, ivVsHv, parseImpliedInputs } from "./implied.ts";
+
+// setDefaultTimeout is per file: a generous ceiling for loaded 2-core CI machines (a hang still fails).
+setDefaultTimeout(60_000);
 
 test("IV vs HV30 spread and ratio", () => {
   const r = ivVsHv("SPY", 0.25, 0.2);

@@ -1,4 +1,4 @@
-import { expect, test } from "bun:test";
+import { expect, setDefaultTimeout, test } from "bun:test";
 import fc from "fast-check";
 import {
   BucketIndex,
@@ -8,6 +8,9 @@ import {
   quantilesNonNegative,
   selectInPlace,
 } from "./quantiles.ts";
+
+// setDefaultTimeout is per file: a generous ceiling for loaded 2-core CI machines (a hang still fails).
+setDefaultTimeout(60_000);
 
 function sortQuantile(sorted: number[], p: number): number {
   const h = p * (sorted.length - 1);

@@ -4,7 +4,7 @@
  * quantiles), on random series with missing bars, gaps, duplicates, constant stretches and
  * non-positive prices.
  */
-import { describe, expect, test } from "bun:test";
+import { describe, expect, setDefaultTimeout, test } from "bun:test";
 import fc from "fast-check";
 import { isoFromDays } from "../core/bars.ts";
 import { chiSquareQuantile, studentTQuantile } from "./distributions.ts";
@@ -19,6 +19,9 @@ import {
   type SuiteOptions,
   validateOptions,
 } from "./suite.ts";
+
+// setDefaultTimeout is per file: a generous ceiling for loaded 2-core CI machines (a hang still fails).
+setDefaultTimeout(60_000);
 
 interface Bar {
   date: number;

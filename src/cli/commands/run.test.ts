@@ -2,10 +2,13 @@
  * `ttapi run` and `ttapi cache` as a user runs them (a child process, stderr not a TTY): plain
  * lines without escape codes, one JSON summary with --json, exit codes, clear usage errors.
  */
-import { afterAll, describe, expect, test } from "bun:test";
+import { afterAll, describe, expect, setDefaultTimeout, test } from "bun:test";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+
+// setDefaultTimeout is per file: a generous ceiling for loaded 2-core CI machines (a hang still fails).
+setDefaultTimeout(60_000);
 
 const MAIN = join(import.meta.dir, "..", "main.ts");
 const dir = mkdtempSync(join(tmpdir(), "ttapi-cli-run-"));

@@ -2,13 +2,16 @@
  * `ttapi stream` end to end (subprocess) against the in-process sim: a timed run with a chain
  * expansion and a --json summary, Ctrl-C flushing and exiting 0, and flag errors as usage errors.
  */
-import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
 import { mkdtempSync, readdirSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import pl from "nodejs-polars";
 import { type SimServer, startSim } from "../../platform/sim.ts";
 import { parseTypes } from "./stream.ts";
+
+// setDefaultTimeout is per file: a generous ceiling for loaded 2-core CI machines (a hang still fails).
+setDefaultTimeout(60_000);
 
 const MAIN = join(import.meta.dir, "../main.ts");
 let sim: SimServer;

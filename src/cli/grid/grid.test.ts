@@ -1,8 +1,11 @@
-import { describe, expect, test } from "bun:test";
+import { describe, expect, setDefaultTimeout, test } from "bun:test";
 import type { TaskEvent } from "../../platform/pipeline/graph.ts";
 import { colorEnabled, GridPrinter, gridMode } from "./printer.ts";
 import { formatProgress, renderEventLine, renderGrid } from "./render.ts";
 import { initialGrid, reduceGrid, type TaskPlan } from "./state.ts";
+
+// setDefaultTimeout is per file: a generous ceiling for loaded 2-core CI machines (a hang still fails).
+setDefaultTimeout(60_000);
 
 const plan: TaskPlan[] = [
   { id: "core.accounts", stage: "core", label: "accounts" },

@@ -3,9 +3,12 @@
  * step waiting for the server's reply, a step that never gets its reply times out and reconnects,
  * an unsolicited CHANNEL_CLOSED is answered by re-opening the channel and replaying its subscriptions.
  */
-import { afterEach, describe, expect, test } from "bun:test";
+import { afterEach, describe, expect, setDefaultTimeout, test } from "bun:test";
 import type { ServerWebSocket } from "bun";
 import { DxlinkClient } from "./client.ts";
+
+// setDefaultTimeout is per file: a generous ceiling for loaded 2-core CI machines (a hang still fails).
+setDefaultTimeout(60_000);
 
 type Msg = Record<string, unknown> & { type: string };
 

@@ -1,4 +1,4 @@
-import { describe, expect, test } from "bun:test";
+import { describe, expect, setDefaultTimeout, test } from "bun:test";
 import fc from "fast-check";
 import {
   batchToColumns,
@@ -9,6 +9,9 @@ import {
   toNumber,
 } from "./codec.ts";
 import { EVENT_SCHEMAS, EVENT_TYPES, type EventType, type FieldKind } from "./events.ts";
+
+// setDefaultTimeout is per file: a generous ceiling for loaded 2-core CI machines (a hang still fails).
+setDefaultTimeout(60_000);
 
 const jsonDouble = fc.oneof(
   fc.double({ noNaN: true, noDefaultInfinity: true }),

@@ -1,9 +1,12 @@
-import { describe, expect, test } from "bun:test";
+import { describe, expect, setDefaultTimeout, test } from "bun:test";
 import fc from "fast-check";
 import { backoffDelay } from "./backoff.ts";
 import { BoundedBatchQueue, LatestValueStore } from "./buffers.ts";
 import { byteLength, chunkSubscription, type SubscriptionItem } from "./chunking.ts";
 import type { CompactBatch } from "./codec.ts";
+
+// setDefaultTimeout is per file: a generous ceiling for loaded 2-core CI machines (a hang still fails).
+setDefaultTimeout(60_000);
 
 describe("chunkSubscription", () => {
   const item = fc.record(

@@ -1,4 +1,4 @@
-import { afterAll, beforeEach, describe, expect, test } from "bun:test";
+import { afterAll, beforeEach, describe, expect, setDefaultTimeout, test } from "bun:test";
 import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -7,6 +7,9 @@ import { loadConfig } from "../../core/config.ts";
 import { PersistWriter } from "../persist/writer.ts";
 import { frameFingerprint } from "./fingerprint.ts";
 import { ArtifactStore } from "./store.ts";
+
+// setDefaultTimeout is per file: a generous ceiling for loaded 2-core CI machines (a hang still fails).
+setDefaultTimeout(60_000);
 
 const config = loadConfig({ env: { XDG_CONFIG_HOME: "/nonexistent" } }).config;
 const tmpRoots: string[] = [];

@@ -5,7 +5,7 @@
  * readable Parquet file matching the manifest; then a "--cached" repair pass rebuilds whatever is
  * missing or stale and leaves everything fresh.
  */
-import { afterAll, expect, test } from "bun:test";
+import { afterAll, expect, setDefaultTimeout, test } from "bun:test";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -13,6 +13,9 @@ import pl from "nodejs-polars";
 import { readManifest, verifyFiles } from "../cache/manifest.ts";
 import { artifactId } from "../cache/store.ts";
 import { CRASH_ARTIFACTS, crashFrame, openStore } from "./crash.fixture.ts";
+
+// setDefaultTimeout is per file: a generous ceiling for loaded 2-core CI machines (a hang still fails).
+setDefaultTimeout(60_000);
 
 const FIXTURE = join(import.meta.dir, "crash.fixture.ts");
 const KILLS = 18;

@@ -1,10 +1,13 @@
-import { afterAll, expect, test } from "bun:test";
+import { afterAll, expect, setDefaultTimeout, test } from "bun:test";
 import { mkdirSync, mkdtempSync, readdirSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import pl from "nodejs-polars";
 import { BAR_COLUMNS, barsSymbolDir, daysFromCivil } from "../../core/bars.ts";
 import { mergeBars } from "./bars-merge.ts";
+
+// setDefaultTimeout is per file: a generous ceiling for loaded 2-core CI machines (a hang still fails).
+setDefaultTimeout(60_000);
 
 const root = mkdtempSync(join(tmpdir(), "ttapi-merge-"));
 afterAll(() => rmSync(root, { recursive: true, force: true }));

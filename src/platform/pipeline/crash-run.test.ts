@@ -7,7 +7,7 @@
  * `ttapi run --demo --cached` repairs whatever is missing or stale, and the artifacts equal those
  * of an uninterrupted run.
  */
-import { afterAll, expect, test } from "bun:test";
+import { afterAll, expect, setDefaultTimeout, test } from "bun:test";
 import { mkdtempSync, readdirSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -16,6 +16,9 @@ import { loadConfig } from "../../core/config.ts";
 import { readManifest, verifyFiles } from "../cache/manifest.ts";
 import { ArtifactStore } from "../cache/store.ts";
 import { PersistWriter } from "../persist/writer.ts";
+
+// setDefaultTimeout is per file: a generous ceiling for loaded 2-core CI machines (a hang still fails).
+setDefaultTimeout(60_000);
 
 const MAIN = join(import.meta.dir, "..", "..", "cli", "main.ts");
 const KILLS = 15;

@@ -1,7 +1,10 @@
-import { describe, expect, test } from "bun:test";
+import { describe, expect, setDefaultTimeout, test } from "bun:test";
 import { sleep } from "../../core/cancel.ts";
 import { dataError } from "../../core/errors.ts";
 import { runGraph, type TaskDef, type TaskEvent, topoOrder } from "./graph.ts";
+
+// setDefaultTimeout is per file: a generous ceiling for loaded 2-core CI machines (a hang still fails).
+setDefaultTimeout(60_000);
 
 function task(
   id: string,

@@ -3,7 +3,7 @@
  * runs, dependency tracking (a changed upstream recomputes exactly its downstream), --force,
  * degraded and failed runs, cancellation, and equality of the artifacts under a fault profile.
  */
-import { afterAll, describe, expect, test } from "bun:test";
+import { afterAll, describe, expect, setDefaultTimeout, test } from "bun:test";
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -12,6 +12,9 @@ import { ArtifactStore } from "../cache/store.ts";
 import { PersistWriter } from "../persist/writer.ts";
 import type { TaskEvent } from "./graph.ts";
 import { type RunPipelineOptions, type RunSummary, runPipeline } from "./run.ts";
+
+// setDefaultTimeout is per file: a generous ceiling for loaded 2-core CI machines (a hang still fails).
+setDefaultTimeout(60_000);
 
 const roots: string[] = [];
 afterAll(() => {

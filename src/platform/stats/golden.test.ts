@@ -3,13 +3,16 @@
  * `bun fixtures/stats/generate.ts`; independently checked by fixtures/stats/verify_numpy.py)
  * through the real library entry point, on workers and in-process, with files written.
  */
-import { afterAll, describe, expect, test } from "bun:test";
+import { afterAll, describe, expect, setDefaultTimeout, test } from "bun:test";
 import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import pl from "nodejs-polars";
 import { GOLDEN_DIR, GOLDEN_METRICS, GOLDEN_WINDOWS, tableRows } from "../../../fixtures/stats/generate.ts";
 import { computeStats } from "./compute.ts";
+
+// setDefaultTimeout is per file: a generous ceiling for loaded 2-core CI machines (a hang still fails).
+setDefaultTimeout(60_000);
 
 const expected = JSON.parse(readFileSync(join(GOLDEN_DIR, "expected.json"), "utf8")) as Record<
   string,

@@ -2,7 +2,7 @@
  * The DXLink client's normal operation against the sim: FULL and COMPACT data, decoding by the
  * server's (different) field list, the latest-value store for quotes, state events, clean shutdown.
  */
-import { describe, expect, test } from "bun:test";
+import { describe, expect, setDefaultTimeout, test } from "bun:test";
 import {
   batchToEvents,
   type ConnectionState,
@@ -13,6 +13,9 @@ import {
   LatestValueStore,
 } from "../../client/dxlink/index.ts";
 import { startStandaloneDxlink } from "../../sim/dxlink/standalone.ts";
+
+// setDefaultTimeout is per file: a generous ceiling for loaded 2-core CI machines (a hang still fails).
+setDefaultTimeout(60_000);
 
 type Sim = ReturnType<typeof startStandaloneDxlink>;
 function tokenProvider(sim: Sim): DxlinkClientOptions["getQuoteToken"] {

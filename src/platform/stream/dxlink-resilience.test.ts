@@ -4,7 +4,7 @@
  * keepalive, quote-token expiry and revocation, a token that is never accepted, 502 on the upgrade,
  * a flooding server against a slow consumer, and a long candle history under drops.
  */
-import { describe, expect, test } from "bun:test";
+import { describe, expect, setDefaultTimeout, test } from "bun:test";
 import {
   BoundedBatchQueue,
   type CompactBatch,
@@ -15,6 +15,9 @@ import {
   toNumber,
 } from "../../client/dxlink/index.ts";
 import { type StandaloneDxlinkOptions, startStandaloneDxlink } from "../../sim/dxlink/standalone.ts";
+
+// setDefaultTimeout is per file: a generous ceiling for loaded 2-core CI machines (a hang still fails).
+setDefaultTimeout(60_000);
 
 type Sim = ReturnType<typeof startStandaloneDxlink>;
 

@@ -1,4 +1,4 @@
-import { describe, expect, test } from "bun:test";
+import { describe, expect, setDefaultTimeout, test } from "bun:test";
 import { mkdtempSync, readdirSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -8,6 +8,9 @@ import { startStandaloneDxlink } from "../../sim/dxlink/standalone.ts";
 import { EventColumns } from "./columns.ts";
 import { eventsFrame } from "./parquet.ts";
 import { recordStream } from "./recorder.ts";
+
+// setDefaultTimeout is per file: a generous ceiling for loaded 2-core CI machines (a hang still fails).
+setDefaultTimeout(60_000);
 
 type Sim = ReturnType<typeof startStandaloneDxlink>;
 function tokenProvider(sim: Sim): DxlinkClientOptions["getQuoteToken"] {

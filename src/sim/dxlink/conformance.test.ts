@@ -3,9 +3,12 @@
  * and receives Quote and Candle events; raw-protocol checks cover the handshake order, lazy
  * FEED_CONFIG, NaN encoding, keepalive timeout and the 1009 frame limit.
  */
-import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
 import { DXLinkFeed, DXLinkWebSocketClient, FeedContract, FeedDataFormat } from "@dxfeed/dxlink-api";
 import { type StandaloneDxlink, startStandaloneDxlink } from "./standalone.ts";
+
+// setDefaultTimeout is per file: a generous ceiling for loaded 2-core CI machines (a hang still fails).
+setDefaultTimeout(60_000);
 
 let sim: StandaloneDxlink;
 beforeAll(() => {

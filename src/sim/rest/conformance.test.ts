@@ -3,11 +3,14 @@
  * to the corresponding request has the same keys and JSON types, recursively (arrays by element
  * shape). The fixtures hold the inner `data` object except market-data-by-type.json (whole body).
  */
-import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
 import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { type Harness, harness } from "../testing/harness.ts";
 import { shapeDiff, shapeOf } from "../testing/shape.ts";
+
+// setDefaultTimeout is per file: a generous ceiling for loaded 2-core CI machines (a hang still fails).
+setDefaultTimeout(60_000);
 
 const FIXTURES = join(import.meta.dir, "../../../fixtures/tastytrade");
 

@@ -1,7 +1,10 @@
 /** The sim's REST behaviour over real HTTP: auth, errors, pagination, encoding, limits, determinism. */
-import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
 import { startSim } from "../index.ts";
 import { grant, type Harness, harness, UA } from "../testing/harness.ts";
+
+// setDefaultTimeout is per file: a generous ceiling for loaded 2-core CI machines (a hang still fails).
+setDefaultTimeout(60_000);
 
 let h: Harness;
 beforeAll(async () => {

@@ -1,11 +1,14 @@
 /** The deterministic market: symbols, paths, chains, symbology, pricing, metrics, accounts. */
-import { describe, expect, test } from "bun:test";
+import { describe, expect, setDefaultTimeout, test } from "bun:test";
 import fc from "fast-check";
 import { blackScholes } from "./blackscholes.ts";
 import { isSession, dayFromIso as parseDay, sessionCloseMs, sessionOpenMs } from "./calendar.ts";
 import { createUniverse } from "./index.ts";
 import { rollingVol } from "./market.ts";
 import { occSymbol, parseOccSymbol, parseStreamerOptionSymbol, streamerOptionSymbol } from "./symbology.ts";
+
+// setDefaultTimeout is per file: a generous ceiling for loaded 2-core CI machines (a hang still fails).
+setDefaultTimeout(60_000);
 
 const u = createUniverse({ seed: "test" });
 
