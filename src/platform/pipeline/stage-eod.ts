@@ -3,7 +3,7 @@
  * recent window of DXLink daily candles, and the merged bars dataset with cross-source duplicates
  * removed (count reported).
  */
-import { existsSync, readdirSync, readFileSync, statSync, symlinkSync, unlinkSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { join, relative } from "node:path";
 import pl from "nodejs-polars";
 import { BAR_COLUMNS } from "../../core/bars.ts";
@@ -206,18 +206,4 @@ export function eodTasks(sc: StageContext): TaskDef[] {
       },
     }),
   ];
-}
-
-/**
- * Run `fn(dir)` with `dir/bars` pointing at a bars dataset, for engines that read `<dir>/bars`
- * and write beside it (the statistics engine); the link is removed before `dir` is committed.
- */
-export async function withBarsLink<T>(dir: string, barsDataset: string, fn: () => Promise<T>): Promise<T> {
-  const link = join(dir, "bars");
-  symlinkSync(join(barsDataset, "bars"), link, "dir");
-  try {
-    return await fn();
-  } finally {
-    unlinkSync(link);
-  }
 }

@@ -15,7 +15,6 @@ import { type ArtifactValue, artifactTask } from "./artifact-task.ts";
 import type { StageContext } from "./context.ts";
 import { collectFromCleanStack } from "./gc.ts";
 import type { TaskDef } from "./graph.ts";
-import { withBarsLink } from "./stage-eod.ts";
 
 const STATS_TABLES = ["latest", "returns", "cone", "symbols"] as const;
 
@@ -156,17 +155,16 @@ export function mathTasks(sc: StageContext): TaskDef[] {
             if (bars.rows === 0) return { rows: 0, fingerprint: "no-bars", meta: { symbols: 0 } };
             // The estimator suite is the memory peak of a run: start it with the garbage gone.
             await collectFromCleanStack();
-            const r = await withBarsLink(staging, bars.dir!, () =>
-              computeStats({
-                dataDir: staging,
-                windows: params.windows,
-                annualization: params.annualization,
-                confidence: params.confidence,
-                csv: env.csv,
-                workers: env.config["import.workers"],
-                signal: ctx.signal,
-              }),
-            );
+            const r = await computeStats({
+              dataDir: bars.dir!,
+              outDir: staging,
+              windows: params.windows,
+              annualization: params.annualization,
+              confidence: params.confidence,
+              csv: env.csv,
+              workers: env.config["import.workers"],
+              signal: ctx.signal,
+            });
             rowsRead = r.rows;
             failures = r.failures.length;
             const fps = STATS_TABLES.map(

@@ -52,7 +52,10 @@ function symbolBytes(symbols: SymbolFiles[]): number[] {
 }
 
 export interface ComputeStatsOptions {
+  /** Where the bars dataset is (`<dataDir>/bars/period=D/...`). */
   dataDir: string;
+  /** Where `stats/` is written (default: `dataDir`), e.g. a cache artifact folder beside a shared dataset. */
+  outDir?: string;
   /**
    * Restrict to these symbols (case-insensitive); unknown ones are an error. The written files
    * then update these symbols' rows and keep the other symbols' previous rows.
@@ -162,7 +165,8 @@ export async function computeStats(o: ComputeStatsOptions): Promise<ComputeStats
     workers === 1 ||
     ranges.length === 1 ||
     (!explicitWorkers && bytes.reduce((a, b) => a + b, 0) < IN_PROCESS_BYTES);
-  const rollingDir = o.rolling && o.write !== false ? join(o.dataDir, "stats", "rolling") : undefined;
+  const outRoot = o.outDir ?? o.dataDir;
+  const rollingDir = o.rolling && o.write !== false ? join(outRoot, "stats", "rolling") : undefined;
   const requests: StatsTaskRequest[] = ranges.map((symbols, id) => ({
     id,
     symbols,
@@ -220,7 +224,7 @@ export async function computeStats(o: ComputeStatsOptions): Promise<ComputeStats
     o.write === false
       ? []
       : await writeStatsTables(
-          join(o.dataDir, "stats"),
+          join(outRoot, "stats"),
           tables,
           o.metrics && o.metrics.length > 0 ? { ivHv, moves } : null,
           o.csv === true,
