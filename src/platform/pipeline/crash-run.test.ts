@@ -96,9 +96,14 @@ const contentOf = () =>
 test(`SIGKILL during ${KILLS} runs that change every artifact: each is one complete version; a cached run repairs`, async () => {
   const seeds = ["1", "2"] as const;
   const reference: Record<string, Record<string, string>> = {};
+  // Uninterrupted runs give the reference content and how long a run takes on this machine now,
+  // so the kill moments below fall inside a run however fast or loaded the machine is.
+  let runMs = Number.POSITIVE_INFINITY;
   for (const seed of seeds) {
+    const t0 = performance.now();
     const p = spawnRun("--seed", seed);
     expect(await p.exited).toBe(0);
+    runMs = Math.min(runMs, performance.now() - t0);
     reference[seed] = contentOf();
   }
   // The two seeds differ in (nearly) every artifact, so a kill can catch a real replacement.
@@ -109,7 +114,7 @@ test(`SIGKILL during ${KILLS} runs that change every artifact: each is one compl
   let killedMidRun = 0;
   for (let k = 0; k < KILLS; k++) {
     const p = spawnRun("--seed", seeds[k % 2]!);
-    await Bun.sleep(150 + Math.floor(r() * 1300));
+    await Bun.sleep(Math.floor(runMs * (0.05 + 0.85 * r())));
     const finished = p.exitCode !== null;
     p.kill("SIGKILL");
     await p.exited;
