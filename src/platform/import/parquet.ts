@@ -6,7 +6,7 @@
 import { closeSync, fsyncSync, mkdirSync, openSync, renameSync, rmSync } from "node:fs";
 import { open } from "node:fs/promises";
 import { dirname } from "node:path";
-import type { DataFrame } from "nodejs-polars";
+import type { DataFrame, LazyDataFrame } from "nodejs-polars";
 import { BAR_COLUMNS, barsSymbolDir } from "../../core/bars.ts";
 import type { RowGroup } from "./group.ts";
 import type { Compression } from "./types.ts";
@@ -65,13 +65,17 @@ function buildShared() {
   };
 }
 
-/** The bars DataFrame of one group, columns in BAR_COLUMNS order. */
+/**
+ * The bars frame of one group, columns in BAR_COLUMNS order, as a lazy plan over the copied
+ * columns: the select runs inside the Parquet sink's own execution (one polars query per file,
+ * not two: ~1 ms less per file, which is most of the cost of a small file).
+ */
 export function groupFrame(
   c: ColumnsLike,
   g: RowGroup,
   symbol: string,
   source: string | readonly string[],
-): DataFrame {
+): LazyDataFrame {
   const pl = polars();
   shared ??= buildShared();
   const time = pick(c.time, g);
@@ -112,15 +116,17 @@ export function groupFrame(
           ),
         );
   // One select builds the final frame in BAR_COLUMNS order (literals broadcast to the height).
-  return df.select(
-    pl.lit(symbol).alias("symbol"),
-    pl.lit(String.fromCharCode(g.period)).alias("period"),
-    shared.date,
-    anyTime ? shared.timeNullable : shared.timeNull,
-    ...shared.values,
-    anyOi ? shared.oiNullable : shared.oiNull,
-    src.alias("source"),
-  );
+  return df
+    .lazy()
+    .select(
+      pl.lit(symbol).alias("symbol"),
+      pl.lit(String.fromCharCode(g.period)).alias("period"),
+      shared.date,
+      anyTime ? shared.timeNullable : shared.timeNull,
+      ...shared.values,
+      anyOi ? shared.oiNullable : shared.oiNull,
+      src.alias("source"),
+    );
 }
 
 function polarsCompression(c: Compression): "zstd" | "snappy" | "uncompressed" {
@@ -169,6 +175,10 @@ function sinkOptions(o: WriteOptions) {
   };
 }
 
+function isLazy(f: DataFrame | LazyDataFrame): f is LazyDataFrame {
+  return typeof (f as { collect?: unknown }).collect === "function";
+}
+
 function tmpPathOf(path: string): string {
   return `${dirname(path)}/.${path.slice(dirname(path).length + 1)}.tmp`;
 }
@@ -205,12 +215,19 @@ export function writePart(df: DataFrame, path: string, o: WriteOptions): void {
  * `writePart` with the encoding on polars' threads while the caller's thread goes on (the import
  * worker parses its next file meanwhile). Same temp-and-rename guarantees.
  */
-export async function writePartAsync(df: DataFrame, path: string, o: WriteOptions): Promise<void> {
+export async function writePartAsync(
+  frame: DataFrame | LazyDataFrame,
+  path: string,
+  o: WriteOptions,
+): Promise<void> {
   mkdirSync(dirname(path), { recursive: true });
   const tmp = tmpPathOf(path);
   try {
-    await df.lazy().sinkParquet(tmp, sinkOptions(o)).collect();
-    finishPart(df, tmp, path, o);
+    // A CSV mirror is written from the same materialised frame as the Parquet file.
+    const df = o.csv && isLazy(frame) ? await frame.collect() : frame;
+    await (isLazy(df) ? df : df.lazy()).sinkParquet(tmp, sinkOptions(o)).collect();
+    if (isLazy(df)) renameSync(tmp, path);
+    else finishPart(df, tmp, path, o);
   } catch (e) {
     rmSync(tmp, { force: true });
     throw e;
