@@ -78,7 +78,15 @@ function fieldCode(role: number, sep: number): string {
       let a = 0;
       const i0 = i;
       ${digits("a")}
-      if (i - i0 !== 8) break lines;
+      if (i - i0 !== 8) {
+        // YYYY-MM-DD (two-digit month and day; other forms go to the general path).
+        if (i - i0 !== 4 || b[i] !== 45 || a > 2200) break lines;
+        const m1 = (b[i + 1] - 48) >>> 0, m2 = (b[i + 2] - 48) >>> 0;
+        const d1 = (b[i + 4] - 48) >>> 0, d2 = (b[i + 5] - 48) >>> 0;
+        if (m1 > 9 || m2 > 9 || b[i + 3] !== 45 || d1 > 9 || d2 > 9) break lines;
+        a = a * 10000 + (m1 * 10 + m2) * 100 + d1 * 10 + d2;
+        i += 6;
+      }
       if (a === ymdCache) dateV = daysCache;
       else {
         const dd = a % 100;
