@@ -8,6 +8,9 @@ import { existsSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 
+// setDefaultTimeout is per file: a generous ceiling for loaded 2-core CI machines (a hang still fails).
+setDefaultTimeout(60_000);
+
 const CONTEXT = join(import.meta.dir, "context.ts");
 const CANCEL = join(import.meta.dir, "..", "core", "cancel.ts");
 
@@ -18,9 +21,6 @@ function script(body: string): { file: string; home: string } {
     file,
     `import { runAction } from ${JSON.stringify(CONTEXT)};
 import { sleep } from ${JSON.stringify(CANCEL)};
-
-// setDefaultTimeout is per file: a generous ceiling for loaded 2-core CI machines (a hang still fails).
-setDefaultTimeout(60_000);
 await runAction("probe", {}, async ({ signal, log }) => { ${body} });
 process.exit(process.exitCode ?? 0);
 `,
