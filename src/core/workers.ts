@@ -1,6 +1,6 @@
 /**
- * Where worker entrypoints live. In a compiled binary, `new Worker(new URL(..., import.meta.url))`
- * hangs; `new Worker("./workers/x.ts")` works because build.ts passes every `workers/*.ts` as an
+ * Where worker entrypoints live. In a compiled binary a worker created from a URL object built
+ * on `import.meta.url` hangs; `new Worker("./workers/x.ts")` works because build.ts passes every `workers/*.ts` as an
  * extra entrypoint (they are embedded as `/$bunfs/root/workers/x.js`). From source we use the
  * absolute path of the file in the repository.
  */
