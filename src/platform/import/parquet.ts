@@ -7,7 +7,7 @@ import { closeSync, fsyncSync, mkdirSync, openSync, renameSync, rmSync } from "n
 import { open } from "node:fs/promises";
 import { dirname } from "node:path";
 import type { DataFrame, LazyDataFrame } from "nodejs-polars";
-import { BAR_COLUMNS, barsSymbolDir } from "../../core/bars.ts";
+import { BAR_COLUMNS, type BarColumns, barsSymbolDir } from "../../core/bars.ts";
 import type { RowGroup } from "./group.ts";
 import type { Compression } from "./types.ts";
 
@@ -25,18 +25,8 @@ function polars(): Polars {
   return loaded;
 }
 
-export interface ColumnsLike {
-  symbolIndex: Int32Array;
-  period: Uint8Array;
-  date: Int32Array;
-  time: Int32Array;
-  open: Float64Array;
-  high: Float64Array;
-  low: Float64Array;
-  close: Float64Array;
-  volume: Float64Array;
-  openint: Float64Array;
-}
+/** The typed columns of `BarColumns` (core), without the row count and the symbol dictionary. */
+export type ColumnsLike = Omit<BarColumns, "length" | "symbols">;
 
 function pick<T extends Int32Array | Float64Array>(a: T, g: RowGroup): T {
   if (!g.index) return a.subarray(g.start, g.end) as T;
