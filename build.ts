@@ -15,8 +15,10 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 
 const ROOT = import.meta.dir;
-const polarsVersion: string = (await Bun.file(join(ROOT, "node_modules/nodejs-polars/package.json")).json())
-  .version;
+const polarsManifest = await Bun.file(join(ROOT, "node_modules/nodejs-polars/package.json")).json();
+const polarsVersion: string = polarsManifest.version;
+/** Every platform package nodejs-polars may load; a build embeds only its target's one. */
+const polarsPlatformPackages: string[] = Object.keys(polarsManifest.optionalDependencies ?? {});
 
 interface Target {
   bunTarget: string;
@@ -126,6 +128,11 @@ for (const key of parseTargets(process.argv.slice(2))) {
     "--minify",
     "--sourcemap=none",
     ...(target ? [`--target=${target.bunTarget}`] : []),
+    // nodejs-polars picks its native package at run time by platform; the bundler would embed every
+    // one present in node_modules. Keep only this target's (the others' branches never run there).
+    ...polarsPlatformPackages
+      .filter((pkg) => pkg !== (target ?? TARGETS[hostKey()])?.polarsPackage)
+      .flatMap((pkg) => ["--external", pkg]),
     "./src/cli/main.ts",
     ...workers,
     "--outfile",
