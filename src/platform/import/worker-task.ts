@@ -178,20 +178,7 @@ export async function runTask(
 
   if (task.kind === "ascii") {
     for (const f of task.files) {
-      const result: PieceResult = {
-        path: f.path,
-        piece: f.piece,
-        start: f.start,
-        bytes: f.end - f.start,
-        lines: 0,
-        rows: 0,
-        errors: [],
-        errorCount: 0,
-        warnings: [],
-        unordered: 0,
-        duplicates: 0,
-        skipped: 0,
-      };
+      const result = emptyPiece(f.path, f.piece, f.start, f.end - f.start);
       pieces.push(result);
       let bytes: Uint8Array;
       try {
@@ -257,20 +244,7 @@ export async function runTask(
     }
   } else {
     for (const item of task.items) {
-      const result: PieceResult = {
-        path: item.path,
-        piece: 0,
-        start: 0,
-        bytes: 0,
-        lines: 0,
-        rows: 0,
-        errors: [],
-        errorCount: 0,
-        warnings: [],
-        unordered: 0,
-        duplicates: 0,
-        skipped: 0,
-      };
+      const result = emptyPiece(item.path, 0, 0, 0);
       pieces.push(result);
       let bytes: Uint8Array;
       try {
@@ -391,4 +365,22 @@ function linkOrCopy(from: string, to: string): void {
   } catch {
     copyFileSync(from, to);
   }
+}
+
+/** A piece's result before anything was read: counters at zero, no errors. */
+function emptyPiece(path: string, piece: number, start: number, bytes: number): PieceResult {
+  return {
+    path,
+    piece,
+    start,
+    bytes,
+    lines: 0,
+    rows: 0,
+    errors: [],
+    errorCount: 0,
+    warnings: [],
+    unordered: 0,
+    duplicates: 0,
+    skipped: 0,
+  };
 }
