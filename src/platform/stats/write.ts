@@ -183,38 +183,15 @@ export async function writeStatsTables(
   subset: readonly string[] | null = null,
 ): Promise<string[]> {
   const files: string[] = [];
-  await writeFrame(
-    frameOf(t.latest as unknown as Record<string, unknown[]>, LATEST),
-    statsDir,
-    "latest",
-    csv,
-    files,
-    subset,
-  );
-  await writeFrame(
-    frameOf(t.returns as unknown as Record<string, unknown[]>, RETURNS),
-    statsDir,
-    "returns",
-    csv,
-    files,
-    subset,
-  );
-  await writeFrame(
-    frameOf(t.cone as unknown as Record<string, unknown[]>, CONE),
-    statsDir,
-    "cone",
-    csv,
-    files,
-    subset,
-  );
-  await writeFrame(
-    frameOf(t.symbols as unknown as Record<string, unknown[]>, SYMBOLS),
-    statsDir,
-    "symbols",
-    csv,
-    files,
-    subset,
-  );
+  const tables: [string, unknown, Spec][] = [
+    ["latest", t.latest, LATEST],
+    ["returns", t.returns, RETURNS],
+    ["cone", t.cone, CONE],
+    ["symbols", t.symbols, SYMBOLS],
+  ];
+  for (const [name, columns, spec] of tables) {
+    await writeFrame(frameOf(columns as Record<string, unknown[]>, spec), statsDir, name, csv, files, subset);
+  }
   if (implied) {
     await writeFrame(frameOf(ivHvColumns(implied.ivHv), IVHV), statsDir, "iv_hv", csv, files, null);
     await writeFrame(
