@@ -119,17 +119,7 @@ async function ours(sim: SimProc, scanWorkers = 0): Promise<Run> {
 
 /** Same URLs, plain fetch + JSON.parse, sequential batches of `concurrency`. */
 async function baseline(sim: SimProc): Promise<Run> {
-  const tokenRes = await fetch(`${sim.url}/oauth/token`, {
-    method: "POST",
-    headers: { "User-Agent": USER_AGENT, "Content-Type": "application/json" },
-    body: JSON.stringify({
-      grant_type: "refresh_token",
-      refresh_token: sim.refresh,
-      client_secret: sim.secret,
-    }),
-  });
-  const token = ((await tokenRes.json()) as { access_token: string }).access_token;
-  const headers = { Authorization: `Bearer ${token}`, "User-Agent": USER_AGENT };
+  const headers = { Authorization: `Bearer ${await grant(sim)}`, "User-Agent": USER_AGENT };
   const enc = encodeURIComponent;
   const idx = new Set(sim.indexes);
   const urls: string[] = [];
