@@ -14,6 +14,7 @@ import { join } from "node:path";
 import pl from "nodejs-polars";
 import { isTTError } from "../../core/errors.ts";
 import { DATABASES, expectedRows, extractDatabases, formatRow } from "../../metastock/testing/fixtures.ts";
+import { isStoredBarsFile } from "../bars-schema.ts";
 import { importBars } from "./import.ts";
 
 const tmp = mkdtempSync(join(tmpdir(), "ttapi-import-"));
@@ -80,6 +81,12 @@ describe("importBars", () => {
       "source",
     ]);
     expect(String(schema.date)).toContain("Date");
+    // Text columns are dictionary-encoded (Categorical): see platform/bars-schema.ts.
+    expect([schema.symbol?.variant, schema.period?.variant, schema.source?.variant]).toEqual([
+      "Categorical",
+      "Categorical",
+      "Categorical",
+    ]);
   });
 
   test("ASCII: duplicates within and across inputs removed, first input wins, counted", async () => {
@@ -233,6 +240,37 @@ describe("importBars", () => {
     await importBars({ inputs: [fix], outDir: out });
     expect(readdirSync(dir)).toEqual(["part-0.parquet"]);
     expect(readBars(out).map((r) => r.close)).toEqual([1, 9, 3]);
+  });
+
+  test("a dataset from before the Categorical text columns is upgraded, never mixed", async () => {
+    const out = fresh();
+    const old = writeText(
+      "legacy/old.txt",
+      `${HEADER}\nL.US,D,20200102,000000,1,1,1,1,1,0\nK.US,D,20200102,000000,1,1,1,4,1,0\n`,
+    );
+    await importBars({ inputs: [old], outDir: out });
+    // Turn it into what an earlier version wrote: plain string text columns.
+    const legacyFiles = ["L.US", "K.US"].map((sym) =>
+      join(out, "bars", "period=D", `symbol=${sym}`, "part-0.parquet"),
+    );
+    for (const f of legacyFiles) {
+      const df = pl.readParquet(f);
+      df.withColumns(...["symbol", "period", "source"].map((c) => pl.col(c).cast(pl.Utf8))).writeParquet(f);
+      expect(isStoredBarsFile(f)).toBe(false);
+    }
+    // L.US gets a later day (would be appended as a new part), K.US is not touched at all.
+    const day = writeText("legacy/day.txt", `${HEADER}\nL.US,D,20200103,000000,1,1,1,2,1,0\n`);
+    await importBars({ inputs: [day], outDir: out });
+    const files = readdirSync(join(out, "bars"), { recursive: true })
+      .map(String)
+      .filter((f) => f.endsWith(".parquet"));
+    for (const f of files) expect(isStoredBarsFile(join(out, "bars", f))).toBe(true);
+    // The whole dataset still reads as one (a mixed one fails in a glob scan), rows intact.
+    expect(readBars(out).map((r) => [r.symbol, r.close])).toEqual([
+      ["K.US", 4],
+      ["L.US", 1],
+      ["L.US", 2],
+    ]);
   });
 
   test("unreadable path: one clear error, nothing written", async () => {

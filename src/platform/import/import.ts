@@ -19,6 +19,8 @@ import { throwIfAborted } from "../../core/cancel.ts";
 import { cancelledError, dataError, ioError } from "../../core/errors.ts";
 import { getLogger } from "../../core/log.ts";
 import { defaultWorkerCount } from "../../core/workers.ts";
+import { isStoredBarsFile } from "../bars-schema.ts";
+import { retainNativeHeap } from "../native-heap.ts";
 import { expandInputs } from "./inputs.ts";
 import { countLinesBefore } from "./lines.ts";
 import {
@@ -30,7 +32,7 @@ import {
   recoverOutput,
   removeStaging,
 } from "./output.ts";
-import { fsyncFileAsync } from "./parquet.ts";
+import { fsyncFileAsync, upgradeBarsFiles } from "./parquet.ts";
 import { DEFAULT_PLAN, planTasks } from "./plan.ts";
 import { ParsePool } from "./pool.ts";
 import type {
@@ -72,9 +74,12 @@ export async function importBars(opts: ImportOptions): Promise<ImportSummary> {
     );
   }
   const unlock = lockOutput(opts.outDir);
+  // The workers write one polars frame after another: keep the freed pages (see native-heap.ts).
+  const releaseHeap = retainNativeHeap();
   try {
     return await importLocked(opts, t0);
   } finally {
+    releaseHeap();
     unlock();
   }
 }
@@ -337,10 +342,20 @@ async function importLocked(opts: ImportOptions, t0: number): Promise<ImportSumm
       );
     }
 
-    // Previous (period, symbol) folders this import did not touch are kept as they were.
+    // Previous (period, symbol) folders this import did not touch are kept as they were, except
+    // that folders from before the Categorical text columns are upgraded (see ../bars-schema.ts):
+    // a glob scan fails on a dataset that mixes both. A folder is written whole by one import,
+    // so its first file tells.
+    let upgraded = 0;
     for (const e of existing.values()) {
-      carryOver(e.dir, barsSymbolDir(staging, e.period, e.symbol));
+      const target = barsSymbolDir(staging, e.period, e.symbol);
+      carryOver(e.dir, target);
+      if (e.files.length > 0 && !isStoredBarsFile(e.files[0]!)) {
+        upgraded += upgradeBarsFiles(target, { compression, compressionLevel, csv, durable });
+      }
     }
+    if (upgraded > 0)
+      log.info("upgraded files of the previous dataset to the current types", { files: upgraded });
 
     progress.phase = "commit";
     report();

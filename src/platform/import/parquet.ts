@@ -3,11 +3,12 @@
  * DataFrames are built from typed arrays (never row objects); constant columns (symbol, period,
  * source, an all-null time/openint) are broadcast literals, so they cost nothing per row.
  */
-import { closeSync, fsyncSync, mkdirSync, openSync, renameSync, rmSync } from "node:fs";
+import { closeSync, fsyncSync, mkdirSync, openSync, readdirSync, renameSync, rmSync } from "node:fs";
 import { open } from "node:fs/promises";
-import { dirname } from "node:path";
+import { dirname, join } from "node:path";
 import type { DataFrame, LazyDataFrame } from "nodejs-polars";
-import { BAR_COLUMNS, type BarColumns, barsSymbolDir } from "../../core/bars.ts";
+import { type BarColumns, barsSymbolDir } from "../../core/bars.ts";
+import { storedBars } from "../bars-schema.ts";
 import type { RowGroup } from "./group.ts";
 import type { Compression } from "./types.ts";
 
@@ -105,17 +106,18 @@ export function groupFrame(
             g.index ? Array.from(g.index, (i) => source[i] ?? "") : source.slice(g.start, g.end),
           ),
         );
-  // One select builds the final frame in BAR_COLUMNS order (literals broadcast to the height).
+  // One select builds the final frame in BAR_COLUMNS order (literals broadcast to the height),
+  // text columns as Categorical like every bars file (see ../bars-schema.ts).
   return df
     .lazy()
     .select(
-      pl.lit(symbol).alias("symbol"),
-      pl.lit(String.fromCharCode(g.period)).alias("period"),
+      pl.lit(symbol).cast(pl.Categorical).alias("symbol"),
+      pl.lit(String.fromCharCode(g.period)).cast(pl.Categorical).alias("period"),
       shared.date,
       anyTime ? shared.timeNullable : shared.timeNull,
       ...shared.values,
       anyOi ? shared.oiNullable : shared.oiNull,
-      src.alias("source"),
+      src.cast(pl.Categorical).alias("source"),
     );
 }
 
@@ -224,6 +226,23 @@ export async function writePartAsync(
   }
 }
 
+/**
+ * Bring the Parquet files of one staged (period, symbol) folder to the stored types, in place
+ * (each file replaced atomically; a staged file is a hard link, so the previous dataset's copy is
+ * untouched). For folders written before the text columns became Categorical: a dataset must
+ * not mix the two forms. Returns the number of files rewritten.
+ */
+export function upgradeBarsFiles(dir: string, o: WriteOptions): number {
+  let n = 0;
+  for (const f of readdirSync(dir).sort()) {
+    if (f.startsWith(".") || !f.endsWith(".parquet")) continue;
+    const path = join(dir, f);
+    writePart(storedBars(polars().readParquet(path)), path, { ...o, csv: false });
+    n++;
+  }
+  return n;
+}
+
 export function partPath(root: string, period: string, symbol: string, name: string): string {
   return `${barsSymbolDir(root, period, symbol)}/${name}.parquet`;
 }
@@ -251,8 +270,9 @@ export function mergeParts(
   o: WriteOptions,
 ): MergeResult {
   const pl = polars();
+  // storedBars: the previous dataset may predate the Categorical text columns.
   const read = (ps: readonly string[]) => {
-    const frames = ps.map((p) => pl.readParquet(p).select(...BAR_COLUMNS));
+    const frames = ps.map((p) => storedBars(pl.readParquet(p)));
     return frames.length === 1 ? frames[0]! : pl.concat(frames, { how: "vertical" });
   };
   const dedupe = (df: DataFrame) =>

@@ -23,6 +23,7 @@ import { detectLayout } from "../../metastock/ascii/layout.ts";
 import { parseAsciiRange } from "../../metastock/ascii/parse.ts";
 import { decodeDataFile } from "../../metastock/binary/data-file.ts";
 import { BarColumnsBuilder, shareColumns } from "../../metastock/columns.ts";
+import { isStoredBarsFile } from "../bars-schema.ts";
 import { groupRows } from "./group.ts";
 import { groupFrame, keyRange, mergeParts, partPath, rowCount, writePartAsync } from "./parquet.ts";
 import type {
@@ -314,7 +315,9 @@ export function runMerge(req: MergeRequest): MergeResponse {
   if (
     req.appendable &&
     req.existing.length > 0 &&
-    req.existing.length + req.parts.length <= MAX_APPENDED_PARTS
+    req.existing.length + req.parts.length <= MAX_APPENDED_PARTS &&
+    // Files from before the Categorical text columns are rewritten (merged), never mixed in.
+    req.existing.every(isStoredBarsFile)
   ) {
     const ranges = req.existing.map(keyRange);
     if (ranges.every((r) => r.max < req.newMinKey || r.min > req.newMaxKey)) {

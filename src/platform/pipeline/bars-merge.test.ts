@@ -4,6 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import pl from "nodejs-polars";
 import { BAR_COLUMNS, barsSymbolDir, daysFromCivil } from "../../core/bars.ts";
+import { storedBars } from "../bars-schema.ts";
 import { mergeBars } from "./bars-merge.ts";
 
 // setDefaultTimeout is per file: a generous ceiling for loaded 2-core CI machines (a hang still fails).
@@ -36,7 +37,8 @@ test("MetaStock rows win; DXLink candles fill only the missing dates; duplicates
   ] as const) {
     const dir = barsSymbolDir(ms, "D", sym);
     mkdirSync(dir, { recursive: true });
-    bars(sym, [...days], 100, "file.txt").writeParquet(join(dir, "part-0.parquet"));
+    // As the import writes them: stored types (Categorical text columns).
+    storedBars(bars(sym, [...days], 100, "file.txt")).writeParquet(join(dir, "part-0.parquet"));
   }
   const candles = pl.concat(
     [
@@ -59,6 +61,8 @@ test("MetaStock rows win; DXLink candles fill only the missing dates; duplicates
     { how: "vertical" },
   );
   expect(all.height).toBe(8);
+  // Still one dataset: a glob scan reads the imported files and the DXLink parts together.
+  expect(pl.scanParquet(join(out, "bars", "**", "*.parquet")).collectSync().height).toBe(8);
   // No (symbol, date) twice, and the MetaStock value won where both had the date.
   expect(all.select("symbol", "date").unique().height).toBe(8);
   const aapl = all.filter(pl.col("symbol").eq(pl.lit("AAPL"))).sort("date");

@@ -11,6 +11,7 @@ import { copyFileSync, existsSync, linkSync, mkdirSync, readdirSync } from "node
 import { join } from "node:path";
 import pl from "nodejs-polars";
 import { BAR_COLUMNS, barsRoot, barsSymbolDir } from "../../core/bars.ts";
+import { storedBars } from "../bars-schema.ts";
 import { combineFingerprints, frameFingerprint } from "../cache/fingerprint.ts";
 import type { Compression } from "../persist/job.ts";
 
@@ -97,7 +98,8 @@ export function mergeBars(
       mkdirSync(dir, { recursive: true });
       const out = fresh.select(...BAR_COLUMNS);
       if (o.csv) out.writeCSV(join(dir, "part-dxlink.csv"));
-      out.writeParquet(join(dir, "part-dxlink.parquet"), {
+      // Stored types (Categorical text columns) like the imported files it sits beside.
+      storedBars(out).writeParquet(join(dir, "part-dxlink.parquet"), {
         compression: o.compression === "none" ? "uncompressed" : o.compression,
       });
       added += kept;

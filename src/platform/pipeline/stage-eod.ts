@@ -8,6 +8,7 @@ import { join, relative } from "node:path";
 import pl from "nodejs-polars";
 import { BAR_COLUMNS } from "../../core/bars.ts";
 import { dataError } from "../../core/errors.ts";
+import { BARS_TYPES_VERSION } from "../bars-schema.ts";
 import { combineFingerprints, hashBytes } from "../cache/fingerprint.ts";
 import { importBars } from "../import/index.ts";
 import { type ArtifactValue, artifactTask } from "./artifact-task.ts";
@@ -79,7 +80,14 @@ export function eodTasks(sc: StageContext): TaskDef[] {
       dataset: true,
       ref: { kind: "eod", key: "metastock" },
       unit: "rows",
-      params: () => ({ sources: sourcesSignature(params.sources), compression, csv: env.csv }),
+      // `barsTypes`: a dataset cached before the text columns became Categorical is rebuilt, so the
+      // merged dataset never mixes both forms (see ../bars-schema.ts).
+      params: () => ({
+        sources: sourcesSignature(params.sources),
+        compression,
+        csv: env.csv,
+        barsTypes: BARS_TYPES_VERSION,
+      }),
       compute: async (ctx, io) => {
         let summary: Awaited<ReturnType<typeof importBars>> | null = null;
         const manifest = await env.store.putDataset(

@@ -8,6 +8,7 @@ import pl from "nodejs-polars";
 import { atomicWrite } from "../../core/atomic.ts";
 import { BAR_COLUMNS, barsSymbolDir, daysFromCivil } from "../../core/bars.ts";
 import type { PriceSeries } from "../../stats/series.ts";
+import { storedBars } from "../bars-schema.ts";
 
 /** mulberry32: tiny, fast, good enough for test data, and identical on every platform. */
 export function prng(seed: number): () => number {
@@ -101,7 +102,7 @@ export async function writeSymbolBars(
   part = "part-0",
 ): Promise<string> {
   const path = `${barsSymbolDir(dataDir, "D", symbol)}/${part}.parquet`;
-  const df = barsFrame(symbol, s);
+  const df = storedBars(barsFrame(symbol, s));
   await atomicWrite(path, (tmp) => df.writeParquet(tmp, { compression: "zstd" }));
   return path;
 }
