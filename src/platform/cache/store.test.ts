@@ -179,6 +179,25 @@ describe("ArtifactStore", () => {
     await writer.close();
   });
 
+  test("superseded dataset versions are moved aside before deletion; a killed deletion's leftover is collected", async () => {
+    const put = (fp: string) =>
+      store.putDataset(eod, async (staging) => {
+        await Bun.write(join(staging, "bars", "period=D", "part-0.parquet"), fp);
+        return { rows: 1, fingerprint: fp };
+      });
+    await put("one");
+    const d = store.dirOf(eod);
+    // What a run killed in the middle of deleting a superseded version leaves behind.
+    await Bun.write(join(d, ".trash-999999-v-old", "bars", "period=D", "part-0.parquet"), "x");
+    await put("two");
+    expect(readdirSync(d).sort()).toEqual(["manifest.json", "v-two"]);
+    // The same content again: the version folder is rebuilt complete, not found half-deleted.
+    await put("one");
+    expect(readdirSync(d).sort()).toEqual(["manifest.json", "v-one"]);
+    expect(existsSync(join(d, "v-one", "bars", "period=D", "part-0.parquet"))).toBe(true);
+    await writer.close();
+  });
+
   test("token artifacts can be written with mode 0600", async () => {
     const m = await (await store.put({ kind: "quote-token", key: "token" }, frame(1), { mode: 0o600 }))
       .durable;

@@ -331,7 +331,20 @@ export class ArtifactStore {
     for (const name of entries) {
       if (keep.has(name)) continue;
       if (name.startsWith(".") && ownerAlive(name)) continue;
-      rmSync(join(dir, name), { recursive: true, force: true });
+      let victim = join(dir, name);
+      if (!name.startsWith(".")) {
+        // Out of the way first (atomic), then deleted: a kill during a long recursive delete
+        // leaves a hidden leftover (removed next time), never a half-deleted version folder under
+        // its version name, which a later run with the same content would take as complete.
+        const trash = join(dir, `.trash-${process.pid}-${name}`);
+        try {
+          renameSync(victim, trash);
+          victim = trash;
+        } catch {
+          // already gone, or another process moved it: delete whatever is left under the name
+        }
+      }
+      rmSync(victim, { recursive: true, force: true });
     }
   }
 
