@@ -2,15 +2,16 @@
  * The bars dataset schema shared by the import engine (writer), the statistics engine and the
  * pipeline (readers). `DIR/bars/**\/*.parquet` is the whole dataset.
  *
- * Columns (in this order):
- *   symbol  Utf8 (categorical when read)   ticker as in the source, upper-case
- *   period  Utf8                           D, W, M, I (intraday), Q, Y — upper-case
+ * Columns (in this order); the text columns are stored as Categorical (dictionary-encoded
+ * strings, see src/platform/bars-schema.ts):
+ *   symbol  Categorical                    ticker as in the source, upper-case
+ *   period  Categorical                    D, W, M, I (intraday), Q, Y — upper-case
  *   date    Date                           trading date
  *   time    Int32, nullable                HHMMSS for intraday bars, null for EOD
  *   open, high, low, close  Float64
  *   volume  Float64
  *   openint Float64, nullable
- *   source  Utf8                           where the row came from (file path / "dxlink")
+ *   source  Categorical                    where the row came from (file path / "dxlink")
  */
 export const BAR_COLUMNS = [
   "symbol",
