@@ -273,6 +273,19 @@ describe("importBars", () => {
     ]);
   });
 
+  test("an unreadable file of an untouched symbol is kept as it was and reported, the import goes on", async () => {
+    const out = fresh();
+    const first = writeText("keep/first.txt", `${HEADER}\nP.US,D,20200102,000000,1,1,1,1,1,0\n`);
+    await importBars({ inputs: [first], outDir: out });
+    const bad = join(out, "bars", "period=D", "symbol=P.US", "part-0.parquet");
+    writeFileSync(bad, "PAR1 not really");
+    const other = writeText("keep/other.txt", `${HEADER}\nQ.US,D,20200102,000000,1,1,1,7,1,0\n`);
+    const s = await importBars({ inputs: [other], outDir: out });
+    expect(s.rows).toBe(1);
+    expect(s.warnings.some((w) => w.startsWith(`${bad}: unreadable, kept as it was`))).toBe(true);
+    expect(readFileSync(bad, "utf8")).toBe("PAR1 not really");
+  });
+
   test("unreadable path: one clear error, nothing written", async () => {
     const out = fresh();
     await expect(importBars({ inputs: [join(tmp, "nope.txt")], outDir: out })).rejects.toThrow(

@@ -350,9 +350,14 @@ async function importLocked(opts: ImportOptions, t0: number): Promise<ImportSumm
     for (const e of existing.values()) {
       const target = barsSymbolDir(staging, e.period, e.symbol);
       carryOver(e.dir, target);
-      if (e.files.length > 0 && !isStoredBarsFile(e.files[0]!)) {
-        upgraded += upgradeBarsFiles(target, { compression, compressionLevel, csv, durable });
+      let stored = true;
+      try {
+        stored = e.files.length === 0 || isStoredBarsFile(e.files[0]!);
+      } catch (err) {
+        // Not this import's data to judge: keep it as it was (as before), but say so.
+        warnings.push(`${e.files[0]}: unreadable, kept as it was (${(err as Error).message.split("\n")[0]})`);
       }
+      if (!stored) upgraded += upgradeBarsFiles(target, { compression, compressionLevel, csv, durable });
     }
     if (upgraded > 0)
       log.info("upgraded files of the previous dataset to the current types", { files: upgraded });
