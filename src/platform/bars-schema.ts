@@ -4,8 +4,8 @@
  * `symbol`, `period` and `source` are stored as Categorical, i.e. dictionary-encoded Parquet
  * strings. They are constant within a file, so each file holds one dictionary entry and a
  * run-length-encoded index per column. Stored as plain strings, polars' Parquet writer hashes
- * every row of every one of them to build that dictionary. That cost ~12 % of the import's CPU
- * (29M-row bench: 13.4 → 11.8 CPU-s). Any Parquet reader sees ordinary strings (dictionary
+ * every row of every one of them to build that dictionary: ~10 % of the ASCII import's CPU and
+ * ~15 % of the binary one's on the 29M-row bench (13.4 → 12.1 and 10.9 → 9.2 CPU-s). Any Parquet reader sees ordinary strings (dictionary
  * encoding is an encoding, not a type); polars reads them back as Categorical.
  *
  * Every writer of bars files goes through `storedBars`, so that one dataset never mixes the two

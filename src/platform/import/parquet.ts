@@ -1,7 +1,8 @@
 /**
  * Columns → Parquet for one (period, symbol) group, and the merge of several parts of one symbol.
  * DataFrames are built from typed arrays (never row objects); constant columns (symbol, period,
- * source, an all-null time/openint) are broadcast literals, so they cost nothing per row.
+ * source, an all-null time/openint) are broadcast literals, the text ones Categorical so that the
+ * Parquet writer does not hash them row by row (see ../bars-schema.ts).
  */
 import { closeSync, fsyncSync, mkdirSync, openSync, readdirSync, renameSync, rmSync } from "node:fs";
 import { open } from "node:fs/promises";
