@@ -9,6 +9,7 @@
 import type { BarColumns } from "../../core/bars.ts";
 import { cancelledError, internalError } from "../../core/errors.ts";
 import { workerPath } from "../../core/workers.ts";
+import { columnBuffers } from "../../metastock/columns.ts";
 import type { MergeResponse, WorkerRequest, WorkerResponse } from "./types.ts";
 
 type Reply = WorkerResponse | MergeResponse;
@@ -57,18 +58,7 @@ export class ParsePool {
   recycle(columns: BarColumns): void {
     if (this.closed || this.workers.length === 0) return;
     const w = this.workers[this.recycled++ % this.workers.length]!;
-    w.postMessage({ type: "recycle", columns } satisfies WorkerRequest, [
-      columns.symbolIndex.buffer,
-      columns.period.buffer,
-      columns.date.buffer,
-      columns.time.buffer,
-      columns.open.buffer,
-      columns.high.buffer,
-      columns.low.buffer,
-      columns.close.buffer,
-      columns.volume.buffer,
-      columns.openint.buffer,
-    ] as ArrayBuffer[]);
+    w.postMessage({ type: "recycle", columns } satisfies WorkerRequest, columnBuffers(columns));
   }
   private recycled = 0;
 

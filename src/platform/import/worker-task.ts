@@ -22,7 +22,7 @@ import { symbolFromFileName } from "../../metastock/ascii/index.ts";
 import { detectLayout } from "../../metastock/ascii/layout.ts";
 import { parseAsciiRange } from "../../metastock/ascii/parse.ts";
 import { decodeDataFile } from "../../metastock/binary/data-file.ts";
-import { BarColumnsBuilder, shareColumns } from "../../metastock/columns.ts";
+import { BarColumnsBuilder, columnBuffers, shareColumns } from "../../metastock/columns.ts";
 import { isStoredBarsFile } from "../bars-schema.ts";
 import { groupRows } from "./group.ts";
 import { groupFrame, keyRange, mergeParts, partPath, rowCount, writePartAsync } from "./parquet.ts";
@@ -178,6 +178,13 @@ export async function runTask(
     sources.length = 0;
   };
 
+  // A piece that cannot be parsed at all gets one error; true when --strict stops the task there.
+  const failPiece = (result: PieceResult, line: number, reason: string): boolean => {
+    result.errors.push({ line, reason });
+    result.errorCount++;
+    return req.strict;
+  };
+
   if (task.kind === "ascii") {
     for (const f of task.files) {
       const result = emptyPiece(f.path, f.piece, f.start, f.end - f.start);
@@ -187,9 +194,7 @@ export async function runTask(
         bytes =
           f.start === 0 && f.layout === undefined ? readWhole(f.path) : readShared(f.path, f.start, f.end);
       } catch (e) {
-        result.errors.push({ line: 0, reason: `cannot read: ${(e as Error).message}` });
-        result.errorCount++;
-        if (req.strict) {
+        if (failPiece(result, 0, `cannot read: ${(e as Error).message}`)) {
           stopped = true;
           break;
         }
@@ -202,12 +207,9 @@ export async function runTask(
       if (!layout) {
         const d = detectLayout(bytes);
         if (!d) {
-          result.errors.push({
-            line: 1,
-            reason: "not a MetaStock ASCII file: no header or data row in the first 50 lines",
-          });
-          result.errorCount++;
-          if (req.strict) {
+          if (
+            failPiece(result, 1, "not a MetaStock ASCII file: no header or data row in the first 50 lines")
+          ) {
             stopped = true;
             break;
           }
@@ -252,9 +254,7 @@ export async function runTask(
       try {
         bytes = readWhole(item.path);
       } catch (e) {
-        result.errors.push({ line: 0, reason: `cannot read: ${(e as Error).message}` });
-        result.errorCount++;
-        if (req.strict) {
+        if (failPiece(result, 0, `cannot read: ${(e as Error).message}`)) {
           stopped = true;
           break;
         }
@@ -285,18 +285,7 @@ export async function runTask(
     const columns = shareColumns(out);
     return {
       response: { type: "done", taskId: task.id, pieces, parts, columns, stopped },
-      transfer: [
-        columns.symbolIndex.buffer,
-        columns.period.buffer,
-        columns.date.buffer,
-        columns.time.buffer,
-        columns.open.buffer,
-        columns.high.buffer,
-        columns.low.buffer,
-        columns.close.buffer,
-        columns.volume.buffer,
-        columns.openint.buffer,
-      ] as ArrayBuffer[],
+      transfer: columnBuffers(columns),
     };
   }
   return { response: { type: "done", taskId: task.id, pieces, parts, stopped }, transfer: [] };
