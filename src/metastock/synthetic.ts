@@ -9,6 +9,7 @@
 import { closeSync, mkdirSync, openSync, writeSync } from "node:fs";
 import { join } from "node:path";
 import { civilFromDays, daysFromCivil } from "../core/bars.ts";
+import { mulberry32 } from "../core/prng.ts";
 import { dataFileName } from "./binary/directory.ts";
 import {
   encodeDataFile,
@@ -18,18 +19,6 @@ import {
   MAX_RECORDS_PER_FILE,
   type WriterSeries,
 } from "./binary/writer.ts";
-
-/** A small, fast, seedable PRNG (mulberry32): same seed → same data on every machine. */
-export function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function hashString(s: string): number {
   let h = 2166136261;

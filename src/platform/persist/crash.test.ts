@@ -10,6 +10,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import pl from "nodejs-polars";
+import { mulberry32 } from "../../core/prng.ts";
 import { readManifest, verifyFiles } from "../cache/manifest.ts";
 import { artifactId } from "../cache/store.ts";
 import { CRASH_ARTIFACTS, crashFrame, openStore } from "./crash.fixture.ts";
@@ -21,18 +22,6 @@ const FIXTURE = join(import.meta.dir, "crash.fixture.ts");
 const KILLS = 18;
 const dir = mkdtempSync(join(tmpdir(), "ttapi-crash-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
-
-/** Small deterministic PRNG so a failure can be replayed. */
-function mulberry32(seed: number) {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 async function runChild(
   mode: "write" | "repair",

@@ -7,20 +7,9 @@
 import pl from "nodejs-polars";
 import { atomicWrite } from "../../core/atomic.ts";
 import { BAR_COLUMNS, barsSymbolDir, daysFromCivil } from "../../core/bars.ts";
+import { mulberry32 } from "../../core/prng.ts";
 import type { PriceSeries } from "../../stats/series.ts";
 import { storedBars } from "../bars-schema.ts";
-
-/** mulberry32: tiny, fast, good enough for test data, and identical on every platform. */
-export function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 export interface SyntheticOptions {
   rows: number;
@@ -34,7 +23,7 @@ export interface SyntheticOptions {
 /** One symbol's bars as typed arrays. */
 export function syntheticSeries(o: SyntheticOptions): PriceSeries {
   const n = o.rows;
-  const rnd = prng(o.seed);
+  const rnd = mulberry32(o.seed);
   const gauss = () => Math.sqrt(-2 * Math.log(1 - rnd())) * Math.cos(2 * Math.PI * rnd());
   const scale = 10 ** (o.decimals ?? 4);
   const round = (x: number) => Math.max(1 / scale, Math.round(x * scale) / scale);

@@ -4,6 +4,8 @@
  * TheoPrice and the options' Black–Scholes greeks at the same instant). The session then copies the
  * fields the client accepted, in the server's order. No allocation per event on this path.
  */
+
+import { mulberry32 } from "../../core/prng.ts";
 import {
   type DailyBar,
   type DxMarket,
@@ -32,16 +34,9 @@ const DAY_MS = 86_400_000;
 
 /** Small deterministic PRNG (mulberry32) so a session's sizes and sides are reproducible per seed. */
 export class SessionRng {
-  private s: number;
+  readonly next: () => number;
   constructor(seed: number) {
-    this.s = seed >>> 0;
-  }
-  next(): number {
-    this.s = (this.s + 0x6d2b79f5) >>> 0;
-    let t = this.s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+    this.next = mulberry32(seed);
   }
   int(lo: number, hi: number): number {
     return lo + Math.floor(this.next() * (hi - lo + 1));

@@ -4,6 +4,8 @@
  * always gives the same market regardless of the order in which things are asked for.
  */
 
+import { mulberry32 } from "../../core/prng.ts";
+
 /** 32-bit FNV-1a hash of a string, then avalanche-mixed (murmur3 finaliser). */
 export function hash32(text: string): number {
   let h = 0x811c9dc5;
@@ -31,11 +33,11 @@ export function unitHash(key: string): number {
 
 /** Small, fast PRNG (mulberry32): plenty for simulated prices, and trivially reproducible. */
 export class Rng {
-  private state: number;
+  private readonly draw: () => number;
   private spareNormal: number | null = null;
 
   constructor(seed: number) {
-    this.state = seed >>> 0;
+    this.draw = mulberry32(seed);
   }
 
   static fromKey(...parts: (string | number)[]): Rng {
@@ -44,11 +46,7 @@ export class Rng {
 
   /** Uniform in [0, 1). */
   next(): number {
-    this.state = (this.state + 0x6d2b79f5) >>> 0;
-    let t = this.state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+    return this.draw();
   }
 
   range(lo: number, hi: number): number {
