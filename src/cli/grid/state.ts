@@ -4,14 +4,10 @@
  * renderers can be tested without a terminal.
  */
 import type { StageId, TaskEvent } from "../../platform/pipeline/graph.ts";
+import type { TaskSummary } from "../../platform/pipeline/run.ts";
 
-export const GRID_STAGES: readonly StageId[] = ["core", "symbols", "eod", "math"];
-export const GRID_TITLES: Record<StageId, string> = {
-  core: "Core Data",
-  symbols: "Symbol Data",
-  eod: "EOD Data",
-  math: "Math",
-};
+/** The grid shows the pipeline's stages, in its order, under its titles. */
+export { STAGE_TITLES as GRID_TITLES, STAGES as GRID_STAGES } from "../../platform/pipeline/graph.ts";
 
 export type RowState = "waiting" | "running" | "done" | "skipped" | "failed";
 
@@ -92,17 +88,7 @@ export function finishGrid(
 }
 
 /** A finished task as the run summary reports it (for rebuilding the final screen). */
-export interface FinishedTask {
-  id: string;
-  stage: StageId;
-  label: string;
-  state: "done" | "skipped" | "failed";
-  count: number;
-  unit: string;
-  seconds: number;
-  reason?: string;
-  degraded?: string;
-}
+export type FinishedTask = Omit<TaskSummary, "cached" | "hint">;
 
 /** The final grid of a run from its summary (e.g. `ttapi run --json` output). */
 export function gridFromSummary(
