@@ -170,18 +170,14 @@ export function parseFaultSpec(spec: string): FaultPlan {
         plan.truncate = parseFraction(need(), where);
         break;
       case "latency": {
-        const v = need();
-        const dash = v.indexOf("-");
-        if (dash > 0) {
-          const minMs = parseDuration(v.slice(0, dash), where, "ms");
-          const maxMs = parseDuration(v.slice(dash + 1), where, "ms");
-          if (maxMs < minMs)
+        const [ms, maxMs] = durationRange(need(), where, "ms");
+        if (maxMs !== undefined) {
+          if (maxMs < ms)
             throw usageError(`${where}: range upper bound below lower bound`, {
               hint: "write latency=10ms-50ms",
             });
-          plan.latency = { minMs, maxMs };
+          plan.latency = { minMs: ms, maxMs };
         } else {
-          const ms = parseDuration(v, where, "ms");
           plan.latency = { minMs: ms / 2, maxMs: (ms * 3) / 2 };
         }
         break;
@@ -196,16 +192,14 @@ export function parseFaultSpec(spec: string): FaultPlan {
         plan.ws.dropEveryMs = positiveDuration(need(), where);
         break;
       case "freeze-ws": {
-        const v = need();
-        const dash = v.indexOf("-");
-        plan.ws.freezeAfterMs = parseDuration(dash > 0 ? v.slice(0, dash) : v, where, "s");
-        if (dash > 0) {
-          const until = parseDuration(v.slice(dash + 1), where, "s");
-          if (until <= plan.ws.freezeAfterMs)
+        const [after, until] = durationRange(need(), where, "s");
+        plan.ws.freezeAfterMs = after;
+        if (until !== undefined) {
+          if (until <= after)
             throw usageError(`${where}: freeze window ends before it starts`, {
               hint: "e.g. freeze-ws=30s-45s",
             });
-          plan.ws.freezeForMs = until - plan.ws.freezeAfterMs;
+          plan.ws.freezeForMs = until - after;
         }
         break;
       }
@@ -333,6 +327,16 @@ export function parseDuration(v: string, where: string, bareUnit: "ms" | "s"): n
   const m = /^(\d+(?:\.\d+)?)\s*(ms|s|m|h)?$/.exec(v.trim());
   if (!m) throw usageError(`${where}: "${v}" is not a duration`, { hint: "use e.g. 250ms, 2s, 1m, 1h" });
   return Number(m[1]) * (DURATION_UNITS[m[2] ?? bareUnit] as number);
+}
+
+/** "a" or "a-b" (durations) → [a, b or undefined], in ms. */
+function durationRange(v: string, where: string, bareUnit: "ms" | "s"): [number, number | undefined] {
+  const dash = v.indexOf("-");
+  if (dash <= 0) return [parseDuration(v, where, bareUnit), undefined];
+  return [
+    parseDuration(v.slice(0, dash), where, bareUnit),
+    parseDuration(v.slice(dash + 1), where, bareUnit),
+  ];
 }
 
 function positiveDuration(v: string, where: string): number {
