@@ -1,7 +1,7 @@
 /** Whole-buffer convenience: detect the layout, parse every line. */
 import { BarColumnsBuilder } from "../columns.ts";
 import { detectLayout, type LayoutDetection } from "./layout.ts";
-import { type ParseOptions, type ParseResult, parseAsciiRange } from "./parse.ts";
+import { type ParseOptions, type ParseResult, parseAsciiRange, unparsable } from "./parse.ts";
 
 export interface AsciiParse extends ParseResult {
   columns: BarColumnsBuilder;
@@ -20,17 +20,9 @@ export function parseAscii(
   const detection = detectLayout(bytes);
   if (!detection) {
     return {
+      ...unparsable(1, "no MetaStock header or data row in the first 50 lines"),
       columns: out,
       detection,
-      rows: 0,
-      lines: 0,
-      errors: [{ line: 1, reason: "no MetaStock header or data row in the first 50 lines" }],
-      errorCount: 1,
-      stopped: true,
-      descending: 0,
-      firstDescendingLine: 0,
-      repeated: 0,
-      firstRepeatedLine: 0,
     };
   }
   const r = parseAsciiRange(bytes, detection.dataStart, bytes.length, detection.layout, out, opts);

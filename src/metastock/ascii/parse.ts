@@ -63,6 +63,21 @@ export interface ParseResult {
   firstRepeatedLine: number;
 }
 
+/** A parse that cannot start (nothing in the input is usable): one error, no rows, stopped. */
+export function unparsable(line: number, reason: string): ParseResult {
+  return {
+    rows: 0,
+    lines: 0,
+    errors: [{ line, reason }],
+    errorCount: 1,
+    stopped: true,
+    descending: 0,
+    firstDescendingLine: 0,
+    repeated: 0,
+    firstRepeatedLine: 0,
+  };
+}
+
 const POW10 = new Float64Array(23);
 for (let i = 0; i < 23; i++) POW10[i] = 10 ** i;
 
@@ -475,17 +490,7 @@ export function parseAsciiRange(
   let defaultId = -1;
   if (!layout.has.ticker) {
     if (opts.defaultSymbol === undefined) {
-      return {
-        rows: 0,
-        lines: 0,
-        errors: [{ line: 1, reason: "no ticker column and no symbol from the file name" }],
-        errorCount: 1,
-        stopped: true,
-        descending: 0,
-        firstDescendingLine: 0,
-        repeated: 0,
-        firstRepeatedLine: 0,
-      };
+      return unparsable(1, "no ticker column and no symbol from the file name");
     }
     defaultId = out.symbolId(opts.defaultSymbol.toUpperCase());
   }
