@@ -6,7 +6,7 @@
  * Generation is pure (`syntheticSeries`, `encodeStooqText`); `writeSyntheticStooq` adds the file
  * writing with large buffers so 29M rows (~1.9 GB of text) take seconds, not minutes.
  */
-import { closeSync, mkdirSync, openSync, writeSync } from "node:fs";
+import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { civilFromDays, daysFromCivil } from "../core/bars.ts";
 import { mulberry32 } from "../core/prng.ts";
@@ -193,16 +193,6 @@ export interface SyntheticResult {
   symbols: string[];
 }
 
-function writeAll(path: string, data: Uint8Array): void {
-  const fd = openSync(path, "w");
-  try {
-    let off = 0;
-    while (off < data.length) off += writeSync(fd, data, off, data.length - off);
-  } finally {
-    closeSync(fd);
-  }
-}
-
 /**
  * Write the synthetic Stooq tree: `<outDir>/data/daily/us/<market> stocks/<k>/<sym>.us.txt`
  * (paths contain spaces, as in Stooq's bulk zip), 200 tickers per numbered folder.
@@ -228,7 +218,7 @@ export function writeSyntheticStooq(opts: SyntheticOptions): SyntheticResult {
       mkdirSync(dir, { recursive: true });
       const file = join(dir, `${sym.toLowerCase()}.us.txt`);
       const text = encodeStooqText(ticker, series, opts.crlf);
-      writeAll(file, text);
+      writeFileSync(file, text);
       files.push(file);
       bytes += text.length;
     }
@@ -247,7 +237,7 @@ export function writeSyntheticStooq(opts: SyntheticOptions): SyntheticResult {
         openint: tailOf(series.openint!),
       };
       const sec = { symbol: ticker, period: "D", rows: capped };
-      writeAll(join(binaryDir, dataFileName(fileNumberOf(i))), encodeDataFile(sec));
+      writeFileSync(join(binaryDir, dataFileName(fileNumberOf(i))), encodeDataFile(sec));
       entries.push({
         symbol: ticker,
         period: "D",
@@ -258,6 +248,7 @@ export function writeSyntheticStooq(opts: SyntheticOptions): SyntheticResult {
     }
     opts.onProgress?.(rows);
   });
-  if (binaryDir) for (const [name, data] of encodeIndexFiles(entries)) writeAll(join(binaryDir, name), data);
+  if (binaryDir)
+    for (const [name, data] of encodeIndexFiles(entries)) writeFileSync(join(binaryDir, name), data);
   return { files, textDir, binaryDir, rows, binaryRows, bytes, symbols };
 }

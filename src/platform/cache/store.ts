@@ -12,6 +12,7 @@ import pl from "nodejs-polars";
 import { fsyncPath } from "../../core/atomic.ts";
 import { dataError, ioError, toTTError } from "../../core/errors.ts";
 import { getLogger } from "../../core/log.ts";
+import { processAlive } from "../../core/process-alive.ts";
 import type { Compression, PersistWriter } from "../persist/writer.ts";
 import { frameFingerprint } from "./fingerprint.ts";
 import {
@@ -445,13 +446,7 @@ export class ArtifactStore {
 function ownerAlive(name: string): boolean {
   const m = /^\.staging-(\d+)-|\.(\d+)\.\d+\.tmp$/.exec(name);
   const pid = Number(m?.[1] ?? m?.[2]);
-  if (!pid || pid === process.pid) return false;
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
+  return pid !== process.pid && processAlive(pid);
 }
 
 function fsyncTree(dir: string): void {

@@ -25,21 +25,11 @@ import { join, resolve } from "node:path";
 import { fsyncPath } from "../../core/atomic.ts";
 import { barsRoot, symbolFromDirName } from "../../core/bars.ts";
 import { ioError } from "../../core/errors.ts";
+import { processAlive } from "../../core/process-alive.ts";
 
 const STAGING_PREFIX = ".import-";
 const PREV_PREFIX = ".bars-prev-";
 const LOCK = ".import.lock";
-
-function pidAlive(pid: number): boolean {
-  if (!Number.isFinite(pid) || pid <= 0) return false;
-  if (pid === process.pid) return true;
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === "EPERM";
-  }
-}
 
 /** Repair an interrupted swap and remove leftovers of dead imports. Safe to call any time. */
 export function recoverOutput(outDir: string): { restored: boolean; removed: string[] } {
@@ -58,7 +48,7 @@ export function recoverOutput(outDir: string): { restored: boolean; removed: str
   }
   for (const p of prevs) {
     const pid = Number(p.slice(PREV_PREFIX.length).split("-")[0]);
-    if (pidAlive(pid) && pid !== process.pid) continue;
+    if (processAlive(pid) && pid !== process.pid) continue;
     rmSync(join(outDir, p), { recursive: true, force: true });
     removed.push(p);
   }
@@ -69,7 +59,7 @@ export function recoverOutput(outDir: string): { restored: boolean; removed: str
     } catch {
       // vanished meanwhile
     }
-    if (!pidAlive(owner)) {
+    if (!processAlive(owner)) {
       rmSync(join(outDir, LOCK), { force: true });
       removed.push(LOCK);
     }
@@ -77,7 +67,7 @@ export function recoverOutput(outDir: string): { restored: boolean; removed: str
   for (const n of names) {
     if (!n.startsWith(STAGING_PREFIX)) continue;
     const pid = Number(n.slice(STAGING_PREFIX.length).split("-")[0]);
-    if (pidAlive(pid)) continue;
+    if (processAlive(pid)) continue;
     rmSync(join(outDir, n), { recursive: true, force: true });
     removed.push(n);
   }
@@ -115,7 +105,7 @@ export function lockOutput(outDir: string): () => void {
       } catch {
         // vanished meanwhile: retry
       }
-      if (pidAlive(owner)) {
+      if (processAlive(owner)) {
         throw ioError(`another import (pid ${owner}) is writing to ${outDir}`, {
           hint: "wait for it to finish, or remove the stale lock file if that process is gone",
         });

@@ -11,21 +11,11 @@
  * Written into a temporary folder and renamed into place, with `fixtures.json` as the marker, so
  * an interrupted generation is simply redone.
  */
-import {
-  closeSync,
-  existsSync,
-  mkdirSync,
-  openSync,
-  readdirSync,
-  readFileSync,
-  renameSync,
-  rmSync,
-  writeFileSync,
-  writeSync,
-} from "node:fs";
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { basename, dirname, join } from "node:path";
 import { fsyncPath } from "../../core/atomic.ts";
 import { internalError } from "../../core/errors.ts";
+import { processAlive } from "../../core/process-alive.ts";
 import { weekday } from "../../core/time.ts";
 import type { WriterSecurity, WriterSeries } from "../../metastock/binary/writer.ts";
 import { writeMetastockDb } from "../../metastock/binary/writer.ts";
@@ -46,16 +36,6 @@ export interface DemoFixtures {
   binaryRows: number;
   generated: boolean;
   seconds: number;
-}
-
-function writeAll(path: string, data: Uint8Array): void {
-  const fd = openSync(path, "w");
-  try {
-    let off = 0;
-    while (off < data.length) off += writeSync(fd, data, off, data.length - off);
-  } finally {
-    closeSync(fd);
-  }
 }
 
 /** Weekdays strictly before `day`, `n` of them, ascending. */
@@ -132,16 +112,8 @@ function removeDeadTemps(root: string): void {
   for (const name of readdirSync(parent)) {
     if (!name.startsWith(prefix)) continue;
     const pid = Number(name.slice(prefix.length));
-    let alive = false;
-    try {
-      if (pid > 0 && pid !== process.pid) {
-        process.kill(pid, 0);
-        alive = true;
-      }
-    } catch {
-      alive = false;
-    }
-    if (!alive) rmSync(join(parent, name), { recursive: true, force: true });
+    if (pid === process.pid || !processAlive(pid))
+      rmSync(join(parent, name), { recursive: true, force: true });
   }
 }
 
@@ -203,13 +175,13 @@ export async function ensureDemoFixtures(o: EnsureDemoOptions): Promise<DemoFixt
     const market = i % 3 === 0 ? "nasdaq stocks" : i % 3 === 1 ? "nyse stocks" : "nysemkt stocks";
     const dir = join(textRoot, market, String(1 + Math.floor(i / 200)));
     mkdirSync(dir, { recursive: true });
-    writeAll(join(dir, `${sym.toLowerCase().replace(/\//g, "-")}.us.txt`), encodeStooqText(sym, series));
+    writeFileSync(join(dir, `${sym.toLowerCase().replace(/\//g, "-")}.us.txt`), encodeStooqText(sym, series));
     rows += series.length;
     if (i < binaryCount) binary.push({ symbol: sym, period: "D", rows: tail(series, 252) });
     o.onProgress?.(i + 1, symbols.length);
   }
   let binaryRows = 0;
-  for (const [name, data] of writeMetastockDb(binary)) writeAll(join(binDir, name), data);
+  for (const [name, data] of writeMetastockDb(binary)) writeFileSync(join(binDir, name), data);
   for (const b of binary) binaryRows += b.rows.length;
   const info = { symbols, rows, binaryRows };
   writeFileSync(join(tmp, "fixtures.json"), `${JSON.stringify(info)}\n`);

@@ -10,6 +10,7 @@ import { join } from "node:path";
 import type { Config } from "../../core/config.ts";
 import { ioError, isTTError } from "../../core/errors.ts";
 import { getLogger, newOpId } from "../../core/log.ts";
+import { processAlive } from "../../core/process-alive.ts";
 import { type ArtifactRef, ArtifactStore } from "../cache/store.ts";
 import { PersistWriter, type PersistWriterOptions } from "../persist/writer.ts";
 import { type ArtifactValue, isArtifactValue, type RunEnv } from "./artifact-task.ts";
@@ -145,16 +146,7 @@ export function acquireRunLock(dataDir: string): () => void {
       if ((e as NodeJS.ErrnoException).code !== "EEXIST")
         throw ioError(`cannot create ${path}: ${(e as Error).message}`);
       const pid = Number(readFileSync(path, "utf8").trim());
-      let alive = false;
-      try {
-        if (pid > 0 && pid !== process.pid) {
-          process.kill(pid, 0);
-          alive = true;
-        }
-      } catch {
-        alive = false;
-      }
-      if (alive)
+      if (pid !== process.pid && processAlive(pid))
         throw ioError(`another ttapi run (pid ${pid}) is using ${dataDir}`, {
           hint: "wait for it to finish, or use another --data-dir",
         });
