@@ -8,6 +8,7 @@ import { closeSync, fsyncSync, mkdirSync, openSync, readdirSync, renameSync, rmS
 import { open } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import type { DataFrame, LazyDataFrame } from "nodejs-polars";
+import { tempPathFor } from "../../core/atomic.ts";
 import { type BarColumns, barsSymbolDir } from "../../core/bars.ts";
 import { storedBars } from "../bars-schema.ts";
 import type { RowGroup } from "./group.ts";
@@ -172,10 +173,6 @@ function isLazy(f: DataFrame | LazyDataFrame): f is LazyDataFrame {
   return typeof (f as { collect?: unknown }).collect === "function";
 }
 
-function tmpPathOf(path: string): string {
-  return `${dirname(path)}/.${path.slice(dirname(path).length + 1)}.tmp`;
-}
-
 /** The Parquet temp file is complete: rename it into place, then write the CSV mirror. */
 function finishPart(df: DataFrame, tmp: string, path: string, o: WriteOptions): void {
   renameSync(tmp, path);
@@ -194,7 +191,7 @@ function finishPart(df: DataFrame, tmp: string, path: string, o: WriteOptions): 
  */
 export function writePart(df: DataFrame, path: string, o: WriteOptions): void {
   mkdirSync(dirname(path), { recursive: true });
-  const tmp = tmpPathOf(path);
+  const tmp = tempPathFor(path);
   try {
     df.lazy().sinkParquet(tmp, sinkOptions(o)).collectSync();
     finishPart(df, tmp, path, o);
@@ -214,7 +211,7 @@ export async function writePartAsync(
   o: WriteOptions,
 ): Promise<void> {
   mkdirSync(dirname(path), { recursive: true });
-  const tmp = tmpPathOf(path);
+  const tmp = tempPathFor(path);
   try {
     // A CSV mirror is written from the same materialised frame as the Parquet file.
     const df = o.csv && isLazy(frame) ? await frame.collect() : frame;
