@@ -1,0 +1,40 @@
+/**
+ * Writing a snapshot partition. A partition is exactly one file (`part-0.parquet`), produced in a
+ * hidden temp file beside it, fsynced and renamed over the previous one: a glob over
+ * `lake/<table>/**\/*.parquet` sees the old complete partition or the new complete one, never a
+ * partial or doubled one, whatever moment a run is killed at. A second run on the same date
+ * replaces the date atomically.
+ */
+import { statSync } from "node:fs";
+import type pl from "nodejs-polars";
+import { atomicWrite } from "../../core/atomic.ts";
+import { partitionFile, type SnapshotPartition } from "./paths.ts";
+import type { SnapshotTable } from "./tables.ts";
+
+export interface PartitionWrite {
+  table: SnapshotTable;
+  partition: SnapshotPartition;
+  file: string;
+  rows: number;
+  bytes: number;
+}
+
+/**
+ * Replace one snapshot partition with `frame`. The frame must already carry `snapshot_time`; the
+ * partition columns (`date`, `time`) are not stored in the file (they are the path).
+ */
+export async function writePartition(
+  root: string,
+  table: SnapshotTable,
+  partition: SnapshotPartition,
+  frame: pl.DataFrame,
+): Promise<PartitionWrite> {
+  const file = partitionFile(root, table, partition);
+  const body = frame.columns.some((c) => c === "date" || c === "time")
+    ? frame.drop(frame.columns.filter((c) => c === "date" || c === "time"))
+    : frame;
+  await atomicWrite(file, (tmp) => {
+    body.writeParquet(tmp, { compression: "zstd" });
+  });
+  return { table, partition, file, rows: body.height, bytes: statSync(file).size };
+}
