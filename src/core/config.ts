@@ -172,6 +172,25 @@ export const CONFIG_SCHEMA = {
   },
   "run.csv": { kind: "boolean", default: false, env: "TTAPI_CSV", doc: "also write CSV mirrors" },
 
+  "options.expirations": {
+    kind: "integer",
+    default: 8,
+    env: "TTAPI_OPTIONS_EXPIRATIONS",
+    doc: "option_quotes: nearest N expirations per underlying",
+  },
+  "options.strike-range": {
+    kind: "number",
+    default: 0.2,
+    env: "TTAPI_OPTIONS_STRIKE_RANGE",
+    doc: "option_quotes: strikes within ± this fraction of the underlying's price",
+  },
+  "options.timeout": {
+    kind: "duration",
+    default: 60,
+    env: "TTAPI_OPTIONS_TIMEOUT",
+    doc: "option_quotes: wait this long for every selected option to answer",
+  },
+
   "cache.ttl.accounts": {
     kind: "duration",
     default: 300,

@@ -37,6 +37,8 @@ export interface SimOptions {
    * fixed 2026-08-04, so that the same seed gives the same bytes on any day.
    */
   today?: string;
+  /** Last session of the price paths when replaying days (see UniverseOptions.pathEnd). */
+  pathEnd?: string;
   /** Cap on strikes each side of the money per expiration (default 50): lighter chain payloads. */
   strikesPerSide?: number;
   /** Reuse an existing universe (must match `seed`/`today` if those are given too). */
@@ -68,6 +70,8 @@ export interface SimOptions {
     eventsPerSecPerSymbol?: number;
     maxEventsPerSec?: number;
     maxEventsPerFrame?: number;
+    /** Market time of DXLink events (default: the wall clock, a live market). */
+    marketNow?: () => number;
   };
 }
 
@@ -99,6 +103,7 @@ export async function startSim(options: SimOptions = {}): Promise<SimServer> {
     createUniverse({
       seed,
       ...(today ? { today } : {}),
+      ...(options.pathEnd ? { pathEnd: options.pathEnd } : {}),
       ...(options.strikesPerSide !== undefined ? { strikesPerSide: options.strikesPerSide } : {}),
     });
   const faults = parseFaults(options.faults);

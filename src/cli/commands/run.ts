@@ -43,6 +43,12 @@ export default defineCommand({
       valueHint: "SPEC",
     },
     seed: { type: "string", description: "--demo: market seed (same seed, same data)", valueHint: "N" },
+    days: {
+      type: "string",
+      description: "--demo: play N consecutive trading days of cron runs (one lake partition per day)",
+      valueHint: "N",
+    },
+    strict: { type: "boolean", description: "any tolerated loss (missing symbols, options…) fails the run" },
     json: { type: "boolean", description: "print one JSON summary on stdout" },
     csv: { type: "boolean", description: "also write CSV mirrors of every artifact" },
   },
@@ -51,8 +57,8 @@ export default defineCommand({
       "run",
       args,
       async ({ config, dataDir, signal }) => {
-        if (!args.demo && (args.scale || args.faults || args.seed))
-          throw usageError("--scale, --faults and --seed only apply with --demo", {
+        if (!args.demo && (args.scale || args.faults || args.seed || args.days))
+          throw usageError("--scale, --faults, --seed and --days only apply with --demo", {
             hint: "add --demo, or drop those options",
           });
         const scale = args.scale ?? "small";
@@ -62,6 +68,8 @@ export default defineCommand({
           throw usageError(`--seed must be a non-negative integer, got "${args.seed}"`, {
             hint: "e.g. --seed 7",
           });
+        if (args.days !== undefined && !/^\d+$/.test(args.days))
+          throw usageError(`--days must be a whole number, got "${args.days}"`, { hint: "e.g. --days 30" });
         if (args.faults) {
           const { parseFaults } = await import("../../platform/index.ts");
           parseFaults(args.faults); // one clear error for a bad spec before anything starts
@@ -73,8 +81,7 @@ export default defineCommand({
         const mode = cliState.verbosity > 0 && isTTY ? "plain" : gridMode(process.env, isTTY, !!args.quiet);
         // Task failures are in the grid; their warnings still reach the log file, not the frame.
         if (mode === "tty") configureLogging({ consoleLevel: "error" });
-        let printer: InstanceType<typeof GridPrinter> | null = null;
-        const summary = await runPipeline({
+        const runOptions = {
           config,
           dataDir,
           cached: !!args.cached,
@@ -84,12 +91,21 @@ export default defineCommand({
           symbolsFile: args["symbols-file"] || undefined,
           demo: args.demo
             ? {
-                scale,
+                scale: scale as "small" | "full",
                 seed: args.seed !== undefined ? Number(args.seed) : 1,
                 ...(args.faults ? { faults: args.faults } : {}),
               }
             : null,
           signal,
+          strict: !!args.strict,
+        };
+        if (args.days !== undefined) {
+          const { runDaysCommand } = await import("./run-days.ts");
+          return runDaysCommand(runOptions, Number(args.days), { json: !!args.json, quiet: !!args.quiet });
+        }
+        let printer: InstanceType<typeof GridPrinter> | null = null;
+        const summary = await runPipeline({
+          ...runOptions,
           onPlan: (plan) => {
             printer = new GridPrinter(plan, {
               stream: process.stderr,

@@ -19,6 +19,8 @@ export interface PipelineParams {
   windows: number[];
   annualization: number;
   confidence: number;
+  /** The snapshot clock: the instant the run's snapshots describe (default: now, or the sim's close). */
+  asOf?: Date;
 }
 
 export interface StageContext {

@@ -7,6 +7,7 @@ export {
   ensureDemoFixtures,
   FULL_SCALE_ROWS,
 } from "./demo.ts";
+export { DEMO_LAST_DAY, type DemoDaysResult, demoDays, runDemoDays } from "./demo-days.ts";
 export {
   runGraph,
   STAGE_TITLES,

@@ -22,6 +22,7 @@ import { type ApiSession, type DemoOptions, openSession } from "./session.ts";
 import { coreTasks } from "./stage-core.ts";
 import { eodTasks } from "./stage-eod.ts";
 import { mathTasks } from "./stage-math.ts";
+import { optionTasks } from "./stage-options.ts";
 import { symbolTasks } from "./stage-symbols.ts";
 import { resolveSymbols } from "./symbols.ts";
 
@@ -39,6 +40,7 @@ export const PIPELINE_ARTIFACTS: readonly ArtifactRef[] = [
   { kind: "metrics", key: "metrics" },
   { kind: "metrics", key: "metrics.expiration_iv" },
   { kind: "quotes", key: "quotes" },
+  { kind: "quotes", key: "options" },
   { kind: "eod", key: "metastock" },
   { kind: "eod", key: "candles" },
   { kind: "eod", key: "bars" },
@@ -57,6 +59,7 @@ const NETWORK_TASKS = new Set([
   "sym.chains",
   "sym.metrics",
   "sym.quotes",
+  "sym.option-quotes",
   "eod.candles",
 ]);
 
@@ -80,6 +83,10 @@ export interface RunPipelineOptions {
   /** Called once with the run's tasks before any starts (to draw the grid). */
   onPlan?: (plan: { id: string; stage: StageId; label: string }[]) => void;
   persist?: PersistWriterOptions;
+  /** The snapshot clock (default: now; in demo mode the sim's close). */
+  asOf?: Date;
+  /** Any tolerated loss (a degraded task) fails the run (`--strict`). */
+  strict?: boolean;
 }
 
 export interface TaskSummary {
@@ -209,7 +216,11 @@ export async function runPipeline(o: RunPipelineOptions): Promise<RunSummary> {
     if (demo) {
       const { createUniverse } = await import("../../sim/index.ts");
       const seed = demo.seed ?? 1;
-      const universe = createUniverse({ seed: String(seed) });
+      const universe = createUniverse({
+        seed: String(seed),
+        ...(demo.today ? { today: demo.today } : {}),
+        ...(demo.pathEnd ? { pathEnd: demo.pathEnd } : {}),
+      });
       const scale = demo.scale ?? "small";
       const explicit = (o.symbols?.length ?? 0) > 0 || !!o.symbolsFile;
       const fixtureSymbols = demoSymbols(config, scale, universe.symbols);
@@ -252,11 +263,14 @@ export async function runPipeline(o: RunPipelineOptions): Promise<RunSummary> {
     const params: PipelineParams = {
       symbols,
       sources,
-      source: demo ? `sim:seed=${demo.seed}` : `${config["api.env"]}|${config["api.url"]}`,
+      source: demo
+        ? `sim:seed=${demo.seed}${demo.today ? `:today=${demo.today}` : ""}`
+        : `${config["api.env"]}|${config["api.url"]}`,
       candleDays: config["run.candle-days"],
       windows: [...config["stats.windows"]],
       annualization: config["stats.annualization"],
       confidence: config["stats.confidence"],
+      ...(o.asOf ? { asOf: o.asOf } : {}),
     };
     const sc: StageContext = { env, params, api };
     const eod = eodTasks(sc);
@@ -264,7 +278,7 @@ export async function runPipeline(o: RunPipelineOptions): Promise<RunSummary> {
       const ms = eod.find((t) => t.id === "eod.metastock")!;
       eod[eod.indexOf(ms)] = { ...ms, deps: [...ms.deps, fixtureTask.id] };
     }
-    tasks.push(...coreTasks(sc), ...symbolTasks(sc), ...eod, ...mathTasks(sc));
+    tasks.push(...coreTasks(sc), ...symbolTasks(sc), ...optionTasks(sc), ...eod, ...mathTasks(sc));
 
     o.onPlan?.(tasks.map((t) => ({ id: t.id, stage: t.stage, label: t.label })));
     // Once the last task that talks to the API has finished, stop the session (in demo mode the
@@ -306,6 +320,9 @@ export async function runPipeline(o: RunPipelineOptions): Promise<RunSummary> {
     // Summaries.
     const taskSummaries: TaskSummary[] = tasks.map((t) => {
       const oc = outcomes.get(t.id)!;
+      // --strict: a tolerated loss is a failure, reported with what was lost.
+      const strictLoss = o.strict && oc.state !== "failed" && oc.result?.degraded;
+      if (strictLoss) Object.assign(oc, { state: "failed", reason: `--strict: ${oc.result!.degraded}` });
       const failed = oc.state === "failed";
       return {
         id: t.id,

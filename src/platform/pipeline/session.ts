@@ -26,6 +26,12 @@ export interface DemoOptions {
   faults?: string;
   /** small (default): a few symbols, seconds; full: 507 symbols, ~29M MetaStock rows. */
   scale?: "small" | "full";
+  /**
+   * The sim's market date (`YYYY-MM-DD`, default its fixed today) and the last session of its
+   * price paths: `ttapi run --demo --days N` replays day after day on one history.
+   */
+  today?: string;
+  pathEnd?: string;
 }
 
 export interface ApiSession {
@@ -49,11 +55,20 @@ export async function openSession(
   demo: DemoOptions | null,
 ): Promise<ApiSession> {
   if (demo) {
-    const { startSim } = await import("../../sim/index.ts");
+    const { createUniverse, startSim } = await import("../../sim/index.ts");
+    const universe = createUniverse({
+      seed: String(demo.seed ?? "ttapi"),
+      ...(demo.today ? { today: demo.today } : {}),
+      ...(demo.pathEnd ? { pathEnd: demo.pathEnd } : {}),
+    });
     const sim = await startSim({
       port: 0,
       seed: demo.seed ?? "ttapi",
+      universe,
       ...(demo.faults ? { faults: demo.faults } : {}),
+      // DXLink events describe the sim's close, like its REST snapshots: a demo run's option
+      // quotes are then the same bytes for the same seed, whatever the wall clock says.
+      dxlink: { marketNow: () => universe.closeMs },
     });
     try {
       const client = createClient({
@@ -105,14 +120,16 @@ export interface DailyCandles {
   incomplete: string[];
 }
 
-/** Daily candles for `symbols` from `fromDay` (days since epoch), via DXLink with the given token. */
-export async function fetchDailyCandles(
+/**
+ * Run `use` with a DXLink client connected with the given quote token (a fresh one from the API on
+ * every reconnect), closed afterwards whatever happens.
+ */
+export async function withDxlink<T>(
   session: ApiSession,
   initialToken: QuoteToken,
-  symbols: readonly string[],
-  fromDay: number,
-  o: { signal: AbortSignal; timeoutMs?: number },
-): Promise<DailyCandles> {
+  o: { signal: AbortSignal; maxFrameBytes?: number },
+  use: (dx: DxlinkClient) => Promise<T>,
+): Promise<T> {
   // The provider is reached through a holder that is emptied afterwards: a DXLink client that
   // outlives this call (its socket teardown is asynchronous) then cannot keep the session — and
   // in demo mode the whole simulated exchange — alive.
@@ -122,26 +139,40 @@ export async function fetchDailyCandles(
   };
   const dx = new DxlinkClient({
     signal: o.signal,
+    ...(o.maxFrameBytes ? { maxFrameBytes: o.maxFrameBytes } : {}),
     getQuoteToken: async () => {
       // The stored token first; a fresh one on every reconnect (the client asks with a reason).
       const t = holder.first ?? (await holder.client?.quoteToken({ signal: o.signal }));
       holder.first = null;
-      if (!t) throw protocolError("DXLink quote token requested after the candle fetch ended");
+      if (!t) throw protocolError("DXLink quote token requested after the feed was closed");
       registerSecret(t.token);
       return { token: t.token, dxlinkUrl: t.dxlinkUrl, expiresAt: t.receivedAt + 20 * 3600 * 1000 };
     },
   });
   dx.start();
   try {
+    return await use(dx);
+  } finally {
+    await dx.close("snapshot complete");
+    holder.client = null;
+    holder.first = null;
+  }
+}
+
+/** Daily candles for `symbols` from `fromDay` (days since epoch), via DXLink with the given token. */
+export async function fetchDailyCandles(
+  session: ApiSession,
+  initialToken: QuoteToken,
+  symbols: readonly string[],
+  fromDay: number,
+  o: { signal: AbortSignal; timeoutMs?: number },
+): Promise<DailyCandles> {
+  return withDxlink(session, initialToken, { signal: o.signal }, async (dx) => {
     const h = await fetchCandleHistory(dx, symbols, {
       fromTime: fromDay * DAY_MS_UTC,
       signal: o.signal,
       timeoutMs: o.timeoutMs ?? 60_000,
     });
     return { bars: h.bars, incomplete: h.incomplete };
-  } finally {
-    await dx.close("candle history complete");
-    holder.client = null;
-    holder.first = null;
-  }
+  });
 }

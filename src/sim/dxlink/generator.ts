@@ -77,6 +77,21 @@ export function fillLiveEvent(
   ev.eventTime = 0;
   switch (st.type) {
     case "Quote": {
+      const oq = isOption ? market.optionQuote?.(st.inst as OptionInfo, nowMs) : null;
+      if (oq) {
+        // The option's own market (the REST quote): bid/ask around the Black–Scholes value.
+        ev.sequence = st.seq;
+        ev.timeNanoPart = 0;
+        ev.bidTime = nowMs;
+        ev.askTime = nowMs;
+        ev.bidExchangeCode = "Q";
+        ev.askExchangeCode = "Q";
+        ev.bidPrice = oq.bid;
+        ev.askPrice = oq.ask;
+        ev.bidSize = oq.bidSize;
+        ev.askSize = oq.askSize;
+        return;
+      }
       const half = isOption
         ? Math.max(0.025, roundTick(price * 0.01))
         : Math.max(0.005, roundTick(price * 0.0001));
@@ -95,6 +110,25 @@ export function fillLiveEvent(
     }
     case "Trade":
     case "TimeAndSale": {
+      const act =
+        isOption && st.type === "Trade" ? market.optionTrading?.(st.inst as OptionInfo, nowMs) : null;
+      if (act) {
+        // An option's Trade is its day so far: last price and day volume from the market model,
+        // the same on every connection (no per-session accumulation).
+        ev.time = nowMs;
+        ev.timeNanoPart = 0;
+        ev.sequence = st.seq;
+        ev.exchangeCode = "Q";
+        ev.price = act.last;
+        ev.size = act.volume > 0 ? 1 + (act.volume % 10) : 0;
+        ev.change = Number.NaN;
+        ev.dayId = market.today;
+        ev.dayVolume = act.volume;
+        ev.dayTurnover = Math.round(act.volume * act.last);
+        ev.tickDirection = "ZERO";
+        ev.extendedTradingHours = false;
+        return;
+      }
       const size = rng.int(1, 20) * (isOption ? 1 : 100);
       st.dayVolume += size;
       st.dayTurnover += size * price;
@@ -171,8 +205,9 @@ export function fillLiveEvent(
         ev.dayLowPrice = Number.NaN;
         ev.dayClosePrice = Number.NaN;
         ev.prevDayClosePrice = Number.NaN;
-        ev.prevDayVolume = Number.NaN;
-        ev.openInterest = openInterestOf(st.symbol);
+        const act = isOption ? market.optionTrading?.(st.inst as OptionInfo, nowMs) : null;
+        ev.prevDayVolume = act ? act.prevVolume : Number.NaN;
+        ev.openInterest = act ? act.openInterest : openInterestOf(st.symbol);
       } else {
         ev.dayOpenPrice = today.open;
         ev.dayHighPrice = Math.max(today.high, spot);

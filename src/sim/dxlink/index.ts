@@ -19,7 +19,16 @@ import { DxlinkSession } from "./session.ts";
 import { type DxlinkStats, newDxlinkStats } from "./stats.ts";
 import { marketFromUniverse } from "./universe-adapter.ts";
 
-export type { DailyBar, DxMarket, Greeks, InstrumentInfo, OptionInfo, UnderlyingInfo } from "./market.ts";
+export type {
+  DailyBar,
+  DxMarket,
+  Greeks,
+  InstrumentInfo,
+  OptionInfo,
+  OptionQuote,
+  OptionTrading,
+  UnderlyingInfo,
+} from "./market.ts";
 export type { DxlinkStats } from "./stats.ts";
 export { marketFromUniverse } from "./universe-adapter.ts";
 
@@ -51,6 +60,8 @@ export interface DxlinkEndpointOptions {
   /** Max events per FEED_DATA frame (default 2,000). */
   maxEventsPerFrame?: number;
   now?: () => number;
+  /** Market time of the events (default `now`: a live market); see SessionConfig.marketNow. */
+  marketNow?: () => number;
 }
 
 export interface DxWsData {
@@ -88,6 +99,7 @@ export function createDxlinkEndpoint(opts: DxlinkEndpointOptions): DxlinkEndpoin
     market,
     validateToken: opts.validateToken,
     now,
+    ...(opts.marketNow ? { marketNow: opts.marketNow } : {}),
     stats,
     keepaliveTimeoutSec: opts.keepaliveTimeoutSec ?? 60,
     eventsPerSecPerSymbol: slow ? 1e9 : (opts.eventsPerSecPerSymbol ?? 2),

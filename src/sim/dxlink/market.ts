@@ -51,6 +51,23 @@ export interface Greeks {
   rho: number;
 }
 
+/** An option's two-sided market (the same bid/ask the REST quote routes serve). */
+export interface OptionQuote {
+  bid: number;
+  ask: number;
+  bidSize: number;
+  askSize: number;
+}
+
+/** An option's trading activity: Summary's open interest and volumes, Trade's last price. */
+export interface OptionTrading {
+  openInterest: number;
+  /** Contracts traded so far today. */
+  volume: number;
+  prevVolume: number;
+  last: number;
+}
+
 export interface DxMarket {
   /** The simulated "today" (days since epoch). */
   readonly today: number;
@@ -64,6 +81,10 @@ export interface DxMarket {
   dailyBars(symbol: string): readonly DailyBar[];
   /** Option value and greeks at a given underlying price (the sim's own Black–Scholes + vol surface). */
   optionGreeks(option: OptionInfo, underlyingPrice: number, nowMs: number): Greeks;
+  /** The option's quote at an instant; without it Quote events are spread around the model value. */
+  optionQuote?(option: OptionInfo, nowMs: number): OptionQuote | null;
+  /** The option's activity at an instant; without it Summary/Trade carry generic values. */
+  optionTrading?(option: OptionInfo, nowMs: number): OptionTrading | null;
 }
 
 /** Prices on the wire: whole cents. */

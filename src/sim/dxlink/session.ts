@@ -31,6 +31,11 @@ export interface SessionConfig {
   market: DxMarket;
   validateToken: (token: string) => boolean;
   now: () => number;
+  /**
+   * Market time the events describe (default: `now`, a live market). A fixed market time makes
+   * every price a pure function of (seed, symbol): what a deterministic snapshot run wants.
+   */
+  marketNow?: () => number;
   stats: DxlinkStats;
   /** Seconds of client silence tolerated before ERROR TIMEOUT + close. */
   keepaliveTimeoutSec: number;
@@ -71,6 +76,11 @@ interface Channel {
   carry: number;
   lastFlushAt: number;
   snapshotQueue: Sub[];
+  /**
+   * New non-candle subscriptions: like dxFeed, the server answers a subscription at once with the
+   * instrument's current event, then keeps ticking at the live rate.
+   */
+  firstQueue: Sub[];
 }
 
 const VERSION = "1.0-ttapi-sim-dxlink/1.0";
@@ -234,6 +244,7 @@ export class DxlinkSession {
       carry: 0,
       lastFlushAt: this.cfg.now(),
       snapshotQueue: [],
+      firstQueue: [],
     });
     this.send({
       type: "CHANNEL_OPENED",
@@ -284,6 +295,7 @@ export class DxlinkSession {
     if (msg.reset === true) {
       ch.subs.clear();
       ch.snapshotQueue.length = 0;
+      ch.firstQueue.length = 0;
       ch.orderDirty = true;
     }
     if (Array.isArray(msg.remove)) {
@@ -319,6 +331,7 @@ export class DxlinkSession {
         ch.subs.set(key, sub);
         ch.orderDirty = true;
         if (sub.candle) ch.snapshotQueue.push(sub);
+        else if (sub.live) ch.firstQueue.push(sub);
       }
     }
   }
@@ -370,6 +383,7 @@ export class DxlinkSession {
       ch.lastFlushAt = now;
       if (backpressured) continue;
       sent += this.flushSnapshots(ch, now);
+      sent += this.flushFirst(ch, now);
       if (totalSubs === 0 || ch.subs.size === 0) continue;
       const share = ch.subs.size / totalSubs;
       const rate = Math.min(ch.subs.size * this.cfg.eventsPerSecPerSymbol, this.cfg.maxEventsPerSec * share);
@@ -423,6 +437,24 @@ export class DxlinkSession {
     return sent;
   }
 
+  private flushFirst(ch: Channel, now: number): number {
+    if (ch.firstQueue.length === 0) return 0;
+    const batch = new FrameBuilder(ch, this.cfg.maxEventsPerFrame, (text, types) =>
+      this.sendData(text, types),
+    );
+    const t = this.cfg.marketNow ? this.cfg.marketNow() : now;
+    let sent = 0;
+    for (const sub of ch.firstQueue) {
+      if (sub.removed || !sub.live) continue;
+      fillLiveEvent(this.cfg.market, sub.live, t, this.rng, this.ev);
+      batch.add(sub.type, this.fieldsFor(ch, sub.type), this.ev);
+      sent++;
+    }
+    ch.firstQueue.length = 0;
+    batch.flush();
+    return sent;
+  }
+
   private flushLive(ch: Channel, n: number, now: number): number {
     this.rebuildOrder(ch);
     const order = ch.order;
@@ -431,6 +463,7 @@ export class DxlinkSession {
       this.sendData(text, types),
     );
     const m = this.cfg.market;
+    const t = this.cfg.marketNow ? this.cfg.marketNow() : now;
     for (let k = 0; k < n; k++) {
       if (ch.cursor >= order.length) ch.cursor = 0;
       const sub = order[ch.cursor++]!;
@@ -440,7 +473,7 @@ export class DxlinkSession {
         if (!bar) continue;
         fillCandle(sub.symbol, bar, 0, st.seq++ & 0x3fffff, this.ev, m.spot(st.underlying, now));
       } else {
-        fillLiveEvent(m, st, now, this.rng, this.ev);
+        fillLiveEvent(m, st, t, this.rng, this.ev);
       }
       batch.add(sub.type, this.fieldsFor(ch, sub.type), this.ev);
     }

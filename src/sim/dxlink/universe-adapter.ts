@@ -3,7 +3,16 @@
  * and Black–Scholes greeks the REST routes serve (same `priceAt`, same volatility surface).
  */
 import type { Universe } from "../universe/index.ts";
-import type { DailyBar, DxMarket, Greeks, InstrumentInfo, OptionInfo, UnderlyingInfo } from "./market.ts";
+import type {
+  DailyBar,
+  DxMarket,
+  Greeks,
+  InstrumentInfo,
+  OptionInfo,
+  OptionQuote,
+  OptionTrading,
+  UnderlyingInfo,
+} from "./market.ts";
 
 export function marketFromUniverse(u: Universe): DxMarket {
   const underlyings = new Map<string, UnderlyingInfo | null>();
@@ -88,6 +97,11 @@ export function marketFromUniverse(u: Universe): DxMarket {
       }
       return list;
     },
+    optionQuote: (opt, nowMs): OptionQuote | null => {
+      const q = u.quote(opt.symbol, nowMs);
+      return q ? { bid: q.bid, ask: q.ask, bidSize: q.bidSize, askSize: q.askSize } : null;
+    },
+    optionTrading: (opt, nowMs): OptionTrading | null => u.optionActivity(opt.symbol, nowMs) ?? null,
     optionGreeks: (opt, _underlyingPrice, nowMs): Greeks => {
       const c = greeksCache.get(opt.symbol);
       if (c && c.t === nowMs) return c.g;

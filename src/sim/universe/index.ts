@@ -30,12 +30,14 @@ import {
   intradayPrice,
   liveDrift,
   type PathModel,
+  pathUpTo,
   roundCents,
   type SymbolProfile,
   sessionFraction,
   symbolProfile,
   TRADING_DAYS_PER_YEAR,
 } from "./market.ts";
+import { type OptionActivity, optionActivity } from "./option-activity.ts";
 import { hash32, Rng } from "./prng.ts";
 import {
   type OptionKey,
@@ -50,6 +52,7 @@ export { blackScholes } from "./blackscholes.ts";
 export { DEFAULT_SIM_TODAY, isoFromDays, isoTimestamp } from "./calendar.ts";
 export type { ChainExpiration, ChainRoot, OptionChain } from "./chain.ts";
 export type { DailyBars } from "./market.ts";
+export type { OptionActivity } from "./option-activity.ts";
 export type { OptionKey } from "./symbology.ts";
 export {
   decimalText,
@@ -75,6 +78,13 @@ export interface UniverseOptions {
    * chain JSON per underlying; real chains are larger). Lower it for lighter demo/bench payloads.
    */
   strikesPerSide?: number;
+  /**
+   * A later session the daily paths run through (default: `today`). The universe then shows the
+   * market as it was on `today`: the same history every day, nothing after `today` visible. Used
+   * to replay consecutive trading days (`ttapi run --demo --days N`), each day's universe taking
+   * `today` one session later with the same `pathEnd`.
+   */
+  pathEnd?: string;
 }
 
 export interface EquityInfo {
@@ -248,6 +258,8 @@ export interface Universe {
   /** Look up a listed option by OCC (padded or not) or streamer symbol. */
   option(symbol: string): OptionContract | undefined;
   greeks(optionSymbol: string, tMs: number): OptionGreeks | undefined;
+  /** Open interest, volume and last trade of a listed option at time t (its Summary and Trade). */
+  optionActivity(optionSymbol: string, tMs: number): OptionActivity | undefined;
   metrics(symbol: string): MarketMetrics | undefined;
   accounts(): readonly SimAccount[];
   account(accountNumber: string): SimAccount | undefined;
@@ -282,6 +294,12 @@ export function createUniverse(options: UniverseOptions = {}): Universe {
     });
   }
   const closeMs = sessionCloseMs(todayDay);
+  const pathEndDay =
+    options.pathEnd === undefined ? todayDay : sessionOnOrBefore(dayFromIso(options.pathEnd));
+  if (pathEndDay < todayDay)
+    throw usageError(`pathEnd ${options.pathEnd} is before today ${isoFromDays(todayDay)}`, {
+      hint: "pathEnd is the last session of the replay, on or after today",
+    });
   const symbols = UNDERLYING_SYMBOLS;
   const rankOf = new Map<string, number>(symbols.map((s, i) => [s, i]));
   const states = new Map<string, SymbolState>();
@@ -298,7 +316,14 @@ export function createUniverse(options: UniverseOptions = {}): Universe {
     return s;
   };
   const path = (s: SymbolState): PathModel => {
-    if (!s.path) s.path = buildPath(seed, s.profile, todayDay, sessions);
+    if (!s.path) {
+      const full = buildPath(seed, s.profile, pathEndDay, sessions);
+      s.path = pathEndDay === todayDay ? full : pathUpTo(full, todayDay);
+      if (s.path.bars.day.length < 100)
+        throw usageError(`today ${isoFromDays(todayDay)} leaves fewer than 100 sessions of history`, {
+          hint: "move pathEnd closer to today or raise historySessions",
+        });
+    }
     return s.path;
   };
   const lastClose = (s: SymbolState): number => {
@@ -505,6 +530,26 @@ export function createUniverse(options: UniverseOptions = {}): Universe {
       rho: r.rho,
       underlyingPrice: spot,
     };
+  };
+
+  const activityOf = (c: OptionContract, tMs: number): OptionActivity => {
+    const s = state(c.underlying) as SymbolState;
+    const stats = dayStatsOf(s, tMs);
+    const g = greeksOf(c, tMs);
+    const trading = Number.isNaN(stats.close);
+    return optionActivity({
+      seed,
+      symbol: c.streamer,
+      strike: c.strike,
+      spot: lastClose(s),
+      atmVol: atmVolOf(s, Math.max(c.expiration - todayDay, 0.25) / 365),
+      daysToExpiration: Math.max(c.expiration - todayDay, 0),
+      avgShareVolume: s.profile.avgVolume,
+      day: stats.day,
+      prevDay: stats.prevDay,
+      sessionFraction: trading ? sessionFraction(tMs).fraction : 1,
+      theo: g.price,
+    });
   };
 
   // --- quotes -------------------------------------------------------------------------------------
@@ -765,6 +810,10 @@ export function createUniverse(options: UniverseOptions = {}): Universe {
     greeks: (optionSymbol, tMs) => {
       const c = optionOf(optionSymbol);
       return c ? greeksOf(c, tMs) : undefined;
+    },
+    optionActivity: (optionSymbol, tMs) => {
+      const c = optionOf(optionSymbol);
+      return c ? activityOf(c, tMs) : undefined;
     },
     metrics: (symbol) => {
       const s = state(symbol);

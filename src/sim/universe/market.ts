@@ -305,3 +305,30 @@ export function sessionFraction(tMs: number): { day: number; fraction: number; i
   const fraction = (tMs - open) / (close - open);
   return { day, fraction, inSession: tMs >= open && tMs < close };
 }
+
+/**
+ * The path as it looked on an earlier session: a view (no copy) of its bars up to and including
+ * `lastDay`. A universe whose market date moves day by day (`ttapi run --demo --days N`) builds one
+ * path through the last day and looks at it through these views, so every day sees the same
+ * history and tomorrow's bar is never visible today.
+ */
+export function pathUpTo(path: PathModel, lastDay: number): PathModel {
+  const i = barIndexOnOrBefore(path.bars.day, lastDay);
+  const end = i + 1;
+  if (end >= path.bars.day.length) return path;
+  const b = path.bars;
+  return {
+    bars: {
+      symbol: b.symbol,
+      day: b.day.subarray(0, end),
+      open: b.open.subarray(0, end),
+      high: b.high.subarray(0, end),
+      low: b.low.subarray(0, end),
+      close: b.close.subarray(0, end),
+      volume: b.volume.subarray(0, end),
+    },
+    hv20: path.hv20.subarray(0, end),
+    iv30: path.iv30.subarray(0, end),
+    phase: path.phase.subarray(0, end),
+  };
+}

@@ -1,0 +1,226 @@
+/**
+ * Option quotes with greeks: for the options the configured filter selects (nearest
+ * `options.expirations` expirations, strikes within ± `options.strike-range` of the underlying's
+ * price), one DXLink pass over Quote, Greeks, Summary and Trade, turned into one row per option and
+ * written as the day's `lake/option_quotes/date=…/` partition. Options that never answered are
+ * counted and named (summary, JSON, log); the run is degraded by them, and fails beyond
+ * `api.missing-threshold` — the previous partitions stay as they were.
+ */
+import pl from "nodejs-polars";
+import { isoFromDays } from "../../core/bars.ts";
+import { dataError } from "../../core/errors.ts";
+import { isTradingDay, newYorkDay } from "../../core/time.ts";
+import { lakeRoot, writePartition } from "../lake/index.ts";
+import { type ArtifactValue, artifactTask } from "./artifact-task.ts";
+import type { StageContext } from "./context.ts";
+import type { TaskDef } from "./graph.ts";
+import {
+  checkFilter,
+  missingChainColumns,
+  type OptionFilter,
+  type SelectedOption,
+  selectOptions,
+  underlyingPrices,
+} from "./option-select.ts";
+import { collectOptionSnapshot, type OptionSnapshot } from "./option-snapshot.ts";
+import { withDxlink } from "./session.ts";
+import { quoteTokenFromValue } from "./stage-core.ts";
+
+/** The trading date a snapshot taken at `ms` describes: that New York day, or the session before. */
+export function tradingDateOf(ms: number): number {
+  let d = newYorkDay(ms);
+  while (!isTradingDay(d)) d--;
+  return d;
+}
+
+export function optionFilterFromConfig(config: StageContext["env"]["config"]): OptionFilter {
+  return checkFilter({
+    expirations: config["options.expirations"],
+    strikeRange: config["options.strike-range"],
+  });
+}
+
+/** How many names an error or summary line lists before "+N more". */
+const NAMES_SHOWN = 5;
+
+export function namesLine(names: readonly string[]): string {
+  const shown = names.slice(0, NAMES_SHOWN).join(", ");
+  return names.length > NAMES_SHOWN ? `${shown} (+${names.length - NAMES_SHOWN} more)` : shown;
+}
+
+/** The `option_quotes` table: README "The lake" documents every column. */
+export function optionQuotesFrame(
+  selected: readonly SelectedOption[],
+  snap: OptionSnapshot,
+  snapshotMs: number,
+  date: number,
+): pl.DataFrame {
+  const rows = selected.filter((o) => {
+    const t = snap.ticks.get(o.streamer);
+    return t !== undefined && (t.seen & 3) === 3;
+  });
+  const tick = (o: SelectedOption) => snap.ticks.get(o.streamer)!;
+  const f64 = (name: string, get: (o: SelectedOption) => number | null) =>
+    pl.Series(name, rows.map(get), pl.Float64);
+  const mid = (o: SelectedOption) => {
+    const t = tick(o);
+    return t.bid !== null && t.ask !== null ? Math.round(((t.bid + t.ask) / 2) * 10_000) / 10_000 : null;
+  };
+  return pl.DataFrame([
+    pl.Series(
+      "snapshot_time",
+      rows.map(() => new Date(snapshotMs)),
+      pl.Datetime("ms", "UTC"),
+    ),
+    pl.Series(
+      "underlying_symbol",
+      rows.map((o) => o.underlying),
+      pl.Utf8,
+    ),
+    pl.Series(
+      "root_symbol",
+      rows.map((o) => o.root),
+      pl.Utf8,
+    ),
+    pl.Series(
+      "option_symbol",
+      rows.map((o) => o.option),
+      pl.Utf8,
+    ),
+    pl.Series(
+      "streamer_symbol",
+      rows.map((o) => o.streamer),
+      pl.Utf8,
+    ),
+    pl.Series(
+      "option_type",
+      rows.map((o) => o.type),
+      pl.Utf8,
+    ),
+    pl
+      .Series(
+        "expiration_date",
+        rows.map((o) => o.expiration),
+        pl.Int32,
+      )
+      .cast(pl.Date),
+    pl.Series(
+      "days_to_expiration",
+      rows.map((o) => o.expiration - date),
+      pl.Int32,
+    ),
+    f64("strike_price", (o) => o.strike),
+    f64("underlying_price", (o) => o.underlyingPrice),
+    f64("bid", (o) => tick(o).bid),
+    f64("ask", (o) => tick(o).ask),
+    f64("mark", mid),
+    f64("last", (o) => tick(o).last),
+    f64("bid_size", (o) => tick(o).bidSize),
+    f64("ask_size", (o) => tick(o).askSize),
+    f64("volume", (o) => tick(o).volume),
+    f64("open_interest", (o) => tick(o).openInterest),
+    f64("implied_volatility", (o) => tick(o).impliedVolatility),
+    f64("delta", (o) => tick(o).delta),
+    f64("gamma", (o) => tick(o).gamma),
+    f64("theta", (o) => tick(o).theta),
+    f64("vega", (o) => tick(o).vega),
+    f64("rho", (o) => tick(o).rho),
+    f64("theo_price", (o) => tick(o).theoPrice),
+  ]);
+}
+
+export function optionTasks(sc: StageContext): TaskDef[] {
+  const { env, params } = sc;
+  return [
+    artifactTask(env, {
+      id: "sym.option-quotes",
+      stage: "symbols",
+      label: "option quotes",
+      deps: ["core.quote-token", "sym.chains", "sym.quotes"],
+      untracked: ["core.quote-token"],
+      ref: { kind: "quotes", key: "options" },
+      staleIfError: true,
+      unit: "options",
+      params: () => ({ source: params.source, filter: optionFilterFromConfig(env.config) }),
+      compute: async (ctx) => {
+        const filter = optionFilterFromConfig(env.config);
+        const chains = ctx.input<ArtifactValue>("sym.chains").frame();
+        const lacking = missingChainColumns(chains);
+        if (chains.height > 0 && lacking.length > 0)
+          throw dataError(`the chains artifact has no column ${lacking.join(", ")}`, {
+            hint: "rebuild it: ttapi run --force",
+          });
+        const quotes = ctx.input<ArtifactValue>("sym.quotes").frame();
+        const session = await sc.api();
+        // The instant the snapshot describes: the run's clock, or the simulated exchange's close.
+        const snapshotMs = params.asOf?.getTime() ?? session.sim?.universe.closeMs ?? Date.now();
+        const date = tradingDateOf(snapshotMs);
+        const sel = selectOptions(chains, underlyingPrices(quotes), filter, date);
+        const symbols = sel.options.map((o) => o.streamer);
+        ctx.progress(0, symbols.length, "options");
+        const token = quoteTokenFromValue(ctx.input<ArtifactValue>("core.quote-token"));
+        const snap = await withDxlink(
+          session,
+          token,
+          { signal: ctx.signal, maxFrameBytes: env.config["dxlink.max-frame"] },
+          (dx) =>
+            collectOptionSnapshot(dx, symbols, {
+              timeoutMs: env.config["options.timeout"] * 1000,
+              signal: ctx.signal,
+              onProgress: (n, total) => ctx.progress(n, total, "options"),
+            }),
+        );
+        const missing = snap.unanswered.map((u) => u.symbol);
+        const lost = [...missing, ...sel.noStreamer];
+        const threshold = env.config["api.missing-threshold"];
+        if (lost.length > 0)
+          env.log.warn(
+            `option quotes: ${lost.length} of ${symbols.length + sel.noStreamer.length} options missing`,
+            {
+              unanswered: snap.unanswered.map((u) => `${u.symbol} (no ${u.lacks.join("+")})`),
+              noStreamerSymbol: sel.noStreamer,
+              timedOut: snap.timedOut,
+            },
+          );
+        if (sel.noPrice.length > 0)
+          env.log.warn(
+            `option quotes: no price for ${sel.noPrice.length} underlyings, their options not selected`,
+            {
+              underlyings: sel.noPrice,
+            },
+          );
+        if (symbols.length > 0 && missing.length / symbols.length > threshold)
+          throw dataError(
+            `${missing.length} of ${symbols.length} options did not answer Quote+Greeks within ${env.config["options.timeout"]}s (e.g. ${namesLine(missing)})`,
+            {
+              hint: "the DXLink feed is failing; retry later, raise options.timeout or api.missing-threshold",
+            },
+          );
+        const frame = optionQuotesFrame(sel.options, snap, snapshotMs, date);
+        await writePartition(lakeRoot(env.dataDir), "option_quotes", { date: isoFromDays(date) }, frame);
+        const problems: string[] = [];
+        if (missing.length > 0)
+          problems.push(
+            `${missing.length} of ${symbols.length} options did not answer (${namesLine(missing)})`,
+          );
+        if (sel.noStreamer.length > 0)
+          problems.push(`${sel.noStreamer.length} without a streamer symbol (${namesLine(sel.noStreamer)})`);
+        if (sel.noPrice.length > 0)
+          problems.push(`${sel.noPrice.length} underlyings without a price (${namesLine(sel.noPrice)})`);
+        return {
+          frame,
+          degraded: problems.length > 0 ? problems.join("; ") : undefined,
+          meta: {
+            date: isoFromDays(date),
+            selected: symbols.length,
+            unanswered: missing,
+            noStreamer: sel.noStreamer,
+            noPrice: sel.noPrice,
+            withoutSummaryOrTrade: snap.partial,
+            timedOut: snap.timedOut,
+          },
+        };
+      },
+    }),
+  ];
+}
