@@ -17,6 +17,8 @@
  *   slow-ws[=N]             DXLink: the server floods N events/s (default 200k) so the client becomes
  *                           the slow consumer; the server applies back-pressure
  *   ws-502=N                DXLink: every N-th WebSocket upgrade is answered 502
+ *   mute-options=F          DXLink: a seeded fraction F of option symbols never answer (no event
+ *                           of any type), as illiquid contracts on the real feed
  *
  * Durations take ms/s/m/h (a bare number means seconds; for latency, milliseconds). Every random
  * choice comes from a PRNG seeded by the sim's seed and drawn in request order, so a given seed and
@@ -40,6 +42,8 @@ export interface WsFaults {
   /** Flood rate in events/s (true = the DXLink endpoint's default). */
   slowConsumer?: boolean | number;
   upgrade502Every?: number;
+  /** Fraction of option symbols that never answer. */
+  muteOptions?: number;
 }
 
 export interface FaultPlan {
@@ -70,6 +74,7 @@ export interface FaultOptions {
   freezeWs?: number | { afterMs: number; forMs?: number };
   slowWs?: boolean | number;
   ws502?: number;
+  muteOptions?: number;
 }
 
 export const FAULT_KINDS = [
@@ -84,6 +89,7 @@ export const FAULT_KINDS = [
   "freeze-ws",
   "slow-ws",
   "ws-502",
+  "mute-options",
 ] as const;
 export type FaultKind = (typeof FAULT_KINDS)[number];
 
@@ -112,6 +118,7 @@ export function dxlinkFaults(p: FaultPlan): {
   freezeForSec?: number;
   slowConsumer?: boolean | { eventsPerSec?: number };
   upgrade502Every?: number;
+  muteOptions?: number;
 } {
   const w = p.ws;
   return {
@@ -125,6 +132,7 @@ export function dxlinkFaults(p: FaultPlan): {
         }
       : {}),
     ...(w.upgrade502Every !== undefined ? { upgrade502Every: w.upgrade502Every } : {}),
+    ...(w.muteOptions !== undefined ? { muteOptions: w.muteOptions } : {}),
   };
 }
 
@@ -209,6 +217,9 @@ export function parseFaultSpec(spec: string): FaultPlan {
       case "ws-502":
         plan.ws.upgrade502Every = parsePositiveInt(need(), where);
         break;
+      case "mute-options":
+        plan.ws.muteOptions = parseFraction(need(), where);
+        break;
     }
   }
   return plan;
@@ -228,6 +239,7 @@ function fromOptions(o: FaultOptions): FaultPlan {
     "freezeWs",
     "slowWs",
     "ws502",
+    "muteOptions",
   ]);
   for (const k of Object.keys(o)) {
     if (!known.has(k))
@@ -253,6 +265,7 @@ function fromOptions(o: FaultOptions): FaultPlan {
   }
   if (o.slowWs !== undefined && o.slowWs !== false) plan.ws.slowConsumer = o.slowWs;
   if (o.ws502 !== undefined) plan.ws.upgrade502Every = o.ws502;
+  if (o.muteOptions !== undefined) plan.ws.muteOptions = o.muteOptions;
   return validatePlan(plan, "faults option");
 }
 
@@ -261,6 +274,7 @@ function validatePlan(p: FaultPlan, where: string): FaultPlan {
     ["errors", p.errors],
     ["reset", p.reset],
     ["truncate", p.truncate],
+    ["mute-options", p.ws.muteOptions],
   ] as const) {
     if (v !== undefined && !(Number.isFinite(v) && v >= 0 && v <= 1)) {
       throw usageError(`${where} "${k}": ${v} is not a fraction in [0, 1]`, { hint: "e.g. errors=0.2" });

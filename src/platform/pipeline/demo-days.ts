@@ -68,7 +68,7 @@ export async function runDemoDays(
     const summary = await runPipeline({
       ...run,
       // A cron run: what has not changed since yesterday (the MetaStock import) is reused.
-      cached: o.force ? false : true,
+      cached: !o.force,
       demo: { ...o.demo, today: date, pathEnd },
       asOf: new Date(sessionCloseUtc(days[i]!)),
     });

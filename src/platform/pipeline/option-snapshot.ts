@@ -43,6 +43,11 @@ export interface OptionSnapshotOptions {
   timeoutMs?: number;
   /** After every symbol answered Quote+Greeks, wait at most this long for Summary/Trade (default 1 s). */
   graceMs?: number;
+  /**
+   * Once some symbols answered, stop waiting when no further one has completed for this long: on
+   * the real feed a symbol that has not answered by then never will (default 5 s).
+   */
+  idleMs?: number;
   signal?: AbortSignal;
   onProgress?: (answered: number, total: number) => void;
 }
@@ -59,7 +64,8 @@ export interface OptionSnapshot {
   unanswered: Unanswered[];
   /** Symbols that answered Quote+Greeks but sent no Summary or no Trade (their columns are null). */
   partial: number;
-  timedOut: boolean;
+  /** Why the pass ended: every symbol answered, or the timeout, idle rule or a closed feed. */
+  endedBy: "complete" | "timeout" | "idle" | "closed";
 }
 
 function emptyTick(): OptionTick {
@@ -142,7 +148,8 @@ export async function collectOptionSnapshot(
   for (const s of symbols) ticks.set(s, emptyTick());
   const total = ticks.size;
   let answered = 0;
-  let timedOut = false;
+  let endedBy: OptionSnapshot["endedBy"] = "complete";
+  let lastProgressAt = Date.now();
   let finish!: () => void;
   const finished = new Promise<void>((r) => {
     finish = r;
@@ -156,18 +163,34 @@ export async function collectOptionSnapshot(
     const n = foldBatch(b, ticks);
     if (n === 0 && answered < total) return;
     answered += n;
-    if (n > 0) o.onProgress?.(answered, total);
+    if (n > 0) {
+      lastProgressAt = Date.now();
+      o.onProgress?.(answered, total);
+    }
     if (answered < total) return;
     if (allOptional()) finish();
     else grace ??= setTimeout(finish, o.graceMs ?? 1000);
   });
   const offState = dx.onState((s) => {
-    if (s.state === "gave-up" || s.state === "closed") finish();
+    if (s.state === "gave-up" || s.state === "closed") {
+      if (answered < total) endedBy = "closed";
+      finish();
+    }
   });
   const timer = setTimeout(() => {
-    timedOut = true;
+    if (answered < total) endedBy = "timeout";
     finish();
   }, o.timeoutMs ?? 60_000);
+  const idleMs = o.idleMs ?? 5_000;
+  const idleTimer = setInterval(
+    () => {
+      if (answered > 0 && answered < total && Date.now() - lastProgressAt > idleMs) {
+        endedBy = "idle";
+        finish();
+      }
+    },
+    Math.max(20, Math.min(500, idleMs / 4)),
+  );
   const onAbort = () => finish();
   o.signal?.addEventListener("abort", onAbort, { once: true });
   const types = [...REQUIRED_EVENTS, ...OPTIONAL_EVENTS];
@@ -181,6 +204,7 @@ export async function collectOptionSnapshot(
     if (st.state === "gave-up") throw st.error;
   } finally {
     clearTimeout(timer);
+    clearInterval(idleTimer);
     if (grace) clearTimeout(grace);
     offData();
     offState();
@@ -194,5 +218,5 @@ export async function collectOptionSnapshot(
     if (lacks.length > 0) unanswered.push({ symbol, lacks });
     else if (t.seen !== 15) partial++;
   }
-  return { ticks, unanswered, partial, timedOut };
+  return { ticks, unanswered, partial, endedBy };
 }

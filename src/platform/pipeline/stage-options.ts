@@ -173,25 +173,23 @@ export function optionTasks(sc: StageContext): TaskDef[] {
         const missing = snap.unanswered.map((u) => u.symbol);
         const lost = [...missing, ...sel.noStreamer];
         const threshold = env.config["api.missing-threshold"];
-        if (lost.length > 0)
+        if (lost.length > 0) {
+          // The terminal gets the count and a few names; the log file every name.
           env.log.warn(
-            `option quotes: ${lost.length} of ${symbols.length + sel.noStreamer.length} options missing`,
-            {
-              unanswered: snap.unanswered.map((u) => `${u.symbol} (no ${u.lacks.join("+")})`),
-              noStreamerSymbol: sel.noStreamer,
-              timedOut: snap.timedOut,
-            },
+            `option quotes: ${lost.length} of ${symbols.length + sel.noStreamer.length} options missing (${snap.endedBy}): ${namesLine(lost)}`,
           );
+          env.log.debug("option quotes: every missing option", {
+            unanswered: snap.unanswered.map((u) => `${u.symbol} (no ${u.lacks.join("+")})`),
+            noStreamerSymbol: sel.noStreamer,
+          });
+        }
         if (sel.noPrice.length > 0)
           env.log.warn(
-            `option quotes: no price for ${sel.noPrice.length} underlyings, their options not selected`,
-            {
-              underlyings: sel.noPrice,
-            },
+            `option quotes: no price for ${sel.noPrice.length} underlyings, their options not selected: ${namesLine(sel.noPrice)}`,
           );
         if (symbols.length > 0 && missing.length / symbols.length > threshold)
           throw dataError(
-            `${missing.length} of ${symbols.length} options did not answer Quote+Greeks within ${env.config["options.timeout"]}s (e.g. ${namesLine(missing)})`,
+            `${missing.length} of ${symbols.length} options did not answer Quote+Greeks (${snap.endedBy}; e.g. ${namesLine(missing)})`,
             {
               hint: "the DXLink feed is failing; retry later, raise options.timeout or api.missing-threshold",
             },
@@ -217,7 +215,7 @@ export function optionTasks(sc: StageContext): TaskDef[] {
             noStreamer: sel.noStreamer,
             noPrice: sel.noPrice,
             withoutSummaryOrTrade: snap.partial,
-            timedOut: snap.timedOut,
+            endedBy: snap.endedBy,
           },
         };
       },

@@ -9,7 +9,8 @@
  *    connections freeze (default: all);
  *  - `slowConsumer`: the server pushes at a flood rate so the client becomes the slow consumer; the
  *    server itself applies back-pressure (skips live ticks while the socket's send buffer is full);
- *  - `upgrade502Every`: every Nth upgrade is answered 502 (retryable, as on the real host).
+ *  - `upgrade502Every`: every Nth upgrade is answered 502 (retryable, as on the real host);
+ *  - `muteOptions`: a seeded fraction of option symbols never answers (as illiquid contracts).
  */
 import type { ServerWebSocket, WebSocketHandler } from "bun";
 import { internalError } from "../../core/errors.ts";
@@ -39,6 +40,8 @@ export interface DxlinkFaults {
   freezeConnections?: number;
   slowConsumer?: boolean | { eventsPerSec?: number };
   upgrade502Every?: number;
+  /** A seeded fraction of option symbols never answers (no event of any type). */
+  muteOptions?: number;
 }
 
 export interface DxlinkEndpointOptions {
@@ -107,6 +110,7 @@ export function createDxlinkEndpoint(opts: DxlinkEndpointOptions): DxlinkEndpoin
     maxEventsPerFrame: opts.maxEventsPerFrame ?? 2_000,
     backpressureBytes: 4 * 1024 * 1024,
     seed: opts.seed ?? 1,
+    ...(faults.muteOptions ? { muteOptions: faults.muteOptions } : {}),
   };
   const live = new Map<DxlinkSession, ConnTimers>();
   let connCounter = 0;

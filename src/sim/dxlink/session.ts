@@ -6,6 +6,8 @@
  * Transport-agnostic: the endpoint hands it a `Transport` (Bun's ServerWebSocket in practice), so
  * the state machine can also be driven directly.
  */
+
+import { unitHash } from "../universe/prng.ts";
 import {
   fillCandle,
   fillEmptyCandleSnapshot,
@@ -48,6 +50,8 @@ export interface SessionConfig {
   /** Above this many buffered bytes, live ticks are skipped (conflated) until the socket drains. */
   backpressureBytes: number;
   seed: number;
+  /** Fault: this seeded fraction of option symbols never answers. */
+  muteOptions?: number;
 }
 
 type Phase = "new" | "setup" | "authorized" | "closed";
@@ -356,8 +360,17 @@ export class DxlinkSession {
       };
     }
     const inst = m.lookup(symbol);
-    // Unknown symbols are accepted and produce nothing, like the real server.
-    return { type, symbol, live: inst ? newLiveState(m, type, symbol, inst) : null, removed: false };
+    // Unknown symbols are accepted and produce nothing, like the real server; so do muted options.
+    const muted =
+      inst?.kind === "option" &&
+      this.cfg.muteOptions !== undefined &&
+      unitHash(`${this.cfg.seed}\u0001${symbol}\u0001mute`) < this.cfg.muteOptions;
+    return {
+      type,
+      symbol,
+      live: inst && !muted ? newLiveState(m, type, symbol, inst) : null,
+      removed: false,
+    };
   }
 
   /** Called by the endpoint's scheduler. Sends due data; returns events sent. */
