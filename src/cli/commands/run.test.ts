@@ -37,7 +37,7 @@ describe("ttapi run --demo", () => {
     const lines = r.stderr.trim().split("\n");
     expect(lines.some((l) => /Symbol Data \/ option chains: START$/.test(l))).toBe(true);
     expect(lines.some((l) => /Math \/ statistics: DONE \d+ bars in /.test(l))).toBe(true);
-    expect(lines.filter((l) => / (START|DONE|SKIPPED|FAILED)/.test(l)).length).toBe(32); // 16 tasks × 2
+    expect(lines.filter((l) => / (START|DONE|SKIPPED|FAILED)/.test(l)).length).toBe(34); // 17 tasks × 2
     expect(r.stderr).toContain("run complete in");
     expect(r.stdout).toBe("");
   }, 60_000);

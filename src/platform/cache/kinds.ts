@@ -15,6 +15,7 @@ export const ARTIFACT_KINDS = [
   "chains",
   "metrics",
   "quotes",
+  "option-quotes",
   "eod",
   "universe",
   "stats",
@@ -48,6 +49,8 @@ const TTL_KEY: Partial<Record<ArtifactKind, keyof TtlConfig>> = {
   chains: "cache.ttl.chains",
   metrics: "cache.ttl.metrics",
   quotes: "cache.ttl.quotes",
+  // Option quotes age like the underlyings' quote snapshots.
+  "option-quotes": "cache.ttl.quotes",
   eod: "cache.ttl.eod",
 };
 

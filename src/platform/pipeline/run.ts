@@ -40,7 +40,7 @@ export const PIPELINE_ARTIFACTS: readonly ArtifactRef[] = [
   { kind: "metrics", key: "metrics" },
   { kind: "metrics", key: "metrics.expiration_iv" },
   { kind: "quotes", key: "quotes" },
-  { kind: "quotes", key: "options" },
+  { kind: "option-quotes", key: "options" },
   { kind: "eod", key: "metastock" },
   { kind: "eod", key: "candles" },
   { kind: "eod", key: "bars" },

@@ -127,7 +127,13 @@ export interface DailyCandles {
 export async function withDxlink<T>(
   session: ApiSession,
   initialToken: QuoteToken,
-  o: { signal: AbortSignal; maxFrameBytes?: number },
+  o: {
+    signal: AbortSignal;
+    maxFrameBytes?: number;
+    /** Give up after this many failed connection attempts (default: never). */
+    maxAttempts?: number;
+    backoff?: { initialMs?: number; maxMs?: number };
+  },
   use: (dx: DxlinkClient) => Promise<T>,
 ): Promise<T> {
   // The provider is reached through a holder that is emptied afterwards: a DXLink client that
@@ -140,6 +146,8 @@ export async function withDxlink<T>(
   const dx = new DxlinkClient({
     signal: o.signal,
     ...(o.maxFrameBytes ? { maxFrameBytes: o.maxFrameBytes } : {}),
+    ...(o.maxAttempts ? { maxAttempts: o.maxAttempts } : {}),
+    ...(o.backoff ? { backoff: o.backoff } : {}),
     getQuoteToken: async () => {
       // The stored token first; a fresh one on every reconnect (the client asks with a reason).
       const t = holder.first ?? (await holder.client?.quoteToken({ signal: o.signal }));

@@ -138,7 +138,7 @@ export function optionTasks(sc: StageContext): TaskDef[] {
       label: "option quotes",
       deps: ["core.quote-token", "sym.chains", "sym.quotes"],
       untracked: ["core.quote-token"],
-      ref: { kind: "quotes", key: "options" },
+      ref: { kind: "option-quotes", key: "options" },
       staleIfError: true,
       unit: "options",
       params: () => ({ source: params.source, filter: optionFilterFromConfig(env.config) }),
@@ -162,7 +162,14 @@ export function optionTasks(sc: StageContext): TaskDef[] {
         const snap = await withDxlink(
           session,
           token,
-          { signal: ctx.signal, maxFrameBytes: env.config["dxlink.max-frame"] },
+          // A feed that cannot be reached (no token, connection refused) ends the pass after a
+          // few attempts: with --cached the stored snapshot is then reused, flagged degraded.
+          {
+            signal: ctx.signal,
+            maxFrameBytes: env.config["dxlink.max-frame"],
+            maxAttempts: 3,
+            backoff: { initialMs: 250, maxMs: 2_000 },
+          },
           (dx) =>
             collectOptionSnapshot(dx, symbols, {
               timeoutMs: env.config["options.timeout"] * 1000,
