@@ -69,7 +69,7 @@ export async function runDemoDays(
       ...run,
       // A cron run: what has not changed since yesterday (the MetaStock import) is reused.
       cached: !o.force,
-      demo: { ...o.demo, today: date, pathEnd },
+      demo: { ...o.demo, today: date, pathEnd, replayFrom: isoFromDays(days[0]!) },
       asOf: new Date(sessionCloseUtc(days[i]!)),
     });
     out.push({ date, summary });

@@ -124,6 +124,8 @@ export interface EnsureDemoOptions {
   /** Symbols for the small scale (the run's default list); full uses the whole universe. */
   symbols: readonly string[];
   seed: number;
+  /** Folder key when it is not the seed alone (a replay's fixtures: seed and first day). */
+  key?: string;
   onProgress?: (done: number, total: number) => void;
 }
 
@@ -138,7 +140,7 @@ export function demoFixturesDir(dataDir: string, scale: DemoScale, seed: number 
  */
 export async function ensureDemoFixtures(o: EnsureDemoOptions): Promise<DemoFixtures> {
   const started = performance.now();
-  const root = demoFixturesDir(o.dataDir, o.scale, o.seed);
+  const root = demoFixturesDir(o.dataDir, o.scale, o.key ?? o.seed);
   const marker = join(root, "fixtures.json");
   const sourcesOf = (r: string) => [join(r, "stooq"), join(r, "metastock")];
   if (existsSync(marker)) {

@@ -211,6 +211,11 @@ describe("ttapi run --demo --days", () => {
       "2026-08-03T20:00:00.000Z",
       "2026-08-04T20:00:00.000Z",
     ]);
+    // Bars grow by one session per day and have no gap: the fixtures end on the first day, the
+    // candles (final up to the day before) carry on from there.
+    const bars = r.days.map((x) => x.summary.tasks.find((t) => t.id === "eod.bars")!.count);
+    expect(bars[1]).toBe(bars[0]!);
+    expect(bars[2]! - bars[1]!).toBe(10);
     // The last day of the replay is the plain demo's market: one history, seen day by day.
     expect(spy[2]!.price).toBe(560);
     expect(readdirSync(join(root, "option_quotes", "date=2026-08-03"))).toEqual(["part-0.parquet"]);

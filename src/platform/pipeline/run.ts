@@ -163,6 +163,13 @@ export function acquireRunLock(dataDir: string): () => void {
   throw ioError(`cannot take the run lock ${path}`, { hint: "remove the file if no ttapi run is active" });
 }
 
+/** In a replay, the candle window reaches back to the first day (where the fixtures end). */
+function replayCandleDays(configured: number, demo: DemoOptions | null): number {
+  if (!demo?.replayFrom || !demo.today) return configured;
+  const span = (Date.parse(demo.today) - Date.parse(demo.replayFrom)) / 86_400_000;
+  return Math.max(configured, span + 1);
+}
+
 /** The demo's parameters: seed, scale and which symbols it runs on. */
 function demoSymbols(config: Config, scale: DemoScale, universeSymbols: readonly string[]): string[] {
   if (scale === "full") return [...universeSymbols];
@@ -231,7 +238,16 @@ export async function runPipeline(o: RunPipelineOptions): Promise<RunSummary> {
             configSymbols: config["run.symbols"],
           }).symbols
         : fixtureSymbols;
-      const fxRoot = demoFixturesDir(dataDir, scale, seed);
+      // A replay (`--days`) builds its fixtures once, from its first day's market.
+      const fxKey = demo.replayFrom ? `${seed}-from-${demo.replayFrom}` : undefined;
+      const fxUniverse = demo.replayFrom
+        ? createUniverse({
+            seed: String(seed),
+            today: demo.replayFrom,
+            ...(demo.pathEnd ? { pathEnd: demo.pathEnd } : {}),
+          })
+        : universe;
+      const fxRoot = demoFixturesDir(dataDir, scale, fxKey ?? seed);
       sources = [...sources, join(fxRoot, "stooq"), join(fxRoot, "metastock")];
       fixtureTask = {
         id: "eod.demo-fixtures",
@@ -241,7 +257,8 @@ export async function runPipeline(o: RunPipelineOptions): Promise<RunSummary> {
         run: async (ctx) => {
           const fx = await ensureDemoFixtures({
             dataDir,
-            universe,
+            universe: fxUniverse,
+            ...(fxKey ? { key: fxKey } : {}),
             scale,
             symbols: fixtureSymbols,
             seed: typeof seed === "number" ? seed : Number.parseInt(String(seed), 10) || 1,
@@ -266,7 +283,7 @@ export async function runPipeline(o: RunPipelineOptions): Promise<RunSummary> {
       source: demo
         ? `sim:seed=${demo.seed}${demo.today ? `:today=${demo.today}` : ""}`
         : `${config["api.env"]}|${config["api.url"]}`,
-      candleDays: config["run.candle-days"],
+      candleDays: replayCandleDays(config["run.candle-days"], demo),
       windows: [...config["stats.windows"]],
       annualization: config["stats.annualization"],
       confidence: config["stats.confidence"],

@@ -32,6 +32,11 @@ export interface DemoOptions {
    */
   today?: string;
   pathEnd?: string;
+  /**
+   * The first day of a replay: its MetaStock fixtures end there (built once, imported once), and
+   * each later day's DXLink candle window reaches back to it, so the bars have no gap.
+   */
+  replayFrom?: string;
 }
 
 export interface ApiSession {
