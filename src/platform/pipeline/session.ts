@@ -73,7 +73,9 @@ export async function openSession(
       ...(demo.faults ? { faults: demo.faults } : {}),
       // DXLink events describe the sim's close, like its REST snapshots: a demo run's option
       // quotes are then the same bytes for the same seed, whatever the wall clock says.
-      dxlink: { marketNow: () => universe.closeMs },
+      // Every subscription is answered at once with its current event; a run needs no live ticks
+      // after that, so they are slow (the CPU goes to the pipeline, not to re-sending quotes).
+      dxlink: { marketNow: () => universe.closeMs, eventsPerSecPerSymbol: 0.1 },
     });
     try {
       const client = createClient({
