@@ -1,0 +1,127 @@
+/**
+ * The option filter, pure: nearest N expirations across an underlying's roots, strikes within ±x
+ * of its price, both sides; underlyings without a price and contracts without a streamer symbol
+ * are reported by name instead of vanishing; expired expirations are skipped; bad config is one
+ * clear usage error.
+ */
+import { describe, expect, test } from "bun:test";
+import pl from "nodejs-polars";
+import { checkFilter, selectOptions, underlyingPrices } from "./option-select.ts";
+
+const DAY = (iso: string) => Math.floor(Date.parse(`${iso}T00:00:00Z`) / 86_400_000);
+
+function chains(rows: [string, string, string, number, boolean][]): pl.DataFrame {
+  // underlying, root, expiration, strike, has streamer symbols
+  const occ = (r: string, e: string, t: string, k: number) =>
+    `${r.padEnd(6)}${e.slice(2).replace(/-/g, "")}${t}${String(k * 1000).padStart(8, "0")}`;
+  const st = (r: string, e: string, t: string, k: number) => `.${r}${e.slice(2).replace(/-/g, "")}${t}${k}`;
+  return pl
+    .DataFrame([
+      pl.Series(
+        "underlying_symbol",
+        rows.map((r) => r[0]),
+        pl.Utf8,
+      ),
+      pl.Series(
+        "root_symbol",
+        rows.map((r) => r[1]),
+        pl.Utf8,
+      ),
+      pl.Series(
+        "expiration_date",
+        rows.map((r) => r[2]),
+        pl.Utf8,
+      ),
+      pl.Series(
+        "strike_price",
+        rows.map((r) => r[3]),
+        pl.Float64,
+      ),
+      pl.Series(
+        "call",
+        rows.map((r) => occ(r[1], r[2], "C", r[3])),
+        pl.Utf8,
+      ),
+      pl.Series(
+        "call_streamer_symbol",
+        rows.map((r) => (r[4] ? st(r[1], r[2], "C", r[3]) : null)),
+        pl.Utf8,
+      ),
+      pl.Series(
+        "put",
+        rows.map((r) => occ(r[1], r[2], "P", r[3])),
+        pl.Utf8,
+      ),
+      pl.Series(
+        "put_streamer_symbol",
+        rows.map((r) => (r[4] ? st(r[1], r[2], "P", r[3]) : null)),
+        pl.Utf8,
+      ),
+    ])
+    .withColumns(pl.col("expiration_date").str.strptime(pl.Date, "%Y-%m-%d"));
+}
+
+describe("selectOptions", () => {
+  const df = chains([
+    ["SPX", "SPXW", "2026-08-03", 5000, true], // expired
+    ["SPX", "SPXW", "2026-08-04", 5000, true],
+    ["SPX", "SPXW", "2026-08-04", 7000, true], // beyond +20 %
+    ["SPX", "SPX", "2026-08-21", 5500, true], // AM root, second expiration
+    ["SPX", "SPXW", "2026-08-28", 5600, true], // third: beyond N = 2
+    ["AAPL", "AAPL", "2026-08-07", 230, false], // no streamer symbols
+    ["AAPL", "AAPL", "2026-08-07", 240, true],
+    ["NOPX", "NOPX", "2026-08-07", 10, true], // no price
+  ]);
+  const prices = new Map([
+    ["SPX", 5600],
+    ["AAPL", 230],
+  ]);
+
+  test("nearest expirations across roots, strikes in range, both sides, in a stable order", () => {
+    const s = selectOptions(df, prices, { expirations: 2, strikeRange: 0.2 }, DAY("2026-08-04"));
+    expect(s.options.map((o) => o.streamer)).toEqual([
+      ".AAPL260807C240",
+      ".AAPL260807P240",
+      ".SPXW260804C5000",
+      ".SPXW260804P5000",
+      ".SPX260821C5500",
+      ".SPX260821P5500",
+    ]);
+    const spx = s.options.find((o) => o.streamer === ".SPX260821P5500")!;
+    expect(spx).toMatchObject({
+      underlying: "SPX",
+      root: "SPX",
+      type: "P",
+      strike: 5500,
+      underlyingPrice: 5600,
+    });
+    expect(spx.expiration).toBe(DAY("2026-08-21"));
+    expect(s.noPrice).toEqual(["NOPX"]);
+    expect(s.noStreamer).toEqual(["AAPL  260807C00230000", "AAPL  260807P00230000"]);
+  });
+
+  test("a wider filter takes more; an empty chain selects nothing", () => {
+    const s = selectOptions(df, prices, { expirations: 8, strikeRange: 0.5 }, DAY("2026-08-04"));
+    expect(s.options.filter((o) => o.underlying === "SPX")).toHaveLength(8);
+    expect(selectOptions(df.head(0), prices, { expirations: 8, strikeRange: 0.2 }, 0).options).toEqual([]);
+  });
+
+  test("underlying prices: mark, else mid, else last", () => {
+    const q = pl.DataFrame({
+      symbol: ["A", "B", "C", "D"],
+      mark: [10, null, null, null],
+      mid: [11, 20, null, null],
+      last: [12, 21, 30, null],
+    });
+    expect([...underlyingPrices(q)]).toEqual([
+      ["A", 10],
+      ["B", 20],
+      ["C", 30],
+    ]);
+  });
+
+  test("bad filter values are one clear usage error naming the key", () => {
+    expect(() => checkFilter({ expirations: 0, strikeRange: 0.2 })).toThrow(/options.expirations/);
+    expect(() => checkFilter({ expirations: 8, strikeRange: -1 })).toThrow(/options.strike-range/);
+  });
+});
