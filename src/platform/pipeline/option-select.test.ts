@@ -125,3 +125,16 @@ describe("selectOptions", () => {
     expect(() => checkFilter({ expirations: 8, strikeRange: -1 })).toThrow(/options.strike-range/);
   });
 });
+
+describe("tradingDateOf", () => {
+  test("the New York session a snapshot describes", async () => {
+    const { tradingDateOf } = await import("./stage-options.ts");
+    const iso = (d: number) => new Date(d * 86_400_000).toISOString().slice(0, 10);
+    expect(iso(tradingDateOf(Date.parse("2026-08-04T20:00:00Z")))).toBe("2026-08-04"); // Tue close
+    expect(iso(tradingDateOf(Date.parse("2026-08-05T02:00:00Z")))).toBe("2026-08-04"); // Tue 22:00 NY
+    expect(iso(tradingDateOf(Date.parse("2026-08-05T12:00:00Z")))).toBe("2026-08-04"); // Wed 08:00 NY, before the open
+    expect(iso(tradingDateOf(Date.parse("2026-08-05T14:00:00Z")))).toBe("2026-08-05"); // Wed 10:00 NY
+    expect(iso(tradingDateOf(Date.parse("2026-08-08T16:00:00Z")))).toBe("2026-08-07"); // Saturday → Friday
+    expect(iso(tradingDateOf(Date.parse("2026-07-03T16:00:00Z")))).toBe("2026-07-02"); // holiday → day before
+  });
+});

@@ -9,7 +9,7 @@
 import pl from "nodejs-polars";
 import { isoFromDays } from "../../core/bars.ts";
 import { dataError } from "../../core/errors.ts";
-import { isTradingDay, newYorkDay } from "../../core/time.ts";
+import { isTradingDay, newYorkDay, newYorkToUtc } from "../../core/time.ts";
 import { lakeRoot, writePartition } from "../lake/index.ts";
 import { type ArtifactValue, artifactTask } from "./artifact-task.ts";
 import type { StageContext } from "./context.ts";
@@ -26,9 +26,14 @@ import { collectOptionSnapshot, type OptionSnapshot } from "./option-snapshot.ts
 import { withDxlink } from "./session.ts";
 import { quoteTokenFromValue } from "./stage-core.ts";
 
-/** The trading date a snapshot taken at `ms` describes: that New York day, or the session before. */
+/**
+ * The trading date a snapshot taken at `ms` describes: that New York day once its session has
+ * opened, else the session before (a weekend, a holiday or an early-morning run shows the last one).
+ */
 export function tradingDateOf(ms: number): number {
   let d = newYorkDay(ms);
+  if (isTradingDay(d) && ms >= newYorkToUtc(d, 9, 30)) return d;
+  d--;
   while (!isTradingDay(d)) d--;
   return d;
 }
