@@ -7,7 +7,7 @@ import { DAY_MS, sessionCloseMs, sessionOpenMs } from "./calendar.ts";
 import { sessionFraction } from "./market.ts";
 import type { MarketState } from "./market-state.ts";
 import { type OptionActivity, optionActivity } from "./option-activity.ts";
-import { dayStatsOf, underlyingPrice } from "./prices.ts";
+import { sessionAt, underlyingPrice } from "./prices.ts";
 import { atmVolOf, surfaceVol } from "./surface.ts";
 import type { OptionContract, OptionGreeks, SymbolState } from "./types.ts";
 
@@ -18,6 +18,15 @@ export function optionYears(c: OptionContract, tMs: number): number {
 }
 
 export function greeksOf(mk: MarketState, c: OptionContract, tMs: number): OptionGreeks {
+  // A quote, a Greeks, a Summary and a Trade event of one option at one instant share one value.
+  const memo = mk.greeksMemo.get(c.streamer);
+  if (memo && memo.t === tMs) return memo.g;
+  const g = computeGreeks(mk, c, tMs);
+  mk.greeksMemo.set(c.streamer, { t: tMs, g });
+  return g;
+}
+
+function computeGreeks(mk: MarketState, c: OptionContract, tMs: number): OptionGreeks {
   const s = mk.state(c.underlying) as SymbolState;
   const spot = underlyingPrice(mk, s, tMs);
   const years = optionYears(c, tMs);
@@ -46,9 +55,9 @@ export function greeksOf(mk: MarketState, c: OptionContract, tMs: number): Optio
 
 export function activityOf(mk: MarketState, c: OptionContract, tMs: number): OptionActivity {
   const s = mk.state(c.underlying) as SymbolState;
-  const stats = dayStatsOf(mk, s, tMs);
+  const { i, trading } = sessionAt(mk, s, tMs);
+  const days = mk.path(s).bars.day;
   const g = greeksOf(mk, c, tMs);
-  const trading = Number.isNaN(stats.close);
   return optionActivity({
     seed: mk.seed,
     symbol: c.streamer,
@@ -57,8 +66,8 @@ export function activityOf(mk: MarketState, c: OptionContract, tMs: number): Opt
     atmVol: atmVolOf(mk, s, Math.max(c.expiration - mk.todayDay, 0.25) / 365),
     daysToExpiration: Math.max(c.expiration - mk.todayDay, 0),
     avgShareVolume: s.profile.avgVolume,
-    day: stats.day,
-    prevDay: stats.prevDay,
+    day: days[i] as number,
+    prevDay: i > 0 ? (days[i - 1] as number) : (days[i] as number) - 1,
     sessionFraction: trading ? sessionFraction(tMs).fraction : 1,
     theo: g.price,
   });

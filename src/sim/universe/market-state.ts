@@ -7,7 +7,7 @@ import { usageError } from "../../core/errors.ts";
 import { isoFromDays, sessionCloseMs } from "./calendar.ts";
 import { buildPath, type PathModel, pathUpTo, symbolProfile, TRADING_DAYS_PER_YEAR } from "./market.ts";
 import { UNDERLYING_SYMBOLS } from "./tickers.ts";
-import type { SymbolState } from "./types.ts";
+import type { OptionGreeks, SymbolState } from "./types.ts";
 
 export interface MarketParams {
   seed: string;
@@ -32,6 +32,8 @@ export class MarketState {
   readonly states = new Map<string, SymbolState>();
   /** OCC root → underlying, for every root any chain can have (standard, index weekly, adjusted). */
   readonly rootToUnderlying = new Map<string, string>();
+  /** The last greeks computed per option (streamer symbol) and the instant they are for. */
+  readonly greeksMemo = new Map<string, { t: number; g: OptionGreeks }>();
 
   constructor(p: MarketParams) {
     this.seed = p.seed;

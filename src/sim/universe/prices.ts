@@ -30,10 +30,9 @@ export function underlyingPrice(mk: MarketState, s: SymbolState, tMs: number): n
   return p.bars.close[Math.min(i, n - 1)] as number;
 }
 
-export function dayStatsOf(mk: MarketState, s: SymbolState, tMs: number): DayStats {
-  const p = mk.path(s);
-  const b = p.bars;
-  const n = b.day.length;
+/** The bar of the session t belongs to, and whether that session is trading at t. */
+export function sessionAt(mk: MarketState, s: SymbolState, tMs: number): { i: number; trading: boolean } {
+  const b = mk.path(s).bars;
   const day = Math.floor(tMs / DAY_MS);
   let i = barIndexOnOrBefore(b.day, day);
   if (i < 0) i = 0;
@@ -42,6 +41,14 @@ export function dayStatsOf(mk: MarketState, s: SymbolState, tMs: number): DaySta
   const trading = sessionDay === day && !beforeOpen && tMs < sessionCloseMs(day) && tMs < mk.closeMs;
   // Before today's open the "current" session is still the previous one.
   if (beforeOpen && i > 0) i--;
+  return { i, trading };
+}
+
+export function dayStatsOf(mk: MarketState, s: SymbolState, tMs: number): DayStats {
+  const p = mk.path(s);
+  const b = p.bars;
+  const n = b.day.length;
+  const { i, trading } = sessionAt(mk, s, tMs);
   const last = underlyingPrice(mk, s, tMs);
   const fraction = trading ? sessionFraction(tMs).fraction : 1;
   const o = b.open[i] as number;
