@@ -195,6 +195,10 @@ export function optionTasks(sc: StageContext): TaskDef[] {
             noStreamerSymbol: sel.noStreamer,
           });
         }
+        if (snap.partial > 0)
+          env.log.info(
+            `option quotes: ${snap.partial} options answered Quote+Greeks but sent no Summary or Trade (their volume, open interest or last are null)`,
+          );
         if (sel.noPrice.length > 0)
           env.log.warn(
             `option quotes: no price for ${sel.noPrice.length} underlyings, their options not selected: ${namesLine(sel.noPrice)}`,
