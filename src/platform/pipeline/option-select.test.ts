@@ -138,3 +138,133 @@ describe("tradingDateOf", () => {
     expect(iso(tradingDateOf(Date.parse("2026-07-03T16:00:00Z")))).toBe("2026-07-02"); // holiday → day before
   });
 });
+
+describe("option rows from feed events", () => {
+  test("Quote+Greeks make a row; missing Summary/Trade leave nulls; no Greeks, no row", async () => {
+    const { foldBatch } = await import("./option-snapshot.ts");
+    const { optionQuotesFrame } = await import("./stage-options.ts");
+    const sel = [".A260821C10", ".A260821P10", ".A260821C11"].map((streamer, i) => ({
+      underlying: "A",
+      root: "A",
+      option: `A     260821${i === 1 ? "P" : "C"}000${i === 2 ? "11" : "10"}000`,
+      streamer,
+      type: (i === 1 ? "P" : "C") as "C" | "P",
+      expiration: DAY("2026-08-21"),
+      strike: i === 2 ? 11 : 10,
+      underlyingPrice: 10.5,
+    }));
+    const ticks = new Map(
+      sel.map((o) => [
+        o.streamer,
+        {
+          bid: null,
+          ask: null,
+          bidSize: null,
+          askSize: null,
+          last: null,
+          volume: null,
+          openInterest: null,
+          prevVolume: null,
+          impliedVolatility: null,
+          delta: null,
+          gamma: null,
+          theta: null,
+          vega: null,
+          rho: null,
+          theoPrice: null,
+          seen: 0,
+        },
+      ]),
+    );
+    const quote = {
+      type: "Quote",
+      fields: ["eventType", "eventSymbol", "bidPrice", "askPrice", "bidSize", "askSize"],
+    };
+    const greeks = {
+      type: "Greeks",
+      fields: ["eventSymbol", "price", "volatility", "delta", "gamma", "theta", "rho", "vega"],
+    };
+    expect(
+      foldBatch(
+        {
+          ...quote,
+          count: 3,
+          values: [
+            "Quote",
+            ".A260821C10",
+            1,
+            1.2,
+            5,
+            6,
+            "Quote",
+            ".A260821P10",
+            0.4,
+            "NaN",
+            1,
+            2,
+            "Quote",
+            ".A260821C11",
+            0.5,
+            0.6,
+            1,
+            1,
+          ],
+        },
+        ticks,
+      ),
+    ).toBe(0);
+    expect(
+      foldBatch(
+        {
+          ...greeks,
+          count: 2,
+          values: [
+            ".A260821C10",
+            1.1,
+            0.3,
+            0.6,
+            0.2,
+            -0.01,
+            0.02,
+            0.03,
+            ".A260821P10",
+            0.5,
+            0.3,
+            -0.4,
+            0.2,
+            -0.01,
+            -0.02,
+            0.03,
+          ],
+        },
+        ticks,
+      ),
+    ).toBe(2);
+    foldBatch(
+      { type: "Summary", fields: ["eventSymbol", "openInterest"], count: 1, values: [".A260821C10", 120] },
+      ticks,
+    );
+    foldBatch(
+      {
+        type: "Trade",
+        fields: ["eventSymbol", "price", "dayVolume"],
+        count: 1,
+        values: [".A260821C10", 1.15, 7],
+      },
+      ticks,
+    );
+    const df = optionQuotesFrame(
+      sel,
+      { ticks, unanswered: [], partial: 1, endedBy: "complete" },
+      Date.parse("2026-08-04T20:00:00Z"),
+      DAY("2026-08-04"),
+    );
+    expect(df.getColumn("streamer_symbol").toArray()).toEqual([".A260821C10", ".A260821P10"]); // C11 had no Greeks
+    expect(df.getColumn("mark").toArray() as unknown[]).toEqual([1.1, null]); // a NaN ask leaves no mid
+    expect(df.getColumn("open_interest").toArray() as unknown[]).toEqual([120, null]);
+    expect(df.getColumn("volume").toArray() as unknown[]).toEqual([7, null]);
+    expect(df.getColumn("last").toArray() as unknown[]).toEqual([1.15, null]);
+    expect(df.getColumn("days_to_expiration").toArray()).toEqual([17, 17]);
+    expect(df.getColumn("delta").toArray()).toEqual([0.6, -0.4]);
+  });
+});
