@@ -22,6 +22,7 @@ export function marketFromUniverse(u: Universe): DxMarket {
   // instant many times per flush (one per event), so the last answer per symbol is kept.
   const spotCache = new Map<string, { t: number; price: number }>();
   const greeksCache = new Map<string, { t: number; g: Greeks }>();
+  const tradingCache = new Map<string, { t: number; a: OptionTrading | null }>();
 
   const underlying = (symbol: string): UnderlyingInfo | null => {
     let info = underlyings.get(symbol);
@@ -101,7 +102,14 @@ export function marketFromUniverse(u: Universe): DxMarket {
       const q = u.quote(opt.symbol, nowMs);
       return q ? { bid: q.bid, ask: q.ask, bidSize: q.bidSize, askSize: q.askSize } : null;
     },
-    optionTrading: (opt, nowMs): OptionTrading | null => u.optionActivity(opt.symbol, nowMs) ?? null,
+    optionTrading: (opt, nowMs): OptionTrading | null => {
+      // Summary and Trade of one option at one instant share one value.
+      const c = tradingCache.get(opt.symbol);
+      if (c && c.t === nowMs) return c.a;
+      const a = u.optionActivity(opt.symbol, nowMs) ?? null;
+      tradingCache.set(opt.symbol, { t: nowMs, a });
+      return a;
+    },
     optionGreeks: (opt, _underlyingPrice, nowMs): Greeks => {
       const c = greeksCache.get(opt.symbol);
       if (c && c.t === nowMs) return c.g;
