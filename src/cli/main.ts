@@ -32,6 +32,10 @@ export const COMMANDS: Record<string, { description: string; load: Loader }> = {
     description: "returns, realized volatility estimators, confidence intervals, IV vs HV",
     load: () => import("./commands/stats.ts").then((m) => m.default),
   },
+  report: {
+    description: "write the lake as one self-contained HTML report with charts (offline, no network)",
+    load: () => import("./commands/report.ts").then((m) => m.default),
+  },
   sim: {
     description: "serve the simulated exchange (TastyTrade REST + DXLink) on 127.0.0.1",
     load: () => import("./commands/sim.ts").then((m) => m.default),

@@ -4,8 +4,9 @@
  * 3 degraded (data missing within the threshold), 1 failed, 130 cancelled.
  */
 import { defineCommand } from "citty";
+import type { Config } from "../../core/config.ts";
 import { usageError } from "../../core/errors.ts";
-import { configureLogging } from "../../core/log.ts";
+import { configureLogging, getLogger } from "../../core/log.ts";
 import { apiArgs, cliState, globalArgs, runAction } from "../context.ts";
 
 export default defineCommand({
@@ -100,6 +101,7 @@ export default defineCommand({
           onEvent: (e) => (printer as InstanceType<typeof GridPrinter> | null)?.onEvent(e),
         });
         (printer as InstanceType<typeof GridPrinter> | null)?.finish(summary.status, summary.seconds);
+        const report = summary.status === "cancelled" ? null : await refreshReport(config, dataDir);
         if (args.json) {
           process.stdout.write(
             `${JSON.stringify({
@@ -127,6 +129,7 @@ export default defineCommand({
               tasks: summary.tasks.map((t) => ({ ...t, seconds: round(t.seconds) })),
               persist: summary.persist,
               ...(summary.sim ? { sim: summary.sim } : {}),
+              ...(report ? { report } : {}),
               dataDir: summary.dataDir,
             })}\n`,
           );
@@ -149,12 +152,35 @@ export default defineCommand({
             Object.values(summary.stages).flatMap((s) => s.failures.flatMap((f) => f.hint ?? [])),
           );
           for (const h of hints) process.stderr.write(`  hint: ${h}\n`);
+          if (report)
+            process.stderr.write(
+              `${"file" in report ? `report: ${report.file}` : `report not written: ${report.error}`}\n`,
+            );
         }
         return summary.exitCode;
       },
       { csv: "run.csv" },
     ),
 });
+
+/**
+ * The end-of-run report (`report.enabled`, default on): `<data-dir>/report/index.html` refreshed
+ * from the lake. A report that cannot be written is said, never fails the run that fed the lake.
+ */
+async function refreshReport(
+  config: Config,
+  dataDir: string,
+): Promise<{ file: string; bytes: number; symbols: number } | { error: string } | null> {
+  if (!config["report.enabled"]) return null;
+  try {
+    const { writeReport } = await import("../../platform/report/index.ts");
+    const r = writeReport({ dataDir, annualization: config["stats.annualization"] });
+    return { file: r.file, bytes: r.bytes, symbols: r.symbols };
+  } catch (e) {
+    getLogger("cli.run").warn("report not written", { error: (e as Error).message });
+    return { error: (e as Error).message };
+  }
+}
 
 function round(x: number): number {
   return Math.round(x * 1000) / 1000;

@@ -1,0 +1,247 @@
+/**
+ * The report from synthetic lakes: a complete one, one with a single day of history, old and
+ * partial lakes (missing tables and columns), hostile symbol names, and the embedding rules that
+ * keep the page one safe, self-contained file. The browser side is in browser.test.ts.
+ */
+import { afterAll, describe, expect, setDefaultTimeout, test } from "bun:test";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { esc, scriptJson } from "./format.ts";
+import { writeReport } from "./index.ts";
+import { loadReport } from "./load.ts";
+import { isThirdFriday } from "./options.ts";
+import { writeSyntheticLake } from "./synthetic-lake.ts";
+
+setDefaultTimeout(120_000);
+
+const dirs: string[] = [];
+afterAll(() => {
+  for (const d of dirs) rmSync(d, { recursive: true, force: true });
+});
+function tmp(): string {
+  const d = mkdtempSync(join(tmpdir(), "ttapi-report-"));
+  dirs.push(d);
+  return d;
+}
+
+/** The embedded JSON of a report page, parsed. */
+function payloadOf(html: string) {
+  const m = /<script type="application\/json" id="report-data">([\s\S]*?)<\/script>/.exec(html);
+  expect(m).not.toBeNull();
+  return JSON.parse(m![1]!);
+}
+
+describe("embedding", () => {
+  test("scriptJson cannot close its <script> and escapes U+2028/2029, yet parses to the same value", () => {
+    const v = { s: "</script><script>alert(1)</script>", t: "a\u2028b\u2029c", u: "<!--" };
+    const text = scriptJson(v);
+    expect(text).not.toMatch(/<\/script/i);
+    expect(text).not.toContain("<!--");
+    expect(text).not.toContain("\u2028");
+    expect(text).not.toContain("\u2029");
+    expect(JSON.parse(text)).toEqual(v);
+  });
+
+  test("esc escapes the five HTML metacharacters", () => {
+    expect(esc(`<a href="x" title='y'>&</a>`)).toBe(
+      "&lt;a href=&quot;x&quot; title=&#39;y&#39;&gt;&amp;&lt;/a&gt;",
+    );
+  });
+
+  test("monthly expirations by rule: the third Friday (day 15–21)", () => {
+    const day = (iso: string) => Date.parse(`${iso}T00:00:00Z`) / 86_400_000;
+    expect(isThirdFriday(day("2024-10-18"))).toBe(true);
+    expect(isThirdFriday(day("2024-10-11"))).toBe(false);
+    expect(isThirdFriday(day("2024-10-25"))).toBe(false);
+    expect(isThirdFriday(day("2024-10-17"))).toBe(false); // a Thursday
+  });
+});
+
+describe("a complete lake", async () => {
+  const dataDir = tmp();
+  const root = join(dataDir, "lake");
+  const symbols = ["SPY", "QQQ", "<script>alert(1)</script>", "A&B\u2028"];
+  await writeSyntheticLake({ root, symbols, dates: 25 });
+  const r = writeReport({ dataDir, now: new Date("2026-01-02T03:04:05Z") });
+  const html = readFileSync(r.file, "utf8");
+
+  test("one file under <data-dir>/report with every symbol", () => {
+    expect(r.file).toBe(join(dataDir, "report", "index.html"));
+    expect(r.symbols).toBe(4);
+    expect(r.bytes).toBe(Buffer.byteLength(html));
+    expect(r.historyDays).toBe(25);
+    expect(r.missingSymbols).toEqual([]);
+  });
+
+  test("self-contained: no external script, style, font or image", () => {
+    expect(html).not.toMatch(/<script[^>]+src=/i);
+    expect(html).not.toMatch(/<link\b/i);
+    expect(html).not.toMatch(/<img\b/i);
+    expect(html).not.toMatch(/@import|url\(\s*['"]?https?:/i);
+    // uPlot and the page script are inlined.
+    expect(html).toContain("uPlot");
+    expect(html).toContain("window.__report");
+  });
+
+  test("symbol names are escaped: exactly the page's own three <script> elements", () => {
+    expect(html.match(/<script\b/gi)?.length).toBe(3);
+    expect(html).toContain("&lt;script&gt;alert(1)&lt;/script&gt;");
+    expect(html).toContain("A&amp;B");
+    expect(payloadOf(html).symbols.map((s: { symbol: string }) => s.symbol)).toContain(
+      "<script>alert(1)</script>",
+    );
+  });
+
+  test("overview: every column filled for a complete lake, own IV rank with its days", () => {
+    const m = loadReport({ root });
+    const spy = m.symbols.find((s) => s.symbol === "SPY")!;
+    const o = spy.overview;
+    for (const k of [
+      "price",
+      "iv",
+      "ivRank",
+      "ivPct",
+      "hv20yz",
+      "hv20c2c",
+      "hv60yz",
+      "hv60c2c",
+      "spread",
+      "emMove",
+      "emPct",
+      "liquidity",
+    ] as const)
+      expect(o[k]).not.toBeNull();
+    expect(o.ivDays).toBe(25);
+    expect(m.ownIvRank).toBe(true);
+    // The monthly expected move is for a third Friday, not the nearer weeklies.
+    expect(isThirdFriday(o.emExp!)).toBe(true);
+    expect(html).toMatch(/<td data-v="[\d.]+">\d+% · 25d<\/td>/);
+  });
+
+  test("per symbol: every chart planned with its series and no note", () => {
+    const p = payloadOf(html);
+    for (const s of p.symbols) {
+      expect(Object.keys(s.charts).sort()).toEqual(["cone", "ivhv", "moves", "price", "skew", "term"]);
+      expect(s.charts.price).toEqual(["close", "upper", "lower"]);
+      expect(s.charts.cone).toHaveLength(6);
+      expect(s.charts.skew).toEqual(["call", "put"]);
+      expect(s.spark).toEqual(["iv", "hv20yz"]);
+      expect(s.history.d).toHaveLength(25);
+      expect(s.stats.est).toHaveLength(30);
+    }
+    expect(html.match(/<figure class="chart" data-chart=/g)?.length).toBe(4 * 6);
+    expect(html).not.toContain('class="chart no-data"');
+  });
+
+  test("term structure is ATM IV by expiration; skew is the nearest monthly expiration by strike", () => {
+    const m = loadReport({ root, symbols: ["SPY"] });
+    const s = m.symbols[0]!;
+    // 4 weeklies + 4 monthlies, one Friday possibly both.
+    expect(s.term!.exp.length).toBeGreaterThanOrEqual(7);
+    expect(new Set(s.term!.exp).size).toBe(s.term!.exp.length);
+    expect([...s.term!.dte].sort((a, b) => a - b)).toEqual(s.term!.dte);
+    expect(isThirdFriday(s.skew!.exp)).toBe(true);
+    expect(s.skew!.strike.length).toBe(13);
+    expect(s.skew!.dte).toBeGreaterThanOrEqual(1);
+    expect(s.moves!.exp).toEqual(s.term!.exp);
+  });
+
+  test("--symbols keeps the requested ones and names the unknown ones", () => {
+    const m = loadReport({ root, symbols: ["QQQ", "NOPE"] });
+    expect(m.symbols.map((s) => s.symbol)).toEqual(["QQQ"]);
+    expect(m.missingSymbols).toEqual(["NOPE"]);
+    expect(m.notes[0]).toContain("NOPE");
+  });
+});
+
+describe("one day of history", async () => {
+  const dataDir = tmp();
+  await writeSyntheticLake({ root: join(dataDir, "lake"), symbols: ["SPY"], dates: 1 });
+  const r = writeReport({ dataDir });
+  const html = readFileSync(r.file, "utf8");
+
+  test("history charts say what they need; the rest are drawn", () => {
+    const s = payloadOf(html).symbols[0];
+    expect(Object.keys(s.charts).sort()).toEqual(["cone", "moves", "price", "skew", "term"]);
+    expect(html).toContain("needs at least 2 collected days of history (1 so far)");
+    expect(s.spark).toEqual([]);
+    expect(html).toContain("needs 2+ days");
+    expect(html).toContain("insufficient history (1d)");
+  });
+});
+
+describe("an old or partial lake", async () => {
+  test("missing tables: a note in each affected section, the rest still drawn", async () => {
+    const dataDir = tmp();
+    await writeSyntheticLake({
+      root: join(dataDir, "lake"),
+      symbols: ["SPY", "IWM"],
+      dates: 3,
+      omit: ["option_quotes", "volatility", "expected_moves"],
+    });
+    const r = writeReport({ dataDir });
+    const html = readFileSync(r.file, "utf8");
+    expect(r.symbols).toBe(2);
+    expect(html).toContain("table `option_quotes` is not in the lake yet");
+    expect(html).toContain("table `volatility` is not in the lake yet");
+    expect(html).toContain("table `expected_moves` is not in the lake yet");
+    const s = payloadOf(html).symbols[0];
+    expect(Object.keys(s.charts).sort()).toEqual(["ivhv", "price"]);
+    expect(s.charts.ivhv).toEqual(["iv", "atmIv30"]); // no HV without `volatility`
+    expect(r.notes.length).toBe(3);
+  });
+
+  test("missing columns: own IV rank 'not collected yet'; older partitions without cone columns still read", async () => {
+    const dataDir = tmp();
+    const root = join(dataDir, "lake");
+    await writeSyntheticLake({ root, symbols: ["SPY"], dates: 3, ownIvRank: false });
+    const pl = (await import("nodejs-polars")).default;
+    const { writePartition } = await import("../lake/index.ts");
+    const { partitionDates } = await import("./read.ts");
+    // An older ttapi wrote `volatility` without the cone columns.
+    const strip = async (date: string) => {
+      const file = join(root, "volatility", `date=${date}`, "part-0.parquet");
+      const df = pl.readParquet(file).select("snapshot_time", "symbol", "estimator", "window", "vol");
+      await writePartition(root, "volatility", { date }, df);
+    };
+    const dates = partitionDates(root, "volatility");
+    for (const d of dates.slice(0, -1)) await strip(d);
+    let html = readFileSync(writeReport({ dataDir }).file, "utf8");
+    expect(html).toContain("not collected yet");
+    let s = payloadOf(html).symbols[0];
+    expect(s.charts.cone).toHaveLength(6); // the newest partition has them
+    expect(s.history.d).toHaveLength(3); // mixed schemas read as one table
+    expect(s.charts.ivhv).toEqual(["iv", "hv20yz", "hv60yz", "hv20c2c"]);
+    await strip(dates.at(-1)!);
+    html = readFileSync(writeReport({ dataDir }).file, "utf8");
+    expect(html).toContain("`volatility` has no cone columns");
+    s = payloadOf(html).symbols[0];
+    expect(s.charts.cone).toBeUndefined();
+    expect(s.stats.est).toHaveLength(30); // the statistics table still shows what there is
+  });
+
+  test("a required column missing: the table's note names it", async () => {
+    const dataDir = tmp();
+    const root = join(dataDir, "lake");
+    const pl = (await import("nodejs-polars")).default;
+    const { writePartition } = await import("../lake/index.ts");
+    await writePartition(
+      root,
+      "metrics",
+      { date: "2026-08-04" },
+      pl.DataFrame({ snapshot_time: [new Date("2026-08-04T20:00:00Z")], symbol: ["SPY"] }),
+    );
+    const m = loadReport({ root });
+    expect(m.notes.join("\n")).toContain("table `metrics` has no column `implied_volatility_index`");
+  });
+
+  test("no lake at all: a page that says so", () => {
+    const dataDir = tmp();
+    const r = writeReport({ dataDir });
+    const html = readFileSync(r.file, "utf8");
+    expect(r.symbols).toBe(0);
+    expect(html).toContain("No symbols in the lake");
+    expect(r.notes.some((n) => n.includes("`metrics` is not in the lake yet"))).toBe(true);
+  });
+});
