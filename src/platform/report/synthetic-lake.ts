@@ -35,17 +35,32 @@ const EST_SCALE: Record<string, number> = { c2c: 1, parkinson: 0.93, gk: 0.95, r
 /** Annualised close-to-close volatility of the window ending at each bar (NaN before it fills). */
 function rollingVol(close: Float64Array, w: number): Float64Array {
   const out = new Float64Array(close.length).fill(Number.NaN);
-  for (let i = w; i < close.length; i++) {
-    let s = 0;
-    let s2 = 0;
-    for (let k = i - w + 1; k <= i; k++) {
-      const r = Math.log(close[k]! / close[k - 1]!);
-      s += r;
-      s2 += r * r;
+  let s = 0;
+  let s2 = 0;
+  for (let i = 1; i < close.length; i++) {
+    const r = Math.log(close[i]! / close[i - 1]!);
+    s += r;
+    s2 += r * r;
+    if (i > w) {
+      const old = Math.log(close[i - w]! / close[i - w - 1]!);
+      s -= old;
+      s2 -= old * old;
     }
-    out[i] = Math.sqrt(Math.max(0, (s2 - (s * s) / w) / (w - 1)) * 252);
+    if (i >= w) out[i] = Math.sqrt(Math.max(0, (s2 - (s * s) / w) / (w - 1)) * 252);
   }
   return out;
+}
+
+/** How many values of the sorted array are ≤ x (binary search). */
+function rankOf(sorted: number[], x: number): number {
+  let lo = 0;
+  let hi = sorted.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (sorted[mid]! <= x) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
 }
 
 function quantile(sorted: number[], q: number): number {
@@ -87,6 +102,15 @@ export async function writeSyntheticLake(o: SyntheticLakeOptions): Promise<{ dat
     const n = s.date.length;
     snapshotDays = Array.from(s.date.slice(n - o.dates));
     const vols = new Map(WINDOWS.map((w) => [w, rollingVol(s.close, w)]));
+    // The cone: the distribution of each window's volatility over the history (once per symbol).
+    const cones = new Map(
+      WINDOWS.map((w) => [
+        w,
+        Array.from(vols.get(w)!)
+          .filter(Number.isFinite)
+          .sort((a, b) => a - b),
+      ]),
+    );
     const ivPremium = 1.05 + 0.2 * rnd();
     const liquidity = 1 + Math.floor(rnd() * 4);
     for (let k = n - o.dates; k < n; k++) {
@@ -135,9 +159,7 @@ export async function writeSyntheticLake(o: SyntheticLakeOptions): Promise<{ dat
       add(day, "iv_hv", ivhv);
       for (const w of WINDOWS) {
         const series = vols.get(w)!;
-        const hist = Array.from(series.slice(0, k + 1))
-          .filter(Number.isFinite)
-          .sort((a, b) => a - b);
+        const hist = cones.get(w)!;
         for (const est of ESTIMATORS) {
           const scale = EST_SCALE[est]!;
           const vol = Number.isFinite(series[k]!) ? series[k]! * scale : null;
@@ -157,8 +179,7 @@ export async function writeSyntheticLake(o: SyntheticLakeOptions): Promise<{ dat
             cone_median: hist.length ? quantile(hist, 0.5) * scale : null,
             cone_p75: hist.length ? quantile(hist, 0.75) * scale : null,
             cone_max: hist.length ? hist[hist.length - 1]! * scale : null,
-            cone_percentile:
-              vol === null || !hist.length ? null : hist.filter((x) => x * scale <= vol).length / hist.length,
+            cone_percentile: vol === null || !hist.length ? null : rankOf(hist, vol / scale) / hist.length,
             reason: vol === null ? "not enough bars" : null,
           });
         }
