@@ -43,9 +43,32 @@ export function isoDay(day: number): string {
   return new Date(day * 86_400_000).toISOString().slice(0, 10);
 }
 
-/** Round to 5 significant digits: the embedded data stays small, charts look the same. */
+/**
+ * Numbers as embedded: below 10 (volatilities, ratios) 4 decimals — 0.01 % of volatility —
+ * else 6 significant digits (prices to the cent up to 9,999.99). Charts and tables look the
+ * same; the page is a third smaller.
+ */
 export function compactNumber(v: number): number {
-  return Number.isInteger(v) ? v : Number(v.toPrecision(5));
+  if (Number.isInteger(v)) return v;
+  return Math.abs(v) < 10 ? Math.round(v * 1e4) / 1e4 : Number(v.toPrecision(6));
+}
+
+/**
+ * Closes as scaled-integer steps: `k` decimals (enough for 5–6 significant digits), the first
+ * value then differences. Daily steps are small integers: about half the text of the plain list.
+ */
+export function encodeSteps(values: readonly number[]): { k: number; q: number[] } {
+  const max = Math.max(1e-9, ...values.map(Math.abs));
+  const k = Math.max(0, Math.min(6, 5 - Math.ceil(Math.log10(max))));
+  const f = 10 ** k;
+  let prev = 0;
+  const q = values.map((v) => {
+    const x = Math.round(v * f);
+    const d = x - prev;
+    prev = x;
+    return d;
+  });
+  return { k, q };
 }
 
 /** Inline script/style text: a literal `</script` or `</style` inside it would end the element. */

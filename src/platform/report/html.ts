@@ -6,7 +6,7 @@
  */
 import { REPORT_ASSETS } from "./assets.ts";
 import { type ChartPlan, chartPlans, sparkSeries } from "./charts.ts";
-import { compactNumber, esc, isoDay, pct, price, scriptJson } from "./format.ts";
+import { compactNumber, encodeSteps, esc, isoDay, pct, price, scriptJson } from "./format.ts";
 import type { ReportModel, SymbolReport } from "./model.ts";
 
 interface Column {
@@ -161,16 +161,10 @@ ${rows}
 </section>`;
 }
 
-function figure(p: ChartPlan): string {
-  const cap = `<figcaption>${esc(p.title)}</figcaption>`;
-  return p.series.length
-    ? `<figure class="chart" data-chart="${p.kind}" data-series="${p.series.length}">${cap}<div class="plot"></div></figure>`
-    : `<figure class="chart no-data" data-chart-note="${p.kind}">${cap}<p class="note">${esc(p.note ?? "no data")}</p></figure>`;
-}
-
-function symbolSection(m: ReportModel, s: SymbolReport, i: number, plans: ChartPlan[]): string {
+/** The one-line summary under a symbol's heading. */
+function subtitle(s: SymbolReport): string {
   const ov = s.overview;
-  const sub = [
+  return [
     `last ${price(ov.price)}`,
     `IV ${pct(ov.iv)}`,
     `HV20 YZ ${pct(ov.hv20yz)}`,
@@ -179,15 +173,6 @@ function symbolSection(m: ReportModel, s: SymbolReport, i: number, plans: ChartP
   ]
     .filter(Boolean)
     .join(" · ");
-  const stats = s.notes.stats
-    ? `<p class="note">${esc(s.notes.stats)}</p>`
-    : `<div class="stats-table" data-table="stats"></div>`;
-  const moves = s.notes.moves ? "" : `<div class="moves-table" data-table="moves"></div>`;
-  return `<section class="sym" id="s${i}" data-i="${i}">
-<h2>${esc(s.symbol)} <span class="sub">${esc(sub)}</span> <a class="top" href="#overview">↑ overview</a></h2>
-<div class="charts">${plans.map((p) => figure(p)).join("")}</div>
-<div class="tables"><div><h3>Latest realised volatility (annualised, ${Math.round(m.annualization)}-day year) · below: confidence interval</h3>${stats}</div><div><h3>Expected moves</h3>${moves || `<p class="note">${esc(s.notes.moves ?? "")}</p>`}</div></div>
-</section>`;
 }
 
 function lakeStatus(m: ReportModel): string {
@@ -208,24 +193,37 @@ function lakeStatus(m: ReportModel): string {
   return `<section id="lake">${notes}<details${m.notes.length ? " open" : ""}><summary>Lake tables</summary><table class="lake"><thead><tr><th>table</th><th>partitions</th><th>status</th></tr></thead><tbody>${rows}</tbody></table></details></section>`;
 }
 
-/** The payload the page script reads: per symbol the chart data and the series to draw. */
+/**
+ * The payload the page script reads: per symbol the section's text (heading, chart titles, notes),
+ * the charts' data and the series to draw. Sections are built from it in the browser: 500 symbol
+ * sections of server HTML cost the browser more to parse than the data itself.
+ */
 function payload(m: ReportModel, plans: ChartPlan[][]) {
   return {
     bandWindow: m.bandWindow,
     annualization: m.annualization,
     symbols: m.symbols.map((s, i) => ({
       symbol: s.symbol,
+      sub: subtitle(s),
+      plans: plans[i]!.map((p) =>
+        p.series.length ? [p.kind, p.title, p.series] : [p.kind, p.title, [], p.note],
+      ),
+      statsNote: s.notes.stats ?? null,
+      movesNote: s.notes.moves ?? null,
       history: s.history,
-      // Bar dates as gaps from the previous bar (mostly 1 or 3): a third of the size.
+      // Bar dates as gaps from the previous bar (mostly 1 or 3), closes as scaled integer steps.
       bars: s.bars
-        ? { d0: s.bars.d[0], dd: s.bars.d.map((d, k) => (k ? d - s.bars!.d[k - 1]! : 0)), c: s.bars.c }
+        ? {
+            d0: s.bars.d[0],
+            dd: s.bars.d.map((d, k) => (k ? d - s.bars!.d[k - 1]! : 0)),
+            ...encodeSteps(s.bars.c),
+          }
         : null,
       cone: s.cone,
       term: s.term,
       skew: s.skew,
       moves: s.moves,
       stats: s.stats,
-      charts: Object.fromEntries(plans[i]!.filter((p) => p.series.length).map((p) => [p.kind, p.series])),
       spark: sparkSeries(s),
     })),
   };
@@ -241,7 +239,6 @@ export function renderReport(m: ReportModel): string {
     `${m.historyDays} collected day${m.historyDays === 1 ? "" : "s"} of history`,
     `generated ${m.generatedAt.slice(0, 16).replace("T", " ")} UTC`,
   ].join(" · ");
-  const sections = m.symbols.map((s, i) => symbolSection(m, s, i, plans[i]!)).join("\n");
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
 <meta name="generator" content="ttapi">
@@ -253,7 +250,7 @@ export function renderReport(m: ReportModel): string {
 ${lakeStatus(m)}
 ${overviewTable(m)}
 <main id="symbols">
-${m.symbols.length ? sections : `<p class="note">No symbols in the lake${m.missingSymbols.length ? " for the requested list" : ""}: run \`ttapi run\` first.</p>`}
+${m.symbols.length ? `<noscript><p class="note">The per-symbol charts need JavaScript.</p></noscript>` : `<p class="note">No symbols in the lake${m.missingSymbols.length ? " for the requested list" : ""}: run \`ttapi run\` first.</p>`}
 </main>
 <footer>Made by ttapi from the Parquet lake. Volatilities are annualised; IV rank and percentile are computed from the history you collected.</footer>
 <script type="application/json" id="report-data">${data}</script>

@@ -136,8 +136,22 @@ export function loadReport(o: LoadOptions): ReportModel {
   const mLast = lastRow(metrics);
   const ivLast = lastRow(ivhv);
   const qLast = lastRow(quotes);
-  const get = (t: TableRead, name: string, i: number | undefined) =>
-    t.df && i !== undefined ? num(column(t.df, name)[i]) : null;
+  // Columns are converted to arrays once per table, not once per symbol.
+  const arrays = new Map<TableRead, Map<string, unknown[]>>();
+  const get = (t: TableRead, name: string, i: number | undefined): number | null => {
+    if (!t.df || i === undefined) return null;
+    let cols = arrays.get(t);
+    if (!cols) {
+      cols = new Map();
+      arrays.set(t, cols);
+    }
+    let a = cols.get(name);
+    if (!a) {
+      a = column(t.df, name);
+      cols.set(name, a);
+    }
+    return num(a[i]);
+  };
 
   const monthly = monthlyKeys(chains.df);
   const movesMap = moves.df ? movesBySymbol(moves.df) : new Map();
@@ -340,15 +354,25 @@ function latestVolatility(t: TableRead): Map<string, (StatRow & Record<string, u
 }
 
 function statsColumns(rows: StatRow[]): StatsData {
+  const est = [...new Set(rows.map((r) => r.estimator))];
+  const w = [...new Set(rows.map((r) => r.window))].sort((a, b) => a - b);
+  const cell = new Map(rows.map((r) => [`${r.estimator}|${r.window}`, r]));
+  const grid = <T>(f: (r: StatRow) => T | null) =>
+    est.map((e) =>
+      w.map((x) => {
+        const r = cell.get(`${e}|${x}`);
+        return r ? f(r) : null;
+      }),
+    );
   return {
-    est: rows.map((r) => r.estimator),
-    w: rows.map((r) => r.window),
-    vol: rows.map((r) => r.vol),
-    lo: rows.map((r) => r.ciLow),
-    hi: rows.map((r) => r.ciHigh),
-    n: rows.map((r) => r.n),
-    pct: rows.map((r) => r.conePct),
-    reason: rows.map((r) => r.reason),
+    est,
+    w,
+    vol: grid((r) => r.vol),
+    lo: grid((r) => r.ciLow),
+    hi: grid((r) => r.ciHigh),
+    n: grid((r) => r.n),
+    pct: grid((r) => r.conePct),
+    reason: grid((r) => r.reason),
   };
 }
 

@@ -85,16 +85,19 @@ export interface StatRow {
   reason: string | null;
 }
 
-/** The latest statistics table, column-wise (the embedded JSON stays small for 500+ symbols). */
+/**
+ * The latest statistics table as matrices — rows `est`, columns `w` — so the embedded JSON stays
+ * small for 500+ symbols. A cell missing from the lake is null with no reason.
+ */
 export interface StatsData {
   est: string[];
   w: number[];
-  vol: (number | null)[];
-  lo: (number | null)[];
-  hi: (number | null)[];
-  n: (number | null)[];
-  pct: (number | null)[];
-  reason: (string | null)[];
+  vol: (number | null)[][];
+  lo: (number | null)[][];
+  hi: (number | null)[][];
+  n: (number | null)[][];
+  pct: (number | null)[][];
+  reason: (string | null)[][];
 }
 
 export interface SymbolReport {

@@ -6,11 +6,19 @@
  * window.__report exposes progress for the browser test and the benchmark.
  */
 (() => {
-  const state = { firstChartMs: null, charts: 0, errors: [], ready: false };
+  const state = {
+    firstChartMs: null,
+    charts: 0,
+    errors: [],
+    ready: false,
+    startMs: performance.now(),
+    parsedMs: null,
+  };
   window.__report = state;
   const el = document.getElementById("report-data");
   const data = JSON.parse(el ? el.textContent : "{}");
   const symbols = data.symbols || [];
+  state.parsedMs = performance.now();
   const DAY = 86400;
   const COLORS = {
     iv: "#2a62d6",
@@ -107,6 +115,13 @@
         day += b.dd[i];
         days.push(day * DAY);
       }
+      // Closes arrive as scaled integer steps (see encodeSteps).
+      const f = 10 ** b.k;
+      let q = 0;
+      b.c = b.q.map((x) => {
+        q += x;
+        return q / f;
+      });
       const w = data.bandWindow;
       const vol = rollingVol(b.c, w, data.annualization);
       const h = Math.sqrt(w / data.annualization);
@@ -245,32 +260,31 @@
   function renderTables(sec, d) {
     const st = sec.querySelector('[data-table="stats"]');
     if (st && d.stats) {
-      // Estimators down, windows across: "vol" over its confidence interval; n and cone percentile on hover.
+      // Estimators down, windows across: the volatility over its confidence interval; n and the
+      // cone percentile on hover.
       const s = d.stats;
-      const windows = [...new Set(s.w)].sort((a, b) => a - b);
-      const ests = [...new Set(s.est)];
-      const t = table(["estimator", ...windows.map((w) => `${w}d`)], []);
-      for (const e of ests) {
+      const t = table(["estimator", ...s.w.map((w) => `${w}d`)], []);
+      s.est.forEach((e, r) => {
         const row = t.tBodies[0].insertRow();
         row.insertCell().textContent = EST[e] || e;
-        for (const w of windows) {
+        s.w.forEach((_w, c) => {
           const cell = row.insertCell();
-          const i = s.est.findIndex((x, k) => x === e && s.w[k] === w);
-          if (i < 0 || s.vol[i] === null) {
+          const v = s.vol[r][c];
+          if (v === null) {
             cell.textContent = "—";
-            if (i >= 0 && s.reason[i]) cell.title = s.reason[i];
-            continue;
+            if (s.reason[r][c]) cell.title = s.reason[r][c];
+            return;
           }
-          cell.textContent = pct(s.vol[i]);
-          if (s.lo[i] !== null) {
+          cell.textContent = pct(v);
+          if (s.lo[r][c] !== null) {
             const ci = document.createElement("div");
             ci.className = "ci";
-            ci.textContent = `${pct(s.lo[i])}–${pct(s.hi[i])}`;
+            ci.textContent = `${pct(s.lo[r][c])}–${pct(s.hi[r][c])}`;
             cell.appendChild(ci);
           }
-          cell.title = `n = ${s.n[i] === null ? "?" : s.n[i]} · cone percentile ${pct(s.pct[i], 0)}`;
-        }
-      }
+          cell.title = `n = ${s.n[r][c] === null ? "?" : s.n[r][c]} · cone percentile ${pct(s.pct[r][c], 0)}`;
+        });
+      });
       st.appendChild(t);
     }
     const mv = sec.querySelector('[data-table="moves"]');
@@ -306,7 +320,7 @@
     for (const fig of sec.querySelectorAll("figure[data-chart]")) {
       const kind = fig.dataset.chart;
       try {
-        DRAW[kind](fig, d, d.charts[kind] || []);
+        DRAW[kind](fig, d, d.plans.find((p) => p[0] === kind)[2]);
       } catch (e) {
         fail(fig, e);
       }
@@ -345,6 +359,76 @@
       console.error("ttapi report: sparkline failed", e);
       box.textContent = "—";
     }
+  }
+
+  /** Element with a class and text (always textContent: symbol names and notes stay text). */
+  function node(tag, cls, text) {
+    const e = document.createElement(tag);
+    if (cls) e.className = cls;
+    if (text !== undefined && text !== null) e.textContent = text;
+    return e;
+  }
+
+  /** A symbol's section: heading, one figure per planned chart (or its note), table slots. */
+  function buildSection(d, i) {
+    const sec = node("section", "sym");
+    sec.id = `s${i}`;
+    sec.dataset.i = String(i);
+    const h2 = node("h2", null, `${d.symbol} `);
+    h2.appendChild(node("span", "sub", d.sub));
+    const top = node("a", "top", "↑ overview");
+    top.href = "#overview";
+    h2.appendChild(top);
+    sec.appendChild(h2);
+    const charts = node("div", "charts");
+    for (const [kind, title, keys, note] of d.plans) {
+      const fig = node("figure", keys.length ? "chart" : "chart no-data");
+      fig.appendChild(node("figcaption", null, title));
+      if (keys.length) {
+        fig.dataset.chart = kind;
+        fig.dataset.series = String(keys.length);
+        fig.appendChild(node("div", "plot"));
+      } else {
+        fig.dataset.chartNote = kind;
+        fig.appendChild(node("p", "note", note || "no data"));
+      }
+      charts.appendChild(fig);
+    }
+    sec.appendChild(charts);
+    const tables = node("div", "tables");
+    const left = node("div");
+    left.appendChild(
+      node(
+        "h3",
+        null,
+        `Latest realised volatility (annualised, ${Math.round(data.annualization)}-day year) · below: confidence interval`,
+      ),
+    );
+    const right = node("div");
+    right.appendChild(node("h3", null, "Expected moves"));
+    for (const [box, key, note] of [
+      [left, "stats", d.statsNote],
+      [right, "moves", d.movesNote],
+    ]) {
+      if (note) box.appendChild(node("p", "note", note));
+      else {
+        const slot = node("div", `${key}-table`);
+        slot.dataset.table = key;
+        box.appendChild(slot);
+      }
+    }
+    tables.append(left, right);
+    sec.appendChild(tables);
+    return sec;
+  }
+
+  const main = document.getElementById("symbols");
+  if (main && symbols.length) {
+    const frag = document.createDocumentFragment();
+    symbols.forEach((d, i) => {
+      frag.appendChild(buildSection(d, i));
+    });
+    main.appendChild(frag);
   }
 
   // Lazy rendering: sections and sparklines are drawn when they come within 600px of the viewport.
