@@ -70,7 +70,15 @@
   const fix = (v, d) => (v === null || v === undefined ? "—" : v.toFixed(d === undefined ? 2 : d));
   const isoDay = (day) => new Date(day * DAY * 1000).toISOString().slice(0, 10);
   const utc = (ts) => uPlot.tzDate(new Date(ts * 1000), "Etc/UTC");
-  const volAxis = { values: (_u, vals) => vals.map((v) => `${(v * 100).toFixed(0)}%`), size: 50 };
+  // Percent ticks with as many decimals as the tick spacing needs (no "18% 18%").
+  const volAxis = {
+    values: (_u, vals) => {
+      const step = vals.length > 1 ? Math.abs(vals[1] - vals[0]) * 100 : 1;
+      const digits = step >= 1 ? 0 : step >= 0.1 ? 1 : 2;
+      return vals.map((v) => `${(v * 100).toFixed(digits)}%`);
+    },
+    size: 56,
+  };
 
   function series(key, extra) {
     return Object.assign({ label: LABELS[key] || key, stroke: COLORS[key] || "#555", width: 1.5 }, extra);
