@@ -438,6 +438,7 @@
     });
     main.appendChild(frag);
   }
+  state.builtMs = performance.now();
 
   // Lazy rendering: sections and sparklines are drawn when they come within 600px of the viewport.
   const io = new IntersectionObserver(
