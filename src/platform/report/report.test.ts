@@ -7,7 +7,7 @@ import { afterAll, describe, expect, setDefaultTimeout, test } from "bun:test";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { esc, scriptJson } from "./format.ts";
+import { compactNumber, encodeSteps, esc, scriptJson } from "./format.ts";
 import { writeReport } from "./index.ts";
 import { loadReport } from "./load.ts";
 import { isThirdFriday } from "./options.ts";
@@ -52,6 +52,26 @@ describe("embedding", () => {
     expect(esc(`<a href="x" title='y'>&</a>`)).toBe(
       "&lt;a href=&quot;x&quot; title=&#39;y&#39;&gt;&amp;&lt;/a&gt;",
     );
+  });
+
+  test("closes as scaled-integer steps decode to the same prices (5+ significant digits)", () => {
+    for (const closes of [
+      [412.31, 415.02, 409.99, 409.99],
+      [0.0123, 0.0125, 0.0119],
+      [51234.5, 51300, 50999.25],
+    ]) {
+      const { k, q } = encodeSteps(closes);
+      let acc = 0;
+      const back = q.map((d) => {
+        acc += d;
+        return acc / 10 ** k;
+      });
+      for (const [i, v] of back.entries()) expect(Math.abs(v - closes[i]!) / closes[i]!).toBeLessThan(1e-4);
+      expect(q.slice(1).every((d) => Number.isInteger(d))).toBe(true);
+    }
+    expect(compactNumber(0.123456)).toBe(0.1235);
+    expect(compactNumber(1234.5678)).toBe(1234.57);
+    expect(compactNumber(42)).toBe(42);
   });
 
   test("monthly expirations by rule: the third Friday (day 15–21)", () => {
