@@ -17,11 +17,9 @@ export function readCloses(root: string, symbols: readonly string[] | null, keep
   const bySymbol = new Map<string, { d: number[]; c: number[] }>();
   if (!hasTable(root, "bars")) return { bySymbol, note: missingTableNote("bars") };
   try {
-    let lf = scanTable(root, "bars");
-    const have = new Set(lf.columns);
-    const missing = ["symbol", "date", "close"].filter((c) => !have.has(c));
-    if (missing.length) return { bySymbol, note: `table \`bars\` has no column(s) ${missing.join(", ")}` };
-    if (have.has("period")) lf = lf.filter(pl.col("period").cast(pl.Utf8).eq(pl.lit("D")));
+    // No schema probe (it would open every file's footer): a missing column fails the query below
+    // and becomes the note.
+    let lf = scanTable(root, "bars").filter(pl.col("period").cast(pl.Utf8).eq(pl.lit("D")));
     if (symbols)
       lf = lf.filter(
         pl
@@ -38,21 +36,22 @@ export function readCloses(root: string, symbols: readonly string[] | null, keep
       .filter(pl.col("date").cast(pl.Int32).gtEq(cutoff))
       .select(pl.col("symbol").cast(pl.Utf8).alias("symbol"), pl.col("date").cast(pl.Int32), pl.col("close"))
       .collectSync()
-      .sort(["symbol", "date"])
-      .unique({ subset: ["symbol", "date"], keep: "last", maintainOrder: true });
+      .sort(["symbol", "date"]);
     const sym = column<string>(df, "symbol");
     const date = column<number>(df, "date");
     const close = column(df, "close");
     for (const [s, rows] of groupRows(sym)) {
       const d: number[] = [];
       const c: number[] = [];
-      for (const i of rows.slice(-keep)) {
+      for (const [j, i] of rows.entries()) {
+        // The lake's bars are deduplicated; should a date still repeat, its last row wins.
+        if (j + 1 < rows.length && date[rows[j + 1]!] === date[i]) continue;
         const v = num(close[i]);
         if (v === null || v <= 0) continue; // a missing or unusable close is a gap, as in the stats
         d.push(date[i]!);
         c.push(v);
       }
-      if (d.length) bySymbol.set(s, { d, c });
+      if (d.length) bySymbol.set(s, { d: d.slice(-keep), c: c.slice(-keep) });
     }
     return { bySymbol, note: null };
   } catch (e) {
