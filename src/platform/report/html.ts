@@ -24,7 +24,11 @@ const o = (s: SymbolReport) => s.overview;
 function ownRank(s: SymbolReport, m: ReportModel, v: number | null): string {
   if (!m.ownIvRank) return "not collected yet";
   const days = o(s).ivDays;
-  if (v === null) return days !== null ? `insufficient history (${days}d)` : "—";
+  if (v === null) {
+    // iv_hv.iv_note says why (e.g. "insufficient history"); the day count is what a trader checks.
+    const why = o(s).ivNote ?? (days !== null ? "insufficient history" : null);
+    return why ? `${why}${days !== null ? ` (${days}d)` : ""}` : "—";
+  }
   return `${pct(v, 0)}${days !== null ? ` · ${days}d` : ""}`;
 }
 

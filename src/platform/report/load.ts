@@ -64,7 +64,16 @@ export function loadReport(o: LoadOptions): ReportModel {
   const ivhv = readSnapshot(root, "iv_hv", {
     ...bySym,
     required: ["symbol"],
-    optional: ["iv_index", "hv30", "spread", "iv_rank", "iv_percentile", "iv_history_days", "atm_iv30"],
+    optional: [
+      "iv_index",
+      "hv30",
+      "spread",
+      "iv_rank",
+      "iv_percentile",
+      "iv_history_days",
+      "atm_iv30",
+      "iv_note",
+    ],
   });
   const volSpec = {
     symbolCol: "symbol",
@@ -138,7 +147,7 @@ export function loadReport(o: LoadOptions): ReportModel {
   const qLast = lastRow(quotes);
   // Columns are converted to arrays once per table, not once per symbol.
   const arrays = new Map<TableRead, Map<string, unknown[]>>();
-  const get = (t: TableRead, name: string, i: number | undefined): number | null => {
+  const cell = (t: TableRead, name: string, i: number | undefined): unknown => {
     if (!t.df || i === undefined) return null;
     let cols = arrays.get(t);
     if (!cols) {
@@ -147,10 +156,15 @@ export function loadReport(o: LoadOptions): ReportModel {
     }
     let a = cols.get(name);
     if (!a) {
-      a = column(t.df, name);
+      a = column<unknown>(t.df, name);
       cols.set(name, a);
     }
-    return num(a[i]);
+    return a[i];
+  };
+  const get = (t: TableRead, name: string, i: number | undefined) => num(cell(t, name, i));
+  const text = (t: TableRead, name: string, i: number | undefined) => {
+    const v = cell(t, name, i);
+    return typeof v === "string" && v ? v : null;
   };
 
   const monthly = monthlyKeys(chains.df);
@@ -179,6 +193,7 @@ export function loadReport(o: LoadOptions): ReportModel {
       ivRank: get(ivhv, "iv_rank", ii),
       ivPct: get(ivhv, "iv_percentile", ii),
       ivDays: get(ivhv, "iv_history_days", ii),
+      ivNote: text(ivhv, "iv_note", ii),
       ivRankApi: get(metrics, "implied_volatility_index_rank", mi),
       hv20yz: hvOf("yz", 20),
       hv20c2c: hvOf("c2c", 20),

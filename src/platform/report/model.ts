@@ -14,6 +14,7 @@ export interface OverviewRow {
   ivRank: number | null; // own IV rank (iv_hv.iv_rank), 0–1
   ivPct: number | null; // own IV percentile (iv_hv.iv_percentile), 0–1
   ivDays: number | null; // days of IV history behind them
+  ivNote: string | null; // why the own rank is missing (iv_hv.iv_note), e.g. too little history
   ivRankApi: number | null; // the API's implied_volatility_index_rank, 0–1
   hv20yz: number | null;
   hv20c2c: number | null;

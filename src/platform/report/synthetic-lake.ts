@@ -154,6 +154,7 @@ export async function writeSyntheticLake(o: SyntheticLakeOptions): Promise<{ dat
           iv_percentile: enough ? rnd() : null,
           iv_history_days: history,
           atm_iv30: iv * (0.97 + 0.06 * rnd()),
+          iv_note: enough ? null : "insufficient history",
         });
       }
       add(day, "iv_hv", ivhv);
@@ -298,7 +299,7 @@ function frameOf(cols: Record<string, unknown[]>): pl.DataFrame {
       return pl.Series(name, values as number[], pl.Int32);
     if (name === "iv_history_days") return pl.Series(name, values as number[], pl.Int32);
     const first = values.find((v) => v !== null && v !== undefined);
-    if (typeof first === "string" || (first === undefined && name === "reason"))
+    if (typeof first === "string" || (first === undefined && (name === "reason" || name === "iv_note")))
       return pl.Series(name, values as (string | null)[], pl.Utf8);
     return pl.Series(name, values as (number | null)[], pl.Float64);
   });
