@@ -166,6 +166,9 @@ describe.skipIf(SKIP)("report in headless Chromium", () => {
     await page.fill("#filter", "q");
     expect(await visible()).toEqual(["QQQ"]);
     expect(await page.textContent("#count")).toBe("1 of 5 symbols");
+    expect(await page.locator("section.sym:not([hidden]) h2").allTextContents()).toEqual([
+      expect.stringMatching(/^QQQ /),
+    ]); // the sections follow the filter
     const median = [...asc].sort((a, b) => a - b)[2]! * 100;
     await page.fill("#filter", `iv>${median.toFixed(3)}`);
     expect((await visible()).length).toBe(asc.filter((v) => v * 100 > Number(median.toFixed(3))).length);

@@ -90,10 +90,27 @@
     if (state.firstChartMs === null) state.firstChartMs = performance.now();
   }
 
+  // Axis text and grid in the page's colours (light or dark scheme).
+  const ink = getComputedStyle(document.body).color || "#1d2230";
+  const theme = (axes) =>
+    (axes || [{}, {}]).map((a) =>
+      Object.assign(
+        {
+          stroke: ink,
+          grid: { stroke: "rgba(128,128,128,0.18)" },
+          ticks: { stroke: "rgba(128,128,128,0.3)" },
+        },
+        a,
+      ),
+    );
+
   function plot(fig, opts, rows) {
     const box = fig.querySelector(".plot");
     const width = Math.max(280, box.clientWidth || 400);
-    const u = new uPlot(Object.assign({ width, height: 230, legend: { live: true } }, opts), rows, box);
+    const full = Object.assign({ width, height: 230, legend: { live: true } }, opts, {
+      axes: theme(opts.axes),
+    });
+    const u = new uPlot(full, rows, box);
     markDrawn(fig, u);
     return u;
   }
@@ -356,7 +373,14 @@
           select: { show: false },
           scales: { x: { time: true } },
           axes: [{ show: false }, { show: false }],
-          series: [{}, ...keys.map((k) => ({ stroke: k === "iv" ? COLORS.iv : COLORS.hv20yz, width: 1.25 }))],
+          series: [
+            {},
+            ...keys.map((k) => ({
+              stroke: k === "iv" ? COLORS.iv : COLORS.hv20yz,
+              width: 1.25,
+              points: { show: false },
+            })),
+          ],
         },
         [h.d.map((x) => x * DAY), ...keys.map((k) => h[k])],
         box,
@@ -531,6 +555,9 @@
           return String(cellValue(row, 0)).toLowerCase().includes(t.toLowerCase());
         });
         row.hidden = !ok;
+        // The symbol's section follows the filter too.
+        const sec = document.getElementById(`s${row.dataset.i}`);
+        if (sec) sec.hidden = !ok;
         if (ok) shown++;
       }
       count.textContent = `${shown} of ${rows.length} symbols`;
