@@ -204,38 +204,44 @@ function lakeStatus(m: ReportModel): string {
  */
 function payload(m: ReportModel, plans: ChartPlan[][]) {
   return {
-    bandWindow: m.bandWindow,
-    annualization: m.annualization,
-    symbols: m.symbols.map((s, i) => ({
-      symbol: s.symbol,
-      sub: subtitle(s),
-      plans: plans[i]!.map((p) =>
-        p.series.length ? [p.kind, p.title, p.series] : [p.kind, p.title, [], p.note],
-      ),
-      statsNote: s.notes.stats ?? null,
-      movesNote: s.notes.moves ?? null,
-      history: s.history,
-      // Bar dates as gaps from the previous bar (mostly 1 or 3), closes as scaled integer steps.
-      bars: s.bars
-        ? {
-            d0: s.bars.d[0],
-            dd: s.bars.d.map((d, k) => (k ? d - s.bars!.d[k - 1]! : 0)),
-            ...encodeSteps(s.bars.c),
-          }
-        : null,
-      cone: s.cone,
-      term: s.term,
-      skew: s.skew,
-      moves: s.moves,
-      stats: s.stats,
-      spark: sparkSeries(s),
-    })),
+    // Read first (it precedes the page script): enough for the overview's sparklines.
+    head: {
+      bandWindow: m.bandWindow,
+      annualization: m.annualization,
+      history: m.symbols.map((s) => s.history),
+      spark: m.symbols.map((s) => sparkSeries(s)),
+    },
+    rest: {
+      symbols: m.symbols.map((s, i) => ({
+        symbol: s.symbol,
+        sub: subtitle(s),
+        plans: plans[i]!.map((p) =>
+          p.series.length ? [p.kind, p.title, p.series] : [p.kind, p.title, [], p.note],
+        ),
+        statsNote: s.notes.stats ?? null,
+        movesNote: s.notes.moves ?? null,
+        // Bar dates as gaps from the previous bar (mostly 1 or 3), closes as scaled integer steps.
+        bars: s.bars
+          ? {
+              d0: s.bars.d[0],
+              dd: s.bars.d.map((d, k) => (k ? d - s.bars!.d[k - 1]! : 0)),
+              ...encodeSteps(s.bars.c),
+            }
+          : null,
+        cone: s.cone,
+        term: s.term,
+        skew: s.skew,
+        moves: s.moves,
+        stats: s.stats,
+      })),
+    },
   };
 }
 
 export function renderReport(m: ReportModel): string {
   const plans = m.symbols.map((s) => chartPlans(m, s));
-  const data = scriptJson(payload(m, plans), (_k, v) => (typeof v === "number" ? compactNumber(v) : v));
+  const p = payload(m, plans);
+  const compact = (_k: string, v: unknown) => (typeof v === "number" ? compactNumber(v) : v);
   const title = `ttapi report${m.asOf ? ` · ${m.asOf}` : ""}`;
   const meta = [
     m.asOf ? `as of ${m.asOf}` : "no snapshot in the lake yet",
@@ -253,13 +259,14 @@ export function renderReport(m: ReportModel): string {
 <header><h1>ttapi report</h1><p class="meta">${esc(meta)}</p></header>
 ${lakeStatus(m)}
 ${overviewTable(m)}
+<script type="application/json" id="report-head">${scriptJson(p.head, compact)}</script>
+<script>${REPORT_ASSETS.uplotJs}</script>
+<script>${REPORT_ASSETS.clientJs}</script>
 <main id="symbols">
 ${m.symbols.length ? `<noscript><p class="note">The per-symbol charts need JavaScript.</p></noscript>` : `<p class="note">No symbols in the lake${m.missingSymbols.length ? " for the requested list" : ""}: run \`ttapi run\` first.</p>`}
 </main>
 <footer>Made by ttapi from the Parquet lake. Volatilities are annualised; IV rank and percentile are computed from the history you collected.</footer>
-<script type="application/json" id="report-data">${data}</script>
-<script>${REPORT_ASSETS.uplotJs}</script>
-<script>${REPORT_ASSETS.clientJs}</script>
+<script type="application/json" id="report-data">${scriptJson(p.rest, compact)}</script>
 </body></html>
 `;
 }

@@ -30,11 +30,23 @@ function chartsOf(s: { plans: [string, string, string[], string?][] }): Record<s
   return Object.fromEntries(s.plans.filter((p) => p[2].length).map((p) => [p[0], p[2]]));
 }
 
-/** The embedded JSON of a report page, parsed. */
+/** The embedded JSON of a report page (both payloads), merged per symbol as the page does. */
 function payloadOf(html: string) {
-  const m = /<script type="application\/json" id="report-data">([\s\S]*?)<\/script>/.exec(html);
-  expect(m).not.toBeNull();
-  return JSON.parse(m![1]!);
+  const read = (id: string) => {
+    const m = new RegExp(`<script type="application/json" id="${id}">([\\s\\S]*?)</script>`).exec(html);
+    expect(m).not.toBeNull();
+    return JSON.parse(m![1]!);
+  };
+  const head = read("report-head");
+  const rest = read("report-data");
+  return {
+    ...head,
+    symbols: rest.symbols.map((s: object, i: number) => ({
+      ...s,
+      history: head.history[i],
+      spark: head.spark[i],
+    })),
+  };
 }
 
 describe("embedding", () => {
@@ -109,8 +121,8 @@ describe("a complete lake", async () => {
     expect(html).toContain("window.__report");
   });
 
-  test("symbol names are escaped: exactly the page's own three <script> elements", () => {
-    expect(html.match(/<script\b/gi)?.length).toBe(3);
+  test("symbol names are escaped: exactly the page's own four <script> elements", () => {
+    expect(html.match(/<script\b/gi)?.length).toBe(4);
     expect(html).toContain("&lt;script&gt;alert(1)&lt;/script&gt;");
     expect(html).toContain("A&amp;B");
     expect(payloadOf(html).symbols.map((s: { symbol: string }) => s.symbol)).toContain(

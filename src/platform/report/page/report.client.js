@@ -15,10 +15,14 @@
     parsedMs: null,
   };
   window.__report = state;
-  const el = document.getElementById("report-data");
-  const data = JSON.parse(el ? el.textContent : "{}");
-  const symbols = data.symbols || [];
-  state.parsedMs = performance.now();
+  // Two payloads: a small one before this script (history and sparklines: the overview draws at
+  // once) and the per-symbol chart data at the end of the page, read when the document is parsed.
+  const readJson = (id) => {
+    const el = document.getElementById(id);
+    return el ? JSON.parse(el.textContent) : null;
+  };
+  const data = readJson("report-head") || { history: [], spark: [] };
+  const symbols = data.history.map((h, i) => ({ history: h, spark: data.spark[i] }));
   const DAY = 86400;
   const COLORS = {
     iv: "#2a62d6",
@@ -454,16 +458,6 @@
     return sec;
   }
 
-  const main = document.getElementById("symbols");
-  if (main && symbols.length) {
-    const frag = document.createDocumentFragment();
-    symbols.forEach((d, i) => {
-      frag.appendChild(buildSection(d, i));
-    });
-    main.appendChild(frag);
-  }
-  state.builtMs = performance.now();
-
   // Lazy rendering: sections and sparklines are drawn when they come within 600px of the viewport.
   const io = new IntersectionObserver(
     (entries) => {
@@ -476,8 +470,24 @@
     },
     { rootMargin: "600px 0px" },
   );
-  for (const s of document.querySelectorAll("section.sym")) io.observe(s);
   for (const s of document.querySelectorAll(".spark-plot")) io.observe(s);
+
+  function buildSections() {
+    const rest = readJson("report-data");
+    state.parsedMs = performance.now();
+    const main = document.getElementById("symbols");
+    if (!rest || !main || !symbols.length) return;
+    rest.symbols.forEach((d, i) => {
+      Object.assign(symbols[i], d);
+    });
+    const frag = document.createDocumentFragment();
+    symbols.forEach((d, i) => {
+      frag.appendChild(buildSection(d, i));
+    });
+    main.appendChild(frag);
+    state.builtMs = performance.now();
+    for (const sec of main.querySelectorAll("section.sym")) io.observe(sec);
+  }
 
   // Overview: sort on header click (again: reverse), filter by text or column conditions.
   const tableEl = document.getElementById("overview-table");
@@ -564,5 +574,15 @@
     };
     input.addEventListener("input", applyFilter);
   }
-  state.ready = true;
+  const finish = () => {
+    try {
+      buildSections();
+    } catch (e) {
+      state.errors.push(String(e));
+      console.error("ttapi report: the symbol sections could not be built", e);
+    }
+    state.ready = true;
+  };
+  if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", finish);
+  else finish();
 })();
