@@ -208,8 +208,11 @@ function payload(m: ReportModel, plans: ChartPlan[][]) {
     head: {
       bandWindow: m.bandWindow,
       annualization: m.annualization,
-      history: m.symbols.map((s) => s.history),
-      spark: m.symbols.map((s) => sparkSeries(s)),
+      spark: m.symbols.map((s) => {
+        const keys = sparkSeries(s);
+        const h = s.history;
+        return keys.length && h ? { keys, d: h.d, v: keys.map((k) => h[k as keyof typeof h]) } : null;
+      }),
     },
     rest: {
       symbols: m.symbols.map((s, i) => ({
@@ -218,6 +221,7 @@ function payload(m: ReportModel, plans: ChartPlan[][]) {
         plans: plans[i]!.map((p) =>
           p.series.length ? [p.kind, p.title, p.series] : [p.kind, p.title, [], p.note],
         ),
+        history: s.history,
         statsNote: s.notes.stats ?? null,
         movesNote: s.notes.moves ?? null,
         // Bar dates as gaps from the previous bar (mostly 1 or 3), closes as scaled integer steps.

@@ -41,11 +41,7 @@ function payloadOf(html: string) {
   const rest = read("report-data");
   return {
     ...head,
-    symbols: rest.symbols.map((s: object, i: number) => ({
-      ...s,
-      history: head.history[i],
-      spark: head.spark[i],
-    })),
+    symbols: rest.symbols.map((s: object, i: number) => ({ ...s, spark: head.spark[i]?.keys ?? [] })),
   };
 }
 

@@ -21,8 +21,8 @@
     const el = document.getElementById(id);
     return el ? JSON.parse(el.textContent) : null;
   };
-  const data = readJson("report-head") || { history: [], spark: [] };
-  const symbols = data.history.map((h, i) => ({ history: h, spark: data.spark[i] }));
+  const data = readJson("report-head") || { spark: [] };
+  const symbols = data.spark.map(() => ({}));
   const DAY = 86400;
   const COLORS = {
     iv: "#2a62d6",
@@ -363,9 +363,8 @@
 
   function renderSpark(box) {
     if (box.dataset.rendered) return;
-    const d = symbols[Number(box.dataset.i)];
-    const h = d.history;
-    const keys = d.spark;
+    const sp = data.spark[Number(box.dataset.i)];
+    const keys = sp.keys;
     try {
       const u = new uPlot(
         {
@@ -386,10 +385,11 @@
             })),
           ],
         },
-        [h.d.map((x) => x * DAY), ...keys.map((k) => h[k])],
+        [sp.d.map((x) => x * DAY), ...sp.v],
         box,
       );
       box.dataset.rendered = String(u.series.length - 1);
+      if (state.firstChartMs === null) state.firstChartMs = performance.now();
     } catch (e) {
       state.errors.push(String(e));
       console.error("ttapi report: sparkline failed", e);
@@ -470,7 +470,17 @@
     },
     { rootMargin: "600px 0px" },
   );
-  for (const s of document.querySelectorAll(".spark-plot")) io.observe(s);
+  // Sparklines already on screen are drawn now, while the rest of the page is still being parsed
+  // (an observer would first wait for the parser to yield); the others when they scroll in.
+  const wrap = document.querySelector(".table-wrap");
+  const bottom = Math.min(
+    window.innerHeight,
+    wrap ? wrap.getBoundingClientRect().bottom : window.innerHeight,
+  );
+  for (const s of document.querySelectorAll(".spark-plot")) {
+    if (s.getBoundingClientRect().top < bottom) renderSpark(s);
+    else io.observe(s);
+  }
 
   function buildSections() {
     const rest = readJson("report-data");
