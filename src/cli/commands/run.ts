@@ -154,7 +154,7 @@ export default defineCommand({
           for (const h of hints) process.stderr.write(`  hint: ${h}\n`);
           if (report)
             process.stderr.write(
-              `${"file" in report ? `report: ${report.file}` : `report not written: ${report.error}`}\n`,
+              `${"file" in report ? `report: ${report.file}${report.unchanged ? " (lake unchanged)" : ""}` : `report not written: ${report.error}`}\n`,
             );
         }
         return summary.exitCode;
@@ -170,12 +170,13 @@ export default defineCommand({
 async function refreshReport(
   config: Config,
   dataDir: string,
-): Promise<{ file: string; bytes: number; symbols: number } | { error: string } | null> {
+): Promise<{ file: string; bytes: number; symbols: number; unchanged: boolean } | { error: string } | null> {
   if (!config["report.enabled"]) return null;
   try {
     const { writeReport } = await import("../../platform/report/index.ts");
-    const r = writeReport({ dataDir, annualization: config["stats.annualization"] });
-    return { file: r.file, bytes: r.bytes, symbols: r.symbols };
+    // Unchanged lake (e.g. a --cached run that fetched nothing new): the report stays as it is.
+    const r = writeReport({ dataDir, annualization: config["stats.annualization"], ifChanged: true });
+    return { file: r.file, bytes: r.bytes, symbols: r.symbols, unchanged: !!r.unchanged };
   } catch (e) {
     getLogger("cli.run").warn("report not written", { error: (e as Error).message });
     return { error: (e as Error).message };

@@ -10,6 +10,7 @@ import { lakeRoot } from "../lake/index.ts";
 import { renderReport } from "./html.ts";
 import { type LoadOptions, loadReport } from "./load.ts";
 import type { ReportModel } from "./model.ts";
+import { currentResult, lakeStamp, stampPath } from "./stamp.ts";
 
 export { renderReport } from "./html.ts";
 export { loadReport } from "./load.ts";
@@ -21,6 +22,8 @@ export interface ReportOptions extends Omit<LoadOptions, "root"> {
   lake?: string;
   /** Output file (default `<data-dir>/report/index.html`). */
   out?: string;
+  /** Keep the report when the lake has not changed since it was written (the end-of-run hook). */
+  ifChanged?: boolean;
 }
 
 export interface ReportResult {
@@ -32,6 +35,8 @@ export interface ReportResult {
   asOf: string | null;
   historyDays: number;
   seconds: number;
+  /** True when `ifChanged` found the report current and left it as it was. */
+  unchanged?: boolean;
 }
 
 export function defaultReportPath(dataDir: string): string {
@@ -40,13 +45,21 @@ export function defaultReportPath(dataDir: string): string {
 
 export function writeReport(o: ReportOptions): ReportResult {
   const t0 = performance.now();
-  const model: ReportModel = loadReport({ ...o, root: o.lake ?? lakeRoot(o.dataDir) });
-  const html = renderReport(model);
+  const root = o.lake ?? lakeRoot(o.dataDir);
   const file = o.out ?? defaultReportPath(o.dataDir);
+  const stamp = o.ifChanged
+    ? lakeStamp(root, { symbols: o.symbols ?? null, annualization: o.annualization ?? null })
+    : null;
+  if (stamp) {
+    const kept = currentResult<ReportResult>(file, stamp);
+    if (kept) return { ...kept, seconds: (performance.now() - t0) / 1000, unchanged: true };
+  }
+  const model: ReportModel = loadReport({ ...o, root });
+  const html = renderReport(model);
   mkdirSync(dirname(file), { recursive: true });
   const bytes = Buffer.byteLength(html);
   atomicWriteFileSync(file, html);
-  return {
+  const result: ReportResult = {
     file,
     bytes,
     symbols: model.symbols.length,
@@ -56,4 +69,7 @@ export function writeReport(o: ReportOptions): ReportResult {
     historyDays: model.historyDays,
     seconds: (performance.now() - t0) / 1000,
   };
+  // Stamped after the write: a crash in between only costs a regeneration next time.
+  if (stamp) atomicWriteFileSync(stampPath(file), JSON.stringify({ stamp, result }));
+  return result;
 }

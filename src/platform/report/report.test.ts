@@ -188,6 +188,36 @@ describe("a complete lake", async () => {
   });
 });
 
+describe("the end-of-run report", () => {
+  test("ifChanged keeps a current report and regenerates once a partition changes", async () => {
+    const dataDir = tmp();
+    const root = join(dataDir, "lake");
+    await writeSyntheticLake({ root, symbols: ["SPY"], dates: 2 });
+    const first = writeReport({ dataDir, ifChanged: true });
+    expect(first.unchanged).toBeUndefined();
+    const again = writeReport({ dataDir, ifChanged: true });
+    expect(again).toMatchObject({ unchanged: true, file: first.file, bytes: first.bytes, symbols: 1 });
+    // A new snapshot date (a folder renamed into the table) makes it stale.
+    const pl = (await import("nodejs-polars")).default;
+    const { writePartition } = await import("../lake/index.ts");
+    await writePartition(
+      root,
+      "metrics",
+      { date: "2030-01-02" },
+      pl.DataFrame({
+        snapshot_time: [new Date("2030-01-02T20:00:00Z")],
+        symbol: ["SPY"],
+        implied_volatility_index: [0.5],
+      }),
+    );
+    const after = writeReport({ dataDir, ifChanged: true });
+    expect(after.unchanged).toBeUndefined();
+    expect(after.asOf).toBe("2030-01-02");
+    // Without ifChanged (the command), always written.
+    expect(writeReport({ dataDir }).unchanged).toBeUndefined();
+  });
+});
+
 describe("one day of history", async () => {
   const dataDir = tmp();
   await writeSyntheticLake({ root: join(dataDir, "lake"), symbols: ["SPY"], dates: 1 });
