@@ -167,7 +167,7 @@ export async function collectUniverse(
     // client at a time: the bulkhead's queue then never holds hundreds of chains ahead of the
     // quotes requests that follow each equities batch (those would otherwise wait for the whole
     // chain backlog and add a latency round at the end).
-    const feed = pLimit(Math.max(1, client.options.concurrency));
+    const feed = pLimit(Math.max(1, client.transport.limiter.max));
     for (const s of symbols) {
       tasks.push(
         feed(async () => {

@@ -82,9 +82,9 @@ export const CONFIG_SCHEMA = {
   },
   "api.concurrency": {
     kind: "integer",
-    default: 100,
+    default: 16,
     env: "TTAPI_CONCURRENCY",
-    doc: "max concurrent REST requests (bulkhead)",
+    doc: "concurrent REST requests to start with (grows adaptively up to 4x while the API keeps up)",
   },
   "api.timeout": { kind: "duration", default: 15, env: "TTAPI_TIMEOUT", doc: "per-request timeout" },
   "api.retries": {
@@ -169,6 +169,12 @@ export const CONFIG_SCHEMA = {
     default: 30,
     env: "TTAPI_CANDLE_DAYS",
     doc: "recent window of DXLink daily candles",
+  },
+  "run.candle-regular-hours": {
+    kind: "boolean",
+    default: true,
+    env: "TTAPI_CANDLE_REGULAR_HOURS",
+    doc: "daily DXLink candles for regular trading hours only (tho=true, as the SDKs send)",
   },
   "run.csv": { kind: "boolean", default: false, env: "TTAPI_CSV", doc: "also write CSV mirrors" },
 

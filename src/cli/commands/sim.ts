@@ -20,8 +20,13 @@ export default defineCommand({
     },
     today: {
       type: "string",
-      description: "the market's today (default 2026-08-04)",
-      valueHint: "YYYY-MM-DD",
+      description:
+        "the market's today: now (default, so `ttapi run` against it finds current data) or a fixed date",
+      valueHint: "now|YYYY-MM-DD",
+    },
+    sandbox: {
+      type: "boolean",
+      description: "behave like the sandbox (cert) host: no Accept-Version, 502 on market metrics/quotes",
     },
     faults: {
       type: "string",
@@ -63,7 +68,10 @@ export default defineCommand({
       const sim = await startSim({
         port,
         seed: args.seed,
-        ...(args.today ? { today: args.today } : {}),
+        // The wall-clock date by default: a client counts its candle window back from today, so a
+        // fixed past date would serve nothing it asks for.
+        today: args.today || "now",
+        ...(args.sandbox ? { environment: "sandbox" as const } : {}),
         ...(args.faults ? { faults: args.faults } : {}),
         tokenTtlSec,
         quoteTokenTtlSec,
@@ -89,7 +97,7 @@ export default defineCommand({
             `  DXLink URL      ${sim.wsUrl}`,
             `  client secret   ${sim.clientSecret}`,
             `  refresh token   ${sim.refreshToken}`,
-            `  try: TTAPI_API_URL=${sim.url} TT_CLIENT_SECRET=${sim.clientSecret} TT_REFRESH_TOKEN=${sim.refreshToken} ttapi run`,
+            `  try: TTAPI_ENV=${args.sandbox ? "sandbox" : "sim"} TTAPI_API_URL=${sim.url} TT_CLIENT_SECRET=${sim.clientSecret} TT_REFRESH_TOKEN=${sim.refreshToken} ttapi run`,
             "  Ctrl-C stops",
             "",
           ].join("\n"),

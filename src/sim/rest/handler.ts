@@ -63,7 +63,12 @@ export interface HandlerConfig {
   defaultPerPage: number;
   /** The by-type symbol cap (the real API allows 100). */
   byTypeLimit: number;
+  /** The service imitated: the sandbox refuses Accept-Version and serves no market data. */
+  environment?: "production" | "sandbox";
 }
+
+/** Routes the sandbox (cert) host does not serve: it answers 502 (reference §1, §9). */
+const SANDBOX_UNSERVED = ["/market-metrics", "/market-data/by-type", "/symbols/search"];
 
 const JSON_HEADERS = { "content-type": "application/json" };
 const DAY_MS = 86_400_000;
@@ -215,6 +220,11 @@ export class RestHandler {
       );
     }
     const version = req.headers.get("accept-version");
+    const sandbox = this.cfg.environment === "sandbox";
+    if (sandbox && version !== null) {
+      // The cert host does not accept the header (tastyware sends it only in production).
+      return apiError(404, "not_found", "Accept-Version is not supported in this environment.", "version");
+    }
     if (version !== null && !(/^\d{8}$/.test(version) && version >= MIN_ACCEPT_VERSION)) {
       return apiError(406, 406, "The requested version is not supported.", "version");
     }
@@ -257,6 +267,8 @@ export class RestHandler {
     }
     if (method !== "GET")
       return apiError(405, "method_not_allowed", `${method} is not supported on ${rawPath}`, "method");
+    if (sandbox && SANDBOX_UNSERVED.some((p) => rawPath === p || rawPath.startsWith(`${p}/`)))
+      return new HttpReply(502, "<html><body><h1>502 Bad Gateway</h1></body></html>", "sandbox-502");
     const target = url.slice(pathStart);
     const cached = this.responseCache.get(target);
     if (cached) return new HttpReply(200, cached.body, cached.route, true);
