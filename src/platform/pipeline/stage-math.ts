@@ -181,7 +181,13 @@ export function mathTasks(sc: StageContext): TaskDef[] {
         return {
           manifest,
           count: rowsRead || bars.rows,
-          degraded: failures > 0 ? `${failures} symbols without statistics` : undefined,
+          // Asked for statistics of a universe and given no bars: that is not a complete result.
+          degraded:
+            bars.rows === 0 && params.symbols.length > 0
+              ? "no bars to compute statistics from (see EOD Data)"
+              : failures > 0
+                ? `${failures} symbols without statistics`
+                : undefined,
         };
       },
     }),

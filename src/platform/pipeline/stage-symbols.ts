@@ -98,6 +98,21 @@ async function unavailableHere(
   }
 }
 
+/** "2 of 10 symbols missing: NOPE (unknown symbol), XYZ (HTTP 404 …)": every symbol named, up to 10. */
+export function missingSymbols(failures: readonly CollectionFailure[], total: number): string | undefined {
+  const bySymbol = new Map<string, string>();
+  for (const f of failures) if (!bySymbol.has(f.symbol)) bySymbol.set(f.symbol, shortReason(f.reason));
+  if (bySymbol.size === 0) return undefined;
+  const named = [...bySymbol].slice(0, 10).map(([s, r]) => `${s} (${r})`);
+  const more = bySymbol.size > 10 ? ` and ${bySymbol.size - 10} more` : "";
+  return `${bySymbol.size} of ${total} symbols missing: ${named.join(", ")}${more}`;
+}
+
+/** A failure reason without the request line: "HTTP 404 (record_not_found: …)". */
+function shortReason(reason: string): string {
+  return reason.replace(/^GET \S+: /, "");
+}
+
 /** Symbols per chain collection slice (bounds the decoded records held at once). */
 const CHAIN_SLICE = 64;
 
@@ -178,8 +193,7 @@ export function symbolTasks(sc: StageContext): TaskDef[] {
     const frames = {
       [part]: parts.length === 1 ? parts[0]! : pl.concat(parts, { how: "vertical" }),
     } as Record<UniversePart, pl.DataFrame>;
-    const missing = new Set(failures.map((f) => f.symbol)).size;
-    const degraded = missing > 0 ? `${missing} of ${symbols.length} symbols missing` : undefined;
+    const degraded = missingSymbols(failures, symbols.length);
     // Responses arrive in any order: sort so the same data always gives the same artifact.
     if (part === "metrics")
       return {
