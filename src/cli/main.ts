@@ -179,7 +179,6 @@ export async function main(rawArgv: string[]): Promise<number> {
       });
     }
     let cmd = await entry.load();
-    let parent: AnyCommand | undefined;
     let rest = argv.slice(1);
     // Descend into sub-commands (e.g. `cache clear`, `auth login`).
     for (;;) {
@@ -197,7 +196,6 @@ export async function main(rawArgv: string[]): Promise<number> {
           },
         );
       }
-      parent = cmd;
       cmd = await resolve(sub);
       rest = rest.slice(1);
     }
