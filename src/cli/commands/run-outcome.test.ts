@@ -20,7 +20,22 @@ afterAll(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-async function ttapi(sim: SimServer, env: "sim" | "sandbox", dataDir: string, ...args: string[]) {
+async function ttapi(
+  sim: SimServer,
+  env: "sim" | "sandbox",
+  dataDir: string,
+  ...args: string[]
+): Promise<{ code: number; stdout: string; stderr: string }> {
+  return ttapiWith(sim, env, dataDir, {}, ...args);
+}
+
+async function ttapiWith(
+  sim: SimServer,
+  env: "sim" | "sandbox",
+  dataDir: string,
+  extra: Record<string, string>,
+  ...args: string[]
+) {
   const p = Bun.spawn([process.execPath, MAIN, ...args], {
     stdout: "pipe",
     stderr: "pipe",
@@ -34,6 +49,7 @@ async function ttapi(sim: SimServer, env: "sim" | "sandbox", dataDir: string, ..
       TT_REFRESH_TOKEN: sim.refreshToken,
       TTAPI_SYMBOLS: "SPY,AAPL,MSFT,QQQ,IWM,NVDA,AMZN,GOOGL,META,NOPE1",
       NO_COLOR: "1",
+      ...extra,
     },
   });
   const [stdout, stderr] = await Promise.all([new Response(p.stdout).text(), new Response(p.stderr).text()]);
@@ -47,6 +63,35 @@ interface Summary {
 }
 
 describe("ttapi run against a stand-alone sim", () => {
+  test("a sim on today's date (what `ttapi sim` starts by default): the suggested command completes", async () => {
+    const sim = await startSim({ seed: "outcome", today: "now" });
+    sims.push(sim);
+    const r = await ttapiWith(
+      sim,
+      "sim",
+      join(dir, "today"),
+      { TTAPI_SYMBOLS: "SPY,AAPL,MSFT" },
+      "run",
+      "--json",
+    );
+    const j = JSON.parse(r.stdout) as Summary & { tasks: { id: string; count: number }[] };
+    expect(j.failures).toEqual([]);
+    expect(j.status).toBe("complete");
+    expect(r.code).toBe(0);
+    expect(j.tasks.find((t) => t.id === "eod.candles")!.count).toBeGreaterThan(0);
+  });
+
+  test("bad credentials: exit 77, stopped at the first auth failure, only the credentials hint", async () => {
+    const sim = await startSim({ seed: "outcome", today: "now" });
+    sims.push(sim);
+    const r = await ttapiWith(sim, "sim", join(dir, "badcreds"), { TT_CLIENT_SECRET: "wrong-secret" }, "run");
+    expect(r.code).toBe(77);
+    const hints = r.stderr.split("\n").filter((l) => l.trim().startsWith("hint:"));
+    expect(hints.length).toBe(1);
+    expect(hints[0]).toMatch(/credential|auth login/);
+    expect(r.stderr).toContain("stopped after that failure");
+  });
+
   test("market date behind the wall clock: degraded with the reason, named failures, never cached as fresh", async () => {
     const sim = await startSim({ seed: "outcome", today: "2026-08-04" });
     sims.push(sim);
