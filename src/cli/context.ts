@@ -152,9 +152,9 @@ function usableDataDir(dir: string, source: string): void {
 /** Print one clear line (plus hint) for an expected error; a short message + log path for a bug. */
 export function reportError(e: unknown): number {
   const err = isAbortError(e) ? toTTError(e, "E_CANCELLED") : toTTError(e);
-  const log = getLogger("cli");
   if (isTTError(e) || isAbortError(e)) {
-    log.debug("failed", {
+    // The terminal gets the line below; the log file keeps the failure at error (cancel: warn).
+    logToFile(err.code === "E_CANCELLED" ? "warn" : "error", "cli", "failed", {
       code: err.code,
       error: err.message,
       cause: err.cause instanceof Error ? err.cause.message : undefined,
