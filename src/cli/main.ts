@@ -5,6 +5,7 @@
  */
 import { stripVTControlCharacters } from "node:util";
 import { type ArgsDef, renderUsage, runCommand } from "citty";
+import { buildInfo, formatBuildInfo } from "../core/build-info.ts";
 import { closest } from "../core/config.ts";
 import { usageError } from "../core/errors.ts";
 import { VERSION } from "../core/version.ts";
@@ -161,7 +162,9 @@ export async function main(rawArgv: string[]): Promise<number> {
   cliState.verbosity = verbosity;
   const first = argv[0];
   if (first === "--version" || first === "-V") {
-    process.stdout.write(`ttapi ${VERSION}\n`);
+    const info = buildInfo();
+    const json = argv.includes("--json");
+    process.stdout.write(`${json ? JSON.stringify(info) : formatBuildInfo(info)}\n`);
     return 0;
   }
   if (first === "help" && argv.length > 1) argv = [...argv.slice(1), "--help"]; // `ttapi help run`
