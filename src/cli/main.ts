@@ -79,7 +79,8 @@ export function hoistGlobalOptions(argv: string[]): string[] {
       }
     } else break;
   }
-  if (moved.length === 0 || i >= argv.length) return argv;
+  if (moved.length === 0) return argv;
+  if (i >= argv.length) return []; // only global options: the root help
   // After the whole command line (sub-commands and positionals first), before a `--` separator.
   const rest = argv.slice(i);
   const sep = rest.indexOf("--");

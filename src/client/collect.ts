@@ -131,7 +131,7 @@ export async function collectUniverse(
               fail(
                 missing,
                 "equities",
-                new TTError("E_DATA", "unknown symbol (not listed by /instruments/equities)"),
+                new TTError("E_DATA", "unknown symbol: not listed by /instruments/equities"),
               );
             if (wantQuotes)
               return quotesFor(batch, new Set(rows.filter((r) => r.isIndex).map((r) => r.symbol)));
