@@ -93,7 +93,7 @@ export const CONFIG_SCHEMA = {
     kind: "string",
     default: "20251101",
     env: "TTAPI_ACCEPT_VERSION",
-    doc: "pinned Accept-Version header",
+    doc: "pinned Accept-Version header (never sent to the sandbox, which refuses it)",
   },
   "api.concurrency": {
     kind: "integer",

@@ -1,7 +1,9 @@
 /**
  * `ttapi run`: the whole pipeline — Core Data, Symbol Data, EOD Data, Math — with the console
  * grid on stderr and, with --json, one JSON summary on stdout. Exit status: 0 complete,
- * 3 degraded (data missing within the threshold), 1 failed, 130 cancelled.
+ * 3 degraded (data missing within the threshold, or a task that returned nothing it was asked
+ * for), a failed run the class of its first root cause (77 auth, 69 network, 75 rate limit,
+ * 78 config… see ../../platform/pipeline/outcome.ts; 1 when none applies), 130 cancelled.
  */
 import { defineCommand } from "citty";
 import { usageError } from "../../core/errors.ts";

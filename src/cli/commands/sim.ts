@@ -24,6 +24,12 @@ export default defineCommand({
         "the market's today: now (default, so `ttapi run` against it finds current data) or a fixed date",
       valueHint: "now|YYYY-MM-DD",
     },
+    "candle-echo": {
+      type: "string",
+      description:
+        "how DXLink names candles in its data: subscribed (default) or canonical (SPY{=d} for SPY{=1d})",
+      valueHint: "subscribed|canonical",
+    },
     sandbox: {
       type: "boolean",
       description: "behave like the sandbox (cert) host: no Accept-Version, 502 on market metrics/quotes",
@@ -64,6 +70,11 @@ export default defineCommand({
       const port = intArg(args.port, "--port", 0, 65535);
       const tokenTtlSec = intArg(args["token-ttl"], "--token-ttl", 1, 365 * 86400);
       const quoteTokenTtlSec = intArg(args["quote-token-ttl"], "--quote-token-ttl", 1, 365 * 86400);
+      const echo = args["candle-echo"] ?? "subscribed";
+      if (echo !== "subscribed" && echo !== "canonical")
+        throw usageError(`--candle-echo must be subscribed or canonical, got "${echo}"`, {
+          hint: "e.g. --candle-echo canonical",
+        });
       const { startSim } = await import("../../platform/sim.ts");
       const sim = await startSim({
         port,
@@ -72,6 +83,7 @@ export default defineCommand({
         // fixed past date would serve nothing it asks for.
         today: args.today || "now",
         ...(args.sandbox ? { environment: "sandbox" as const } : {}),
+        ...(echo === "canonical" ? { dxlink: { dialect: { candleEcho: "canonical" as const } } } : {}),
         ...(args.faults ? { faults: args.faults } : {}),
         tokenTtlSec,
         quoteTokenTtlSec,
