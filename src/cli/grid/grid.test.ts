@@ -209,3 +209,25 @@ describe("grid renderer properties", () => {
     );
   });
 });
+
+describe("wording", () => {
+  test("units agree with counts, no rates that print as 0, a finished-but-running task says finishing", () => {
+    const one = renderEventLine(
+      ev("done", "core.quote-token", { count: 1, unit: "tokens", seconds: 5 }),
+      false,
+    )!;
+    expect(one).toContain("DONE 1 token in 5.00s");
+    expect(one).not.toContain("/s)"); // 0.2 tokens/s is noise
+    const many = renderEventLine(
+      ev("done", "core.accounts", { count: 20_000, unit: "bars", seconds: 2 }),
+      false,
+    )!;
+    expect(many).toContain("DONE 20000 bars in 2.00s (10.0k bars/s)");
+    expect(renderEventLine(ev("skipped", "sym.equities", { count: 1, unit: "files" }), false)).toContain(
+      "SKIPPED (cached) 1 file",
+    );
+    expect(formatProgress(1, 1)).toBe("1 of 1 · finishing");
+    expect(formatProgress(1, 4)).toBe("1 of 4 (25.0%)");
+    expect(renderEventLine(ev("failed", "math.stats", { reason: "cancelled" }), false)).toContain("STOPPED");
+  });
+});
