@@ -168,7 +168,7 @@ const inproc = best(reps, () => {
   const t0 = performance.now();
   const model = loadReport({ root: lake });
   const t1 = performance.now();
-  const html = renderReport(model);
+  renderReport(model);
   return { load: (t1 - t0) / 1000, render: (performance.now() - t1) / 1000, cpu: cpuSeconds() - c0 };
 });
 const base = best(reps, () => {
