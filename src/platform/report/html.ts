@@ -21,6 +21,12 @@ interface Column {
 
 const o = (s: SymbolReport) => s.overview;
 
+/** `MM-DD` in the report's year, the full date otherwise. */
+function shortDay(day: number, asOf: string | null): string {
+  const iso = isoDay(day);
+  return asOf && iso.slice(0, 4) === asOf.slice(0, 4) ? iso.slice(5) : iso;
+}
+
 function ownRank(s: SymbolReport, m: ReportModel, v: number | null): string {
   if (!m.ownIvRank) return "not collected yet";
   const days = o(s).ivDays;
@@ -119,10 +125,10 @@ const COLUMNS: Column[] = [
     title: "±1σ expected move to the next monthly expiration (sorts and filters by % of price)",
     scale: 100,
     value: (s) => o(s).emPct,
-    text: (s) =>
+    text: (s, m) =>
       o(s).emMove === null
         ? "—"
-        : `±${price(o(s).emMove)} (${pct(o(s).emPct)}) ${o(s).emExp !== null ? isoDay(o(s).emExp!).slice(5) : ""}`,
+        : `±${price(o(s).emMove)} (${pct(o(s).emPct)}) ${o(s).emExp !== null ? shortDay(o(s).emExp!, m.asOf) : ""}`,
   },
   {
     key: "liq",
@@ -186,7 +192,7 @@ function lakeStatus(m: ReportModel): string {
         t.table === "bars"
           ? `${t.symbols ?? 0} symbols (daily)`
           : t.present
-            ? `${t.dates} dates · ${t.first} → ${t.last}`
+            ? `${t.dates} date${t.dates === 1 ? "" : "s"} · ${t.first} → ${t.last}`
             : "";
       return `<tr class="${t.present && !t.note ? "" : "warn"}"><td>${esc(t.table)}</td><td>${esc(span)}</td><td>${esc(t.note ?? (t.present ? "ok" : "missing"))}</td></tr>`;
     })

@@ -220,7 +220,7 @@ export function loadReport(o: LoadOptions): ReportModel {
           : null;
     if (histNote) {
       notes.ivhv = histNote;
-      notes.spark = days < 2 ? `${days} day` : histNote;
+      notes.spark = days < 2 ? `${days} collected day${days === 1 ? "" : "s"}` : histNote;
     }
     const cone = lv ? coneOf(lv) : null;
     if (volLatest.note) notes.cone = notes.stats = volLatest.note;
