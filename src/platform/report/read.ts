@@ -49,23 +49,27 @@ export function partitionDates(root: string, table: LakeTable): string[] {
  */
 export function scanPartitions(root: string, table: LakeTable, onlyDate?: string): pl.LazyDataFrame | null {
   const scans: pl.LazyDataFrame[] = [];
-  for (const part of listPartitions(root, table)) {
-    const date = /^date=(\d{4}-\d{2}-\d{2})/.exec(part)?.[1];
-    if (!date || (onlyDate && date !== onlyDate)) continue;
-    const time = /time=(\d{4})/.exec(part)?.[1] ?? null;
-    const dir = join(tableDir(root, table), part);
-    for (const f of readdirSync(dir)) {
-      if (f.startsWith(".") || !f.endsWith(".parquet")) continue;
-      scans.push(
-        pl.scanParquet(join(dir, f)).withColumns(
-          pl
-            .lit(new Date(`${date}T00:00:00Z`))
-            .cast(pl.Date)
-            .alias("date"),
-          pl.lit(time).cast(pl.Utf8).alias("time"),
-        ),
-      );
+  const add = (dir: string, date: string, time: string | null) => {
+    for (const e of readdirSync(dir, { withFileTypes: true })) {
+      if (e.name.startsWith(".")) continue;
+      const t = /^time=(\d{4})$/.exec(e.name)?.[1];
+      if (e.isDirectory() && t && time === null) add(join(dir, e.name), date, t);
+      else if (e.isFile() && e.name.endsWith(".parquet"))
+        scans.push(
+          pl.scanParquet(join(dir, e.name)).withColumns(
+            pl
+              .lit(new Date(`${date}T00:00:00Z`))
+              .cast(pl.Date)
+              .alias("date"),
+            pl.lit(time).cast(pl.Utf8).alias("time"),
+          ),
+        );
     }
+  };
+  for (const part of listPartitions(root, table)) {
+    const date = /^date=(\d{4}-\d{2}-\d{2})$/.exec(part)?.[1];
+    if (!date || (onlyDate && date !== onlyDate)) continue;
+    add(join(tableDir(root, table), part), date, null);
   }
   if (!scans.length) return null;
   return scans.length === 1 ? scans[0]! : pl.concat(scans, { how: "diagonalRelaxed" });

@@ -218,6 +218,33 @@ describe("the end-of-run report", () => {
   });
 });
 
+describe("intraday snapshots", () => {
+  test("date=…/time=HHMM partitions: one history point per date, the day's last snapshot", async () => {
+    const dataDir = tmp();
+    const root = join(dataDir, "lake");
+    const pl = (await import("nodejs-polars")).default;
+    const { writePartition } = await import("../lake/index.ts");
+    const snap = async (date: string, time: string, iv: number) =>
+      writePartition(
+        root,
+        "metrics",
+        { date, time },
+        pl.DataFrame({
+          snapshot_time: [new Date(`${date}T${time.slice(0, 2)}:${time.slice(2)}:00Z`)],
+          symbol: ["SPY"],
+          implied_volatility_index: [iv],
+        }),
+      );
+    await snap("2026-08-03", "1000", 0.1);
+    await snap("2026-08-03", "1530", 0.2);
+    await snap("2026-08-04", "0945", 0.3);
+    const m = loadReport({ root });
+    expect(m.historyDays).toBe(2);
+    expect(m.symbols[0]!.history!.iv).toEqual([0.2, 0.3]);
+    expect(m.symbols[0]!.overview.iv).toBe(0.3);
+  });
+});
+
 describe("one day of history", async () => {
   const dataDir = tmp();
   await writeSyntheticLake({ root: join(dataDir, "lake"), symbols: ["SPY"], dates: 1 });

@@ -423,7 +423,10 @@
       if (keys.length) {
         fig.dataset.chart = kind;
         fig.dataset.series = String(keys.length);
-        fig.appendChild(node("div", "plot"));
+        const box = node("div", "plot");
+        box.setAttribute("role", "img");
+        box.setAttribute("aria-label", `${d.symbol}: ${title}`);
+        fig.appendChild(box);
       } else {
         fig.dataset.chartNote = kind;
         fig.appendChild(node("p", "note", note || "no data"));
