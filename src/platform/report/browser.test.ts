@@ -178,7 +178,11 @@ describe.skipIf(SKIP)("report in headless Chromium", () => {
     await renderAll(page);
     const check = await chartCheck(page);
     expect(check.bad).toEqual([]);
-    expect(check.charts).toBe(5 * 6 + 5); // six charts per symbol + five sparklines
+    expect(check.charts).toBe(5 * 6 + 5);
+    // The page script keeps its names to itself: only uPlot and window.__report are global.
+    expect(
+      await page.evaluate(() => [typeof window.renderSection, typeof window.plot, typeof window.uPlot]),
+    ).toEqual(["undefined", "undefined", "function"]); // six charts per symbol + five sparklines
     expect(await page.locator(".stats-table table tbody tr").count()).toBe(5 * 5);
 
     const shot = process.env.TTAPI_REPORT_SCREENSHOT || join(tmp("ttapi-report-shot-"), "report.png");

@@ -5,7 +5,11 @@
  * A chart that fails to draw is replaced by a note; the rest of the page keeps working.
  * window.__report exposes progress for the browser test and the benchmark.
  */
-(() => {
+// biome-ignore lint/suspicious/noRedundantUseStrict: inlined as a classic script element, not a module
+"use strict";
+// A block, not a wrapper function: the page's names (block-scoped in strict mode) stay out of the
+// global scope.
+{
   const state = {
     firstChartMs: null,
     charts: 0,
@@ -502,91 +506,96 @@
     for (const sec of main.querySelectorAll("section.sym")) io.observe(sec);
   }
 
-  // Overview: sort on header click (again: reverse), filter by text or column conditions.
-  const tableEl = document.getElementById("overview-table");
-  if (tableEl) {
-    const tbody = tableEl.tBodies[0];
-    const heads = [...tableEl.tHead.rows[0].cells];
-    const rows = [...tbody.rows];
-    const keyIndex = {};
-    heads.forEach((th, i) => {
-      if (th.dataset.key) keyIndex[th.dataset.key] = i;
-    });
-    const cellValue = (row, i) => {
-      const v = row.cells[i].dataset.v;
-      if (v === undefined || v === "") return null;
-      const n = Number(v);
-      return Number.isNaN(n) ? v : n;
-    };
-    const sortBy = (th) => {
-      const i = heads.indexOf(th);
-      const dir =
-        th.getAttribute("aria-sort") === "descending"
-          ? 1
-          : th.getAttribute("aria-sort")
-            ? -1
-            : i === 0
-              ? 1
-              : -1;
-      for (const h of heads) h.removeAttribute("aria-sort");
-      th.setAttribute("aria-sort", dir === 1 ? "ascending" : "descending");
-      const sorted = rows.slice().sort((a, b) => {
-        const x = cellValue(a, i);
-        const y = cellValue(b, i);
-        if (x === null || y === null) return x === y ? 0 : x === null ? 1 : -1; // missing values last
-        return (
-          (typeof x === "number" && typeof y === "number" ? x - y : String(x).localeCompare(String(y))) * dir
-        );
+  /** Overview: sort on header click (again: reverse), filter by text or column conditions. */
+  function setupOverview() {
+    const tableEl = document.getElementById("overview-table");
+    if (tableEl) {
+      const tbody = tableEl.tBodies[0];
+      const heads = [...tableEl.tHead.rows[0].cells];
+      const rows = [...tbody.rows];
+      const keyIndex = {};
+      heads.forEach((th, i) => {
+        if (th.dataset.key) keyIndex[th.dataset.key] = i;
       });
-      tbody.append(...sorted);
-    };
-    heads.forEach((th) => {
-      if (!th.dataset.key) return;
-      th.addEventListener("click", () => sortBy(th));
-      th.addEventListener("keydown", (e) => {
-        if (e.key === "Enter" || e.key === " ") {
-          e.preventDefault();
-          sortBy(th);
-        }
-      });
-    });
-    const COND = /^([a-z0-9]+)(<=|>=|<|>|=)(-?\d+(?:\.\d+)?)$/i;
-    const input = document.getElementById("filter");
-    const count = document.getElementById("count");
-    const applyFilter = () => {
-      const tokens = input.value.trim().split(/\s+/).filter(Boolean);
-      let shown = 0;
-      for (const row of rows) {
-        const ok = tokens.every((t) => {
-          const m = COND.exec(t);
-          if (m && m[1].toLowerCase() in keyIndex) {
-            const i = keyIndex[m[1].toLowerCase()];
-            const v = cellValue(row, i);
-            if (typeof v !== "number") return false;
-            const x = v * Number(heads[i].dataset.scale || 1);
-            const y = Number(m[3]);
-            return m[2] === "<"
-              ? x < y
-              : m[2] === ">"
-                ? x > y
-                : m[2] === "<="
-                  ? x <= y
-                  : m[2] === ">="
-                    ? x >= y
-                    : x === y;
-          }
-          return String(cellValue(row, 0)).toLowerCase().includes(t.toLowerCase());
+      const cellValue = (row, i) => {
+        const v = row.cells[i].dataset.v;
+        if (v === undefined || v === "") return null;
+        const n = Number(v);
+        return Number.isNaN(n) ? v : n;
+      };
+      const sortBy = (th) => {
+        const i = heads.indexOf(th);
+        const dir =
+          th.getAttribute("aria-sort") === "descending"
+            ? 1
+            : th.getAttribute("aria-sort")
+              ? -1
+              : i === 0
+                ? 1
+                : -1;
+        for (const h of heads) h.removeAttribute("aria-sort");
+        th.setAttribute("aria-sort", dir === 1 ? "ascending" : "descending");
+        const sorted = rows.slice().sort((a, b) => {
+          const x = cellValue(a, i);
+          const y = cellValue(b, i);
+          if (x === null || y === null) return x === y ? 0 : x === null ? 1 : -1; // missing values last
+          return (
+            (typeof x === "number" && typeof y === "number" ? x - y : String(x).localeCompare(String(y))) *
+            dir
+          );
         });
-        row.hidden = !ok;
-        // The symbol's section follows the filter too.
-        const sec = document.getElementById(`s${row.dataset.i}`);
-        if (sec) sec.hidden = !ok;
-        if (ok) shown++;
-      }
-      count.textContent = `${shown} of ${rows.length} symbols`;
-    };
-    input.addEventListener("input", applyFilter);
+        tbody.append(...sorted);
+      };
+      heads.forEach((th) => {
+        if (!th.dataset.key) return;
+        th.addEventListener("click", () => sortBy(th));
+        th.addEventListener("keydown", (e) => {
+          if (e.key === "Enter" || e.key === " ") {
+            e.preventDefault();
+            sortBy(th);
+          }
+        });
+      });
+      const COND = /^([a-z0-9]+)(<=|>=|<|>|=)(-?\d+(?:\.\d+)?)$/i;
+      const input = document.getElementById("filter");
+      const count = document.getElementById("count");
+      const applyFilter = () => {
+        const tokens = input.value.trim().split(/\s+/).filter(Boolean);
+        let shown = 0;
+        for (const row of rows) {
+          const ok = tokens.every((t) => {
+            const m = COND.exec(t);
+            if (m && m[1].toLowerCase() in keyIndex) {
+              const i = keyIndex[m[1].toLowerCase()];
+              const v = cellValue(row, i);
+              if (typeof v !== "number") return false;
+              const x = v * Number(heads[i].dataset.scale || 1);
+              const y = Number(m[3]);
+              return m[2] === "<"
+                ? x < y
+                : m[2] === ">"
+                  ? x > y
+                  : m[2] === "<="
+                    ? x <= y
+                    : m[2] === ">="
+                      ? x >= y
+                      : x === y;
+            }
+            return String(cellValue(row, 0)).toLowerCase().includes(t.toLowerCase());
+          });
+          row.hidden = !ok;
+          // The symbol's section follows the filter too.
+          const sec = document.getElementById(`s${row.dataset.i}`);
+          if (sec) sec.hidden = !ok;
+          if (ok) shown++;
+        }
+        count.textContent = `${shown} of ${rows.length} symbols`;
+      };
+      input.addEventListener("input", applyFilter);
+    }
   }
+  setupOverview();
+
   const finish = () => {
     try {
       buildSections();
@@ -598,4 +607,4 @@
   };
   if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", finish);
   else finish();
-})();
+}
