@@ -4,7 +4,7 @@
  * (`data-series`), and the browser test checks the drawn chart against it. A chart without data
  * gets its note instead (missing table, too little history…), never an empty frame.
  */
-import type { ReportModel, SectionKey, SymbolReport } from "./model.ts";
+import type { ReportModel, SymbolReport } from "./model.ts";
 
 export type ChartKind = "price" | "ivhv" | "cone" | "term" | "skew" | "moves";
 
@@ -62,13 +62,3 @@ export function sparkSeries(s: SymbolReport): string[] {
   const hv = anyValue(h?.hv20yz) ? "hv20yz" : anyValue(h?.hv20c2c) ? "hv20c2c" : null;
   return [...(anyValue(h?.iv) ? ["iv"] : []), ...(hv ? [hv] : [])];
 }
-
-export const SECTION_KEYS: readonly SectionKey[] = [
-  "price",
-  "ivhv",
-  "cone",
-  "term",
-  "skew",
-  "moves",
-  "stats",
-];
