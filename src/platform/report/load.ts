@@ -10,17 +10,20 @@ import { readCloses } from "./bars.ts";
 import type {
   ConeData,
   HistorySeries,
+  MovesData,
   Note,
   OverviewRow,
   ReportModel,
   SectionKey,
+  SkewData,
   StatRow,
   StatsData,
   SymbolReport,
   TableStatus,
+  TermData,
 } from "./model.ts";
 import { monthlyKeys, movesBySymbol, nextMonthlyMove, termAndSkew } from "./options.ts";
-import { column, groupRows, num, partitionDates, readSnapshot, type TableRead } from "./read.ts";
+import { Cells, column, groupRows, num, partitionDates, readSnapshot, type TableRead } from "./read.ts";
 
 export interface LoadOptions {
   root: string; // lake root
@@ -145,27 +148,9 @@ export function loadReport(o: LoadOptions): ReportModel {
   const mLast = lastRow(metrics);
   const ivLast = lastRow(ivhv);
   const qLast = lastRow(quotes);
-  // Columns are converted to arrays once per table, not once per symbol.
-  const arrays = new Map<TableRead, Map<string, unknown[]>>();
-  const cell = (t: TableRead, name: string, i: number | undefined): unknown => {
-    if (!t.df || i === undefined) return null;
-    let cols = arrays.get(t);
-    if (!cols) {
-      cols = new Map();
-      arrays.set(t, cols);
-    }
-    let a = cols.get(name);
-    if (!a) {
-      a = column<unknown>(t.df, name);
-      cols.set(name, a);
-    }
-    return a[i];
-  };
-  const get = (t: TableRead, name: string, i: number | undefined) => num(cell(t, name, i));
-  const text = (t: TableRead, name: string, i: number | undefined) => {
-    const v = cell(t, name, i);
-    return typeof v === "string" && v ? v : null;
-  };
+  const cells = new Cells();
+  const get = (t: TableRead, name: string, i: number | undefined) => cells.num(t, name, i);
+  const text = (t: TableRead, name: string, i: number | undefined) => cells.text(t, name, i);
 
   const monthly = monthlyKeys(chains.df);
   const movesMap = moves.df ? movesBySymbol(moves.df) : new Map();
@@ -205,40 +190,24 @@ export function loadReport(o: LoadOptions): ReportModel {
       emExp: em?.exp ?? null,
       liquidity: get(metrics, "liquidity_rating", mi),
     };
-    const notes: Partial<Record<SectionKey, Note>> = {};
     const closes = bars.bySymbol.get(s) ?? null;
-    if (bars.note) notes.price = bars.note;
-    else if (!closes) notes.price = `no daily bars for this symbol in \`bars\``;
-    else if (closes.d.length < 2) notes.price = `needs at least 2 daily bars (${closes.d.length} so far)`;
     const h = hist.get(s) ?? null;
-    const days = h?.d.length ?? 0;
-    const histNote =
-      !metrics.df && !volHist.df && !ivhv.df
-        ? [metrics.note, volHist.note].filter(Boolean).join("; ")
-        : days < 2
-          ? `needs at least 2 collected days of history (${days} so far): each \`ttapi run\` adds one`
-          : null;
-    if (histNote) {
-      notes.ivhv = histNote;
-      notes.spark = days < 2 ? `${days} collected day${days === 1 ? "" : "s"}` : histNote;
-    }
     const cone = lv ? coneOf(lv) : null;
-    if (volLatest.note) notes.cone = notes.stats = volLatest.note;
-    else if (!lv)
-      notes.cone = notes.stats = "no realised-volatility statistics for this symbol in `volatility`";
-    else if (!cone) notes.cone = "`volatility` has no cone columns (cone_min … cone_max): re-run `ttapi run`";
     const term = opts?.term.get(s) ?? null;
     const skew = opts?.skew.get(s) ?? null;
-    if (optq.note) notes.term = notes.skew = optq.note;
-    else if (opts?.noIv.has(s))
-      notes.term = notes.skew = "option quotes of the latest snapshot carry no implied volatility";
-    else if (!term) notes.term = notes.skew = "no option quotes for this symbol in the latest snapshot";
-    else if (!skew) notes.skew = "no monthly expiration with at least 3 quoted strikes";
-    if (term && term.exp.length < 2) notes.term = `needs at least 2 expirations (${term.exp.length} quoted)`;
     const mv = movesMap.get(s) ?? null;
-    if (moves.note) notes.moves = moves.note;
-    else if (!mv || mv.exp.length === 0)
-      notes.moves = "no expected moves for this symbol in the latest snapshot";
+    const notes = sectionNotes({
+      reads: { metrics, ivhv, volHist, volLatest, optq, moves },
+      barsNote: bars.note,
+      closes,
+      days: h?.d.length ?? 0,
+      hasStats: !!lv,
+      cone,
+      noIv: !!opts?.noIv.has(s),
+      term,
+      skew,
+      moves: mv,
+    });
     return {
       symbol: s,
       overview,
@@ -282,6 +251,53 @@ export function loadReport(o: LoadOptions): ReportModel {
     missingSymbols,
     symbols,
   };
+}
+
+interface NoteInputs {
+  reads: Record<"metrics" | "ivhv" | "volHist" | "volLatest" | "optq" | "moves", TableRead>;
+  barsNote: string | null;
+  closes: { d: number[] } | null;
+  days: number;
+  hasStats: boolean;
+  cone: ConeData | null;
+  noIv: boolean;
+  term: TermData | null;
+  skew: SkewData | null;
+  moves: MovesData | null;
+}
+
+/** Why each section of a symbol has no (or only part of its) chart: the table, column or history it lacks. */
+function sectionNotes(x: NoteInputs): Partial<Record<SectionKey, Note>> {
+  const r = x.reads;
+  const notes: Partial<Record<SectionKey, Note>> = {};
+  if (x.barsNote) notes.price = x.barsNote;
+  else if (!x.closes) notes.price = "no daily bars for this symbol in `bars`";
+  else if (x.closes.d.length < 2) notes.price = `needs at least 2 daily bars (${x.closes.d.length} so far)`;
+  const histNote =
+    !r.metrics.df && !r.volHist.df && !r.ivhv.df
+      ? [r.metrics.note, r.volHist.note].filter(Boolean).join("; ")
+      : x.days < 2
+        ? `needs at least 2 collected days of history (${x.days} so far): each \`ttapi run\` adds one`
+        : null;
+  if (histNote) {
+    notes.ivhv = histNote;
+    notes.spark = x.days < 2 ? `${x.days} collected day${x.days === 1 ? "" : "s"}` : histNote;
+  }
+  if (r.volLatest.note) notes.cone = notes.stats = r.volLatest.note;
+  else if (!x.hasStats)
+    notes.cone = notes.stats = "no realised-volatility statistics for this symbol in `volatility`";
+  else if (!x.cone) notes.cone = "`volatility` has no cone columns (cone_min … cone_max): re-run `ttapi run`";
+  if (r.optq.note) notes.term = notes.skew = r.optq.note;
+  else if (x.noIv)
+    notes.term = notes.skew = "option quotes of the latest snapshot carry no implied volatility";
+  else if (!x.term) notes.term = notes.skew = "no option quotes for this symbol in the latest snapshot";
+  else if (!x.skew) notes.skew = "no monthly expiration with at least 3 quoted strikes";
+  if (x.term && x.term.exp.length < 2)
+    notes.term = `needs at least 2 expirations (${x.term.exp.length} quoted)`;
+  if (r.moves.note) notes.moves = r.moves.note;
+  else if (!x.moves || x.moves.exp.length === 0)
+    notes.moves = "no expected moves for this symbol in the latest snapshot";
+  return notes;
 }
 
 /** One point per collected date: IV (metrics, else iv_hv), HV20/HV60 (volatility), ATM IV30 (iv_hv). */

@@ -149,3 +149,32 @@ export function num(v: unknown): number | null {
   if (typeof v === "bigint") return Number(v);
   return typeof v === "number" && Number.isFinite(v) ? v : null;
 }
+
+/** Cells of read tables by row index; each column is converted to a JS array once, on first use. */
+export class Cells {
+  private readonly arrays = new Map<TableRead, Map<string, unknown[]>>();
+
+  value(t: TableRead, name: string, i: number | undefined): unknown {
+    if (!t.df || i === undefined) return null;
+    let cols = this.arrays.get(t);
+    if (!cols) {
+      cols = new Map();
+      this.arrays.set(t, cols);
+    }
+    let a = cols.get(name);
+    if (!a) {
+      a = column<unknown>(t.df, name);
+      cols.set(name, a);
+    }
+    return a[i];
+  }
+
+  num(t: TableRead, name: string, i: number | undefined): number | null {
+    return num(this.value(t, name, i));
+  }
+
+  text(t: TableRead, name: string, i: number | undefined): string | null {
+    const v = this.value(t, name, i);
+    return typeof v === "string" && v ? v : null;
+  }
+}
