@@ -5,7 +5,7 @@
  *   - generation vs a plain nodejs-polars read of the same tables (glob scan + collect, no report);
  *   - first chart vs a minimal page that inlines the same uPlot and draws one chart.
  *
- *   bun bench/report.bench.ts                  507 symbols × 20 dates, 2,520 bars each
+ *   bun bench/report.bench.ts                  507 symbols × 20 dates, 57,000 bars each (≈29M rows)
  *   BENCH_SCALE=small bun bench/report.bench.ts    40 symbols × 10 dates, 600 bars
  *   BENCH_REPS=3                                   repetitions (best is reported)
  *
@@ -21,7 +21,8 @@ import { loadReport } from "../src/platform/report/load.ts";
 import { writeSyntheticLake } from "../src/platform/report/synthetic-lake.ts";
 
 const SCALES = {
-  full: { symbols: 507, dates: 20, bars: 2520 },
+  // The full demo's size: 507 symbols × ≈57,000 daily bars (≈29M rows), 20 collected dates.
+  full: { symbols: 507, dates: 20, bars: 57_000 },
   small: { symbols: 40, dates: 10, bars: 600 },
 } as const;
 type Scale = keyof typeof SCALES;

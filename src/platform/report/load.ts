@@ -123,7 +123,18 @@ export function loadReport(o: LoadOptions): ReportModel {
     required: ["underlying_symbol", "expiration_date"],
     optional: ["expiration_type"],
   });
-  const bars = readCloses(root, sel, (o.priceDays ?? 252) + bandWindow + 1);
+  // The newest snapshot date anchors the bars' cut-off (no pass over 29M bar dates to find it).
+  const newest = (["metrics", "iv_hv", "volatility", "quotes"] as const)
+    .map((t) => partitionDates(root, t).at(-1))
+    .filter((d): d is string => !!d)
+    .sort()
+    .at(-1);
+  const bars = readCloses(
+    root,
+    sel,
+    (o.priceDays ?? 252) + bandWindow + 1,
+    newest ? Date.parse(`${newest}T00:00:00Z`) / 86_400_000 : null,
+  );
 
   // Universe: everything any table knows (or exactly the requested symbols).
   const known = new Set<string>(bars.bySymbol.keys());

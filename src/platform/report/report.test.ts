@@ -218,6 +218,25 @@ describe("the end-of-run report", () => {
   });
 });
 
+describe("price history", () => {
+  test("bars older than the snapshots, and a short history, still give their last bars", async () => {
+    const dataDir = tmp();
+    const root = join(dataDir, "lake");
+    await writeSyntheticLake({ root, symbols: ["SPY"], dates: 2, omit: ["bars"] });
+    const { syntheticSeries, writeSymbolBars } = await import("../stats/synthetic.ts");
+    // SPY's bars stop two years before the snapshots; NEW has 30 bars only.
+    await writeSymbolBars(root, "SPY", syntheticSeries({ rows: 2000, seed: 1, start: 17000 }));
+    await writeSymbolBars(root, "NEW", syntheticSeries({ rows: 30, seed: 2, start: 19950 }));
+    const m = loadReport({ root });
+    const spy = m.symbols.find((s) => s.symbol === "SPY")!;
+    expect(spy.bars!.d).toHaveLength(252 + 20 + 1);
+    expect(spy.notes.price).toBeUndefined();
+    const fresh = m.symbols.find((s) => s.symbol === "NEW")!;
+    expect(fresh.bars!.d).toHaveLength(30);
+    expect([...fresh.bars!.d].sort((a, b) => a - b)).toEqual(fresh.bars!.d);
+  });
+});
+
 describe("intraday snapshots", () => {
   test("date=…/time=HHMM partitions: one history point per date, the day's last snapshot", async () => {
     const dataDir = tmp();
