@@ -8,6 +8,7 @@
  */
 import { daysFromCivil } from "../../core/bars.ts";
 import type { BarColumnsBuilder } from "../columns.ts";
+import { mbfWordsToIeeeBits } from "../mbf.ts";
 import { type FieldOffsets, fieldOffsets } from "./fields.ts";
 
 export interface DecodeResult {
@@ -88,11 +89,7 @@ export function decodeDataFile(
   const nWords = count * rw;
   if (ieeeScratch.length < nWords) ieeeScratch = new Uint32Array(Math.max(nWords, ieeeScratch.length * 2));
   const ieee = ieeeScratch;
-  for (let i = 0; i < nWords; i++) {
-    const x = words[i]!;
-    const e = x >>> 24;
-    ieee[i] = e <= 2 ? 0 : (((e - 2) << 23) | ((x & 0x00800000) << 8) | (x & 0x007fffff)) >>> 0;
-  }
+  mbfWordsToIeeeBits(words, ieee, nWords);
   const fv = new Float32Array(ieee.buffer);
   const oDate = off.date >> 2;
   const oTime = off.time >> 2;
