@@ -45,7 +45,7 @@ import {
   pathSymbol,
   type QueryParam,
 } from "./query.ts";
-import type { BackoffOptions, BreakerOptions, EndpointGroup } from "./resilience.ts";
+import type { BreakerOptions, EndpointGroup, RetryBackoffOptions } from "./resilience.ts";
 import { type RequestSpec, Transport, type TransportStats } from "./transport.ts";
 import { decodeEnvelope, type Envelope, items, type Json, type JsonObject } from "./wire.ts";
 
@@ -84,7 +84,7 @@ export interface ClientOptions {
   /** Symbols per `/market-metrics?symbols=` request (default 100). */
   metricsBatch?: number;
   breaker?: Partial<BreakerOptions>;
-  backoff?: Partial<BackoffOptions>;
+  backoff?: Partial<RetryBackoffOptions>;
   userAgent?: string;
   fetch?: typeof fetch;
 }

@@ -12,7 +12,7 @@ import { isTTError } from "../core/errors.ts";
 import { configureLogging, flushLogs } from "../core/log.ts";
 import { USER_AGENT } from "../core/version.ts";
 import { type ClientOptions, createClient } from "./client.ts";
-import { AdaptiveLimiter, fullJitterDelay, parseRetryAfter } from "./resilience.ts";
+import { AdaptiveLimiter, parseRetryAfter, retryDelay } from "./resilience.ts";
 
 setDefaultTimeout(30_000);
 
@@ -477,7 +477,7 @@ describe("resilience", () => {
     const o = { baseMs: 100, maxMs: 5_000, openCircuitMs: 1_000 };
     for (let attempt = 1; attempt < 12; attempt++) {
       for (const r of [0, 0.5, 0.999]) {
-        const d = fullJitterDelay(attempt, undefined, { ...o, random: () => r });
+        const d = retryDelay(attempt, undefined, { ...o, random: () => r });
         expect(d).toBeGreaterThanOrEqual(0);
         expect(d).toBeLessThanOrEqual(Math.min(5_000, 100 * 2 ** (attempt - 1)));
       }

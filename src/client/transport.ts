@@ -25,7 +25,6 @@ import { getLogger, newOpId } from "../core/log.ts";
 import { redact } from "../core/redact.ts";
 import {
   AdaptiveLimiter,
-  type BackoffOptions,
   type BreakerOptions,
   createBreakers,
   createRetryPolicy,
@@ -35,6 +34,7 @@ import {
   failureOf,
   isRetryableStatus,
   parseRetryAfter,
+  type RetryBackoffOptions,
 } from "./resilience.ts";
 import { decodeApiError, type Json } from "./wire.ts";
 
@@ -65,7 +65,7 @@ export interface TransportOptions {
   /** Bulkhead size (max concurrent requests). */
   concurrency: number;
   breaker?: Partial<BreakerOptions>;
-  backoff?: Partial<BackoffOptions>;
+  backoff?: Partial<RetryBackoffOptions>;
   fetch?: typeof fetch;
 }
 
@@ -117,7 +117,7 @@ export interface ApiResponse<T = Json> {
 /** 401 → replay cycles per request before giving up (a refresh is re-triggered only for a token that had worked). */
 const MAX_401_REPLAYS = 6;
 
-const DEFAULT_BACKOFF: BackoffOptions = {
+const DEFAULT_BACKOFF: RetryBackoffOptions = {
   baseMs: 100,
   maxMs: 5_000,
   openCircuitMs: DEFAULT_BREAKER.halfOpenAfterMs,

@@ -1,5 +1,4 @@
 /** DXLink streaming client: codec, connection, robust client, buffers and candle history. */
-export { backoffDelay } from "./backoff.ts";
 export { BoundedBatchQueue, batchEndsSnapshot, LatestValueStore } from "./buffers.ts";
 export {
   type CandleBar,

@@ -80,7 +80,7 @@ describe("DXLink client under faults", () => {
         const candles = ["AAPL{=1d}", "MSFT{=1d}", "SPY{=1d}"];
         const client = new DxlinkClient({
           getQuoteToken: tokenProvider(sim),
-          backoff: { initialMs: 100, maxMs: 1000 },
+          backoff: { baseMs: 100, maxMs: 1000 },
           aggregationPeriodSec: 0.05,
         });
         const states: ConnectionState[] = [];
@@ -163,7 +163,7 @@ describe("DXLink client under faults", () => {
         const client = new DxlinkClient({
           getQuoteToken: tokenProvider(sim),
           keepaliveTimeoutSec: 1,
-          backoff: { initialMs: 100 },
+          backoff: { baseMs: 100 },
         });
         let lastBeforeFreeze = 0;
         let firstAfter = 0;
@@ -248,7 +248,7 @@ describe("DXLink client under faults", () => {
 
   test("quote token expiry: reconnects with a fresh token before it expires, no auth failure", async () => {
     await withSim({ tokenTtlSec: 2, eventsPerSecPerSymbol: 20 }, async (sim) => {
-      const client = new DxlinkClient({ getQuoteToken: tokenProvider(sim), backoff: { initialMs: 100 } });
+      const client = new DxlinkClient({ getQuoteToken: tokenProvider(sim), backoff: { baseMs: 100 } });
       const perConnection = new Map<number, number>();
       client.onData((b) =>
         perConnection.set(
@@ -275,7 +275,7 @@ describe("DXLink client under faults", () => {
           reasons.push(ctx.reason);
           return getQuoteToken(ctx);
         },
-        backoff: { initialMs: 100 },
+        backoff: { baseMs: 100 },
       });
       let after = 0;
       client.subscribe("Quote", ["MSFT"]);
@@ -301,7 +301,7 @@ describe("DXLink client under faults", () => {
           fetches++;
           return { token: "not-a-sim-token", dxlinkUrl: sim.wsUrl, expiresAt: Date.now() + DAY };
         },
-        backoff: { initialMs: 50 },
+        backoff: { baseMs: 50 },
       });
       client.start();
       const err = await client.ready().catch((e) => e);
@@ -318,7 +318,7 @@ describe("DXLink client under faults", () => {
       async (sim) => {
         const client = new DxlinkClient({
           getQuoteToken: tokenProvider(sim),
-          backoff: { initialMs: 50, maxMs: 200 },
+          backoff: { baseMs: 50, maxMs: 200 },
         });
         let late = 0;
         client.onData((b) => {
@@ -368,7 +368,7 @@ describe("DXLink client under faults", () => {
       const symbols = sim.universe.symbols.slice(0, 300);
       const client = new DxlinkClient({
         getQuoteToken: tokenProvider(sim),
-        backoff: { initialMs: 20, maxMs: 100 },
+        backoff: { baseMs: 20, maxMs: 100 },
       });
       client.start();
       const from = (sim.universe.todayDay - 1100) * DAY;
