@@ -27,7 +27,6 @@ export {
   type CompactBatch,
   decodeCompactData,
   decodeFullData,
-  encodeCompactData,
   toBool,
   toNumber,
   toText,
