@@ -7,7 +7,7 @@
  * m / 10^k — exact and correctly rounded for k ≤ 22 (Clinger's fast path), i.e. identical to
  * parseFloat; longer or exponent forms fall back to parseFloat on the field text.
  */
-import { daysFromCivil } from "../../core/bars.ts";
+import { daysFromCivil, daysInMonth } from "../../core/bars.ts";
 import type { BarColumnsBuilder } from "../columns.ts";
 import { compileFastLines, type FastEnv } from "./fast-codegen.ts";
 import {
@@ -180,11 +180,6 @@ function digitsAt(b: Uint8Array, end: number): number {
     pos++;
   }
   return ndig === 0 ? -1 : v;
-}
-
-function daysInMonth(y: number, m: number): number {
-  if (m === 2) return (y % 4 === 0 && y % 100 !== 0) || y % 400 === 0 ? 29 : 28;
-  return m === 4 || m === 6 || m === 9 || m === 11 ? 30 : 31;
 }
 
 let lastYmd = -1;

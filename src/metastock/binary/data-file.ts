@@ -6,7 +6,7 @@
  * bytes (ignored), a duplicated last record (dropped), invalid dates (row skipped). Prices and
  * volumes are the exact float32 values widened to float64 (lossless; the format holds ~7 digits).
  */
-import { daysFromCivil } from "../../core/bars.ts";
+import { daysFromCivil, daysInMonth } from "../../core/bars.ts";
 import type { BarColumnsBuilder } from "../columns.ts";
 import { mbfWordsToIeeeBits } from "../mbf.ts";
 import { type FieldOffsets, fieldOffsets } from "./fields.ts";
@@ -161,9 +161,4 @@ function sameRecord(b: Uint8Array, a: number, c: number, len: number): boolean {
   if (a + len > b.length) return false;
   for (let i = 0; i < len; i++) if (b[a + i] !== b[c + i]) return false;
   return true;
-}
-
-export function daysInMonth(y: number, m: number): number {
-  if (m === 2) return (y % 4 === 0 && y % 100 !== 0) || y % 400 === 0 ? 29 : 28;
-  return m === 4 || m === 6 || m === 9 || m === 11 ? 30 : 31;
 }
