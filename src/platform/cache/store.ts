@@ -6,14 +6,16 @@
  * manifest is replaced only after the data files are durable, then superseded versions are
  * deleted. A SIGKILL at any moment leaves the previous complete version or the new one.
  */
+
 import { existsSync, mkdirSync, readdirSync, renameSync, rmSync, statSync } from "node:fs";
 import { join } from "node:path";
 import pl from "nodejs-polars";
 import { fsyncPath } from "../../core/atomic.ts";
+import type { Compression } from "../../core/compression.ts";
 import { dataError, ioError, toTTError } from "../../core/errors.ts";
 import { getLogger } from "../../core/log.ts";
 import { processAlive } from "../../core/process-alive.ts";
-import type { Compression, PersistWriter } from "../persist/writer.ts";
+import type { PersistWriter } from "../persist/writer.ts";
 import { frameFingerprint } from "./fingerprint.ts";
 import {
   ARTIFACT_KINDS,

@@ -3,8 +3,10 @@
  * from `/api-quote-tokens` (a fresh one on every reconnect), option symbols of `chains` from
  * `/option-chains/{sym}/nested`, then `recordStream`.
  */
+
 import type { DxlinkClientOptions, EventType } from "../../client/dxlink/index.ts";
 import { clientOptionsFromConfig, createClient, type TastyClient } from "../../client/index.ts";
+import { type Compression, isCompression } from "../../core/compression.ts";
 import type { Config } from "../../core/config.ts";
 import { usageError } from "../../core/errors.ts";
 import { registerSecret } from "../../core/redact.ts";
@@ -114,6 +116,6 @@ export async function streamFromConfig(
   return { ...summary, optionSymbols: options.length };
 }
 
-function compressionOf(c: string): "zstd" | "snappy" | "uncompressed" {
-  return c === "snappy" ? "snappy" : c === "none" ? "uncompressed" : "zstd";
+function compressionOf(c: string): Compression {
+  return isCompression(c) ? c : "zstd";
 }
