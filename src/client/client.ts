@@ -7,6 +7,7 @@
 import { join } from "node:path";
 import { type Config, xdgConfigHome } from "../core/config.ts";
 import { authError, configError } from "../core/errors.ts";
+import type { Json, JsonObject } from "../core/json.ts";
 import { registerSecret } from "../core/redact.ts";
 import { USER_AGENT } from "../core/version.ts";
 import { type Credentials, TokenManager } from "./auth.ts";
@@ -47,7 +48,7 @@ import {
 } from "./query.ts";
 import type { BreakerOptions, EndpointGroup, RetryBackoffOptions } from "./resilience.ts";
 import { type RequestSpec, Transport, type TransportStats } from "./transport.ts";
-import { decodeEnvelope, type Envelope, items, type Json, type JsonObject } from "./wire.ts";
+import { decodeEnvelope, type Envelope, items } from "./wire.ts";
 
 export interface ClientOptions {
   /** API environment (default production). */

@@ -21,6 +21,7 @@ import {
   timeout,
 } from "cockatiel";
 import { authError, cancelledError, isTTError, TTError, type TTErrorOptions } from "../core/errors.ts";
+import type { Json } from "../core/json.ts";
 import { getLogger, newOpId } from "../core/log.ts";
 import { redact } from "../core/redact.ts";
 import {
@@ -36,7 +37,7 @@ import {
   parseRetryAfter,
   type RetryBackoffOptions,
 } from "./resilience.ts";
-import { decodeApiError, type Json } from "./wire.ts";
+import { decodeApiError } from "./wire.ts";
 
 export interface TokenSource {
   /** A valid access token (refreshing it first if it is about to expire). */
