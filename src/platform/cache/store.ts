@@ -51,8 +51,8 @@ export function parseArtifactId(id: string): ArtifactRef | null {
 }
 
 export interface CheckOptions {
-  /** Current fingerprints of the inputs (by artifact id). */
-  inputs?: Record<string, string>;
+  /** Current fingerprints of the inputs (by artifact id); undefined = that input does not exist. */
+  inputs?: Record<string, string | undefined>;
   /** Current parameter fingerprint. */
   params?: string;
   /** A CSV mirror is wanted: an artifact without one is stale. */
@@ -158,6 +158,7 @@ export class ArtifactStore {
     if (opts.params !== undefined && opts.params !== m.params)
       return { state: "stale", reason: "parameters changed", manifest: m };
     for (const [id, fp] of Object.entries(opts.inputs ?? {})) {
+      if (fp === undefined) return { state: "stale", reason: `input ${id} missing`, manifest: m };
       if (m.inputs[id] !== fp) return { state: "stale", reason: `input ${id} changed`, manifest: m };
     }
     if (opts.requireCsv && !m.files.some((f) => f.format === "csv"))
@@ -396,23 +397,9 @@ export class ArtifactStore {
       }
       const m = read.manifest;
       const exp = this.expiry(ref, m);
-      const bad = verifyFiles(this.dirOf(ref), m);
-      let state: ArtifactState = "fresh";
-      let reason = "fresh";
-      if (bad) [state, reason] = ["invalid", bad];
-      else if (exp !== null && now >= exp) [state, reason] = ["stale", "expired"];
-      else {
-        for (const [inId, fp] of Object.entries(m.inputs)) {
-          const cur = fingerprints.get(inId);
-          if (cur !== fp) {
-            [state, reason] = [
-              "stale",
-              cur === undefined ? `input ${inId} missing` : `input ${inId} changed`,
-            ];
-            break;
-          }
-        }
-      }
+      // The freshness rules are check()'s; status only supplies the inputs' current fingerprints.
+      const inputs = Object.fromEntries(Object.keys(m.inputs).map((inId) => [inId, fingerprints.get(inId)]));
+      const { state, reason } = this.check(ref, { inputs });
       rows.push({
         id,
         ...ref,
