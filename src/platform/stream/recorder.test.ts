@@ -114,14 +114,24 @@ describe("recordStream against the sim", () => {
         true,
       );
       let rows = 0;
+      let spxRows = 0;
+      let spxSizes = 0;
+      let aaplSizes = 0;
       for (const f of quoteFiles) {
         const df = pl.readParquet(f.path);
         expect(df.height).toBe(f.rows);
         rows += df.height;
+        // An index quote has no sizes: SPX rows carry null bidSize, a stock's carry numbers.
         const spx = df.filter(pl.col("eventSymbol").eq(pl.lit("SPX")));
-        if (spx.height > 0) expect(spx.getColumn("bidSize").nullCount()).toBe(spx.height);
+        spxRows += spx.height;
+        spxSizes += spx.height - spx.getColumn("bidSize").nullCount();
+        const aapl = df.filter(pl.col("eventSymbol").eq(pl.lit("AAPL")));
+        aaplSizes += aapl.height - aapl.getColumn("bidSize").nullCount();
       }
       expect(rows).toBe(summary.eventsByType.Quote!);
+      expect(spxRows).toBeGreaterThan(0);
+      expect(spxSizes).toBe(0);
+      expect(aaplSizes).toBeGreaterThan(0);
       const candles = pl.readParquet(summary.files.find((f) => f.type === "Candle")!.path);
       expect(candles.columns).toContain("close");
       expect(col(candles, "eventSymbol")[0]).toBe("SPY{=1d}");
