@@ -46,7 +46,7 @@ const env = {
 };
 
 async function ttapi(args: string[], extraEnv: Record<string, string> = {}) {
-  const p = Bun.spawn(["bun", MAIN, ...args], {
+  const p = Bun.spawn([process.execPath, MAIN, ...args], {
     env: { ...env, ...extraEnv },
     stdout: "pipe",
     stderr: "pipe",

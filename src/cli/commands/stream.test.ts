@@ -25,7 +25,7 @@ afterAll(async () => {
 });
 
 function spawnStream(args: string[]) {
-  return Bun.spawn(["bun", MAIN, "stream", "--env", "sim", "--url", sim.url, ...args], {
+  return Bun.spawn([process.execPath, MAIN, "stream", "--env", "sim", "--url", sim.url, ...args], {
     env: {
       ...process.env,
       XDG_CONFIG_HOME: join(home, "config"),
