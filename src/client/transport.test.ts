@@ -5,14 +5,16 @@
  * token cache, circuit breaker open → half-open → closed, AIMD concurrency, and redacted logs.
  */
 import { afterAll, afterEach, beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
-import { mkdtempSync, readFileSync, statSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { isTTError } from "../core/errors.ts";
 import { configureLogging, flushLogs } from "../core/log.ts";
+import { tempDirs } from "../core/testing/temp-dirs.ts";
 import { USER_AGENT } from "../core/version.ts";
 import { type ClientOptions, createClient } from "./client.ts";
 import { AdaptiveLimiter, parseRetryAfter, retryDelay } from "./resilience.ts";
+
+const tmp = tempDirs();
 
 setDefaultTimeout(30_000);
 
@@ -136,17 +138,20 @@ function startStub(): Stub {
 
 let stub: Stub;
 let dataDir: string;
-const logFile = join(mkdtempSync(join(tmpdir(), "ttapi-client-log-")), "ttapi.log");
+const logFile = join(tmp.make("ttapi-client-log-"), "ttapi.log");
 
 beforeAll(() => {
   configureLogging({ file: logFile, fileLevel: "trace", consoleLevel: "silent" });
 });
 afterEach(() => stub?.stop());
-afterAll(() => configureLogging({ file: null }));
+afterAll(() => {
+  configureLogging({ file: null });
+  tmp.removeAll();
+});
 
 function client(extra: Partial<ClientOptions> = {}) {
   stub = startStub();
-  dataDir = mkdtempSync(join(tmpdir(), "ttapi-client-"));
+  dataDir = tmp.make("ttapi-client-");
   return createClient({
     baseUrl: stub.url,
     clientSecret: SECRET,
