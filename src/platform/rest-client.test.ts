@@ -11,11 +11,13 @@ import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from "
 import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import pl from "nodejs-polars";
-import { CHAIN_STRIKE_COLUMNS, QUOTE_COLUMNS, schemaOf } from "../client/frames.ts";
 import {
+  CHAIN_STRIKE_COLUMNS,
   type ClientOptions,
   collectUniverse,
   createClient,
+  QUOTE_COLUMNS,
+  schemaOf,
   type TastyClient,
   universeFrames,
 } from "../client/index.ts";

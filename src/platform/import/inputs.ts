@@ -12,7 +12,7 @@
 import { readdirSync, statSync } from "node:fs";
 import { basename, dirname, join, resolve } from "node:path";
 import { ioError, usageError } from "../../core/errors.ts";
-import { isMetastockListing } from "../../metastock/binary/database.ts";
+import { isMetastockListing } from "../../metastock/index.ts";
 
 export type Source =
   | { kind: "ascii"; path: string; size: number }

@@ -5,7 +5,7 @@
 
 import type { BarColumns } from "../../core/bars.ts";
 import type { Compression } from "../../core/compression.ts";
-import type { AsciiLayout } from "../../metastock/ascii/layout.ts";
+import type { AsciiLayout } from "../../metastock/index.ts";
 
 export interface ImportProgress {
   /** Input bytes parsed so far / in total. */

@@ -7,8 +7,13 @@
 import { join } from "node:path";
 import pl from "nodejs-polars";
 import { isoFromDays } from "../../core/bars.ts";
-import { normalQuantile } from "../../stats/distributions.ts";
-import { type ExpectedMoveRow, expectedMoves, type IvHvRow, ivVsHv } from "../../stats/implied.ts";
+import {
+  type ExpectedMoveRow,
+  expectedMoves,
+  type IvHvRow,
+  ivVsHv,
+  normalQuantile,
+} from "../../stats/index.ts";
 import { combineFingerprints, frameFingerprint } from "../cache/fingerprint.ts";
 import { computeStats } from "../stats/index.ts";
 import { type ArtifactValue, artifactTask } from "./artifact-task.ts";

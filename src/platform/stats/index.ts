@@ -1,9 +1,17 @@
 /** Statistics engine (platform side): read the bars dataset, run the kernels on workers, write results. */
 
-export { ESTIMATORS, type Estimator } from "../../stats/estimators.ts";
-export type { ExpectedMoveRow, ExpirationInput, ImpliedInput, IvHvRow } from "../../stats/implied.ts";
-export { parseImpliedInputs } from "../../stats/implied.ts";
-export type { ConeTable, LatestTable, ReturnsTable, StatsTables, SymbolTable } from "../../stats/suite.ts";
+export type {
+  ConeTable,
+  ExpectedMoveRow,
+  ExpirationInput,
+  ImpliedInput,
+  IvHvRow,
+  LatestTable,
+  ReturnsTable,
+  StatsTables,
+  SymbolTable,
+} from "../../stats/index.ts";
+export { ESTIMATORS, type Estimator, parseImpliedInputs } from "../../stats/index.ts";
 export {
   type ComputeStatsOptions,
   type ComputeStatsResult,

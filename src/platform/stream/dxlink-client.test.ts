@@ -11,8 +11,8 @@ import {
   type DxlinkClientOptions,
   fetchCandleHistory,
   LatestValueStore,
-} from "../../client/dxlink/index.ts";
-import { startStandaloneDxlink } from "../../sim/dxlink/standalone.ts";
+} from "../../client/index.ts";
+import { startStandaloneDxlink } from "../../sim/index.ts";
 
 // setDefaultTimeout is per file: a generous ceiling for loaded 2-core CI machines (a hang still fails).
 setDefaultTimeout(60_000);

@@ -13,8 +13,8 @@ import {
   type DxlinkClientOptions,
   fetchCandleHistory,
   toNumber,
-} from "../../client/dxlink/index.ts";
-import { type StandaloneDxlinkOptions, startStandaloneDxlink } from "../../sim/dxlink/standalone.ts";
+} from "../../client/index.ts";
+import { type StandaloneDxlinkOptions, startStandaloneDxlink } from "../../sim/index.ts";
 
 // setDefaultTimeout is per file: a generous ceiling for loaded 2-core CI machines (a hang still fails).
 setDefaultTimeout(60_000);

@@ -4,8 +4,13 @@
  * `/option-chains/{sym}/nested`, then `recordStream`.
  */
 
-import type { DxlinkClientOptions, EventType } from "../../client/dxlink/index.ts";
-import { clientOptionsFromConfig, createClient, type TastyClient } from "../../client/index.ts";
+import {
+  clientOptionsFromConfig,
+  createClient,
+  type DxlinkClientOptions,
+  type EventType,
+  type TastyClient,
+} from "../../client/index.ts";
 import { type Compression, isCompression } from "../../core/compression.ts";
 import type { Config } from "../../core/config.ts";
 import { usageError } from "../../core/errors.ts";

@@ -15,7 +15,7 @@ import {
   DxlinkClient,
   type DxlinkClientOptions,
   type EventType,
-} from "../../client/dxlink/index.ts";
+} from "../../client/index.ts";
 import type { Compression } from "../../core/compression.ts";
 import { type TTError, toTTError, usageError } from "../../core/errors.ts";
 import { getLogger } from "../../core/log.ts";
