@@ -17,7 +17,6 @@ import {
   type RetryPolicy,
   retry,
   SamplingBreaker,
-  TaskCancelledError,
 } from "cockatiel";
 import pLimit, { type LimitFunction } from "p-limit";
 import { configError, isTTError } from "../core/errors.ts";
@@ -137,10 +136,6 @@ export function createBreakers(o: BreakerOptions): Record<EndpointGroup, Circuit
     );
   }
   return out;
-}
-
-export function isTimeout(e: unknown): boolean {
-  return e instanceof TaskCancelledError;
 }
 
 /**

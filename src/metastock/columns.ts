@@ -106,11 +106,6 @@ export function shareColumns(b: BarColumnsBuilder): BarColumns {
   return { length: n, symbols: b.symbols.slice(), ...mapBarArrays(b, (a) => a.subarray(0, n) as typeof a) };
 }
 
-/** An empty BarColumns. */
-export function emptyColumns(): BarColumns {
-  return new BarColumnsBuilder(16).finish();
-}
-
 /** The transferable buffers of a BarColumns (for postMessage's transfer list). */
 export function columnBuffers(c: BarColumns): ArrayBuffer[] {
   return BAR_ARRAY_NAMES.map((k) => c[k].buffer as ArrayBuffer);

@@ -32,11 +32,8 @@ export const ESTIMATORS = [
   "yang_zhang",
 ] as const;
 export type Estimator = (typeof ESTIMATORS)[number];
+/** Index of close-to-close in ESTIMATORS (and in RollingOut, which follows the same order). */
 export const E_C2C = 0;
-export const E_PARKINSON = 1;
-export const E_GK = 2;
-export const E_RS = 3;
-export const E_YZ = 4;
 
 /** Whether an estimator consumes the previous close (needs w + 1 bars). */
 export const NEEDS_PREVIOUS_CLOSE: readonly boolean[] = [true, false, false, false, true];

@@ -209,8 +209,3 @@ export function batchToColumns(batch: CompactBatch): ColumnarBatch {
   }
   return { type, count, fields, kinds, columns };
 }
-
-/** Index of `eventSymbol` in a batch's field list, or -1 (it is optional on the wire). */
-export function symbolIndex(batch: CompactBatch): number {
-  return batch.fields.indexOf("eventSymbol");
-}

@@ -1,16 +1,14 @@
 /** DXLink streaming client: codec, connection, robust client, buffers and candle history. */
-export { BoundedBatchQueue, batchEndsSnapshot, LatestValueStore } from "./buffers.ts";
+export { BoundedBatchQueue, LatestValueStore } from "./buffers.ts";
 export {
   type CandleBar,
   type CandleHistory,
   type CandleHistoryOptions,
-  candleSymbol,
   fetchCandleHistory,
 } from "./candles.ts";
-export { chunkSubscription, type SubscriptionItem, type SubscriptionMessage } from "./chunking.ts";
+export type { SubscriptionItem, SubscriptionMessage } from "./chunking.ts";
 export {
   type ConnectionState,
-  channelFor,
   type DataListener,
   DxlinkClient,
   type DxlinkClientOptions,
@@ -20,13 +18,11 @@ export {
   type TokenReason,
 } from "./client.ts";
 export {
-  batchToColumns,
   batchToEvents,
   type Column,
   type ColumnarBatch,
   type CompactBatch,
   decodeCompactData,
-  decodeFullData,
   toBool,
   toNumber,
   toText,
@@ -34,10 +30,6 @@ export {
 export {
   DEFAULT_FIELDS,
   type DxEvent,
-  EVENT_SCHEMAS,
-  EVENT_TYPES,
-  EventFlags,
   type EventType,
   fieldKind,
-  isEventType,
 } from "./events.ts";

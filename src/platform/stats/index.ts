@@ -11,7 +11,7 @@ export type {
   StatsTables,
   SymbolTable,
 } from "../../stats/index.ts";
-export { ESTIMATORS, type Estimator, parseImpliedInputs } from "../../stats/index.ts";
+export { type Estimator, parseImpliedInputs } from "../../stats/index.ts";
 export {
   type ComputeStatsOptions,
   type ComputeStatsResult,

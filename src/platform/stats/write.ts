@@ -99,10 +99,6 @@ export function frameOf(cols: Record<string, readonly unknown[]>, spec: Spec): p
   return pl.DataFrame(series);
 }
 
-export interface WrittenFiles {
-  files: string[];
-}
-
 /**
  * A run over a symbol subset updates those symbols' rows and keeps everyone else's: rows of the
  * previous file for other symbols are kept, the result is ordered by symbol (stable, so each
