@@ -4,6 +4,7 @@ export {
   type CandleBar,
   type CandleHistory,
   type CandleHistoryOptions,
+  candleSymbol,
   fetchCandleHistory,
 } from "./candles.ts";
 export type { SubscriptionItem, SubscriptionMessage } from "./chunking.ts";

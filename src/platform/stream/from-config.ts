@@ -3,12 +3,12 @@
  * from `/api-quote-tokens` (a fresh one on every reconnect), option symbols of `chains` from
  * `/option-chains/{sym}/nested`, then `recordStream`.
  */
-
 import {
   clientOptionsFromConfig,
   createClient,
   type DxlinkClientOptions,
   type EventType,
+  quoteTokenExpiry,
   type TastyClient,
 } from "../../client/index.ts";
 import { type Compression, isCompression } from "../../core/compression.ts";
@@ -104,7 +104,7 @@ export async function streamFromConfig(
       const t = await rest.quoteToken({ signal: o.signal });
       registerSecret(t.token);
       // The API sends no expiry; tokens live 24 h. Refresh well before.
-      return { token: t.token, dxlinkUrl: t.dxlinkUrl, expiresAt: t.receivedAt + 24 * 3600_000 };
+      return { token: t.token, dxlinkUrl: t.dxlinkUrl, expiresAt: quoteTokenExpiry(t, 24 * 3600_000) };
     },
   };
   const summary = await recordStream({
