@@ -4,36 +4,23 @@
  * keepalive, quote-token expiry and revocation, a token that is never accepted, 502 on the upgrade,
  * a flooding server against a slow consumer, and a long candle history under drops.
  */
+
 import { describe, expect, setDefaultTimeout, test } from "bun:test";
 import {
   BoundedBatchQueue,
   type CompactBatch,
   type ConnectionState,
   DxlinkClient,
-  type DxlinkClientOptions,
   fetchCandleHistory,
   toNumber,
 } from "../../client/index.ts";
 import { type StandaloneDxlinkOptions, startStandaloneDxlink } from "../../sim/index.ts";
+import { quoteTokenProvider } from "../../sim/testing/quote-token.ts";
 
 // setDefaultTimeout is per file: a generous ceiling for loaded 2-core CI machines (a hang still fails).
 setDefaultTimeout(60_000);
 
 type Sim = ReturnType<typeof startStandaloneDxlink>;
-
-function tokenProvider(sim: Sim): DxlinkClientOptions["getQuoteToken"] {
-  return async () => {
-    const res = await fetch(`${sim.url}/api-quote-tokens`);
-    const body = (await res.json()) as {
-      data: { token: string; "dxlink-url": string; "expires-at": string };
-    };
-    return {
-      token: body.data.token,
-      dxlinkUrl: body.data["dxlink-url"],
-      expiresAt: Date.parse(body.data["expires-at"]),
-    };
-  };
-}
 
 async function withSim<T>(opts: StandaloneDxlinkOptions, fn: (sim: Sim) => Promise<T>): Promise<T> {
   const sim = startStandaloneDxlink({ seed: 11, ...opts });
@@ -79,7 +66,7 @@ describe("DXLink client under faults", () => {
         const greeks = optionSymbols(sim, "SPY", 10);
         const candles = ["AAPL{=1d}", "MSFT{=1d}", "SPY{=1d}"];
         const client = new DxlinkClient({
-          getQuoteToken: tokenProvider(sim),
+          getQuoteToken: quoteTokenProvider(sim),
           backoff: { baseMs: 100, maxMs: 1000 },
           aggregationPeriodSec: 0.05,
         });
@@ -161,7 +148,7 @@ describe("DXLink client under faults", () => {
       { faults: { freezeAfterSec: 1, freezeForSec: 60, freezeConnections: 1 }, eventsPerSecPerSymbol: 20 },
       async (sim) => {
         const client = new DxlinkClient({
-          getQuoteToken: tokenProvider(sim),
+          getQuoteToken: quoteTokenProvider(sim),
           keepaliveTimeoutSec: 1,
           backoff: { baseMs: 100 },
         });
@@ -215,7 +202,7 @@ describe("DXLink client under faults", () => {
       }
       symbols.length = Math.min(symbols.length, 25_000);
       expect(symbols.length).toBe(25_000);
-      const client = new DxlinkClient({ getQuoteToken: tokenProvider(sim) });
+      const client = new DxlinkClient({ getQuoteToken: quoteTokenProvider(sim) });
       const got = new Set<string>();
       client.onData((b) => {
         for (const s of symbolsOf(b)) got.add(s);
@@ -235,7 +222,7 @@ describe("DXLink client under faults", () => {
 
   test("the server's keepalive timeout never fires on a healthy idle connection", async () => {
     await withSim({ keepaliveTimeoutSec: 1 }, async (sim) => {
-      const client = new DxlinkClient({ getQuoteToken: tokenProvider(sim) });
+      const client = new DxlinkClient({ getQuoteToken: quoteTokenProvider(sim) });
       client.start();
       await client.ready();
       await Bun.sleep(3000);
@@ -248,7 +235,7 @@ describe("DXLink client under faults", () => {
 
   test("quote token expiry: reconnects with a fresh token before it expires, no auth failure", async () => {
     await withSim({ tokenTtlSec: 2, eventsPerSecPerSymbol: 20 }, async (sim) => {
-      const client = new DxlinkClient({ getQuoteToken: tokenProvider(sim), backoff: { baseMs: 100 } });
+      const client = new DxlinkClient({ getQuoteToken: quoteTokenProvider(sim), backoff: { baseMs: 100 } });
       const perConnection = new Map<number, number>();
       client.onData((b) =>
         perConnection.set(
@@ -269,11 +256,11 @@ describe("DXLink client under faults", () => {
   test("token revoked mid-stream: fresh token fetched, stream continues", async () => {
     await withSim({ eventsPerSecPerSymbol: 20 }, async (sim) => {
       const reasons: string[] = [];
-      const getQuoteToken = tokenProvider(sim);
+      const getQuoteToken = quoteTokenProvider(sim);
       const client = new DxlinkClient({
         getQuoteToken: async (ctx) => {
           reasons.push(ctx.reason);
-          return getQuoteToken(ctx);
+          return getQuoteToken();
         },
         backoff: { baseMs: 100 },
       });
@@ -317,7 +304,7 @@ describe("DXLink client under faults", () => {
       { faults: { dropEverySec: 0.7, upgrade502Every: 2 }, eventsPerSecPerSymbol: 20 },
       async (sim) => {
         const client = new DxlinkClient({
-          getQuoteToken: tokenProvider(sim),
+          getQuoteToken: quoteTokenProvider(sim),
           backoff: { baseMs: 50, maxMs: 200 },
         });
         let late = 0;
@@ -337,7 +324,7 @@ describe("DXLink client under faults", () => {
 
   test("slow consumer: the server floods, a bounded queue drops the oldest and counts, memory stays bounded", async () => {
     await withSim({ faults: { slowConsumer: { eventsPerSec: 200_000 } } }, async (sim) => {
-      const client = new DxlinkClient({ getQuoteToken: tokenProvider(sim), aggregationPeriodSec: 0.02 });
+      const client = new DxlinkClient({ getQuoteToken: quoteTokenProvider(sim), aggregationPeriodSec: 0.02 });
       const queue = new BoundedBatchQueue(20_000);
       client.onData((b) => queue.push(b));
       let consumed = 0;
@@ -367,7 +354,7 @@ describe("DXLink client under faults", () => {
     await withSim({ faults: { dropEverySec: 0.25 }, eventsPerSecPerSymbol: 1 }, async (sim) => {
       const symbols = sim.universe.symbols.slice(0, 300);
       const client = new DxlinkClient({
-        getQuoteToken: tokenProvider(sim),
+        getQuoteToken: quoteTokenProvider(sim),
         backoff: { baseMs: 20, maxMs: 100 },
       });
       client.start();
