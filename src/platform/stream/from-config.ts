@@ -3,6 +3,7 @@
  * from `/api-quote-tokens` (a fresh one on every reconnect), option symbols of `chains` from
  * `/option-chains/{sym}/nested`, then `recordStream`.
  */
+
 import {
   clientOptionsFromConfig,
   createClient,
@@ -13,6 +14,7 @@ import {
 } from "../../client/index.ts";
 import { type Compression, isCompression } from "../../core/compression.ts";
 import type { Config } from "../../core/config.ts";
+import { EVENT_TYPES } from "../../core/dxlink-events.ts";
 import { usageError } from "../../core/errors.ts";
 import { registerSecret } from "../../core/redact.ts";
 import {
@@ -41,16 +43,10 @@ export interface StreamFromConfigOptions {
   rest?: TastyClient;
 }
 
-/** Event types that exist for options (Underlying and Candle are underlying-level). */
-const OPTION_TYPES: ReadonlySet<EventType> = new Set([
-  "Quote",
-  "Trade",
-  "Greeks",
-  "Summary",
-  "Profile",
-  "TheoPrice",
-  "TimeAndSale",
-]);
+/** Event types that exist for options: all of dxLink's but the underlying-level Underlying and Candle. */
+const OPTION_TYPES: ReadonlySet<EventType> = new Set(
+  EVENT_TYPES.filter((t) => t !== "Underlying" && t !== "Candle"),
+);
 
 export async function resolveChainSymbols(
   rest: TastyClient,
