@@ -1,0 +1,99 @@
+/**
+ * One SQL query over the lake: checked read-only, planned by polars' SQL engine over the catalog,
+ * with the files the plan reads. Execution (collect, head, count, sink) is the caller's choice,
+ * so a huge result is never materialised just to print its first rows.
+ */
+import pl from "nodejs-polars";
+import { LAKE_TABLES } from "../lake/index.ts";
+import { type CatalogTable, openCatalog } from "./catalog.ts";
+import { checkReadOnly } from "./read-only.ts";
+import { type PlanScan, planScans } from "./scans.ts";
+import { type ErrorContext, sqlError } from "./sql-errors.ts";
+
+export interface PreparedQuery {
+  sql: string;
+  frame: pl.LazyDataFrame;
+  /** Files per scan, from the optimized plan (partition pruning applied). */
+  scans: PlanScan[];
+  /** Total data files of each table the query scans, for "read 1 of 507 files". */
+  tableFiles: Map<string, number>;
+  /** Turn an execution-time polars error (bad cast, type mismatch) into one clear line. */
+  explain(e: unknown): Error;
+}
+
+function errorContext(sql: string, catalog: Map<string, CatalogTable>): ErrorContext {
+  return {
+    sql,
+    tables: new Map([...catalog.entries()].map(([n, t]) => [n, Object.keys(t.schema)])),
+    absent: LAKE_TABLES.filter((t) => !catalog.has(t)),
+  };
+}
+
+/** The SQL context of a lake: every present table registered under its contract name. */
+export function lakeContext(catalog: Map<string, CatalogTable>): ReturnType<typeof pl.SQLContext> {
+  const ctx = pl.SQLContext();
+  for (const [name, t] of catalog) ctx.register(name, t.scan);
+  return ctx;
+}
+
+export function prepareQuery(root: string, text: string, catalog = openCatalog(root)): PreparedQuery {
+  const ectx = errorContext(text, catalog);
+  const sql = (() => {
+    try {
+      return checkReadOnly(text);
+    } catch (e) {
+      throw sqlError(e, ectx);
+    }
+  })();
+  let frame: pl.LazyDataFrame;
+  let plan: string;
+  try {
+    frame = lakeContext(catalog).execute(sql);
+    // nodejs-polars 0.26 wraps a planning error into the returned frame instead of throwing it.
+    const inner = (frame as unknown as { _ldf: unknown })._ldf;
+    if (inner instanceof Error) throw inner;
+    plan = frame.describeOptimizedPlan();
+  } catch (e) {
+    throw sqlError(e, ectx);
+  }
+  const tableFiles = new Map<string, number>();
+  for (const [n, t] of catalog) tableFiles.set(n, t.files.length);
+  return {
+    sql,
+    frame,
+    scans: planScans(plan, root),
+    tableFiles,
+    explain: (e) => sqlError(e, ectx),
+  };
+}
+
+/**
+ * One line per scanned table for `-v`: files read of the table's total and the paths polars
+ * names. Polars splits a GROUP BY on a partition column into one plan per partition, and prints a
+ * pruned partition as an empty scan, so scans are summed per table and empty ones dropped.
+ */
+export function describeScans(q: PreparedQuery, maxPaths = 5): string[] {
+  const per = new Map<string, { files: number; shown: string[] }>();
+  for (const s of q.scans) {
+    if (s.files === 0) continue;
+    const key = s.table ?? "(outside the lake)";
+    const e = per.get(key) ?? { files: 0, shown: [] };
+    e.files += s.files;
+    e.shown.push(...s.shown);
+    per.set(key, e);
+  }
+  return [...per.entries()].map(([table, e]) => {
+    const total = q.tableFiles.get(table);
+    const of = total === undefined ? "" : ` of ${total}`;
+    const paths = e.shown.slice(0, maxPaths);
+    const more = e.files > paths.length ? `, … ${e.files - paths.length} more` : "";
+    return `read ${table}: ${e.files}${of} files (${paths.join(", ")}${more})`;
+  });
+}
+
+/** Files read per table (pruned scans excluded), for tests and the JSON summary. */
+export function filesRead(q: PreparedQuery): Map<string, number> {
+  const out = new Map<string, number>();
+  for (const s of q.scans) if (s.table && s.files > 0) out.set(s.table, (out.get(s.table) ?? 0) + s.files);
+  return out;
+}
