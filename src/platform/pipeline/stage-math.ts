@@ -7,10 +7,13 @@
 import { join } from "node:path";
 import pl from "nodejs-polars";
 import { isoFromDays } from "../../core/bars.ts";
+import { newYorkDay } from "../../core/time.ts";
 import { normalQuantile } from "../../stats/distributions.ts";
 import { type ExpectedMoveRow, expectedMoves, type IvHvRow, ivVsHv } from "../../stats/implied.ts";
 import { combineFingerprints, frameFingerprint } from "../cache/fingerprint.ts";
+import { lakeRoot } from "../lake/index.ts";
 import { computeStats } from "../stats/index.ts";
+import { ivHistoryFrame } from "../stats/iv-history.ts";
 import { type ArtifactValue, artifactTask } from "./artifact-task.ts";
 import type { StageContext } from "./context.ts";
 import { collectFromCleanStack } from "./gc.ts";
@@ -201,7 +204,15 @@ export function mathTasks(sc: StageContext): TaskDef[] {
             : new Map();
         const iv = bySymbol(metrics, "implied_volatility_index");
         const syms = [...iv.keys()].sort();
-        return { frame: ivHvFrame(syms.map((s) => ivVsHv(s, num(iv.get(s)), num(hv.get(s))))) };
+        const base = ivHvFrame(syms.map((s) => ivVsHv(s, num(iv.get(s)), num(hv.get(s)))));
+        // Own IV rank/percentile from the lake's history, beside the API's rank (README "iv_hv").
+        const own = ivHistoryFrame({
+          lakeRoot: lakeRoot(env.dataDir),
+          date: isoFromDays(newYorkDay(Date.now())),
+          metrics,
+          symbols: syms,
+        });
+        return { frame: base.join(own, { on: "symbol", how: "left" }) };
       },
     }),
     artifactTask(env, {

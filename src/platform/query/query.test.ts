@@ -289,6 +289,14 @@ describe("ttapi sql --tables and ttapi history", () => {
       expect(h.getColumn("delta").toArray()).toEqual([0.5, 0.51, 0.52]);
     }
     expect(contractHistory(root, "SPY 261218C00999000").frame.collectSync().height).toBe(0);
+    // The SQL example of README "ttapi history" gives the same series.
+    const viaSql = prepareQuery(
+      root,
+      `SELECT date, mark, implied_volatility, delta, gamma, theta, vega
+           FROM option_quotes WHERE replace(option_symbol, ' ', '') = 'SPY261218C00500000'
+           ORDER BY date`,
+    ).frame.collectSync();
+    expect(viaSql.getColumn("mark").toArray()).toEqual([10, 11, 12]);
     expect(() => contractHistory(tmp(), "X")).toThrow(/no option_quotes yet/);
   });
 });
