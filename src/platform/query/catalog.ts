@@ -16,7 +16,7 @@
 import { readdirSync } from "node:fs";
 import { join } from "node:path";
 import pl, { type DataType } from "nodejs-polars";
-import { LAKE_TABLES, type LakeTable, listPartitions, tableDir } from "../lake/index.ts";
+import { hasTable, LAKE_TABLES, type LakeTable, listPartitions, tableDir } from "../lake/index.ts";
 
 export interface CatalogTable {
   name: LakeTable;
@@ -86,12 +86,21 @@ export function openTable(root: string, name: LakeTable): CatalogTable | null {
   return { name, partitions, files, schemaFile, schema, scan };
 }
 
-/** Every table present in the lake, in the contract's order. Absent tables are simply missing. */
-export function openCatalog(root: string): Map<LakeTable, CatalogTable> {
+/**
+ * The tables present in the lake, in the contract's order (absent tables are simply missing);
+ * with `only`, just those (a query opens the tables it names, not all ten).
+ */
+export function openCatalog(root: string, only?: ReadonlySet<string>): Map<LakeTable, CatalogTable> {
   const out = new Map<LakeTable, CatalogTable>();
   for (const name of LAKE_TABLES) {
+    if (only && !only.has(name)) continue;
     const t = openTable(root, name);
     if (t) out.set(name, t);
   }
   return out;
+}
+
+/** Names of the tables that have data, without opening them. */
+export function presentTables(root: string): LakeTable[] {
+  return LAKE_TABLES.filter((t) => hasTable(root, t));
 }

@@ -172,6 +172,10 @@ describe("ttapi sql: bad input", () => {
       err = e as typeof err;
     }
     expect(err?.message).toBe('unknown column "closing"');
+    expect(() => prepareQuery(root, "SELECT b.closing FROM bars b")).toThrow('unknown column "closing"');
+    expect(() => prepareQuery(root, "SELECT * FROM BARS")).toThrow(
+      'unknown table "BARS" (table names are lowercase: bars)',
+    );
     expect(err?.hint).toContain(
       "bars(symbol, period, date, time, open, high, low, close, volume, openint, source)",
     );

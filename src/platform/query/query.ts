@@ -5,8 +5,8 @@
  */
 import pl from "nodejs-polars";
 import { LAKE_TABLES } from "../lake/index.ts";
-import { type CatalogTable, openCatalog } from "./catalog.ts";
-import { checkReadOnly } from "./read-only.ts";
+import { type CatalogTable, openCatalog, presentTables } from "./catalog.ts";
+import { checkReadOnly, maskLiterals } from "./read-only.ts";
 import { type PlanScan, planScans } from "./scans.ts";
 import { type ErrorContext, sqlError } from "./sql-errors.ts";
 
@@ -21,12 +21,21 @@ export interface PreparedQuery {
   explain(e: unknown): Error;
 }
 
-function errorContext(sql: string, catalog: Map<string, CatalogTable>): ErrorContext {
-  return {
-    sql,
-    tables: new Map([...catalog.entries()].map(([n, t]) => [n, Object.keys(t.schema)])),
-    absent: LAKE_TABLES.filter((t) => !catalog.has(t)),
-  };
+function errorContext(
+  sql: string,
+  catalog: Map<string, CatalogTable>,
+  present: readonly string[],
+): ErrorContext {
+  // Every present table is listed; columns are known for the ones the query opened.
+  const tables = new Map<string, string[]>(present.map((n) => [n, []]));
+  for (const [n, t] of catalog) tables.set(n, Object.keys(t.schema));
+  return { sql, tables, absent: LAKE_TABLES.filter((t) => !present.includes(t)) };
+}
+
+/** Lake tables a query names (as whole words outside strings and comments). */
+export function referencedTables(sql: string): Set<string> {
+  const masked = maskLiterals(sql).toLowerCase();
+  return new Set(LAKE_TABLES.filter((t) => new RegExp(`(^|[^a-z0-9_])${t}($|[^a-z0-9_])`).test(masked)));
 }
 
 /** The SQL context of a lake: every present table registered under its contract name. */
@@ -36,8 +45,9 @@ export function lakeContext(catalog: Map<string, CatalogTable>): ReturnType<type
   return ctx;
 }
 
-export function prepareQuery(root: string, text: string, catalog = openCatalog(root)): PreparedQuery {
-  const ectx = errorContext(text, catalog);
+export function prepareQuery(root: string, text: string): PreparedQuery {
+  const catalog = openCatalog(root, referencedTables(text));
+  const ectx = errorContext(text, catalog, presentTables(root));
   const sql = (() => {
     try {
       return checkReadOnly(text);

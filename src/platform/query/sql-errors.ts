@@ -31,7 +31,12 @@ export function sqlError(e: unknown, ctx: ErrorContext): TTError {
   const relation = /relation '([^']+)' was not found|table '([^']+)' does not exist/.exec(msg);
   if (relation) {
     const name = relation[1] ?? relation[2];
-    const absent = ctx.absent.includes(name!) ? ` ("${name}" has no data yet)` : "";
+    const lower = name!.toLowerCase();
+    const absent = ctx.absent.includes(lower)
+      ? ` ("${lower}" has no data yet)`
+      : lower !== name && ctx.tables.has(lower)
+        ? ` (table names are lowercase: ${lower})`
+        : "";
     return usageError(`unknown table "${name}"${absent}`, {
       hint: `tables: ${[...ctx.tables.keys()].join(", ") || "none — the lake is empty"} (ttapi sql --tables lists their columns)`,
       cause: e,
@@ -39,12 +44,13 @@ export function sqlError(e: unknown, ctx: ErrorContext): TTError {
   }
   const column =
     /unable to find column "([^"]+)"/.exec(msg) ??
+    /no column named '([^']+)' found/.exec(msg) ??
     /column '([^']+)' (?:was )?not found/.exec(msg) ??
     /ColumnNotFound.*?"([^"]+)"/.exec(msg);
   if (column) {
     const name = column[1];
-    const queried = [...ctx.tables.entries()].filter(([t]) => new RegExp(`\\b${t}\\b`, "i").test(ctx.sql));
-    const list = (queried.length > 0 ? queried : [...ctx.tables.entries()])
+    const list = [...ctx.tables.entries()]
+      .filter(([, cols]) => cols.length > 0)
       .map(([t, cols]) => `${t}(${cols.join(", ")})`)
       .join("; ");
     return usageError(`unknown column "${name}"`, { hint: `columns: ${list}`, cause: e });
