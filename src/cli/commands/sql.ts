@@ -174,10 +174,12 @@ export default defineCommand({
         file: args.file as string | undefined,
       });
       const q = prepareQuery(root, text);
-      for (const line of describeScans(q)) {
-        log.debug(line);
-        if (cliState.verbosity > 0) process.stderr.write(`ttapi sql: ${line}\n`);
-      }
+      // Planning the scans costs a few ms (and listing a table's files more): only when asked.
+      if (cliState.verbosity > 0)
+        for (const line of describeScans(q)) {
+          log.debug(line);
+          process.stderr.write(`ttapi sql: ${line}\n`);
+        }
       if (cliState.verbosity > 1) process.stderr.write(`${q.frame.describeOptimizedPlan()}\n`);
       const r = await printResult(q, format, process.stdout, {
         parquet: args.parquet as string | undefined,

@@ -22,8 +22,8 @@ export interface CatalogTable {
   name: LakeTable;
   /** Hive partitions, relative to the table folder (e.g. `date=2026-08-04`). */
   partitions: string[];
-  /** Every data file of the table, absolute. */
-  files: string[];
+  /** Every data file of the table, absolute (listed on first use: a query does not need them). */
+  files(): string[];
   /** The file whose footer gave the schema. */
   schemaFile: string;
   schema: Record<string, DataType>;
@@ -61,10 +61,13 @@ export function openTable(root: string, name: LakeTable): CatalogTable | null {
   const partitions = listPartitions(root, name);
   if (partitions.length === 0) return null;
   const dir = tableDir(root, name);
-  const files = partitions.flatMap((p) => dataFiles(join(dir, p)));
-  if (files.length === 0) return null;
-  // Newest partition last in sort order (dates sort chronologically; bars: any symbol is alike).
-  const schemaFile = files[files.length - 1]!;
+  // Newest partition last in sort order (dates sort chronologically; bars: any symbol is alike);
+  // a partition folder left without a file (interrupted write) is skipped.
+  let schemaFile: string | undefined;
+  for (let i = partitions.length - 1; i >= 0 && schemaFile === undefined; i--)
+    schemaFile = dataFiles(join(dir, partitions[i]!)).at(-1);
+  if (schemaFile === undefined) return null;
+  let files: string[] | undefined;
   const raw = pl
     .scanParquet(schemaFile, { ...SCAN_BASE, hivePartitioning: false } as Parameters<
       typeof pl.scanParquet
@@ -83,7 +86,17 @@ export function openTable(root: string, name: LakeTable): CatalogTable | null {
     extraColumns: "ignore",
     castOptions: { categoricalToString: "allow" },
   } as Parameters<typeof pl.scanParquet>[1]);
-  return { name, partitions, files, schemaFile, schema, scan };
+  return {
+    name,
+    partitions,
+    files: () => {
+      files ??= partitions.flatMap((p) => dataFiles(join(dir, p)));
+      return files;
+    },
+    schemaFile,
+    schema,
+    scan,
+  };
 }
 
 /**

@@ -41,7 +41,7 @@ function describe(t: CatalogTable): TableInventory {
     })),
     partitionBy: [...hive],
     partitions: t.partitions.length,
-    files: t.files.length,
+    files: t.files().length,
     rows,
     first: t.partitions[0]!,
     last: t.partitions[t.partitions.length - 1]!,

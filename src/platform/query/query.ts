@@ -4,7 +4,7 @@
  * so a huge result is never materialised just to print its first rows.
  */
 import pl from "nodejs-polars";
-import { LAKE_TABLES } from "../lake/index.ts";
+import { LAKE_TABLES, type LakeTable } from "../lake/index.ts";
 import { type CatalogTable, openCatalog, presentTables } from "./catalog.ts";
 import { checkReadOnly, maskLiterals } from "./read-only.ts";
 import { type PlanScan, planScans } from "./scans.ts";
@@ -13,10 +13,10 @@ import { type ErrorContext, sqlError } from "./sql-errors.ts";
 export interface PreparedQuery {
   sql: string;
   frame: pl.LazyDataFrame;
-  /** Files per scan, from the optimized plan (partition pruning applied). */
-  scans: PlanScan[];
-  /** Total data files of each table the query scans, for "read 1 of 507 files". */
-  tableFiles: Map<string, number>;
+  /** Files per scan, from the optimized plan (partition pruning applied); planned on first use. */
+  readonly scans: PlanScan[];
+  /** Total data files of a table the query scans, for "read 1 of 507 files". */
+  tableFiles(table: string): number | undefined;
   /** Turn an execution-time polars error (bad cast, type mismatch) into one clear line. */
   explain(e: unknown): Error;
 }
@@ -56,23 +56,23 @@ export function prepareQuery(root: string, text: string): PreparedQuery {
     }
   })();
   let frame: pl.LazyDataFrame;
-  let plan: string;
   try {
     frame = lakeContext(catalog).execute(sql);
     // nodejs-polars 0.26 wraps a planning error into the returned frame instead of throwing it.
     const inner = (frame as unknown as { _ldf: unknown })._ldf;
     if (inner instanceof Error) throw inner;
-    plan = frame.describeOptimizedPlan();
   } catch (e) {
     throw sqlError(e, ectx);
   }
-  const tableFiles = new Map<string, number>();
-  for (const [n, t] of catalog) tableFiles.set(n, t.files.length);
+  let scans: PlanScan[] | undefined;
   return {
     sql,
     frame,
-    scans: planScans(plan, root),
-    tableFiles,
+    get scans() {
+      scans ??= planScans(frame.describeOptimizedPlan(), root);
+      return scans;
+    },
+    tableFiles: (table) => catalog.get(table as LakeTable)?.files().length,
     explain: (e) => sqlError(e, ectx),
   };
 }
@@ -93,7 +93,7 @@ export function describeScans(q: PreparedQuery, maxPaths = 5): string[] {
     per.set(key, e);
   }
   return [...per.entries()].map(([table, e]) => {
-    const total = q.tableFiles.get(table);
+    const total = q.tableFiles(table);
     const of = total === undefined ? "" : ` of ${total}`;
     const paths = e.shown.slice(0, maxPaths);
     const more = e.files > paths.length ? `, … ${e.files - paths.length} more` : "";
