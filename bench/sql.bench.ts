@@ -163,32 +163,31 @@ process.stdout.write(r.columnNames().join(",") + "\\n" + r.getRows().map((x) => 
     low: b.low.subarray(0, to),
     close: b.close.subarray(0, to),
   });
-  const last = (b: (typeof series)[number]["bars"]) => {
-    const n = b.date.length;
-    return {
-      date: b.date.slice(n - 1),
-      open: b.open.slice(n - 1),
-      high: b.high.slice(n - 1),
-      low: b.low.slice(n - 1),
-      close: b.close.slice(n - 1),
-    };
-  };
+  const day = (b: (typeof series)[number]["bars"], i: number) => ({
+    date: b.date.slice(i, i + 1),
+    open: b.open.slice(i, i + 1),
+    high: b.high.slice(i, i + 1),
+    low: b.low.slice(i, i + 1),
+    close: b.close.slice(i, i + 1),
+  });
   const ctx = new SuiteContext(options);
   const fullTimes: number[] = [];
   const incTimes: number[] = [];
   let maxRel = 0;
+  // States as of `reps` days ago; then one day after the other, as a daily run meets them.
+  const states = series.map((s) =>
+    computeWithState(s.symbol, cut(s.bars, s.bars.date.length - reps), ctx, emptyTables()),
+  );
   for (let r = 0; r < reps; r++) {
-    const states = series.map((s) =>
-      computeWithState(s.symbol, cut(s.bars, s.bars.date.length - 1), ctx, emptyTables()),
-    );
-    const news = series.map((s) => last(s.bars));
+    const upTo = (s: (typeof series)[number]) => s.bars.date.length - reps + r; // index of the new bar
     let t0 = performance.now();
     const inc = emptyTables();
-    for (let i = 0; i < series.length; i++) appendBars(states[i]!, news[i]!, ctx, inc);
+    for (let i = 0; i < series.length; i++)
+      appendBars(states[i]!, day(series[i]!.bars, upTo(series[i]!)), ctx, inc);
     incTimes.push((performance.now() - t0) / 1000);
     t0 = performance.now();
     const full = emptyTables();
-    for (const s of series) computeSymbolStats(s.symbol, s.bars, ctx, full);
+    for (const s of series) computeSymbolStats(s.symbol, cut(s.bars, upTo(s) + 1), ctx, full);
     fullTimes.push((performance.now() - t0) / 1000);
     for (let i = 0; i < full.latest.vol.length; i++) {
       const x = inc.latest.vol[i] ?? null;

@@ -19,7 +19,6 @@
  */
 import { isoFromDays } from "../core/bars.ts";
 import {
-  allocRolling,
   computeReturnTerms,
   computeTerms,
   E_C2C,
@@ -100,7 +99,7 @@ function upperBound(a: Float64Array, len: number, x: number): number {
 
 function insertSorted(sv: SortedValues, x: number): void {
   if (sv.length === sv.values.length) {
-    const grown = new Float64Array(Math.max(16, sv.values.length * 2));
+    const grown = new Float64Array(Math.ceil(sv.values.length * 1.25) + HEADROOM);
     grown.set(sv.values.subarray(0, sv.length));
     sv.values = grown;
   }
@@ -134,11 +133,21 @@ function coneFromSorted(
   return { count, min: a[0]!, max: a[count - 1]!, atOrBelow };
 }
 
+/** Room for this many appends before a sorted array is reallocated. */
+const HEADROOM = 64;
+
+/** Sorted values with room to grow: the first days' inserts then never reallocate. */
+export function withHeadroom(values: Float64Array, length: number): SortedValues {
+  const out = new Float64Array(length + HEADROOM);
+  out.set(values.subarray(0, length));
+  return { values: out, length };
+}
+
 function sortedOf(series: Float64Array, n: number): SortedValues {
-  const kept: number[] = [];
-  for (let i = 0; i < n; i++) if (counted(series[i]!)) kept.push(series[i]!);
-  const values = Float64Array.from(kept).sort();
-  return { values, length: values.length };
+  let m = 0;
+  const kept = new Float64Array(n);
+  for (let i = 0; i < n; i++) if (counted(series[i]!)) kept[m++] = series[i]!;
+  return withHeadroom(kept.subarray(0, m).sort(), m);
 }
 
 function tailOf(s: PreparedSeries, k: number): SymbolState["tail"] {
@@ -248,13 +257,15 @@ export function appendBars(
   // Local index 0's terms lack its previous close when base > 0; the kernels never read them
   // (they start at k ≥ every window + 1 and only difference the prefix counts).
   const lean = isLean(ctx);
-  const terms = lean ? computeReturnTerms(s) : computeTerms(s);
+  // The context's buffers (grown to the longest series seen) are reused symbol after symbol.
+  ctx.ensure(len);
+  const terms = lean ? computeReturnTerms(s, ctx.terms) : computeTerms(s, ctx.terms);
   const n = state.n + m;
-  const simpleRet = new Float64Array(len);
+  const simpleRet = ctx.simpleRet;
   for (let i = Math.max(1, len - Math.max(...windows)); i < len; i++)
     simpleRet[i] = Math.expm1(terms.ret[i]!);
   const view: SeriesView = { symbol: state.symbol, n, s, terms, simpleRet, last: len - 1 };
-  const rolling = allocRolling(len);
+  const rolling = ctx.rolling;
   let hv30: number | null = null;
   for (const [wi, w] of windows.entries()) {
     if (m > 0) {

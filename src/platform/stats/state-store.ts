@@ -7,7 +7,7 @@
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { atomicWrite } from "../../core/atomic.ts";
-import type { SortedValues, SymbolState } from "../../stats/incremental.ts";
+import { type SortedValues, type SymbolState, withHeadroom } from "../../stats/incremental.ts";
 
 const MAGIC = "TTSTATE1";
 
@@ -96,7 +96,7 @@ export function decodeState(buf: Buffer): StoredState {
   const close = f64(h.tail);
   const lastVar = Array.from({ length: h.windows }, () => f64(5));
   const cone = h.cone.map((row) =>
-    row.map((len): SortedValues | null => (len === null ? null : { values: f64(len), length: len })),
+    row.map((len): SortedValues | null => (len === null ? null : withHeadroom(f64(len), len))),
   );
   const date = new Int32Array(take(h.tail * 4));
   const flags = new Uint8Array(take(h.tail));
