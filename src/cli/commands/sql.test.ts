@@ -45,7 +45,10 @@ function fakeTty(columns: number, rows: number) {
     isTTY: true,
     columns,
     rows,
-    write: (s: string | Uint8Array) => (text += String(s)),
+    write: (s: string | Uint8Array, done?: () => void) => {
+      text += String(s);
+      done?.();
+    },
     text: () => text,
   };
 }
@@ -113,6 +116,17 @@ describe("ttapi sql (process)", () => {
     ]);
     expect(inside.code).toBe(2);
     expect(existsSync(join(root, "bars", "x.parquet"))).toBe(false);
+  });
+
+  test("a large export through a pipe arrives whole (the process does not exit before stdout drained)", () => {
+    const root = lake(3000);
+    const r = ttapi(["sql", "--lake", root, "--csv", "SELECT * FROM bars ORDER BY symbol, date"]);
+    expect(r.code).toBe(0);
+    const lines = r.out.split("\n");
+    expect(lines.length).toBe(1 + 6000 + 1); // header, rows, the final newline
+    expect(lines.at(-2)).toMatch(/^BBB,D,/);
+    const j = ttapi(["sql", "--lake", root, "--json", "SELECT * FROM bars"]);
+    expect(JSON.parse(j.out)).toHaveLength(6000);
   });
 
   test("-f reads the query from a file; -v names the files read", () => {

@@ -13,13 +13,27 @@ import { cliState, globalArgs, runAction } from "../context.ts";
 import { renderTable } from "../table/result-table.ts";
 
 export interface OutStream {
-  write(s: string | Uint8Array): unknown;
+  write(s: string | Uint8Array, done?: (err?: Error | null) => void): unknown;
   isTTY?: boolean;
   columns?: number;
   rows?: number;
 }
 
 export type OutputFormat = "table" | "csv" | "json" | "parquet";
+
+/**
+ * Write and wait until the stream took it: main.ts exits the process explicitly, and a pipe
+ * (`ttapi sql --csv … | head`) still holding data at that moment would lose its tail.
+ */
+export function writeAll(out: OutStream, data: string | Uint8Array): Promise<void> {
+  return new Promise((resolve, reject) => {
+    out.write(data, (err) => {
+      // The reader went away (`ttapi sql … | head`): what it wanted it has; stop quietly.
+      if (err && (err as NodeJS.ErrnoException).code !== "EPIPE") reject(err);
+      else resolve();
+    });
+  });
+}
 
 const EXPORT_HINT = "export everything with --csv, --json or --parquet FILE";
 
@@ -60,17 +74,16 @@ export async function printResult(
     const df = run(() => q.frame.collectSync());
     if (format === "csv") {
       const csv = df.writeCSV().toString();
-      out.write(csv.endsWith("\n") ? csv : `${csv}\n`);
+      await writeAll(out, csv.endsWith("\n") ? csv : `${csv}\n`);
     } else {
       // polars writes `[]` for no rows only in some versions; an empty result is an empty array.
-      out.write(df.height === 0 ? "[]" : df.writeJSON({ format: "json" }));
-      out.write("\n");
+      await writeAll(out, `${df.height === 0 ? "[]" : df.writeJSON({ format: "json" }).toString()}\n`);
     }
     return { rows: df.height, total: df.height };
   }
   if (!out.isTTY) {
     const df = run(() => q.frame.collectSync());
-    out.write(`${renderTable(df, df.height).join("\n")}\n`);
+    await writeAll(out, `${renderTable(df, df.height).join("\n")}\n`);
     return { rows: df.height, total: df.height };
   }
   // Terminal: fetch one row more than fits; count the rest only when there is more.
@@ -86,7 +99,7 @@ export async function printResult(
     );
   }
   const lines = renderTable(head, total, { width: out.columns ?? 80, maxRows: fitRows }, EXPORT_HINT);
-  out.write(`${lines.join("\n")}\n`);
+  await writeAll(out, `${lines.join("\n")}\n`);
   return { rows: Math.min(head.height, fitRows), total };
 }
 
@@ -165,7 +178,7 @@ export default defineCommand({
       const root = args.lake ? resolve(String(args.lake)) : lakeRoot(dataDir);
       if (args.tables) {
         const inv = lakeInventory(root);
-        process.stdout.write(args.json ? `${JSON.stringify(inv)}\n` : inventoryText(inv));
+        await writeAll(process.stdout, args.json ? `${JSON.stringify(inv)}\n` : inventoryText(inv));
         return 0;
       }
       const format = formatOf(args);
