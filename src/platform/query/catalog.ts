@@ -16,6 +16,7 @@
 import { readdirSync } from "node:fs";
 import { join } from "node:path";
 import pl, { type DataType } from "nodejs-polars";
+import { dataError, type TTError } from "../../core/errors.ts";
 import { hasTable, LAKE_TABLES, type LakeTable, listPartitions, tableDir } from "../lake/index.ts";
 
 export interface CatalogTable {
@@ -56,6 +57,37 @@ export function hiveValues(partition: string): Record<string, string> {
 
 const SCAN_BASE = { hivePartitioning: true, tryParseHiveDates: true } as const;
 
+/** The polars message's first line, whatever bytes of a damaged file it quotes. */
+const firstLine = (e: unknown) => (e instanceof Error ? e.message : String(e)).split("\n")[0]!.trim();
+
+/** A file's schema from its footer; a damaged file is a data error naming it. */
+export function readSchema(file: string): Record<string, DataType> {
+  try {
+    return pl.scanParquet(file).limit(0).collectSync().schema as Record<string, DataType>;
+  } catch (e) {
+    throw unreadableFile(file, e);
+  }
+}
+
+export function unreadableFile(file: string, e: unknown): TTError {
+  return dataError(`unreadable lake file ${file}: ${firstLine(e)}`, {
+    hint: "the file is damaged: remove it (or its partition folder) and re-run ttapi run / ttapi import for it",
+    cause: e,
+  });
+}
+
+/** The first file of `files` whose footer cannot be read, with the error; null when all can. */
+export function findUnreadable(files: readonly string[]): TTError | null {
+  for (const f of files) {
+    try {
+      readSchema(f);
+    } catch (e) {
+      return e as TTError;
+    }
+  }
+  return null;
+}
+
 /** One table of the lake, or null when it has no data file yet. */
 export function openTable(root: string, name: LakeTable): CatalogTable | null {
   const partitions = listPartitions(root, name);
@@ -68,12 +100,7 @@ export function openTable(root: string, name: LakeTable): CatalogTable | null {
     schemaFile = dataFiles(join(dir, partitions[i]!)).at(-1);
   if (schemaFile === undefined) return null;
   let files: string[] | undefined;
-  const raw = pl
-    .scanParquet(schemaFile, { ...SCAN_BASE, hivePartitioning: false } as Parameters<
-      typeof pl.scanParquet
-    >[1])
-    .limit(0)
-    .collectSync().schema as Record<string, DataType>;
+  const raw = readSchema(schemaFile);
   const schema: Record<string, DataType> = {};
   for (const [col, dt] of Object.entries(raw)) schema[col] = dt.variant === "Categorical" ? pl.Utf8 : dt;
   // Hive columns come from the path; a file may also store them (bars does), which is the same value.

@@ -6,7 +6,7 @@
  */
 import pl from "nodejs-polars";
 import { usageError } from "../../core/errors.ts";
-import { openTable } from "./catalog.ts";
+import { findUnreadable, openTable } from "./catalog.ts";
 import type { PreparedQuery } from "./query.ts";
 import { sqlError } from "./sql-errors.ts";
 
@@ -68,6 +68,7 @@ export function contractHistory(
     .select(...keep)
     .sort(order);
   const explain = (e: unknown) =>
+    (/parquet|out of specification/i.test(String(e)) ? findUnreadable(t.files()) : null) ??
     sqlError(e, { sql: "", tables: new Map([["option_quotes", cols]]), absent: [] });
   return { frame, explain, dates: t.partitions.length };
 }

@@ -4,7 +4,7 @@
  */
 import pl, { type DataType } from "nodejs-polars";
 import { LAKE_TABLES, partitionColumns } from "../lake/index.ts";
-import { type CatalogTable, openCatalog } from "./catalog.ts";
+import { type CatalogTable, findUnreadable, openCatalog } from "./catalog.ts";
 
 export interface TableInventory {
   table: string;
@@ -31,7 +31,12 @@ export function dtypeName(dt: DataType): string {
 function describe(t: CatalogTable): TableInventory {
   const hive = partitionColumns(t.name);
   // Row counts come from the Parquet footers: polars answers `len()` of a plain scan from metadata.
-  const rows = Number(t.scan.select(pl.len().alias("n")).collectSync().getColumn("n").get(0));
+  let rows: number;
+  try {
+    rows = Number(t.scan.select(pl.len().alias("n")).collectSync().getColumn("n").get(0));
+  } catch (e) {
+    throw findUnreadable(t.files()) ?? e;
+  }
   return {
     table: t.name,
     columns: Object.entries(t.schema).map(([name, dt]) => ({

@@ -234,6 +234,25 @@ describe("ttapi sql: bad input", () => {
   });
 });
 
+describe("ttapi sql: damaged files", () => {
+  test("a damaged file is named (exit 65), at planning (schema file) or at execution", async () => {
+    const { root, barFiles } = await smallLake();
+    corrupt(barFiles.AAA!);
+    const q = prepareQuery(root, "SELECT count(*) AS n FROM bars");
+    let err: { code?: string; message?: string } | undefined;
+    try {
+      q.frame.collectSync();
+    } catch (e) {
+      err = q.explain(e) as typeof err;
+    }
+    expect(err?.code).toBe("E_DATA");
+    expect(err?.message).toStartWith(`unreadable lake file ${barFiles.AAA}: `);
+    expect(() => lakeInventory(root)).toThrow(`unreadable lake file ${barFiles.AAA}`);
+    corrupt(barFiles.CCC!); // the newest partition: the schema comes from it
+    expect(() => prepareQuery(root, "SELECT * FROM bars")).toThrow(`unreadable lake file ${barFiles.CCC}`);
+  });
+});
+
 describe("ttapi sql --tables and ttapi history", () => {
   test("the inventory lists columns, types, partitions, files and rows", async () => {
     const { root } = await smallLake();

@@ -5,7 +5,7 @@
  */
 import pl from "nodejs-polars";
 import { LAKE_TABLES, type LakeTable } from "../lake/index.ts";
-import { type CatalogTable, openCatalog, presentTables } from "./catalog.ts";
+import { type CatalogTable, findUnreadable, openCatalog, presentTables } from "./catalog.ts";
 import { checkReadOnly, maskLiterals } from "./read-only.ts";
 import { type PlanScan, planScans } from "./scans.ts";
 import { type ErrorContext, sqlError } from "./sql-errors.ts";
@@ -73,7 +73,16 @@ export function prepareQuery(root: string, text: string): PreparedQuery {
       return scans;
     },
     tableFiles: (table) => catalog.get(table as LakeTable)?.files().length,
-    explain: (e) => sqlError(e, ectx),
+    explain: (e) => {
+      // A damaged Parquet file: polars does not say which one, so find it among the queried tables.
+      if (/parquet|out of specification|magic bytes/i.test(e instanceof Error ? e.message : String(e))) {
+        for (const t of catalog.values()) {
+          const bad = findUnreadable(t.files());
+          if (bad) return bad;
+        }
+      }
+      return sqlError(e, ectx);
+    },
   };
 }
 
