@@ -34,7 +34,14 @@ export default defineCommand({
       if (chosen.length > 1) throw usageError(`choose one output: --${chosen.join(", --")}`);
       const format: OutputFormat = chosen[0] ?? "table";
       const h = contractHistory(root, String(args.symbol));
-      if (h.frame.limit(1).collectSync().height === 0)
+      const any = (() => {
+        try {
+          return h.frame.limit(1).collectSync().height > 0;
+        } catch (e) {
+          throw h.explain(e);
+        }
+      })();
+      if (!any)
         throw usageError(`no snapshots of "${args.symbol}" in option_quotes (${h.dates} dates)`, {
           hint: `list contracts: ttapi sql "SELECT DISTINCT option_symbol FROM option_quotes WHERE underlying_symbol = 'SPY'"`,
         });
