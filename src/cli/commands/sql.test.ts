@@ -78,6 +78,39 @@ describe("terminal output", () => {
   });
 });
 
+describe("ttapi history (process)", () => {
+  test("one contract across dates: table, --json; an unknown contract says how to list them", async () => {
+    const { writePartition } = await import("../../platform/lake/index.ts");
+    const root = tmp();
+    for (const [i, d] of ["2026-08-03", "2026-08-04"].entries())
+      await writePartition(
+        root,
+        "option_quotes",
+        { date: d },
+        pl.DataFrame({
+          snapshot_time: [new Date(`${d}T20:00:00Z`)],
+          underlying_symbol: ["SPY"],
+          option_symbol: ["SPY   261218C00500000"],
+          mark: [10 + i],
+          implied_volatility: [0.2],
+          delta: [0.5],
+        }),
+      );
+    const t = ttapi(["history", "--lake", root, "SPY 261218C00500000"]);
+    expect(t.code).toBe(0);
+    expect(t.out).toContain("2026-08-04");
+    expect(t.out.trimEnd().split("\n").at(-1)).toBe("2 rows");
+    const j = ttapi(["history", "--lake", root, "--json", "SPY261218C00500000"]);
+    expect(JSON.parse(j.out).map((r: { date: string; mark: number }) => [r.date, r.mark])).toEqual([
+      ["2026-08-03", 10],
+      ["2026-08-04", 11],
+    ]);
+    const none = ttapi(["history", "--lake", root, "SPY 261218P00400000"]);
+    expect(none.code).toBe(2);
+    expect(none.err).toContain('no snapshots of "SPY 261218P00400000" in option_quotes (2 dates)');
+  });
+});
+
 describe("ttapi sql (process)", () => {
   test("--json, --csv and --parquet export the whole result", () => {
     const root = lake(30);
