@@ -184,7 +184,13 @@ export function mathTasks(sc: StageContext): TaskDef[] {
         return {
           manifest,
           count: rowsRead || bars.rows,
-          degraded: failures > 0 ? `${failures} symbols without statistics` : undefined,
+          // Asked for statistics of a universe and given no bars: that is not a complete result.
+          degraded:
+            bars.rows === 0 && params.symbols.length > 0
+              ? "no bars to compute statistics from (see EOD Data)"
+              : failures > 0
+                ? `${failures} symbols without statistics`
+                : undefined,
         };
       },
     }),
@@ -212,7 +218,13 @@ export function mathTasks(sc: StageContext): TaskDef[] {
           metrics,
           symbols: syms,
         });
-        return { frame: base.join(own, { on: "symbol", how: "left" }) };
+        return {
+          frame: base.join(own, { on: "symbol", how: "left" }),
+          degraded:
+            syms.length === 0 && params.symbols.length > 0
+              ? "no implied volatilities to compare (market metrics missing)"
+              : undefined,
+        };
       },
     }),
     artifactTask(env, {
@@ -272,7 +284,13 @@ export function mathTasks(sc: StageContext): TaskDef[] {
             ),
           );
         }
-        return { frame: movesFrame(rows) };
+        return {
+          frame: movesFrame(rows),
+          degraded:
+            rows.length === 0 && params.symbols.length > 0
+              ? "no expirations to compute moves for (option chains missing)"
+              : undefined,
+        };
       },
     }),
   ];
