@@ -178,6 +178,12 @@ process.stdout.write(r.columnNames().join(",") + "\\n" + r.getRows().map((x) => 
   const ctx = new SuiteContext(options);
   const fullTimes: number[] = [];
   const incTimes: number[] = [];
+  const fullCpu: number[] = [];
+  const incCpu: number[] = [];
+  const cpuNow = () => {
+    const u = process.cpuUsage();
+    return (u.user + u.system) / 1e6;
+  };
   let maxRel = 0;
   // States as of `reps` days ago; then one day after the other, as a daily run meets them.
   const states = series.map((s) =>
@@ -186,14 +192,18 @@ process.stdout.write(r.columnNames().join(",") + "\\n" + r.getRows().map((x) => 
   for (let r = 0; r < reps; r++) {
     const upTo = (s: (typeof series)[number]) => s.bars.date.length - reps + r; // index of the new bar
     let t0 = performance.now();
+    let c0 = cpuNow();
     const inc = emptyTables();
     for (let i = 0; i < series.length; i++)
       appendBars(states[i]!, day(series[i]!.bars, upTo(series[i]!)), ctx, inc);
     incTimes.push((performance.now() - t0) / 1000);
+    incCpu.push(cpuNow() - c0);
     t0 = performance.now();
+    c0 = cpuNow();
     const full = emptyTables();
     for (const s of series) computeSymbolStats(s.symbol, cut(s.bars, upTo(s) + 1), ctx, full);
     fullTimes.push((performance.now() - t0) / 1000);
+    fullCpu.push(cpuNow() - c0);
     for (let i = 0; i < full.latest.vol.length; i++) {
       const x = inc.latest.vol[i] ?? null;
       const y = full.latest.vol[i] ?? null;
@@ -206,10 +216,12 @@ process.stdout.write(r.columnNames().join(",") + "\\n" + r.getRows().map((x) => 
     }
   }
   // The first rep is what a daily cron run meets (cold JIT); the median of the rest is steady state.
-  const ti = median(incTimes.slice(1).length ? incTimes.slice(1) : incTimes);
-  const tf = median(fullTimes.slice(1).length ? fullTimes.slice(1) : fullTimes);
+  const ti = median(incTimes.slice(1));
+  const tf = median(fullTimes.slice(1));
+  const ci = median(incCpu.slice(1));
+  const cf = median(fullCpu.slice(1));
   console.log(
-    `daily statistics update, ${series.length} symbols × ${WINDOWS.length} windows × 5 estimators + cone, one new bar each, in memory: incremental ${ms(ti)} (cold first run ${ms(incTimes[0]!)}) | full recompute ${ms(tf)} (cold ${ms(fullTimes[0]!)}) | ${(tf / ti).toFixed(1)}× faster; largest relative difference ${maxRel.toExponential(1)}; target ≤ 100 ms`,
+    `daily statistics update, ${series.length} symbols × ${WINDOWS.length} windows × 5 estimators + cone, one new bar each, in memory: incremental ${ms(ti)} wall, ${ms(ci)} CPU (first run ${ms(incTimes[0]!)}) | full recompute ${ms(tf)} wall, ${ms(cf)} CPU (first ${ms(fullTimes[0]!)}) | ${(tf / ti).toFixed(1)}× wall, ${(cf / ci).toFixed(1)}× CPU; largest relative difference ${maxRel.toExponential(1)}; target ≤ 100 ms`,
   );
 
   // End to end with the state files: first run builds them, then one new part per symbol.
