@@ -174,6 +174,31 @@ describe("ttapi sql (process)", () => {
     );
   });
 
+  test("-f - reads the query from stdin; --tables --json is the inventory as JSON", () => {
+    const root = lake(30);
+    const home = tmp();
+    const p = Bun.spawnSync([process.execPath, MAIN, "sql", "--lake", root, "--csv", "-f", "-"], {
+      env: {
+        ...process.env,
+        XDG_CONFIG_HOME: join(home, "c"),
+        XDG_DATA_HOME: join(home, "d"),
+        NO_COLOR: "1",
+      },
+      stdin: new TextEncoder().encode("SELECT count(*) AS n FROM bars WHERE symbol = 'BBB'"),
+      stdout: "pipe",
+      stderr: "pipe",
+    });
+    expect(p.exitCode).toBe(0);
+    expect(p.stdout.toString()).toBe("n\n30\n");
+    const t = ttapi(["sql", "--lake", root, "--tables", "--json"]);
+    const inv = JSON.parse(t.out);
+    expect(inv.tables.map((x: { table: string; rows: number }) => [x.table, x.rows])).toEqual([["bars", 60]]);
+    expect(inv.absent).toContain("metrics");
+    const both = ttapi(["sql", "--lake", root, "--csv", "--json", "SELECT 1"]);
+    expect(both.code).toBe(2);
+    expect(both.err).toContain("choose one output: --csv, --json");
+  });
+
   test("a syntax error: one line with the position, exit 2; DDL refused", () => {
     const root = lake(30);
     const r = ttapi(["sql", "--lake", root, "SELECT * FROM bars WHERE"]);
