@@ -63,7 +63,8 @@ const firstLine = (e: unknown) => (e instanceof Error ? e.message : String(e)).s
 /** A file's schema from its footer; a damaged file is a data error naming it. */
 export function readSchema(file: string): Record<string, DataType> {
   try {
-    return pl.scanParquet(file).limit(0).collectSync().schema as Record<string, DataType>;
+    // No rows: only the footer is decoded.
+    return pl.readParquet(file, { nRows: 0 }).schema as Record<string, DataType>;
   } catch (e) {
     throw unreadableFile(file, e);
   }
