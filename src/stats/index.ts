@@ -3,6 +3,8 @@
  * estimators, confidence intervals, the volatility cone, IV vs HV and expected moves. The
  * statistics engine in src/platform/stats adds files, workers and Parquet output on top.
  */
+
+export * from "./atm-iv.ts";
 export { normalQuantile } from "./distributions.ts";
 export { ESTIMATORS, type Estimator, type RollingOut } from "./estimators.ts";
 export {
@@ -14,7 +16,9 @@ export {
   ivVsHv,
   parseImpliedInputs,
 } from "./implied.ts";
+export * from "./incremental.ts";
 export { IntervalCache } from "./intervals.ts";
+export * from "./iv-rank.ts";
 export type { PriceSeries } from "./series.ts";
 export {
   type ConeTable,

@@ -19,4 +19,6 @@ export {
   DEFAULT_WINDOWS,
 } from "./compute.ts";
 export { listDailySymbols, readSymbolBars, type SymbolFiles } from "./dataset.ts";
+export { type UpdateStatsOptions, type UpdateStatsResult, updateStats } from "./incremental.ts";
+export { ivHistoryFrame } from "./iv-history.ts";
 export type { SymbolFailure } from "./task.ts";
