@@ -31,6 +31,15 @@ export const COMMANDS: Record<string, { description: string; load: Loader }> = {
     description: "write the lake as one self-contained HTML report with charts (offline, no network)",
     load: () => import("./commands/report.ts").then((m) => m.default),
   },
+  sql: {
+    description:
+      "query the lake with SQL: bars, chains, option_quotes, metrics, iv_hv… (--tables lists them)",
+    load: () => import("./commands/sql.ts").then((m) => m.default),
+  },
+  history: {
+    description: "one option contract's mark, IV and greeks across snapshot dates",
+    load: () => import("./commands/history.ts").then((m) => m.default),
+  },
   sim: {
     description: "serve the simulated exchange (TastyTrade REST + DXLink) on 127.0.0.1",
     load: () => import("./commands/sim.ts").then((m) => m.default),

@@ -6,10 +6,12 @@
  * a secret flag (secrets are redacted by `ttapi config show`). A bad config file gets one error
  * naming the file, the key and the expected type.
  */
+
 import { existsSync, readFileSync } from "node:fs";
 import { homedir } from "node:os";
 import { join } from "node:path";
 import { parse as parseToml } from "smol-toml";
+import { COMPRESSIONS } from "./compression.ts";
 import { configError } from "./errors.ts";
 import { registerSecret } from "./redact.ts";
 
@@ -143,7 +145,7 @@ export const CONFIG_SCHEMA = {
     kind: "string",
     default: "zstd",
     env: "TTAPI_COMPRESSION",
-    choices: ["zstd", "snappy", "none"],
+    choices: COMPRESSIONS,
     doc: "Parquet compression",
   },
   "import.workers": {

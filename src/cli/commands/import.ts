@@ -2,7 +2,9 @@
  * `ttapi import <file|dir|glob>... --out DIR`: MetaStock ASCII/binary → the bars Parquet dataset.
  * Flags only; the work is `importBars` in src/platform/import.
  */
+
 import { defineCommand } from "citty";
+import type { Compression } from "../../core/compression.ts";
 import { usageError } from "../../core/errors.ts";
 import { globalArgs, runAction } from "../context.ts";
 import { countOf, rateOf } from "../grid/render.ts";
@@ -60,7 +62,7 @@ export default defineCommand({
           : [args.inputs as string];
         if (!args.out)
           throw usageError("--out DIR is required", { hint: "e.g. ttapi import data/ --out ./dataset" });
-        const compression = config["import.compression"] as "zstd" | "snappy" | "none";
+        const compression = config["import.compression"] as Compression;
         const workers = config["import.workers"];
         if (!Number.isInteger(workers) || workers < 0)
           throw usageError(`--workers must be a non-negative integer, got ${args.workers}`);

@@ -9,7 +9,7 @@ import { defineCommand } from "citty";
 import type { Config } from "../../core/config.ts";
 import { usageError } from "../../core/errors.ts";
 import { configureLogging, getLogger } from "../../core/log.ts";
-import type { RunSummary } from "../../platform/pipeline/run.ts";
+import type { RunSummary } from "../../platform/pipeline/index.ts";
 import { apiArgs, cliState, globalArgs, runAction } from "../context.ts";
 
 export default defineCommand({
