@@ -18,7 +18,7 @@ import { join } from "node:path";
 import pl from "nodejs-polars";
 import { renderReport } from "../src/platform/report/html.ts";
 import { loadReport } from "../src/platform/report/load.ts";
-import { writeSyntheticLake } from "../src/platform/report/synthetic-lake.ts";
+import { writeSyntheticLake } from "../src/platform/testing/report-lake.ts";
 
 const SCALES = {
   // The full demo's size: 507 symbols × ≈57,000 daily bars (≈29M rows), 20 collected dates.

@@ -1,7 +1,7 @@
 /**
  * The platform's public library surface: everything `ttapi` does is callable from here without
  * the CLI — run the pipeline, inspect/clear the cache, import MetaStock files, compute statistics,
- * start the simulated exchange.
+ * start the simulated exchange, write the HTML report.
  *
  *   import { runPipeline } from "ttapi/src/platform";
  *   const summary = await runPipeline({ config, dataDir, cached: true, demo: { scale: "small" } });
@@ -21,6 +21,15 @@ export {
 } from "./import/index.ts";
 export * from "./persist/index.ts";
 export * from "./pipeline/index.ts";
+export {
+  defaultReportPath,
+  loadReport,
+  type ReportModel,
+  type ReportOptions,
+  type ReportResult,
+  renderReport,
+  writeReport,
+} from "./report/index.ts";
 export * from "./sim.ts";
 export {
   type ComputeStatsOptions,

@@ -7,7 +7,7 @@ import { afterAll, describe, expect, setDefaultTimeout, test } from "bun:test";
 import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { writeSyntheticLake } from "../../platform/report/synthetic-lake.ts";
+import { writeSyntheticLake } from "../../platform/testing/report-lake.ts";
 import { openerFor, parseSymbolList } from "./report.ts";
 
 setDefaultTimeout(120_000);

@@ -13,8 +13,8 @@ import { existsSync, mkdtempSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import type { BrowserContext, Page } from "playwright-core";
+import { writeSyntheticLake } from "../testing/report-lake.ts";
 import { writeReport } from "./index.ts";
-import { writeSyntheticLake } from "./synthetic-lake.ts";
 
 setDefaultTimeout(180_000);
 

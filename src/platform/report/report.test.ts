@@ -7,11 +7,11 @@ import { afterAll, describe, expect, setDefaultTimeout, test } from "bun:test";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { writeSyntheticLake } from "../testing/report-lake.ts";
 import { compactNumber, encodeSteps, esc, scriptJson } from "./format.ts";
 import { writeReport } from "./index.ts";
 import { loadReport } from "./load.ts";
 import { isThirdFriday } from "./options.ts";
-import { writeSyntheticLake } from "./synthetic-lake.ts";
 
 setDefaultTimeout(120_000);
 
