@@ -245,7 +245,10 @@ export function loadReport(o: LoadOptions): ReportModel {
   tables.push(barsStatus(root, bars.note));
   const dateSets = (["metrics", "iv_hv", "volatility"] as const).map((t) => partitionDates(root, t));
   const lastDates = tables.map((t) => t.last).filter((x): x is string => x !== null && x !== undefined);
-  const notes = tables.filter((t) => t.note).map((t) => t.note!);
+  // An empty lake is one note, not one per table.
+  const notes = tables.some((t) => t.present)
+    ? tables.filter((t) => t.note).map((t) => t.note!)
+    : [`the lake (${root}) has no tables yet: \`ttapi run\` fills it (bars also via \`ttapi import --out\`)`];
   if (missingSymbols.length)
     notes.unshift(
       `${missingSymbols.length} requested symbol${missingSymbols.length > 1 ? "s are" : " is"} in no lake table: ${missingSymbols.join(", ")}`,
