@@ -43,6 +43,11 @@ export default defineCommand({
       valueHint: "SPEC",
     },
     seed: { type: "string", description: "--demo: market seed (same seed, same data)", valueHint: "N" },
+    snapshot: {
+      type: "string",
+      description: "lake snapshots: daily (default, one per trading date) or intraday (date=…/time=HHMM/)",
+      valueHint: "daily|intraday",
+    },
     json: { type: "boolean", description: "print one JSON summary on stdout" },
     csv: { type: "boolean", description: "also write CSV mirrors of every artifact" },
   },
@@ -61,6 +66,11 @@ export default defineCommand({
         if (args.seed !== undefined && !/^\d+$/.test(args.seed))
           throw usageError(`--seed must be a non-negative integer, got "${args.seed}"`, {
             hint: "e.g. --seed 7",
+          });
+        const snapshot = args.snapshot ?? "daily";
+        if (snapshot !== "daily" && snapshot !== "intraday")
+          throw usageError(`--snapshot must be daily or intraday, got "${snapshot}"`, {
+            hint: "e.g. --snapshot intraday",
           });
         if (args.faults) {
           const { parseFaults } = await import("../../platform/index.ts");
@@ -89,6 +99,7 @@ export default defineCommand({
                 ...(args.faults ? { faults: args.faults } : {}),
               }
             : null,
+          snapshot,
           signal,
           onPlan: (plan) => {
             printer = new GridPrinter(plan, {
@@ -126,14 +137,20 @@ export default defineCommand({
               ),
               tasks: summary.tasks.map((t) => ({ ...t, seconds: round(t.seconds) })),
               persist: summary.persist,
+              ...(summary.lake ? { lake: summary.lake } : {}),
               ...(summary.sim ? { sim: summary.sim } : {}),
               dataDir: summary.dataDir,
             })}\n`,
           );
         } else if (!args.quiet) {
+          const lake = summary.lake;
+          const written = lake?.tables.filter((t) => t.state === "written").length ?? 0;
           process.stderr.write(
-            `${summary.duplicates} duplicate bars removed across sources · artifacts in ${dataDir}/artifacts\n`,
+            `${summary.duplicates} duplicate bars removed across sources · lake ${lake ? `${lake.date}${lake.time ? ` ${lake.time}` : ""}: ${written} of ${lake.tables.length} tables written` : "not written"} in ${dataDir}/lake\n`,
           );
+          for (const t of lake?.tables ?? [])
+            if (t.state === "failed" || t.state === "missing")
+              process.stderr.write(`  lake/${t.table}/${t.partition}: ${t.reason}\n`);
           // Root causes in full; failures that only follow from a failed input are counted.
           let consequences = 0;
           for (const s of Object.values(summary.stages))

@@ -128,6 +128,11 @@ export class ArtifactStore {
     this.now = opts.now ?? Date.now;
   }
 
+  /** The store's clock (epoch ms): what `createdAt` and TTL checks use. */
+  clock(): number {
+    return this.now();
+  }
+
   dirOf(ref: ArtifactRef): string {
     return join(this.root, ref.kind, encodeURIComponent(ref.key));
   }
@@ -272,6 +277,35 @@ export class ArtifactStore {
       rmSync(staging, { recursive: true, force: true });
       throw toTTError(e, "E_IO", `storing ${artifactId(ref)}`);
     }
+  }
+
+  /**
+   * Commit a manifest for data that lives outside the cache (the lake's `bars` table): no files of
+   * its own, so the fingerprint and `meta` describe it; superseded cache versions are removed.
+   */
+  commitExternal(
+    ref: ArtifactRef,
+    out: { rows: number; fingerprint: string; meta?: Record<string, unknown> },
+    opts: Omit<PutOptions, "csv" | "mode" | "rewrite"> = {},
+  ): Manifest {
+    const dir = this.dirOf(ref);
+    mkdirSync(dir, { recursive: true });
+    const m: Manifest = {
+      format: MANIFEST_FORMAT,
+      kind: ref.kind,
+      key: ref.key,
+      fingerprint: out.fingerprint,
+      inputs: opts.inputs ?? {},
+      params: opts.params ?? "",
+      createdAt: this.now(),
+      createdIso: new Date(this.now()).toISOString(),
+      rows: out.rows,
+      files: [],
+      meta: { ...opts.meta, ...out.meta },
+    };
+    writeManifest(dir, m);
+    this.collectGarbage(ref, m);
+    return m;
   }
 
   /** Absolute path of an artifact's file of a format (parquet by default). */
