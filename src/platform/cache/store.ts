@@ -72,6 +72,8 @@ export interface PutOptions {
   mode?: number;
   /** Rewrite the data files even when identical content is already committed (`--force`). */
   rewrite?: boolean;
+  /** When the data was taken (default: now), e.g. the moment the caller already reported. */
+  createdAt?: number;
 }
 
 export interface Committed {
@@ -177,6 +179,7 @@ export class ArtifactStore {
     const dir = this.dirOf(ref);
     const fingerprint = frameFingerprint(df);
     const rows = df.height;
+    const createdAt = opts.createdAt ?? this.now();
     const base = (files: ArtifactFile[]): Manifest => ({
       format: MANIFEST_FORMAT,
       kind: ref.kind,
@@ -184,8 +187,8 @@ export class ArtifactStore {
       fingerprint,
       inputs: opts.inputs ?? {},
       params: opts.params ?? "",
-      createdAt: this.now(),
-      createdIso: new Date(this.now()).toISOString(),
+      createdAt,
+      createdIso: new Date(createdAt).toISOString(),
       rows,
       files,
       meta: opts.meta ?? {},

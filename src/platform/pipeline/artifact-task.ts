@@ -229,7 +229,7 @@ export function artifactTask(env: RunEnv, spec: ArtifactTaskSpec): TaskDef<Artif
       }
       const meta = { ...out.meta, ...(out.degraded ? { degraded: out.degraded } : {}) };
       const createdAt = env.store.clock();
-      const putOpts = { inputs, params, meta, csv: env.csv, mode: spec.mode, rewrite: env.force };
+      const putOpts = { inputs, params, meta, csv: env.csv, mode: spec.mode, rewrite: env.force, createdAt };
       const committed = await env.store.put(spec.ref, out.frame, putOpts);
       const fingerprints: Record<string, string> = { [artifactId(spec.ref)]: committed.fingerprint };
       for (const name of spec.extras ?? []) {

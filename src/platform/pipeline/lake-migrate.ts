@@ -141,3 +141,14 @@ export async function migrateDataDir(dataDir: string, _config?: unknown): Promis
   });
   return report;
 }
+
+/**
+ * Where `ttapi stats` finds bars for a data directory: a dataset root with its own `bars/` (an
+ * import's `--out`) as given, otherwise the directory's lake, migrated first if it is of an
+ * earlier version.
+ */
+export async function barsSource(dataDir: string): Promise<string> {
+  if (existsSync(join(dataDir, "bars"))) return dataDir;
+  await migrateDataDir(dataDir);
+  return lakeRoot(dataDir);
+}
