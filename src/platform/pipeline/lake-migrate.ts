@@ -66,10 +66,8 @@ export async function migrateDataDir(dataDir: string, _config?: unknown): Promis
       join(root, LAKE_MARKER),
       `${JSON.stringify({ format: 1, createdIso: new Date().toISOString(), ...extra }, null, 2)}\n`,
     );
-  if (!existsSync(join(dataDir, "artifacts"))) {
-    marker({});
-    return report;
-  }
+  // Nothing of an earlier version here (a new or foreign directory): leave it untouched.
+  if (!existsSync(join(dataDir, "artifacts"))) return report;
 
   // Bars: the old merged dataset (or, failing that, the imported MetaStock one) joins lake/bars.
   for (const ref of [
