@@ -15,26 +15,15 @@
  * A glob over `lake/bars/**\/*.parquet` therefore never sees a partial or doubled folder: work
  * files live outside `lake/bars/` (in `lake/.bars-work-<pid>/`) or end in `.tmp`.
  */
-import {
-  copyFileSync,
-  existsSync,
-  linkSync,
-  mkdirSync,
-  readdirSync,
-  readFileSync,
-  renameSync,
-  rmSync,
-  statSync,
-} from "node:fs";
-import { dirname, join } from "node:path";
+import { copyFileSync, linkSync, mkdirSync, readdirSync, statSync } from "node:fs";
+import { dirname, join, relative } from "node:path";
 import pl from "nodejs-polars";
-import { atomicWriteFileSync, fsyncPath } from "../../core/atomic.ts";
 import { barsSymbolDir } from "../../core/bars.ts";
-import { processAlive } from "../../core/process-alive.ts";
 import { storedBars } from "../bars-schema.ts";
 import { listDataset, lockOutput, recoverOutput } from "../import/output.ts";
 import { writePart } from "../import/parquet.ts";
 import type { Compression } from "../persist/job.ts";
+import { finishWork, newBuildDir, recoverSwaps, swapIn, WORK_PREFIX } from "./swap.ts";
 
 export interface BarsPublish {
   /** (period, symbol) folders the run had. */
@@ -47,10 +36,11 @@ export interface BarsPublish {
   replaced: number;
   /** Folders left exactly as they were. */
   unchanged: number;
+  /** Lake files that could not be read: their folders were left alone (one line each, with the fix). */
+  unreadable: string[];
   seconds: number;
 }
 
-const WORK_PREFIX = ".bars-work-";
 /** Where a run stages its merged bars before publishing (same filesystem as the lake: hard links). */
 export const RUN_STAGING_PREFIX = ".bars-run-";
 const FLOOR = -1.7976931348623157e308; // stands for null in comparisons (joins never match nulls)
@@ -98,32 +88,9 @@ function linkOrCopy(from: string, to: string): void {
   }
 }
 
-/** Put back folders a killed publish had moved aside, and remove dead publishes' work folders. */
+/** Put back folders a killed publish had moved aside, and remove dead runs' work folders. */
 export function recoverBars(root: string): void {
-  if (!existsSync(root)) return;
-  for (const name of readdirSync(root)) {
-    const prefix = [WORK_PREFIX, RUN_STAGING_PREFIX].find((p) => name.startsWith(p));
-    if (!prefix) continue;
-    const pid = Number.parseInt(name.slice(prefix.length), 10);
-    if (pid === process.pid || processAlive(pid)) continue;
-    const work = join(root, name);
-    for (const j of prefix === WORK_PREFIX ? readdirSync(work).filter((f) => f.endsWith(".json")) : []) {
-      try {
-        const { target, prev } = JSON.parse(readFileSync(join(work, j), "utf8")) as {
-          target: string;
-          prev: string;
-        };
-        if (!existsSync(target) && existsSync(prev)) {
-          mkdirSync(dirname(target), { recursive: true });
-          renameSync(prev, target);
-          fsyncPath(dirname(target));
-        }
-      } catch {
-        // an unfinished journal entry: its swap never started
-      }
-    }
-    rmSync(work, { recursive: true, force: true });
-  }
+  recoverSwaps(root, [WORK_PREFIX, RUN_STAGING_PREFIX]);
 }
 
 /**
@@ -140,10 +107,16 @@ export function publishBars(
   recoverOutput(root);
   recoverBars(root);
   const release = lockOutput(root);
-  const work = join(root, `${WORK_PREFIX}${process.pid}`);
-  const r: BarsPublish = { symbols: 0, added: 0, appended: 0, replaced: 0, unchanged: 0, seconds: 0 };
+  const r: BarsPublish = {
+    symbols: 0,
+    added: 0,
+    appended: 0,
+    replaced: 0,
+    unchanged: 0,
+    unreadable: [],
+    seconds: 0,
+  };
   const wo = { compression: o.compression, csv: false, durable: true };
-  let seq = 0;
   try {
     const lake = new Map(listDataset(root).map((e) => [`${e.period}\u0000${e.symbol}`, e]));
     for (const s of listDataset(staged)) {
@@ -154,13 +127,9 @@ export function publishBars(
       const have = lake.get(`${s.period}\u0000${s.symbol}`);
       if (!have || have.files.length === 0) {
         // A new folder: built aside, then one rename makes it visible whole.
-        const tmp = join(work, `new-${seq++}`);
-        mkdirSync(tmp, { recursive: true });
+        const tmp = newBuildDir(root);
         for (const [i, f] of s.files.entries()) linkOrCopy(f, join(tmp, `part-${i}.parquet`));
-        if (existsSync(target)) rmSync(target, { recursive: true, force: true }); // an empty folder
-        mkdirSync(dirname(target), { recursive: true });
-        renameSync(tmp, target);
-        fsyncPath(dirname(target));
+        swapIn(root, tmp, target);
         r.added++;
         r.appended += s.files.reduce((n, f) => n + pl.readParquet(f, { columns: ["date"] }).height, 0);
         continue;
@@ -172,18 +141,32 @@ export function publishBars(
         r.unchanged++;
         continue;
       }
+      // The lake's rows of this folder, file by file so an unreadable one is named; that folder
+      // is then left alone (the rest of the lake is still published).
+      const lakeParts: pl.DataFrame[] = [];
+      let broken: string | null = null;
+      for (const f of have.files) {
+        try {
+          lakeParts.push(
+            pl
+              .readParquet(f, { columns: ["date", "time", "source", ...VALUE_COLS] })
+              .select(
+                keyExpr(),
+                pl.col("source").cast(pl.Utf8).eq(pl.lit("dxlink")).alias("__dx"),
+                ...VALUE_COLS.map((c) => pl.col(c).cast(pl.Float64).fillNull(FLOOR)),
+              ),
+          );
+        } catch (e) {
+          broken = unreadableLine(root, f, e);
+          break;
+        }
+      }
+      if (broken) {
+        r.unreadable.push(broken);
+        continue;
+      }
       const cand = readBars(fresh).withColumns(keyExpr());
-      const lakeRows = pl
-        .concat(
-          have.files.map((f) => pl.scanParquet(f)),
-          { how: "vertical" },
-        )
-        .select(
-          keyExpr(),
-          pl.col("source").cast(pl.Utf8).eq(pl.lit("dxlink")).alias("__dx"),
-          ...VALUE_COLS.map((c) => pl.col(c).cast(pl.Float64).fillNull(FLOOR)),
-        )
-        .collectSync();
+      const lakeRows = lakeParts.length === 1 ? lakeParts[0]! : pl.concat(lakeParts, { how: "vertical" });
       const keys = lakeRows.select("__k", "__dx");
       const newRows = cand.join(keys, { on: "__k", how: "anti" });
       // Rows the lake has under the same key but not as they are now (values or source differ):
@@ -229,23 +212,25 @@ export function publishBars(
         )
         .sort(["date", "time"])
         .drop("__k");
-      const n = seq++;
-      const tmp = join(work, `rewrite-${n}`);
+      const tmp = newBuildDir(root);
       writePart(storedBars(merged), join(tmp, "part-0.parquet"), wo);
-      const prev = join(work, `prev-${n}`);
-      atomicWriteFileSync(join(work, `swap-${n}.json`), JSON.stringify({ target, prev }));
-      renameSync(target, prev);
-      renameSync(tmp, target);
-      fsyncPath(dirname(target));
+      swapIn(root, tmp, target);
       r.replaced += better.height;
       r.appended += newRows.height;
     }
   } finally {
-    rmSync(work, { recursive: true, force: true });
+    finishWork(root);
     release();
   }
   r.seconds = (performance.now() - t0) / 1000;
   return r;
+}
+
+/** One line naming an unreadable lake file and the fix. */
+export function unreadableLine(root: string, file: string, e: unknown): string {
+  const rel = relative(dirname(root), file);
+  const why = String((e as Error)?.message ?? e).split("\n")[0];
+  return `${rel} cannot be read (${why}): delete it or move it away; the next \`ttapi run\` (or \`ttapi import\`) rebuilds what its sources still have`;
 }
 
 /** A cheap signature of the bars table's current files (path, size, mtime): what a cache checks. */

@@ -222,7 +222,15 @@ export function eodTasks(sc: StageContext): TaskDef[] {
             },
             { inputs: io.inputs, params: io.params },
           );
-          return { manifest };
+          for (const line of pub.unreadable) env.log.warn(line);
+          const bad = pub.unreadable.length;
+          return {
+            manifest,
+            degraded:
+              bad > 0
+                ? `${bad} lake bars file${bad === 1 ? "" : "s"} unreadable: ${pub.unreadable[0]}`
+                : undefined,
+          };
         } finally {
           rmSync(staging, { recursive: true, force: true });
         }
