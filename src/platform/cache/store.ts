@@ -55,6 +55,8 @@ export interface CheckOptions {
   params?: string;
   /** A CSV mirror is wanted: an artifact without one is stale. */
   requireCsv?: boolean;
+  /** Never stale by age: the parameters fingerprint the inputs' content (e.g. local files' sizes and mtimes). */
+  ignoreTtl?: boolean;
 }
 
 export interface CheckResult {
@@ -159,7 +161,8 @@ export class ArtifactStore {
     const bad = verifyFiles(dir, m);
     if (bad) return { state: "invalid", reason: bad, manifest: null };
     const exp = this.expiry(ref, m);
-    if (exp !== null && this.now() >= exp) return { state: "stale", reason: "expired", manifest: m };
+    if (!opts.ignoreTtl && exp !== null && this.now() >= exp)
+      return { state: "stale", reason: "expired", manifest: m };
     if (opts.params !== undefined && opts.params !== m.params)
       return { state: "stale", reason: "parameters changed", manifest: m };
     for (const [id, fp] of Object.entries(opts.inputs ?? {})) {

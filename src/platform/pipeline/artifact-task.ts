@@ -95,6 +95,12 @@ export interface ArtifactTaskSpec {
    * changed by someone else since): a reason makes the task recompute, null keeps it.
    */
   validate?: (m: Manifest) => string | null;
+  /**
+   * Reusable whatever its age while inputs and parameters are unchanged: for local data whose
+   * parameters fingerprint it (the MetaStock files' paths, sizes and mtimes), where a TTL would
+   * only re-import the same files every day.
+   */
+  ignoreTtl?: boolean;
   /** Called when a cached version is reused (e.g. to register a stored token as a secret). */
   onReuse?: (v: ArtifactValue) => void;
 }
@@ -168,7 +174,7 @@ export function artifactTask(env: RunEnv, spec: ArtifactTaskSpec): TaskDef<Artif
       let stale: { m: Manifest; extras: { name: string; m: Manifest }[] } | null = null;
 
       if (env.cached && !env.force) {
-        const opts = { inputs, params, requireCsv: env.csv && !spec.dataset };
+        const opts = { inputs, params, requireCsv: env.csv && !spec.dataset, ignoreTtl: spec.ignoreTtl };
         const chk = env.store.check(spec.ref, opts);
         const extras = (spec.extras ?? []).map((name) => ({
           name,

@@ -43,6 +43,7 @@ export interface LakeSummary {
   tables: LakeTableResult[];
   /** Tables not written this run (missing input or failed write): their previous partitions stand. */
   failed: number;
+  seconds: number;
 }
 
 /** What the last write of each partition was made from (cache metadata, not part of the lake). */
@@ -100,6 +101,7 @@ export function snapshotFrame(table: SnapshotTable, v: ArtifactValue, date: stri
 }
 
 export async function writeSnapshots(o: LakeStepOptions): Promise<LakeSummary> {
+  const t0 = performance.now();
   const write = o.write ?? writePartition;
   const records = readRecords(o.stateFile);
   const label = partitionLabel(o.partition);
@@ -176,6 +178,7 @@ export async function writeSnapshots(o: LakeStepOptions): Promise<LakeSummary> {
     ...(o.partition.time ? { time: o.partition.time } : {}),
     tables,
     failed: tables.filter((t) => t.state === "missing" || t.state === "failed").length,
+    seconds: (performance.now() - t0) / 1000,
   };
 }
 

@@ -83,6 +83,9 @@ export function eodTasks(sc: StageContext): TaskDef[] {
       dataset: true,
       ref: { kind: "eod", key: "metastock" },
       unit: "rows",
+      // The sources' signature (every file's path, size, mtime) is in the parameters: unchanged
+      // files are not re-imported every session, however old the import is.
+      ignoreTtl: true,
       // `barsTypes`: a dataset cached before the text columns became Categorical is rebuilt, so the
       // merged dataset never mixes both forms (see ../bars-schema.ts).
       params: () => ({
