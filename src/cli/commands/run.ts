@@ -144,9 +144,13 @@ export default defineCommand({
           );
         } else if (!args.quiet) {
           const lake = summary.lake;
-          const written = lake?.tables.filter((t) => t.state === "written").length ?? 0;
+          const count = (st: string) => lake?.tables.filter((t) => t.state === st).length ?? 0;
+          const states = ["written", "unchanged", "missing", "failed"]
+            .filter((st) => count(st) > 0)
+            .map((st) => `${count(st)} ${st}`)
+            .join(", ");
           process.stderr.write(
-            `${summary.duplicates} duplicate bars removed across sources · lake ${lake ? `${lake.date}${lake.time ? ` ${lake.time}` : ""}: ${written} of ${lake.tables.length} tables written` : "not written"} in ${dataDir}/lake\n`,
+            `${summary.duplicates} duplicate bars removed across sources · lake ${lake ? `${lake.date}${lake.time ? ` ${lake.time}` : ""}: ${states}` : "not written (cancelled)"} → ${dataDir}/lake\n`,
           );
           for (const t of lake?.tables ?? [])
             if (t.state === "failed" || t.state === "missing")
