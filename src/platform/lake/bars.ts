@@ -141,20 +141,25 @@ export function publishBars(
         r.unchanged++;
         continue;
       }
-      // The lake's rows of this folder, file by file so an unreadable one is named; that folder
-      // is then left alone (the rest of the lake is still published).
+      const cand = readBars(fresh).withColumns(keyExpr());
+      // The lake's rows of this folder from the run's first date on (earlier rows cannot collide:
+      // the daily case reads a few sessions, not the history), file by file so an unreadable one
+      // is named; that folder is then left alone and the rest of the lake is still published.
+      const from = pl.lit(Number(cand.getColumn("date").cast(pl.Int32).min())).cast(pl.Int32);
       const lakeParts: pl.DataFrame[] = [];
       let broken: string | null = null;
       for (const f of have.files) {
         try {
           lakeParts.push(
             pl
-              .readParquet(f, { columns: ["date", "time", "source", ...VALUE_COLS] })
+              .scanParquet(f)
+              .filter(pl.col("date").cast(pl.Int32).gtEq(from))
               .select(
                 keyExpr(),
                 pl.col("source").cast(pl.Utf8).eq(pl.lit("dxlink")).alias("__dx"),
                 ...VALUE_COLS.map((c) => pl.col(c).cast(pl.Float64).fillNull(FLOOR)),
-              ),
+              )
+              .collectSync(),
           );
         } catch (e) {
           broken = unreadableLine(root, f, e);
@@ -165,7 +170,6 @@ export function publishBars(
         r.unreadable.push(broken);
         continue;
       }
-      const cand = readBars(fresh).withColumns(keyExpr());
       const lakeRows = lakeParts.length === 1 ? lakeParts[0]! : pl.concat(lakeParts, { how: "vertical" });
       const keys = lakeRows.select("__k", "__dx");
       const newRows = cand.join(keys, { on: "__k", how: "anti" });
