@@ -14,6 +14,7 @@ import { existsSync } from "node:fs";
 import { join } from "node:path";
 import pl from "nodejs-polars";
 import { atomicWriteFileSync } from "../../core/atomic.ts";
+import { ioError } from "../../core/errors.ts";
 import { getLogger } from "../../core/log.ts";
 import { readManifest, verifyFiles } from "../cache/manifest.ts";
 import { type ArtifactRef, artifactId } from "../cache/store.ts";
@@ -58,6 +59,23 @@ export function lakeMigrated(dataDir: string): boolean {
 }
 
 export async function migrateDataDir(dataDir: string, _config?: unknown): Promise<MigrationReport> {
+  if (lakeMigrated(dataDir) || !existsSync(join(dataDir, "artifacts")))
+    return { migrated: false, tables: [], barsRows: 0, problems: [] };
+  try {
+    return await migrate(dataDir);
+  } catch (e) {
+    // Nothing was deleted: the old artifacts stay until a migration has copied them.
+    throw ioError(
+      `cannot move ${join(dataDir, "artifacts")} to the lake: ${(e as Error).message.split("\n")[0]}`,
+      {
+        cause: e,
+        hint: "free disk space or fix permissions, then run again (nothing was deleted)",
+      },
+    );
+  }
+}
+
+async function migrate(dataDir: string): Promise<MigrationReport> {
   const root = lakeRoot(dataDir);
   const report: MigrationReport = { migrated: false, tables: [], barsRows: 0, problems: [] };
   if (lakeMigrated(dataDir)) return report;
