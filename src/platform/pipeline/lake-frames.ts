@@ -138,7 +138,11 @@ export function expectedMovesFrame(df: pl.DataFrame, snapshotTime: number): pl.D
   return withSnapshotTime(typed, snapshotTime);
 }
 
-/** What each snapshot table is made of: the pipeline task whose artifact feeds it. */
+/**
+ * What each snapshot table is made of: the pipeline task whose artifact feeds it. A table is added
+ * here with its task (e.g. `option_quotes` ← the options stage's task); `snapshotFrame` in
+ * lake-step.ts prepends `snapshot_time` to the artifact's frame unless the table needs a builder.
+ */
 export const SNAPSHOT_SOURCES: readonly {
   table: SnapshotTable;
   task: string;
