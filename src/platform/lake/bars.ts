@@ -13,7 +13,7 @@
  * - everything else (the usual case: the same history again) is left alone; files the lake already
  *   shares with the run (hard links of the same imported file) are not even read.
  * A glob over `lake/bars/**\/*.parquet` therefore never sees a partial or doubled folder: work
- * files live outside `lake/bars/` (in `lake/.bars-work-<pid>/`) or end in `.tmp`.
+ * files live outside `lake/bars/` (in `lake/.work-<pid>/`, see swap.ts) or end in `.tmp`.
  */
 import { copyFileSync, linkSync, mkdirSync, readdirSync, statSync } from "node:fs";
 import { dirname, join, relative } from "node:path";
@@ -56,6 +56,11 @@ const keyExpr = () =>
     .alias("__k");
 
 const VALUE_COLS = ["open", "high", "low", "close", "volume", "openint"] as const;
+
+/** Rows of a Parquet file, from its footer. */
+function rowsIn(file: string): number {
+  return Number(pl.scanParquet(file).select(pl.len().alias("n")).collectSync().getColumn("n").get(0));
+}
 
 function inodes(files: readonly string[]): Set<string> {
   const out = new Set<string>();
@@ -131,7 +136,7 @@ export function publishBars(
         for (const [i, f] of s.files.entries()) linkOrCopy(f, join(tmp, `part-${i}.parquet`));
         swapIn(root, tmp, target);
         r.added++;
-        r.appended += s.files.reduce((n, f) => n + pl.readParquet(f, { columns: ["date"] }).height, 0);
+        r.appended += s.files.reduce((n, f) => n + rowsIn(f), 0);
         continue;
       }
       // Files the lake already holds (hard links of the same immutable import file) are known rows.
