@@ -175,6 +175,12 @@ export class DxlinkClient {
   private chunkBytes: number;
   private lastState: ConnectionState = { state: "closed", reason: "not started" };
   private readonly now: () => number;
+  /**
+   * Removed on close: a listener left on a long-lived signal (a whole run's) keeps this client —
+   * and through its options everything its token provider reaches, in demo mode the simulated
+   * exchange — alive until that signal is collected.
+   */
+  private readonly onAbort = () => void this.close();
 
   constructor(private readonly opts: DxlinkClientOptions) {
     this.now = opts.now ?? Date.now;
@@ -182,7 +188,7 @@ export class DxlinkClient {
       opts.chunkBytes ?? DEFAULTS.chunkBytes,
       opts.maxFrameBytes ?? DEFAULTS.maxFrameBytes,
     );
-    opts.signal?.addEventListener("abort", () => void this.close(), { once: true });
+    opts.signal?.addEventListener("abort", this.onAbort, { once: true });
   }
 
   get state(): ConnectionState {
@@ -277,6 +283,7 @@ export class DxlinkClient {
   async close(reason = "closed by the application"): Promise<void> {
     if (this.stopped) return;
     this.stopped = true;
+    this.opts.signal?.removeEventListener("abort", this.onAbort);
     this.stopCtl.abort();
     if (this.flushTimer) clearTimeout(this.flushTimer);
     if (this.refreshTimer) clearTimeout(this.refreshTimer);

@@ -169,9 +169,6 @@ export async function runPipeline(o: RunPipelineOptions): Promise<RunSummary> {
       const opened = await s.catch(() => null);
       snapshotSim(opened?.sim);
       await opened?.close();
-      // Whoever still holds the session object (a settled promise in some listener) must not
-      // keep the simulated exchange alive.
-      if (opened) Object.assign(opened, { sim: null, client: null, close: async () => {} });
       await collectFromCleanStack();
     };
     const timing = new Map<string, { start: number; end: number }>();

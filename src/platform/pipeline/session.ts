@@ -13,7 +13,7 @@ import {
   type TastyClient,
 } from "../../client/index.ts";
 import type { Config } from "../../core/config.ts";
-import { authError, protocolError } from "../../core/errors.ts";
+import { authError } from "../../core/errors.ts";
 import { registerSecret } from "../../core/redact.ts";
 import { lastCompletedSession } from "../../core/time.ts";
 import type { SimServer } from "../../sim/index.ts";
@@ -113,20 +113,13 @@ export async function fetchDailyCandles(
   fromDay: number,
   o: { signal: AbortSignal; timeoutMs?: number },
 ): Promise<DailyCandles> {
-  // The provider is reached through a holder that is emptied afterwards: a DXLink client that
-  // outlives this call (its socket teardown is asynchronous) then cannot keep the session — and
-  // in demo mode the whole simulated exchange — alive.
-  const holder: { client: ApiSession["client"] | null; first: QuoteToken | null } = {
-    client: session.client,
-    first: initialToken,
-  };
+  let first: QuoteToken | null = initialToken;
   const dx = new DxlinkClient({
     signal: o.signal,
     getQuoteToken: async () => {
       // The stored token first; a fresh one on every reconnect (the client asks with a reason).
-      const t = holder.first ?? (await holder.client?.quoteToken({ signal: o.signal }));
-      holder.first = null;
-      if (!t) throw protocolError("DXLink quote token requested after the candle fetch ended");
+      const t = first ?? (await session.client.quoteToken({ signal: o.signal }));
+      first = null;
       registerSecret(t.token);
       return { token: t.token, dxlinkUrl: t.dxlinkUrl, expiresAt: t.receivedAt + 20 * 3600 * 1000 };
     },
@@ -141,7 +134,5 @@ export async function fetchDailyCandles(
     return { bars: h.bars, incomplete: h.incomplete };
   } finally {
     await dx.close("candle history complete");
-    holder.client = null;
-    holder.first = null;
   }
 }
