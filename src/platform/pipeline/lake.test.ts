@@ -226,6 +226,25 @@ describe("the pipeline's lake", () => {
 });
 
 describe("snapshot dates", () => {
+  test("a cached run with every artifact fresh still writes the new date's partitions", async () => {
+    const dir = tempDir();
+    const root = lakeRoot(dir);
+    // 23:59:30 New York on Tuesday, then 40 s later: Wednesday, every TTL (quotes: 60 s) still fresh.
+    const s1 = await run(dir, { asOf: new Date("2026-08-05T03:59:30Z") });
+    expect(s1.lake?.date).toBe("2026-08-04");
+    const s2 = await run(dir, { asOf: new Date("2026-08-05T04:00:10Z"), cached: true });
+    expect(s2.status).toBe("complete");
+    expect(s2.tasks.filter((t) => !t.cached).map((t) => t.id)).toEqual([]);
+    expect(s2.lake?.date).toBe("2026-08-05");
+    expect(s2.lake?.tables.every((t) => t.state === "written")).toBe(true);
+    for (const t of TABLES) expect(listPartitions(root, t)).toEqual(["date=2026-08-04", "date=2026-08-05"]);
+    // The reused data keeps the time it was taken.
+    const times = scanTable(root, "quotes")
+      .select(pl.col("snapshot_time").cast(pl.Int64).cast(pl.Float64).unique())
+      .collectSync();
+    expect(times.height).toBe(1);
+  });
+
   test("the New York trading date: weekends and holidays map to the previous trading day", () => {
     expect(snapshotDate(new Date("2026-08-04T20:30:00Z"))).toBe("2026-08-04");
     // 01:00 UTC Wednesday is still Tuesday evening in New York.
