@@ -51,3 +51,13 @@ export function scanTable(root: string, table: LakeTable): pl.LazyDataFrame {
     tryParseHiveDates: true,
   } as Parameters<typeof pl.scanParquet>[1]);
 }
+
+/**
+ * Which snapshot layout a table already uses: `daily` (`date=…/`), `intraday` (`date=…/time=…/`)
+ * or null (empty). Hive readers (polars, DuckDB) refuse a table that mixes the two.
+ */
+export function snapshotLayout(root: string, table: LakeTable): "daily" | "intraday" | null {
+  const first = listPartitions(root, table)[0];
+  if (!first) return null;
+  return first.includes("/time=") ? "intraday" : "daily";
+}

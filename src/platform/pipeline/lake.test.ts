@@ -263,5 +263,10 @@ describe("snapshot dates", () => {
     expect(listPartitions(root, "quotes")).toEqual(["date=2026-08-10/time=1035"]);
     const df = scanTable(root, "quotes").collectSync();
     expect(df.columns.slice(-2)).toEqual(["date", "time"]);
+    // A daily snapshot in the same lake would make its tables unreadable: refused up front.
+    await expect(run(dir, { asOf: new Date("2026-08-11T14:35:00Z") })).rejects.toThrow(
+      /holds intraday snapshots; --snapshot daily would mix the two layouts/,
+    );
+    expect(listPartitions(root, "quotes")).toEqual(["date=2026-08-10/time=1035"]);
   });
 });

@@ -8,12 +8,14 @@
 import { closeSync, mkdirSync, openSync, readFileSync, rmSync, writeSync } from "node:fs";
 import { join } from "node:path";
 import type { Config } from "../../core/config.ts";
-import { ioError } from "../../core/errors.ts";
+import { ioError, usageError } from "../../core/errors.ts";
 import { getLogger, newOpId } from "../../core/log.ts";
 import { processAlive } from "../../core/process-alive.ts";
 import { type ArtifactRef, ArtifactStore } from "../cache/store.ts";
 import { type SnapshotMode, snapshotPartition } from "../lake/calendar.ts";
 import { lakeRoot } from "../lake/paths.ts";
+import { snapshotLayout } from "../lake/scan.ts";
+import { SNAPSHOT_TABLES } from "../lake/tables.ts";
 import { PersistWriter, type PersistWriterOptions } from "../persist/writer.ts";
 import { type ArtifactValue, isArtifactValue, type RunEnv } from "./artifact-task.ts";
 import { collectFromCleanStack } from "./gc.ts";
@@ -106,6 +108,20 @@ export function acquireRunLock(dataDir: string): () => void {
   throw ioError(`cannot take the run lock ${path}`, { hint: "remove the file if no ttapi run is active" });
 }
 
+/** One snapshot layout per table: a mixed table is unreadable for hive readers (polars, DuckDB). */
+function checkSnapshotMode(root: string, mode: SnapshotMode): void {
+  for (const t of SNAPSHOT_TABLES) {
+    const layout = snapshotLayout(root, t);
+    if (layout && layout !== mode)
+      throw usageError(
+        `${join(root, t)} holds ${layout} snapshots; --snapshot ${mode} would mix the two layouts`,
+        {
+          hint: `use --snapshot ${layout} with this data directory, or another --data-dir (hive readers cannot read a mixed table)`,
+        },
+      );
+  }
+}
+
 export async function runPipeline(o: RunPipelineOptions): Promise<RunSummary> {
   const started = performance.now();
   const log = getLogger("pipeline", { op: newOpId("run") });
@@ -148,6 +164,7 @@ export async function runPipeline(o: RunPipelineOptions): Promise<RunSummary> {
   try {
     // A data directory of an earlier version: its artifacts become the lake's first day.
     await migrateDataDir(dataDir, config);
+    checkSnapshotMode(lakeRoot(dataDir), o.snapshot ?? "daily");
     const plan = await planRun({
       config,
       dataDir,
