@@ -14,7 +14,8 @@ import { loadConfig } from "../../core/config.ts";
 import { importBars } from "../import/index.ts";
 import { snapshotDate } from "../lake/calendar.ts";
 import { lakeRoot, listPartitions, partitionFile, SNAPSHOT_TABLES, scanTable } from "../lake/index.ts";
-import type { PartitionWriter } from "./lake-step.ts";
+import type { ArtifactValue } from "./artifact-task.ts";
+import { type PartitionWriter, writeSnapshots } from "./lake-step.ts";
 import { type RunPipelineOptions, type RunSummary, runPipeline } from "./run.ts";
 
 setDefaultTimeout(120_000);
@@ -222,6 +223,37 @@ describe("the pipeline's lake", () => {
       .filter(pl.col("date").eq(pl.lit(new Date("2026-08-05T00:00:00Z")).cast(pl.Date)))
       .collectSync();
     expect(vol.getColumn("symbol").toArray()).toContain("ZZZT");
+  });
+});
+
+describe("the lake step without data", () => {
+  test("missing inputs and empty statistics are reported, nothing is written", async () => {
+    const dir = tempDir();
+    const root = lakeRoot(dir);
+    const emptyStats = {
+      ref: { kind: "stats", key: "volatility" },
+      id: "stats/volatility",
+      fingerprint: "no-bars",
+      fingerprints: {},
+      rows: 0,
+      createdAt: TUE.getTime(),
+      meta: {},
+      frame: () => pl.DataFrame({}),
+      dir: join(dir, "empty-stats"),
+      extra: () => pl.DataFrame({}),
+    } satisfies ArtifactValue;
+    const s = await writeSnapshots({
+      root,
+      stateFile: join(dir, "state.json"),
+      partition: { date: "2026-08-04" },
+      values: new Map([["math.stats", emptyStats]]),
+    });
+    const vol = s.tables.find((t) => t.table === "volatility")!;
+    expect(vol.state).toBe("missing");
+    expect(vol.reason).toMatch(/no bars/);
+    expect(s.tables.find((t) => t.table === "chains")!.reason).toMatch(/sym\.chains did not produce data/);
+    expect(s.failed).toBe(TABLES.length);
+    for (const t of TABLES) expect(listPartitions(root, t)).toEqual([]);
   });
 });
 
