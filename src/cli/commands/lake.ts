@@ -28,7 +28,7 @@ function printTable(rows: string[][]): void {
 /** The lake of the data directory, migrated first if it is of an earlier version. */
 async function openLake(dataDir: string): Promise<string> {
   const { lakeRoot } = await import("../../platform/lake/index.ts");
-  const { migrateDataDir } = await import("../../platform/pipeline/lake-migrate.ts");
+  const { migrateDataDir } = await import("../../platform/pipeline/index.ts");
   await migrateDataDir(dataDir);
   return lakeRoot(dataDir);
 }

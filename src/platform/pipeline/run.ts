@@ -7,6 +7,7 @@
  */
 import { closeSync, mkdirSync, openSync, readFileSync, rmSync, writeSync } from "node:fs";
 import { join } from "node:path";
+import { childController } from "../../core/cancel.ts";
 import type { Config } from "../../core/config.ts";
 import { ioError, usageError } from "../../core/errors.ts";
 import { getLogger, newOpId } from "../../core/log.ts";
@@ -22,6 +23,7 @@ import { collectFromCleanStack } from "./gc.ts";
 import { runGraph, type StageId, type TaskEvent } from "./graph.ts";
 import { migrateDataDir } from "./lake-migrate.ts";
 import { lakeStateFile, type PartitionWriter, writeSnapshots } from "./lake-step.ts";
+import { logOutcome } from "./outcome.ts";
 import { NETWORK_TASKS, planRun } from "./plan.ts";
 import { type ApiSession, type DemoOptions, openSession } from "./session.ts";
 import { type RunSummary, summarize } from "./summarize.ts";
@@ -189,7 +191,21 @@ export async function runPipeline(o: RunPipelineOptions): Promise<RunSummary> {
       await collectFromCleanStack();
     };
     const timing = new Map<string, { start: number; end: number }>();
-    const onEvent = (e: TaskEvent) => {
+    // The first authentication failure stops the run: every other API task would fail the same way.
+    const runCtl = childController(o.signal);
+    let authStop = false;
+    const onEvent = (ev: TaskEvent) => {
+      let e = ev;
+      if (e.type === "failed" && e.code === "E_AUTH") {
+        if (!authStop) {
+          authStop = true;
+          log.error(`${e.label} failed: ${e.reason}; stopping the run`, { task: e.task, code: e.code });
+          runCtl.abort(new Error("authentication failed"));
+        } else {
+          // The same cause reached a task that was already running: it was stopped by it.
+          e = { ...e, reason: "cancelled", code: undefined };
+        }
+      }
       const t = timing.get(e.task) ?? { start: e.at, end: e.at };
       if (e.type === "start") t.start = e.at;
       if (e.type === "done" || e.type === "skipped" || e.type === "failed") t.end = e.at;
@@ -200,12 +216,13 @@ export async function runPipeline(o: RunPipelineOptions): Promise<RunSummary> {
         networkLeft.size === 0
       )
         closing = releaseNetwork();
-      // The grid / plain lines already show failures to the user: the trace file keeps the record.
-      if (e.type === "failed" && e.reason !== "cancelled")
-        log.debug(`${e.label} failed: ${e.reason}`, { task: e.task });
+      if (e.type === "failed" && e.reason !== "cancelled" && e.code !== "E_AUTH")
+        log.error(`${e.label} failed: ${e.reason}`, { task: e.task, ...(e.code ? { code: e.code } : {}) });
+      if ((e.type === "done" || e.type === "skipped") && e.degraded)
+        log.warn(`${e.label} incomplete: ${e.degraded}`, { task: e.task });
       o.onEvent?.(e);
     };
-    const outcomes = await runGraph(tasks, { signal: o.signal, onEvent });
+    const outcomes = await runGraph(tasks, { signal: runCtl.signal, onEvent });
     await closing;
     const persistFailures = await store.flush();
     const cancelled = o.signal?.aborted ?? false;
@@ -230,10 +247,20 @@ export async function runPipeline(o: RunPipelineOptions): Promise<RunSummary> {
       if (t.state === "failed") log.error(`lake/${t.table}/${t.partition} not written: ${t.reason}`);
 
     if (session) snapshotSim((await (session as Promise<ApiSession>).catch(() => null))?.sim);
+    const summary = summarize({ tasks, outcomes, timing, persistFailures, cancelled, lake });
+    const seconds = (performance.now() - started) / 1000;
+    logOutcome(log, {
+      status: summary.status,
+      exitCode: summary.exitCode,
+      seconds,
+      dataDir,
+      symbols: symbols.length,
+      tasks: summary.tasks,
+    });
     return {
       ...(simStats ? { sim: simStats } : {}),
-      ...summarize({ tasks, outcomes, timing, persistFailures, cancelled, lake }),
-      seconds: (performance.now() - started) / 1000,
+      ...summary,
+      seconds,
       dataDir,
       symbols: symbols.length,
       persist: { files: writer.stats.files, bytes: writer.stats.bytesWritten, failures: persistFailures },
