@@ -167,6 +167,7 @@ export async function runPipeline(o: RunPipelineOptions): Promise<RunSummary> {
     // A data directory of an earlier version: its artifacts become the lake's first day.
     await migrateDataDir(dataDir, config);
     checkSnapshotMode(lakeRoot(dataDir), o.snapshot ?? "daily");
+    const partition = snapshotPartition(asOf, o.snapshot ?? "daily");
     const plan = await planRun({
       config,
       dataDir,
@@ -175,6 +176,7 @@ export async function runPipeline(o: RunPipelineOptions): Promise<RunSummary> {
       symbolsFile: o.symbolsFile,
       demo,
       api,
+      snapshotDate: partition.date,
     });
     const { tasks, symbols } = plan;
     o.onPlan?.(tasks.map((t) => ({ id: t.id, stage: t.stage, label: t.label })));
@@ -239,7 +241,7 @@ export async function runPipeline(o: RunPipelineOptions): Promise<RunSummary> {
       : await writeSnapshots({
           root: lakeRoot(dataDir),
           stateFile: lakeStateFile(dataDir),
-          partition: snapshotPartition(asOf, o.snapshot ?? "daily"),
+          partition,
           values,
           ...(o.lakeWriter ? { write: o.lakeWriter } : {}),
         });
