@@ -48,6 +48,10 @@ export const COMMANDS: Record<string, { description: string; load: Loader }> = {
     description: "inspect or clear the artifact cache (status, clear [kind])",
     load: () => import("./commands/cache.ts").then((m) => m.default),
   },
+  lake: {
+    description: "the dataset <data-dir>/lake: status, prune --before DATE, compact",
+    load: () => import("./commands/lake.ts").then((m) => m.default),
+  },
   config: {
     description: "show the effective configuration (secrets redacted), or write an example file (init)",
     load: () => import("./commands/config.ts").then((m) => m.default),

@@ -1,7 +1,7 @@
 /**
  * The platform's public library surface: everything `ttapi` does is callable from here without
- * the CLI — run the pipeline, inspect/clear the cache, import MetaStock files, compute statistics,
- * start the simulated exchange, write the HTML report.
+ * the CLI — run the pipeline, read and maintain the lake, inspect/clear the cache, import MetaStock
+ * files, compute statistics, start the simulated exchange, write the HTML report.
  *
  *   import { runPipeline } from "ttapi/src/platform";
  *   const summary = await runPipeline({ config, dataDir, cached: true, demo: { scale: "small" } });
@@ -19,6 +19,7 @@ export {
   importBars,
   recoverOutput,
 } from "./import/index.ts";
+export * from "./lake/index.ts";
 export * from "./persist/index.ts";
 export * from "./pipeline/index.ts";
 export {

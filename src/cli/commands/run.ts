@@ -47,6 +47,11 @@ export default defineCommand({
       valueHint: "SPEC",
     },
     seed: { type: "string", description: "--demo: market seed (same seed, same data)", valueHint: "N" },
+    snapshot: {
+      type: "string",
+      description: "lake snapshots: daily (default, one per trading date) or intraday (date=…/time=HHMM/)",
+      valueHint: "daily|intraday",
+    },
     json: { type: "boolean", description: "print one JSON summary on stdout" },
     csv: { type: "boolean", description: "also write CSV mirrors of every artifact" },
   },
@@ -65,6 +70,11 @@ export default defineCommand({
         if (args.seed !== undefined && !/^\d+$/.test(args.seed))
           throw usageError(`--seed must be a non-negative integer, got "${args.seed}"`, {
             hint: "e.g. --seed 7",
+          });
+        const snapshot = args.snapshot ?? "daily";
+        if (snapshot !== "daily" && snapshot !== "intraday")
+          throw usageError(`--snapshot must be daily or intraday, got "${snapshot}"`, {
+            hint: "e.g. --snapshot intraday",
           });
         if (args.faults) {
           const { parseFaults } = await import("../../platform/index.ts");
@@ -94,6 +104,7 @@ export default defineCommand({
                 ...(args.faults ? { faults: args.faults } : {}),
               }
             : null,
+          snapshot,
           signal,
           onPlan: (plan) => {
             printer = new GridPrinter(plan, {
@@ -133,6 +144,7 @@ export default defineCommand({
               failures: summary.failures,
               tasks: summary.tasks.map((t) => ({ ...t, seconds: round(t.seconds) })),
               persist: summary.persist,
+              ...(summary.lake ? { lake: summary.lake } : {}),
               ...(summary.sim ? { sim: summary.sim } : {}),
               ...(report ? { report } : {}),
               dataDir: summary.dataDir,
@@ -177,13 +189,18 @@ async function refreshReport(
  */
 export function outcomeLines(summary: RunSummary, dataDir: string): string[] {
   const lines: string[] = [];
+  const lake = summary.lake;
+  const count = (st: string) => lake?.tables.filter((t) => t.state === st).length ?? 0;
+  const states = ["written", "unchanged", "missing", "failed"]
+    .filter((st) => count(st) > 0)
+    .map((st) => `${count(st)} ${st}`)
+    .join(", ");
+  const where = `lake ${lake ? `${lake.date}${lake.time ? ` ${lake.time}` : ""}: ${states}` : "not written (cancelled)"} → ${dataDir}/lake`;
   const bars = summary.tasks.find((t) => t.id === "eod.bars");
   if (bars && bars.state !== "failed") {
     const d = summary.duplicates;
-    lines.push(
-      `${d} duplicate bar${d === 1 ? "" : "s"} removed across sources · artifacts in ${dataDir}/artifacts`,
-    );
-  } else lines.push(`artifacts in ${dataDir}/artifacts`);
+    lines.push(`${d} duplicate bar${d === 1 ? "" : "s"} removed across sources · ${where}`);
+  } else lines.push(where);
   for (const f of summary.failures) {
     const title = summary.stages[f.stage]?.title ?? f.stage;
     lines.push(`  ${title} / ${f.label}: ${f.kind === "degraded" ? "incomplete: " : ""}${f.reason}`);
