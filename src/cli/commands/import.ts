@@ -2,9 +2,12 @@
  * `ttapi import <file|dir|glob>... --out DIR`: MetaStock ASCII/binary → the bars Parquet dataset.
  * Flags only; the work is `importBars` in src/platform/import.
  */
+
 import { defineCommand } from "citty";
+import type { Compression } from "../../core/compression.ts";
 import { usageError } from "../../core/errors.ts";
 import { globalArgs, runAction } from "../context.ts";
+import { countOf, rateOf } from "../grid/render.ts";
 
 export default defineCommand({
   meta: {
@@ -23,7 +26,8 @@ export default defineCommand({
     out: {
       type: "string",
       alias: "o",
-      description: "dataset root: bars land in DIR/bars/period=P/symbol=S/*.parquet",
+      description:
+        "dataset root: bars land in DIR/bars/period=P/symbol=S/*.parquet (default: <data-dir>/lake)",
       valueHint: "DIR",
     },
     strict: { type: "boolean", description: "stop at the first malformed row, write nothing, exit non-zero" },
@@ -53,13 +57,16 @@ export default defineCommand({
     runAction(
       "import",
       args,
-      async ({ config, signal }) => {
+      async ({ config, dataDir, signal }) => {
         const inputs = (args._ as string[] | undefined)?.length
           ? (args._ as string[])
           : [args.inputs as string];
-        if (!args.out)
-          throw usageError("--out DIR is required", { hint: "e.g. ttapi import data/ --out ./dataset" });
-        const compression = config["import.compression"] as "zstd" | "snappy" | "none";
+        // Default: the data directory's lake, the dataset `ttapi run` and `ttapi stats` use too.
+        const { lakeRoot } = await import("../../platform/lake/index.ts");
+        const { migrateDataDir } = await import("../../platform/pipeline/index.ts");
+        const outDir = (args.out as string | undefined) || lakeRoot(dataDir);
+        if (!args.out) await migrateDataDir(dataDir);
+        const compression = config["import.compression"] as Compression;
         const workers = config["import.workers"];
         if (!Number.isInteger(workers) || workers < 0)
           throw usageError(`--workers must be a non-negative integer, got ${args.workers}`);
@@ -76,7 +83,7 @@ export default defineCommand({
         let lastDraw = 0;
         const summary = await importBars({
           inputs,
-          outDir: args.out as string,
+          outDir,
           strict: Boolean(args.strict),
           csv: Boolean(args.csv),
           compression,
@@ -92,9 +99,9 @@ export default defineCommand({
                 lastDraw = now;
                 const mb = (p.bytes / 1e6).toFixed(1);
                 const total = (p.totalBytes / 1e6).toFixed(1);
-                const rate = p.elapsedSeconds > 0 ? (p.rows / p.elapsedSeconds / 1e6).toFixed(2) : "0";
+                const rate = rateOf(p.rows, p.elapsedSeconds, "rows");
                 process.stderr.write(
-                  `\r\x1b[2Kimport ${p.phase}: ${mb}/${total} MB, ${p.rows.toLocaleString("en-US")} rows, ${rate}M rows/s, ${p.files}/${p.totalFiles} files`,
+                  `\r\x1b[2Kimport ${p.phase}: ${mb}/${total} MB, ${p.rows.toLocaleString("en-US")} rows${rate ? `, ${rate}` : ""}, ${p.files}/${countOf(p.totalFiles, "files")}`,
                 );
               }
             : undefined,
@@ -115,8 +122,8 @@ export default defineCommand({
             );
           for (const w of summary.warnings.slice(0, shown)) process.stderr.write(`  warning: ${w}\n`);
           process.stderr.write(
-            `imported ${summary.rows.toLocaleString("en-US")} rows (${summary.symbols} symbols) from ${summary.files} files in ${summary.seconds.toFixed(2)} s ` +
-              `(${(summary.rows / Math.max(summary.seconds, 1e-9) / 1e6).toFixed(2)}M rows/s): ${summary.duplicates} duplicates removed, ${summary.skipped} bad rows skipped → ${summary.outDir}/bars\n`,
+            `imported ${countOf(summary.rows, "rows").replace(/^\d+/, summary.rows.toLocaleString("en-US"))} (${countOf(summary.symbols, "symbols")}) from ${countOf(summary.files, "files")} in ${summary.seconds.toFixed(2)} s` +
+              `${rateOf(summary.rows, summary.seconds, "rows") ? ` (${rateOf(summary.rows, summary.seconds, "rows")})` : ""}: ${countOf(summary.duplicates, "duplicates")} removed, ${countOf(summary.skipped, "bad rows")} skipped → ${summary.outDir}/bars\n`,
           );
         }
         return 0;

@@ -1,11 +1,15 @@
 /**
  * `ttapi run`: the whole pipeline — Core Data, Symbol Data, EOD Data, Math — with the console
  * grid on stderr and, with --json, one JSON summary on stdout. Exit status: 0 complete,
- * 3 degraded (data missing within the threshold), 1 failed, 130 cancelled.
+ * 3 degraded (data missing within the threshold, or a task that returned nothing it was asked
+ * for), a failed run the class of its first root cause (77 auth, 69 network, 75 rate limit,
+ * 78 config… see ../../platform/pipeline/outcome.ts; 1 when none applies), 130 cancelled.
  */
 import { defineCommand } from "citty";
+import type { Config } from "../../core/config.ts";
 import { usageError } from "../../core/errors.ts";
-import { configureLogging } from "../../core/log.ts";
+import { configureLogging, getLogger } from "../../core/log.ts";
+import type { RunSummary } from "../../platform/pipeline/index.ts";
 import { apiArgs, cliState, globalArgs, runAction } from "../context.ts";
 
 export default defineCommand({
@@ -49,6 +53,11 @@ export default defineCommand({
       valueHint: "N",
     },
     strict: { type: "boolean", description: "any tolerated loss (missing symbols, options…) fails the run" },
+    snapshot: {
+      type: "string",
+      description: "lake snapshots: daily (default, one per trading date) or intraday (date=…/time=HHMM/)",
+      valueHint: "daily|intraday",
+    },
     json: { type: "boolean", description: "print one JSON summary on stdout" },
     csv: { type: "boolean", description: "also write CSV mirrors of every artifact" },
   },
@@ -68,6 +77,11 @@ export default defineCommand({
           throw usageError(`--seed must be a non-negative integer, got "${args.seed}"`, {
             hint: "e.g. --seed 7",
           });
+        const snapshot = args.snapshot ?? "daily";
+        if (snapshot !== "daily" && snapshot !== "intraday")
+          throw usageError(`--snapshot must be daily or intraday, got "${snapshot}"`, {
+            hint: "e.g. --snapshot intraday",
+          });
         if (args.days !== undefined && !/^\d+$/.test(args.days))
           throw usageError(`--days must be a whole number, got "${args.days}"`, { hint: "e.g. --days 30" });
         if (args.faults) {
@@ -79,8 +93,9 @@ export default defineCommand({
         const isTTY = !!process.stderr.isTTY;
         // -v/-vv print log lines: they would scroll an in-place grid, so verbose runs get plain lines.
         const mode = cliState.verbosity > 0 && isTTY ? "plain" : gridMode(process.env, isTTY, !!args.quiet);
-        // Task failures are in the grid; their warnings still reach the log file, not the frame.
-        if (mode === "tty") configureLogging({ consoleLevel: "error" });
+        // Failures and shortfalls are in the grid / plain lines and the closing summary; the log
+        // file keeps them (error/warn) with the outcome line. -v/-vv still show the log here.
+        if (mode !== "off" && cliState.verbosity === 0) configureLogging({ consoleLevel: "silent" });
         const runOptions = {
           config,
           dataDir,
@@ -96,6 +111,7 @@ export default defineCommand({
                 ...(args.faults ? { faults: args.faults } : {}),
               }
             : null,
+          snapshot: snapshot as "daily" | "intraday",
           signal,
           strict: !!args.strict,
         };
@@ -116,6 +132,7 @@ export default defineCommand({
           onEvent: (e) => (printer as InstanceType<typeof GridPrinter> | null)?.onEvent(e),
         });
         (printer as InstanceType<typeof GridPrinter> | null)?.finish(summary.status, summary.seconds);
+        const report = summary.status === "cancelled" ? null : await refreshReport(config, dataDir);
         if (args.json) {
           process.stdout.write(
             `${JSON.stringify({
@@ -140,37 +157,81 @@ export default defineCommand({
                   },
                 ]),
               ),
+              failures: summary.failures,
               tasks: summary.tasks.map((t) => ({ ...t, seconds: round(t.seconds) })),
               persist: summary.persist,
+              ...(summary.lake ? { lake: summary.lake } : {}),
               ...(summary.sim ? { sim: summary.sim } : {}),
+              ...(report ? { report } : {}),
               dataDir: summary.dataDir,
             })}\n`,
           );
         } else if (!args.quiet) {
-          process.stderr.write(
-            `${summary.duplicates} duplicate bars removed across sources · artifacts in ${dataDir}/artifacts\n`,
-          );
-          // Root causes in full; failures that only follow from a failed input are counted.
-          let consequences = 0;
-          for (const s of Object.values(summary.stages))
-            for (const f of s.failures) {
-              if (/^input .+ failed$/.test(f.reason)) consequences++;
-              else process.stderr.write(`  ${s.title} / ${f.task}: ${f.reason}\n`);
-            }
-          if (consequences > 0)
+          process.stderr.write(`${outcomeLines(summary, dataDir).join("\n")}\n`);
+          if (report)
             process.stderr.write(
-              `  (${consequences} more task${consequences === 1 ? "" : "s"} failed because an input failed)\n`,
+              `${"file" in report ? `report: ${report.file}${report.unchanged ? " (lake unchanged)" : ""}` : `report not written: ${report.error}`}\n`,
             );
-          const hints = new Set(
-            Object.values(summary.stages).flatMap((s) => s.failures.flatMap((f) => f.hint ?? [])),
-          );
-          for (const h of hints) process.stderr.write(`  hint: ${h}\n`);
         }
         return summary.exitCode;
       },
       { csv: "run.csv" },
     ),
 });
+
+/**
+ * The end-of-run report (`report.enabled`, default on): `<data-dir>/report/index.html` refreshed
+ * from the lake. A report that cannot be written is said, never fails the run that fed the lake.
+ */
+async function refreshReport(
+  config: Config,
+  dataDir: string,
+): Promise<{ file: string; bytes: number; symbols: number; unchanged: boolean } | { error: string } | null> {
+  if (!config["report.enabled"]) return null;
+  try {
+    const { writeReport } = await import("../../platform/report/index.ts");
+    // Unchanged lake (e.g. a --cached run that fetched nothing new): the report stays as it is.
+    const r = writeReport({ dataDir, annualization: config["stats.annualization"], ifChanged: true });
+    return { file: r.file, bytes: r.bytes, symbols: r.symbols, unchanged: !!r.unchanged };
+  } catch (e) {
+    getLogger("cli.run").warn("report not written", { error: (e as Error).message });
+    return { error: (e as Error).message };
+  }
+}
+
+/**
+ * The end of a run on the terminal: what was produced, then every failure and shortfall by name with
+ * its reason, the tasks that only followed from them counted, and the hints that fit the causes.
+ */
+export function outcomeLines(summary: RunSummary, dataDir: string): string[] {
+  const lines: string[] = [];
+  const lake = summary.lake;
+  const count = (st: string) => lake?.tables.filter((t) => t.state === st).length ?? 0;
+  const states = ["written", "unchanged", "missing", "failed"]
+    .filter((st) => count(st) > 0)
+    .map((st) => `${count(st)} ${st}`)
+    .join(", ");
+  const where = `lake ${lake ? `${lake.date}${lake.time ? ` ${lake.time}` : ""}: ${states}` : "not written (cancelled)"} → ${dataDir}/lake`;
+  const bars = summary.tasks.find((t) => t.id === "eod.bars");
+  if (bars && bars.state !== "failed") {
+    const d = summary.duplicates;
+    lines.push(`${d} duplicate bar${d === 1 ? "" : "s"} removed across sources · ${where}`);
+  } else lines.push(where);
+  for (const f of summary.failures) {
+    const title = summary.stages[f.stage]?.title ?? f.stage;
+    lines.push(`  ${title} / ${f.label}: ${f.kind === "degraded" ? "incomplete: " : ""}${f.reason}`);
+  }
+  const stopped = summary.tasks.filter((t) => t.state === "failed" && t.reason === "cancelled").length;
+  const followed = summary.tasks.filter(
+    (t) => t.state === "failed" && /^input .+ failed$/.test(t.reason ?? ""),
+  ).length;
+  if (followed > 0)
+    lines.push(`  (${followed} more task${followed === 1 ? "" : "s"} failed because an input failed)`);
+  if (stopped > 0 && summary.status !== "cancelled")
+    lines.push(`  (${stopped} more task${stopped === 1 ? " was" : "s were"} stopped after that failure)`);
+  for (const h of new Set(summary.failures.flatMap((f) => f.hint ?? []))) lines.push(`  hint: ${h}`);
+  return lines;
+}
 
 function round(x: number): number {
   return Math.round(x * 1000) / 1000;

@@ -19,8 +19,11 @@ export interface PipelineParams {
   windows: number[];
   annualization: number;
   confidence: number;
-  /** The snapshot clock: the instant the run's snapshots describe (default: now, or the sim's close). */
-  asOf?: Date;
+  /**
+   * The trading date this run's snapshot describes (its lake partition, `snapshotDate(asOf)`):
+   * what "today" is for anything that reads the lake's history.
+   */
+  snapshotDate?: string;
 }
 
 export interface StageContext {

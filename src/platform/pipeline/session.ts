@@ -4,16 +4,19 @@
  * exchange it talks to. Also the DXLink daily-candle fetch used by the EOD stage.
  */
 
-import { type CandleBar, DxlinkClient, fetchCandleHistory } from "../../client/dxlink/index.ts";
 import {
+  type CandleBar,
   clientOptionsFromConfig,
   createClient,
+  DxlinkClient,
+  fetchCandleHistory,
   type QuoteToken,
+  quoteTokenExpiry,
   resolveCredentials,
   type TastyClient,
 } from "../../client/index.ts";
 import type { Config } from "../../core/config.ts";
-import { authError, protocolError } from "../../core/errors.ts";
+import { authError } from "../../core/errors.ts";
 import { registerSecret } from "../../core/redact.ts";
 import { lastCompletedSession } from "../../core/time.ts";
 import type { SimServer } from "../../sim/index.ts";
@@ -33,7 +36,7 @@ export interface DemoOptions {
   today?: string;
   pathEnd?: string;
   /**
-   * The first day of a replay: its MetaStock fixtures end there (built once, imported once), and
+   * The first day of a replay: its MetaStock fixtures end there (built and imported once), and
    * each later day's DXLink candle window reaches back to it, so the bars have no gap.
    */
   replayFrom?: string;
@@ -71,10 +74,9 @@ export async function openSession(
       seed: demo.seed ?? "ttapi",
       universe,
       ...(demo.faults ? { faults: demo.faults } : {}),
-      // DXLink events describe the sim's close, like its REST snapshots: a demo run's option
-      // quotes are then the same bytes for the same seed, whatever the wall clock says.
-      // Every subscription is answered at once with its current event; a run needs no live ticks
-      // after that, so they are slow (the CPU goes to the pipeline, not to re-sending quotes).
+      // DXLink events describe the sim's close, like its REST snapshots (the same seed, the same
+      // option quotes whatever the wall clock says). Every subscription is answered at once with
+      // its current event; a run needs no live ticks after that, so they are slow.
       dxlink: { marketNow: () => universe.closeMs, eventsPerSecPerSymbol: 0.1 },
     });
     try {
@@ -125,6 +127,66 @@ export async function openSession(
 export interface DailyCandles {
   bars: Map<string, CandleBar[]>;
   incomplete: string[];
+  /** FEED_DATA pairs that could not be decoded (no or mismatched field list). */
+  dropped: number;
+  /**
+   * When no symbol had a bar in the window: the newest daily bar the server has at all (days since
+   * epoch; null if none), to tell "the server's market date is behind" from "no data".
+   */
+  serverLastDay?: number | null;
+}
+
+/** Daily candles for `symbols` from `fromDay` (days since epoch), via DXLink with the given token. */
+export async function fetchDailyCandles(
+  session: ApiSession,
+  initialToken: QuoteToken,
+  symbols: readonly string[],
+  fromDay: number,
+  o: { signal: AbortSignal; timeoutMs?: number; regularHours?: boolean },
+): Promise<DailyCandles> {
+  let first: QuoteToken | null = initialToken;
+  const dx = new DxlinkClient({
+    signal: o.signal,
+    getQuoteToken: async () => {
+      // The stored token first; a fresh one on every reconnect (the client asks with a reason).
+      const t = first ?? (await session.client.quoteToken({ signal: o.signal }));
+      first = null;
+      registerSecret(t.token);
+      return { token: t.token, dxlinkUrl: t.dxlinkUrl, expiresAt: quoteTokenExpiry(t) };
+    },
+  });
+  dx.start();
+  try {
+    const regularHours = o.regularHours ?? true;
+    const h = await fetchCandleHistory(dx, symbols, {
+      fromTime: fromDay * DAY_MS_UTC,
+      signal: o.signal,
+      timeoutMs: o.timeoutMs ?? 60_000,
+      regularHours,
+    });
+    const out: DailyCandles = {
+      bars: h.bars,
+      incomplete: h.incomplete,
+      dropped: dx.stats.rejectedPairs + dx.stats.pendingDropped,
+    };
+    const any = [...h.bars.values()].some((b) => b.length > 0);
+    const probe = symbols.find((s) => !h.incomplete.includes(s));
+    if (!any && probe !== undefined) {
+      // Nothing in the window: look a year further back for one symbol to date the server's market.
+      const back = await fetchCandleHistory(dx, [probe], {
+        fromTime: (fromDay - 400) * DAY_MS_UTC,
+        signal: o.signal,
+        timeoutMs: 15_000,
+        idleMs: 5_000,
+        regularHours,
+      });
+      const last = back.bars.get(probe)?.at(-1);
+      out.serverLastDay = last ? Math.floor(last.time / DAY_MS_UTC) : null;
+    }
+    return out;
+  } finally {
+    await dx.close("candle history complete");
+  }
 }
 
 /**
@@ -143,13 +205,7 @@ export async function withDxlink<T>(
   },
   use: (dx: DxlinkClient) => Promise<T>,
 ): Promise<T> {
-  // The provider is reached through a holder that is emptied afterwards: a DXLink client that
-  // outlives this call (its socket teardown is asynchronous) then cannot keep the session — and
-  // in demo mode the whole simulated exchange — alive.
-  const holder: { client: ApiSession["client"] | null; first: QuoteToken | null } = {
-    client: session.client,
-    first: initialToken,
-  };
+  let first: QuoteToken | null = initialToken;
   const dx = new DxlinkClient({
     signal: o.signal,
     ...(o.maxFrameBytes ? { maxFrameBytes: o.maxFrameBytes } : {}),
@@ -157,11 +213,10 @@ export async function withDxlink<T>(
     ...(o.backoff ? { backoff: o.backoff } : {}),
     getQuoteToken: async () => {
       // The stored token first; a fresh one on every reconnect (the client asks with a reason).
-      const t = holder.first ?? (await holder.client?.quoteToken({ signal: o.signal }));
-      holder.first = null;
-      if (!t) throw protocolError("DXLink quote token requested after the feed was closed");
+      const t = first ?? (await session.client.quoteToken({ signal: o.signal }));
+      first = null;
       registerSecret(t.token);
-      return { token: t.token, dxlinkUrl: t.dxlinkUrl, expiresAt: t.receivedAt + 20 * 3600 * 1000 };
+      return { token: t.token, dxlinkUrl: t.dxlinkUrl, expiresAt: quoteTokenExpiry(t) };
     },
   });
   dx.start();
@@ -169,25 +224,5 @@ export async function withDxlink<T>(
     return await use(dx);
   } finally {
     await dx.close("snapshot complete");
-    holder.client = null;
-    holder.first = null;
   }
-}
-
-/** Daily candles for `symbols` from `fromDay` (days since epoch), via DXLink with the given token. */
-export async function fetchDailyCandles(
-  session: ApiSession,
-  initialToken: QuoteToken,
-  symbols: readonly string[],
-  fromDay: number,
-  o: { signal: AbortSignal; timeoutMs?: number },
-): Promise<DailyCandles> {
-  return withDxlink(session, initialToken, { signal: o.signal }, async (dx) => {
-    const h = await fetchCandleHistory(dx, symbols, {
-      fromTime: fromDay * DAY_MS_UTC,
-      signal: o.signal,
-      timeoutMs: o.timeoutMs ?? 60_000,
-    });
-    return { bars: h.bars, incomplete: h.incomplete };
-  });
 }

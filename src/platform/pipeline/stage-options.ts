@@ -1,8 +1,8 @@
 /**
  * Option quotes with greeks: for the options the configured filter selects (nearest
  * `options.expirations` expirations, strikes within ± `options.strike-range` of the underlying's
- * price), one DXLink pass over Quote, Greeks, Summary and Trade, turned into one row per option and
- * written as the day's `lake/option_quotes/date=…/` partition. Options that never answered are
+ * price), one DXLink pass over Quote, Greeks, Summary and Trade, turned into one row per option —
+ * the lake step writes it as the day's `lake/option_quotes/date=…/` partition. Options that never answered are
  * counted and named (summary, JSON, log); the run is degraded by them, and fails beyond
  * `api.missing-threshold` — the previous partitions stay as they were.
  */
@@ -10,7 +10,6 @@ import pl from "nodejs-polars";
 import { isoFromDays } from "../../core/bars.ts";
 import { dataError } from "../../core/errors.ts";
 import { isTradingDay, newYorkDay, newYorkToUtc } from "../../core/time.ts";
-import { lakeRoot, writePartition } from "../lake/index.ts";
 import { type ArtifactValue, artifactTask } from "./artifact-task.ts";
 import type { StageContext } from "./context.ts";
 import type { TaskDef } from "./graph.ts";
@@ -25,6 +24,10 @@ import {
 import { collectOptionSnapshot, type OptionSnapshot } from "./option-snapshot.ts";
 import { withDxlink } from "./session.ts";
 import { quoteTokenFromValue } from "./stage-core.ts";
+
+function dayOfIso(iso: string): number {
+  return Math.floor(Date.parse(`${iso}T00:00:00Z`) / 86_400_000);
+}
 
 /**
  * The trading date a snapshot taken at `ms` describes: that New York day once its session has
@@ -157,9 +160,10 @@ export function optionTasks(sc: StageContext): TaskDef[] {
           });
         const quotes = ctx.input<ArtifactValue>("sym.quotes").frame();
         const session = await sc.api();
-        // The instant the snapshot describes: the run's clock, or the simulated exchange's close.
-        const snapshotMs = params.asOf?.getTime() ?? session.sim?.universe.closeMs ?? Date.now();
-        const date = tradingDateOf(snapshotMs);
+        // The instant the quotes describe (the simulated exchange's close in demo mode); the lake
+        // step stamps the partition's rows with the run's clock like every snapshot table.
+        const snapshotMs = session.sim?.universe.closeMs ?? Date.now();
+        const date = params.snapshotDate ? dayOfIso(params.snapshotDate) : tradingDateOf(snapshotMs);
         const sel = selectOptions(chains, underlyingPrices(quotes), filter, date);
         const symbols = sel.options.map((o) => o.streamer);
         ctx.progress(0, symbols.length, "options");
@@ -211,7 +215,6 @@ export function optionTasks(sc: StageContext): TaskDef[] {
             },
           );
         const frame = optionQuotesFrame(sel.options, snap, snapshotMs, date);
-        await writePartition(lakeRoot(env.dataDir), "option_quotes", { date: isoFromDays(date) }, frame);
         const problems: string[] = [];
         if (missing.length > 0)
           problems.push(
