@@ -150,9 +150,9 @@ export const SNAPSHOT_SOURCES: readonly {
   mode?: number;
 }[] = [
   { table: "chains", task: "sym.chains" },
+  { table: "option_quotes", task: "sym.option-quotes" },
   { table: "metrics", task: "sym.metrics" },
   { table: "quotes", task: "sym.quotes" },
-  { table: "option_quotes", task: "sym.option-quotes" },
   { table: "positions", task: "core.positions", mode: 0o600 },
   { table: "balances", task: "core.balances", mode: 0o600 },
   { table: "volatility", task: "math.stats" },

@@ -36,8 +36,8 @@ const run = (dataDir: string, o: Partial<RunPipelineOptions> = {}): Promise<RunS
 // Tuesday 2026-08-04, 16:30 New York (after the close), then the next trading day.
 const TUE = new Date("2026-08-04T20:30:00Z");
 const WED = new Date("2026-08-05T20:30:00Z");
-// The tables this helper's part of the pipeline writes (option_quotes comes from its own stage).
-const TABLES = SNAPSHOT_TABLES.filter((t) => t !== "option_quotes");
+// Every snapshot table is written by the pipeline's lake step.
+const TABLES = SNAPSHOT_TABLES;
 
 const columns = (df: pl.DataFrame) => df.columns;
 const mtimes = (root: string, date: string) =>

@@ -203,7 +203,7 @@ export function mathTasks(sc: StageContext): TaskDef[] {
       id: "math.iv-hv",
       stage: "math",
       label: "IV vs HV",
-      deps: ["math.stats", "sym.metrics"],
+      deps: ["math.stats", "sym.metrics", "sym.option-quotes"],
       ref: { kind: "stats", key: "iv-hv" },
       unit: "symbols",
       compute: async (ctx) => {
@@ -222,6 +222,8 @@ export function mathTasks(sc: StageContext): TaskDef[] {
           // The run's trading date: the lake partition this snapshot replaces is not its history.
           date: params.snapshotDate ?? isoFromDays(newYorkDay(Date.now())),
           metrics,
+          // This run's option quotes (the lake's partition of the date is written after the run).
+          optionQuotes: ctx.input<ArtifactValue>("sym.option-quotes").frame(),
           symbols: syms,
         });
         return {
