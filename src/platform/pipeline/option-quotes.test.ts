@@ -128,7 +128,9 @@ describe("option_quotes in the lake", () => {
     const s = await run(other);
     expect(s.status).toBe("complete");
     const read = (d: string) =>
-      pl.readParquet(partitionFile(lakeRoot(d), "option_quotes", { date: "2026-08-04" })).drop("snapshot_time");
+      pl
+        .readParquet(partitionFile(lakeRoot(d), "option_quotes", { date: "2026-08-04" }))
+        .drop("snapshot_time");
     expect(read(other).frameEqual(read(dir))).toBe(true);
   });
 
