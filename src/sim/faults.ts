@@ -25,7 +25,17 @@
  * request sequence always fails the same requests.
  */
 import { usageError } from "../core/errors.ts";
-import { Rng } from "./universe/prng.ts";
+import { hash32, Rng, unitHash } from "./universe/prng.ts";
+
+/** `mute-options`: whether an option symbol stays silent on DXLink, for the sim's hashed seed. */
+export function optionMuted(seedHash: number, symbol: string, fraction: number): boolean {
+  return unitHash(`${seedHash}\u0001${symbol}\u0001mute`) < fraction;
+}
+
+/** The same rule from the seed as given to `startSim` (tests predict exactly which are muted). */
+export function optionMutedForSeed(seed: string | number, symbol: string, fraction: number): boolean {
+  return optionMuted(hash32(String(seed)), symbol, fraction);
+}
 
 export interface RateLimitFault {
   /** Requests allowed per window; the rest get 429 until the window rolls over. */

@@ -21,9 +21,9 @@ import { hash32 } from "./universe/prng.ts";
 
 export { type StandaloneDxlinkOptions, startStandaloneDxlink } from "./dxlink/standalone.ts";
 export type { FaultOptions, FaultPlan } from "./faults.ts";
-export { parseFaults } from "./faults.ts";
+export { optionMutedForSeed, parseFaults } from "./faults.ts";
 export type { SimStats } from "./rest/handler.ts";
-export { createUniverse, type Universe } from "./universe/index.ts";
+export { createUniverse, occSymbol, type Universe } from "./universe/index.ts";
 
 export const DEFAULT_CLIENT_SECRET = "sim-secret";
 export const DEFAULT_REFRESH_TOKEN = "sim-refresh";

@@ -6,12 +6,11 @@
  * answer (the `mute-options` fault) are counted and named, not lost.
  */
 import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
-import { DxlinkClient } from "../../client/dxlink/index.ts";
+import { DxlinkClient } from "../../client/index.ts";
 import { sessionCloseUtc } from "../../core/time.ts";
+import { occSymbol, optionMutedForSeed } from "../../sim/index.ts";
 import type { Harness } from "../../sim/testing/harness.ts";
 import { harness } from "../../sim/testing/harness.ts";
-import { occSymbol } from "../../sim/universe/index.ts";
-import { hash32, unitHash } from "../../sim/universe/prng.ts";
 import { collectOptionSnapshot, type OptionSnapshot } from "./option-snapshot.ts";
 
 setDefaultTimeout(60_000);
@@ -170,7 +169,7 @@ describe("options that never answer", () => {
   test("are counted and named with what they lacked; the others are complete", async () => {
     const symbols = chainOptions(h, ["SPY", "AAPL"], 6);
     // The fault mutes a seeded fraction: exactly these symbols must be reported.
-    const muted = symbols.filter((s) => unitHash(`${hash32(SEED)}\u0001${s}\u0001mute`) < 0.1).sort();
+    const muted = symbols.filter((s) => optionMutedForSeed(SEED, s, 0.1)).sort();
     expect(muted.length).toBeGreaterThan(0);
     const snap = await snapshot(h, symbols, { idleMs: 1_500 });
     expect(snap.endedBy).toBe("idle");
@@ -180,9 +179,7 @@ describe("options that never answer", () => {
   });
 
   test("a symbol the feed does not know never answers and is reported, not dropped", async () => {
-    const known = chainOptions(h, ["QQQ"], 1).filter(
-      (s) => unitHash(`${hash32(SEED)}\u0001${s}\u0001mute`) >= 0.1,
-    );
+    const known = chainOptions(h, ["QQQ"], 1).filter((s) => !optionMutedForSeed(SEED, s, 0.1));
     const snap = await snapshot(h, [...known, ".NOPE260821C100"], { idleMs: 1_000 });
     expect(snap.unanswered).toEqual([{ symbol: ".NOPE260821C100", lacks: ["Quote", "Greeks"] }]);
   });

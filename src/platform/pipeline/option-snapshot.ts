@@ -6,8 +6,7 @@
  * a short grace period to arrive too; or when the timeout passes. Symbols that never answered are
  * returned by name with what they lacked: the caller counts and reports them.
  */
-import type { DxlinkClient } from "../../client/dxlink/index.ts";
-import { type CompactBatch, toNumber } from "../../client/dxlink/index.ts";
+import { type CompactBatch, type DxlinkClient, toNumber } from "../../client/index.ts";
 import { cancelledError } from "../../core/errors.ts";
 
 export const REQUIRED_EVENTS = ["Quote", "Greeks"] as const;

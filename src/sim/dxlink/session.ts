@@ -9,7 +9,7 @@
 
 import { formatCandleSymbol } from "../../core/candle-symbol.ts";
 import { jsonDouble } from "../../core/dxlink-compact.ts";
-import { unitHash } from "../universe/prng.ts";
+import { optionMuted } from "../faults.ts";
 import {
   fillCandle,
   fillEmptyCandleSnapshot,
@@ -391,7 +391,7 @@ export class DxlinkSession {
     const muted =
       inst?.kind === "option" &&
       this.cfg.muteOptions !== undefined &&
-      unitHash(`${this.cfg.seed}\u0001${symbol}\u0001mute`) < this.cfg.muteOptions;
+      optionMuted(this.cfg.seed, symbol, this.cfg.muteOptions);
     return {
       type,
       symbol,
