@@ -172,6 +172,64 @@ export const CONFIG_SCHEMA = {
   },
   "run.csv": { kind: "boolean", default: false, env: "TTAPI_CSV", doc: "also write CSV mirrors" },
 
+  "lake.root": {
+    kind: "string",
+    default: "",
+    env: "TTAPI_LAKE_ROOT",
+    doc: "the lake: a folder or s3://bucket/prefix (default: <data-dir>/lake)",
+  },
+  "lake.s3.endpoint": {
+    kind: "string",
+    default: "",
+    env: "AWS_ENDPOINT_URL",
+    doc: "S3-compatible endpoint URL (MinIO, R2; empty: AWS S3 of lake.s3.region)",
+  },
+  "lake.s3.region": {
+    kind: "string",
+    default: "us-east-1",
+    env: "AWS_REGION",
+    doc: "S3 region (R2: auto)",
+  },
+  "lake.s3.access-key-id": {
+    kind: "string",
+    default: "",
+    env: "AWS_ACCESS_KEY_ID",
+    secret: true,
+    doc: "S3 access key id",
+  },
+  "lake.s3.secret-access-key": {
+    kind: "string",
+    default: "",
+    env: "AWS_SECRET_ACCESS_KEY",
+    secret: true,
+    doc: "S3 secret access key",
+  },
+  "lake.s3.session-token": {
+    kind: "string",
+    default: "",
+    env: "AWS_SESSION_TOKEN",
+    secret: true,
+    doc: "S3 session token (temporary credentials)",
+  },
+  "lake.s3.path-style": {
+    kind: "boolean",
+    default: true,
+    env: "TTAPI_LAKE_S3_PATH_STYLE",
+    doc: "path-style URLs (endpoint/bucket/key); false: virtual-hosted (bucket.endpoint/key)",
+  },
+  "lake.s3.retries": {
+    kind: "integer",
+    default: 6,
+    env: "TTAPI_LAKE_S3_RETRIES",
+    doc: "retries per S3 request (throttling, 5xx, network)",
+  },
+  "lake.s3.timeout": {
+    kind: "duration",
+    default: 120,
+    env: "TTAPI_LAKE_S3_TIMEOUT",
+    doc: "per S3 request timeout",
+  },
+
   "cache.ttl.accounts": {
     kind: "duration",
     default: 300,
@@ -307,8 +365,9 @@ export function loadConfig(opts: LoadConfigOptions = {}): LoadedConfig {
   }
 
   const cfg = config as Config;
-  registerSecret(cfg["api.client-secret"]);
-  registerSecret(cfg["api.refresh-token"]);
+  // Every secret key (API credentials, S3 keys) is masked in every log line and error from now on.
+  for (const [key, spec] of Object.entries(CONFIG_SCHEMA) as [ConfigKey, KeySpec][])
+    if (spec.secret) registerSecret(cfg[key] as string);
   return { config: cfg, sources, file: usedFile };
 }
 

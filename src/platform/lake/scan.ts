@@ -5,7 +5,9 @@
 import { existsSync, readdirSync } from "node:fs";
 import { join } from "node:path";
 import pl from "nodejs-polars";
+import { isS3Root, lakeJoin, polarsCloudOptions } from "./location.ts";
 import { tableDir } from "./paths.ts";
+import { S3Store } from "./s3-store.ts";
 import type { LakeTable } from "./tables.ts";
 
 /**
@@ -14,6 +16,7 @@ import type { LakeTable } from "./tables.ts";
  * folders below it. Hidden folders (work in progress) are not partitions.
  */
 export function listPartitions(root: string, table: LakeTable): string[] {
+  if (isS3Root(root)) throw new Error(`listPartitions is local only; use listPartitionsAsync for ${root}`);
   const out: string[] = [];
   const walk = (dir: string, rel: string) => {
     let subs: string[] = [];
@@ -45,9 +48,43 @@ export function hasTable(root: string, table: LakeTable): boolean {
  * table's folder (a glob does descend into hidden folders, so none may hold Parquet files there).
  */
 export function scanTable(root: string, table: LakeTable): pl.LazyDataFrame {
-  const glob = join(tableDir(root, table), "**", "*.parquet");
+  const glob = lakeJoin(tableDir(root, table), "**", "*.parquet");
   return pl.scanParquet(glob, {
     hivePartitioning: true,
     tryParseHiveDates: true,
+    // An s3:// root: polars lists the prefix and fetches only the objects whose hive values pass
+    // the query's filters (e.g. one symbol's bars), with ranged GETs.
+    ...(isS3Root(root) ? { cloudOptions: polarsCloudOptions(root) } : {}),
   } as Parameters<typeof pl.scanParquet>[1]);
+}
+
+/** Whether a key below a table is committed lake data (hidden `.`/`_` segments are not, as in Hive). */
+export function isDataKey(relative: string): boolean {
+  return (
+    relative.endsWith(".parquet") && !relative.split("/").some((s) => s.startsWith(".") || s.startsWith("_"))
+  );
+}
+
+/** The Parquet objects of a table on an `s3://` root: key relative to the table, size, mtime. */
+export async function listTableObjects(
+  root: string,
+  table: LakeTable,
+): Promise<{ relative: string; key: string; size: number; lastModified: number }[]> {
+  const store = S3Store.of(root);
+  const prefix = `${store.keyOf(tableDir(root, table))}/`;
+  return (await store.list(prefix))
+    .map((o) => ({ ...o, relative: o.key.slice(prefix.length) }))
+    .filter((o) => isDataKey(o.relative))
+    .sort((a, b) => (a.relative < b.relative ? -1 : 1));
+}
+
+/** `listPartitions` for either kind of root (an `s3://` root is listed over the network). */
+export async function listPartitionsAsync(root: string, table: LakeTable): Promise<string[]> {
+  if (!isS3Root(root)) return listPartitions(root, table);
+  const parts = new Set<string>();
+  for (const o of await listTableObjects(root, table)) {
+    const segs = o.relative.split("/").slice(0, -1);
+    if (segs.length > 0 && segs.every((s) => s.includes("="))) parts.add(segs.join("/"));
+  }
+  return [...parts].sort();
 }
