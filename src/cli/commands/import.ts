@@ -4,7 +4,7 @@
  */
 import { defineCommand } from "citty";
 import { usageError } from "../../core/errors.ts";
-import { globalArgs, runAction } from "../context.ts";
+import { globalArgs, lakeArgs, runAction } from "../context.ts";
 
 export default defineCommand({
   meta: {
@@ -14,6 +14,7 @@ export default defineCommand({
   },
   args: {
     ...globalArgs,
+    ...lakeArgs,
     inputs: {
       type: "positional",
       description: "files, folders or quoted globs to import",
@@ -54,15 +55,23 @@ export default defineCommand({
     runAction(
       "import",
       args,
-      async ({ config, dataDir, signal }) => {
+      async ({ config, dataDir, lake, signal }) => {
         const inputs = (args._ as string[] | undefined)?.length
           ? (args._ as string[])
           : [args.inputs as string];
         // Default: the data directory's lake, the dataset `ttapi run` and `ttapi stats` use too.
-        const { lakeRoot } = await import("../../platform/lake/paths.ts");
+        const lakeMod = await import("../../platform/lake/index.ts");
         const { migrateDataDir } = await import("../../platform/pipeline/lake-migrate.ts");
-        const outDir = (args.out as string | undefined) || lakeRoot(dataDir);
+        const target = (args.out as string | undefined) || lake;
         if (!args.out) await migrateDataDir(dataDir);
+        // An s3:// target: the import runs into a local mirror of the bucket's bars (brought up to
+        // date first, so the import merges into them as locally), then each changed symbol folder
+        // goes to the bucket as one object.
+        const s3Root = lakeMod.isS3Root(target)
+          ? lakeMod.registerS3Root(target, lakeMod.s3ConnectionFromConfig(config))
+          : null;
+        const outDir = s3Root ? lakeMod.s3MirrorDir(dataDir, s3Root) : target;
+        if (s3Root && !args.replace) await lakeMod.syncBarsDown(s3Root, outDir);
         const compression = config["import.compression"] as "zstd" | "snappy" | "none";
         const workers = config["import.workers"];
         if (!Number.isInteger(workers) || workers < 0)
@@ -104,10 +113,19 @@ export default defineCommand({
             : undefined,
         });
         if (tty) process.stderr.write("\r\x1b[2K");
+        let up: Awaited<ReturnType<typeof lakeMod.syncBarsUp>> | undefined;
+        if (s3Root) {
+          up = await lakeMod.syncBarsUp(outDir, s3Root, { deleteMissing: Boolean(args.replace) });
+          summary.outDir = s3Root;
+          if (!args.quiet && !args.json)
+            process.stderr.write(
+              `sent ${up.folders} symbol folders (${(up.bytes / 1e6).toFixed(1)} MB, ${up.requests} requests) to ${s3Root}; ${up.unchanged} unchanged, ${up.removed} objects removed\n`,
+            );
+        }
         if (args.json) {
           const { files, rows, duplicates, skipped, errors, seconds } = summary;
           process.stdout.write(
-            `${JSON.stringify({ files, rows, duplicates, skipped, errors, seconds, errorCount: summary.errorCount, warnings: summary.warnings, symbols: summary.symbols, outDir: summary.outDir })}\n`,
+            `${JSON.stringify({ files, rows, duplicates, skipped, errors, seconds, errorCount: summary.errorCount, warnings: summary.warnings, symbols: summary.symbols, outDir: summary.outDir, ...(up ? { s3: up } : {}) })}\n`,
           );
         } else if (!args.quiet) {
           const shown = 10;

@@ -6,12 +6,13 @@
 import { defineCommand } from "citty";
 import { usageError } from "../../core/errors.ts";
 import { configureLogging } from "../../core/log.ts";
-import { apiArgs, cliState, globalArgs, runAction } from "../context.ts";
+import { apiArgs, cliState, globalArgs, lakeArgs, runAction } from "../context.ts";
 
 export default defineCommand({
   meta: { name: "run", description: "run the pipeline: core data, symbol data, EOD bars, statistics" },
   args: {
     ...globalArgs,
+    ...lakeArgs,
     ...apiArgs,
     demo: {
       type: "boolean",
@@ -55,7 +56,7 @@ export default defineCommand({
     runAction(
       "run",
       args,
-      async ({ config, dataDir, signal }) => {
+      async ({ config, dataDir, lake: lakeRootPath, signal }) => {
         if (!args.demo && (args.scale || args.faults || args.seed))
           throw usageError("--scale, --faults and --seed only apply with --demo", {
             hint: "add --demo, or drop those options",
@@ -150,8 +151,14 @@ export default defineCommand({
             .map((st) => `${count(st)} ${st}`)
             .join(", ");
           process.stderr.write(
-            `${summary.duplicates} duplicate bars removed across sources · lake ${lake ? `${lake.date}${lake.time ? ` ${lake.time}` : ""}: ${states}` : "not written (cancelled)"} → ${dataDir}/lake\n`,
+            `${summary.duplicates} duplicate bars removed across sources · lake ${lake ? `${lake.date}${lake.time ? ` ${lake.time}` : ""}: ${states}` : "not written (cancelled)"} → ${lakeRootPath}\n`,
           );
+          if (lake?.s3Bars)
+            process.stderr.write(
+              "error" in lake.s3Bars
+                ? `  bars: ${lake.s3Bars.error}\n`
+                : `  bars → ${lakeRootPath}: ${lake.s3Bars.folders} symbol folders sent, ${lake.s3Bars.unchanged} unchanged, ${lake.s3Bars.removed} stray objects removed\n`,
+            );
           for (const t of lake?.tables ?? [])
             if (t.state === "failed" || t.state === "missing")
               process.stderr.write(`  lake/${t.table}/${t.partition}: ${t.reason}\n`);

@@ -6,7 +6,7 @@
 import { defineCommand } from "citty";
 import { ERROR_CODES, usageError } from "../../core/errors.ts";
 import type { ComputeStatsResult, Estimator, ImpliedInput } from "../../platform/stats/index.ts";
-import { globalArgs, runAction } from "../context.ts";
+import { globalArgs, lakeArgs, runAction } from "../context.ts";
 
 const ESTIMATOR_LABEL: Record<string, string> = {
   close_to_close: "C2C",
@@ -192,6 +192,7 @@ export default defineCommand({
   },
   args: {
     ...globalArgs,
+    ...lakeArgs,
     data: {
       type: "string",
       description:
@@ -234,17 +235,24 @@ export default defineCommand({
     runAction(
       "stats",
       args,
-      async ({ config, dataDir, signal }) => {
+      async ({ config, dataDir, lake, signal }) => {
         const { computeStats } = await import("../../platform/stats/index.ts");
         const { barsSource } = await import("../../platform/pipeline/lake-migrate.ts");
-        // The data directory's lake by default; a plain dataset root (DIR/bars) still works.
-        const bars = await barsSource(dataDir);
+        const lakeMod = await import("../../platform/lake/index.ts");
         const symbols = args.symbols
           ? String(args.symbols)
               .split(",")
               .map((s) => s.trim())
               .filter(Boolean)
           : undefined;
+        // The data directory's lake by default; a plain dataset root (DIR/bars) still works. An
+        // s3:// lake: the bars needed (only --symbols' objects, if given) are brought into a local
+        // mirror first; objects unchanged since the last time are not fetched again.
+        let bars: string;
+        if (lakeMod.isS3Root(lake)) {
+          bars = lakeMod.s3MirrorDir(dataDir, lake);
+          await lakeMod.syncBarsDown(lake, bars, symbols ? { symbols: new Set(symbols) } : {});
+        } else bars = config["lake.root"] ? lake : await barsSource(dataDir);
         const estimators = args.estimators ? parseEstimators(String(args.estimators)) : undefined;
         const metrics = args.metrics ? await readMetrics(String(args.metrics)) : undefined;
         const r = await computeStats({

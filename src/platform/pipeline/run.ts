@@ -13,7 +13,9 @@ import { getLogger, newOpId } from "../../core/log.ts";
 import { processAlive } from "../../core/process-alive.ts";
 import { type ArtifactRef, ArtifactStore } from "../cache/store.ts";
 import { type SnapshotMode, snapshotPartition } from "../lake/calendar.ts";
+import { isS3Root, resolveLakeRoot } from "../lake/location.ts";
 import { lakeRoot } from "../lake/paths.ts";
+import { syncBarsDown, syncBarsUp } from "../lake/s3-bars.ts";
 import { PersistWriter, type PersistWriterOptions } from "../persist/writer.ts";
 import { type ArtifactValue, isArtifactValue, type RunEnv } from "./artifact-task.ts";
 import { collectFromCleanStack } from "./gc.ts";
@@ -115,6 +117,9 @@ export async function runPipeline(o: RunPipelineOptions): Promise<RunSummary> {
   // The run's clock: `asOf` plus the time elapsed since the start, so TTLs age within a run too.
   const asOf = o.asOf ?? new Date();
   const now = o.asOf ? () => asOf.getTime() + (performance.now() - started) : Date.now;
+  // The lake: `<data-dir>/lake`, or an `s3://` root (lake.root) whose bars are built in the local
+  // working copy `<data-dir>/lake` and synchronised with the bucket around the run.
+  const root = resolveLakeRoot(config, dataDir);
   const release = acquireRunLock(dataDir);
   const writer = new PersistWriter(o.persist);
   const store = new ArtifactStore({
@@ -148,6 +153,14 @@ export async function runPipeline(o: RunPipelineOptions): Promise<RunSummary> {
   try {
     // A data directory of an earlier version: its artifacts become the lake's first day.
     await migrateDataDir(dataDir, config);
+    // Bars another machine sent to the bucket since our last sync join the working copy first, so
+    // this run builds on them; if that fails, this run's bars are not sent (they could be older).
+    let barsSyncError: string | null = null;
+    if (isS3Root(root))
+      await syncBarsDown(root, lakeRoot(dataDir)).catch((e: unknown) => {
+        barsSyncError = `bars not synchronised with ${root}: ${(e as Error).message}`;
+        log.error(barsSyncError);
+      });
     const plan = await planRun({
       config,
       dataDir,
@@ -203,12 +216,21 @@ export async function runPipeline(o: RunPipelineOptions): Promise<RunSummary> {
     const lake = cancelled
       ? undefined
       : await writeSnapshots({
-          root: lakeRoot(dataDir),
+          root,
           stateFile: lakeStateFile(dataDir),
           partition: snapshotPartition(asOf, o.snapshot ?? "daily"),
           values,
           ...(o.lakeWriter ? { write: o.lakeWriter } : {}),
         });
+    if (lake && isS3Root(root)) {
+      if (barsSyncError) lake.s3Bars = { error: barsSyncError };
+      else
+        lake.s3Bars = await syncBarsUp(lakeRoot(dataDir), root).catch((e: unknown) => {
+          const error = `bars not sent to ${root}: ${(e as Error).message}; the next run sends them`;
+          log.error(error);
+          return { error };
+        });
+    }
     for (const t of lake?.tables ?? [])
       if (t.state === "failed") log.error(`lake/${t.table}/${t.partition} not written: ${t.reason}`);
 

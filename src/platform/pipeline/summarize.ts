@@ -133,6 +133,8 @@ export function summarize(
   // A lake partition that could not be written (full disk) fails the run even when every task
   // succeeded: the history has a hole until the next run fills it.
   if (status !== "cancelled" && i.lake?.tables.some((t) => t.state === "failed")) status = "failed";
+  // An s3:// lake whose bars could not be sent: the bucket lacks this run's bars.
+  if (status !== "cancelled" && i.lake?.s3Bars && "error" in i.lake.s3Bars) status = "failed";
   const barsValue = outcomes.get("eod.bars")?.result?.value;
   const artifacts = [...outcomes.values()]
     .map((x) => x.result?.value)

@@ -1,0 +1,186 @@
+/**
+ * The commands on an `s3://` lake, end to end against a local S3-compatible server (s3rver behind
+ * the test proxy): `ttapi import --out s3://…` (merging into what the bucket holds, one object per
+ * symbol folder), `ttapi lake status --lake s3://…`, `ttapi stats` reading the bucket's bars,
+ * `ttapi run --demo` writing its snapshots and bars there, and credentials that never appear in
+ * any output or in the log file.
+ */
+import { afterAll, beforeAll, expect, setDefaultTimeout, test } from "bun:test";
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import pl from "nodejs-polars";
+import { registerS3Root } from "../../platform/lake/location.ts";
+import { type S3Harness, startS3Harness, TEST_BUCKET, TEST_KEY } from "../../platform/lake/s3-harness.ts";
+import { S3Store } from "../../platform/lake/s3-store.ts";
+import { scanTable } from "../../platform/lake/scan.ts";
+
+setDefaultTimeout(240_000);
+
+const REPO = join(import.meta.dir, "..", "..", "..");
+const tmp = mkdtempSync(join(tmpdir(), "ttapi-lake-s3-cli-"));
+let h: S3Harness;
+beforeAll(async () => {
+  h = await startS3Harness();
+});
+afterAll(async () => {
+  await h?.close();
+  rmSync(tmp, { recursive: true, force: true });
+});
+
+// s3rver accepts only its own key pair; the session token is a marker that must never be printed.
+const SESSION = "sessionTokenMustNotLeak0042";
+
+async function ttapi(
+  dataDir: string,
+  ...args: string[]
+): Promise<{ code: number; stdout: string; stderr: string }> {
+  const p = Bun.spawn(["bun", join(REPO, "src", "cli", "main.ts"), ...args, "--data-dir", dataDir], {
+    stdout: "pipe",
+    stderr: "pipe",
+    env: {
+      ...process.env,
+      XDG_CONFIG_HOME: join(tmp, "cfg"),
+      TTAPI_LOG_LEVEL: "warn",
+      AWS_ENDPOINT_URL: h.endpoint,
+      AWS_ACCESS_KEY_ID: TEST_KEY,
+      AWS_SECRET_ACCESS_KEY: TEST_KEY,
+      AWS_SESSION_TOKEN: SESSION,
+      AWS_REGION: "us-east-1",
+    },
+  });
+  const [stdout, stderr, code] = await Promise.all([
+    new Response(p.stdout).text(),
+    new Response(p.stderr).text(),
+    p.exited,
+  ]);
+  for (const out of [stdout, stderr]) expect(out).not.toContain(SESSION);
+  return { code, stdout, stderr };
+}
+
+function barsFile(dir: string, symbol: string, month: string, days: number): string {
+  mkdirSync(dir, { recursive: true });
+  const lines = ["<TICKER>,<PER>,<DTYYYYMMDD>,<TIME>,<OPEN>,<HIGH>,<LOW>,<CLOSE>,<VOL>,<OPENINT>"];
+  for (let d = 1; d <= days; d++)
+    lines.push(`${symbol},D,${month}${String(d).padStart(2, "0")},000000,10,11,9,${10 + (d % 3)},1000,0`);
+  const f = join(dir, `${symbol}-${month}.txt`);
+  writeFileSync(f, `${lines.join("\n")}\n`);
+  return f;
+}
+
+test("import --out s3://, lake status and stats on the bucket; a second machine's import merges", async () => {
+  const url = `s3://${TEST_BUCKET}/team`;
+  const a = join(tmp, "machine-a");
+  const b = join(tmp, "machine-b");
+  const i1 = await ttapi(
+    a,
+    "import",
+    barsFile(join(tmp, "src"), "AAA", "202606", 20),
+    "--out",
+    url,
+    "--json",
+  );
+  expect(i1.stderr).toBe("");
+  expect(i1.code).toBe(0);
+  expect(JSON.parse(i1.stdout)).toMatchObject({ rows: 20, outDir: url, s3: { folders: 1, objects: 1 } });
+  // Another machine adds July for AAA and a new symbol: AAA's June rows stay (merged, not replaced).
+  const i2 = await ttapi(
+    b,
+    "import",
+    barsFile(join(tmp, "src"), "AAA", "202607", 20),
+    barsFile(join(tmp, "src"), "BBB", "202607", 10),
+    "--out",
+    url,
+    "--json",
+  );
+  expect(i2.code).toBe(0);
+
+  const root = registerS3Root(url, {
+    endpoint: h.endpoint,
+    region: "us-east-1",
+    accessKeyId: TEST_KEY,
+    secretAccessKey: TEST_KEY,
+    sessionToken: "",
+    pathStyle: true,
+    retries: 3,
+    timeout: 30,
+  });
+  const keys = (await S3Store.of(root).list("team/")).map((o) => o.key).sort();
+  expect(keys).toEqual([
+    "team/bars/period=D/symbol=AAA/part-0.parquet",
+    "team/bars/period=D/symbol=BBB/part-0.parquet",
+  ]);
+  const bars = await scanTable(root, "bars").collect();
+  expect(bars.filter(pl.col("symbol").eq(pl.lit("AAA"))).height).toBe(40);
+
+  const st = await ttapi(a, "lake", "status", "--lake", url, "--json");
+  expect(st.code).toBe(0);
+  const status = JSON.parse(st.stdout) as {
+    root: string;
+    tables: { table: string; rows: number; files: number; from: string; to: string }[];
+  };
+  expect(status.root).toBe(url);
+  expect(status.tables.find((t) => t.table === "bars")).toMatchObject({
+    rows: 50,
+    files: 2,
+    from: "2026-06-01",
+    to: "2026-07-20",
+  });
+
+  const stats = await ttapi(a, "stats", "--lake", url, "--symbols", "AAA", "--json");
+  expect(stats.stderr).toContain("1 symbols, 40 bars");
+  expect(stats.code).toBe(0);
+  const latest = JSON.parse(stats.stdout) as { symbol: string; n: number }[];
+  expect(latest.length).toBeGreaterThan(0);
+  expect(new Set(latest.map((r) => r.symbol))).toEqual(new Set(["AAA"]));
+
+  // prune/compact are refused on S3 with one clear line.
+  const pr = await ttapi(a, "lake", "compact", "--lake", url);
+  expect(pr.code).toBe(2);
+  expect(pr.stderr).toContain("does not work on an s3:// lake yet");
+
+  // Nothing secret in the trace logs either.
+  for (const d of [a, b]) expect(readFileSync(join(d, "logs", "ttapi.log"), "utf8")).not.toContain(SESSION);
+});
+
+test("ttapi run --demo with lake.root = s3://…: snapshots and bars land in the bucket; a cached rerun sends nothing", async () => {
+  const url = `s3://${TEST_BUCKET}/cron`;
+  const d = join(tmp, "cron");
+  const r1 = await ttapi(d, "run", "--demo", "--lake", url, "--json");
+  expect(r1.code).toBe(0);
+  const s1 = JSON.parse(r1.stdout) as {
+    status: string;
+    lake: { root: string; tables: { table: string; state: string }[]; s3Bars: { folders: number } };
+  };
+  expect(s1.status).toBe("complete");
+  expect(s1.lake.root).toBe(url);
+  expect(s1.lake.s3Bars.folders).toBeGreaterThan(0);
+  expect(s1.lake.tables.filter((t) => t.state === "failed")).toEqual([]);
+  const root = registerS3Root(url, {
+    endpoint: h.endpoint,
+    region: "us-east-1",
+    accessKeyId: TEST_KEY,
+    secretAccessKey: TEST_KEY,
+    sessionToken: "",
+    pathStyle: true,
+    retries: 3,
+    timeout: 30,
+  });
+  const keys = (await S3Store.of(root).list("cron/")).map((o) => o.key);
+  for (const t of s1.lake.tables.filter((x) => x.state === "written"))
+    expect(keys.some((k) => k.startsWith(`cron/${t.table}/date=`) && k.endsWith("/part-0.parquet"))).toBe(
+      true,
+    );
+  expect(keys.some((k) => k.startsWith("cron/bars/period=D/symbol="))).toBe(true);
+  // Nothing written locally under <data-dir>/lake but the bars working copy.
+  expect((await scanTable(root, "quotes").collect()).height).toBeGreaterThan(0);
+
+  const before = h.requests.length;
+  const r2 = await ttapi(d, "run", "--demo", "--cached", "--lake", url, "--json");
+  expect(r2.code).toBe(0);
+  const s2 = JSON.parse(r2.stdout) as { lake: { tables: { state: string }[]; s3Bars: { folders: number } } };
+  expect(s2.lake.s3Bars.folders).toBe(0);
+  expect(s2.lake.tables.every((t) => t.state !== "written")).toBe(true);
+  const puts = h.requests.slice(before).filter((r) => r.method === "PUT" || r.method === "POST");
+  expect(puts).toEqual([]);
+});
