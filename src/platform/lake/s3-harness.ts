@@ -82,6 +82,15 @@ export async function startS3Harness(): Promise<S3Harness> {
     idleTimeout: 120,
     async fetch(req) {
       const url = new URL(req.url);
+      // Control routes for a harness running in another process (see `spawnS3Harness`).
+      if (url.pathname === "/__harness/requests") {
+        if (req.method === "DELETE") requests.length = 0;
+        return Response.json(requests);
+      }
+      if (url.pathname === "/__harness/faults") {
+        Object.assign(faults, await req.json());
+        return Response.json({ ok: true });
+      }
       const key = decodeURIComponent(url.pathname.replace(/^\/[^/]+\/?/, ""));
       const log: RequestLog = {
         method: req.method,
@@ -151,4 +160,59 @@ export async function startS3Harness(): Promise<S3Harness> {
       rmSync(dir, { recursive: true, force: true });
     },
   };
+}
+
+/**
+ * The harness in a child process, for callers that block their own event loop: polars' synchronous
+ * calls on an `s3://` scan (`collectSync`, SQL planning) wait for the store, and an in-process
+ * proxy could not answer them. The request log and faults are reached over HTTP control routes.
+ */
+export interface RemoteS3Harness {
+  endpoint: string;
+  requests(): Promise<RequestLog[]>;
+  reset(): Promise<void>;
+  setFaults(f: Partial<S3Harness["faults"]>): Promise<void>;
+  close(): Promise<void>;
+}
+
+export async function spawnS3Harness(): Promise<RemoteS3Harness> {
+  const child = Bun.spawn([process.execPath, import.meta.path], {
+    stdin: "pipe",
+    stdout: "pipe",
+    stderr: "inherit",
+  });
+  const reader = (child.stdout as ReadableStream<Uint8Array>).getReader();
+  let text = "";
+  while (!text.includes("\n")) {
+    const { value, done } = await reader.read();
+    if (done) throw new Error("the S3 harness process exited before it started");
+    text += new TextDecoder().decode(value);
+  }
+  reader.releaseLock();
+  const endpoint = text.trim();
+  return {
+    endpoint,
+    requests: async () => (await (await fetch(`${endpoint}/__harness/requests`)).json()) as RequestLog[],
+    reset: async () => {
+      await fetch(`${endpoint}/__harness/requests`, { method: "DELETE" });
+    },
+    setFaults: async (f) => {
+      await fetch(`${endpoint}/__harness/faults`, { method: "POST", body: JSON.stringify(f) });
+    },
+    close: async () => {
+      (child.stdin as import("bun").FileSink).end();
+      await child.exited;
+    },
+  };
+}
+
+if (import.meta.main) {
+  // Child mode: serve until the parent closes stdin (or dies).
+  const h = await startS3Harness();
+  process.stdout.write(`${h.endpoint}\n`);
+  for await (const _ of Bun.stdin.stream()) {
+    // the parent never writes; end of input means stop
+  }
+  await h.close();
+  process.exit(0);
 }

@@ -6,7 +6,7 @@
  * two concurrent writer processes (different dates; the same date).
  */
 import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import pl from "nodejs-polars";
@@ -15,7 +15,8 @@ import { isTTError } from "../../core/errors.ts";
 import { clearSecrets, redact } from "../../core/redact.ts";
 import { parseS3Url, registerS3Root, resolveLakeRoot, type S3Connection } from "./location.ts";
 import { partitionFile } from "./paths.ts";
-import { type S3Harness, startS3Harness, TEST_BUCKET, TEST_KEY } from "./s3-harness.ts";
+import { syncBarsDown, syncBarsUp } from "./s3-bars.ts";
+import { type S3Harness, spawnS3Harness, startS3Harness, TEST_BUCKET, TEST_KEY } from "./s3-harness.ts";
 import { S3Store } from "./s3-store.ts";
 import { listPartitionsAsync, scanTable } from "./scan.ts";
 import { writePartition } from "./write.ts";
@@ -289,5 +290,77 @@ describe("writer processes", () => {
     // The same date: exactly one writer's rows, all of them.
     expect(rows.length).toBe(3);
     expect(["X:200000", "Y:120000"]).toContain(rows[2]!);
+  });
+});
+
+describe("synchronous readers and bars sync", () => {
+  test("polars SQL and collectSync over an S3 table (the store in another process)", async () => {
+    const remote = await spawnS3Harness();
+    try {
+      const root = registerS3Root(`s3://${TEST_BUCKET}/sql`, conn({ endpoint: remote.endpoint }));
+      for (const sym of ["AAA", "BBB", "CCC"]) {
+        const df = pl.DataFrame({ date: [20_000, 20_001, 20_002], close: [1, 2, 3] });
+        await S3Store.of(root).put(
+          `sql/bars/period=D/symbol=${sym}/part-0.parquet`,
+          new Uint8Array(df.writeParquet()),
+        );
+      }
+      await remote.reset();
+      const ctx = pl.SQLContext({ bars: scanTable(root, "bars") });
+      const got = ctx
+        .execute("SELECT symbol, max(close) AS hi FROM bars WHERE symbol = 'BBB' GROUP BY symbol")
+        .collectSync();
+      expect(got.toRecords()).toEqual([{ symbol: "BBB", hi: 3 }]);
+      const dataGets = (await remote.requests()).filter(
+        (r) => r.method === "GET" && r.key.endsWith(".parquet"),
+      );
+      for (const s of ["AAA", "CCC"])
+        expect(dataGets.filter((r) => r.key.includes(`symbol=${s}/`)).length).toBeLessThanOrEqual(1);
+      expect(scanTable(root, "bars").collectSync().height).toBe(9);
+    } finally {
+      await remote.close();
+    }
+  });
+
+  test("bars: a changed folder becomes one object, stray parts go; another machine picks it up; unchanged folders cost no transfer", async () => {
+    const root = registerS3Root(`s3://${TEST_BUCKET}/sync`, conn());
+    const store = S3Store.of(root);
+    const a = join(tmp, "sync-a");
+    const b = join(tmp, "sync-b");
+    const folder = (base: string, sym: string) => join(base, "bars", "period=D", `symbol=${sym}`);
+    const bars = (from: number, n: number) =>
+      pl.DataFrame({
+        symbol: Array.from({ length: n }, () => "AAA"),
+        date: Array.from({ length: n }, (_, i) => from + i),
+        time: Array.from({ length: n }, () => null as number | null),
+        close: Array.from({ length: n }, (_, i) => 100 + i),
+      });
+    mkdirSync(folder(a, "AAA"), { recursive: true });
+    bars(20_000, 5).writeParquet(join(folder(a, "AAA"), "part-0.parquet"));
+    bars(20_005, 3).writeParquet(join(folder(a, "AAA"), "part-1.parquet"));
+    // A stray object some other tool left in the folder: it would double rows.
+    await store.put(
+      "sync/bars/period=D/symbol=AAA/part-9.parquet",
+      new Uint8Array(bars(1, 1).writeParquet()),
+    );
+    const up = await syncBarsUp(a, root);
+    expect(up).toMatchObject({ folders: 1, objects: 1, removed: 1 });
+    expect((await store.list("sync/")).map((o) => o.key)).toEqual([
+      "sync/bars/period=D/symbol=AAA/part-0.parquet",
+    ]);
+    expect((await scanTable(root, "bars").collect()).height).toBe(8);
+
+    const down = await syncBarsDown(root, b);
+    expect(down).toMatchObject({ folders: 1, objects: 1 });
+    expect(pl.readParquet(join(folder(b, "AAA"), "part-0.parquet")).height).toBe(8);
+    // Nothing changed on either side: no object moves.
+    expect(await syncBarsUp(a, root)).toMatchObject({ folders: 0, unchanged: 1 });
+    expect(await syncBarsDown(root, b)).toMatchObject({ folders: 0, unchanged: 1, bytes: 0 });
+    // Machine B appends a day and sends it; machine A gets B's version.
+    bars(20_008, 1).writeParquet(join(folder(b, "AAA"), "part-1.parquet"));
+    expect(await syncBarsUp(b, root)).toMatchObject({ folders: 1 });
+    expect(await syncBarsDown(root, a)).toMatchObject({ folders: 1 });
+    expect(readdirSync(folder(a, "AAA"))).toEqual(["part-0.parquet"]);
+    expect(pl.readParquet(join(folder(a, "AAA"), "part-0.parquet")).height).toBe(9);
   });
 });
