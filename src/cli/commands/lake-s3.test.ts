@@ -183,4 +183,17 @@ test("ttapi run --demo with lake.root = s3://…: snapshots and bars land in the
   expect(s2.lake.tables.every((t) => t.state !== "written")).toBe(true);
   const puts = h.requests.slice(before).filter((r) => r.method === "PUT" || r.method === "POST");
   expect(puts).toEqual([]);
+
+  // prune on S3: every snapshot date before the cutoff goes, one DELETE per partition object.
+  const pr = await ttapi(d, "lake", "prune", "--before", "2100-01-01", "--lake", url, "--json");
+  expect(pr.code).toBe(0);
+  const pruned = JSON.parse(pr.stdout) as { table: string; partitions: number; rows: number }[];
+  const written = s1.lake.tables.filter((t) => t.state === "written").map((t) => t.table);
+  for (const t of written) expect(pruned.find((p) => p.table === t)?.partitions).toBe(1);
+  const left = (await S3Store.of(root).list("cron/")).map((o) => o.key);
+  expect(left.length).toBeGreaterThan(0);
+  expect(left.every((k) => k.startsWith("cron/bars/"))).toBe(true);
+  const bad = await ttapi(d, "lake", "prune", "--before", "2100-01-01", "--table", "bars", "--lake", url);
+  expect(bad.code).toBe(2);
+  expect(bad.stderr).toContain("--table bars does not work on an s3:// lake yet");
 });

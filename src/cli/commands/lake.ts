@@ -101,10 +101,13 @@ const prune = defineCommand({
       if (!args.before)
         throw usageError("--before DATE is required", { hint: "e.g. ttapi lake prune --before 2025-01-01" });
       const tables = parseTables(args.table as string | undefined);
-      const root = await openLake(dataDir, lake, "prune");
+      const { isS3Root, pruneLakeS3 } = await import("../../platform/lake/index.ts");
+      const root = await openLake(dataDir, lake);
       const release = acquireRunLock(dataDir);
       try {
-        const r = pruneLake(root, String(args.before), tables);
+        const r = isS3Root(root)
+          ? await pruneLakeS3(root, String(args.before), tables)
+          : pruneLake(root, String(args.before), tables);
         if (args.json) process.stdout.write(`${JSON.stringify(r)}\n`);
         else
           for (const t of r.filter((x) => x.partitions > 0))

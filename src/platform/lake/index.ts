@@ -4,6 +4,7 @@ export * from "./location.ts";
 export * from "./maintain.ts";
 export * from "./paths.ts";
 export * from "./s3-bars.ts";
+export * from "./s3-maintain.ts";
 export * from "./s3-store.ts";
 export * from "./scan.ts";
 export * from "./status.ts";

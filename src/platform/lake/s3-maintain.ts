@@ -1,0 +1,52 @@
+/**
+ * `ttapi lake prune` on an `s3://` lake. A snapshot partition there is one object, so removing a
+ * date is one DELETE per object (`date=…/part-0.parquet`, or each `date=…/time=HHMM/` object): a
+ * reader sees the partition whole or not at all. Pruning `bars` would rewrite symbol objects and is
+ * refused with the way to do it (a local lake, then `import --replace --out s3://…`).
+ */
+import pl from "nodejs-polars";
+import { usageError } from "../../core/errors.ts";
+import { lakeJoin, polarsCloudOptions } from "./location.ts";
+import type { MaintainResult } from "./maintain.ts";
+import { checkPartition } from "./paths.ts";
+import { S3Store } from "./s3-store.ts";
+import { listTableObjects } from "./scan.ts";
+import { isSnapshotTable, type LakeTable, SNAPSHOT_TABLES } from "./tables.ts";
+
+export async function pruneLakeS3(
+  root: string,
+  before: string,
+  tables?: readonly LakeTable[],
+): Promise<MaintainResult[]> {
+  checkPartition({ date: before });
+  const list = tables ?? SNAPSHOT_TABLES;
+  if (list.some((t) => !isSnapshotTable(t)))
+    throw usageError(`ttapi lake prune --table bars does not work on an s3:// lake yet (${root})`, {
+      hint: "prune the snapshot tables here; for bars, prune a local lake and send it with `ttapi import --replace --out s3://…`",
+    });
+  const store = S3Store.of(root);
+  const cloudOptions = polarsCloudOptions(root);
+  const out: MaintainResult[] = [];
+  for (const table of list) {
+    const r: MaintainResult = { table, partitions: 0, rows: 0, bytes: 0 };
+    const dates = new Set<string>();
+    for (const o of await listTableObjects(root, table)) {
+      const date = /^date=(\d{4}-\d\d-\d\d)\//.exec(o.relative)?.[1];
+      if (!date || date >= before) continue;
+      try {
+        const lf = pl.scanParquet(lakeJoin(root, table, o.relative), {
+          cloudOptions,
+        } as Parameters<typeof pl.scanParquet>[1]);
+        r.rows += Number((await lf.select(pl.len().alias("n")).collect()).getColumn("n").get(0));
+      } catch {
+        // an unreadable object is pruned all the same: it is being removed
+      }
+      await store.delete(o.key);
+      r.bytes += o.size;
+      dates.add(date);
+    }
+    r.partitions = dates.size;
+    out.push(r);
+  }
+  return out;
+}
