@@ -32,8 +32,8 @@ import {
   syncBarsUp,
   writePartition,
 } from "../src/platform/lake/index.ts";
-import { spawnS3Harness, TEST_BUCKET, TEST_KEY } from "../src/platform/lake/s3-harness.ts";
 import { runPipeline } from "../src/platform/pipeline/index.ts";
+import { spawnS3Harness, TEST_BUCKET, TEST_KEY } from "../src/platform/testing/s3-harness.ts";
 
 const small = process.env.BENCH_SCALE === "small";
 const ROWS = small ? 300_000 : 3_000_000;

@@ -2,9 +2,12 @@
  * `ttapi import <file|dir|glob>... --out DIR`: MetaStock ASCII/binary → the bars Parquet dataset.
  * Flags only; the work is `importBars` in src/platform/import.
  */
+
 import { defineCommand } from "citty";
+import type { Compression } from "../../core/compression.ts";
 import { usageError } from "../../core/errors.ts";
 import { globalArgs, lakeArgs, runAction } from "../context.ts";
+import { countOf, rateOf } from "../grid/render.ts";
 
 export default defineCommand({
   meta: {
@@ -61,7 +64,7 @@ export default defineCommand({
           : [args.inputs as string];
         // Default: the data directory's lake, the dataset `ttapi run` and `ttapi stats` use too.
         const lakeMod = await import("../../platform/lake/index.ts");
-        const { migrateDataDir } = await import("../../platform/pipeline/lake-migrate.ts");
+        const { migrateDataDir } = await import("../../platform/pipeline/index.ts");
         const target = (args.out as string | undefined) || lake;
         if (!args.out) await migrateDataDir(dataDir);
         // An s3:// target: the import runs into a local mirror of the bucket's bars (brought up to
@@ -72,7 +75,7 @@ export default defineCommand({
           : null;
         const outDir = s3Root ? lakeMod.s3MirrorDir(dataDir, s3Root) : target;
         if (s3Root && !args.replace) await lakeMod.syncBarsDown(s3Root, outDir);
-        const compression = config["import.compression"] as "zstd" | "snappy" | "none";
+        const compression = config["import.compression"] as Compression;
         const workers = config["import.workers"];
         if (!Number.isInteger(workers) || workers < 0)
           throw usageError(`--workers must be a non-negative integer, got ${args.workers}`);
@@ -105,9 +108,9 @@ export default defineCommand({
                 lastDraw = now;
                 const mb = (p.bytes / 1e6).toFixed(1);
                 const total = (p.totalBytes / 1e6).toFixed(1);
-                const rate = p.elapsedSeconds > 0 ? (p.rows / p.elapsedSeconds / 1e6).toFixed(2) : "0";
+                const rate = rateOf(p.rows, p.elapsedSeconds, "rows");
                 process.stderr.write(
-                  `\r\x1b[2Kimport ${p.phase}: ${mb}/${total} MB, ${p.rows.toLocaleString("en-US")} rows, ${rate}M rows/s, ${p.files}/${p.totalFiles} files`,
+                  `\r\x1b[2Kimport ${p.phase}: ${mb}/${total} MB, ${p.rows.toLocaleString("en-US")} rows${rate ? `, ${rate}` : ""}, ${p.files}/${countOf(p.totalFiles, "files")}`,
                 );
               }
             : undefined,
@@ -137,8 +140,8 @@ export default defineCommand({
             );
           for (const w of summary.warnings.slice(0, shown)) process.stderr.write(`  warning: ${w}\n`);
           process.stderr.write(
-            `imported ${summary.rows.toLocaleString("en-US")} rows (${summary.symbols} symbols) from ${summary.files} files in ${summary.seconds.toFixed(2)} s ` +
-              `(${(summary.rows / Math.max(summary.seconds, 1e-9) / 1e6).toFixed(2)}M rows/s): ${summary.duplicates} duplicates removed, ${summary.skipped} bad rows skipped → ${summary.outDir}/bars\n`,
+            `imported ${countOf(summary.rows, "rows").replace(/^\d+/, summary.rows.toLocaleString("en-US"))} (${countOf(summary.symbols, "symbols")}) from ${countOf(summary.files, "files")} in ${summary.seconds.toFixed(2)} s` +
+              `${rateOf(summary.rows, summary.seconds, "rows") ? ` (${rateOf(summary.rows, summary.seconds, "rows")})` : ""}: ${countOf(summary.duplicates, "duplicates")} removed, ${countOf(summary.skipped, "bad rows")} skipped → ${summary.outDir}/bars\n`,
           );
         }
         return 0;

@@ -10,10 +10,9 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "nod
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import pl from "nodejs-polars";
-import { registerS3Root } from "../../platform/lake/location.ts";
-import { type S3Harness, startS3Harness, TEST_BUCKET, TEST_KEY } from "../../platform/lake/s3-harness.ts";
-import { S3Store } from "../../platform/lake/s3-store.ts";
-import { scanTable } from "../../platform/lake/scan.ts";
+import { registerS3Root } from "../../core/lake-root.ts";
+import { S3Store, scanTable } from "../../platform/lake/index.ts";
+import { type S3Harness, startS3Harness, TEST_BUCKET, TEST_KEY } from "../../platform/testing/s3-harness.ts";
 
 setDefaultTimeout(240_000);
 
@@ -128,7 +127,7 @@ test("import --out s3://, lake status and stats on the bucket; a second machine'
   });
 
   const stats = await ttapi(a, "stats", "--lake", url, "--symbols", "AAA", "--json");
-  expect(stats.stderr).toContain("1 symbols, 40 bars");
+  expect(stats.stderr).toContain("1 symbol, 40 bars");
   expect(stats.code).toBe(0);
   const latest = JSON.parse(stats.stdout) as { symbol: string; n: number }[];
   expect(latest.length).toBeGreaterThan(0);

@@ -35,7 +35,7 @@ async function openLake(dataDir: string, lake: string, localOnly?: string): Prom
     throw usageError(`ttapi lake ${localOnly} does not work on an s3:// lake yet (${lake})`, {
       hint: `run it on a local lake (--lake DIR); on S3 every snapshot partition and every bars symbol is already one object, so there is nothing to ${localOnly === "compact" ? "compact" : "do here"}; use a bucket lifecycle rule on date= prefixes to expire history`,
     });
-  const { migrateDataDir } = await import("../../platform/pipeline/lake-migrate.ts");
+  const { migrateDataDir } = await import("../../platform/pipeline/index.ts");
   await migrateDataDir(dataDir);
   return lake;
 }

@@ -19,10 +19,10 @@ import { copyFileSync, linkSync, mkdirSync, readdirSync, statSync } from "node:f
 import { dirname, join, relative } from "node:path";
 import pl from "nodejs-polars";
 import { barsSymbolDir } from "../../core/bars.ts";
+import type { Compression } from "../../core/compression.ts";
 import { storedBars } from "../bars-schema.ts";
 import { listDataset, lockOutput, recoverOutput } from "../import/output.ts";
 import { writePart } from "../import/parquet.ts";
-import type { Compression } from "../persist/job.ts";
 import { finishWork, newBuildDir, recoverSwaps, swapIn, WORK_PREFIX } from "./swap.ts";
 
 export interface BarsPublish {

@@ -4,7 +4,7 @@
  */
 import { join } from "node:path";
 import { usageError } from "../../core/errors.ts";
-import { lakeJoin } from "./location.ts";
+import { lakeJoin } from "../../core/lake-root.ts";
 import { type LakeTable, SNAPSHOT_PART, type SnapshotTable } from "./tables.ts";
 
 /** The default lake root of a data directory. */

@@ -19,7 +19,7 @@ import { join } from "node:path";
 import pl from "nodejs-polars";
 import pLimit from "p-limit";
 import { atomicWriteFileSync } from "../../core/atomic.ts";
-import { lakeJoin } from "./location.ts";
+import { lakeJoin } from "../../core/lake-root.ts";
 import { S3Store } from "./s3-store.ts";
 import { listPartitions } from "./scan.ts";
 import { finishWork, newBuildDir, recoverSwaps, removeFolder, swapIn } from "./swap.ts";

@@ -6,7 +6,7 @@
  */
 import pl from "nodejs-polars";
 import { usageError } from "../../core/errors.ts";
-import { lakeJoin, polarsCloudOptions } from "./location.ts";
+import { lakeJoin, polarsCloudOptions } from "../../core/lake-root.ts";
 import type { MaintainResult } from "./maintain.ts";
 import { checkPartition } from "./paths.ts";
 import { S3Store } from "./s3-store.ts";

@@ -14,9 +14,9 @@ import {
   timeout,
   wrap,
 } from "cockatiel";
-import { authError, httpError, ioError } from "../../core/errors.ts";
+import { authError, ioError, TTError } from "../../core/errors.ts";
+import { type S3Settings, s3Settings, splitS3Path } from "../../core/lake-root.ts";
 import { redact } from "../../core/redact.ts";
-import { type S3Settings, s3Settings, splitS3Path } from "./location.ts";
 
 export interface S3Counters {
   requests: number;
@@ -125,7 +125,7 @@ export class S3Store {
         });
       if (code === "NoSuchBucket")
         throw ioError(msg, { cause: e, hint: `create the bucket ${this.settings.bucket} or fix lake.root` });
-      throw httpError(msg, {
+      throw new TTError("E_HTTP", msg, {
         cause: e,
         hint: "the store did not answer after retries; check lake.s3.endpoint and the network, then run again (the previous partitions are intact)",
       });

@@ -12,11 +12,17 @@ import { join } from "node:path";
 import pl from "nodejs-polars";
 import { loadConfig } from "../../core/config.ts";
 import { isTTError } from "../../core/errors.ts";
+import { parseS3Url, registerS3Root, resolveLakeRoot, type S3Connection } from "../../core/lake-root.ts";
 import { clearSecrets, redact } from "../../core/redact.ts";
-import { parseS3Url, registerS3Root, resolveLakeRoot, type S3Connection } from "./location.ts";
+import {
+  type S3Harness,
+  spawnS3Harness,
+  startS3Harness,
+  TEST_BUCKET,
+  TEST_KEY,
+} from "../testing/s3-harness.ts";
 import { partitionFile } from "./paths.ts";
 import { syncBarsDown, syncBarsUp } from "./s3-bars.ts";
-import { type S3Harness, spawnS3Harness, startS3Harness, TEST_BUCKET, TEST_KEY } from "./s3-harness.ts";
 import { S3Store } from "./s3-store.ts";
 import { listPartitionsAsync, scanTable } from "./scan.ts";
 import { writePartition } from "./write.ts";
@@ -213,7 +219,7 @@ describe("snapshot partitions on S3", () => {
 /** A writer process: writes `rows` rows tagged `tag` into one partition of an S3 lake. */
 const WRITER = `
 import pl from "nodejs-polars";
-import { registerS3Root } from "./location.ts";
+import { registerS3Root } from "../../core/lake-root.ts";
 import { writePartition } from "./write.ts";
 const [endpoint, prefix, date, tag, rows] = process.argv.slice(2);
 const root = registerS3Root("s3://lake/" + prefix, { endpoint, region: "us-east-1", accessKeyId: "S3RVER",

@@ -5,7 +5,7 @@
 import { existsSync, readdirSync } from "node:fs";
 import { join } from "node:path";
 import pl from "nodejs-polars";
-import { isS3Root, lakeJoin, polarsCloudOptions } from "./location.ts";
+import { isS3Root, lakeJoin, polarsCloudOptions } from "../../core/lake-root.ts";
 import { tableDir } from "./paths.ts";
 import { S3Store } from "./s3-store.ts";
 import type { LakeTable } from "./tables.ts";
@@ -87,4 +87,14 @@ export async function listPartitionsAsync(root: string, table: LakeTable): Promi
     if (segs.length > 0 && segs.every((s) => s.includes("="))) parts.add(segs.join("/"));
   }
   return [...parts].sort();
+}
+
+/**
+ * Which snapshot layout a table already uses: `daily` (`date=…/`), `intraday` (`date=…/time=…/`)
+ * or null (empty). Hive readers (polars, DuckDB) refuse a table that mixes the two.
+ */
+export function snapshotLayout(root: string, table: LakeTable): "daily" | "intraday" | null {
+  const first = listPartitions(root, table)[0];
+  if (!first) return null;
+  return first.includes("/time=") ? "intraday" : "daily";
 }

@@ -6,8 +6,8 @@
 import { existsSync, readdirSync, statSync } from "node:fs";
 import { join } from "node:path";
 import pl from "nodejs-polars";
+import { isS3Root, lakeJoin, polarsCloudOptions } from "../../core/lake-root.ts";
 import { unreadableLine } from "./bars.ts";
-import { isS3Root, lakeJoin, polarsCloudOptions } from "./location.ts";
 import { listPartitions, listPartitionsAsync, listTableObjects } from "./scan.ts";
 import { LAKE_TABLES, type LakeTable } from "./tables.ts";
 

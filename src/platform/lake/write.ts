@@ -14,7 +14,7 @@
 import { chmodSync, statSync } from "node:fs";
 import type pl from "nodejs-polars";
 import { atomicWrite } from "../../core/atomic.ts";
-import { isS3Root } from "./location.ts";
+import { isS3Root } from "../../core/lake-root.ts";
 import { partitionFile, type SnapshotPartition } from "./paths.ts";
 import { S3Store } from "./s3-store.ts";
 import type { SnapshotTable } from "./tables.ts";

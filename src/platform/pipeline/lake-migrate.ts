@@ -134,9 +134,9 @@ async function migrate(dataDir: string): Promise<MigrationReport> {
     if (table === "volatility" ? !ds || m.rows === 0 : !pq) continue;
     try {
       const mode = SNAPSHOT_SOURCES.find((s) => s.table === table)?.mode;
-      const w = await writePartition(root, table, { date }, snapshotFrame(table, value, date), {
-        ...(mode ? { mode } : {}),
-      });
+      const frame = snapshotFrame(table, value, date);
+      if (!frame) continue;
+      const w = await writePartition(root, table, { date }, frame, { ...(mode ? { mode } : {}) });
       report.tables.push({ table, date, rows: w.rows });
     } catch (e) {
       report.problems.push(`${artifactId(ref)}: ${(e as Error).message.split("\n")[0]} (not migrated)`);

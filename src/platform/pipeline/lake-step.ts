@@ -12,7 +12,7 @@ import { join } from "node:path";
 import type pl from "nodejs-polars";
 import { atomicWriteFileSync } from "../../core/atomic.ts";
 import { toTTError } from "../../core/errors.ts";
-import { isS3Root } from "../lake/location.ts";
+import { isS3Root } from "../../core/lake-root.ts";
 import { partitionFile, type SnapshotPartition } from "../lake/paths.ts";
 import type { BarsSyncSummary } from "../lake/s3-bars.ts";
 import { S3Store } from "../lake/s3-store.ts";
@@ -105,13 +105,14 @@ function readRecords(path: string): Record<string, WriteRecord> {
   }
 }
 
-/** The frame of a snapshot table, from its artifact. */
-export function snapshotFrame(table: SnapshotTable, v: ArtifactValue, date: string): pl.DataFrame {
+/** The frame of a snapshot table, from its artifact; null when there is nothing to snapshot. */
+export function snapshotFrame(table: SnapshotTable, v: ArtifactValue, date: string): pl.DataFrame | null {
   switch (table) {
     case "chains":
       return chainsLong(v.frame(), date, v.createdAt);
     case "volatility":
-      if (!v.dir) throw new Error("the statistics have no folder");
+      // No bars at all (no sources, no candles): the statistics stage wrote no tables.
+      if (!v.dir || !existsSync(join(v.dir, "stats", "latest.parquet"))) return null;
       return volatilityFrame(v.dir, v.createdAt);
     case "expected_moves":
       return expectedMovesFrame(v.frame(), v.createdAt);
@@ -159,7 +160,19 @@ export async function writeSnapshots(o: LakeStepOptions): Promise<LakeSummary> {
       }
     }
     try {
-      const w = await write(o.root, src.table, o.partition, snapshotFrame(src.table, v, o.partition.date), {
+      const frame = snapshotFrame(src.table, v, o.partition.date);
+      if (!frame) {
+        tables.push({
+          table: src.table,
+          partition: label,
+          state: "missing",
+          rows: 0,
+          bytes: 0,
+          reason: `${src.task} has no data (no bars to compute from); the previous partitions are kept`,
+        });
+        continue;
+      }
+      const w = await write(o.root, src.table, o.partition, frame, {
         ...(src.mode ? { mode: src.mode } : {}),
       });
       const st = (await statPartition(o.root, w.file)) ?? { size: w.bytes, mtimeMs: 0 };

@@ -14,7 +14,8 @@ import { loadConfig } from "../../core/config.ts";
 import { importBars } from "../import/index.ts";
 import { snapshotDate } from "../lake/calendar.ts";
 import { lakeRoot, listPartitions, partitionFile, SNAPSHOT_TABLES, scanTable } from "../lake/index.ts";
-import type { PartitionWriter } from "./lake-step.ts";
+import type { ArtifactValue } from "./artifact-task.ts";
+import { type PartitionWriter, writeSnapshots } from "./lake-step.ts";
 import { type RunPipelineOptions, type RunSummary, runPipeline } from "./run.ts";
 
 setDefaultTimeout(120_000);
@@ -225,7 +226,57 @@ describe("the pipeline's lake", () => {
   });
 });
 
+describe("the lake step without data", () => {
+  test("missing inputs and empty statistics are reported, nothing is written", async () => {
+    const dir = tempDir();
+    const root = lakeRoot(dir);
+    const emptyStats = {
+      ref: { kind: "stats", key: "volatility" },
+      id: "stats/volatility",
+      fingerprint: "no-bars",
+      fingerprints: {},
+      rows: 0,
+      createdAt: TUE.getTime(),
+      meta: {},
+      frame: () => pl.DataFrame({}),
+      dir: join(dir, "empty-stats"),
+      extra: () => pl.DataFrame({}),
+    } satisfies ArtifactValue;
+    const s = await writeSnapshots({
+      root,
+      stateFile: join(dir, "state.json"),
+      partition: { date: "2026-08-04" },
+      values: new Map([["math.stats", emptyStats]]),
+    });
+    const vol = s.tables.find((t) => t.table === "volatility")!;
+    expect(vol.state).toBe("missing");
+    expect(vol.reason).toMatch(/no bars/);
+    expect(s.tables.find((t) => t.table === "chains")!.reason).toMatch(/sym\.chains did not produce data/);
+    expect(s.failed).toBe(TABLES.length);
+    for (const t of TABLES) expect(listPartitions(root, t)).toEqual([]);
+  });
+});
+
 describe("snapshot dates", () => {
+  test("a cached run with every artifact fresh still writes the new date's partitions", async () => {
+    const dir = tempDir();
+    const root = lakeRoot(dir);
+    // 23:59:30 New York on Tuesday, then 40 s later: Wednesday, every TTL (quotes: 60 s) still fresh.
+    const s1 = await run(dir, { asOf: new Date("2026-08-05T03:59:30Z") });
+    expect(s1.lake?.date).toBe("2026-08-04");
+    const s2 = await run(dir, { asOf: new Date("2026-08-05T04:00:10Z"), cached: true });
+    expect(s2.status).toBe("complete");
+    expect(s2.tasks.filter((t) => !t.cached).map((t) => t.id)).toEqual([]);
+    expect(s2.lake?.date).toBe("2026-08-05");
+    expect(s2.lake?.tables.every((t) => t.state === "written")).toBe(true);
+    for (const t of TABLES) expect(listPartitions(root, t)).toEqual(["date=2026-08-04", "date=2026-08-05"]);
+    // The reused data keeps the time it was taken.
+    const times = scanTable(root, "quotes")
+      .select(pl.col("snapshot_time").cast(pl.Int64).cast(pl.Float64).unique())
+      .collectSync();
+    expect(times.height).toBe(1);
+  });
+
   test("the New York trading date: weekends and holidays map to the previous trading day", () => {
     expect(snapshotDate(new Date("2026-08-04T20:30:00Z"))).toBe("2026-08-04");
     // 01:00 UTC Wednesday is still Tuesday evening in New York.
@@ -244,5 +295,10 @@ describe("snapshot dates", () => {
     expect(listPartitions(root, "quotes")).toEqual(["date=2026-08-10/time=1035"]);
     const df = scanTable(root, "quotes").collectSync();
     expect(df.columns.slice(-2)).toEqual(["date", "time"]);
+    // A daily snapshot in the same lake would make its tables unreadable: refused up front.
+    await expect(run(dir, { asOf: new Date("2026-08-11T14:35:00Z") })).rejects.toThrow(
+      /holds intraday snapshots; --snapshot daily would mix the two layouts/,
+    );
+    expect(listPartitions(root, "quotes")).toEqual(["date=2026-08-10/time=1035"]);
   });
 });

@@ -7,21 +7,25 @@
  */
 import { closeSync, mkdirSync, openSync, readFileSync, rmSync, writeSync } from "node:fs";
 import { join } from "node:path";
+import { childController } from "../../core/cancel.ts";
 import type { Config } from "../../core/config.ts";
-import { ioError } from "../../core/errors.ts";
+import { ioError, usageError } from "../../core/errors.ts";
+import { isS3Root, lakeJoin, resolveLakeRoot } from "../../core/lake-root.ts";
 import { getLogger, newOpId } from "../../core/log.ts";
 import { processAlive } from "../../core/process-alive.ts";
 import { type ArtifactRef, ArtifactStore } from "../cache/store.ts";
 import { type SnapshotMode, snapshotPartition } from "../lake/calendar.ts";
-import { isS3Root, resolveLakeRoot } from "../lake/location.ts";
 import { lakeRoot } from "../lake/paths.ts";
 import { syncBarsDown, syncBarsUp } from "../lake/s3-bars.ts";
+import { listPartitionsAsync } from "../lake/scan.ts";
+import { SNAPSHOT_TABLES } from "../lake/tables.ts";
 import { PersistWriter, type PersistWriterOptions } from "../persist/writer.ts";
 import { type ArtifactValue, isArtifactValue, type RunEnv } from "./artifact-task.ts";
 import { collectFromCleanStack } from "./gc.ts";
 import { runGraph, type StageId, type TaskEvent } from "./graph.ts";
 import { migrateDataDir } from "./lake-migrate.ts";
 import { lakeStateFile, type PartitionWriter, writeSnapshots } from "./lake-step.ts";
+import { logOutcome } from "./outcome.ts";
 import { NETWORK_TASKS, planRun } from "./plan.ts";
 import { type ApiSession, type DemoOptions, openSession } from "./session.ts";
 import { type RunSummary, summarize } from "./summarize.ts";
@@ -108,6 +112,21 @@ export function acquireRunLock(dataDir: string): () => void {
   throw ioError(`cannot take the run lock ${path}`, { hint: "remove the file if no ttapi run is active" });
 }
 
+/** One snapshot layout per table: a mixed table is unreadable for hive readers (polars, DuckDB). */
+async function checkSnapshotMode(root: string, mode: SnapshotMode): Promise<void> {
+  for (const t of SNAPSHOT_TABLES) {
+    const first = (await listPartitionsAsync(root, t))[0];
+    const layout = first ? (first.includes("/time=") ? "intraday" : "daily") : null;
+    if (layout && layout !== mode)
+      throw usageError(
+        `${lakeJoin(root, t)} holds ${layout} snapshots; --snapshot ${mode} would mix the two layouts`,
+        {
+          hint: `use --snapshot ${layout} with this data directory, or another --data-dir (hive readers cannot read a mixed table)`,
+        },
+      );
+  }
+}
+
 export async function runPipeline(o: RunPipelineOptions): Promise<RunSummary> {
   const started = performance.now();
   const log = getLogger("pipeline", { op: newOpId("run") });
@@ -153,6 +172,7 @@ export async function runPipeline(o: RunPipelineOptions): Promise<RunSummary> {
   try {
     // A data directory of an earlier version: its artifacts become the lake's first day.
     await migrateDataDir(dataDir, config);
+    await checkSnapshotMode(root, o.snapshot ?? "daily");
     // Bars another machine sent to the bucket since our last sync join the working copy first, so
     // this run builds on them; if that fails, this run's bars are not sent (they could be older).
     let barsSyncError: string | null = null;
@@ -185,7 +205,21 @@ export async function runPipeline(o: RunPipelineOptions): Promise<RunSummary> {
       await collectFromCleanStack();
     };
     const timing = new Map<string, { start: number; end: number }>();
-    const onEvent = (e: TaskEvent) => {
+    // The first authentication failure stops the run: every other API task would fail the same way.
+    const runCtl = childController(o.signal);
+    let authStop = false;
+    const onEvent = (ev: TaskEvent) => {
+      let e = ev;
+      if (e.type === "failed" && e.code === "E_AUTH") {
+        if (!authStop) {
+          authStop = true;
+          log.error(`${e.label} failed: ${e.reason}; stopping the run`, { task: e.task, code: e.code });
+          runCtl.abort(new Error("authentication failed"));
+        } else {
+          // The same cause reached a task that was already running: it was stopped by it.
+          e = { ...e, reason: "cancelled", code: undefined };
+        }
+      }
       const t = timing.get(e.task) ?? { start: e.at, end: e.at };
       if (e.type === "start") t.start = e.at;
       if (e.type === "done" || e.type === "skipped" || e.type === "failed") t.end = e.at;
@@ -196,12 +230,13 @@ export async function runPipeline(o: RunPipelineOptions): Promise<RunSummary> {
         networkLeft.size === 0
       )
         closing = releaseNetwork();
-      // The grid / plain lines already show failures to the user: the trace file keeps the record.
-      if (e.type === "failed" && e.reason !== "cancelled")
-        log.debug(`${e.label} failed: ${e.reason}`, { task: e.task });
+      if (e.type === "failed" && e.reason !== "cancelled" && e.code !== "E_AUTH")
+        log.error(`${e.label} failed: ${e.reason}`, { task: e.task, ...(e.code ? { code: e.code } : {}) });
+      if ((e.type === "done" || e.type === "skipped") && e.degraded)
+        log.warn(`${e.label} incomplete: ${e.degraded}`, { task: e.task });
       o.onEvent?.(e);
     };
-    const outcomes = await runGraph(tasks, { signal: o.signal, onEvent });
+    const outcomes = await runGraph(tasks, { signal: runCtl.signal, onEvent });
     await closing;
     const persistFailures = await store.flush();
     const cancelled = o.signal?.aborted ?? false;
@@ -235,10 +270,20 @@ export async function runPipeline(o: RunPipelineOptions): Promise<RunSummary> {
       if (t.state === "failed") log.error(`lake/${t.table}/${t.partition} not written: ${t.reason}`);
 
     if (session) snapshotSim((await (session as Promise<ApiSession>).catch(() => null))?.sim);
+    const summary = summarize({ tasks, outcomes, timing, persistFailures, cancelled, lake });
+    const seconds = (performance.now() - started) / 1000;
+    logOutcome(log, {
+      status: summary.status,
+      exitCode: summary.exitCode,
+      seconds,
+      dataDir,
+      symbols: symbols.length,
+      tasks: summary.tasks,
+    });
     return {
       ...(simStats ? { sim: simStats } : {}),
-      ...summarize({ tasks, outcomes, timing, persistFailures, cancelled, lake }),
-      seconds: (performance.now() - started) / 1000,
+      ...summary,
+      seconds,
       dataDir,
       symbols: symbols.length,
       persist: { files: writer.stats.files, bytes: writer.stats.bytesWritten, failures: persistFailures },

@@ -3,14 +3,14 @@
  * lake partitions written, and the run status — complete, degraded (data missing within the
  * threshold), failed or cancelled.
  */
-import { isTTError } from "../../core/errors.ts";
+import { ERROR_CODES, isTTError } from "../../core/errors.ts";
 import { type ArtifactValue, isArtifactValue } from "./artifact-task.ts";
 import { STAGES, type StageId, type TaskDef, type TaskOutcome } from "./graph.ts";
 import type { LakeSummary } from "./lake-step.ts";
+import { type RunFailure, type RunStatus, runExitCode, runFailures, STATUS_EXIT_CODES } from "./outcome.ts";
 
-export type RunStatus = "complete" | "degraded" | "failed" | "cancelled";
-
-export const EXIT_CODES: Record<RunStatus, number> = { complete: 0, degraded: 3, failed: 1, cancelled: 130 };
+export type { RunStatus } from "./outcome.ts";
+export const EXIT_CODES: Record<RunStatus, number> = STATUS_EXIT_CODES;
 
 export interface TaskSummary {
   id: string;
@@ -25,6 +25,11 @@ export interface TaskSummary {
   /** How to fix the failure, when the error carried a hint. */
   hint?: string;
   degraded?: string;
+  /** Failed: the error's code (E_AUTH, E_NETWORK…) and, for a summarising error, its dominant cause. */
+  code?: string;
+  causeCode?: string;
+  /** When the task ended, ms since the run started. */
+  endedAt?: number;
 }
 
 export interface StageSummary {
@@ -49,6 +54,8 @@ export interface RunSummary {
   stages: Record<StageId, StageSummary>;
   tasks: TaskSummary[];
   artifacts: { id: string; fingerprint: string; rows: number }[];
+  /** Root failures and shortfalls, each named with its reason (see outcome.ts); lake writes too. */
+  failures: RunFailure[];
   persist: { files: number; bytes: number; failures: { id: string; error: string }[] };
   /** The lake partitions of this run (absent when the run was cancelled before the lake step). */
   lake?: LakeSummary;
@@ -74,7 +81,10 @@ export interface SummarizeInput {
 
 export function summarize(
   i: SummarizeInput,
-): Pick<RunSummary, "status" | "exitCode" | "stages" | "tasks" | "artifacts" | "duplicates" | "lake"> {
+): Pick<
+  RunSummary,
+  "status" | "exitCode" | "failures" | "stages" | "tasks" | "artifacts" | "duplicates" | "lake"
+> {
   const { tasks, outcomes, timing } = i;
   const taskSummaries: TaskSummary[] = tasks.map((t) => {
     const oc = outcomes.get(t.id)!;
@@ -90,6 +100,11 @@ export function summarize(
       cached: oc.state === "skipped",
       ...(oc.reason && failed ? { reason: oc.reason } : {}),
       ...(failed && isTTError(oc.error) && oc.error.hint ? { hint: oc.error.hint } : {}),
+      ...(failed && isTTError(oc.error) ? { code: oc.error.code } : {}),
+      ...(failed && isTTError(oc.error) && typeof oc.error.details?.code === "string"
+        ? { causeCode: oc.error.details.code }
+        : {}),
+      ...(timing.has(t.id) ? { endedAt: timing.get(t.id)!.end } : {}),
       ...(oc.result?.degraded ? { degraded: oc.result.degraded } : {}),
     };
   });
@@ -130,11 +145,34 @@ export function summarize(
     };
   }
   let status = statusOf(taskSummaries);
+  let exitCode = runExitCode(status, taskSummaries);
   // A lake partition that could not be written (full disk) fails the run even when every task
   // succeeded: the history has a hole until the next run fills it.
-  if (status !== "cancelled" && i.lake?.tables.some((t) => t.state === "failed")) status = "failed";
+  const lakeFailures: RunFailure[] = (i.lake?.tables ?? [])
+    .filter((t) => t.state === "failed")
+    .map((t) => ({
+      task: `lake.${t.table}`,
+      label: `lake ${t.table}`,
+      stage: "math",
+      kind: "failed",
+      reason: t.reason ?? "not written",
+      code: "E_IO",
+    }));
   // An s3:// lake whose bars could not be sent: the bucket lacks this run's bars.
-  if (status !== "cancelled" && i.lake?.s3Bars && "error" in i.lake.s3Bars) status = "failed";
+  const s3Bars = i.lake?.s3Bars;
+  if (s3Bars && "error" in s3Bars)
+    lakeFailures.push({
+      task: "lake.bars",
+      label: "lake bars (s3)",
+      stage: "math",
+      kind: "failed",
+      reason: s3Bars.error,
+      code: "E_HTTP",
+    });
+  if (status !== "cancelled" && lakeFailures.length > 0) {
+    if (status !== "failed") exitCode = ERROR_CODES.E_IO.exit;
+    status = "failed";
+  }
   const barsValue = outcomes.get("eod.bars")?.result?.value;
   const artifacts = [...outcomes.values()]
     .map((x) => x.result?.value)
@@ -142,7 +180,8 @@ export function summarize(
     .map((v) => ({ id: v.id, fingerprint: v.fingerprint, rows: v.rows }));
   return {
     status,
-    exitCode: EXIT_CODES[status],
+    exitCode,
+    failures: [...runFailures(taskSummaries), ...lakeFailures],
     stages,
     tasks: taskSummaries,
     artifacts,

@@ -8,9 +8,9 @@
  * redaction layer as they arrive, so they never reach a log line, an error or a report.
  */
 import { join } from "node:path";
-import type { Config } from "../../core/config.ts";
-import { configError } from "../../core/errors.ts";
-import { registerSecret } from "../../core/redact.ts";
+import type { Config } from "./config.ts";
+import { configError } from "./errors.ts";
+import { registerSecret } from "./redact.ts";
 
 export interface S3Settings {
   bucket: string;

@@ -6,8 +6,10 @@
  * The proxy forwards a request only once its whole body has arrived, as S3 itself does (S3 never
  * stores a PUT whose body is shorter than its Content-Length). s3rver alone does not: it streams a
  * PUT body straight into the object's file, so a client killed mid-upload would leave a truncated
- * object there — behaviour no real store (AWS S3, MinIO, R2) has. The proxy gives the tests the
- * store semantics ttapi's commit protocol relies on, and nothing more.
+ * object there, and two overlapping PUTs of one key interleave in its file — behaviour no real
+ * store (AWS S3, MinIO, R2) has. The proxy therefore also lets one write per key reach s3rver at a
+ * time. It gives the tests the store semantics ttapi's commit protocol relies on (a PUT replaces
+ * an object whole or not at all), and nothing more.
  */
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -75,6 +77,7 @@ export async function startS3Harness(): Promise<S3Harness> {
   let { srv, port } = await startS3rver(dir, 0);
   let up = true;
   const requests: RequestLog[] = [];
+  const keyLocks = new Map<string, Promise<void>>();
   const faults: S3Harness["faults"] = { fail503: 0, latencyMs: 0, failKeys: null, bodyChunkDelayMs: 0 };
   const proxy = Bun.serve({
     hostname: "127.0.0.1",
@@ -124,24 +127,48 @@ export async function startS3Harness(): Promise<S3Harness> {
         );
       }
       const headers = new Headers(req.headers);
-      const res = await fetch(`http://127.0.0.1:${port}${url.pathname}${url.search}`, {
-        method: req.method,
-        headers,
-        ...(body ? { body } : {}),
-        redirect: "manual",
-        decompress: false,
-      } as RequestInit);
-      log.status = res.status;
-      const out = new Headers(res.headers);
-      out.delete("content-encoding");
-      const answer = req.method === "HEAD" ? null : await res.arrayBuffer();
-      log.bytes = answer?.byteLength ?? 0;
-      return new Response(answer, {
-        status: res.status,
-        headers: out,
-      });
+      // s3rver writes an object's file in place, so two PUTs of one key that overlap there would
+      // interleave; S3 replaces an object atomically. One write per key at a time restores that.
+      const writes = req.method === "PUT" || req.method === "POST" || req.method === "DELETE";
+      const previous = writes ? (keyLocks.get(key) ?? Promise.resolve()) : Promise.resolve();
+      let unlock = () => {};
+      if (writes)
+        keyLocks.set(
+          key,
+          previous.then(() => new Promise<void>((r) => (unlock = r))),
+        );
+      await previous;
+      try {
+        return await forward(req, url, headers, body, log);
+      } finally {
+        unlock();
+      }
     },
   });
+  async function forward(
+    req: Request,
+    url: URL,
+    headers: Headers,
+    body: ArrayBuffer | undefined,
+    log: RequestLog,
+  ): Promise<Response> {
+    const res = await fetch(`http://127.0.0.1:${port}${url.pathname}${url.search}`, {
+      method: req.method,
+      headers,
+      ...(body ? { body } : {}),
+      redirect: "manual",
+      decompress: false,
+    } as RequestInit);
+    log.status = res.status;
+    const out = new Headers(res.headers);
+    out.delete("content-encoding");
+    const answer = req.method === "HEAD" ? null : await res.arrayBuffer();
+    log.bytes = answer?.byteLength ?? 0;
+    return new Response(answer, {
+      status: res.status,
+      headers: out,
+    });
+  }
   return {
     endpoint: `http://127.0.0.1:${proxy.port}`,
     requests,
