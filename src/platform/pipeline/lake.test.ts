@@ -124,6 +124,15 @@ describe("the pipeline's lake", () => {
       "spread",
       "ratio",
       "reason",
+      "iv_rank",
+      "iv_percentile",
+      "iv_history_days",
+      "atm_iv30",
+      "atm_iv30_rank",
+      "atm_iv30_percentile",
+      "atm_iv30_history_days",
+      "api_iv_rank",
+      "iv_note",
       "date",
     ]);
     const moves = scanTable(root, "expected_moves").collectSync();
@@ -193,7 +202,8 @@ describe("the pipeline's lake", () => {
     };
     const s = await run(dir, { asOf: new Date(WED.getTime() + 7_200_000), lakeWriter: full });
     expect(s.status).toBe("failed");
-    expect(s.exitCode).toBe(1);
+    expect(s.exitCode).toBe(74); // E_IO: the class of the cause, for cron
+    expect(s.failures.map((f) => f.task)).toEqual(["lake.chains"]);
     const chains = s.lake!.tables.find((t) => t.table === "chains")!;
     expect(chains.state).toBe("failed");
     expect(chains.reason).toMatch(/no space left on device.*previous partitions of chains are intact/);

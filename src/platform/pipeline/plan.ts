@@ -45,6 +45,8 @@ export interface PlanInput {
   symbolsFile?: string;
   demo: (DemoOptions & { seed: number | string }) | null;
   api(): Promise<ApiSession>;
+  /** The trading date of the run's lake partition. */
+  snapshotDate?: string;
 }
 
 export interface RunPlan {
@@ -110,6 +112,7 @@ export async function planRun(o: PlanInput): Promise<RunPlan> {
     windows: [...config["stats.windows"]],
     annualization: config["stats.annualization"],
     confidence: config["stats.confidence"],
+    ...(o.snapshotDate ? { snapshotDate: o.snapshotDate } : {}),
   };
   const sc: StageContext = { env: o.env, params, api: o.api };
   const eod = eodTasks(sc);

@@ -181,6 +181,7 @@ export async function runPipeline(o: RunPipelineOptions): Promise<RunSummary> {
         barsSyncError = `bars not synchronised with ${root}: ${(e as Error).message}`;
         log.error(barsSyncError);
       });
+    const partition = snapshotPartition(asOf, o.snapshot ?? "daily");
     const plan = await planRun({
       config,
       dataDir,
@@ -189,6 +190,7 @@ export async function runPipeline(o: RunPipelineOptions): Promise<RunSummary> {
       symbolsFile: o.symbolsFile,
       demo,
       api,
+      snapshotDate: partition.date,
     });
     const { tasks, symbols } = plan;
     o.onPlan?.(tasks.map((t) => ({ id: t.id, stage: t.stage, label: t.label })));
@@ -253,7 +255,7 @@ export async function runPipeline(o: RunPipelineOptions): Promise<RunSummary> {
       : await writeSnapshots({
           root,
           stateFile: lakeStateFile(dataDir),
-          partition: snapshotPartition(asOf, o.snapshot ?? "daily"),
+          partition,
           values,
           ...(o.lakeWriter ? { write: o.lakeWriter } : {}),
         });
