@@ -81,6 +81,14 @@ export function s3Settings(root: string): S3Settings {
   return { ...conn, ...parseS3Url(canonical) };
 }
 
+/** The registered `s3://` root a full object path lies under (the longest), or null. */
+export function s3RootOf(path: string): string | null {
+  let best: string | null = null;
+  for (const root of connections.keys())
+    if ((path === root || path.startsWith(`${root}/`)) && (!best || root.length > best.length)) best = root;
+  return best;
+}
+
 /** `join` for lake paths: keeps `s3://` intact (node's `join` would fold the double slash). */
 export function lakeJoin(root: string, ...segments: string[]): string {
   if (!isS3Root(root)) return join(root, ...segments);

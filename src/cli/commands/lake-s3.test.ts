@@ -183,6 +183,20 @@ test("ttapi run --demo with lake.root = s3://…: snapshots and bars land in the
   const puts = h.requests.slice(before).filter((r) => r.method === "PUT" || r.method === "POST");
   expect(puts).toEqual([]);
 
+  // ttapi sql over the bucket: the same rows as a direct scan; --tables lists it.
+  const direct = (await scanTable(root, "quotes").collect()).height;
+  const q = await ttapi(d, "sql", "--lake", url, "--json", "SELECT count(*) AS n FROM quotes");
+  expect(q.stderr).toBe("");
+  expect(q.code).toBe(0);
+  expect(JSON.parse(q.stdout)).toEqual([{ n: direct }]);
+  const one = await ttapi(d, "sql", "--lake", url, "--csv", "SELECT symbol, close FROM bars WHERE symbol = 'SPY' ORDER BY date");
+  expect(one.code).toBe(0);
+  expect(one.stdout.split("\n")[0]).toBe("symbol,close");
+  expect(one.stdout.trim().split("\n").length).toBeGreaterThan(10);
+  const tables = await ttapi(d, "sql", "--lake", url, "--tables", "--json");
+  expect(tables.code).toBe(0);
+  expect(tables.stdout).toContain("option_quotes");
+
   // prune on S3: every snapshot date before the cutoff goes, one DELETE per partition object.
   const pr = await ttapi(d, "lake", "prune", "--before", "2100-01-01", "--lake", url, "--json");
   expect(pr.code).toBe(0);

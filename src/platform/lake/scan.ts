@@ -8,7 +8,7 @@ import pl from "nodejs-polars";
 import { isS3Root, lakeJoin, polarsCloudOptions } from "../../core/lake-root.ts";
 import { tableDir } from "./paths.ts";
 import { S3Store } from "./s3-store.ts";
-import type { LakeTable } from "./tables.ts";
+import { LAKE_TABLES, type LakeTable } from "./tables.ts";
 
 /**
  * The partitions of a table, as hive path segments relative to the table (e.g. `date=2026-08-04`,
@@ -16,7 +16,7 @@ import type { LakeTable } from "./tables.ts";
  * folders below it. Hidden folders (work in progress) are not partitions.
  */
 export function listPartitions(root: string, table: LakeTable): string[] {
-  if (isS3Root(root)) throw new Error(`listPartitions is local only; use listPartitionsAsync for ${root}`);
+  if (isS3Root(root)) return partitionsOf(primedObjects(root, table));
   const out: string[] = [];
   const walk = (dir: string, rel: string) => {
     let subs: string[] = [];
@@ -78,15 +78,64 @@ export async function listTableObjects(
     .sort((a, b) => (a.relative < b.relative ? -1 : 1));
 }
 
-/** `listPartitions` for either kind of root (an `s3://` root is listed over the network). */
-export async function listPartitionsAsync(root: string, table: LakeTable): Promise<string[]> {
-  if (!isS3Root(root)) return listPartitions(root, table);
+export type TableObject = Awaited<ReturnType<typeof listTableObjects>>[number];
+
+function partitionsOf(objects: readonly TableObject[]): string[] {
   const parts = new Set<string>();
-  for (const o of await listTableObjects(root, table)) {
+  for (const o of objects) {
     const segs = o.relative.split("/").slice(0, -1);
     if (segs.length > 0 && segs.every((s) => s.includes("="))) parts.add(segs.join("/"));
   }
   return [...parts].sort();
+}
+
+/** `listPartitions` for either kind of root (an `s3://` root is listed over the network). */
+export async function listPartitionsAsync(root: string, table: LakeTable): Promise<string[]> {
+  if (!isS3Root(root)) return listPartitions(root, table);
+  return partitionsOf(await listTableObjects(root, table));
+}
+
+/**
+ * Synchronous readers of an `s3://` lake (the SQL catalog, the IV history) work from a listing
+ * taken once, before they start: `primeS3Listing` lists every table (one LIST per table and
+ * 1,000 objects). `listPartitions` and `tableObjects` then answer from it.
+ */
+const listings = new Map<string, Map<LakeTable, TableObject[]>>();
+
+export async function primeS3Listing(root: string): Promise<void> {
+  if (!isS3Root(root)) return;
+  const tables = new Map<LakeTable, TableObject[]>();
+  for (const t of LAKE_TABLES) tables.set(t, await listTableObjects(root, t));
+  listings.set(root, tables);
+}
+
+function primedObjects(root: string, table: LakeTable): TableObject[] {
+  const t = listings.get(root);
+  if (!t)
+    throw new Error(`the lake ${root} was not listed: call primeS3Listing before reading it synchronously`);
+  return t.get(table) ?? [];
+}
+
+/** The data files of one partition (a relative hive path), local paths or `s3://` URLs. */
+export function partitionFiles(root: string, table: LakeTable, partition: string): string[] {
+  if (isS3Root(root))
+    return primedObjects(root, table)
+      .filter(
+        (o) =>
+          o.relative.startsWith(`${partition}/`) && !o.relative.slice(partition.length + 1).includes("/"),
+      )
+      .map((o) => lakeJoin(tableDir(root, table), o.relative));
+  const dir = join(tableDir(root, table), partition);
+  let names: string[] = [];
+  try {
+    names = readdirSync(dir);
+  } catch {
+    return [];
+  }
+  return names
+    .filter((f) => f.endsWith(".parquet") && !f.startsWith("."))
+    .sort()
+    .map((f) => join(dir, f));
 }
 
 /**
