@@ -189,7 +189,14 @@ test("ttapi run --demo with lake.root = s3://…: snapshots and bars land in the
   expect(q.stderr).toBe("");
   expect(q.code).toBe(0);
   expect(JSON.parse(q.stdout)).toEqual([{ n: direct }]);
-  const one = await ttapi(d, "sql", "--lake", url, "--csv", "SELECT symbol, close FROM bars WHERE symbol = 'SPY' ORDER BY date");
+  const one = await ttapi(
+    d,
+    "sql",
+    "--lake",
+    url,
+    "--csv",
+    "SELECT symbol, close FROM bars WHERE symbol = 'SPY' ORDER BY date",
+  );
   expect(one.code).toBe(0);
   expect(one.stdout.split("\n")[0]).toBe("symbol,close");
   expect(one.stdout.trim().split("\n").length).toBeGreaterThan(10);
