@@ -24,6 +24,7 @@ import { importBars } from "../src/platform/import/index.ts";
 import {
   lakeRoot,
   listPartitions,
+  primeS3Listing,
   registerS3Root,
   S3Store,
   SNAPSHOT_TABLES,
@@ -33,6 +34,7 @@ import {
   writePartition,
 } from "../src/platform/lake/index.ts";
 import { runPipeline } from "../src/platform/pipeline/index.ts";
+import { prepareQuery } from "../src/platform/query/index.ts";
 import { spawnS3Harness, TEST_BUCKET, TEST_KEY } from "../src/platform/testing/s3-harness.ts";
 
 const small = process.env.BENCH_SCALE === "small";
@@ -151,6 +153,29 @@ try {
     scanS3,
     `${reqs.length} requests: ${kinds(reqs)}; its object ${mine.length} (${mine.reduce((n, r) => n + r.bytes, 0)} B), ` +
       `${others.length} on ${new Set(others.map((r) => r.key)).size} other objects (${others.reduce((n, r) => n + r.bytes, 0)} B: footers)`,
+  );
+
+  // --- the same through `ttapi sql`'s engine (catalog: listing primed, schema from one footer) ---
+  const sqlText = `SELECT date, close FROM bars WHERE symbol = '${sym}' ORDER BY date`;
+  t = performance.now();
+  const sqlLocal = prepareQuery(local, sqlText).frame.collectSync().height;
+  const sqlLocalS = secs(t);
+  await remote.reset();
+  t = performance.now();
+  await primeS3Listing(s3Root);
+  const sqlS3 = prepareQuery(s3Root, sqlText).frame.collectSync().height;
+  const sqlS3S = secs(t);
+  if (sqlLocal !== sqlS3) throw new Error(`sql: ${sqlLocal} rows locally, ${sqlS3} from S3`);
+  const sreqs = await remote.requests();
+  const sparquet = sreqs.filter((r) => r.key.endsWith(".parquet"));
+  const smine = sparquet.filter((r) => r.key.includes(`symbol=${sym}/`));
+  const sothers = sparquet.filter((r) => !r.key.includes(`symbol=${sym}/`));
+  row(
+    `sql: one symbol (${sym}) of ${SYMBOLS}`,
+    sqlLocalS,
+    sqlS3S,
+    `${sreqs.length} requests: ${kinds(sreqs)}; its object ${smine.length} (${smine.reduce((n, r) => n + r.bytes, 0)} B), ` +
+      `${sothers.length} on ${new Set(sothers.map((r) => r.key)).size} other objects (${sothers.reduce((n, r) => n + r.bytes, 0)} B)`,
   );
 } finally {
   await remote.close();
