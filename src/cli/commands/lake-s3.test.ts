@@ -133,6 +133,29 @@ test("import --out s3://, lake status and stats on the bucket; a second machine'
   expect(latest.length).toBeGreaterThan(0);
   expect(new Set(latest.map((r) => r.symbol))).toEqual(new Set(["AAA"]));
 
+  const inc = await ttapi(a, "stats", "--incremental", "--lake", url, "--json");
+  expect(inc.code).toBe(0);
+  expect(inc.stderr).toContain("stats: 2 symbols");
+  expect(new Set((JSON.parse(inc.stdout) as { symbol: string }[]).map((r) => r.symbol))).toEqual(
+    new Set(["AAA", "BBB"]),
+  );
+
+  // A damaged object is named with the fix by `lake status`; the rest is counted.
+  await S3Store.of(root).put(
+    "team/quotes/date=2026-08-04/part-0.parquet",
+    new TextEncoder().encode("not parquet"),
+  );
+  const bad = await ttapi(a, "lake", "status", "--lake", url, "--json");
+  expect(bad.code).toBe(65);
+  const badStatus = JSON.parse(bad.stdout) as {
+    unreadable: string[];
+    tables: { table: string; rows: number }[];
+  };
+  expect(badStatus.unreadable.length).toBe(1);
+  expect(badStatus.unreadable[0]).toContain(`${url}/quotes/date=2026-08-04/part-0.parquet`);
+  expect(badStatus.tables.find((t) => t.table === "bars")?.rows).toBe(50);
+  await S3Store.of(root).delete("team/quotes/date=2026-08-04/part-0.parquet");
+
   // prune/compact are refused on S3 with one clear line.
   const pr = await ttapi(a, "lake", "compact", "--lake", url);
   expect(pr.code).toBe(2);

@@ -257,8 +257,20 @@ export default defineCommand({
               hint: "the incremental update covers every symbol of the dataset",
             });
           const { updateStats } = await import("../../platform/stats/index.ts");
+          const lakeMod = await import("../../platform/lake/index.ts");
+          // The bars of lake.root: an s3:// lake's through the local mirror (changed objects only).
+          let barsDir: string;
+          if (lakeMod.isS3Root(lake)) {
+            barsDir = lakeMod.s3MirrorDir(dataDir, lake);
+            await lakeMod.syncBarsDown(lake, barsDir);
+          } else if (config["lake.root"]) barsDir = lake;
+          else {
+            const { barsSource } = await import("../../platform/pipeline/index.ts");
+            barsDir = await barsSource(dataDir);
+          }
           const u = await updateStats({
-            dataDir,
+            dataDir: barsDir,
+            outDir: dataDir,
             ...(args.estimators ? { estimators: parseEstimators(String(args.estimators)) } : {}),
             windows: config["stats.windows"],
             confidence: config["stats.confidence"],
