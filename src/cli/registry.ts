@@ -27,6 +27,10 @@ export const COMMANDS: Record<string, { description: string; load: Loader }> = {
     description: "returns, realized volatility estimators, confidence intervals, IV vs HV",
     load: () => import("./commands/stats.ts").then((m) => m.default),
   },
+  report: {
+    description: "write the lake as one self-contained HTML report with charts (offline, no network)",
+    load: () => import("./commands/report.ts").then((m) => m.default),
+  },
   sql: {
     description:
       "query the lake with SQL: bars, chains, option_quotes, metrics, iv_hv… (--tables lists them)",

@@ -270,6 +270,12 @@ export const CONFIG_SCHEMA = {
     range: { min: 1, max: 3600 },
     doc: "per S3 request timeout",
   },
+  "report.enabled": {
+    kind: "boolean",
+    default: true,
+    env: "TTAPI_REPORT",
+    doc: "write <data-dir>/report/index.html at the end of `ttapi run`",
+  },
 
   "cache.ttl.accounts": {
     kind: "duration",

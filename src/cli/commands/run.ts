@@ -6,8 +6,9 @@
  * 78 config… see ../../platform/pipeline/outcome.ts; 1 when none applies), 130 cancelled.
  */
 import { defineCommand } from "citty";
+import type { Config } from "../../core/config.ts";
 import { usageError } from "../../core/errors.ts";
-import { configureLogging } from "../../core/log.ts";
+import { configureLogging, getLogger } from "../../core/log.ts";
 import type { RunSummary } from "../../platform/pipeline/index.ts";
 import { apiArgs, cliState, globalArgs, lakeArgs, runAction } from "../context.ts";
 
@@ -116,6 +117,7 @@ export default defineCommand({
           onEvent: (e) => (printer as InstanceType<typeof GridPrinter> | null)?.onEvent(e),
         });
         (printer as InstanceType<typeof GridPrinter> | null)?.finish(summary.status, summary.seconds);
+        const report = summary.status === "cancelled" ? null : await refreshReport(config, dataDir);
         if (args.json) {
           process.stdout.write(
             `${JSON.stringify({
@@ -145,17 +147,42 @@ export default defineCommand({
               persist: summary.persist,
               ...(summary.lake ? { lake: summary.lake } : {}),
               ...(summary.sim ? { sim: summary.sim } : {}),
+              ...(report ? { report } : {}),
               dataDir: summary.dataDir,
             })}\n`,
           );
         } else if (!args.quiet) {
           process.stderr.write(`${outcomeLines(summary, dataDir).join("\n")}\n`);
+          if (report)
+            process.stderr.write(
+              `${"file" in report ? `report: ${report.file}${report.unchanged ? " (lake unchanged)" : ""}` : `report not written: ${report.error}`}\n`,
+            );
         }
         return summary.exitCode;
       },
       { csv: "run.csv" },
     ),
 });
+
+/**
+ * The end-of-run report (`report.enabled`, default on): `<data-dir>/report/index.html` refreshed
+ * from the lake. A report that cannot be written is said, never fails the run that fed the lake.
+ */
+async function refreshReport(
+  config: Config,
+  dataDir: string,
+): Promise<{ file: string; bytes: number; symbols: number; unchanged: boolean } | { error: string } | null> {
+  if (!config["report.enabled"]) return null;
+  try {
+    const { writeReport } = await import("../../platform/report/index.ts");
+    // Unchanged lake (e.g. a --cached run that fetched nothing new): the report stays as it is.
+    const r = writeReport({ dataDir, annualization: config["stats.annualization"], ifChanged: true });
+    return { file: r.file, bytes: r.bytes, symbols: r.symbols, unchanged: !!r.unchanged };
+  } catch (e) {
+    getLogger("cli.run").warn("report not written", { error: (e as Error).message });
+    return { error: (e as Error).message };
+  }
+}
 
 /**
  * The end of a run on the terminal: what was produced, then every failure and shortfall by name with
