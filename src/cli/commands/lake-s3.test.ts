@@ -171,6 +171,7 @@ test("ttapi run --demo with lake.root = s3://…: snapshots and bars land in the
   const r1 = await ttapi(d, "run", "--demo", "--lake", url, "--json");
   expect(r1.code).toBe(0);
   const s1 = JSON.parse(r1.stdout) as {
+    report: { file: string; symbols: number };
     status: string;
     lake: { root: string; tables: { table: string; state: string }[]; s3Bars: { folders: number } };
   };
@@ -200,11 +201,28 @@ test("ttapi run --demo with lake.root = s3://…: snapshots and bars land in the
   const before = h.requests.length;
   const r2 = await ttapi(d, "run", "--demo", "--cached", "--lake", url, "--json");
   expect(r2.code).toBe(0);
-  const s2 = JSON.parse(r2.stdout) as { lake: { tables: { state: string }[]; s3Bars: { folders: number } } };
+  const s2 = JSON.parse(r2.stdout) as {
+    lake: { tables: { state: string }[]; s3Bars: { folders: number } };
+    report: { unchanged: boolean };
+  };
   expect(s2.lake.s3Bars.folders).toBe(0);
+  // The end-of-run report read the bucket; the cached rerun changed no object, so it is kept.
+  expect(s1.report.symbols).toBeGreaterThan(0);
+  expect(readFileSync(s1.report.file, "utf8")).toContain("SPY");
+  expect(s2.report.unchanged).toBe(true);
   expect(s2.lake.tables.every((t) => t.state !== "written")).toBe(true);
   const puts = h.requests.slice(before).filter((r) => r.method === "PUT" || r.method === "POST");
   expect(puts).toEqual([]);
+
+  const rep = await ttapi(d, "report", "--lake", url, "--json", "--out", join(d, "r.html"));
+  expect(rep.code).toBe(0);
+  const repJson = JSON.parse(rep.stdout) as { symbols: number; notes: string[] };
+  expect(repJson.symbols).toBe(s1.report.symbols);
+  // Every table the run wrote to the bucket is in the report (a table the demo does not produce yet
+  // may be noted as absent).
+  const wrote = new Set(s1.lake.tables.filter((t) => t.state === "written").map((t) => t.table));
+  const absent = repJson.notes.filter((n) => n.includes("not in the lake"));
+  expect(absent.filter((n) => [...wrote].some((t) => n.includes(`\`${t}\``)))).toEqual([]);
 
   // ttapi sql over the bucket: the same rows as a direct scan; --tables lists it.
   const direct = (await scanTable(root, "quotes").collect()).height;

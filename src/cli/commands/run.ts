@@ -175,8 +175,12 @@ async function refreshReport(
   if (!config["report.enabled"]) return null;
   try {
     const { writeReport } = await import("../../platform/report/index.ts");
+    const { primeS3Listing, resolveLakeRoot } = await import("../../platform/lake/index.ts");
+    // The run's lake (lake.root); an s3:// lake is listed once: the report reads it synchronously.
+    const lake = resolveLakeRoot(config, dataDir);
+    await primeS3Listing(lake);
     // Unchanged lake (e.g. a --cached run that fetched nothing new): the report stays as it is.
-    const r = writeReport({ dataDir, annualization: config["stats.annualization"], ifChanged: true });
+    const r = writeReport({ dataDir, lake, annualization: config["stats.annualization"], ifChanged: true });
     return { file: r.file, bytes: r.bytes, symbols: r.symbols, unchanged: !!r.unchanged };
   } catch (e) {
     getLogger("cli.run").warn("report not written", { error: (e as Error).message });

@@ -69,7 +69,7 @@ export function isDataKey(relative: string): boolean {
 export async function listTableObjects(
   root: string,
   table: LakeTable,
-): Promise<{ relative: string; key: string; size: number; lastModified: number }[]> {
+): Promise<{ relative: string; key: string; size: number; lastModified: number; etag: string }[]> {
   const store = S3Store.of(root);
   const prefix = `${store.keyOf(tableDir(root, table))}/`;
   return (await store.list(prefix))
@@ -114,6 +114,13 @@ function primedObjects(root: string, table: LakeTable): TableObject[] {
   if (!t)
     throw new Error(`the lake ${root} was not listed: call primeS3Listing before reading it synchronously`);
   return t.get(table) ?? [];
+}
+
+/** The ETag and modification time of an `s3://` object from the primed listing ("" if unknown). */
+export function objectTag(root: string, table: LakeTable, url: string): string {
+  const rel = url.slice(tableDir(root, table).length + 1);
+  const o = primedObjects(root, table).find((x) => x.relative === rel);
+  return o ? `${o.etag}:${o.lastModified}:${o.size}` : "";
 }
 
 /** The data files of one partition (a relative hive path), local paths or `s3://` URLs. */
