@@ -122,6 +122,41 @@ describe("lake.root", () => {
   });
 });
 
+describe("a store that cannot be used: one clear error line", () => {
+  test("no credentials, an unreachable endpoint, a missing bucket", async () => {
+    const attempt = async (root: string) => {
+      try {
+        await writePartition(root, "quotes", { date: "2026-08-04" }, frame("X", 1));
+      } catch (e) {
+        return e as { code: string; message: string; hint?: string };
+      }
+      throw new Error("the write should have failed");
+    };
+    const noKeys = await attempt(
+      registerS3Root(`s3://${TEST_BUCKET}/nokeys`, conn({ accessKeyId: "", secretAccessKey: "" })),
+    );
+    expect(["E_AUTH", "E_HTTP"]).toContain(noKeys.code);
+    expect(noKeys.message).toContain("s3://lake/nokeys/quotes/date=2026-08-04/part-0.parquet");
+
+    // A port nothing listens on (the proxy's, once closed): retried, then E_HTTP naming the key.
+    const dead = Bun.serve({ hostname: "127.0.0.1", port: 0, fetch: () => new Response("") });
+    const deadUrl = `http://127.0.0.1:${dead.port}`;
+    dead.stop(true);
+    const refused = await attempt(
+      registerS3Root("s3://lake/refused", conn({ endpoint: deadUrl, retries: 2 })),
+    );
+    expect(refused.code).toBe("E_HTTP");
+    expect(refused.message).toContain(
+      "S3 PUT s3://lake/refused/quotes/date=2026-08-04/part-0.parquet failed",
+    );
+    expect(refused.hint).toContain("lake.s3.endpoint");
+
+    const noBucket = await attempt(registerS3Root("s3://no-such-bucket/x", conn({ retries: 1 })));
+    expect(noBucket.code).toBe("E_IO");
+    expect(noBucket.hint).toContain("create the bucket no-such-bucket");
+  });
+});
+
 describe("snapshot partitions on S3", () => {
   test("one PUT per partition; read back with hive dates; listed; replaced whole", async () => {
     const root = registerS3Root(`s3://${TEST_BUCKET}/basic`, conn());
