@@ -101,12 +101,12 @@ const prune = defineCommand({
       if (!args.before)
         throw usageError("--before DATE is required", { hint: "e.g. ttapi lake prune --before 2025-01-01" });
       const tables = parseTables(args.table as string | undefined);
-      const { isS3Root, pruneLakeS3 } = await import("../../platform/lake/index.ts");
+      const { isS3Root, pruneLakeS3, s3MirrorDir } = await import("../../platform/lake/index.ts");
       const root = await openLake(dataDir, lake);
       const release = acquireRunLock(dataDir);
       try {
         const r = isS3Root(root)
-          ? await pruneLakeS3(root, String(args.before), tables)
+          ? await pruneLakeS3(root, String(args.before), tables, s3MirrorDir(dataDir, root))
           : pruneLake(root, String(args.before), tables);
         if (args.json) process.stdout.write(`${JSON.stringify(r)}\n`);
         else

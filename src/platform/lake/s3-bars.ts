@@ -26,6 +26,7 @@ import { finishWork, newBuildDir, recoverSwaps, removeFolder, swapIn } from "./s
 
 export const SYNC_RECORD = ".s3-sync.json";
 const PART = "part-0.parquet";
+const SYMBOL_FOLDER = /^period=[^/]+\/symbol=[^/]+$/;
 
 interface FolderRecord {
   /** ETag of the folder's object on S3 after our last PUT or GET. */
@@ -98,8 +99,13 @@ export async function syncBarsUp(
   const out: BarsSyncSummary = { folders: 0, objects: 0, bytes: 0, removed: 0, unchanged: 0, requests: 0 };
   const limit = pLimit(opts.concurrency ?? 8);
   const barsPrefix = `${store.keyOf(lakeJoin(s3Root, "bars"))}/`;
+  // Symbol folders with data only (a pruned lake may leave an empty `period=D/` behind).
+  const localFolders = () =>
+    listPartitions(localRoot, "bars").filter(
+      (rel) => SYMBOL_FOLDER.test(rel) && folderSignature(join(localRoot, "bars", rel)) !== "",
+    );
   await Promise.all(
-    listPartitions(localRoot, "bars")
+    localFolders()
       .filter((rel) => !opts.only || opts.only.has(rel))
       .map((rel) =>
         limit(async () => {
@@ -128,7 +134,7 @@ export async function syncBarsUp(
   );
   if (opts.deleteMissing) {
     // A replacing import: symbol folders the new dataset does not have leave the bucket too.
-    const local = new Set(listPartitions(localRoot, "bars"));
+    const local = new Set(localFolders());
     for (const o of await store.list(barsPrefix)) {
       const folder = o.key.slice(barsPrefix.length).split("/").slice(0, -1).join("/");
       if (local.has(folder)) continue;
@@ -162,7 +168,7 @@ export async function syncBarsDown(
     const segs = rel.split("/");
     if (!rel.endsWith(".parquet") || segs.some((s) => s.startsWith(".") || s.startsWith("_"))) continue;
     const folder = segs.slice(0, -1).join("/");
-    if (!/^period=[^/]+\/symbol=[^/]+$/.test(folder)) continue;
+    if (!SYMBOL_FOLDER.test(folder)) continue;
     if (opts.symbols && !opts.symbols.has(folder.split("symbol=")[1]!)) continue;
     const list = folders.get(folder) ?? [];
     list.push({ key: o.key, etag: o.etag });
