@@ -61,6 +61,8 @@ export interface ParseResult {
   firstDescendingLine: number;
   repeated: number;
   firstRepeatedLine: number;
+  /** Set when tickers were decoded as Windows-1252 (the range is not valid UTF-8). */
+  encoding?: "windows-1252";
 }
 
 /** A parse that cannot start (nothing in the input is usable): one error, no rows, stopped. */
@@ -90,6 +92,12 @@ const C_SQ = 0x27;
 
 const latin1 = new TextDecoder("latin1");
 const utf8 = new TextDecoder("utf-8");
+const utf8Strict = new TextDecoder("utf-8", { fatal: true });
+const cp1252 = new TextDecoder("windows-1252");
+
+const ENC_UNKNOWN = 0;
+const ENC_UTF8 = 1;
+const ENC_CP1252 = 2;
 
 // Per-call parse state shared by the field decoders (avoids returning tuples on the hot path).
 let pos = 0;
@@ -384,6 +392,13 @@ interface RangeState {
   pivot: number;
   maxErrors: number;
   strict: boolean;
+  /**
+   * Text encoding of the range, decided on the first ticker with a byte ≥ 0x80: UTF-8 when the
+   * whole range is valid UTF-8, else Windows-1252 (so `CAFÉ` and `CAFÈ` stay two symbols).
+   */
+  encoding: number;
+  rangeStart: number;
+  rangeEnd: number;
 }
 
 /** What the compiled canonical-form loops (fast-codegen.ts) call back into. */
@@ -451,12 +466,30 @@ function tickerId(st: RangeState, b: Uint8Array, a: number, z: number): number {
     }
   }
   const bytes = b.slice(a, z);
-  const id = st.out.symbolId(utf8.decode(bytes).toUpperCase());
+  let high = false;
+  for (let k = 0; k < len; k++) {
+    const x = bytes[k]!;
+    if (x === 0) return -1; // a NUL is never part of a ticker: the row is rejected
+    if (x >= 0x80) high = true;
+  }
+  if (high && st.encoding === ENC_UNKNOWN) st.encoding = detectEncoding(b, st.rangeStart, st.rangeEnd);
+  const text = (st.encoding === ENC_CP1252 ? cp1252 : utf8).decode(bytes);
+  const id = st.out.symbolId(text.toUpperCase());
   st.known.set(h, { bytes, id, next: head });
   st.tickBytes = bytes;
   st.tickLen = len;
   st.tickId = id;
   return id;
+}
+
+/** UTF-8 when the whole range decodes strictly, else Windows-1252 (Latin-1 plus € and quotes). */
+function detectEncoding(b: Uint8Array, start: number, end: number): number {
+  try {
+    utf8Strict.decode(b.subarray(start, end));
+    return ENC_UTF8;
+  } catch {
+    return ENC_CP1252;
+  }
 }
 
 /**
@@ -532,6 +565,9 @@ export function parseAsciiRange(
     pivot: opts.yearPivot ?? 50,
     maxErrors: opts.maxErrors ?? 100,
     strict: opts.strict ?? false,
+    encoding: ENC_UNKNOWN,
+    rangeStart: start,
+    rangeEnd: end,
   };
   const rowsBefore = out.length;
 
@@ -563,7 +599,33 @@ export function parseAsciiRange(
     firstDescendingLine: st.firstDescendingLine,
     repeated: st.repeated,
     firstRepeatedLine: st.firstRepeatedLine,
+    ...(st.encoding === ENC_CP1252 ? { encoding: "windows-1252" as const } : {}),
   };
+}
+
+/** Non-empty fields in `b[i, le)` (i at a field start), trailing empty fields not counted. */
+function extraFields(b: Uint8Array, i: number, le: number, sep: number): number {
+  let n = 0;
+  if (sep === C_SP) {
+    // Runs of spaces separate: count the runs of anything else.
+    let inField = false;
+    for (let j = i; j < le; j++) {
+      const blank = b[j] === C_SP || b[j] === C_TAB || b[j] === C_CR;
+      if (!blank && !inField) n++;
+      inField = !blank;
+    }
+    return n;
+  }
+  let pending = 1;
+  for (let j = i; j < le; j++) {
+    const x = b[j]!;
+    if (x === sep) pending++;
+    else if (x !== C_SP && x !== C_TAB && x !== C_CR) {
+      n += pending;
+      pending = 0;
+    }
+  }
+  return n;
 }
 
 /** One line at `p` by the general rules (every variant, errors reported); returns the next line start. */
@@ -718,6 +780,12 @@ function generalLine(st: RangeState, b: Uint8Array, p: number, end: number): num
         break;
       }
       sym = tickerId(st, b, a, zz);
+      if (sym < 0) {
+        err = "NUL byte in ticker";
+        errField = f;
+        errPos = fstart;
+        break;
+      }
       i = z;
     } else if (role === ROLE_TIME) {
       let a = 0;
@@ -782,6 +850,12 @@ function generalLine(st: RangeState, b: Uint8Array, p: number, end: number): num
     else i++;
   }
   if (err === "" && f < layout.minFields) err = `expected at least ${layout.minFields} fields, found ${f}`;
+  if (err === "" && f === nRoles && i < le && layout.maxFields !== undefined) {
+    // Fields past the layout: tolerated up to the file's width (trailing empty ones always);
+    // one more than that is a broken row whose values would land in the wrong columns.
+    const total = nRoles + extraFields(b, i, le, sep);
+    if (total > layout.maxFields) err = `${total} fields, but the file's rows have ${layout.maxFields}`;
+  }
   if (err === "" && Number.isNaN(c)) err = "missing close";
   if (err !== "") {
     st.errorCount++;

@@ -23,30 +23,54 @@ export interface DecodeResult {
 /** Reused across calls (decoding is synchronous): no fresh pages per file. */
 let ieeeScratch = new Uint32Array(1 << 16);
 
-/** Record count the file really holds: min(header count, size-derived count). */
+/** Wrapped u16 counts are believed up to this many records (a 3 GB sparse file is not "wrapped"). */
+const MAX_WRAPPED_RECORDS = 16 * 65536;
+
+/**
+ * Record count the file really holds: min(header count, size-derived count). `fileSize` is the
+ * size on disk when `bytes` is only its head (see `dataBytesWanted`).
+ */
 export function dataRecordCount(
   bytes: Uint8Array,
   recordLength: number,
+  fileSize = bytes.length,
 ): { count: number; warnings: string[]; truncated: string | null } {
   const warnings: string[] = [];
   if (recordLength <= 0 || bytes.length < 4)
     return { count: 0, warnings, truncated: "file too short for a header" };
   const lastRec = bytes[2]! | (bytes[3]! << 8);
   const declared = Math.max(0, lastRec - 1);
-  const fit = Math.max(0, Math.floor(bytes.length / recordLength) - 1);
+  const fit = Math.max(0, Math.floor(fileSize / recordLength) - 1);
   let count = declared;
   let truncated: string | null = null;
   if (declared > fit) {
     truncated = `truncated: header declares ${declared} records but the file holds ${fit}; read ${fit}`;
     count = fit;
-  } else if (fit > declared && (fit - declared) % 65536 === 0) {
+  } else if (fit > declared && (fit - declared) % 65536 === 0 && fit <= MAX_WRAPPED_RECORDS) {
     // More than 65,535 records: the u16 count wrapped; the size tells the truth.
     warnings.push(`header count wrapped at 65,536; reading the ${fit} records the file holds`);
     count = fit;
-  } else if (bytes.length > (declared + 1) * recordLength) {
-    warnings.push(`${bytes.length - (declared + 1) * recordLength} bytes after record ${declared} ignored`);
+  } else if (fileSize > (declared + 1) * recordLength) {
+    warnings.push(`${fileSize - (declared + 1) * recordLength} bytes after record ${declared} ignored`);
   }
+  // Never past what was read (the caller reads what the header promises, see dataBytesWanted).
+  count = Math.min(count, Math.max(0, Math.floor(bytes.length / recordLength) - 1));
   return { count, warnings, truncated };
+}
+
+/**
+ * How many bytes of a data file to read, from its first 4 bytes and its size: the header and the
+ * records the header promises (or the whole file when the count wrapped). A sparse 3 GB file
+ * whose header says 1 record costs one record, not 3 GB.
+ */
+export function dataBytesWanted(head: Uint8Array, fileSize: number, recordLength: number): number {
+  if (head.length < 4 || recordLength <= 0) return Math.min(fileSize, 4);
+  const lastRec = head[2]! | (head[3]! << 8);
+  const declared = Math.max(0, lastRec - 1);
+  const fit = Math.max(0, Math.floor(fileSize / recordLength) - 1);
+  let records = Math.min(declared, fit);
+  if (fit > declared && (fit - declared) % 65536 === 0 && fit <= MAX_WRAPPED_RECORDS) records = fit;
+  return Math.min(fileSize, (records + 1) * recordLength);
 }
 
 /**
@@ -59,6 +83,7 @@ export function decodeDataFile(
   out: BarColumnsBuilder,
   symbolId: number,
   period: string,
+  fileSize = bytes.length,
 ): DecodeResult {
   const off: FieldOffsets = fieldOffsets(fields);
   const rl = off.recordLength;
@@ -70,7 +95,7 @@ export function decodeDataFile(
       warnings: [],
     };
   }
-  const { count: declaredCount, warnings, truncated } = dataRecordCount(bytes, rl);
+  const { count: declaredCount, warnings, truncated } = dataRecordCount(bytes, rl, fileSize);
   const errors: { record: number; reason: string }[] = truncated ? [{ record: 0, reason: truncated }] : [];
   let count = declaredCount;
   // A duplicated last record is a known writer bug: drop identical trailing copies.

@@ -15,6 +15,7 @@
 import { mkdirSync, renameSync } from "node:fs";
 import { dirname } from "node:path";
 import { barsSymbolDir } from "../../core/bars.ts";
+import pLimit from "p-limit";
 import { throwIfAborted } from "../../core/cancel.ts";
 import { cancelledError, dataError, ioError } from "../../core/errors.ts";
 import { getLogger } from "../../core/log.ts";
@@ -54,6 +55,9 @@ const log = getLogger("import");
  * price data; the import is write-bound, so speed wins by default (`compressionLevel` to change).
  */
 export const DEFAULT_ZSTD_LEVEL = 1;
+
+/** fsyncs in flight at once (each holds an open file; the I/O pool has 4 threads anyway). */
+const SYNC_CONCURRENCY = 32;
 
 /** Keys of the (period, symbol) map. */
 const psKey = (period: string, symbol: string) => `${period}\u0000${symbol}`;
@@ -147,6 +151,8 @@ async function importLocked(opts: ImportOptions, t0: number): Promise<ImportSumm
     let strictFailure: ImportError | null = null;
     const syncs: Promise<void>[] = [];
     let syncError: unknown = null;
+    const syncSlots = pLimit(SYNC_CONCURRENCY);
+    let flagged = 0;
 
     await Promise.all(
       plan.tasks.map(async (task) => {
@@ -171,6 +177,7 @@ async function importLocked(opts: ImportOptions, t0: number): Promise<ImportSumm
           duplicates += p.duplicates;
           skipped += p.skipped;
           unordered += p.unordered;
+          flagged += p.flagged;
           errorCount += p.errorCount;
           for (const w of p.warnings) warnings.push(`${p.path}: ${w}`);
           if (p.unordered > 0 && !p.order) {
@@ -180,9 +187,11 @@ async function importLocked(opts: ImportOptions, t0: number): Promise<ImportSumm
         }
         parts.push(...res.parts);
         if (durable) {
+          // Bounded: a daily all-symbol file yields ~20,000 parts in one reply, and one open file
+          // per pending sync would hit the open-files limit (EMFILE at ulimit -n 1024).
           const syncLater = (path: string) =>
             syncs.push(
-              fsyncFileAsync(path).catch((e) => {
+              syncSlots(() => fsyncFileAsync(path)).catch((e) => {
                 syncError ??= e;
               }),
             );
@@ -378,6 +387,8 @@ async function importLocked(opts: ImportOptions, t0: number): Promise<ImportSumm
       seconds: (performance.now() - t0) / 1000,
       bytes: progress.bytes,
       symbols: bySymbol.size,
+      flagged,
+      derivedSymbols: plan.derivedSymbols,
       parquetFiles,
       outDir: opts.outDir,
     };

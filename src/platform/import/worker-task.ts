@@ -21,10 +21,13 @@ import type { BarColumns } from "../../core/bars.ts";
 import { symbolFromFileName } from "../../metastock/ascii/index.ts";
 import { detectLayout } from "../../metastock/ascii/layout.ts";
 import { parseAsciiRange } from "../../metastock/ascii/parse.ts";
-import { decodeDataFile } from "../../metastock/binary/data-file.ts";
+import { dataBytesWanted, decodeDataFile } from "../../metastock/binary/data-file.ts";
+import { fieldOffsets } from "../../metastock/binary/fields.ts";
 import { BarColumnsBuilder, columnBuffers, shareColumns } from "../../metastock/columns.ts";
+import { flagRows } from "../../metastock/price-flags.ts";
 import { isStoredBarsFile } from "../bars-schema.ts";
 import { groupRows } from "./group.ts";
+import { describeNonRegular } from "./regular-file.ts";
 import { groupFrame, keyRange, mergeParts, partPath, rowCount, writePartAsync } from "./parquet.ts";
 import type {
   MergeRequest,
@@ -69,8 +72,21 @@ function readShared(path: string, start: number, end: number): Uint8Array {
   return scratch.subarray(0, readInto(path, start, len, scratch));
 }
 
+/** A whole regular file (a FIFO or device would block or never end: refused with one line). */
 function readWhole(path: string): Uint8Array {
-  return readShared(path, 0, statSync(path).size);
+  const st = statSync(path);
+  if (!st.isFile()) throw new Error(`${describeNonRegular(st)}, not a regular file; refusing to read it`);
+  return readShared(path, 0, st.size);
+}
+
+/** The bytes of a binary data file that its header promises (see dataBytesWanted). */
+function readDataFile(path: string, fields: number): { bytes: Uint8Array; size: number } {
+  const st = statSync(path);
+  if (!st.isFile()) throw new Error(`${describeNonRegular(st)}, not a regular file; refusing to read it`);
+  const head = new Uint8Array(4);
+  const got = readInto(path, 0, Math.min(4, st.size), head);
+  const want = dataBytesWanted(head.subarray(0, got), st.size, fieldOffsets(fields).recordLength);
+  return { bytes: readShared(path, 0, want), size: st.size };
 }
 
 /** Column buffers handed back by the consumer (parse-only mode), reused instead of fresh memory. */
@@ -226,6 +242,7 @@ export async function runTask(
         maxErrors: req.maxErrors,
       });
       sources.push({ from: before, to: out.length, source: f.path, priority: f.priority });
+      flagPiece(result, out, before);
       result.lines = r.lines + linesBefore;
       if (r.descending > 0 || r.repeated > 0) {
         const fix = (l: number) => (l > 0 ? l + linesBefore : 0);
@@ -251,8 +268,9 @@ export async function runTask(
       const result = emptyPiece(item.path, 0, 0, 0);
       pieces.push(result);
       let bytes: Uint8Array;
+      let fileSize = 0;
       try {
-        bytes = readWhole(item.path);
+        ({ bytes, size: fileSize } = readDataFile(item.path, item.fields));
       } catch (e) {
         if (failPiece(result, 0, `cannot read: ${(e as Error).message}`)) {
           stopped = true;
@@ -262,8 +280,9 @@ export async function runTask(
       }
       result.bytes = bytes.length;
       const before = out.length;
-      const r = decodeDataFile(bytes, item.fields, out, out.symbolId(item.symbol), item.period);
+      const r = decodeDataFile(bytes, item.fields, out, out.symbolId(item.symbol), item.period, fileSize);
       sources.push({ from: before, to: out.length, source: item.path, priority: item.priority });
+      flagPiece(result, out, before);
       result.rows = r.rows;
       result.lines = r.rows;
       result.warnings.push(...r.warnings);
@@ -375,5 +394,16 @@ function emptyPiece(path: string, piece: number, start: number, bytes: number): 
     unordered: 0,
     duplicates: 0,
     skipped: 0,
+    flagged: 0,
   };
+}
+
+/** Count the piece's unusable-price rows [from, out.length) and name the first in a warning. */
+function flagPiece(result: PieceResult, out: BarColumnsBuilder, from: number): void {
+  const f = flagRows(out, from, out.length);
+  if (f.count === 0) return;
+  result.flagged += f.count;
+  result.warnings.push(
+    `${f.count} rows with unusable prices kept and flagged (statistics skip them); first ${f.first}`,
+  );
 }
