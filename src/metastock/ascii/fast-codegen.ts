@@ -149,7 +149,8 @@ function fieldCode(role: number, sep: number): string {
 function fieldEnd(f: number, last: number, minFields: number, sep: number, maxFields?: number): string {
   const eol = `if (ch === 13) { if (b[i + 1] !== 10) break lines; i++; } else if (ch !== 10) break lines;`;
   if (f === last) {
-    if (maxFields === undefined) return `{ const ch = b[i]; if (ch === ${sep}) i = b.indexOf(10, i); else { ${eol} } }`;
+    if (maxFields === undefined)
+      return `{ const ch = b[i]; if (ch === ${sep}) i = b.indexOf(10, i); else { ${eol} } }`;
     // Columns past the layout are ignored up to the file's width (trailing empty ones always);
     // a row wider than that goes to the general path, which rejects it.
     return `{ const ch = b[i]; if (ch === ${sep}) {

@@ -236,11 +236,19 @@ export function detectLayout(bytes: Uint8Array): LayoutDetection | null {
     if (line.trim() !== "") {
       const header = layoutFromHeader(line);
       if (header) {
-        const width = Math.max(fieldCount(line, header.sep), firstDataWidth(bytes, next, header.sep, decoder));
+        const width = Math.max(
+          fieldCount(line, header.sep),
+          firstDataWidth(bytes, next, header.sep, decoder),
+        );
         return { layout: { ...header, maxFields: width }, dataStart: next, linesBefore: lineNo + 1 };
       }
       const data = layoutFromDataLine(line);
-      if (data) return { layout: { ...data, maxFields: fieldCount(line, data.sep) }, dataStart: pos, linesBefore: lineNo };
+      if (data)
+        return {
+          layout: { ...data, maxFields: fieldCount(line, data.sep) },
+          dataStart: pos,
+          linesBefore: lineNo,
+        };
     }
     pos = next;
   }

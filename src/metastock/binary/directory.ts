@@ -77,7 +77,9 @@ export function findDataFile(
 ): { name: string; swapped: boolean } | undefined {
   const exact = matchFileName(names, sec.dataFile);
   if (exact) return { name: exact, swapped: false };
-  const other = sec.dataFile.toUpperCase().endsWith(".DAT") ? `F${sec.fileNumber}.MWD` : `F${sec.fileNumber}.DAT`;
+  const other = sec.dataFile.toUpperCase().endsWith(".DAT")
+    ? `F${sec.fileNumber}.MWD`
+    : `F${sec.fileNumber}.DAT`;
   const alt = matchFileName(names, other);
   return alt ? { name: alt, swapped: true } : undefined;
 }
@@ -158,7 +160,9 @@ export function resolveSecurities(files: IndexFiles, opts: ResolveOptions = {}):
         const file = dataFileName(e.fileNumber);
         if (opts.names && findDataFile(opts.names, { fileNumber: e.fileNumber, dataFile: file })) {
           base.push({ ...e, index: "EMASTER" });
-          warnings.push(`F${e.fileNumber} (${e.symbol || "blank symbol"}) is listed only in EMASTER; recovered from it`);
+          warnings.push(
+            `F${e.fileNumber} (${e.symbol || "blank symbol"}) is listed only in EMASTER; recovered from it`,
+          );
         }
       }
     }

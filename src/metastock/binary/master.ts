@@ -204,7 +204,8 @@ export function parseEmaster(bytes: Uint8Array): IndexParse {
 export function parseXmaster(bytes: Uint8Array): IndexParse {
   const magicOk = bytes.length >= 4 && XMASTER_MAGIC.every((m, i) => bytes[i] === m);
   // Shorter than one record: holds no security either way (atem says the same words).
-  if (bytes.length < XMASTER_RECORD) return { records: [], warnings: ["XMASTER: not usable"], errors: [], usable: false };
+  if (bytes.length < XMASTER_RECORD)
+    return { records: [], warnings: ["XMASTER: not usable"], errors: [], usable: false };
   if (!magicOk) {
     return {
       records: [],

@@ -14,8 +14,8 @@
  */
 import { mkdirSync, renameSync } from "node:fs";
 import { dirname } from "node:path";
-import { barsSymbolDir } from "../../core/bars.ts";
 import pLimit from "p-limit";
+import { barsSymbolDir } from "../../core/bars.ts";
 import { throwIfAborted } from "../../core/cancel.ts";
 import { cancelledError, dataError, ioError } from "../../core/errors.ts";
 import { getLogger } from "../../core/log.ts";

@@ -13,6 +13,7 @@ import { readdirSync, statSync } from "node:fs";
 import { basename, dirname, join, resolve } from "node:path";
 import { ioError, usageError } from "../../core/errors.ts";
 import { isMetastockListing } from "../../metastock/binary/database.ts";
+import { describeNonRegular } from "./regular-file.ts";
 
 export type Source =
   | { kind: "ascii"; path: string; size: number }
@@ -92,6 +93,11 @@ export function expandInputs(inputs: readonly string[]): Source[] {
       );
     }
     if (st.isDirectory()) return walk(input, true);
+    if (!st.isFile()) {
+      throw ioError(`${input}: ${describeNonRegular(st)}, not a regular file; refusing to read it`, {
+        hint: "import regular files (copy the data out of the pipe or device first)",
+      });
+    }
     if (BINARY_FILE.test(basename(input))) {
       const dir = dirname(input);
       const names = listDir(dir);

@@ -12,7 +12,7 @@ import { findDataFile, findIndexFiles, resolveSecurities } from "../../metastock
 import type { Source } from "./inputs.ts";
 import { describeNonRegular, nonRegular } from "./regular-file.ts";
 import type { ImportError, ParseTask } from "./types.ts";
-import { readRange } from "./worker-task.ts";
+import { crOnlyLines, readRange } from "./worker-task.ts";
 
 export interface PlanOptions {
   /** Files above this size are split (bytes). */
@@ -83,8 +83,9 @@ export function planTasks(sources: readonly Source[], o: PlanOptions = DEFAULT_P
     if (src.kind === "ascii") {
       totalFiles++;
       totalBytes += src.size;
-      if (src.size > o.chunkBytes) {
-        const head = readRange(src.path, 0, Math.min(src.size, 256 * 1024));
+      const head = src.size > o.chunkBytes ? readRange(src.path, 0, Math.min(src.size, 256 * 1024)) : null;
+      // CR-only line endings cannot be split at LFs: such a file is one piece (the worker converts).
+      if (head && !crOnlyLines(head)) {
         const det = detectLayout(head);
         if (!det) {
           errors.push({
@@ -170,12 +171,17 @@ export function planTasks(sources: readonly Source[], o: PlanOptions = DEFAULT_P
       }
       used.add(found.name.toUpperCase());
       const path = join(src.dir, found.name);
-      if (found.swapped) warnings.push(`${join(src.dir, sec.dataFile)}: found as ${found.name} (extension swapped)`);
+      if (found.swapped)
+        warnings.push(`${join(src.dir, sec.dataFile)}: found as ${found.name} (extension swapped)`);
       let size = 0;
       try {
         const st = statSync(path);
         if (!st.isFile()) {
-          errors.push({ file: path, line: 0, reason: `${describeNonRegular(st)}, not a data file; ${sec.symbol} skipped` });
+          errors.push({
+            file: path,
+            line: 0,
+            reason: `${describeNonRegular(st)}, not a data file; ${sec.symbol} skipped`,
+          });
           return;
         }
         size = st.size;

@@ -27,8 +27,8 @@ import { BarColumnsBuilder, columnBuffers, shareColumns } from "../../metastock/
 import { flagRows } from "../../metastock/price-flags.ts";
 import { isStoredBarsFile } from "../bars-schema.ts";
 import { groupRows } from "./group.ts";
-import { describeNonRegular } from "./regular-file.ts";
 import { groupFrame, keyRange, mergeParts, partPath, rowCount, writePartAsync } from "./parquet.ts";
+import { describeNonRegular } from "./regular-file.ts";
 import type {
   MergeRequest,
   MergeResponse,
@@ -217,6 +217,11 @@ export async function runTask(
         continue;
       }
       result.bytes = bytes.length;
+      if (crOnlyLines(bytes)) {
+        // Old Mac exports end lines with CR alone: read them as lines (same length, in place).
+        for (let k = 0; k < bytes.length; k++) if (bytes[k] === 0x0d) bytes[k] = 0x0a;
+        result.warnings.push("carriage-return-only line endings (old Mac format); read as lines");
+      }
       let layout = f.layout;
       let dataStart = 0;
       let linesBefore = 0;
@@ -244,6 +249,7 @@ export async function runTask(
       sources.push({ from: before, to: out.length, source: f.path, priority: f.priority });
       flagPiece(result, out, before);
       result.lines = r.lines + linesBefore;
+      if (r.encoding) result.warnings.push(`not valid UTF-8: text decoded as ${r.encoding}`);
       if (r.descending > 0 || r.repeated > 0) {
         const fix = (l: number) => (l > 0 ? l + linesBefore : 0);
         result.order = {
@@ -377,6 +383,12 @@ function linkOrCopy(from: string, to: string): void {
   } catch {
     copyFileSync(from, to);
   }
+}
+
+/** No LF in the first 64 KB but a CR: a file with CR-only line endings. */
+export function crOnlyLines(bytes: Uint8Array): boolean {
+  const head = bytes.subarray(0, 65536);
+  return head.indexOf(0x0a) < 0 && head.indexOf(0x0d) >= 0;
 }
 
 /** A piece's result before anything was read: counters at zero, no errors. */

@@ -7,12 +7,13 @@
 import { join } from "node:path";
 import pl from "nodejs-polars";
 import { atomicWriteFileSync } from "../../core/atomic.ts";
+import { symbolDirName } from "../../core/bars.ts";
 import type { RollingOut } from "../../stats/estimators.ts";
 import { ESTIMATORS } from "../../stats/estimators.ts";
 import type { SuiteOptions } from "../../stats/suite.ts";
 
 export function rollingPath(dir: string, symbol: string): string {
-  return join(dir, `symbol=${encodeURIComponent(symbol)}`, "part-0.parquet");
+  return join(dir, symbolDirName(symbol), "part-0.parquet");
 }
 
 export class RollingCollector {
