@@ -76,8 +76,9 @@ export function symbolOfBarsDir(dirName: string, dirPath: string): string | null
     .filter((f) => f.endsWith(".parquet") && !f.startsWith("."))
     .sort()[0];
   if (!first) return null;
-  const col = polars()
-    .readParquet(join(dirPath, first), { columns: ["symbol"], nRows: 1 })
-    .getColumn("symbol");
-  return col.length > 0 ? String(col.get(0)) : null;
+  const pl = polars();
+  const df = pl.readParquet(join(dirPath, first), { columns: ["symbol"], nRows: 1 });
+  // Categorical series have no element accessor in nodejs-polars: read it as text.
+  const values = df.select(pl.col("symbol").cast(pl.Utf8)).getColumn("symbol").toArray();
+  return values.length > 0 ? String(values[0]) : null;
 }

@@ -93,17 +93,17 @@ export function expandInputs(inputs: readonly string[]): Source[] {
       );
     }
     if (st.isDirectory()) return walk(input, true);
-    if (!st.isFile()) {
-      throw ioError(`${input}: ${describeNonRegular(st)}, not a regular file; refusing to read it`, {
-        hint: "import regular files (copy the data out of the pipe or device first)",
-      });
-    }
     if (BINARY_FILE.test(basename(input))) {
       const dir = dirname(input);
       const names = listDir(dir);
       if (isMetastockListing(names)) return addDb(dir, names);
       throw ioError(`${input} looks like a MetaStock data file but ${dir} has no MASTER/EMASTER/XMASTER`, {
         hint: "import the whole database folder",
+      });
+    }
+    if (!st.isFile()) {
+      throw ioError(`${input}: ${describeNonRegular(st)}, not a regular file; refusing to read it`, {
+        hint: "import regular files (copy the data out of the pipe or device first)",
       });
     }
     if (!fromGlob || !IGNORED.test(input)) addFile(input, st.size);
