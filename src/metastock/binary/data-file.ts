@@ -18,6 +18,21 @@ export interface DecodeResult {
   errors: { record: number; reason: string }[];
   /** Notices that lost nothing (trailing bytes, a dropped duplicate record). */
   warnings: string[];
+  /** YYYYMMDD of the last record read; 0 when none was. */
+  lastYmd: number;
+}
+
+/**
+ * The index's promise against what the file gave: an index whose last date is later than the
+ * last record read (or that lists dates for a file that yielded nothing) means records are
+ * missing — e.g. a truncated file whose damaged header count now agrees with its size. Null
+ * when the file kept the promise (or the index makes none).
+ */
+export function indexShortfall(indexLast: number, r: DecodeResult): string | null {
+  if (!(indexLast > 0) || r.lastYmd >= indexLast) return null;
+  return r.lastYmd > 0
+    ? `the index lists data up to ${indexLast} but the last record read is of ${r.lastYmd}; records are missing`
+    : `the index lists data up to ${indexLast} but no record was read`;
 }
 
 /** Reused across calls (decoding is synchronous): no fresh pages per file. */
@@ -36,8 +51,12 @@ export function dataRecordCount(
   fileSize = bytes.length,
 ): { count: number; warnings: string[]; truncated: string | null } {
   const warnings: string[] = [];
-  if (recordLength <= 0 || bytes.length < 4)
-    return { count: 0, warnings, truncated: "file too short for a header" };
+  if (recordLength <= 0 || bytes.length < 4 || fileSize < recordLength)
+    return {
+      count: 0,
+      warnings,
+      truncated: `file too short for its header (${fileSize} of ${Math.max(recordLength, 4)} bytes); no record read`,
+    };
   const lastRec = bytes[2]! | (bytes[3]! << 8);
   const declared = Math.max(0, lastRec - 1);
   const fit = Math.max(0, Math.floor(fileSize / recordLength) - 1);
@@ -50,6 +69,10 @@ export function dataRecordCount(
     // More than 65,535 records: the u16 count wrapped; the size tells the truth.
     warnings.push(`header count wrapped at 65,536; reading the ${fit} records the file holds`);
     count = fit;
+  } else if (fit > declared) {
+    // Whole records past the header's count: unfinished appends, or a damaged count. Not read
+    // (nothing says they are valid), but they may be data: an error, never a quiet notice.
+    truncated = `header declares ${declared} records but the file holds ${fit} whole records; read ${declared}, ${fit - declared} not imported`;
   } else if (fileSize > (declared + 1) * recordLength) {
     warnings.push(`${fileSize - (declared + 1) * recordLength} bytes after record ${declared} ignored`);
   }
@@ -93,6 +116,7 @@ export function decodeDataFile(
       skipped: 0,
       errors: [{ record: 0, reason: "field bitset has no DATE field" }],
       warnings: [],
+      lastYmd: 0,
     };
   }
   const { count: declaredCount, warnings, truncated } = dataRecordCount(bytes, rl, fileSize);
@@ -103,7 +127,7 @@ export function decodeDataFile(
     count--;
     warnings.push("last record duplicates the one before it; dropped");
   }
-  if (count === 0) return { rows: 0, skipped: 0, errors, warnings };
+  if (count === 0) return { rows: 0, skipped: 0, errors, warnings, lastYmd: 0 };
 
   // Pass 1: MBF → IEEE bits for every field of every record, in one tight loop over an aligned
   // Uint32 view; pass 2 reads the fields as float32 through a Float32Array over the same bits.
@@ -182,7 +206,7 @@ export function decodeDataFile(
   }
   const rows = n - out.length;
   out.length = n;
-  return { rows, skipped, errors, warnings };
+  return { rows, skipped, errors, warnings, lastYmd: rows > 0 ? lastYmd : 0 };
 }
 
 function sameRecord(b: Uint8Array, a: number, c: number, len: number): boolean {

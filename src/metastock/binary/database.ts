@@ -3,7 +3,7 @@
  * of the binary import (the platform adds batching across workers and real file I/O).
  */
 import { BarColumnsBuilder } from "../columns.ts";
-import { decodeDataFile } from "./data-file.ts";
+import { decodeDataFile, indexShortfall } from "./data-file.ts";
 import {
   dataFileNumber,
   findDataFile,
@@ -60,6 +60,8 @@ export function readDatabase(
     skipped += r.skipped;
     for (const w of r.warnings) warnings.push(`${name}: ${w}`);
     for (const e of r.errors) errors.push(`${name}: ${e.record ? `record ${e.record}: ` : ""}${e.reason}`);
+    const short = indexShortfall(sec.lastDate, r);
+    if (short) errors.push(`${name}: ${short}`);
   }
   errors.push(...unlistedDataFiles(names, used));
   return { columns: out, securities, warnings, errors, skipped };

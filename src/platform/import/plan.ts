@@ -195,6 +195,7 @@ export function planTasks(sources: readonly Source[], o: PlanOptions = DEFAULT_P
         fields: sec.fields,
         priority: priorityBase + k,
         size,
+        lastDate: sec.lastDate,
       });
       totalFiles++;
       totalBytes += size;

@@ -120,6 +120,8 @@ export interface BinaryItem {
   priority: number;
   /** Size on disk at planning time (the worker reads only what the header promises). */
   size: number;
+  /** The index's last date (YYYYMMDD, 0 = none): fewer records than that is reported. */
+  lastDate: number;
 }
 
 /** What the worker should do with parsed columns. */

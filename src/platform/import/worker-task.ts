@@ -21,7 +21,7 @@ import type { BarColumns } from "../../core/bars.ts";
 import { symbolFromFileName } from "../../metastock/ascii/index.ts";
 import { detectLayout } from "../../metastock/ascii/layout.ts";
 import { parseAsciiRange } from "../../metastock/ascii/parse.ts";
-import { dataBytesWanted, decodeDataFile } from "../../metastock/binary/data-file.ts";
+import { dataBytesWanted, decodeDataFile, indexShortfall } from "../../metastock/binary/data-file.ts";
 import { fieldOffsets } from "../../metastock/binary/fields.ts";
 import { BarColumnsBuilder, columnBuffers, shareColumns } from "../../metastock/columns.ts";
 import { flagRows } from "../../metastock/price-flags.ts";
@@ -293,6 +293,8 @@ export async function runTask(
       result.lines = r.rows;
       result.warnings.push(...r.warnings);
       // Truncation and invalid records lose data: errors (record number as the line).
+      const short = indexShortfall(item.lastDate, r);
+      if (short) r.errors.push({ record: 0, reason: short });
       for (const e of r.errors)
         if (result.errors.length < req.maxErrors) result.errors.push({ line: e.record, reason: e.reason });
       result.errorCount += r.skipped + r.errors.filter((e) => e.record === 0).length;
