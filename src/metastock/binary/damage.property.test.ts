@@ -91,9 +91,9 @@ function rowsBySymbol(r: DatabaseRead): Map<string, string[]> {
       c.volume[i],
       c.openint[i],
     ].join(",");
-    let list = out.get(s);
-    if (!list) out.set(s, (list = []));
-    list.push(row);
+    const list = out.get(s);
+    if (list) list.push(row);
+    else out.set(s, [row]);
   }
   return out;
 }
@@ -159,27 +159,22 @@ const opArb: fc.Arbitrary<Op> = fc.oneof(
 
 /**
  * Apply one op. In an index file a zero range covers whole records (a zeroed record is invalid
- * and skipped; a partly zeroed one could read as another valid entry, which is a flip's kind of
- * damage); returns whether the op left garbage (nonzero changed bytes) inside an index.
+ * and skipped, which recovery from another index must survive).
  */
-function apply(
-  b: Uint8Array,
-  op: Op,
-  indexRecord: number | undefined,
-): { bytes: Uint8Array; garbage: boolean } {
-  if (op.kind === "truncate") return { bytes: b.slice(0, op.at % (b.length + 1)), garbage: false };
+function apply(b: Uint8Array, op: Op, indexRecord: number | undefined): Uint8Array {
+  if (op.kind === "truncate") return b.slice(0, op.at % (b.length + 1));
   if (op.kind === "append") {
     const out = new Uint8Array(b.length + op.bytes.length);
     out.set(b);
     out.set(op.bytes, b.length);
-    return { bytes: out, garbage: false };
+    return out;
   }
-  if (b.length === 0) return { bytes: b, garbage: false };
+  if (b.length === 0) return b;
   const out = b.slice();
   if (op.kind === "flip") {
     const at = op.at % b.length;
     out[at] = out[at]! ^ op.mask;
-    return { bytes: out, garbage: indexRecord !== undefined };
+    return out;
   }
   let from = op.at % b.length;
   let to = Math.min(b.length, from + op.len);
@@ -188,7 +183,28 @@ function apply(
     to = Math.min(b.length, Math.ceil(to / indexRecord) * indexRecord);
   }
   out.fill(0, from, to);
-  return { bytes: out, garbage: false };
+  return out;
+}
+
+/**
+ * An index holds garbage when a record it still holds whole was changed into something other
+ * than all zeros (a flip, or a truncation followed by an append): such an entry may read as a
+ * valid one pointing elsewhere or under another symbol, which no reader can tell.
+ */
+function holdsGarbage(name: string, orig: Uint8Array, now: Uint8Array): boolean {
+  const rl = INDEX_RECORD[name.toUpperCase()];
+  if (!rl) return false;
+  const whole = Math.floor(Math.min(orig.length, now.length) / rl) * rl;
+  for (let o = 0; o < whole; o += rl) {
+    let diff = false;
+    let zero = true;
+    for (let i = o; i < o + rl; i++) {
+      if (now[i] !== orig[i]) diff = true;
+      if (now[i] !== 0) zero = false;
+    }
+    if (diff && !zero) return true;
+  }
+  return false;
 }
 
 function changed(orig: Uint8Array, now: Uint8Array | undefined, from: number, to: number): boolean {
@@ -211,13 +227,11 @@ describe("damaged databases", () => {
           const { secs } = INTACT.get(base)!;
           const names = [...orig.keys()].sort();
           const db: Db = new Map([...orig].map(([n, b]) => [n, b.slice()]));
-          const garbageIn = new Set<string>();
           for (const [pick, op] of edits) {
             const name = names[pick % names.length]!;
-            const r = apply(db.get(name)!, op, INDEX_RECORD[name.toUpperCase()]);
-            db.set(name, r.bytes);
-            if (r.garbage) garbageIn.add(name);
+            db.set(name, apply(db.get(name)!, op, INDEX_RECORD[name.toUpperCase()]));
           }
+          const garbageIn = new Set(names.filter((n) => holdsGarbage(n, orig.get(n)!, db.get(n)!)));
           const got = readDatabase(names, (n) => db.get(n));
           const rows = rowsBySymbol(got);
           const messages = [...got.errors, ...got.warnings].map((m) => m.toUpperCase());

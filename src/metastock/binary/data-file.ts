@@ -23,16 +23,14 @@ export interface DecodeResult {
 }
 
 /**
- * The index's promise against what the file gave: an index whose last date is later than the
- * last record read (or that lists dates for a file that yielded nothing) means records are
- * missing — e.g. a truncated file whose damaged header count now agrees with its size. Null
- * when the file kept the promise (or the index makes none).
+ * The index's promise against what the file gave: an index that lists dates for a file that
+ * yielded no record means records are missing — e.g. a truncated file whose damaged header count
+ * now agrees with its size. (Only "none at all": real indexes' last dates are often stale, so a
+ * file ending earlier than its index says is normal.) Null when the promise holds or none is made.
  */
 export function indexShortfall(indexLast: number, r: DecodeResult): string | null {
-  if (!(indexLast > 0) || r.lastYmd >= indexLast) return null;
-  return r.lastYmd > 0
-    ? `the index lists data up to ${indexLast} but the last record read is of ${r.lastYmd}; records are missing`
-    : `the index lists data up to ${indexLast} but no record was read`;
+  if (!(indexLast > 0) || r.rows > 0 || r.skipped > 0) return null;
+  return `the index lists data up to ${indexLast} but the file holds no record; its records are missing`;
 }
 
 /** Reused across calls (decoding is synchronous): no fresh pages per file. */
