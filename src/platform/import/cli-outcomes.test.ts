@@ -10,7 +10,8 @@ import { join } from "node:path";
 
 const main = join(import.meta.dir, "..", "..", "cli", "main.ts");
 const tmp = mkdtempSync(join(tmpdir(), "ttapi-import-outcomes-"));
-afterAll(() => rmSync(tmp, { recursive: true, force: true }));
+// Thousands of symbol folders: removing them takes a while on a loaded machine.
+afterAll(() => rmSync(tmp, { recursive: true, force: true }), 120_000);
 const env = {
   ...process.env,
   XDG_CONFIG_HOME: join(tmp, "cfg"),
@@ -43,7 +44,10 @@ describe("ttapi import outcomes", () => {
 
   test("a failed import (--strict) still prints the JSON summary with the error", () => {
     const f = join(tmp, "bad.txt");
-    writeFileSync(f, `${HEADER}\nA,D,20200102,000000,1,2,0.5,1.5,10,0\nA,D,2020013x,000000,1,2,0.5,1.5,10,0\n`);
+    writeFileSync(
+      f,
+      `${HEADER}\nA,D,20200102,000000,1,2,0.5,1.5,10,0\nA,D,2020013x,000000,1,2,0.5,1.5,10,0\n`,
+    );
     const r = ttapi(["import", f, "--out", join(tmp, "o2"), "--json", "--strict"]);
     expect(r.code).toBe(65);
     const s = JSON.parse(r.stdout);

@@ -89,6 +89,14 @@ export function groupFrame(
   }
   // All-null time/openint (daily bars without open interest, the common case) are literals below:
   // no column is copied into polars for them.
+  // A per-row source (a group gathered from several files) is a column; one source a literal.
+  const perRow =
+    typeof source === "string"
+      ? null
+      : pl.Series(
+          "source",
+          g.index ? Array.from(g.index, (i) => source[i] ?? "") : source.slice(g.start, g.end),
+        );
   const df = pl.DataFrame([
     pl.Series("date", pick(c.date, g)),
     ...(anyTime ? [pl.Series("time", time)] : []),
@@ -98,16 +106,9 @@ export function groupFrame(
     pl.Series("close", pick(c.close, g)),
     pl.Series("volume", pick(c.volume, g)),
     ...(anyOi ? [pl.Series("openint", openint)] : []),
+    ...(perRow ? [perRow] : []),
   ]);
-  const src =
-    typeof source === "string"
-      ? pl.lit(source)
-      : pl.lit(
-          pl.Series(
-            "source",
-            g.index ? Array.from(g.index, (i) => source[i] ?? "") : source.slice(g.start, g.end),
-          ),
-        );
+  const src = perRow ? pl.col("source") : pl.lit(source as string);
   // One select builds the final frame in BAR_COLUMNS order (literals broadcast to the height),
   // text columns as Categorical like every bars file (see ../bars-schema.ts).
   return df
@@ -121,6 +122,72 @@ export function groupFrame(
       anyOi ? shared.oiNullable : shared.oiNull,
       src.cast(pl.Categorical).alias("source"),
     );
+}
+
+/**
+ * The frames of many small groups (a daily all-symbol file: thousands of one-row groups), from
+ * one DataFrame gathered in group order: the columns cross into polars once, and each group is
+ * a slice of it (~0.1 ms per group instead of ~0.7 ms for building its own frame).
+ */
+export function smallGroupFrames(
+  c: ColumnsLike,
+  groups: readonly RowGroup[],
+  symbols: readonly string[],
+  source: string | readonly string[],
+): LazyDataFrame[] {
+  const pl = polars();
+  shared ??= buildShared();
+  let total = 0;
+  for (const g of groups) total += g.rows;
+  const at = new Int32Array(total);
+  let o = 0;
+  for (const g of groups) {
+    for (let j = g.start; j < g.end; j++) at[o++] = g.index ? g.index[j]! : j;
+  }
+  const gather = <T extends Int32Array | Float64Array>(a: T): T => {
+    const out = new (a.constructor as new (n: number) => T)(total);
+    for (let j = 0; j < total; j++) out[j] = a[at[j]!]!;
+    return out;
+  };
+  const big = pl.DataFrame([
+    pl.Series("date", gather(c.date)),
+    pl.Series("time", gather(c.time)),
+    pl.Series("open", gather(c.open)),
+    pl.Series("high", gather(c.high)),
+    pl.Series("low", gather(c.low)),
+    pl.Series("close", gather(c.close)),
+    pl.Series("volume", gather(c.volume)),
+    pl.Series("openint", gather(c.openint)),
+    ...(typeof source === "string"
+      ? []
+      : [
+          pl.Series(
+            "source",
+            Array.from(at, (i) => source[i] ?? ""),
+          ),
+        ]),
+  ]);
+  const src = typeof source === "string" ? pl.lit(source) : pl.col("source");
+  const frames: LazyDataFrame[] = [];
+  o = 0;
+  for (const g of groups) {
+    frames.push(
+      big
+        .slice(o, g.rows)
+        .lazy()
+        .select(
+          pl.lit(symbols[g.symbolId]!).cast(pl.Categorical).alias("symbol"),
+          pl.lit(String.fromCharCode(g.period)).cast(pl.Categorical).alias("period"),
+          shared.date,
+          shared.timeNullable,
+          ...shared.values,
+          shared.oiNullable,
+          src.cast(pl.Categorical).alias("source"),
+        ),
+    );
+    o += g.rows;
+  }
+  return frames;
 }
 
 function polarsCompression(c: Compression): "zstd" | "snappy" | "uncompressed" {
@@ -156,6 +223,8 @@ export interface WriteOptions {
   compressionLevel?: number;
   csv: boolean;
   durable: boolean;
+  /** The target's folder exists already (the caller created it): no mkdir per file. */
+  dirReady?: boolean;
 }
 
 function sinkOptions(o: WriteOptions) {
@@ -210,7 +279,7 @@ export async function writePartAsync(
   path: string,
   o: WriteOptions,
 ): Promise<void> {
-  mkdirSync(dirname(path), { recursive: true });
+  if (!o.dirReady) mkdirSync(dirname(path), { recursive: true });
   const tmp = tempPathFor(path);
   try {
     // A CSV mirror is written from the same materialised frame as the Parquet file.

@@ -26,8 +26,16 @@ import { fieldOffsets } from "../../metastock/binary/fields.ts";
 import { BarColumnsBuilder, columnBuffers, shareColumns } from "../../metastock/columns.ts";
 import { flagRows } from "../../metastock/price-flags.ts";
 import { isStoredBarsFile } from "../bars-schema.ts";
-import { groupRows } from "./group.ts";
-import { groupFrame, keyRange, mergeParts, partPath, rowCount, writePartAsync } from "./parquet.ts";
+import { groupRows, type RowGroup } from "./group.ts";
+import {
+  groupFrame,
+  keyRange,
+  mergeParts,
+  partPath,
+  rowCount,
+  smallGroupFrames,
+  writePartAsync,
+} from "./parquet.ts";
 import { describeNonRegular } from "./regular-file.ts";
 import type {
   MergeRequest,
@@ -115,6 +123,7 @@ async function releaseNative(): Promise<void> {
   Bun.gc(false);
   await new Promise<void>((resolve) => setTimeout(resolve, 0));
   rowsSinceRelease = 0;
+  framesSinceRelease = 0;
 }
 /**
  * A collection per written frame costs ~2 ms; one per this many rows (~18 frames of a typical
@@ -122,7 +131,23 @@ async function releaseNative(): Promise<void> {
  * RSS of the 29M-row bench stays ~230 MB; at 256k rows the collections took ~4 % of the CPU.
  */
 const RELEASE_EVERY_ROWS = 1024 * 1024;
+/** …and one per this many frames: a daily all-symbol file writes thousands of one-row frames. */
+const RELEASE_EVERY_FRAMES = 2048;
 let rowsSinceRelease = 0;
+let framesSinceRelease = 0;
+/** Symbol folders this worker already created in the staging tree (one mkdir per folder). */
+const madeDirs = new Set<string>();
+/**
+ * Multi-symbol files (one file per trading day, every symbol in it) accumulate in the builder up
+ * to this many rows before their groups are written: one part per symbol per flush instead of
+ * one per symbol per file (250 daily files × 20,000 symbols would be 5M parts otherwise).
+ */
+const WIDE_FLUSH_ROWS = 1 << 19;
+/** A flush of at least this many groups of at most SMALL_GROUP_ROWS rows on average is "small". */
+const SMALL_GROUPS_MIN = 32;
+const SMALL_GROUP_ROWS = 256;
+/** Tiny Parquet writes in flight per worker (their cost is mostly per-file latency). */
+const SMALL_WRITES_IN_FLIGHT = 4;
 
 export async function runTask(
   req: TaskRequest,
@@ -137,13 +162,16 @@ export async function runTask(
   let out = sink.mode === "columns" ? columnsBuilder(Math.ceil(taskBytes / 45) + 1024) : writeBuilder();
   const sources: { from: number; to: number; source: string; priority: number }[] = [];
 
-  // The write in flight (resolves to its error, if any): awaited before the next one starts and
-  // before the task reports its parts, so every reported part is complete on disk.
-  let inFlight: Promise<unknown> = Promise.resolve(null);
-  const settleWrite = async (): Promise<void> => {
-    const err = await inFlight;
-    inFlight = Promise.resolve(null);
-    if (err) throw err;
+  // The writes in flight (each resolves to its error, if any): at most `keep - 1` stay pending
+  // when the next one starts (one for large frames, a few for tiny ones, whose cost is mostly
+  // per-file latency), and all are awaited before the task reports its parts, so every reported
+  // part is complete on disk.
+  const inFlight: Promise<unknown>[] = [];
+  const settleWrite = async (keep = 0): Promise<void> => {
+    while (inFlight.length > 0 && inFlight.length >= keep) {
+      const err = await inFlight.shift();
+      if (err) throw err;
+    }
   };
 
   const flush = async (tag: string): Promise<void> => {
@@ -153,25 +181,51 @@ export async function runTask(
       return;
     }
     const groups = groupRows(out);
+    // Several files in the builder (daily all-symbol files accumulate): each row's source.
+    const rowSource = sources.length > 1 ? sourceOfRows(sources, out.length) : null;
+    let perRowPaths: string[] | null = null;
+    // Many small groups: frames sliced from one gathered DataFrame (see smallGroupFrames).
+    const small =
+      groups.length >= SMALL_GROUPS_MIN && out.length <= groups.length * SMALL_GROUP_ROWS
+        ? smallGroupFrames(
+            out,
+            groups,
+            out.symbols,
+            rowSource ? Array.from(rowSource, (i) => sources[i]!.source) : sources[0]!.source,
+          )
+        : null;
     let k = 0;
     for (const g of groups) {
       const symbol = out.symbols[g.symbolId]!;
       const period = String.fromCharCode(g.period);
-      // Rows of one group come from one source in write mode (flush per piece).
-      const src = sources[0]!;
+      const src = rowSource ? groupSource(g, rowSource) : { single: 0, first: 0 };
+      const first = sources[src.first]!;
+      let source: string | readonly string[] = first.source;
+      if (src.single < 0) {
+        perRowPaths ??= Array.from(rowSource!, (i) => sources[i]!.source);
+        source = perRowPaths;
+      }
       const path = partPath(sink.stagingRoot!, period, symbol, `part-${tag}-${k++}`);
+      const dir = dirname(path);
+      if (!madeDirs.has(dir)) {
+        mkdirSync(dir, { recursive: true });
+        madeDirs.add(dir);
+      }
       // The frame owns copies of its columns, so the builder is free for the next file as soon as
       // it is built: one write stays in flight while this thread parses on.
-      const df = groupFrame(out, g, symbol, src.source);
-      await settleWrite();
-      inFlight = writePartAsync(df, path, {
-        compression: sink.compression ?? "zstd",
-        compressionLevel: sink.compressionLevel,
-        csv: sink.csv ?? false,
-        durable: sink.durable ?? true,
-      }).then(
-        () => null,
-        (e: unknown) => e,
+      const df = small ? small[k - 1]! : groupFrame(out, g, symbol, source);
+      await settleWrite(small ? SMALL_WRITES_IN_FLIGHT : 1);
+      inFlight.push(
+        writePartAsync(df, path, {
+          compression: sink.compression ?? "zstd",
+          compressionLevel: sink.compressionLevel,
+          csv: sink.csv ?? false,
+          durable: sink.durable ?? true,
+          dirReady: true,
+        }).then(
+          () => null,
+          (e: unknown) => e,
+        ),
       );
       parts.push({
         period,
@@ -180,7 +234,7 @@ export async function runTask(
         rows: g.rows,
         minKey: g.minKey,
         maxKey: g.maxKey,
-        priority: src.priority,
+        priority: first.priority,
       });
       const piece = pieces[pieces.length - 1];
       if (piece) {
@@ -188,7 +242,9 @@ export async function runTask(
         piece.unordered += g.unordered;
       }
       rowsSinceRelease += g.rows;
-      if (rowsSinceRelease >= RELEASE_EVERY_ROWS) await releaseNative();
+      framesSinceRelease++;
+      if (rowsSinceRelease >= RELEASE_EVERY_ROWS || framesSinceRelease >= RELEASE_EVERY_FRAMES)
+        await releaseNative();
     }
     out = writeBuilder();
     sources.length = 0;
@@ -267,8 +323,12 @@ export async function runTask(
         stopped = true;
         break;
       }
-      await flush(`${task.id}-${f.piece}-${pieces.length - 1}`);
+      // A file of several symbols waits for the next ones (see WIDE_FLUSH_ROWS); one of a single
+      // symbol is written now, so memory stays at one file's worth for per-symbol files.
+      if (!manySymbols(out, before) || out.length >= WIDE_FLUSH_ROWS)
+        await flush(`${task.id}-${f.piece}-${pieces.length - 1}`);
     }
+    if (!stopped) await flush(`${task.id}-rest`);
   } else {
     for (const item of task.items) {
       const result = emptyPiece(item.path, 0, 0, 0);
@@ -385,6 +445,35 @@ function linkOrCopy(from: string, to: string): void {
   } catch {
     copyFileSync(from, to);
   }
+}
+
+/** Whether rows [from, length) of the builder hold more than one symbol. */
+function manySymbols(out: BarColumnsBuilder, from: number): boolean {
+  const idx = out.symbolIndex;
+  const s0 = idx[from];
+  for (let i = from + 1; i < out.length; i++) if (idx[i] !== s0) return true;
+  return false;
+}
+
+/** Index into `sources` of every row of the builder. */
+function sourceOfRows(sources: readonly { from: number; to: number }[], length: number): Int32Array {
+  const out = new Int32Array(length);
+  sources.forEach((s, i) => {
+    out.fill(i, s.from, s.to);
+  });
+  return out;
+}
+
+/** The source of a group's rows: `single` ≥ 0 when all come from one; `first` = the best (lowest). */
+function groupSource(g: RowGroup, rowSource: Int32Array): { single: number; first: number } {
+  let lo = Number.MAX_SAFE_INTEGER;
+  let hi = -1;
+  for (let j = g.start; j < g.end; j++) {
+    const s = rowSource[g.index ? g.index[j]! : j]!;
+    if (s < lo) lo = s;
+    if (s > hi) hi = s;
+  }
+  return { single: lo === hi ? lo : -1, first: lo };
 }
 
 /** No LF in the first 64 KB but a CR: a file with CR-only line endings. */
