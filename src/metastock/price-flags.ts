@@ -47,7 +47,8 @@ export function flagRows(c: PriceColumns, from: number, to: number): FlaggedRows
     if (why === null) continue;
     if (count++ === 0) {
       const t = c.time[i]!;
-      first = `${isoFromDays(c.date[i]!)}${t >= 0 ? ` ${String(t).padStart(6, "0")}` : ""}: ${why} (o=${o} h=${h} l=${l} c=${x})`;
+      const p = (v: number) => (Number.isFinite(v) ? Number(v.toPrecision(7)) : v);
+      first = `${isoFromDays(c.date[i]!)}${t >= 0 ? ` ${String(t).padStart(6, "0")}` : ""}: ${why} (o=${p(o)} h=${p(h)} l=${p(l)} c=${p(x)})`;
     }
   }
   return { count, first };
