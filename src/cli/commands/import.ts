@@ -132,7 +132,9 @@ export default defineCommand({
           for (const w of summary.warnings.slice(0, shown)) process.stderr.write(`  warning: ${w}\n`);
           process.stderr.write(
             `imported ${summary.rows.toLocaleString("en-US")} rows (${summary.symbols} symbols) from ${summary.files} files in ${summary.seconds.toFixed(2)} s ` +
-              `(${(summary.rows / Math.max(summary.seconds, 1e-9) / 1e6).toFixed(2)}M rows/s): ${summary.duplicates} duplicates removed, ${summary.skipped} bad rows skipped → ${summary.outDir}/bars\n`,
+              `(${(summary.rows / Math.max(summary.seconds, 1e-9) / 1e6).toFixed(2)}M rows/s): ${summary.duplicates} duplicates removed, ${summary.skipped} bad rows skipped` +
+              `${summary.flagged ? `, ${summary.flagged} rows with unusable prices flagged` : ""}` +
+              `${summary.derivedSymbols ? `, ${summary.derivedSymbols} symbols derived from names (blank symbol field)` : ""} → ${summary.outDir}/bars\n`,
           );
         }
         if (nothing) throw nothing;

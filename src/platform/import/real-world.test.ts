@@ -10,6 +10,8 @@ import { join } from "node:path";
 import pl from "nodejs-polars";
 import { daysFromCivil, MAX_SYMBOL_ENC } from "../../core/bars.ts";
 import { isTTError } from "../../core/errors.ts";
+import { readDatabase } from "../../metastock/binary/database.ts";
+import { MASTER_RECORD } from "../../metastock/binary/master.ts";
 import { type WriterSecurity, writeMetastockDb } from "../../metastock/binary/writer.ts";
 import { prepareSeries } from "../../stats/series.ts";
 import { importBars } from "./import.ts";
@@ -217,4 +219,25 @@ describe("binary databases", () => {
       `${pipe}: a FIFO (named pipe), not a regular file; refusing to read it`,
     );
   });
+
+  test("damaged databases: the import (workers, header-bounded reads) recovers what the reader does", async () => {
+    const secs = Array.from({ length: 262 }, (_, i) => sec(`D${i}`, 1 + (i % 5)));
+    const damages: [string, (db: Map<string, Uint8Array>) => void][] = [
+      ["truncated MASTER", (db) => db.set("MASTER", db.get("MASTER")!.subarray(0, 40 * MASTER_RECORD + 9))],
+      ["zeroed MASTER records", (db) => db.get("MASTER")!.fill(0, 3 * MASTER_RECORD, 9 * MASTER_RECORD)],
+      ["XMASTER tail", (db) => db.set("XMASTER", Uint8Array.from([...db.get("XMASTER")!, 1, 2, 3]))],
+      ["no XMASTER", (db) => db.delete("XMASTER")],
+      ["truncated data file", (db) => db.set("F7.DAT", db.get("F7.DAT")!.subarray(0, 50))],
+      ["data count zeroed", (db) => db.get("F9.DAT")!.fill(0, 2, 4)],
+    ];
+    for (const [what, damage] of damages) {
+      const files = writeMetastockDb(secs);
+      damage(files);
+      const dir = writeDb(`dmg-${what.replaceAll(" ", "-")}`, files);
+      const ref = readDatabase([...files.keys()], (f) => files.get(f));
+      const s = await importBars({ inputs: [dir], outDir: fresh(), workers: 2 });
+      expect({ what, rows: s.rows }).toEqual({ what, rows: ref.columns.length });
+      expect({ what, errors: s.errorCount }).toEqual({ what, errors: ref.errors.length + ref.skipped });
+    }
+  }, 120_000);
 });
