@@ -17,7 +17,8 @@ import { prepareSeries } from "../../stats/series.ts";
 import { importBars } from "./import.ts";
 
 const tmp = mkdtempSync(join(tmpdir(), "ttapi-import-rw-"));
-afterAll(() => rmSync(tmp, { recursive: true, force: true }));
+// Hundreds of symbol folders: removing them takes a while on a loaded machine.
+afterAll(() => rmSync(tmp, { recursive: true, force: true }), 120_000);
 let n = 0;
 const fresh = () => join(tmp, `out${n++}`);
 
