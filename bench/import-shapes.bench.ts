@@ -154,7 +154,7 @@ for (const [name, s] of Object.entries(SHAPES)) {
   const rate = (r?: Result) => (r ? r.rows / r.seconds / 1e6 : Number.NaN);
   const f = (x: number) => (Number.isFinite(x) ? x.toFixed(2) : "n/a");
   process.stdout.write(
-    `${name.padEnd(13)} ${s.symbols} symbols × ${s.rowsPerSymbol} rows: ours ${f(rate(o))}M rows/s (${o ? o.seconds.toFixed(2) : "n/a"} s, ${o ? f(o.rows / o.cpuSeconds / 1e6) : "n/a"}M rows/cpu-s, ${o?.files ?? "n/a"} files) | polars ${f(rate(b))}M rows/s (${b ? b.seconds.toFixed(2) : "n/a"} s, ${b?.files ?? "n/a"} files) | ratio ${f(rate(o) / rate(b))}× (target ≥ 1.5×)\n`,
+    `${name.padEnd(13)} ${s.symbols} symbols × ${s.rowsPerSymbol} rows: ours ${f(rate(o))}M rows/s (${o ? o.seconds.toFixed(2) : "n/a"} s, ${o ? f(o.rows / o.cpuSeconds / 1e6) : "n/a"}M rows/cpu-s, ${o?.files ?? "n/a"} files) | polars ${f(rate(b))}M rows/s (${b ? b.seconds.toFixed(2) : "n/a"} s, ${b?.files ?? "n/a"} files) | ratio ${f(rate(o) / rate(b))}× (target ≥ 1.5×); per CPU-second ${o && b ? f(o.rows / o.cpuSeconds / (b.rows / b.cpuSeconds)) : "n/a"}×\n`,
   );
 }
 process.stdout.write(`load average: ${loadavg()[0]!.toFixed(1)} on ${navigator.hardwareConcurrency} cores\n`);

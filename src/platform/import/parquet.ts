@@ -143,7 +143,7 @@ export function smallGroupFrames(
   c: ColumnsLike,
   groups: readonly RowGroup[],
   symbols: readonly string[],
-  source: string | readonly string[],
+  sourceOf: (group: number) => string | readonly string[],
 ): LazyDataFrame[] {
   const pl = polars();
   shared ??= buildShared();
@@ -159,6 +159,9 @@ export function smallGroupFrames(
     for (let j = 0; j < total; j++) out[j] = a[at[j]!]!;
     return out;
   };
+  // A per-row source column only when some group's rows come from several files.
+  const sources = groups.map((_, k) => sourceOf(k));
+  const perRow = sources.find((x): x is readonly string[] => typeof x !== "string");
   const big = pl.DataFrame([
     pl.Series("date", gather(c.date)),
     pl.Series("time", gather(c.time)),
@@ -168,19 +171,20 @@ export function smallGroupFrames(
     pl.Series("close", gather(c.close)),
     pl.Series("volume", gather(c.volume)),
     pl.Series("openint", gather(c.openint)),
-    ...(typeof source === "string"
-      ? []
-      : [
+    ...(perRow
+      ? [
           pl.Series(
             "source",
-            Array.from(at, (i) => source[i] ?? ""),
+            Array.from(at, (i) => perRow[i] ?? ""),
           ),
-        ]),
+        ]
+      : []),
   ]);
-  const src = typeof source === "string" ? pl.lit(source) : pl.col("source");
   const frames: LazyDataFrame[] = [];
   o = 0;
-  for (const g of groups) {
+  groups.forEach((g, k) => {
+    const s = sources[k]!;
+    const src = typeof s === "string" ? pl.lit(s) : pl.col("source");
     frames.push(
       big
         .slice(o, g.rows)
@@ -188,15 +192,15 @@ export function smallGroupFrames(
         .select(
           pl.lit(symbols[g.symbolId]!).cast(pl.Categorical).alias("symbol"),
           pl.lit(String.fromCharCode(g.period)).cast(pl.Categorical).alias("period"),
-          shared.date,
-          shared.timeNullable,
-          ...shared.values,
-          shared.oiNullable,
+          shared!.date,
+          shared!.timeNullable,
+          ...shared!.values,
+          shared!.oiNullable,
           src.cast(pl.Categorical).alias("source"),
         ),
     );
     o += g.rows;
-  }
+  });
   return frames;
 }
 

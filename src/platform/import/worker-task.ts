@@ -138,15 +138,16 @@ let framesSinceRelease = 0;
 /** Symbol folders this worker already created in the staging tree (one mkdir per folder). */
 const madeDirs = new Set<string>();
 /**
- * Multi-symbol files (one file per trading day, every symbol in it) accumulate in the builder up
- * to this many rows before their groups are written: one part per symbol per flush instead of
- * one per symbol per file (250 daily files × 20,000 symbols would be 5M parts otherwise).
+ * A task's files accumulate in the builder up to this many rows before their groups are written:
+ * one part per symbol per flush instead of one per symbol per file (250 daily files × 20,000
+ * symbols would be 5M parts otherwise), and many small per-symbol files share one frame.
  */
-const WIDE_FLUSH_ROWS = 1 << 19;
-/** A flush of at least this many groups of at most SMALL_GROUP_ROWS rows on average is "small". */
-const SMALL_GROUPS_MIN = 32;
-const SMALL_GROUP_ROWS = 256;
-/** Tiny Parquet writes in flight per worker (their cost is mostly per-file latency). */
+const FLUSH_ROWS = 1 << 19;
+/** A flush of at least this many groups slices them from one frame (see smallGroupFrames). */
+const SLICED_GROUPS_MIN = 4;
+/** Writes of groups up to this many rows overlap (their cost is mostly per-file latency)… */
+const SMALL_GROUP_ROWS = 4096;
+/** …this many in flight per worker. */
 const SMALL_WRITES_IN_FLIGHT = 4;
 
 export async function runTask(
@@ -181,30 +182,25 @@ export async function runTask(
       return;
     }
     const groups = groupRows(out);
-    // Several files in the builder (daily all-symbol files accumulate): each row's source.
+    // Several files in the builder (a task's files accumulate): each row's source, and per group
+    // the one source of its rows (a literal) or -1 (a column: a symbol from several files).
     const rowSource = sources.length > 1 ? sourceOfRows(sources, out.length) : null;
-    let perRowPaths: string[] | null = null;
-    // Many small groups: frames sliced from one gathered DataFrame (see smallGroupFrames).
-    const small =
-      groups.length >= SMALL_GROUPS_MIN && out.length <= groups.length * SMALL_GROUP_ROWS
-        ? smallGroupFrames(
-            out,
-            groups,
-            out.symbols,
-            rowSource ? Array.from(rowSource, (i) => sources[i]!.source) : sources[0]!.source,
-          )
-        : null;
+    const groupSources = groups.map((g) => (rowSource ? groupSource(g, rowSource) : { single: 0, first: 0 }));
+    const perRow = groupSources.some((x) => x.single < 0)
+      ? Array.from(rowSource!, (i) => sources[i]!.source)
+      : null;
+    const sourceOf = (j: number): string | readonly string[] => {
+      const x = groupSources[j]!;
+      return x.single >= 0 ? sources[x.single]!.source : perRow!;
+    };
+    // Several groups: frames sliced from one gathered DataFrame (see smallGroupFrames).
+    const sliced =
+      groups.length >= SLICED_GROUPS_MIN ? smallGroupFrames(out, groups, out.symbols, sourceOf) : null;
     let k = 0;
     for (const g of groups) {
       const symbol = out.symbols[g.symbolId]!;
       const period = String.fromCharCode(g.period);
-      const src = rowSource ? groupSource(g, rowSource) : { single: 0, first: 0 };
-      const first = sources[src.first]!;
-      let source: string | readonly string[] = first.source;
-      if (src.single < 0) {
-        perRowPaths ??= Array.from(rowSource!, (i) => sources[i]!.source);
-        source = perRowPaths;
-      }
+      const first = sources[groupSources[k]!.first]!;
       const path = partPath(sink.stagingRoot!, period, symbol, `part-${tag}-${k++}`);
       const dir = dirname(path);
       if (!madeDirs.has(dir)) {
@@ -213,8 +209,8 @@ export async function runTask(
       }
       // The frame owns copies of its columns, so the builder is free for the next file as soon as
       // it is built: one write stays in flight while this thread parses on.
-      const df = small ? small[k - 1]! : groupFrame(out, g, symbol, source);
-      await settleWrite(small ? SMALL_WRITES_IN_FLIGHT : 1);
+      const df = sliced ? sliced[k - 1]! : groupFrame(out, g, symbol, sourceOf(k - 1));
+      await settleWrite(g.rows <= SMALL_GROUP_ROWS ? SMALL_WRITES_IN_FLIGHT : 1);
       inFlight.push(
         writePartAsync(df, path, {
           compression: sink.compression ?? "zstd",
@@ -323,10 +319,8 @@ export async function runTask(
         stopped = true;
         break;
       }
-      // A file of several symbols waits for the next ones (see WIDE_FLUSH_ROWS); one of a single
-      // symbol is written now, so memory stays at one file's worth for per-symbol files.
-      if (!manySymbols(out, before) || out.length >= WIDE_FLUSH_ROWS)
-        await flush(`${task.id}-${f.piece}-${pieces.length - 1}`);
+      // The task's files accumulate (see FLUSH_ROWS): one part per symbol per flush.
+      if (out.length >= FLUSH_ROWS) await flush(`${task.id}-${f.piece}-${pieces.length - 1}`);
     }
     if (!stopped) await flush(`${task.id}-rest`);
   } else {
@@ -363,8 +357,9 @@ export async function runTask(
         stopped = true;
         break;
       }
-      await flush(`${task.id}-${pieces.length - 1}`);
+      if (out.length >= FLUSH_ROWS) await flush(`${task.id}-${pieces.length - 1}`);
     }
+    if (!stopped) await flush(`${task.id}-rest`);
   }
 
   await settleWrite();
@@ -445,14 +440,6 @@ function linkOrCopy(from: string, to: string): void {
   } catch {
     copyFileSync(from, to);
   }
-}
-
-/** Whether rows [from, length) of the builder hold more than one symbol. */
-function manySymbols(out: BarColumnsBuilder, from: number): boolean {
-  const idx = out.symbolIndex;
-  const s0 = idx[from];
-  for (let i = from + 1; i < out.length; i++) if (idx[i] !== s0) return true;
-  return false;
 }
 
 /** Index into `sources` of every row of the builder. */
