@@ -135,8 +135,27 @@ const RELEASE_EVERY_ROWS = 1024 * 1024;
 const RELEASE_EVERY_FRAMES = 2048;
 let rowsSinceRelease = 0;
 let framesSinceRelease = 0;
-/** Symbol folders this worker already created in the staging tree (one mkdir per folder). */
+/** Folders this worker already created in the staging tree (one mkdir per folder). */
 const madeDirs = new Set<string>();
+
+/**
+ * Create a symbol folder: its parent (the period folder) once, recursively, then one plain mkdir
+ * per symbol — a recursive mkdir stats every level, ~3× the cost on a busy disk, per symbol.
+ */
+function ensureDir(dir: string): void {
+  if (madeDirs.has(dir)) return;
+  const parent = dirname(dir);
+  if (!madeDirs.has(parent)) {
+    mkdirSync(parent, { recursive: true });
+    madeDirs.add(parent);
+  }
+  try {
+    mkdirSync(dir);
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== "EEXIST") throw e;
+  }
+  madeDirs.add(dir);
+}
 /**
  * A task's files accumulate in the builder up to this many rows before their groups are written:
  * one part per symbol per flush instead of one per symbol per file (250 daily files × 20,000
@@ -202,11 +221,7 @@ export async function runTask(
       const period = String.fromCharCode(g.period);
       const first = sources[groupSources[k]!.first]!;
       const path = partPath(sink.stagingRoot!, period, symbol, `part-${tag}-${k++}`);
-      const dir = dirname(path);
-      if (!madeDirs.has(dir)) {
-        mkdirSync(dir, { recursive: true });
-        madeDirs.add(dir);
-      }
+      ensureDir(dirname(path));
       // The frame owns copies of its columns, so the builder is free for the next file as soon as
       // it is built: one write stays in flight while this thread parses on.
       const df = sliced ? sliced[k - 1]! : groupFrame(out, g, symbol, sourceOf(k - 1));
