@@ -162,10 +162,23 @@ function ensureDir(dir: string): void {
  * symbols would be 5M parts otherwise), and many small per-symbol files share one frame.
  */
 const FLUSH_ROWS = 1 << 19;
+/**
+ * Long series (≥ SMALL_GROUP_ROWS rows per symbol on average) are flushed from this many rows on:
+ * their parts are large anyway, and an early flush lets the write overlap the next files' parse.
+ */
+const OVERLAP_ROWS = 1 << 16;
+
+function flushDue(out: BarColumnsBuilder): boolean {
+  return (
+    out.length >= FLUSH_ROWS ||
+    (out.length >= OVERLAP_ROWS && out.length >= out.symbols.length * SMALL_GROUP_ROWS)
+  );
+}
 /** A flush of at least this many groups slices them from one frame (see smallGroupFrames). */
 const SLICED_GROUPS_MIN = 4;
-/** Writes of groups up to this many rows overlap (their cost is mostly per-file latency)… */
-const SMALL_GROUP_ROWS = 4096;
+/** Groups of up to this many rows are "small": sliced from one frame, and their writes overlap
+ * (their cost is mostly per-file latency)… */
+const SMALL_GROUP_ROWS = 1024;
 /** …this many in flight per worker. */
 const SMALL_WRITES_IN_FLIGHT = 4;
 
@@ -213,8 +226,12 @@ export async function runTask(
       return x.single >= 0 ? sources[x.single]!.source : perRow!;
     };
     // Several groups: frames sliced from one gathered DataFrame (see smallGroupFrames).
+    // (Small groups only: for long series building each frame costs little next to writing it,
+    // and gathering would copy every row once more.)
     const sliced =
-      groups.length >= SLICED_GROUPS_MIN ? smallGroupFrames(out, groups, out.symbols, sourceOf) : null;
+      groups.length >= SLICED_GROUPS_MIN && out.length <= groups.length * SMALL_GROUP_ROWS
+        ? smallGroupFrames(out, groups, out.symbols, sourceOf)
+        : null;
     let k = 0;
     for (const g of groups) {
       const symbol = out.symbols[g.symbolId]!;
@@ -335,7 +352,7 @@ export async function runTask(
         break;
       }
       // The task's files accumulate (see FLUSH_ROWS): one part per symbol per flush.
-      if (out.length >= FLUSH_ROWS) await flush(`${task.id}-${f.piece}-${pieces.length - 1}`);
+      if (flushDue(out)) await flush(`${task.id}-${f.piece}-${pieces.length - 1}`);
     }
     if (!stopped) await flush(`${task.id}-rest`);
   } else {
@@ -372,7 +389,7 @@ export async function runTask(
         stopped = true;
         break;
       }
-      if (out.length >= FLUSH_ROWS) await flush(`${task.id}-${pieces.length - 1}`);
+      if (flushDue(out)) await flush(`${task.id}-${pieces.length - 1}`);
     }
     if (!stopped) await flush(`${task.id}-rest`);
   }
