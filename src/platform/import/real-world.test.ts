@@ -4,7 +4,7 @@
  */
 import { afterAll, describe, expect, test } from "bun:test";
 import { spawnSync } from "node:child_process";
-import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readdirSync, rmSync, truncateSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import pl from "nodejs-polars";
@@ -219,6 +219,17 @@ describe("binary databases", () => {
     expect((p as Error).message).toBe(
       `${pipe}: a FIFO (named pipe), not a regular file; refusing to read it`,
     );
+  });
+
+  test("a sparse 3 GB F1.DAT whose header says 1 record: one record read, the rest reported", async () => {
+    const files = writeMetastockDb([sec("A", 1), sec("B", 2)]);
+    const dir = writeDb("sparse", files);
+    // Extend F1.DAT to 3 GB without writing it (a hole): only the header and one record are data.
+    truncateSync(join(dir, "F1.DAT"), 3 * 1024 ** 3);
+    const s = await importBars({ inputs: [dir], outDir: fresh(), workers: 1 });
+    expect(s.rows).toBe(3);
+    expect(s.errors[0]!.file).toBe(join(dir, "F1.DAT"));
+    expect(s.errors[0]!.reason).toStartWith("header declares 1 records but the file holds");
   });
 
   test("damaged databases: the import (workers, header-bounded reads) recovers what the reader does", async () => {
