@@ -246,6 +246,8 @@ export interface WriteOptions {
   durable: boolean;
   /** The target's folder exists already (the caller created it): no mkdir per file. */
   dirReady?: boolean;
+  /** The target is inside a private staging tree: written under its own name (no temp + rename). */
+  staged?: boolean;
 }
 
 function sinkOptions(o: WriteOptions) {
@@ -301,6 +303,18 @@ export async function writePartAsync(
   o: WriteOptions,
 ): Promise<void> {
   if (!o.dirReady) mkdirSync(dirname(path), { recursive: true });
+  if (o.staged && !o.csv && isLazy(frame)) {
+    // Straight to its name: nothing reads a staging tree before every write has settled, and a
+    // failed or killed import's staging tree is deleted whole (a temp name + rename per part
+    // costs ~0.1–0.4 ms of metadata work, much of a one-row part's cost).
+    try {
+      await frame.sinkParquet(path, sinkOptions(o)).collect();
+    } catch (e) {
+      rmSync(path, { force: true });
+      throw e;
+    }
+    return;
+  }
   const tmp = tempPathFor(path);
   try {
     // A CSV mirror is written from the same materialised frame as the Parquet file.

@@ -232,13 +232,26 @@ export async function runTask(
       groups.length >= SLICED_GROUPS_MIN && out.length <= groups.length * SMALL_GROUP_ROWS
         ? smallGroupFrames(out, groups, out.symbols, sourceOf)
         : null;
+    // Every folder first, in one go: a mkdir between Parquet writes waits on the filesystem
+    // journal those writes keep busy (~1.6 ms instead of ~0.1 ms each on ext4).
+    const paths = groups.map((g, j) =>
+      partPath(
+        sink.stagingRoot!,
+        String.fromCharCode(g.period),
+        out.symbols[g.symbolId]!,
+        `part-${tag}-${j}`,
+      ),
+    );
+    if (paths.some((p) => !madeDirs.has(dirname(p)))) {
+      await settleWrite();
+      for (const p of paths) ensureDir(dirname(p));
+    }
     let k = 0;
     for (const g of groups) {
       const symbol = out.symbols[g.symbolId]!;
       const period = String.fromCharCode(g.period);
       const first = sources[groupSources[k]!.first]!;
-      const path = partPath(sink.stagingRoot!, period, symbol, `part-${tag}-${k++}`);
-      ensureDir(dirname(path));
+      const path = paths[k++]!;
       // The frame owns copies of its columns, so the builder is free for the next file as soon as
       // it is built: one write stays in flight while this thread parses on.
       const df = sliced ? sliced[k - 1]! : groupFrame(out, g, symbol, sourceOf(k - 1));
@@ -250,6 +263,7 @@ export async function runTask(
           csv: sink.csv ?? false,
           durable: sink.durable ?? true,
           dirReady: true,
+          staged: true,
         }).then(
           () => null,
           (e: unknown) => e,
