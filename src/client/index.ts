@@ -1,7 +1,7 @@
 /**
  * Public API of the TastyTrade REST client.
  *
- *   const client = createClient({ baseUrl: sim.url, clientSecret, refreshToken, dataDir, concurrency: 100 });
+ *   const client = createClient({ baseUrl: sim.url, clientSecret, refreshToken, dataDir, concurrency: 16 });
  *   // or: createClient(clientOptionsFromConfig(config, dataDir))  (env/url/credentials/limits from config)
  *   const eq = await client.equities(["AAPL", "BRK/B"]);          // typed records
  *   const df = await client.frames.nestedChain("SPY");            // polars DataFrame, explicit schema
@@ -22,6 +22,10 @@ export {
   type ClientOptions,
   clientOptionsFromConfig,
   createClient,
+  DEFAULT_CONCURRENCY,
+  isUnavailable,
+  notInSandbox,
+  PER_PAGE,
   type PositionsQuery,
   type TastyClient,
 } from "./client.ts";
@@ -42,6 +46,7 @@ export {
   resolveCredentials,
   storeCredentials,
 } from "./credentials.ts";
+export * from "./dxlink/index.ts";
 export {
   API_ENVS,
   type ApiEnv,
@@ -50,7 +55,17 @@ export {
   resolveBaseUrl,
   SIM_DEFAULT_CREDENTIALS,
 } from "./environments.ts";
+export { CHAIN_STRIKE_COLUMNS, QUOTE_COLUMNS, schemaOf } from "./frames.ts";
+export {
+  type AuthStatus,
+  authLogin,
+  authLogout,
+  authStatus,
+  type CredentialSource,
+  type LoginInput,
+} from "./login.ts";
 export type * from "./models.ts";
+export { decodeQuoteToken, quoteTokenExpiry } from "./models.ts";
 export { BY_TYPE_LIMIT, type ByTypeRequest, chunkByType } from "./query.ts";
-export type { EndpointGroup } from "./resilience.ts";
+export { AdaptiveLimiter, type EndpointGroup } from "./resilience.ts";
 export type { TransportStats } from "./transport.ts";

@@ -4,6 +4,7 @@
  * numbers (converted from strings in `wire.ts`), sentinels are null. Each `decodeX` takes the
  * wire object (one element of `data.items`, or `data` itself) and a `where` label for errors.
  */
+import type { Json, JsonObject } from "../core/json.ts";
 import { registerSecret } from "../core/redact.ts";
 import {
   arr,
@@ -11,8 +12,6 @@ import {
   bool,
   date,
   int,
-  type Json,
-  type JsonObject,
   num,
   numOrUnset,
   obj,
@@ -643,14 +642,27 @@ export interface QuoteToken {
   token: string;
   dxlinkUrl: string;
   level: string | null;
-  /** Local clock time the token was received (the API does not send an expiry; valid ~24 h). */
+  /** Local clock time the token was received. */
   receivedAt: number;
+  /** `expires-at` when the response carries it (epoch ms); else null and the token is valid ~24 h. */
+  expiresAt: number | null;
+}
+
+/** When a quote token stops being valid: its `expires-at`, else `fallbackMs` after it was received. */
+export function quoteTokenExpiry(t: QuoteToken, fallbackMs = 20 * 3600_000): number {
+  return t.expiresAt ?? t.receivedAt + fallbackMs;
 }
 
 export function decodeQuoteToken(d: JsonObject, where = "api-quote-tokens", now = Date.now()): QuoteToken {
   const token = reqStr(d, "token", where);
   registerSecret(token);
-  return { token, dxlinkUrl: reqStr(d, "dxlink-url", where), level: str(d, "level", where), receivedAt: now };
+  return {
+    token,
+    dxlinkUrl: reqStr(d, "dxlink-url", where),
+    level: str(d, "level", where),
+    receivedAt: now,
+    expiresAt: time(d, "expires-at", where),
+  };
 }
 
 /** Helper for list payloads whose decoder needs the item only. */

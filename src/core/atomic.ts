@@ -40,15 +40,25 @@ export async function atomicWrite(
   try {
     await produce(tmp);
     fsyncPath(tmp);
-    renameSync(tmp, target);
-    fsyncPath(dirname(target));
+    publish(tmp, target);
   } catch (e) {
-    rmSync(tmp, { force: true });
-    throw ioError(`could not write ${target}: ${(e as Error).message}`, {
-      cause: e,
-      hint: "check free disk space and permissions",
-    });
+    throw writeFailed(tmp, target, e);
   }
+}
+
+/** The durable step both writers end with: rename the synced temp file over `target`, sync the folder. */
+function publish(tmp: string, target: string): void {
+  renameSync(tmp, target);
+  fsyncPath(dirname(target));
+}
+
+/** A failed write leaves the previous `target` untouched and no temp file behind. */
+function writeFailed(tmp: string, target: string, e: unknown): Error {
+  rmSync(tmp, { force: true });
+  return ioError(`could not write ${target}: ${(e as Error).message}`, {
+    cause: e,
+    hint: "check free disk space and permissions",
+  });
 }
 
 /** Atomic write of bytes/text. */
@@ -65,13 +75,8 @@ export function atomicWriteFileSync(target: string, data: string | Uint8Array, m
     } finally {
       closeSync(fd);
     }
-    renameSync(tmp, target);
-    fsyncPath(dirname(target));
+    publish(tmp, target);
   } catch (e) {
-    rmSync(tmp, { force: true });
-    throw ioError(`could not write ${target}: ${(e as Error).message}`, {
-      cause: e,
-      hint: "check free disk space and permissions",
-    });
+    throw writeFailed(tmp, target, e);
   }
 }

@@ -11,7 +11,6 @@ export { parseFaults } from "../sim/index.ts";
 export * from "./auth.ts";
 export * from "./cache/index.ts";
 export {
-  type Compression as ImportCompression,
   expandInputs,
   type ImportError,
   type ImportOptions,
@@ -32,7 +31,6 @@ export {
   readSymbolBars,
 } from "./stats/index.ts";
 export {
-  type Compression as StreamCompression,
   EventColumns,
   eventsFrame,
   type RecordedFile,

@@ -2,10 +2,13 @@
  * `ttapi import <file|dir|glob>... --out DIR`: MetaStock ASCII/binary → the bars Parquet dataset.
  * Flags only; the work is `importBars` in src/platform/import.
  */
+
 import { defineCommand } from "citty";
+import type { Compression } from "../../core/compression.ts";
 import { dataError, type TTError, toTTError, usageError } from "../../core/errors.ts";
-import type { ImportError, ImportSummary } from "../../platform/import/types.ts";
+import type { ImportError, ImportSummary } from "../../platform/import/index.ts";
 import { globalArgs, runAction } from "../context.ts";
+import { countOf, rateOf } from "../grid/render.ts";
 
 export default defineCommand({
   meta: {
@@ -60,7 +63,7 @@ export default defineCommand({
           : [args.inputs as string];
         if (!args.out)
           throw usageError("--out DIR is required", { hint: "e.g. ttapi import data/ --out ./dataset" });
-        const compression = config["import.compression"] as "zstd" | "snappy" | "none";
+        const compression = config["import.compression"] as Compression;
         const workers = config["import.workers"];
         if (!Number.isInteger(workers) || workers < 0)
           throw usageError(`--workers must be a non-negative integer, got ${args.workers}`);
@@ -95,9 +98,9 @@ export default defineCommand({
                   lastDraw = now;
                   const mb = (p.bytes / 1e6).toFixed(1);
                   const total = (p.totalBytes / 1e6).toFixed(1);
-                  const rate = p.elapsedSeconds > 0 ? (p.rows / p.elapsedSeconds / 1e6).toFixed(2) : "0";
+                  const rate = rateOf(p.rows, p.elapsedSeconds, "rows");
                   process.stderr.write(
-                    `\r\x1b[2Kimport ${p.phase}: ${mb}/${total} MB, ${p.rows.toLocaleString("en-US")} rows, ${rate}M rows/s, ${p.files}/${p.totalFiles} files`,
+                    `\r\x1b[2Kimport ${p.phase}: ${mb}/${total} MB, ${p.rows.toLocaleString("en-US")} rows${rate ? `, ${rate}` : ""}, ${p.files}/${countOf(p.totalFiles, "files")}`,
                   );
                 }
               : undefined,
@@ -131,10 +134,10 @@ export default defineCommand({
             );
           for (const w of summary.warnings.slice(0, shown)) process.stderr.write(`  warning: ${w}\n`);
           process.stderr.write(
-            `imported ${summary.rows.toLocaleString("en-US")} rows (${summary.symbols} symbols) from ${summary.files} files in ${summary.seconds.toFixed(2)} s ` +
-              `(${(summary.rows / Math.max(summary.seconds, 1e-9) / 1e6).toFixed(2)}M rows/s): ${summary.duplicates} duplicates removed, ${summary.skipped} bad rows skipped` +
-              `${summary.flagged ? `, ${summary.flagged} rows with unusable prices flagged` : ""}` +
-              `${summary.derivedSymbols ? `, ${summary.derivedSymbols} symbols derived from names (blank symbol field)` : ""} → ${summary.outDir}/bars\n`,
+            `imported ${countOf(summary.rows, "rows").replace(/^\d+/, summary.rows.toLocaleString("en-US"))} (${countOf(summary.symbols, "symbols")}) from ${countOf(summary.files, "files")} in ${summary.seconds.toFixed(2)} s` +
+              `${rateOf(summary.rows, summary.seconds, "rows") ? ` (${rateOf(summary.rows, summary.seconds, "rows")})` : ""}: ${countOf(summary.duplicates, "duplicates")} removed, ${countOf(summary.skipped, "bad rows")} skipped` +
+              `${summary.flagged ? `, ${countOf(summary.flagged, "rows")} with unusable prices flagged` : ""}` +
+              `${summary.derivedSymbols ? `, ${countOf(summary.derivedSymbols, "symbols")} derived from names (blank symbol field)` : ""} → ${summary.outDir}/bars\n`,
           );
         }
         if (nothing) throw nothing;

@@ -17,7 +17,7 @@ function dataset(name: string): string {
 }
 
 async function ttapi(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  const p = Bun.spawn(["bun", join(REPO, "src", "cli", "main.ts"), ...args], {
+  const p = Bun.spawn([process.execPath, join(REPO, "src", "cli", "main.ts"), ...args], {
     stdout: "pipe",
     stderr: "pipe",
     env: { ...process.env, XDG_CONFIG_HOME: join(tmp, "cfg"), TTAPI_LOG_LEVEL: "warn" },
@@ -114,4 +114,24 @@ test("--metrics adds IV vs HV30 and expected moves (table + files); a bad file i
   const bad = await ttapi("stats", "--data", dir, "--metrics", metrics);
   expect(bad.code).toBe(65);
   expect(bad.stderr).toContain('element 0 (AAA) ivIndex: expected a number or null, got "high"');
+});
+
+test("the latest table keeps its columns aligned whatever the widths of the numbers", async () => {
+  const { latestTable } = await import("./stats.ts");
+  const latest = {
+    symbol: ["A", "A", "B", "B"],
+    window: [20, 20, 20, 20],
+    estimator: ["close_to_close", "yang_zhang", "close_to_close", "yang_zhang"],
+    vol: [0.052, 0.06, 1.234, 1.1],
+    ci_low: [0.041, null, 0.987, null],
+    ci_high: [0.071, null, 1.652, null],
+    reason: [null, null, null, null],
+  };
+  const text = latestTable({ latest } as unknown as Parameters<typeof latestTable>[0], 0.95);
+  const rows = text.split("\n").filter((l) => /^[AB] /.test(l));
+  expect(rows).toHaveLength(2);
+  // The interval's dash and closing bracket sit in the same column on every row.
+  expect(rows[0]!.indexOf("–")).toBe(rows[1]!.indexOf("–"));
+  expect(rows[0]!.indexOf("]")).toBe(rows[1]!.indexOf("]"));
+  expect(rows[0]!.length).toBe(rows[1]!.length);
 });

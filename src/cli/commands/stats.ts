@@ -7,6 +7,7 @@ import { defineCommand } from "citty";
 import { ERROR_CODES, usageError } from "../../core/errors.ts";
 import type { ComputeStatsResult, Estimator, ImpliedInput } from "../../platform/stats/index.ts";
 import { globalArgs, runAction } from "../context.ts";
+import { countOf, rateOf } from "../grid/render.ts";
 
 const ESTIMATOR_LABEL: Record<string, string> = {
   close_to_close: "C2C",
@@ -143,11 +144,16 @@ export function latestTable(r: ComputeStatsResult, confidence: number): string {
     [
       "SYMBOL",
       "WIN",
-      ...(first ? [`${ESTIMATOR_LABEL[first]}  [${ciLabel}]`] : []),
+      ...(first ? [ESTIMATOR_LABEL[first]!, `[${ciLabel}]`] : []),
       ...rest.map((e) => ESTIMATOR_LABEL[e]!),
     ],
   ];
   const notes = new Map<string, string>();
+  // The interval's bounds are padded to one width each, so its digits line up from row to row.
+  const firstRows =
+    first === undefined ? [] : L.estimator.map((e, k) => (e === first ? k : -1)).filter((k) => k >= 0);
+  const loW = Math.max(1, ...firstRows.map((k) => pct(L.ci_low[k]).length));
+  const hiW = Math.max(1, ...firstRows.map((k) => pct(L.ci_high[k]).length));
   let i = 0;
   while (i < L.symbol.length) {
     const symbol = L.symbol[i]!;
@@ -159,14 +165,15 @@ export function latestTable(r: ComputeStatsResult, confidence: number): string {
       if (reason) notes.set(`${symbol}: ${reason.replace(/^window \d+ /, "window ")}`, symbol);
     }
     const c = first === undefined ? undefined : cells.get(first);
-    const firstCell =
-      c === undefined || L.vol[c] == null
-        ? "—"
-        : `${pct(L.vol[c])}  [${pct(L.ci_low[c])}–${pct(L.ci_high[c])}]`;
+    const known = c !== undefined && L.vol[c] != null;
+    const firstCells = [
+      known ? pct(L.vol[c!]) : "—",
+      known ? `[${pct(L.ci_low[c!]).padStart(loW)}–${pct(L.ci_high[c!]).padStart(hiW)}]` : "",
+    ];
     lines.push([
       symbol,
       String(window),
-      ...(first ? [firstCell] : []),
+      ...(first ? firstCells : []),
       ...rest.map((e) => pct(cells.has(e) ? L.vol[cells.get(e)!] : null)),
     ]);
   }
@@ -222,6 +229,11 @@ export default defineCommand({
     json: { type: "boolean", description: "print the latest estimates as one JSON array on stdout" },
     csv: { type: "boolean", description: "also write CSV mirrors of stats/*.parquet" },
     rolling: { type: "boolean", description: "also write every symbol's rolling series to stats/rolling/" },
+    incremental: {
+      type: "boolean",
+      description:
+        "update from the saved state in stats/state/: read only new bar parts, recompute a symbol only when its past changed",
+    },
     metrics: {
       type: "string",
       description:
@@ -234,6 +246,34 @@ export default defineCommand({
       "stats",
       args,
       async ({ config, dataDir, signal }) => {
+        if (args.incremental) {
+          const clash = (["symbols", "metrics", "rolling", "csv", "workers"] as const).filter(
+            (k) => args[k] !== undefined && args[k] !== false,
+          );
+          if (clash.length > 0)
+            throw usageError(`--incremental cannot be combined with --${clash.join(", --")}`, {
+              hint: "the incremental update covers every symbol of the dataset",
+            });
+          const { updateStats } = await import("../../platform/stats/index.ts");
+          const u = await updateStats({
+            dataDir,
+            ...(args.estimators ? { estimators: parseEstimators(String(args.estimators)) } : {}),
+            windows: config["stats.windows"],
+            confidence: config["stats.confidence"],
+            annualization: config["stats.annualization"],
+            signal,
+          });
+          const view = { latest: u.tables.latest } as ComputeStatsResult;
+          if (args.json) process.stdout.write(`${JSON.stringify(latestJson(view))}\n`);
+          else process.stdout.write(`${latestTable(view, config["stats.confidence"])}\n`);
+          process.stderr.write(
+            `stats: ${u.symbols} symbols in ${u.seconds.toFixed(2)} s: ${u.incremental} updated from their state, ${u.recomputed.length} recomputed, ${u.barsRead} bars read → ${dataDir}/stats/\n`,
+          );
+          for (const r of u.recomputed.slice(0, 20))
+            process.stderr.write(`  recomputed ${r.symbol}: ${r.reason}\n`);
+          if (u.recomputed.length > 20) process.stderr.write(`  … and ${u.recomputed.length - 20} more\n`);
+          return 0;
+        }
         const { computeStats } = await import("../../platform/stats/index.ts");
         const symbols = args.symbols
           ? String(args.symbols)
@@ -261,15 +301,9 @@ export default defineCommand({
           process.stdout.write(`${latestTable(r, config["stats.confidence"])}\n`);
           if (r.ivHv.length > 0) process.stdout.write(`\n${impliedTable(r)}\n`);
         }
-        const perSec = r.seconds > 0 ? r.rows / r.seconds : 0;
-        const rate =
-          perSec >= 1e6
-            ? ` (${(perSec / 1e6).toFixed(1)}M bars/s)`
-            : perSec > 0
-              ? ` (${Math.round(perSec / 1e3)}k bars/s)`
-              : "";
+        const rate = rateOf(r.rows, r.seconds, "bars");
         process.stderr.write(
-          `stats: ${r.symbols} symbols, ${r.rows} bars in ${r.seconds.toFixed(2)} s${rate} → ${dataDir}/stats/\n`,
+          `stats: ${countOf(r.symbols, "symbols")}, ${countOf(r.rows, "bars")} in ${r.seconds.toFixed(2)} s${rate ? ` (${rate})` : ""} → ${dataDir}/stats/\n`,
         );
         for (const f of r.failures)
           process.stderr.write(

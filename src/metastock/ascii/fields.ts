@@ -4,7 +4,7 @@
  * at `cur.pos` and leaves it after the field; a bad field returns NaN / -2 / 0 with `cur.err`
  * saying why. The cursor is per range parse (no module state): a parse owns its own.
  */
-import { daysFromCivil } from "../../core/bars.ts";
+import { daysFromCivil, daysInMonth } from "../../core/bars.ts";
 
 /** Where a field decoder reads, and what it found out. */
 export interface Cursor {
@@ -116,11 +116,6 @@ export function digitsAt(cur: Cursor, b: Uint8Array, end: number): number {
     cur.pos++;
   }
   return cur.ndig === 0 ? -1 : v;
-}
-
-export function daysInMonth(y: number, m: number): number {
-  if (m === 2) return (y % 4 === 0 && y % 100 !== 0) || y % 400 === 0 ? 29 : 28;
-  return m === 4 || m === 6 || m === 9 || m === 11 ? 30 : 31;
 }
 
 /** Date field → days since epoch, or NaN + cur.err. YYYYMMDD, YYMMDD, YYYY-MM-DD, M/D/YYYY. */

@@ -7,11 +7,10 @@
  * m / 10^k — exact and correctly rounded for k ≤ 22 (Clinger's fast path), i.e. identical to
  * parseFloat; longer or exponent forms fall back to parseFloat on the field text.
  */
-import { daysFromCivil } from "../../core/bars.ts";
+import { daysFromCivil, daysInMonth } from "../../core/bars.ts";
 import type { BarColumnsBuilder } from "../columns.ts";
 import { compileFastLines } from "./fast-codegen.ts";
 import {
-  daysInMonth,
   fieldText,
   isPad,
   newCursor,

@@ -3,10 +3,10 @@
  * the column buffers it fills, the ticker dictionary (bytes → id, decoded once per ticker in the
  * range's detected encoding), caches, the order check, errors.
  */
-import { daysFromCivil } from "../../core/bars.ts";
+import { type BarArrays, daysFromCivil, daysInMonth } from "../../core/bars.ts";
 import type { BarColumnsBuilder } from "../columns.ts";
 import type { FastEnv } from "./fast-codegen.ts";
-import { type Cursor, daysInMonth, isPad, PERIOD_OK, POW10 } from "./fields.ts";
+import { type Cursor, isPad, PERIOD_OK, POW10 } from "./fields.ts";
 import type { AsciiLayout } from "./layout.ts";
 import type { RowError } from "./parse.ts";
 
@@ -23,20 +23,10 @@ export const ENC_CP1252 = 2;
  * it runs and syncs them here when it hands a line to the general path (rare), so both paths see
  * one state: column buffers, the ticker and date caches, the order check, line count and errors.
  */
-export interface RangeState {
+export interface RangeState extends BarArrays {
   out: BarColumnsBuilder;
   n: number;
   cap: number;
-  symbolIndex: Int32Array;
-  period: Uint8Array;
-  date: Int32Array;
-  time: Int32Array;
-  open: Float64Array;
-  high: Float64Array;
-  low: Float64Array;
-  close: Float64Array;
-  volume: Float64Array;
-  openint: Float64Array;
   // Last ticker bytes → id: files hold long runs of one ticker, so decode a string only on change.
   tickBytes: Uint8Array;
   tickLen: number;

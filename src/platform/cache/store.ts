@@ -6,14 +6,16 @@
  * manifest is replaced only after the data files are durable, then superseded versions are
  * deleted. A SIGKILL at any moment leaves the previous complete version or the new one.
  */
+
 import { existsSync, mkdirSync, readdirSync, renameSync, rmSync, statSync } from "node:fs";
 import { join } from "node:path";
 import pl from "nodejs-polars";
 import { fsyncPath } from "../../core/atomic.ts";
+import type { Compression } from "../../core/compression.ts";
 import { dataError, ioError, toTTError } from "../../core/errors.ts";
 import { getLogger } from "../../core/log.ts";
 import { processAlive } from "../../core/process-alive.ts";
-import type { Compression, PersistWriter } from "../persist/writer.ts";
+import type { PersistWriter } from "../persist/writer.ts";
 import { frameFingerprint } from "./fingerprint.ts";
 import {
   ARTIFACT_KINDS,
@@ -49,8 +51,8 @@ export function parseArtifactId(id: string): ArtifactRef | null {
 }
 
 export interface CheckOptions {
-  /** Current fingerprints of the inputs (by artifact id). */
-  inputs?: Record<string, string>;
+  /** Current fingerprints of the inputs (by artifact id); undefined = that input does not exist. */
+  inputs?: Record<string, string | undefined>;
   /** Current parameter fingerprint. */
   params?: string;
   /** A CSV mirror is wanted: an artifact without one is stale. */
@@ -156,6 +158,7 @@ export class ArtifactStore {
     if (opts.params !== undefined && opts.params !== m.params)
       return { state: "stale", reason: "parameters changed", manifest: m };
     for (const [id, fp] of Object.entries(opts.inputs ?? {})) {
+      if (fp === undefined) return { state: "stale", reason: `input ${id} missing`, manifest: m };
       if (m.inputs[id] !== fp) return { state: "stale", reason: `input ${id} changed`, manifest: m };
     }
     if (opts.requireCsv && !m.files.some((f) => f.format === "csv"))
@@ -394,23 +397,9 @@ export class ArtifactStore {
       }
       const m = read.manifest;
       const exp = this.expiry(ref, m);
-      const bad = verifyFiles(this.dirOf(ref), m);
-      let state: ArtifactState = "fresh";
-      let reason = "fresh";
-      if (bad) [state, reason] = ["invalid", bad];
-      else if (exp !== null && now >= exp) [state, reason] = ["stale", "expired"];
-      else {
-        for (const [inId, fp] of Object.entries(m.inputs)) {
-          const cur = fingerprints.get(inId);
-          if (cur !== fp) {
-            [state, reason] = [
-              "stale",
-              cur === undefined ? `input ${inId} missing` : `input ${inId} changed`,
-            ];
-            break;
-          }
-        }
-      }
+      // The freshness rules are check()'s; status only supplies the inputs' current fingerprints.
+      const inputs = Object.fromEntries(Object.keys(m.inputs).map((inId) => [inId, fingerprints.get(inId)]));
+      const { state, reason } = this.check(ref, { inputs });
       rows.push({
         id,
         ...ref,

@@ -20,9 +20,9 @@ import { dirname, join } from "node:path";
 import type { DataFrame, LazyDataFrame } from "nodejs-polars";
 import { tempPathFor } from "../../core/atomic.ts";
 import { type BarColumns, barsSymbolDir } from "../../core/bars.ts";
+import { type Compression, parquetCompression } from "../../core/compression.ts";
 import { storedBars } from "../bars-schema.ts";
 import type { RowGroup } from "./group.ts";
-import type { Compression } from "./types.ts";
 
 type Polars = typeof import("nodejs-polars").default;
 let loaded: Polars | undefined;
@@ -204,10 +204,6 @@ export function smallGroupFrames(
   return frames;
 }
 
-function polarsCompression(c: Compression): "zstd" | "snappy" | "uncompressed" {
-  return c === "none" ? "uncompressed" : c;
-}
-
 function fsyncFile(path: string): void {
   const fd = openSync(path, "r");
   try {
@@ -253,7 +249,7 @@ export interface WriteOptions {
 function sinkOptions(o: WriteOptions) {
   // sinkParquet (unlike writeParquet) takes a compression level and can fsync on close.
   return {
-    compression: polarsCompression(o.compression),
+    compression: parquetCompression(o.compression),
     ...(o.compressionLevel !== undefined && o.compression === "zstd"
       ? { compressionLevel: o.compressionLevel }
       : {}),

@@ -5,13 +5,13 @@
  * workers, a bounded number at a time. `--strict` stops at the first task reporting a bad row.
  */
 import pLimit from "p-limit";
+import type { Compression } from "../../core/compression.ts";
 import { cancelledError, dataError, ioError } from "../../core/errors.ts";
 import { absoluteLine } from "./lines.ts";
 import { fsyncFileAsync } from "./parquet.ts";
 import type { Plan } from "./plan.ts";
 import type { ParsePool } from "./pool.ts";
 import type {
-  Compression,
   ImportError,
   ImportProgress,
   ParseTask,

@@ -6,10 +6,11 @@
  */
 import { renameSync } from "node:fs";
 import { barsSymbolDir } from "../../core/bars.ts";
+import type { Compression } from "../../core/compression.ts";
 import { cancelledError, ioError } from "../../core/errors.ts";
 import type { DatasetEntry } from "./output.ts";
 import type { ParsePool } from "./pool.ts";
-import type { Compression, MergeRequest, MergeResponse, WrittenPart } from "./types.ts";
+import type { MergeRequest, MergeResponse, WrittenPart } from "./types.ts";
 
 /** Keys of the (period, symbol) maps. */
 export const psKey = (period: string, symbol: string) => `${period}\u0000${symbol}`;

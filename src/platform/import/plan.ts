@@ -6,9 +6,13 @@
  */
 import { readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
-import { detectLayout } from "../../metastock/ascii/layout.ts";
-import { unlistedDataFiles } from "../../metastock/binary/database.ts";
-import { findDataFile, findIndexFiles, resolveSecurities } from "../../metastock/binary/directory.ts";
+import {
+  detectLayout,
+  findDataFile,
+  findIndexFiles,
+  resolveSecurities,
+  unlistedDataFiles,
+} from "../../metastock/index.ts";
 import type { Source } from "./inputs.ts";
 import { describeNonRegular, nonRegular } from "./regular-file.ts";
 import type { ImportError, ParseTask } from "./types.ts";

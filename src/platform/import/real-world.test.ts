@@ -10,10 +10,8 @@ import { join } from "node:path";
 import pl from "nodejs-polars";
 import { daysFromCivil, MAX_SYMBOL_ENC } from "../../core/bars.ts";
 import { isTTError } from "../../core/errors.ts";
-import { readDatabase } from "../../metastock/binary/database.ts";
-import { MASTER_RECORD } from "../../metastock/binary/master.ts";
-import { type WriterSecurity, writeMetastockDb } from "../../metastock/binary/writer.ts";
-import { prepareSeries } from "../../stats/series.ts";
+import { MASTER_RECORD, readDatabase, type WriterSecurity, writeMetastockDb } from "../../metastock/index.ts";
+import { prepareSeries } from "../../stats/index.ts";
 import { importBars } from "./import.ts";
 
 const tmp = mkdtempSync(join(tmpdir(), "ttapi-import-rw-"));

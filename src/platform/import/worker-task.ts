@@ -18,13 +18,19 @@ import {
 } from "node:fs";
 import { basename, dirname, join } from "node:path";
 import type { BarColumns } from "../../core/bars.ts";
-import { symbolFromFileName } from "../../metastock/ascii/index.ts";
-import { detectLayout } from "../../metastock/ascii/layout.ts";
-import { parseAsciiRange } from "../../metastock/ascii/parse.ts";
-import { dataBytesWanted, decodeDataFile, indexShortfall } from "../../metastock/binary/data-file.ts";
-import { fieldOffsets } from "../../metastock/binary/fields.ts";
-import { BarColumnsBuilder, columnBuffers, shareColumns } from "../../metastock/columns.ts";
-import { flagRows } from "../../metastock/price-flags.ts";
+import {
+  BarColumnsBuilder,
+  columnBuffers,
+  dataBytesWanted,
+  decodeDataFile,
+  detectLayout,
+  fieldOffsets,
+  flagRows,
+  indexShortfall,
+  parseAsciiRange,
+  shareColumns,
+  symbolFromFileName,
+} from "../../metastock/index.ts";
 import { isStoredBarsFile } from "../bars-schema.ts";
 import { groupRows, type RowGroup } from "./group.ts";
 import {

@@ -34,6 +34,8 @@ export interface TaskEvent {
   count?: number;
   seconds?: number;
   reason?: string;
+  /** Failed: the error's code (E_AUTH, E_NETWORK…), so listeners can tell causes apart. */
+  code?: string;
   /** Done, but with a tolerated shortfall (e.g. 3 of 507 symbols missing). */
   degraded?: string;
 }
@@ -199,7 +201,16 @@ export async function runGraph(
           const err = toTTError(e);
           const reason = isAbortError(e) || ctl.signal.aborted ? "cancelled" : err.message;
           finish(t, { state: "failed", error: err, reason, seconds });
-          emit({ type: "failed", stage: t.stage, task: t.id, label: t.label, at: at(), reason, seconds });
+          emit({
+            type: "failed",
+            stage: t.stage,
+            task: t.id,
+            label: t.label,
+            at: at(),
+            reason,
+            seconds,
+            ...(reason === "cancelled" ? {} : { code: err.code }),
+          });
         } finally {
           running--;
           schedule();

@@ -7,10 +7,18 @@
 import { join } from "node:path";
 import pl from "nodejs-polars";
 import { isoFromDays } from "../../core/bars.ts";
-import { normalQuantile } from "../../stats/distributions.ts";
-import { type ExpectedMoveRow, expectedMoves, type IvHvRow, ivVsHv } from "../../stats/implied.ts";
+import { newYorkDay } from "../../core/time.ts";
+import {
+  type ExpectedMoveRow,
+  expectedMoves,
+  type IvHvRow,
+  ivVsHv,
+  normalQuantile,
+} from "../../stats/index.ts";
 import { combineFingerprints, frameFingerprint } from "../cache/fingerprint.ts";
+import { lakeRoot } from "../lake/index.ts";
 import { computeStats } from "../stats/index.ts";
+import { ivHistoryFrame } from "../stats/iv-history.ts";
 import { type ArtifactValue, artifactTask } from "./artifact-task.ts";
 import type { StageContext } from "./context.ts";
 import { collectFromCleanStack } from "./gc.ts";
@@ -181,7 +189,13 @@ export function mathTasks(sc: StageContext): TaskDef[] {
         return {
           manifest,
           count: rowsRead || bars.rows,
-          degraded: failures > 0 ? `${failures} symbols without statistics` : undefined,
+          // Asked for statistics of a universe and given no bars: that is not a complete result.
+          degraded:
+            bars.rows === 0 && params.symbols.length > 0
+              ? "no bars to compute statistics from (see EOD Data)"
+              : failures > 0
+                ? `${failures} symbols without statistics`
+                : undefined,
         };
       },
     }),
@@ -201,7 +215,21 @@ export function mathTasks(sc: StageContext): TaskDef[] {
             : new Map();
         const iv = bySymbol(metrics, "implied_volatility_index");
         const syms = [...iv.keys()].sort();
-        return { frame: ivHvFrame(syms.map((s) => ivVsHv(s, num(iv.get(s)), num(hv.get(s))))) };
+        const base = ivHvFrame(syms.map((s) => ivVsHv(s, num(iv.get(s)), num(hv.get(s)))));
+        // Own IV rank/percentile from the lake's history, beside the API's rank (README "iv_hv").
+        const own = ivHistoryFrame({
+          lakeRoot: lakeRoot(env.dataDir),
+          date: isoFromDays(newYorkDay(Date.now())),
+          metrics,
+          symbols: syms,
+        });
+        return {
+          frame: base.join(own, { on: "symbol", how: "left" }),
+          degraded:
+            syms.length === 0 && params.symbols.length > 0
+              ? "no implied volatilities to compare (market metrics missing)"
+              : undefined,
+        };
       },
     }),
     artifactTask(env, {
@@ -261,7 +289,13 @@ export function mathTasks(sc: StageContext): TaskDef[] {
             ),
           );
         }
-        return { frame: movesFrame(rows) };
+        return {
+          frame: movesFrame(rows),
+          degraded:
+            rows.length === 0 && params.symbols.length > 0
+              ? "no expirations to compute moves for (option chains missing)"
+              : undefined,
+        };
       },
     }),
   ];

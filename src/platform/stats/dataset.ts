@@ -10,7 +10,7 @@ import { join } from "node:path";
 import pl from "nodejs-polars";
 import { barsRoot } from "../../core/bars.ts";
 import { dataError, usageError } from "../../core/errors.ts";
-import type { PriceSeries } from "../../stats/series.ts";
+import type { PriceSeries } from "../../stats/index.ts";
 import { symbolOfBarsDir } from "../bars-schema.ts";
 
 export interface SymbolFiles {

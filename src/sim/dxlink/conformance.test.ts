@@ -4,7 +4,7 @@
  * FEED_CONFIG, NaN encoding, keepalive timeout and the 1009 frame limit.
  */
 import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
-import { DXLinkFeed, DXLinkWebSocketClient, FeedContract, FeedDataFormat } from "@dxfeed/dxlink-api";
+import { officialCompactFeed } from "../testing/official-client.ts";
 import { type StandaloneDxlink, startStandaloneDxlink } from "./standalone.ts";
 
 // setDefaultTimeout is per file: a generous ceiling for loaded 2-core CI machines (a hang still fails).
@@ -82,22 +82,7 @@ async function rawClient(url: string) {
 describe("official @dxfeed/dxlink-api client against the sim", () => {
   test("connects, subscribes, receives Quote and Candle events", async () => {
     const { token, url } = await quoteToken();
-    const client = new DXLinkWebSocketClient();
-    client.connect(url);
-    client.setAuthToken(token);
-    const feed = new DXLinkFeed(client, FeedContract.AUTO);
-    feed.configure({
-      acceptAggregationPeriod: 0.05,
-      acceptDataFormat: FeedDataFormat.COMPACT,
-      acceptEventFields: {
-        Quote: ["eventType", "eventSymbol", "bidPrice", "askPrice", "bidSize", "askSize"],
-        Candle: ["eventType", "eventSymbol", "eventFlags", "time", "open", "high", "low", "close", "volume"],
-      },
-    });
-    const events: Record<string, unknown>[] = [];
-    feed.addEventListener((evs) => {
-      events.push(...(evs as unknown as Record<string, unknown>[]));
-    });
+    const { client, feed, events } = officialCompactFeed(url, token);
     const from = (sim.universe.todayDay - 30) * 86_400_000;
     feed.addSubscriptions({ type: "Quote", symbol: "AAPL" });
     feed.addSubscriptions({ type: "Candle", symbol: "SPY{=1d}", fromTime: from });
@@ -253,6 +238,71 @@ describe("keepalive", () => {
       expect(quick.endpoint.stats.keepaliveTimeouts).toBe(1);
     } finally {
       await quick.stop();
+    }
+  });
+});
+
+describe("candle symbols by meaning, and the real service's looser habits (dialect)", () => {
+  /** Subscribe candles on a fresh connection and return the first snapshot's event symbols. */
+  async function candleSymbols(
+    s: StandaloneDxlink,
+    symbols: string[],
+  ): Promise<{ seen: Set<string>; configs: Record<string, unknown>[] }> {
+    const body = (await (await fetch(`${s.url}/api-quote-tokens`)).json()) as {
+      data: { token: string; "dxlink-url": string };
+    };
+    const { token, "dxlink-url": url } = body.data;
+    const c = await rawClient(url);
+    c.send({ type: "SETUP", channel: 0, version: "0.1-test/1" });
+    c.send({ type: "AUTH", channel: 0, token });
+    await c.waitFor((m) => m.state === "AUTHORIZED");
+    c.send({ type: "CHANNEL_REQUEST", channel: 3, service: "FEED", parameters: { contract: "AUTO" } });
+    await c.waitFor((m) => m.type === "CHANNEL_OPENED");
+    c.send({
+      type: "FEED_SETUP",
+      channel: 3,
+      acceptAggregationPeriod: 0.05,
+      acceptDataFormat: "COMPACT",
+      acceptEventFields: { Candle: ["eventSymbol", "eventFlags", "time", "close"] },
+    });
+    const from = (s.universe.todayDay - 5) * 86_400_000;
+    c.send({
+      type: "FEED_SUBSCRIPTION",
+      channel: 3,
+      add: symbols.map((symbol) => ({ type: "Candle", symbol, fromTime: from })),
+    });
+    const seen = new Set<string>();
+    const deadline = Date.now() + 10_000;
+    while (seen.size < symbols.length && Date.now() < deadline) {
+      const before = c.inbox.length;
+      await c.waitFor((m) => m.type === "FEED_DATA" && c.inbox.indexOf(m) >= before, 5_000);
+      for (const m of c.inbox.slice(before))
+        if (m.type === "FEED_DATA") {
+          const values = (m.data as [string, unknown[]])[1];
+          for (let i = 0; i < values.length; i += 4) seen.add(String(values[i]));
+        }
+    }
+    c.ws.close();
+    return { seen, configs: c.inbox.filter((m) => m.type === "FEED_CONFIG") };
+  }
+
+  test("SPY{=d}, SPY{=1d,tho=true} and SPY{=1day} are all daily series; echoed as subscribed by default", async () => {
+    const { seen } = await candleSymbols(sim, ["SPY{=d}", "AAPL{=1d,tho=true}", "MSFT{=1day}"]);
+    expect([...seen].sort()).toEqual(["AAPL{=1d,tho=true}", "MSFT{=1day}", "SPY{=d}"]);
+  });
+
+  test("candleEcho canonical: echoed in dxFeed's form; omitEventFields: no field list is ever sent", async () => {
+    const odd = startStandaloneDxlink({
+      seed: 7,
+      dialect: { candleEcho: "canonical", omitEventFields: true },
+    });
+    try {
+      const { seen, configs } = await candleSymbols(odd, ["SPY{=1d,tho=true}", "AAPL{=1day}"]);
+      expect([...seen].sort()).toEqual(["AAPL{=d}", "SPY{=d,tho=true}"]);
+      expect(configs.length).toBeGreaterThan(0);
+      expect(configs.every((m) => m.eventFields === undefined)).toBe(true);
+    } finally {
+      await odd.stop();
     }
   });
 });
