@@ -27,6 +27,10 @@ export const COMMANDS: Record<string, { description: string; load: Loader }> = {
     description: "returns, realized volatility estimators, confidence intervals, IV vs HV",
     load: () => import("./commands/stats.ts").then((m) => m.default),
   },
+  report: {
+    description: "write the lake as one self-contained HTML report with charts (offline, no network)",
+    load: () => import("./commands/report.ts").then((m) => m.default),
+  },
   sql: {
     description:
       "query the lake with SQL: bars, chains, option_quotes, metrics, iv_hv… (--tables lists them)",
@@ -43,6 +47,10 @@ export const COMMANDS: Record<string, { description: string; load: Loader }> = {
   cache: {
     description: "inspect or clear the artifact cache (status, clear [kind])",
     load: () => import("./commands/cache.ts").then((m) => m.default),
+  },
+  lake: {
+    description: "the dataset <data-dir>/lake: status, prune --before DATE, compact",
+    load: () => import("./commands/lake.ts").then((m) => m.default),
   },
   config: {
     description: "show the effective configuration (secrets redacted), or write an example file (init)",

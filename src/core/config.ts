@@ -211,6 +211,13 @@ export const CONFIG_SCHEMA = {
   },
   "run.csv": { kind: "boolean", default: false, env: "TTAPI_CSV", doc: "also write CSV mirrors" },
 
+  "report.enabled": {
+    kind: "boolean",
+    default: true,
+    env: "TTAPI_REPORT",
+    doc: "write <data-dir>/report/index.html at the end of `ttapi run`",
+  },
+
   "cache.ttl.accounts": {
     kind: "duration",
     default: 300,

@@ -27,7 +27,8 @@ export default defineCommand({
     out: {
       type: "string",
       alias: "o",
-      description: "dataset root: bars land in DIR/bars/period=P/symbol=S/*.parquet",
+      description:
+        "dataset root: bars land in DIR/bars/period=P/symbol=S/*.parquet (default: <data-dir>/lake)",
       valueHint: "DIR",
     },
     strict: { type: "boolean", description: "stop at the first malformed row, write nothing, exit non-zero" },
@@ -57,12 +58,15 @@ export default defineCommand({
     runAction(
       "import",
       args,
-      async ({ config, signal }) => {
+      async ({ config, dataDir, signal }) => {
         const inputs = (args._ as string[] | undefined)?.length
           ? (args._ as string[])
           : [args.inputs as string];
-        if (!args.out)
-          throw usageError("--out DIR is required", { hint: "e.g. ttapi import data/ --out ./dataset" });
+        // Default: the data directory's lake, the dataset `ttapi run` and `ttapi stats` use too.
+        const { lakeRoot } = await import("../../platform/lake/index.ts");
+        const { migrateDataDir } = await import("../../platform/pipeline/index.ts");
+        const outDir = (args.out as string | undefined) || lakeRoot(dataDir);
+        if (!args.out) await migrateDataDir(dataDir);
         const compression = config["import.compression"] as Compression;
         const workers = config["import.workers"];
         if (!Number.isInteger(workers) || workers < 0)
@@ -82,7 +86,7 @@ export default defineCommand({
         try {
           summary = await importBars({
             inputs,
-            outDir: args.out as string,
+            outDir,
             strict: Boolean(args.strict),
             csv: Boolean(args.csv),
             compression,
@@ -108,7 +112,7 @@ export default defineCommand({
         } catch (e) {
           // Scripts parse stdout on every outcome: the summary says what failed, then the usual
           // error line goes to stderr and the exit code says how.
-          if (args.json) printJson(failedSummary(args.out as string), toTTError(e));
+          if (args.json) printJson(failedSummary(outDir), toTTError(e));
           throw e;
         }
         if (tty) process.stderr.write("\r\x1b[2K");

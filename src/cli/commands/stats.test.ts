@@ -116,6 +116,27 @@ test("--metrics adds IV vs HV30 and expected moves (table + files); a bad file i
   expect(bad.stderr).toContain('element 0 (AAA) ivIndex: expected a number or null, got "high"');
 });
 
+test("after `ttapi run --demo`, `ttapi stats --data-dir` reads the lake (no 'import bars first')", async () => {
+  const dir = join(tmp, "after-run");
+  const run = await ttapi("run", "--demo", "-q", "--data-dir", dir);
+  expect(run.code).toBe(0);
+  const r = await ttapi("stats", "--data-dir", dir, "--windows", "20", "--json");
+  expect(r.stderr).not.toMatch(/no daily bars/);
+  expect(r.code).toBe(0);
+  const rows = JSON.parse(r.stdout) as { symbol: string }[];
+  expect(new Set(rows.map((x) => x.symbol)).size).toBe(10);
+  // Results go beside the lake, not into it.
+  expect(existsSync(join(dir, "stats", "latest.parquet"))).toBe(true);
+  expect(existsSync(join(dir, "lake", "stats"))).toBe(false);
+});
+
+test("an empty data directory: one error line naming where bars come from", async () => {
+  const r = await ttapi("stats", "--data-dir", join(tmp, "empty"));
+  expect(r.code).toBe(2);
+  expect(r.stderr).toMatch(/no daily bars/);
+  expect(r.stderr).toMatch(/ttapi run|ttapi import/);
+});
+
 test("the latest table keeps its columns aligned whatever the widths of the numbers", async () => {
   const { latestTable } = await import("./stats.ts");
   const latest = {

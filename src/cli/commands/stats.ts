@@ -201,7 +201,8 @@ export default defineCommand({
     ...globalArgs,
     data: {
       type: "string",
-      description: "data directory holding bars/ (same as --data-dir)",
+      description:
+        "data directory: its lake (DIR/lake/bars), or a dataset root holding bars/ (same as --data-dir)",
       valueHint: "DIR",
     },
     symbols: {
@@ -275,6 +276,9 @@ export default defineCommand({
           return 0;
         }
         const { computeStats } = await import("../../platform/stats/index.ts");
+        const { barsSource } = await import("../../platform/pipeline/index.ts");
+        // The data directory's lake by default; a plain dataset root (DIR/bars) still works.
+        const bars = await barsSource(dataDir);
         const symbols = args.symbols
           ? String(args.symbols)
               .split(",")
@@ -284,7 +288,8 @@ export default defineCommand({
         const estimators = args.estimators ? parseEstimators(String(args.estimators)) : undefined;
         const metrics = args.metrics ? await readMetrics(String(args.metrics)) : undefined;
         const r = await computeStats({
-          dataDir,
+          dataDir: bars,
+          outDir: dataDir,
           ...(symbols ? { symbols } : {}),
           ...(estimators ? { estimators } : {}),
           windows: config["stats.windows"],

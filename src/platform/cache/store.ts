@@ -57,6 +57,8 @@ export interface CheckOptions {
   params?: string;
   /** A CSV mirror is wanted: an artifact without one is stale. */
   requireCsv?: boolean;
+  /** Never stale by age: the parameters fingerprint the inputs' content (e.g. local files' sizes and mtimes). */
+  ignoreTtl?: boolean;
 }
 
 export interface CheckResult {
@@ -74,6 +76,8 @@ export interface PutOptions {
   mode?: number;
   /** Rewrite the data files even when identical content is already committed (`--force`). */
   rewrite?: boolean;
+  /** When the data was taken (default: now), e.g. the moment the caller already reported. */
+  createdAt?: number;
 }
 
 export interface Committed {
@@ -130,6 +134,11 @@ export class ArtifactStore {
     this.now = opts.now ?? Date.now;
   }
 
+  /** The store's clock (epoch ms): what `createdAt` and TTL checks use. */
+  clock(): number {
+    return this.now();
+  }
+
   dirOf(ref: ArtifactRef): string {
     return join(this.root, ref.kind, encodeURIComponent(ref.key));
   }
@@ -154,7 +163,8 @@ export class ArtifactStore {
     const bad = verifyFiles(dir, m);
     if (bad) return { state: "invalid", reason: bad, manifest: null };
     const exp = this.expiry(ref, m);
-    if (exp !== null && this.now() >= exp) return { state: "stale", reason: "expired", manifest: m };
+    if (!opts.ignoreTtl && exp !== null && this.now() >= exp)
+      return { state: "stale", reason: "expired", manifest: m };
     if (opts.params !== undefined && opts.params !== m.params)
       return { state: "stale", reason: "parameters changed", manifest: m };
     for (const [id, fp] of Object.entries(opts.inputs ?? {})) {
@@ -175,6 +185,7 @@ export class ArtifactStore {
     const dir = this.dirOf(ref);
     const fingerprint = frameFingerprint(df);
     const rows = df.height;
+    const createdAt = opts.createdAt ?? this.now();
     const base = (files: ArtifactFile[]): Manifest => ({
       format: MANIFEST_FORMAT,
       kind: ref.kind,
@@ -182,8 +193,8 @@ export class ArtifactStore {
       fingerprint,
       inputs: opts.inputs ?? {},
       params: opts.params ?? "",
-      createdAt: this.now(),
-      createdIso: new Date(this.now()).toISOString(),
+      createdAt,
+      createdIso: new Date(createdAt).toISOString(),
       rows,
       files,
       meta: opts.meta ?? {},
@@ -275,6 +286,35 @@ export class ArtifactStore {
       rmSync(staging, { recursive: true, force: true });
       throw toTTError(e, "E_IO", `storing ${artifactId(ref)}`);
     }
+  }
+
+  /**
+   * Commit a manifest for data that lives outside the cache (the lake's `bars` table): no files of
+   * its own, so the fingerprint and `meta` describe it; superseded cache versions are removed.
+   */
+  commitExternal(
+    ref: ArtifactRef,
+    out: { rows: number; fingerprint: string; meta?: Record<string, unknown> },
+    opts: Omit<PutOptions, "csv" | "mode" | "rewrite"> = {},
+  ): Manifest {
+    const dir = this.dirOf(ref);
+    mkdirSync(dir, { recursive: true });
+    const m: Manifest = {
+      format: MANIFEST_FORMAT,
+      kind: ref.kind,
+      key: ref.key,
+      fingerprint: out.fingerprint,
+      inputs: opts.inputs ?? {},
+      params: opts.params ?? "",
+      createdAt: this.now(),
+      createdIso: new Date(this.now()).toISOString(),
+      rows: out.rows,
+      files: [],
+      meta: { ...opts.meta, ...out.meta },
+    };
+    writeManifest(dir, m);
+    this.collectGarbage(ref, m);
+    return m;
   }
 
   /** Absolute path of an artifact's file of a format (parquet by default). */

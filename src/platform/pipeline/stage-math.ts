@@ -219,7 +219,8 @@ export function mathTasks(sc: StageContext): TaskDef[] {
         // Own IV rank/percentile from the lake's history, beside the API's rank (README "iv_hv").
         const own = ivHistoryFrame({
           lakeRoot: lakeRoot(env.dataDir),
-          date: isoFromDays(newYorkDay(Date.now())),
+          // The run's trading date: the lake partition this snapshot replaces is not its history.
+          date: params.snapshotDate ?? isoFromDays(newYorkDay(Date.now())),
           metrics,
           symbols: syms,
         });

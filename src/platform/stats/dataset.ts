@@ -25,7 +25,7 @@ export function listDailySymbols(dataDir: string, period = "D"): SymbolFiles[] {
   const root = join(barsRoot(dataDir), `period=${period}`);
   if (!existsSync(root)) {
     throw usageError(`no daily bars in ${dataDir}: ${root} does not exist`, {
-      hint: "import bars first (ttapi import …) or pass the right --data directory",
+      hint: "run `ttapi run` or `ttapi import FILES` (both fill <data-dir>/lake/bars), or pass the right --data directory",
     });
   }
   const out: SymbolFiles[] = [];
