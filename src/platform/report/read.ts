@@ -97,14 +97,14 @@ export function scanPartitions(root: string, table: LakeTable, onlyDate?: string
             ),
         );
     }
-  }
-  // listPartitions gives leaves: `date=…` or, intraday, `date=…/time=HHMM`.
-  else
-    for (const part of listPartitions(root, table)) {
-      const m = /^date=(\d{4}-\d{2}-\d{2})(?:\/time=(\d{4}))?$/.exec(part);
-      if (!m || (onlyDate && m[1] !== onlyDate)) continue;
-      add(join(tableDir(root, table), part), m[1]!, m[2] ?? null);
+  } else {
+    // Partitions are `date=…` or, intraday, `date=…/time=…`: each date folder is read once (its
+    // time folders below it by `add`).
+    for (const date of partitionDates(root, table)) {
+      if (onlyDate && date !== onlyDate) continue;
+      add(join(tableDir(root, table), `date=${date}`), date, null);
     }
+  }
   if (!scans.length) return null;
   return scans.length === 1 ? scans[0]! : pl.concat(scans, { how: "diagonalRelaxed" });
 }
