@@ -7,6 +7,7 @@ import { join } from "node:path";
 import type { ArgsDef } from "citty";
 import { type Config, type ConfigKey, dataDir, type LoadedConfig, loadConfig } from "../core/config.ts";
 import { exitCodeFor, ioError, isAbortError, isTTError, toTTError } from "../core/errors.ts";
+import { resolveLakeRoot } from "../core/lake-root.ts";
 import {
   configureLogging,
   flushLogs,
@@ -34,6 +35,15 @@ export const globalArgs = {
   quiet: { type: "boolean", alias: "q", description: "errors only on the terminal" },
 } as const satisfies ArgsDef;
 
+/** The lake's root, for every command that reads or writes the lake. */
+export const lakeArgs = {
+  lake: {
+    type: "string",
+    description: "the lake: a folder or s3://bucket/prefix (default: <data-dir>/lake; config lake.root)",
+    valueHint: "ROOT",
+  },
+} as const satisfies ArgsDef;
+
 /** API-environment flags, for every command that talks to the API. */
 export const apiArgs = {
   env: { type: "string", description: "API environment: production | sandbox | sim", valueHint: "ENV" },
@@ -44,6 +54,8 @@ export interface CommandCtx {
   loaded: LoadedConfig;
   config: Config;
   dataDir: string;
+  /** The lake root: a folder or a registered `s3://bucket/prefix` (credentials known to redaction). */
+  readonly lake: string;
   signal: AbortSignal;
   log: Logger;
 }
@@ -97,7 +109,13 @@ export async function runAction(
 ): Promise<void> {
   const log = getLogger(`cli.${name}`);
   try {
-    const flags = flagOverrides(args, { "data-dir": "data-dir", env: "api.env", url: "api.url", ...mapping });
+    const flags = flagOverrides(args, {
+      "data-dir": "data-dir",
+      env: "api.env",
+      url: "api.url",
+      lake: "lake.root",
+      ...mapping,
+    });
     const loaded = loadConfig({ configPath: (args.config as string | undefined) || undefined, flags });
     const dir = dataDir(loaded.config);
     usableDataDir(dir, loaded.sources["data-dir"]);
@@ -115,7 +133,17 @@ export async function runAction(
     });
     log.debug("start", { argv: process.argv.slice(2).join(" ") });
     for (const w of loaded.warnings) log.warn(w);
-    const code = await body({ loaded, config: loaded.config, dataDir: dir, signal: processSignal(), log });
+    const code = await body({
+      loaded,
+      config: loaded.config,
+      dataDir: dir,
+      // Resolved on first use: a bad lake.root fails the commands that use the lake, not `config show`.
+      get lake() {
+        return resolveLakeRoot(loaded.config, dir);
+      },
+      signal: processSignal(),
+      log,
+    });
     process.exitCode = typeof code === "number" ? code : (process.exitCode ?? 0);
   } catch (e) {
     process.exitCode = reportError(e);

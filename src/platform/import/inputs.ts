@@ -13,6 +13,7 @@ import { readdirSync, statSync } from "node:fs";
 import { basename, dirname, join, resolve } from "node:path";
 import { ioError, usageError } from "../../core/errors.ts";
 import { isMetastockListing } from "../../metastock/index.ts";
+import { describeNonRegular } from "./regular-file.ts";
 
 export type Source =
   | { kind: "ascii"; path: string; size: number }
@@ -97,6 +98,11 @@ export function expandInputs(inputs: readonly string[]): Source[] {
       if (isMetastockListing(names)) return addDb(dir, names);
       throw ioError(`${input} looks like a MetaStock data file but ${dir} has no MASTER/EMASTER/XMASTER`, {
         hint: "import the whole database folder",
+      });
+    }
+    if (!st.isFile()) {
+      throw ioError(`${input}: ${describeNonRegular(st)}, not a regular file; refusing to read it`, {
+        hint: "import regular files (copy the data out of the pipe or device first)",
       });
     }
     if (!fromGlob || !IGNORED.test(input)) addFile(input, st.size);
