@@ -58,7 +58,7 @@ export async function runDaysCommand(
     process.stderr.write(
       `${result.days.length} trading days played in ${result.seconds.toFixed(1)}s` +
         (last ? ` (${result.days[0]!.date} … ${last.date})` : "") +
-        ` · lake in ${options.dataDir}/lake\n`,
+        ` · lake in ${last?.summary.lake?.root ?? `${options.dataDir}/lake`}\n`,
     );
   }
   return result.exitCode;
