@@ -23,7 +23,7 @@ export { type StandaloneDxlinkOptions, startStandaloneDxlink } from "./dxlink/st
 export type { FaultOptions, FaultPlan } from "./faults.ts";
 export { optionMutedForSeed, parseFaults } from "./faults.ts";
 export type { SimStats } from "./rest/handler.ts";
-export { createUniverse, occSymbol, type Universe } from "./universe/index.ts";
+export { createUniverse, DEFAULT_SIM_TODAY, occSymbol, type Universe } from "./universe/index.ts";
 
 export const DEFAULT_CLIENT_SECRET = "sim-secret";
 export const DEFAULT_REFRESH_TOKEN = "sim-refresh";

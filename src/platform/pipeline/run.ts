@@ -7,12 +7,15 @@
  */
 import { closeSync, mkdirSync, openSync, readFileSync, rmSync, writeSync } from "node:fs";
 import { join } from "node:path";
+import { daysFromCivil } from "../../core/bars.ts";
 import { childController } from "../../core/cancel.ts";
 import type { Config } from "../../core/config.ts";
 import { ioError, usageError } from "../../core/errors.ts";
 import { isS3Root, lakeJoin, resolveLakeRoot } from "../../core/lake-root.ts";
 import { getLogger, newOpId } from "../../core/log.ts";
 import { processAlive } from "../../core/process-alive.ts";
+import { sessionCloseUtc } from "../../core/time.ts";
+import { DEFAULT_SIM_TODAY } from "../../sim/index.ts";
 import { type ArtifactRef, ArtifactStore } from "../cache/store.ts";
 import { type SnapshotMode, snapshotPartition } from "../lake/calendar.ts";
 import { lakeRoot } from "../lake/paths.ts";
@@ -130,6 +133,12 @@ async function checkSnapshotMode(root: string, mode: SnapshotMode): Promise<void
   }
 }
 
+/** The close of the demo sim's market date (`today`, default the sim's fixed date), epoch ms. */
+function demoCloseUtc(today: string | undefined): number {
+  const [y, m, d] = (today ?? DEFAULT_SIM_TODAY).split("-").map(Number) as [number, number, number];
+  return sessionCloseUtc(daysFromCivil(y, m, d));
+}
+
 export async function runPipeline(o: RunPipelineOptions): Promise<RunSummary> {
   const started = performance.now();
   const log = getLogger("pipeline", { op: newOpId("run") });
@@ -139,6 +148,10 @@ export async function runPipeline(o: RunPipelineOptions): Promise<RunSummary> {
   // The run's clock: `asOf` plus the time elapsed since the start, so TTLs age within a run too.
   const asOf = o.asOf ?? new Date();
   const now = o.asOf ? () => asOf.getTime() + (performance.now() - started) : Date.now;
+  // A demo's market stands still on the sim's own date: its snapshots belong to that trading
+  // date, not to the wall clock's (chains would show negative days to expiration). The cache
+  // keeps the wall clock; `--days` passes each played day's close as `asOf`.
+  const marketAsOf = o.asOf ?? (demo ? new Date(demoCloseUtc(demo.today)) : asOf);
   // The lake: `<data-dir>/lake`, or an `s3://` root (lake.root) whose bars are built in the local
   // working copy `<data-dir>/lake` and synchronised with the bucket around the run.
   const root = resolveLakeRoot(config, dataDir);
@@ -184,7 +197,7 @@ export async function runPipeline(o: RunPipelineOptions): Promise<RunSummary> {
         barsSyncError = `bars not synchronised with ${root}: ${(e as Error).message}`;
         log.error(barsSyncError);
       });
-    const partition = snapshotPartition(asOf, o.snapshot ?? "daily");
+    const partition = snapshotPartition(marketAsOf, o.snapshot ?? "daily");
     const plan = await planRun({
       config,
       dataDir,
