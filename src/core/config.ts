@@ -171,6 +171,12 @@ export const CONFIG_SCHEMA = {
     doc: "recent window of DXLink daily candles",
   },
   "run.csv": { kind: "boolean", default: false, env: "TTAPI_CSV", doc: "also write CSV mirrors" },
+  "run.lock-wait": {
+    kind: "duration",
+    default: 600,
+    env: "TTAPI_LOCK_WAIT",
+    doc: "how long a run waits for another run on the same data dir (0 = fail at once)",
+  },
 
   "cache.ttl.accounts": {
     kind: "duration",

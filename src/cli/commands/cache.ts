@@ -76,7 +76,7 @@ const clear = defineCommand({
       const kind = args.kind as string | undefined;
       if (kind && !isArtifactKind(kind))
         throw usageError(`unknown artifact kind "${kind}"`, { hint: `kinds: ${ARTIFACT_KINDS.join(", ")}` });
-      const release = acquireRunLock(dataDir);
+      const release = await acquireRunLock(dataDir, { what: "ttapi cache clear" });
       try {
         const n = (await openStore(config, dataDir)).clear(kind && isArtifactKind(kind) ? kind : undefined);
         process.stderr.write(

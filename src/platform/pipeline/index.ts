@@ -19,7 +19,6 @@ export {
   topoOrder,
 } from "./graph.ts";
 export {
-  acquireRunLock,
   EXIT_CODES,
   PIPELINE_ARTIFACTS,
   type RunPipelineOptions,
@@ -29,5 +28,6 @@ export {
   type StageSummary,
   type TaskSummary,
 } from "./run.ts";
+export { acquireRunLock, runLockHolder, runLockPath } from "./run-lock.ts";
 export type { DemoOptions } from "./session.ts";
 export { readSymbolsFile, resolveSymbols } from "./symbols.ts";

@@ -5,12 +5,10 @@
  * cache hits and failures, plus the run status — complete, degraded (data missing within the
  * threshold) or failed.
  */
-import { closeSync, mkdirSync, openSync, readFileSync, rmSync, writeSync } from "node:fs";
 import { join } from "node:path";
 import type { Config } from "../../core/config.ts";
-import { ioError, isTTError } from "../../core/errors.ts";
+import { isTTError } from "../../core/errors.ts";
 import { getLogger, newOpId } from "../../core/log.ts";
-import { processAlive } from "../../core/process-alive.ts";
 import { type ArtifactRef, ArtifactStore } from "../cache/store.ts";
 import { PersistWriter, type PersistWriterOptions } from "../persist/writer.ts";
 import { type ArtifactValue, isArtifactValue, type RunEnv } from "./artifact-task.ts";
@@ -18,6 +16,7 @@ import type { PipelineParams, StageContext } from "./context.ts";
 import { type DemoScale, demoFixturesDir, ensureDemoFixtures } from "./demo.ts";
 import { collectFromCleanStack } from "./gc.ts";
 import { runGraph, STAGES, type StageId, type TaskDef, type TaskEvent } from "./graph.ts";
+import { acquireRunLock } from "./run-lock.ts";
 import { type ApiSession, type DemoOptions, openSession } from "./session.ts";
 import { coreTasks } from "./stage-core.ts";
 import { eodTasks } from "./stage-eod.ts";
@@ -131,31 +130,6 @@ const TITLES: Record<StageId, string> = {
   math: "Math",
 };
 
-/** Take the data directory's run lock: two runs writing the same artifacts would waste work. */
-export function acquireRunLock(dataDir: string): () => void {
-  const dir = join(dataDir, "artifacts");
-  mkdirSync(dir, { recursive: true });
-  const path = join(dir, ".run.lock");
-  for (let attempt = 0; attempt < 2; attempt++) {
-    try {
-      const fd = openSync(path, "wx");
-      writeSync(fd, String(process.pid));
-      closeSync(fd);
-      return () => rmSync(path, { force: true });
-    } catch (e) {
-      if ((e as NodeJS.ErrnoException).code !== "EEXIST")
-        throw ioError(`cannot create ${path}: ${(e as Error).message}`);
-      const pid = Number(readFileSync(path, "utf8").trim());
-      if (pid !== process.pid && processAlive(pid))
-        throw ioError(`another ttapi run (pid ${pid}) is using ${dataDir}`, {
-          hint: "wait for it to finish, or use another --data-dir",
-        });
-      rmSync(path, { force: true }); // left by a killed run
-    }
-  }
-  throw ioError(`cannot take the run lock ${path}`, { hint: "remove the file if no ttapi run is active" });
-}
-
 /** The demo's parameters: seed, scale and which symbols it runs on. */
 function demoSymbols(config: Config, scale: DemoScale, universeSymbols: readonly string[]): string[] {
   if (scale === "full") return [...universeSymbols];
@@ -171,7 +145,10 @@ export async function runPipeline(o: RunPipelineOptions): Promise<RunSummary> {
   const { config, dataDir } = o;
   // One seed for both the sim and the fixtures built from its universe, so the data agree.
   const demo = o.demo ? { ...o.demo, seed: o.demo.seed ?? 1 } : null;
-  const release = acquireRunLock(dataDir);
+  const release = await acquireRunLock(dataDir, {
+    waitSeconds: config["run.lock-wait"],
+    ...(o.signal ? { signal: o.signal } : {}),
+  });
   const writer = new PersistWriter(o.persist);
   const store = new ArtifactStore({
     dataDir,
