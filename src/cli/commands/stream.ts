@@ -3,7 +3,8 @@
  *
  *   ttapi stream --symbols SPY,AAPL [--chains SPY] --types Quote,Trade,Greeks --duration 10m --out DIR [--json]
  *
- * Files: `DIR/<Type>/<Type>-<start>-<seq>.parquet`, each complete and atomically renamed. Ctrl-C (or
+ * Files: `DIR/<Type>/<Type>-<start>-<pid>-<recorder>-<seq>.parquet`, each complete and atomically
+ * linked in (never replacing a file, so concurrent recorders into one DIR never overwrite each other). Ctrl-C (or
  * SIGTERM) flushes what was received and exits 0. On a TTY a status line shows events/s per type,
  * reconnects and drops; `--json` prints a final summary on stdout.
  */

@@ -1,7 +1,8 @@
 /**
  * The stream recorder: subscribes a DXLink client, appends every decoded batch to typed column
  * buffers per event type, and rolls each type to a Parquet file every `rollSeconds` or `rollEvents`
- * events — each file complete and atomically renamed into `outDir/<Type>/`. On abort (SIGINT/SIGTERM
+ * events — each file complete and atomically linked into `outDir/<Type>/` as
+ * `<Type>-<start>-<pid>-<recorder>-<seq>.parquet` (never replacing an existing file). On abort (SIGINT/SIGTERM
  * through the signal) or when the duration ends it closes the client cleanly and flushes what it has.
  *
  * Files are written outside the socket callback (on a timer turn), so a roll never runs inside the
@@ -87,8 +88,15 @@ export interface RecorderSummary {
   error?: string;
 }
 
+/** Recorders started by this process: with the pid, it makes every recorder's file names its own. */
+let recorders = 0;
+
 export async function recordStream(opts: RecorderOptions): Promise<RecorderSummary> {
   const log = getLogger("stream.recorder");
+  // `<pid>-<n>`: two recorders into one folder (two processes, or two in one process) never
+  // produce the same name, and files are linked in without replacing (see parquet.ts), so no run
+  // can overwrite another's file even if a name did repeat.
+  const tag = `${process.pid}-${++recorders}`;
   const client = opts.client ?? new DxlinkClient(required(opts.clientOptions));
   const rollMs = (opts.rollSeconds ?? 60) * 1000;
   const rollEvents = opts.rollEvents ?? 1_000_000;
@@ -121,7 +129,7 @@ export async function recordStream(opts: RecorderOptions): Promise<RecorderSumma
     const openedAt = b.openedAt;
     b.openedAt = now;
     seq++;
-    const name = `${type}-${stamp(openedAt)}-${String(seq).padStart(5, "0")}`;
+    const name = `${type}-${stamp(openedAt)}-${tag}-${String(seq).padStart(5, "0")}`;
     const path = join(opts.outDir, type, `${name}.parquet`);
     try {
       if (workerWriter) {
