@@ -20,7 +20,8 @@ test("replace: false never replaces a file another writer put there, and leaves 
 });
 
 test("temp names differ between module instances of one process (worker threads share the pid)", async () => {
-  const other = (await import(`./atomic.ts?instance=2`)) as typeof import("./atomic.ts");
+  const spec = "./atomic.ts?instance=2"; // a second module instance, as a worker thread has
+  const other = (await import(spec)) as typeof import("./atomic.ts");
   const a = tempPathFor(join(dir, "x"));
   const b = other.tempPathFor(join(dir, "x"));
   const tag = (p: string) => /-([0-9a-f]{6})\.tmp$/.exec(p)?.[1];
