@@ -61,6 +61,8 @@ export function flagOverrides(
 }
 
 const processAbort = new AbortController();
+/** How long a process may take to stop after SIGINT/SIGTERM before it is ended regardless. */
+const STOP_GRACE_MS = 10_000;
 let signalsInstalled = false;
 let exitRequested = false;
 
@@ -77,6 +79,14 @@ export function processSignal(): AbortSignal {
       exitRequested = true;
       getLogger("cli").warn(`${sig} received: stopping (press Ctrl-C again to force)`);
       processAbort.abort(new Error(sig));
+      // Every wait ends on this signal; should one not (a library call that ignores it), the process
+      // still ends within a bounded time. Files are replaced atomically, so exiting here loses
+      // nothing already written. unref: a process that stops in time exits without waiting for it.
+      setTimeout(() => {
+        process.stderr.write(`ttapi: still running ${STOP_GRACE_MS / 1000} s after ${sig}: exiting now\n`);
+        flushLogs();
+        process.exit(130);
+      }, STOP_GRACE_MS).unref();
     };
     process.on("SIGINT", onSignal);
     process.on("SIGTERM", onSignal);

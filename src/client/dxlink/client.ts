@@ -17,7 +17,14 @@
  * `LatestValueStore` from buffers.ts in between).
  */
 import { sleep } from "../../core/cancel.ts";
-import { authError, isTTError, protocolError, TTError, toTTError } from "../../core/errors.ts";
+import {
+  authError,
+  cancelledError,
+  isTTError,
+  protocolError,
+  TTError,
+  toTTError,
+} from "../../core/errors.ts";
 import { getLogger } from "../../core/log.ts";
 import { registerSecret } from "../../core/redact.ts";
 import { backoffDelay } from "./backoff.ts";
@@ -34,7 +41,11 @@ export interface QuoteTokenInfo {
 }
 
 export type TokenReason = "initial" | "reconnect" | "expiring" | "rejected";
-export type QuoteTokenProvider = (ctx: { reason: TokenReason }) => Promise<QuoteTokenInfo>;
+/** `signal` aborts when the client closes: a provider should stop its request then. */
+export type QuoteTokenProvider = (ctx: {
+  reason: TokenReason;
+  signal?: AbortSignal;
+}) => Promise<QuoteTokenInfo>;
 
 export interface DxlinkClientOptions {
   getQuoteToken: QuoteTokenProvider;
@@ -299,7 +310,9 @@ export class DxlinkClient {
     while (!this.stopped) {
       let info: QuoteTokenInfo;
       try {
-        info = await this.opts.getQuoteToken({ reason: tokenReason });
+        info = await this.fetchToken(tokenReason);
+        // Closed while the token was on its way: open no connection (nobody would ever end it).
+        if (this.stopped) return;
         registerSecret(info.token);
         this.stats.tokenFetches++;
       } catch (e) {
@@ -370,6 +383,26 @@ export class DxlinkClient {
     } catch {
       return false;
     }
+  }
+
+  /** The provider's token, or a rejection as soon as the client closes (a slow REST call must not hold close()). */
+  private fetchToken(reason: TokenReason): Promise<QuoteTokenInfo> {
+    const signal = this.stopCtl.signal;
+    return new Promise((resolve, reject) => {
+      const onAbort = () => reject(cancelledError("DXLink client closed while fetching a quote token"));
+      if (signal.aborted) return onAbort();
+      signal.addEventListener("abort", onAbort, { once: true });
+      this.opts.getQuoteToken({ reason, signal }).then(
+        (v) => {
+          signal.removeEventListener("abort", onAbort);
+          resolve(v);
+        },
+        (e) => {
+          signal.removeEventListener("abort", onAbort);
+          reject(e);
+        },
+      );
+    });
   }
 
   private giveUp(error: TTError): void {
