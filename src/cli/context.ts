@@ -6,6 +6,7 @@ import { join } from "node:path";
 import type { ArgsDef } from "citty";
 import { type Config, type ConfigKey, dataDir, type LoadedConfig, loadConfig } from "../core/config.ts";
 import { exitCodeFor, isAbortError, isTTError, toTTError } from "../core/errors.ts";
+import { escapeControl } from "../core/input-file.ts";
 import {
   configureLogging,
   flushLogs,
@@ -141,15 +142,18 @@ export function reportError(e: unknown): number {
       error: err.message,
       cause: err.cause instanceof Error ? err.cause.message : undefined,
     });
-    process.stderr.write(`ttapi: error ${err.code}: ${redact(err.message)}\n`);
-    if (err.hint) process.stderr.write(`  hint: ${redact(err.hint)}\n`);
+    // Messages may quote input: control characters are shown escaped, never sent to the terminal.
+    process.stderr.write(`ttapi: error ${err.code}: ${escapeControl(redact(err.message))}\n`);
+    if (err.hint) process.stderr.write(`  hint: ${escapeControl(redact(err.hint))}\n`);
   } else {
     logToFile("error", "cli", "unexpected error", {
       error: (e as Error)?.message,
       stack: (e as Error)?.stack,
     });
     const where = logFilePath();
-    process.stderr.write(`ttapi: unexpected error: ${redact(String((e as Error)?.message ?? e))}\n`);
+    process.stderr.write(
+      `ttapi: unexpected error: ${escapeControl(redact(String((e as Error)?.message ?? e)))}\n`,
+    );
     process.stderr.write(where ? `  details: ${where}\n` : "  details: rerun with -vv\n");
   }
   flushLogs();

@@ -9,6 +9,7 @@
 import { appendFileSync, existsSync, mkdirSync, renameSync, statSync, unlinkSync } from "node:fs";
 import { dirname } from "node:path";
 import { type ConsolaInstance, createConsola } from "consola";
+import { escapeControl } from "./input-file.ts";
 import { redact, redactValue } from "./redact.ts";
 
 export type LogLevel = "silent" | "error" | "warn" | "info" | "debug" | "trace";
@@ -121,7 +122,8 @@ function write(
 ) {
   const rank = RANK[level];
   if (!fileOnly && rank <= RANK[state.consoleLevel]) {
-    const text = redact(`[${module}] ${msg}${fields ? ` ${formatFields(fields)}` : ""}`);
+    // Escaped: a message or field may quote input, and the terminal must not interpret it.
+    const text = escapeControl(redact(`[${module}] ${msg}${fields ? ` ${formatFields(fields)}` : ""}`));
     const fn = level === "trace" ? "trace" : level === "debug" ? "debug" : level === "info" ? "info" : level;
     state.consola[fn](text);
   }

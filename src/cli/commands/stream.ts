@@ -8,12 +8,12 @@
  * SIGTERM) flushes what was received and exits 0. On a TTY a status line shows events/s per type,
  * reconnects and drops; `--json` prints a final summary on stdout.
  */
-import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { defineCommand } from "citty";
 import { parseDuration } from "../../core/config.ts";
 import { EVENT_TYPES, type EventType } from "../../core/dxlink-events.ts";
-import { ioError, usageError } from "../../core/errors.ts";
+import { usageError } from "../../core/errors.ts";
+import { readInputText } from "../../core/input-file.ts";
 import type { RecorderStatus } from "../../platform/stream/index.ts";
 import { apiArgs, globalArgs, runAction } from "../context.ts";
 
@@ -45,16 +45,8 @@ export function parseTypes(v: unknown): StreamType[] {
 }
 
 export function readSymbolsFile(path: string): string[] {
-  let text: string;
-  try {
-    text = readFileSync(path, "utf8");
-  } catch (e) {
-    throw ioError(`cannot read --symbols-file ${path}: ${(e as Error).message}`, {
-      cause: e,
-      hint: "pass a file with one symbol per line",
-    });
-  }
-  return text
+  // A regular file of bounded size (`/dev/zero` fails at once instead of growing without end).
+  return readInputText(path, "--symbols-file")
     .split(/\r?\n/)
     .map((l) => l.replace(/#.*/, "").trim())
     .filter(Boolean);

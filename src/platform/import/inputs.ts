@@ -12,6 +12,7 @@
 import { readdirSync, statSync } from "node:fs";
 import { basename, dirname, join, resolve } from "node:path";
 import { ioError, usageError } from "../../core/errors.ts";
+import { requireRegularFile } from "../../core/input-file.ts";
 import { isMetastockListing } from "../../metastock/binary/database.ts";
 
 export type Source =
@@ -100,6 +101,8 @@ export function expandInputs(inputs: readonly string[]): Source[] {
         hint: "import the whole database folder",
       });
     }
+    // `/dev/zero`, a FIFO or a socket given by name: one clear error, not an endless read.
+    if (!st.isFile()) requireRegularFile(st, input, "input");
     if (!fromGlob || !IGNORED.test(input)) addFile(input, st.size);
   };
 
