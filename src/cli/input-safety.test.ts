@@ -31,7 +31,6 @@ async function ttapi(args: string[], timeoutMs = 30_000) {
   return { stdout, stderr, code, killed: p.signalCode === "SIGKILL" };
 }
 
-// biome-ignore lint/suspicious/noControlCharactersInRegex: looking for raw control bytes is the point
 const RAW_CONTROL = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/;
 
 describe("terminal injection", () => {
