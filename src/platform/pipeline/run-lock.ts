@@ -12,8 +12,9 @@ import { join } from "node:path";
 import { TTError } from "../../core/errors.ts";
 import { fsError } from "../../core/fs-errors.ts";
 import { acquireLock, type LockOwner, lockHolder } from "../../core/lock-dir.ts";
-import { getLogger } from "../../core/log.ts";
+import { getLogger, type Logger } from "../../core/log.ts";
 import { formatDuration } from "../../core/time.ts";
+import { reclaimLeftovers } from "../cache/leftovers.ts";
 
 export function runLockPath(dataDir: string): string {
   return join(dataDir, "artifacts", ".run.lock");
@@ -67,4 +68,16 @@ export async function acquireRunLock(dataDir: string, o: RunLockOptions = {}): P
 /** Who holds the run lock of `dataDir` now (for `cache status`), or null. */
 export function runLockHolder(dataDir: string): LockOwner | null {
   return lockHolder(runLockPath(dataDir));
+}
+
+/**
+ * Under the run lock, before any work: remove what killed runs left (staging folders, temp files;
+ * see cache/leftovers.ts), so a crash never costs disk space for longer than until the next run.
+ */
+export function reclaimOnStart(dataDir: string, log: Logger): void {
+  const r = reclaimLeftovers(dataDir);
+  if (r.count > 0)
+    log.info(`reclaimed ${r.count} leftover(s) of killed runs (${(r.bytes / 1024 / 1024).toFixed(1)} MB)`, {
+      paths: r.paths.slice(0, 20),
+    });
 }

@@ -16,7 +16,7 @@ import type { PipelineParams, StageContext } from "./context.ts";
 import { type DemoScale, demoFixturesDir, ensureDemoFixtures } from "./demo.ts";
 import { collectFromCleanStack } from "./gc.ts";
 import { runGraph, STAGES, type StageId, type TaskDef, type TaskEvent } from "./graph.ts";
-import { acquireRunLock } from "./run-lock.ts";
+import { acquireRunLock, reclaimOnStart } from "./run-lock.ts";
 import { type ApiSession, type DemoOptions, openSession } from "./session.ts";
 import { coreTasks } from "./stage-core.ts";
 import { eodTasks } from "./stage-eod.ts";
@@ -149,6 +149,7 @@ export async function runPipeline(o: RunPipelineOptions): Promise<RunSummary> {
     waitSeconds: config["run.lock-wait"],
     ...(o.signal ? { signal: o.signal } : {}),
   });
+  reclaimOnStart(dataDir, log);
   const writer = new PersistWriter(o.persist);
   const store = new ArtifactStore({
     dataDir,
