@@ -53,6 +53,8 @@ export interface TaskContext {
   signal: AbortSignal;
   /** Results of this task's inputs, by task id. */
   input<T>(id: string): T;
+  /** Why an optional input failed (the task runs without it), or null when it is there. */
+  failed(id: string): string | null;
   progress(done: number, total?: number | null, unit?: string): void;
 }
 
@@ -61,6 +63,12 @@ export interface TaskDef<T = unknown> {
   stage: StageId;
   label: string;
   deps: readonly string[];
+  /**
+   * Inputs the task can do without (listed in `deps` too): when one fails the task still runs,
+   * `ctx.failed(id)` says why, and the task reports what is missing (e.g. bars from the local
+   * MetaStock files while the API is down).
+   */
+  optional?: readonly string[];
   run(ctx: TaskContext): Promise<TaskResult<T>>;
 }
 
@@ -135,8 +143,9 @@ export async function runGraph(
     const schedule = () => {
       for (const t of [...waiting.values()]) {
         if (running >= limit) break;
+        const optional = (d: string) => t.optional?.includes(d) === true;
         const deps = t.deps.map((d) => outcomes.get(d));
-        const failedDep = t.deps.find((d) => outcomes.get(d)?.state === "failed");
+        const failedDep = t.deps.find((d) => !optional(d) && outcomes.get(d)?.state === "failed");
         if (failedDep !== undefined || ctl.signal.aborted) {
           waiting.delete(t.id);
           const reason = ctl.signal.aborted ? "cancelled" : `input ${outcomes.get(failedDep!)!.label} failed`;
@@ -144,7 +153,10 @@ export async function runGraph(
           emit({ type: "failed", stage: t.stage, task: t.id, label: t.label, at: at(), reason });
           continue;
         }
-        if (!deps.every((o) => o && (o.state === "done" || o.state === "skipped"))) continue;
+        const settled = (o: TaskOutcome | undefined) =>
+          o !== undefined &&
+          (o.state === "done" || o.state === "skipped" || (o.state === "failed" && optional(o.id)));
+        if (!deps.every(settled)) continue;
         waiting.delete(t.id);
         start(t);
       }
@@ -167,7 +179,16 @@ export async function runGraph(
         input: <T>(id: string) => {
           if (!t.deps.includes(id))
             throw usageError(`pipeline: task "${t.id}" reads undeclared input "${id}"`);
-          return outcomes.get(id)!.result!.value as T;
+          const o = outcomes.get(id)!;
+          if (o.state === "failed")
+            throw usageError(
+              `pipeline: task "${t.id}" reads failed optional input "${id}" (check ctx.failed)`,
+            );
+          return o.result!.value as T;
+        },
+        failed: (id) => {
+          const o = outcomes.get(id);
+          return o?.state === "failed" ? (o.reason ?? "failed") : null;
         },
         progress: (done, total = null, unit) => {
           const n = now();

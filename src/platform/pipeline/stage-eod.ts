@@ -180,19 +180,24 @@ export function eodTasks(sc: StageContext): TaskDef[] {
       stage: "eod",
       label: "merge + dedupe",
       deps: ["eod.metastock", "eod.candles"],
+      // API down or credentials wrong: the local MetaStock bars still make bars and statistics.
+      optional: ["eod.candles"],
       dataset: true,
       ref: { kind: "eod", key: "bars" },
       unit: "rows",
       params: () => ({ csv: env.csv }),
       compute: async (ctx, io) => {
         const ms = ctx.input<ArtifactValue>("eod.metastock");
-        const candles = ctx.input<ArtifactValue>("eod.candles");
+        const candlesMissing = ctx.failed("eod.candles");
+        const candles = candlesMissing === null ? ctx.input<ArtifactValue>("eod.candles") : null;
+        const degraded =
+          candlesMissing === null ? undefined : `without the recent DXLink candles (${candlesMissing})`;
         const manifest = await env.store.putDataset(
           { kind: "eod", key: "bars" },
           async (staging) => {
             const r = mergeBars(
               ms.dir ? { dir: ms.dir, rows: ms.rows, fingerprint: ms.fingerprint } : null,
-              candles.frame(),
+              candles ? candles.frame() : emptyBars(),
               staging,
               { compression, csv: env.csv },
             );
@@ -205,12 +210,14 @@ export function eodTasks(sc: StageContext): TaskDef[] {
                 importDuplicates: importDup,
                 candleDuplicates: r.duplicates,
                 candlesAdded: r.added,
+                // A degraded version is never reused by `--cached` (artifact-task.ts).
+                ...(degraded ? { degraded } : {}),
               },
             };
           },
           { inputs: io.inputs, params: io.params },
         );
-        return { manifest };
+        return { manifest, degraded };
       },
     }),
   ];
