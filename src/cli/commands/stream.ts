@@ -56,7 +56,7 @@ function statusLine(s: RecorderStatus): string {
   const rates = Object.entries(s.ratesByType)
     .map(([t, r]) => `${t} ${r.toLocaleString("en-US")}/s`)
     .join("  ");
-  return `${(s.elapsedMs / 1000).toFixed(0)}s [${s.state}] ${rates || "waiting for data"}  reconnects ${s.reconnects}  dropped ${s.dropped}  files ${s.files}`;
+  return `${(s.elapsedMs / 1000).toFixed(0)}s [${s.state}] ${rates || "waiting for data"}  reconnects ${s.reconnects}  gaps ${s.gaps}  dropped ${s.dropped}  files ${s.files}`;
 }
 
 export default defineCommand({
@@ -144,6 +144,10 @@ export default defineCommand({
         process.stderr.write(
           `stream: ${summary.events} events (${per || "none"}) in ${(summary.durationMs / 1000).toFixed(1)} s, ${summary.reconnects} reconnects, ${summary.dropped} dropped, ${summary.files.length} files → ${outDir}\n`,
         );
+        if (summary.gaps > 0)
+          process.stderr.write(
+            `stream: warning: the feed went silent ${summary.gaps} time${summary.gaps === 1 ? "" : "s"} (${summary.silentSeconds.toFixed(1)} s without data); reconnected each time\n`,
+          );
       }
       if (summary.ended === "gave-up") {
         process.stderr.write(`stream: the DXLink client gave up: ${summary.error ?? "unknown reason"}\n`);

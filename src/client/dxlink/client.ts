@@ -284,6 +284,19 @@ export class DxlinkClient {
     return this.candles.get(symbol)?.complete ?? false;
   }
 
+  /**
+   * End the current connection so the run loop reconnects (fresh token, subscriptions replayed):
+   * for a caller that knows more about the feed than the keepalive watchdog, e.g. a feed that went
+   * silent long before the server's keepalive timeout. Returns whether a connection was ended.
+   */
+  restartConnection(reason: string): boolean {
+    const c = this.conn;
+    if (!c || c.isEnded || this.stopped) return false;
+    this.stats.watchdogTrips++;
+    c.end({ kind: "watchdog", message: reason });
+    return true;
+  }
+
   /** Clean shutdown: CHANNEL_CANCEL each channel, close the socket, stop reconnecting. */
   async close(reason = "closed by the application"): Promise<void> {
     if (this.stopped) return;

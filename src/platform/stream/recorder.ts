@@ -20,6 +20,7 @@ import { type TTError, toTTError, usageError } from "../../core/errors.ts";
 import { getLogger } from "../../core/log.ts";
 import { EventColumns } from "./columns.ts";
 import { type Compression, eventsFrame, writeFrameParquet } from "./parquet.ts";
+import { SilenceMonitor, type SilenceOptions } from "./silence.ts";
 import { StreamWorkerWriter } from "./worker-writer.ts";
 
 export interface StreamSubscription {
@@ -56,6 +57,8 @@ export interface RecorderOptions {
   /** Called about every `statusEveryMs` (default 1 s) with live counters. */
   onStatus?: (s: RecorderStatus) => void;
   statusEveryMs?: number;
+  /** Frozen-feed detection thresholds (see silence.ts); tests shorten them. */
+  silence?: SilenceOptions;
 }
 
 export interface RecorderStatus {
@@ -67,6 +70,8 @@ export interface RecorderStatus {
   reconnects: number;
   dropped: number;
   files: number;
+  /** Times the feed went silent (frozen socket) and was reconnected. */
+  gaps: number;
 }
 
 export interface RecordedFile {
@@ -83,6 +88,13 @@ export interface RecorderSummary {
   /** Events lost: rejected pairs, data without a field list, buffer overflow while the disk lagged. */
   dropped: number;
   files: RecordedFile[];
+  /**
+   * Times the feed went silent far beyond its usual cadence (a frozen socket), each followed by a
+   * reconnect; `silentSeconds` is the time without data they cost, `gapList` the first 20.
+   */
+  gaps: number;
+  silentSeconds: number;
+  gapList: { from: string; seconds: number }[];
   /** How the run ended: duration elapsed, aborted, or the client gave up (error set). */
   ended: "duration" | "aborted" | "gave-up";
   error?: string;
@@ -110,6 +122,7 @@ export async function recordStream(opts: RecorderOptions): Promise<RecorderSumma
   let rollTimer: ReturnType<typeof setTimeout> | null = null;
   let stopOnError: (() => void) | null = null;
   const workerWriter = (opts.writer ?? "worker") === "worker" ? new StreamWorkerWriter(2) : null;
+  const silence = new SilenceMonitor(opts.silence);
 
   const stamp = (ms: number) =>
     new Date(ms)
@@ -180,10 +193,23 @@ export async function recordStream(opts: RecorderOptions): Promise<RecorderSumma
       droppedBuffered += batch.count;
       return;
     }
-    b.cols.append(batch, Date.now());
+    const now = Date.now();
+    silence.onData(now);
+    b.cols.append(batch, now);
     eventsByType[batch.type] = (eventsByType[batch.type] ?? 0) + batch.count;
     if (b.cols.rows >= rollEvents) scheduleRoll();
   });
+
+  // A frozen socket: noticed within a few multiples of the feed's own cadence, then reconnected.
+  const offConnected = client.onState((s) => {
+    if (s.state === "authorized") silence.onConnected();
+  });
+  const silenceTimer = setInterval(() => {
+    if (client.state.state !== "authorized") return;
+    const why = silence.check(Date.now());
+    if (why && client.restartConnection(`feed silent: ${why}`))
+      log.warn("feed silent: reconnecting", { reason: why, gaps: silence.gaps.length });
+  }, 250);
 
   // Time-based rolls.
   const tick = () => {
@@ -212,6 +238,7 @@ export async function recordStream(opts: RecorderOptions): Promise<RecorderSumma
           reconnects: client.stats.reconnects,
           dropped: client.stats.pendingDropped + client.stats.rejectedPairs + droppedBuffered,
           files: files.length,
+          gaps: silence.gaps.length,
         });
       }, opts.statusEveryMs ?? 1000)
     : null;
@@ -246,6 +273,9 @@ export async function recordStream(opts: RecorderOptions): Promise<RecorderSumma
 
   if (rollTimer) clearTimeout(rollTimer);
   if (statusTimer) clearInterval(statusTimer);
+  clearInterval(silenceTimer);
+  offConnected();
+  silence.end(Date.now());
   await client.close(ended === "aborted" ? "recording interrupted" : "recording finished");
   offData();
   await rollAll(true);
@@ -259,6 +289,11 @@ export async function recordStream(opts: RecorderOptions): Promise<RecorderSumma
     reconnects: client.stats.reconnects,
     dropped: client.stats.pendingDropped + client.stats.rejectedPairs + droppedBuffered,
     files,
+    gaps: silence.gaps.length,
+    silentSeconds: Math.round(silence.silentMs()) / 1000,
+    gapList: silence.gaps
+      .slice(0, 20)
+      .map((g) => ({ from: new Date(g.from).toISOString(), seconds: Math.round(g.to - g.from) / 1000 })),
     ended,
     ...(error ? { error } : {}),
   };
