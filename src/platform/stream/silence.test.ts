@@ -36,7 +36,11 @@ describe("SilenceMonitor", () => {
     const limits: number[] = [];
     for (let i = 0; i < 4; i++) {
       m.onConnected();
-      for (let k = 0; k < 3; k++) m.onData((t += 10)); // a snapshot burst after each reconnect…
+      // A snapshot burst after each reconnect…
+      for (let k = 0; k < 3; k++) {
+        t += 10;
+        m.onData(t);
+      }
       limits.push(m.limitMs()!);
       t += 100_000; // …then silence
       expect(m.check(t)).not.toBeNull();
