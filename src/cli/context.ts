@@ -5,7 +5,7 @@
 import { join } from "node:path";
 import type { ArgsDef } from "citty";
 import { type Config, type ConfigKey, dataDir, type LoadedConfig, loadConfig } from "../core/config.ts";
-import { exitCodeFor, isAbortError, isTTError, toTTError } from "../core/errors.ts";
+import { exitCodeFor, fsError, isAbortError, isTTError, toTTError } from "../core/errors.ts";
 import { escapeControl } from "../core/input-file.ts";
 import {
   configureLogging,
@@ -117,11 +117,18 @@ export async function runAction(
         : cliState.verbosity === 1
           ? "info"
           : (loaded.config["log-level"] as LogLevel);
-    configureLogging({
-      consoleLevel: level,
-      file: join(dir, "logs", "ttapi.log"),
-      maxBytes: loaded.config["log-max-bytes"],
-    });
+    const logs = join(dir, "logs");
+    try {
+      configureLogging({
+        consoleLevel: level,
+        file: join(logs, "ttapi.log"),
+        maxBytes: loaded.config["log-max-bytes"],
+      });
+    } catch (e) {
+      // The data dir is a file, on a read-only filesystem, or the disk is full: say so plainly
+      // (the terminal is the only place left to say it).
+      throw fsError(e, (e as { path?: string }).path ?? logs, "create the data folder");
+    }
     log.debug("start", { argv: process.argv.slice(2).join(" ") });
     const code = await body({ loaded, config: loaded.config, dataDir: dir, signal: processSignal(), log });
     process.exitCode = typeof code === "number" ? code : (process.exitCode ?? 0);

@@ -6,8 +6,7 @@
 import { randomBytes } from "node:crypto";
 import { closeSync, fsyncSync, linkSync, mkdirSync, openSync, renameSync, rmSync, writeSync } from "node:fs";
 import { basename, dirname, join } from "node:path";
-import { TTError } from "./errors.ts";
-import { fsError } from "./fs-errors.ts";
+import { fsError, TTError } from "./errors.ts";
 
 let seq = 0;
 /**

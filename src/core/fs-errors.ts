@@ -3,8 +3,10 @@
  * fix — instead of a bare "ENOTDIR: not a directory, mkdir" or a Parquet library's "Invalid thrift"
  * when the disk filled up under it. Node errors carry an errno code; polars (Rust) reports the OS
  * error only in its message ("No space left on device (os error 28)"), so both are recognised.
+ * `fsError` (in errors.ts) builds the E_IO error from these.
  */
-import { ioError, type TTError } from "./errors.ts";
+
+import { statfsSync } from "node:fs";
 
 interface Known {
   what: string;
@@ -72,18 +74,36 @@ export function fsErrorHint(e: unknown, path: string): string {
   return code ? KNOWN[code]!.fix(path) : "check free disk space and permissions";
 }
 
-/**
- * E_IO for a failure while doing `action` on `path` ("create the data folder", "write"):
- * `cannot <action> <path>: <plain reason>` plus the fix. Unknown failures keep their message.
- */
-export function fsError(e: unknown, path: string, action: string): TTError {
+/** The failure in plain words ("no space left on device"), or null for an unknown one. */
+export function fsErrorWhat(e: unknown): string | null {
   const code = fsErrorCode(e);
-  const reason = code ? KNOWN[code]!.what : e instanceof Error ? e.message : String(e);
-  return ioError(`cannot ${action} ${path}: ${reason}`, { cause: e, hint: fsErrorHint(e, path) });
+  return code ? KNOWN[code]!.what : null;
 }
 
 /** Whether this failure is the disk being full (the one failure that may masquerade as corruption). */
 export function isDiskFull(e: unknown): boolean {
   const c = fsErrorCode(e);
   return c === "ENOSPC" || c === "EDQUOT";
+}
+
+/**
+ * Whether the filesystem holding `path` is (nearly) full: a Parquet writer that ran out of space
+ * may leave a truncated file whose later read fails with "Invalid thrift" / "File out of
+ * specification"; this tells the real cause.
+ */
+export function diskFullAt(path: string, reserveBytes = 16 * 1024 * 1024): boolean {
+  try {
+    const st = statfsSync(path);
+    return Number(st.bavail) * Number(st.bsize) < reserveBytes;
+  } catch {
+    return false;
+  }
+}
+
+/** A Parquet error that a truncated write (full disk) produces. */
+export function looksLikeTruncatedParquet(e: unknown): boolean {
+  const msg = e instanceof Error ? e.message : String(e);
+  return /invalid thrift|out of specification|transport error|unexpected end of file|EOF while parsing|failed to fill whole buffer/i.test(
+    msg,
+  );
 }

@@ -5,8 +5,7 @@
  * bytes from a file or an argument never reach the terminal (`--symbols $'\e]0;pwned\a'`).
  */
 import { closeSync, fstatSync, openSync, readSync, type Stats } from "node:fs";
-import { ioError, isTTError } from "./errors.ts";
-import { fsError } from "./fs-errors.ts";
+import { fsError, ioError, isTTError } from "./errors.ts";
 
 /** Symbol lists and similar one-item-per-line files: far above any real list (~500k symbols). */
 export const LIST_FILE_MAX_BYTES = 4 * 1024 * 1024;

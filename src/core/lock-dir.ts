@@ -175,7 +175,15 @@ export function tryLock(dir: string, what: string): TryResult {
         break;
       } catch (e) {
         // A releasing holder removed the (then empty) folder between our mkdir and our write.
-        if (errno(e) !== "ENOENT" || attempt >= 5) throw e;
+        if (errno(e) !== "ENOENT" || attempt >= 5) {
+          // A full disk: leave no empty lock folder behind (fails harmlessly when not empty).
+          try {
+            rmdirSync(dir);
+          } catch {
+            // other entries, or gone
+          }
+          throw e;
+        }
         const again = ensureFolder(dir);
         if (again) return { ok: false, holder: again };
       }

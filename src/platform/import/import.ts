@@ -16,7 +16,8 @@ import { mkdirSync, renameSync } from "node:fs";
 import { dirname } from "node:path";
 import { barsSymbolDir } from "../../core/bars.ts";
 import { throwIfAborted } from "../../core/cancel.ts";
-import { cancelledError, dataError, ioError } from "../../core/errors.ts";
+import { cancelledError, dataError, fsError, ioError, type TTError } from "../../core/errors.ts";
+import { diskFullAt, isDiskFull, looksLikeTruncatedParquet } from "../../core/fs-errors.ts";
 import { getLogger } from "../../core/log.ts";
 import { defaultWorkerCount } from "../../core/workers.ts";
 import { isStoredBarsFile } from "../bars-schema.ts";
@@ -159,9 +160,12 @@ async function importLocked(opts: ImportOptions, t0: number): Promise<ImportSumm
           maxErrors,
         })) as WorkerResponse;
         if (res.failure) {
-          throw ioError(`import failed on ${describeTask(task)}: ${res.failure}`, {
-            hint: "check free disk space and permissions of the output folder",
-          });
+          throw (
+            diskFullError(new Error(res.failure), opts.outDir) ??
+            ioError(`import failed on ${describeTask(task)}: ${res.failure}`, {
+              hint: "check free disk space and permissions of the output folder",
+            })
+          );
         }
         for (const p of res.pieces) {
           pieces.push(p);
@@ -384,11 +388,23 @@ async function importLocked(opts: ImportOptions, t0: number): Promise<ImportSumm
     void unordered;
     log.info("import done", { files: summary.files, rows, duplicates, skipped, seconds: summary.seconds });
     return summary;
+  } catch (e) {
+    throw diskFullError(e, opts.outDir) ?? e;
   } finally {
     signal?.removeEventListener("abort", onAbort);
     pool.close();
     removeStaging(staging);
   }
+}
+
+/**
+ * A full disk, said plainly: polars reports it as "File out of specification: … No space left on
+ * device", or — when a truncated part is read back — only as "Invalid thrift: transport error".
+ * Null when the failure is something else.
+ */
+function diskFullError(e: unknown, outDir: string): TTError | null {
+  if (!isDiskFull(e) && !(looksLikeTruncatedParquet(e) && diskFullAt(outDir))) return null;
+  return fsError({ code: "ENOSPC", message: (e as Error)?.message }, outDir, "write the import to");
 }
 
 function describeTask(task: ParseTask): string {

@@ -9,8 +9,7 @@
 
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
-import { TTError } from "../../core/errors.ts";
-import { fsError } from "../../core/fs-errors.ts";
+import { fsError, TTError } from "../../core/errors.ts";
 import { acquireLock, type LockOwner, lockHolder } from "../../core/lock-dir.ts";
 import { getLogger, type Logger } from "../../core/log.ts";
 import { formatDuration } from "../../core/time.ts";
