@@ -3,7 +3,7 @@
  * recent window of DXLink daily candles, and the merged bars dataset with cross-source duplicates
  * removed (count reported).
  */
-import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join, relative } from "node:path";
 import pl from "nodejs-polars";
 import { BAR_COLUMNS } from "../../core/bars.ts";
@@ -17,6 +17,7 @@ import { candlesToBars } from "./candles-frame.ts";
 import type { StageContext } from "./context.ts";
 import type { TaskDef } from "./graph.ts";
 import { fetchDailyCandles } from "./session.ts";
+import { sourcesSignature } from "./source-fingerprint.ts";
 import { quoteTokenFromValue } from "./stage-core.ts";
 
 /** Content fingerprint of a dataset folder: every data file's bytes, in path order. */
@@ -32,26 +33,6 @@ export function datasetFingerprint(dir: string): string {
   };
   if (existsSync(dir)) walk(dir);
   return combineFingerprints(parts);
-}
-
-/** What identifies the sources' current content cheaply: path, size and mtime of every file. */
-export function sourcesSignature(
-  sources: readonly string[],
-): { path: string; size: number; mtime: number }[] {
-  const out: { path: string; size: number; mtime: number }[] = [];
-  const walk = (p: string) => {
-    let st: ReturnType<typeof statSync>;
-    try {
-      st = statSync(p);
-    } catch {
-      out.push({ path: p, size: -1, mtime: -1 });
-      return;
-    }
-    if (st.isDirectory()) for (const e of readdirSync(p).sort()) walk(join(p, e));
-    else out.push({ path: p, size: st.size, mtime: Math.floor(st.mtimeMs) });
-  };
-  for (const s of sources) walk(s);
-  return out;
 }
 
 const emptyBars = () =>
