@@ -5,12 +5,16 @@
  * a source folder (`cp -r` resets mtimes) keeps the cached import valid, while any change of
  * content invalidates it.
  *
- * Cost: files up to `FULL_HASH_MAX` are hashed whole (wyhash, several GB/s — the per-symbol
- * ASCII files and F*.DAT files of real databases); larger ones by three 1 MiB samples (head,
- * middle, tail) plus their size, which catches appended days and truncation.
+ * Cost: files up to `FULL_HASH_MAX` are hashed whole (wyhash — the per-symbol ASCII files and
+ * F*.DAT files of real databases); larger ones by three 1 MiB samples (head, middle, tail) plus
+ * their size, which catches appended days and truncation. Hashes are remembered in `hashCache`
+ * (a small JSON file under the data directory) by (source, relative path, size, mtime): a
+ * `--cached` run re-hashes only files whose size or mtime changed, so it costs a `stat` per file
+ * (mtime decides only whether to re-hash; it is not part of the signature).
  */
-import { closeSync, openSync, readdirSync, readFileSync, readSync, statSync } from "node:fs";
+import { closeSync, existsSync, openSync, readdirSync, readFileSync, readSync, statSync } from "node:fs";
 import { join, relative } from "node:path";
+import { atomicWriteFileSync } from "../../core/atomic.ts";
 import { hashBytes } from "../cache/fingerprint.ts";
 
 const FULL_HASH_MAX = 8 * 1024 * 1024;
@@ -39,8 +43,22 @@ function contentHash(path: string, size: number): string {
   }
 }
 
-export function sourcesSignature(sources: readonly string[]): SourceEntry[] {
+type HashCache = Record<string, string>;
+
+function loadCache(path: string | undefined): HashCache {
+  if (!path || !existsSync(path)) return {};
+  try {
+    const o = JSON.parse(readFileSync(path, "utf8")) as unknown;
+    return o !== null && typeof o === "object" && !Array.isArray(o) ? (o as HashCache) : {};
+  } catch {
+    return {}; // a damaged cache only costs re-hashing
+  }
+}
+
+export function sourcesSignature(sources: readonly string[], hashCache?: string): SourceEntry[] {
   const out: SourceEntry[] = [];
+  const known = loadCache(hashCache);
+  const seen: HashCache = {};
   sources.forEach((root, source) => {
     const walk = (p: string) => {
       let st: ReturnType<typeof statSync>;
@@ -53,16 +71,28 @@ export function sourcesSignature(sources: readonly string[]): SourceEntry[] {
       if (st.isDirectory()) {
         for (const e of readdirSync(p).sort()) if (!e.startsWith(".")) walk(join(p, e));
       } else if (st.isFile()) {
-        let hash: string;
-        try {
-          hash = contentHash(p, st.size);
-        } catch {
-          hash = "unreadable";
+        const path = relative(root, p);
+        const key = `${source}|${path}|${st.size}|${Math.floor(st.mtimeMs)}`;
+        let hash = known[key];
+        if (hash === undefined) {
+          try {
+            hash = contentHash(p, st.size);
+          } catch {
+            hash = "unreadable";
+          }
         }
-        out.push({ source, path: relative(root, p), size: st.size, hash });
+        if (hash !== "unreadable") seen[key] = hash;
+        out.push({ source, path, size: st.size, hash });
       }
     };
     walk(root);
   });
+  if (hashCache && JSON.stringify(seen) !== JSON.stringify(known)) {
+    try {
+      atomicWriteFileSync(hashCache, JSON.stringify(seen));
+    } catch {
+      // not remembered: the next run hashes again
+    }
+  }
   return out;
 }

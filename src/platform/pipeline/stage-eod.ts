@@ -64,7 +64,10 @@ export function eodTasks(sc: StageContext): TaskDef[] {
       // `barsTypes`: a dataset cached before the text columns became Categorical is rebuilt, so the
       // merged dataset never mixes both forms (see ../bars-schema.ts).
       params: () => ({
-        sources: sourcesSignature(params.sources),
+        sources: sourcesSignature(
+          params.sources,
+          join(env.dataDir, "artifacts", "eod", ".source-hashes.json"),
+        ),
         compression,
         csv: env.csv,
         barsTypes: BARS_TYPES_VERSION,
