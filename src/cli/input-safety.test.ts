@@ -52,6 +52,17 @@ describe("terminal injection", () => {
   });
 });
 
+test("ttapi import: a bad row holding an escape sequence is reported escaped", async () => {
+  const f = join(home, "evil.txt");
+  writeFileSync(
+    f,
+    "<TICKER>,<PER>,<DATE>,<TIME>,<OPEN>,<HIGH>,<LOW>,<CLOSE>,<VOL>,<OPENINT>\nA.US,D,20200102,000000,1,1,1,1,1,0\nB.US,D,2020\u001b]0;pwned\u0007,000000,1,1,1,1,1,0\n",
+  );
+  const r = await ttapi(["import", f, "--out", join(home, "evil-out")]);
+  expect(r.stderr).toContain(`skipped ${f}:3`);
+  expect(r.stderr).not.toMatch(RAW_CONTROL);
+});
+
 describe("unbounded reads", () => {
   test("run --symbols-file /dev/zero: a clear error at once", async () => {
     const r = await ttapi(["run", "--symbols-file", "/dev/zero"]);

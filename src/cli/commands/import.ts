@@ -4,6 +4,7 @@
  */
 import { defineCommand } from "citty";
 import { usageError } from "../../core/errors.ts";
+import { escapeControl } from "../../core/input-file.ts";
 import { globalArgs, runAction } from "../context.ts";
 
 export default defineCommand({
@@ -108,12 +109,15 @@ export default defineCommand({
         } else if (!args.quiet) {
           const shown = 10;
           for (const e of summary.errors.slice(0, shown))
-            process.stderr.write(`  skipped ${e.file}${e.line ? `:${e.line}` : ""}: ${e.reason}\n`);
+            process.stderr.write(
+              escapeControl(`  skipped ${e.file}${e.line ? `:${e.line}` : ""}: ${e.reason}`) + "\n",
+            );
           if (summary.errorCount > shown)
             process.stderr.write(
               `  … and ${summary.errorCount - shown} more problems (use --json for the first 100)\n`,
             );
-          for (const w of summary.warnings.slice(0, shown)) process.stderr.write(`  warning: ${w}\n`);
+          for (const w of summary.warnings.slice(0, shown))
+            process.stderr.write(`  warning: ${escapeControl(w)}\n`);
           process.stderr.write(
             `imported ${summary.rows.toLocaleString("en-US")} rows (${summary.symbols} symbols) from ${summary.files} files in ${summary.seconds.toFixed(2)} s ` +
               `(${(summary.rows / Math.max(summary.seconds, 1e-9) / 1e6).toFixed(2)}M rows/s): ${summary.duplicates} duplicates removed, ${summary.skipped} bad rows skipped → ${summary.outDir}/bars\n`,

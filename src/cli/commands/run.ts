@@ -5,6 +5,7 @@
  */
 import { defineCommand } from "citty";
 import { usageError } from "../../core/errors.ts";
+import { escapeControl } from "../../core/input-file.ts";
 import { configureLogging } from "../../core/log.ts";
 import { apiArgs, cliState, globalArgs, runAction } from "../context.ts";
 
@@ -139,7 +140,7 @@ export default defineCommand({
           for (const s of Object.values(summary.stages))
             for (const f of s.failures) {
               if (/^input .+ failed$/.test(f.reason)) consequences++;
-              else process.stderr.write(`  ${s.title} / ${f.task}: ${f.reason}\n`);
+              else process.stderr.write(`  ${s.title} / ${f.task}: ${escapeControl(f.reason)}\n`);
             }
           if (consequences > 0)
             process.stderr.write(
@@ -148,7 +149,7 @@ export default defineCommand({
           const hints = new Set(
             Object.values(summary.stages).flatMap((s) => s.failures.flatMap((f) => f.hint ?? [])),
           );
-          for (const h of hints) process.stderr.write(`  hint: ${h}\n`);
+          for (const h of hints) process.stderr.write(`  hint: ${escapeControl(h)}\n`);
         }
         return summary.exitCode;
       },

@@ -5,6 +5,7 @@
  */
 import { defineCommand } from "citty";
 import { ERROR_CODES, usageError } from "../../core/errors.ts";
+import { escapeControl } from "../../core/input-file.ts";
 import type { ComputeStatsResult, Estimator, ImpliedInput } from "../../platform/stats/index.ts";
 import { globalArgs, runAction } from "../context.ts";
 
@@ -273,7 +274,8 @@ export default defineCommand({
         );
         for (const f of r.failures)
           process.stderr.write(
-            `ttapi: skipped ${f.symbol}: ${f.message}\n${f.hint ? `  hint: ${f.hint}\n` : ""}`,
+            escapeControl(`ttapi: skipped ${f.symbol}: ${f.message}`) +
+              (f.hint ? `\n  hint: ${escapeControl(f.hint)}\n` : "\n"),
           );
         return r.failures.length > 0 ? ERROR_CODES.E_DEGRADED.exit : 0;
       },

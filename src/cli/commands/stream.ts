@@ -13,7 +13,7 @@ import { defineCommand } from "citty";
 import { parseDuration } from "../../core/config.ts";
 import { EVENT_TYPES, type EventType } from "../../core/dxlink-events.ts";
 import { usageError } from "../../core/errors.ts";
-import { readInputText } from "../../core/input-file.ts";
+import { escapeControl, readInputText } from "../../core/input-file.ts";
 import type { RecorderStatus } from "../../platform/stream/index.ts";
 import { apiArgs, globalArgs, runAction } from "../context.ts";
 
@@ -150,7 +150,9 @@ export default defineCommand({
           );
       }
       if (summary.ended === "gave-up") {
-        process.stderr.write(`stream: the DXLink client gave up: ${summary.error ?? "unknown reason"}\n`);
+        process.stderr.write(
+          `stream: the DXLink client gave up: ${escapeControl(summary.error ?? "unknown reason")}\n`,
+        );
         return 69;
       }
       return 0;
