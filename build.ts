@@ -4,13 +4,27 @@
  * as an extra entrypoint (a compiled binary can only start workers that were passed this way).
  *
  *   bun run build                      → dist/ttapi for the host
- *   bun run build --target linux-arm64 → dist/ttapi-linux-arm64   (also darwin-arm64, windows-x64, all)
+ *   bun run build --target linux-arm64 → dist/ttapi-linux-arm64
+ *   bun run build --target all         → every release file (linux-x64[-musl], linux-arm64,
+ *                                        darwin-arm64, darwin-x64, windows-x64) + dist/SHA256SUMS
+ *
+ * The version, commit, build date and target are baked in with `--define` for `ttapi --version`.
  *
  * Cross targets need nodejs-polars' native package for that platform inside node_modules (the
  * bundler embeds the .node file). We fetch it from the npm registry with `npm pack` when missing;
  * when that is impossible the target is reported as not buildable, with the reason.
  */
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, renameSync, rmSync, statSync } from "node:fs";
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 
@@ -25,11 +39,17 @@ interface Target {
   polarsPackage: string;
   outfile: string;
 }
+/** Every platform users run ttapi on; the name is the `<os>-<arch>[-libc]` of `dist/ttapi-<name>`. */
 const TARGETS: Record<string, Target> = {
   "linux-x64": {
     bunTarget: "bun-linux-x64",
     polarsPackage: "nodejs-polars-linux-x64-gnu",
     outfile: "ttapi-linux-x64",
+  },
+  "linux-x64-musl": {
+    bunTarget: "bun-linux-x64-musl",
+    polarsPackage: "nodejs-polars-linux-x64-musl",
+    outfile: "ttapi-linux-x64-musl",
   },
   "linux-arm64": {
     bunTarget: "bun-linux-arm64",
@@ -40,6 +60,11 @@ const TARGETS: Record<string, Target> = {
     bunTarget: "bun-darwin-arm64",
     polarsPackage: "nodejs-polars-darwin-arm64",
     outfile: "ttapi-darwin-arm64",
+  },
+  "darwin-x64": {
+    bunTarget: "bun-darwin-x64",
+    polarsPackage: "nodejs-polars-darwin-x64",
+    outfile: "ttapi-darwin-x64",
   },
   "windows-x64": {
     bunTarget: "bun-windows-x64",
@@ -57,7 +82,7 @@ function parseTargets(argv: string[]): string[] {
   const i = argv.indexOf("--target");
   if (i < 0) return ["host"];
   const v = argv[i + 1];
-  if (!v) fail("--target needs a value: linux-x64 | linux-arm64 | darwin-arm64 | windows-x64 | all");
+  if (!v) fail(`--target needs a value: ${Object.keys(TARGETS).join(" | ")} | all`);
   return v === "all" ? Object.keys(TARGETS) : v.split(",");
 }
 
@@ -103,10 +128,43 @@ const workers = readdirSync(join(ROOT, "workers"))
   .filter((f) => f.endsWith(".ts") && !f.endsWith(".test.ts"))
   .map((f) => `./workers/${f}`);
 
+/** Facts baked into the binary for `ttapi --version` (see src/core/build-info.ts). */
+function buildDefines(target: string): string[] {
+  const git = Bun.spawnSync(["git", "rev-parse", "--short=12", "HEAD"], { cwd: ROOT, stdout: "pipe" });
+  const commit = git.exitCode === 0 ? git.stdout.toString().trim() : "unknown";
+  const dirty =
+    git.exitCode === 0 &&
+    Bun.spawnSync(["git", "status", "--porcelain", "--untracked-files=no"], { cwd: ROOT, stdout: "pipe" })
+      .stdout.toString()
+      .trim() !== "";
+  const defines: Record<string, string> = {
+    TTAPI_BUILD_COMMIT: dirty ? `${commit}-dirty` : commit,
+    TTAPI_BUILD_DATE: new Date().toISOString().replace(/\.\d+Z$/, "Z"),
+    TTAPI_BUILD_TARGET: target,
+  };
+  return Object.entries(defines).flatMap(([k, v]) => ["--define", `${k}=${JSON.stringify(v)}`]);
+}
+
+/** `dist/SHA256SUMS` over every binary in dist/, in the format `sha256sum -c` reads. */
+function writeChecksums(): void {
+  const dist = join(ROOT, "dist");
+  const lines = readdirSync(dist)
+    .filter((f) => f.startsWith("ttapi") && statSync(join(dist, f)).isFile())
+    .sort()
+    .map((f) => {
+      const hash = new Bun.CryptoHasher("sha256").update(readFileSync(join(dist, f))).digest("hex");
+      return `${hash}  ${f}\n`;
+    });
+  writeFileSync(join(dist, "SHA256SUMS"), lines.join(""));
+  process.stdout.write(`wrote dist/SHA256SUMS (${lines.length} files)\n`);
+}
+
 mkdirSync(join(ROOT, "dist"), { recursive: true });
 let failures = 0;
 for (const key of parseTargets(process.argv.slice(2))) {
-  const isHost = key === "host" || key === hostKey();
+  // `host` builds dist/ttapi for this machine; a named target (even this machine's) builds
+  // dist/ttapi-<target>, the release file name.
+  const isHost = key === "host";
   const target = isHost ? undefined : TARGETS[key];
   if (!isHost && !target) fail(`unknown target "${key}" (use ${Object.keys(TARGETS).join(", ")}, all)`);
   const outfile = join(
@@ -128,6 +186,7 @@ for (const key of parseTargets(process.argv.slice(2))) {
     "--minify",
     "--sourcemap=none",
     ...(target ? [`--target=${target.bunTarget}`] : []),
+    ...buildDefines(isHost ? hostKey() : key),
     // nodejs-polars picks its native package at run time by platform; the bundler would embed every
     // one present in node_modules. Keep only this target's (the others' branches never run there).
     ...polarsPlatformPackages
@@ -150,4 +209,5 @@ for (const key of parseTargets(process.argv.slice(2))) {
     `built ${outfile} (${key === "host" ? hostKey() : key}, ${(size / 1e6).toFixed(1)} MB, ${workers.length} workers embedded) in ${((performance.now() - t0) / 1000).toFixed(1)}s\n`,
   );
 }
+writeChecksums();
 process.exit(failures ? 1 : 0);

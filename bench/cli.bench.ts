@@ -4,7 +4,7 @@
  * hello-world binary compiled by the same Bun in the same run (the baseline: what any compiled Bun
  * program costs to start on this machine).
  */
-import { existsSync, mkdtempSync, statSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 
@@ -54,3 +54,63 @@ console.log(`  ratio --help/baseline ${(ours.median / base.median).toFixed(2)}x`
 console.log(
   `  binary size       ${(size / 1e6).toFixed(1)} MB (baseline hello ${(baseSize / 1e6).toFixed(1)} MB)`,
 );
+
+// Release binaries (`bun run build --target all`): size split into Bun runtime, the embedded
+// nodejs-polars library and our bundle; `--help` wall time for the ones this machine can run
+// (native, or linux-arm64 under qemu-user beside a hello-world compiled for arm64 under qemu).
+const dist = join(root, "dist");
+const polarsPkg: Record<string, string> = {
+  "linux-x64": "linux-x64-gnu",
+  "linux-x64-musl": "linux-x64-musl",
+  "linux-arm64": "linux-arm64-gnu",
+  "darwin-arm64": "darwin-arm64",
+  "darwin-x64": "darwin-x64",
+  "windows-x64": "win32-x64-msvc",
+};
+const release = readdirSync(dist).filter((f) => /^ttapi-.+/.test(f) && f !== "SHA256SUMS");
+if (release.length === 0) console.log("\nrelease targets: none in dist/ (run `bun run build --target all`)");
+else {
+  console.log("\nrelease targets: size = Bun runtime + polars native + ttapi bundle");
+  const mb = (n: number) => `${(n / 1e6).toFixed(1)} MB`;
+  for (const f of release.sort()) {
+    const target = f.replace(/^ttapi-/, "").replace(/\.exe$/, "");
+    const total = statSync(join(dist, f)).size;
+    const pkg = polarsPkg[target];
+    const nodeDir = pkg ? join(root, "node_modules", `nodejs-polars-${pkg}`) : "";
+    const nodeFile =
+      nodeDir && existsSync(nodeDir) ? readdirSync(nodeDir).find((x) => x.endsWith(".node")) : "";
+    const polars = nodeFile ? statSync(join(nodeDir, nodeFile)).size : Number.NaN;
+    // The runtime's size is that of a hello-world compiled for the same target (its bundle is tiny).
+    const helloT = join(tmp, `hello-${target}`);
+    const bt = Bun.spawnSync(
+      [
+        process.execPath,
+        "build",
+        "--compile",
+        `--target=bun-${target}`,
+        join(tmp, "hello.ts"),
+        "--outfile",
+        helloT,
+      ],
+      { stdout: "ignore", stderr: "ignore" },
+    );
+    const helloFile = [helloT, `${helloT}.exe`].find((x) => existsSync(x));
+    const runtime = bt.exitCode === 0 && helloFile ? statSync(helloFile).size : Number.NaN;
+    const rest = total - runtime - polars;
+    let timing = "not runnable here";
+    const qemu = "/usr/bin/qemu-aarch64-static";
+    if (target === "linux-x64" && process.platform === "linux" && process.arch === "x64") {
+      const t = wall([join(dist, f), "--help"], runs);
+      timing = `--help ${fmt(t.median)} vs hello ${fmt(base.median)} (${(t.median / base.median).toFixed(2)}x)`;
+    } else if (target === "linux-arm64" && existsSync(qemu) && helloFile) {
+      const q = (b: string) => [qemu, "-L", "/usr/aarch64-linux-gnu", b];
+      const t = wall([...q(join(dist, f)), "--help"], runs);
+      const h = wall(q(helloFile), runs);
+      timing = `--help under qemu ${fmt(t.median)} vs arm64 hello under qemu ${fmt(h.median)} (${(t.median / h.median).toFixed(2)}x)`;
+    }
+    console.log(
+      `  ${target.padEnd(15)} ${mb(total).padStart(9)} = runtime ${mb(runtime)} + polars ${mb(polars)} + bundle ${mb(rest)}   ${timing}`,
+    );
+  }
+}
+rmSync(tmp, { recursive: true, force: true });

@@ -4,6 +4,7 @@
  * polars, the sim or the network stack. Unknown commands and flags are rejected with exit code 2.
  */
 import { type ArgsDef, type CommandDef, renderUsage, runCommand } from "citty";
+import { buildInfo, formatBuildInfo } from "../core/build-info.ts";
 import { usageError } from "../core/errors.ts";
 import { VERSION } from "../core/version.ts";
 import { cliState, reportError } from "./context.ts";
@@ -128,7 +129,9 @@ export async function main(rawArgv: string[]): Promise<number> {
   cliState.verbosity = verbosity;
   const first = argv[0];
   if (first === "--version" || first === "-V") {
-    process.stdout.write(`ttapi ${VERSION}\n`);
+    const info = buildInfo();
+    const json = argv.includes("--json");
+    process.stdout.write(`${json ? JSON.stringify(info) : formatBuildInfo(info)}\n`);
     return 0;
   }
   if (first === undefined || first === "--help" || first === "-h" || first === "help") {
