@@ -78,6 +78,13 @@ describe("unbounded reads", () => {
     expect(r.stderr).toContain("--symbols-file /dev/zero is a character device");
   });
 
+  test("--config /dev/zero: a clear error at once", async () => {
+    const r = await ttapi(["config", "show", "--config", "/dev/zero"]);
+    expect(r.killed).toBe(false);
+    expect(r.code).toBe(78);
+    expect(r.stderr).toContain("config file /dev/zero is a character device, not a regular file");
+  });
+
   test("a symbols file over the 4 MiB list cap is refused", async () => {
     const big = join(home, "big.txt");
     writeFileSync(big, "AAPL\n".repeat(1_000_000));

@@ -11,6 +11,7 @@ import { homedir } from "node:os";
 import { join } from "node:path";
 import { parse as parseToml } from "smol-toml";
 import { configError } from "./errors.ts";
+import { readInputText } from "./input-file.ts";
 import { registerSecret } from "./redact.ts";
 
 type Kind = "string" | "number" | "integer" | "boolean" | "string[]" | "number[]" | "duration";
@@ -270,9 +271,10 @@ export function loadConfig(opts: LoadConfigOptions = {}): LoadedConfig {
     usedFile = file;
     let text: string;
     try {
-      text = readFileSync(file, "utf8");
+      // A regular file of at most 1 MiB (`--config /dev/zero` must not read for ever).
+      text = readInputText(file, "config file", 1024 * 1024);
     } catch (e) {
-      throw configError(`cannot read config file ${file}: ${(e as Error).message}`, { cause: e });
+      throw configError((e as Error).message, { cause: e, hint: (e as { hint?: string }).hint });
     }
     let doc: Record<string, unknown>;
     try {
