@@ -6,7 +6,7 @@
  * a secret flag (secrets are redacted by `ttapi config show`). A bad config file gets one error
  * naming the file, the key and the expected type.
  */
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync } from "node:fs";
 import { homedir } from "node:os";
 import { join } from "node:path";
 import { parse as parseToml } from "smol-toml";
