@@ -33,9 +33,14 @@ const status = defineCommand({
   run: ({ args }) =>
     runAction("cache.status", args, async ({ config, dataDir }) => {
       const { formatDuration } = await import("../../core/time.ts");
-      const { PIPELINE_ARTIFACTS, reclaimLeftovers } = await import("../../platform/index.ts");
+      const { PIPELINE_ARTIFACTS, reclaimLeftovers, runLockHolder } = await import("../../platform/index.ts");
       const rows = (await openStore(config, dataDir)).status(PIPELINE_ARTIFACTS);
       reportReclaimed(reclaimLeftovers(dataDir));
+      const holder = runLockHolder(dataDir);
+      if (holder)
+        process.stderr.write(
+          `${holder.what} (pid ${holder.pid}) is using this data directory since ${new Date(holder.since).toISOString()}\n`,
+        );
       if (args.json) {
         process.stdout.write(`${JSON.stringify(rows)}\n`);
         return 0;
