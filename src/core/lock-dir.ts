@@ -313,3 +313,41 @@ export function lockHolder(dir: string): LockOwner | null {
   }
   return null;
 }
+
+/**
+ * Remove what dead processes left in a lock folder (their entries and temps; a legacy lock file of
+ * a dead pid) and the folder itself once empty, e.g. during crash recovery. A live holder's
+ * entry is never touched.
+ */
+export function sweepLock(dir: string): void {
+  let st: ReturnType<typeof statSync>;
+  try {
+    st = statSync(dir);
+  } catch {
+    return;
+  }
+  if (!st.isDirectory()) {
+    ensureFolder(dir); // a legacy lock file: removed if its process is dead
+    try {
+      if (statSync(dir).isDirectory()) rmdirSync(dir);
+    } catch {
+      // gone, or in use
+    }
+    return;
+  }
+  for (const name of readdirSync(dir)) {
+    const tmp = TEMP.exec(name);
+    if (tmp) {
+      if (!processAlive(Number(tmp[1]))) rmSync(join(dir, name), { force: true });
+      continue;
+    }
+    if (!ENTRY.test(name)) continue;
+    const o = readOwner(join(dir, name));
+    if (o && !ownerAlive(o)) rmSync(join(dir, name), { force: true });
+  }
+  try {
+    rmdirSync(dir);
+  } catch {
+    // a live entry is there
+  }
+}

@@ -21,7 +21,7 @@ import { join } from "node:path";
 import { fsyncPath } from "../../core/atomic.ts";
 import { barsRoot, symbolFromDirName } from "../../core/bars.ts";
 import { ioError } from "../../core/errors.ts";
-import { acquireLockNow } from "../../core/lock-dir.ts";
+import { acquireLockNow, sweepLock } from "../../core/lock-dir.ts";
 import { processAlive } from "../../core/process-alive.ts";
 
 const STAGING_PREFIX = ".import-";
@@ -49,7 +49,8 @@ export function recoverOutput(outDir: string): { restored: boolean; removed: str
     rmSync(join(outDir, p), { recursive: true, force: true });
     removed.push(p);
   }
-  // A lock left by a dead import is taken over by the next `lockOutput` (core/lock-dir.ts).
+  // A lock left by a dead import: its entry goes (a live import's lock is kept).
+  if (names.includes(LOCK)) sweepLock(join(outDir, LOCK));
   for (const n of names) {
     if (!n.startsWith(STAGING_PREFIX)) continue;
     const pid = Number(n.slice(STAGING_PREFIX.length).split("-")[0]);
