@@ -5,7 +5,7 @@
  */
 import { afterAll, expect, setDefaultTimeout, test } from "bun:test";
 import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { hostname, tmpdir } from "node:os";
 import { join } from "node:path";
 import { getLogger } from "../../core/log.ts";
 import { reclaimOnStart } from "../pipeline/run-lock.ts";
@@ -42,6 +42,12 @@ async function seed(dataDir: string) {
     30,
   );
   put(join(dataDir, "lake", "quotes", "date=2026-01-01", `.part.parquet.${dead}.2-000000.tmp`), 20);
+  // The run lock entry of a killed run.
+  put(join(a, ".run.lock", `${dead}-0123abcd.held`), 0);
+  writeFileSync(
+    join(a, ".run.lock", `${dead}-0123abcd.held`),
+    JSON.stringify({ pid: dead, start: null, host: hostname(), since: 1, what: "ttapi run" }),
+  );
   // A live writer's staging folder and ordinary data: never touched.
   const liveStaging = join(a, "eod", "bars", `.staging-${live}-1`);
   put(join(liveStaging, "f"), 10);
@@ -62,6 +68,7 @@ test("dead processes' staging folders and temp files are found and reclaimed; a 
   expect(existsSync(liveStaging)).toBe(true);
   expect(existsSync(join(dataDir, "artifacts", "eod", "bars", "v-abc", "bars", "x.parquet"))).toBe(true);
   expect(findLeftovers(dataDir)).toEqual([]);
+  expect(existsSync(join(dataDir, "artifacts", ".run.lock"))).toBe(false);
 });
 
 test("the next run reclaims them when it starts", async () => {

@@ -10,6 +10,7 @@
  */
 import { type Dirent, readdirSync, rmSync, statSync } from "node:fs";
 import { join } from "node:path";
+import { sweepLock } from "../../core/lock-dir.ts";
 import { processAlive } from "../../core/process-alive.ts";
 
 const PATTERNS: RegExp[] = [
@@ -80,6 +81,8 @@ export function findLeftovers(dataDir: string): Leftover[] {
 
 /** Remove what dead processes left; returns what was removed. */
 export function reclaimLeftovers(dataDir: string): { count: number; bytes: number; paths: string[] } {
+  // The run lock of a killed run: its entry (never a live run's) and the then empty folder.
+  sweepLock(join(dataDir, "artifacts", ".run.lock"));
   const found = findLeftovers(dataDir);
   const paths: string[] = [];
   let bytes = 0;
