@@ -2,10 +2,12 @@
  * What every command shares: global flags, config loading, logging setup, the process-wide
  * cancellation signal (SIGINT/SIGTERM), and turning errors into one clear line + exit code.
  */
+import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import type { ArgsDef } from "citty";
 import { type Config, type ConfigKey, dataDir, type LoadedConfig, loadConfig } from "../core/config.ts";
-import { exitCodeFor, fsError, isAbortError, isTTError, toTTError } from "../core/errors.ts";
+import { exitCodeFor, fsError, ioError, isAbortError, isTTError, toTTError } from "../core/errors.ts";
+import { fsErrorHint, fsErrorWhat } from "../core/fs-errors.ts";
 import { escapeControl } from "../core/input-file.ts";
 import {
   configureLogging,
@@ -110,6 +112,7 @@ export async function runAction(
     const flags = flagOverrides(args, { "data-dir": "data-dir", env: "api.env", url: "api.url", ...mapping });
     const loaded = loadConfig({ configPath: (args.config as string | undefined) || undefined, flags });
     const dir = dataDir(loaded.config);
+    usableDataDir(dir, loaded.sources["data-dir"]);
     const level: LogLevel = args.quiet
       ? "error"
       : cliState.verbosity >= 2
@@ -130,6 +133,7 @@ export async function runAction(
       throw fsError(e, (e as { path?: string }).path ?? logs, "create the data folder");
     }
     log.debug("start", { argv: process.argv.slice(2).join(" ") });
+    for (const w of loaded.warnings) log.warn(w);
     const code = await body({ loaded, config: loaded.config, dataDir: dir, signal: processSignal(), log });
     process.exitCode = typeof code === "number" ? code : (process.exitCode ?? 0);
   } catch (e) {
@@ -139,12 +143,39 @@ export async function runAction(
   }
 }
 
+/**
+ * The data directory must exist or be creatable (its logs/ folder first of all): otherwise one
+ * E_IO line naming the path and how it was chosen, instead of an "unexpected error" from mkdir.
+ */
+function usableDataDir(dir: string, source: string): void {
+  try {
+    mkdirSync(join(dir, "logs"), { recursive: true });
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code ?? "error";
+    const how =
+      source === "flag"
+        ? "--data-dir"
+        : source === "env"
+          ? "TTAPI_DATA_DIR"
+          : source === "file"
+            ? "data-dir in the config file"
+            : "the default";
+    const why = (e as Error).message.replace(/^[A-Z]+: /, "").split(",")[0];
+    // The cause in plain words (read-only filesystem, a file in the way, disk full) and its fix.
+    const plain = fsErrorWhat(e);
+    throw ioError(`cannot use the data directory ${dir}: ${plain ?? `${code}: ${why}`}`, {
+      cause: e,
+      hint: `pass a writable folder to --data-dir (or TTAPI_DATA_DIR); this one came from ${how}${plain ? ` (${fsErrorHint(e, dir)})` : ""}`,
+    });
+  }
+}
+
 /** Print one clear line (plus hint) for an expected error; a short message + log path for a bug. */
 export function reportError(e: unknown): number {
   const err = isAbortError(e) ? toTTError(e, "E_CANCELLED") : toTTError(e);
-  const log = getLogger("cli");
   if (isTTError(e) || isAbortError(e)) {
-    log.debug("failed", {
+    // The terminal gets the line below; the log file keeps the failure at error (cancel: warn).
+    logToFile(err.code === "E_CANCELLED" ? "warn" : "error", "cli", "failed", {
       code: err.code,
       error: err.message,
       cause: err.cause instanceof Error ? err.cause.message : undefined,

@@ -66,9 +66,10 @@ describe("data directory problems", () => {
     const r = await ttapi(["run", "--demo", "--data-dir", file]);
     expect(r.code).toBe(74);
     expect(r.stderr).toContain(
-      `ttapi: error E_IO: cannot create the data folder ${file}/logs: a part of the path is a file`,
+      `ttapi: error E_IO: cannot use the data directory ${file}: a part of the path is a file`,
     );
-    expect(r.stderr).toContain("hint: remove or rename the file");
+    expect(r.stderr).toContain("remove or rename the file in the way");
+    expect(r.stderr).toContain("this one came from --data-dir");
     expect(r.stderr).not.toContain("unexpected");
     expect(r.stderr).not.toContain("details:");
   });
@@ -78,9 +79,9 @@ describe("data directory problems", () => {
     if (ro) {
       const r = await ttapi(["cache", "status", "--data-dir", join(ro, "new")]);
       expect(r.code).toBe(74);
-      expect(r.stderr).toContain(`cannot create the data folder ${join(ro, "new")}`);
+      expect(r.stderr).toContain(`cannot use the data directory ${join(ro, "new")}`);
       expect(r.stderr).toContain("read-only file system");
-      expect(r.stderr).toContain("hint: choose a writable --data-dir");
+      expect(r.stderr).toContain("remount the filesystem read-write");
     } else {
       const e = toTTError(
         Object.assign(new Error("EROFS"), { code: "EROFS", path: "/ro/new", syscall: "mkdir" }),

@@ -3,60 +3,23 @@
  * ttapi entrypoint. Commands are loaded lazily so `ttapi --help` / `--version` do not pay for
  * polars, the sim or the network stack. Unknown commands and flags are rejected with exit code 2.
  */
-import { type ArgsDef, type CommandDef, renderUsage, runCommand } from "citty";
+import { stripVTControlCharacters } from "node:util";
+import { type ArgsDef, renderUsage, runCommand } from "citty";
 import { buildInfo, formatBuildInfo } from "../core/build-info.ts";
+import { closest } from "../core/config.ts";
 import { usageError } from "../core/errors.ts";
 import { VERSION } from "../core/version.ts";
 import { cliState, reportError } from "./context.ts";
+import { type AnyCommand, COMMANDS, resolveValue } from "./registry.ts";
 
-// Each command has its own precise args type; the registry only needs "some command".
-// biome-ignore lint/suspicious/noExplicitAny: citty's CommandDef is invariant in its args type
-type AnyCommand = CommandDef<any>;
-type Loader = () => Promise<AnyCommand>;
-
-/** The command tree; descriptions live here too so the root help needs no imports. */
-export const COMMANDS: Record<string, { description: string; load: Loader }> = {
-  run: {
-    description:
-      "run the pipeline: core data, symbol data, EOD bars, statistics (--demo: against the built-in sim)",
-    load: () => import("./commands/run.ts").then((m) => m.default),
-  },
-  import: {
-    description: "import MetaStock ASCII/binary bars into a Parquet dataset",
-    load: () => import("./commands/import.ts").then((m) => m.default),
-  },
-  stream: {
-    description: "record live DXLink events (quotes, trades, greeks, candles…) to Parquet",
-    load: () => import("./commands/stream.ts").then((m) => m.default),
-  },
-  stats: {
-    description: "returns, realized volatility estimators, confidence intervals, IV vs HV",
-    load: () => import("./commands/stats.ts").then((m) => m.default),
-  },
-  sim: {
-    description: "serve the simulated exchange (TastyTrade REST + DXLink) on 127.0.0.1",
-    load: () => import("./commands/sim.ts").then((m) => m.default),
-  },
-  cache: {
-    description: "inspect or clear the artifact cache (status, clear [kind])",
-    load: () => import("./commands/cache.ts").then((m) => m.default),
-  },
-  config: {
-    description: "show the effective configuration (secrets redacted)",
-    load: () => import("./commands/config.ts").then((m) => m.default),
-  },
-  auth: {
-    description: "store credentials and show token status (login, status, logout)",
-    load: () => import("./commands/auth.ts").then((m) => m.default),
-  },
-};
+export { COMMANDS } from "./registry.ts";
 
 function rootHelp(): string {
   const width = Math.max(...Object.keys(COMMANDS).map((c) => c.length));
   return [
     `ttapi ${VERSION} — options and market data: TastyTrade REST, DXLink, MetaStock, statistics, Parquet`,
     "",
-    "USAGE  ttapi <command> [options]",
+    "USAGE  ttapi [global options] <command> [options]",
     "",
     "COMMANDS",
     ...Object.entries(COMMANDS).map(([name, c]) => `  ${name.padEnd(width)}  ${c.description}`),
@@ -69,7 +32,9 @@ function rootHelp(): string {
     "  -h, --help        help for ttapi or a command",
     "  --version         print the version",
     "",
-    "Use `ttapi <command> --help` for more information about a command.",
+    "Global options may come before or after the command (`ttapi -q run`, `ttapi run -q`).",
+    "Use `ttapi <command> --help` or `ttapi help <command>` for more information about a command.",
+    "Shell completion: `ttapi completion bash|zsh|fish`.",
   ].join("\n");
 }
 
@@ -85,8 +50,75 @@ export function extractVerbosity(argv: string[]): { argv: string[]; verbosity: n
   return { argv: rest, verbosity };
 }
 
-async function resolve<T>(v: T | Promise<T> | (() => T) | (() => Promise<T>)): Promise<T> {
-  return typeof v === "function" ? await (v as () => T | Promise<T>)() : await v;
+const resolve = resolveValue;
+
+/** Global options that take a value, and those that don't (as typed before the command). */
+const GLOBAL_VALUE_FLAGS = new Set(["--config", "--data-dir", "--env", "--url"]);
+const GLOBAL_BOOL_FLAGS = new Set(["-q", "--quiet"]);
+
+/**
+ * Move global options typed before the command (`ttapi --data-dir X cache status`, `ttapi -q run`)
+ * to the end of the command line, where the command's parser expects them.
+ */
+export function hoistGlobalOptions(argv: string[]): string[] {
+  const moved: string[] = [];
+  let i = 0;
+  while (i < argv.length) {
+    const a = argv[i]!;
+    const name = a.split("=")[0]!;
+    if (GLOBAL_BOOL_FLAGS.has(a)) {
+      moved.push(a);
+      i++;
+    } else if (GLOBAL_VALUE_FLAGS.has(name)) {
+      if (a.includes("=")) {
+        moved.push(a);
+        i++;
+      } else {
+        moved.push(a, ...(argv[i + 1] !== undefined ? [argv[i + 1]!] : []));
+        i += 2;
+      }
+    } else break;
+  }
+  if (moved.length === 0) return argv;
+  if (i >= argv.length) return []; // only global options: the root help
+  // After the whole command line (sub-commands and positionals first), before a `--` separator.
+  const rest = argv.slice(i);
+  const sep = rest.indexOf("--");
+  return sep < 0 ? [...rest, ...moved] : [...rest.slice(0, sep), ...moved, ...rest.slice(sep)];
+}
+
+/** Help text for a command: the program name in the usage line, no ANSI colour outside a terminal. */
+export async function commandHelp(
+  cmd: AnyCommand,
+  path: readonly string[],
+  colour: boolean,
+): Promise<string> {
+  const parent = { meta: { name: ["ttapi", ...path.slice(0, -1)].join(" ") } };
+  const text = await renderUsage(cmd, parent as AnyCommand);
+  return colour ? text : stripVTControlCharacters(text);
+}
+
+const helpColour = () => !!process.stdout.isTTY && !process.env.NO_COLOR && process.env.TERM !== "dumb";
+
+/** Options that take a value: a missing, empty or option-like value is a usage error, not a default. */
+export function findBadValue(argv: string[], args: ArgsDef): string | null {
+  const takesValue = new Set<string>();
+  for (const [name, def] of Object.entries(args)) if (def.type === "string") takesValue.add(name);
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i]!;
+    if (a === "--") break;
+    if (!a.startsWith("--")) continue;
+    const eq = a.indexOf("=");
+    const name = a.slice(2, eq < 0 ? undefined : eq);
+    if (!takesValue.has(name)) continue;
+    const value = eq < 0 ? argv[i + 1] : a.slice(eq + 1);
+    if (value === undefined) return `option --${name} needs a value`;
+    if (value.trim() === "") return `option --${name} needs a value, got an empty string`;
+    if (eq < 0 && /^--?[a-zA-Z]/.test(value))
+      return `option --${name} needs a value, got the option ${value}`;
+    if (eq < 0) i++;
+  }
+  return null;
 }
 
 /** Known long/short flag names of a command (kebab and camel forms, `--no-x` for booleans). */
@@ -125,7 +157,9 @@ export function findUnknownFlag(argv: string[], known: Set<string>): string | nu
 }
 
 export async function main(rawArgv: string[]): Promise<number> {
-  const { argv, verbosity } = extractVerbosity(rawArgv);
+  const extracted = extractVerbosity(rawArgv);
+  const verbosity = extracted.verbosity;
+  let argv = hoistGlobalOptions(extracted.argv);
   cliState.verbosity = verbosity;
   const first = argv[0];
   if (first === "--version" || first === "-V") {
@@ -134,19 +168,21 @@ export async function main(rawArgv: string[]): Promise<number> {
     process.stdout.write(`${json ? JSON.stringify(info) : formatBuildInfo(info)}\n`);
     return 0;
   }
-  if (first === undefined || first === "--help" || first === "-h" || first === "help") {
+  if (first === "help" && argv.length > 1) argv = [...argv.slice(1), "--help"]; // `ttapi help run`
+  if (argv[0] === undefined || argv[0] === "--help" || argv[0] === "-h" || argv[0] === "help") {
     process.stdout.write(`${rootHelp()}\n`);
     return 0;
   }
+  const name = argv[0];
   try {
-    const entry = COMMANDS[first];
+    const entry = COMMANDS[name];
     if (!entry) {
-      throw usageError(`unknown command "${first}"`, {
+      const near = closest(name, Object.keys(COMMANDS));
+      throw usageError(`unknown command "${name}"${near ? ` — did you mean ${near}?` : ""}`, {
         hint: `commands: ${Object.keys(COMMANDS).join(", ")} (see ttapi --help)`,
       });
     }
     let cmd = await entry.load();
-    let parent: AnyCommand | undefined;
     let rest = argv.slice(1);
     // Descend into sub-commands (e.g. `cache clear`, `auth login`).
     for (;;) {
@@ -156,27 +192,43 @@ export async function main(rawArgv: string[]): Promise<number> {
       const sub = subs[next];
       if (!sub) {
         if (cmd.run) break; // positional argument of a command that also has sub-commands
-        throw usageError(`unknown command "${first} ${next}"`, {
-          hint: `try one of: ${Object.keys(subs).join(", ")}`,
-        });
+        const near = closest(next, Object.keys(subs));
+        throw usageError(
+          `unknown command "${name} ${next}"${near ? ` — did you mean ${name} ${near}?` : ""}`,
+          {
+            hint: `try one of: ${Object.keys(subs).join(", ")}`,
+          },
+        );
       }
-      parent = cmd;
       cmd = await resolve(sub);
       rest = rest.slice(1);
     }
+    const path = argv.slice(0, argv.length - rest.length);
     if (rest.includes("--help") || rest.includes("-h")) {
-      process.stdout.write(`${await renderUsage(cmd, parent)}\n`);
+      process.stdout.write(`${await commandHelp(cmd, path, helpColour())}\n`);
       return 0;
     }
     const argsDef = cmd.args ? await resolve(cmd.args) : {};
-    const unknown = findUnknownFlag(rest, knownFlags(argsDef));
-    if (unknown)
+    const known = knownFlags(argsDef);
+    const unknown = findUnknownFlag(rest, known);
+    if (unknown) {
+      const flag = unknown.split("=")[0]!;
+      const near = flag.startsWith("--")
+        ? closest(
+            flag.slice(2),
+            [...known].filter((k) => k.length > 1),
+          )
+        : null;
       throw usageError(
-        `unknown option ${unknown} for "ttapi ${argv.slice(0, argv.length - rest.length).join(" ")}"`,
-        { hint: "see --help for the options it accepts" },
+        `unknown option ${flag} for "ttapi ${path.join(" ")}"${near ? ` — did you mean --${near}?` : ""}`,
+        { hint: `see \`ttapi ${path.join(" ")} --help\` for the options it accepts` },
       );
+    }
+    const bad = findBadValue(rest, argsDef);
+    if (bad)
+      throw usageError(bad, { hint: `e.g. ${exampleFor(bad)}; see \`ttapi ${path.join(" ")} --help\`` });
     if (!cmd.run && cmd.subCommands) {
-      process.stdout.write(`${await renderUsage(cmd, parent)}\n`);
+      process.stdout.write(`${await commandHelp(cmd, path, helpColour())}\n`);
       return 2;
     }
     await runCommand(cmd, { rawArgs: rest });
@@ -191,6 +243,11 @@ export async function main(rawArgv: string[]): Promise<number> {
     }
     return reportError(e);
   }
+}
+
+function exampleFor(message: string): string {
+  const m = /--([a-z-]+)/.exec(message);
+  return m ? `--${m[1]} VALUE (or --${m[1]}=VALUE)` : "--option VALUE";
 }
 
 if (import.meta.main) {

@@ -6,7 +6,7 @@
  */
 import { join } from "node:path";
 import { type Config, xdgConfigHome } from "../core/config.ts";
-import { authError, configError } from "../core/errors.ts";
+import { authError, configError, isTTError, TTError } from "../core/errors.ts";
 import { registerSecret } from "../core/redact.ts";
 import { USER_AGENT } from "../core/version.ts";
 import { type Credentials, TokenManager } from "./auth.ts";
@@ -61,15 +61,17 @@ export interface ClientOptions {
   dataDir?: string | null;
   /** Config directory holding `ttapi/credentials.json` (from `ttapi auth login`); null: don't read it. */
   configDir?: string | null;
-  /** Max concurrent requests (bulkhead), default 100. */
+  /** Max concurrent requests to start with (bulkhead; the adaptive limiter grows it), default 16. */
   concurrency?: number;
+  /** Ceiling the adaptive limiter may grow concurrency to (default 4 × concurrency). */
+  maxConcurrency?: number;
   /** Per-request timeout, ms (default 15 000). */
   timeoutMs?: number;
   /** Max retries per idempotent request after failures (default 6). */
   retries?: number;
   /** Max retries per request after 429s (default max(12, 2 × retries)). */
   throttleRetries?: number;
-  /** Pinned `Accept-Version` (default from config: 20251101); null sends none. */
+  /** Pinned `Accept-Version` (default from config: 20251101); null sends none. Never sent to the sandbox. */
   acceptVersion?: string | null;
   /** Max missing fraction for batch collections (default 0.2). */
   missingThreshold?: number;
@@ -182,7 +184,7 @@ export function createClient(o: ClientOptions = {}): TastyClient {
   const opts: ResolvedOptions = {
     env,
     baseUrl,
-    concurrency: o.concurrency ?? 100,
+    concurrency: o.concurrency ?? DEFAULT_CONCURRENCY,
     timeoutMs: o.timeoutMs ?? 15_000,
     retries: o.retries ?? 6,
     missingThreshold: o.missingThreshold ?? 0.2,
@@ -203,11 +205,13 @@ export function createClient(o: ClientOptions = {}): TastyClient {
   const transport = new Transport({
     baseUrl,
     userAgent: o.userAgent ?? USER_AGENT,
-    acceptVersion: o.acceptVersion === undefined ? "20251101" : o.acceptVersion,
+    // The sandbox refuses the header (tastyware sends it only in production).
+    acceptVersion: env === "sandbox" ? null : o.acceptVersion === undefined ? "20251101" : o.acceptVersion,
     timeoutMs: opts.timeoutMs,
     retries: opts.retries,
     ...(o.throttleRetries !== undefined ? { throttleRetries: o.throttleRetries } : {}),
     concurrency: opts.concurrency,
+    ...(o.maxConcurrency !== undefined ? { maxConcurrency: o.maxConcurrency } : {}),
     breaker: o.breaker,
     backoff: o.backoff,
     fetch: o.fetch,
@@ -238,8 +242,27 @@ export function createClient(o: ClientOptions = {}): TastyClient {
         hint: "run `ttapi auth login` or set TT_CLIENT_SECRET and TT_REFRESH_TOKEN",
       });
     }
-    const spec: RequestSpec = { method: "GET", path, group, signal, parse };
-    return (await transport.request<T>(spec)).body;
+    const route = path.split("?")[0] ?? path;
+    const unserved = env === "sandbox" && SANDBOX_UNSERVED.some((p) => route.startsWith(p));
+    const spec: RequestSpec = {
+      method: "GET",
+      path,
+      group,
+      signal,
+      parse,
+      // The cert host answers 502 on market-data routes: that is "not served", not a glitch to retry.
+      ...(unserved
+        ? {
+            classify: (status: number) => (status === 502 ? { retryable: false, breaker: false } : undefined),
+          }
+        : {}),
+    };
+    try {
+      return (await transport.request<T>(spec)).body;
+    } catch (e) {
+      if (unserved && isTTError(e) && e.details?.status === 502) throw notInSandbox(route, e);
+      throw e;
+    }
   };
   const get = async (path: string, group: EndpointGroup, signal?: AbortSignal): Promise<Envelope> =>
     decodeEnvelope(await getBody(path, group, signal), `GET ${path.split("?")[0]}`);
@@ -256,9 +279,12 @@ export function createClient(o: ClientOptions = {}): TastyClient {
     const offset = first.pagination?.pageOffset ?? 0;
     if (total <= offset + 1) return [first];
     const sep = path.includes("?") ? "&" : "?";
+    // Keep the page size the first page was served with: offsets count in pages of that size.
+    const perPage = first.pagination?.perPage;
+    const size = perPage && !/[?&]per-page=/.test(path) ? `&per-page=${perPage}` : "";
     const rest = await Promise.all(
       Array.from({ length: total - offset - 1 }, (_, i) =>
-        get(`${path}${sep}page-offset=${offset + 1 + i}`, group, signal),
+        get(`${path}${sep}page-offset=${offset + 1 + i}${size}`, group, signal),
       ),
     );
     return [first, ...rest];
@@ -322,7 +348,10 @@ export function createClient(o: ClientOptions = {}): TastyClient {
       const pages = await Promise.all(
         batches.map((b) =>
           getAll(
-            `/instruments/equities${buildQuery([{ key: "symbol", value: b }])}`,
+            `/instruments/equities${buildQuery([
+              { key: "symbol", value: b },
+              { key: "per-page", value: PER_PAGE },
+            ])}`,
             "instruments",
             c?.signal,
           ),
@@ -396,6 +425,29 @@ export function createClient(o: ClientOptions = {}): TastyClient {
 }
 
 const frames = () => import("./frames.ts");
+
+/** Starting REST concurrency: modest for a service with no published quota; the limiter grows it. */
+export const DEFAULT_CONCURRENCY = 16;
+
+/** Page size sent on paginated routes (what tastyware sends): fewer round trips than the default. */
+export const PER_PAGE = 250;
+
+/** Routes the sandbox (cert) host does not serve (it answers 502). */
+const SANDBOX_UNSERVED = ["/market-metrics", "/market-data/by-type", "/symbols/search"];
+
+/** A route the sandbox does not serve: one clear, non-retryable reason. */
+export function notInSandbox(route: string, cause?: unknown): TTError {
+  return new TTError("E_HTTP", `GET ${route} is not available in sandbox (the cert host answers 502)`, {
+    cause,
+    hint: "market data needs production credentials (--env production), or use `ttapi run --demo`",
+    details: { status: 502, unavailable: "not available in sandbox" },
+  });
+}
+
+/** Whether an error says the route is not served in this environment. */
+export function isUnavailable(e: unknown): e is TTError {
+  return isTTError(e) && typeof e.details?.unavailable === "string";
+}
 
 /** Marks a scanner result (a plain JSON body can never be an instance of it). */
 class ScannedBody {

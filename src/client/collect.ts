@@ -131,7 +131,7 @@ export async function collectUniverse(
               fail(
                 missing,
                 "equities",
-                new TTError("E_DATA", "not returned by /instruments/equities (unknown symbol?)"),
+                new TTError("E_DATA", "unknown symbol: not listed by /instruments/equities"),
               );
             if (wantQuotes)
               return quotesFor(batch, new Set(rows.filter((r) => r.isIndex).map((r) => r.symbol)));
@@ -167,7 +167,7 @@ export async function collectUniverse(
     // client at a time: the bulkhead's queue then never holds hundreds of chains ahead of the
     // quotes requests that follow each equities batch (those would otherwise wait for the whole
     // chain backlog and add a latency round at the end).
-    const feed = pLimit(Math.max(1, client.options.concurrency));
+    const feed = pLimit(Math.max(1, client.transport.limiter.max));
     for (const s of symbols) {
       tasks.push(
         feed(async () => {
@@ -225,10 +225,30 @@ export function degradedError(
     "E_DEGRADED",
     `data missing for ${missing} of ${total} symbols (more than the ${Math.round(threshold * 100)} % threshold): ${top}`,
     {
-      hint: "the API is failing or throttling; retry later, or raise api.missing-threshold to accept partial data",
-      details: { total, missing, threshold, failures: failures.length },
+      hint: degradedHint(failures),
+      // The most frequent cause, so a run can exit with its class (auth, network, rate limit…).
+      details: { total, missing, threshold, failures: failures.length, code: dominantCode(failures) },
     },
   );
+}
+
+/** A hint that fits the cause: unknown symbols, credentials, throttling or a failing API. */
+function degradedHint(failures: readonly CollectionFailure[]): string {
+  const code = dominantCode(failures);
+  if (
+    code === "E_DATA" ||
+    failures.every((f) => /not returned|not found|404|empty option chain/.test(f.reason))
+  )
+    return "check the symbols (unknown or without options), or raise api.missing-threshold to accept partial data";
+  if (code === "E_AUTH") return "check the credentials: run `ttapi auth login`";
+  if (code === "E_RATE_LIMIT") return "the API is throttling; lower api.concurrency or retry later";
+  return "the API is failing; retry later, or raise api.missing-threshold to accept partial data";
+}
+
+function dominantCode(failures: readonly CollectionFailure[]): string | null {
+  const n = new Map<string, number>();
+  for (const f of failures) n.set(f.code, (n.get(f.code) ?? 0) + 1);
+  return [...n.entries()].sort((a, b) => b[1] - a[1])[0]?.[0] ?? null;
 }
 
 /** The collected parts as DataFrames with explicit schemas (loads polars). */

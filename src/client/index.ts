@@ -1,7 +1,7 @@
 /**
  * Public API of the TastyTrade REST client.
  *
- *   const client = createClient({ baseUrl: sim.url, clientSecret, refreshToken, dataDir, concurrency: 100 });
+ *   const client = createClient({ baseUrl: sim.url, clientSecret, refreshToken, dataDir, concurrency: 16 });
  *   // or: createClient(clientOptionsFromConfig(config, dataDir))  (env/url/credentials/limits from config)
  *   const eq = await client.equities(["AAPL", "BRK/B"]);          // typed records
  *   const df = await client.frames.nestedChain("SPY");            // polars DataFrame, explicit schema
@@ -22,6 +22,10 @@ export {
   type ClientOptions,
   clientOptionsFromConfig,
   createClient,
+  DEFAULT_CONCURRENCY,
+  isUnavailable,
+  notInSandbox,
+  PER_PAGE,
   type PositionsQuery,
   type TastyClient,
 } from "./client.ts";
@@ -51,6 +55,7 @@ export {
   SIM_DEFAULT_CREDENTIALS,
 } from "./environments.ts";
 export type * from "./models.ts";
+export { quoteTokenExpiry } from "./models.ts";
 export { BY_TYPE_LIMIT, type ByTypeRequest, chunkByType } from "./query.ts";
 export type { EndpointGroup } from "./resilience.ts";
 export type { TransportStats } from "./transport.ts";

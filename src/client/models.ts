@@ -643,14 +643,27 @@ export interface QuoteToken {
   token: string;
   dxlinkUrl: string;
   level: string | null;
-  /** Local clock time the token was received (the API does not send an expiry; valid ~24 h). */
+  /** Local clock time the token was received. */
   receivedAt: number;
+  /** `expires-at` when the response carries it (epoch ms); else null and the token is valid ~24 h. */
+  expiresAt: number | null;
+}
+
+/** When a quote token stops being valid: its `expires-at`, else `fallbackMs` after it was received. */
+export function quoteTokenExpiry(t: QuoteToken, fallbackMs = 20 * 3600_000): number {
+  return t.expiresAt ?? t.receivedAt + fallbackMs;
 }
 
 export function decodeQuoteToken(d: JsonObject, where = "api-quote-tokens", now = Date.now()): QuoteToken {
   const token = reqStr(d, "token", where);
   registerSecret(token);
-  return { token, dxlinkUrl: reqStr(d, "dxlink-url", where), level: str(d, "level", where), receivedAt: now };
+  return {
+    token,
+    dxlinkUrl: reqStr(d, "dxlink-url", where),
+    level: str(d, "level", where),
+    receivedAt: now,
+    expiresAt: time(d, "expires-at", where),
+  };
 }
 
 /** Helper for list payloads whose decoder needs the item only. */

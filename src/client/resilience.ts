@@ -148,30 +148,35 @@ export function isTimeout(e: unknown): boolean {
 }
 
 /**
- * The bulkhead: at most `current` requests in flight, `current` ∈ [min, max]. On a 429 the limit
- * halves (at most once per `cooldownMs`, so one burst of 429s counts as one signal); after
- * `current` consecutive successes it grows by one: additive increase, multiplicative decrease.
+ * The bulkhead: at most `current` requests in flight, `current` ∈ [min, max], starting at `start`.
+ * On a 429 the limit halves (at most once per `cooldownMs`, so one burst of 429s counts as one
+ * signal); after `current` consecutive successes it grows by one, up to `max`: additive increase,
+ * multiplicative decrease. Until the first 429 it grows by one per success instead (slow start, as
+ * in TCP): starting low costs little while the service keeps up, and no quota is published.
  */
 export class AdaptiveLimiter {
   private readonly limit: LimitFunction;
   private successes = 0;
   private lastDecrease = 0;
+  /** No 429 seen yet: grow by one per success. */
+  private slowStart = true;
   readonly max: number;
   readonly min: number;
   decreases = 0;
 
   constructor(
-    max: number,
+    start: number,
     min = 1,
     private readonly cooldownMs = 250,
+    max = start,
   ) {
-    if (!Number.isInteger(max) || max < 1)
-      throw configError(`api.concurrency must be an integer ≥ 1, got ${max}`, {
-        hint: "set api.concurrency (or TTAPI_CONCURRENCY) to e.g. 100",
+    if (!Number.isInteger(start) || start < 1)
+      throw configError(`api.concurrency must be an integer ≥ 1, got ${start}`, {
+        hint: "set api.concurrency (or TTAPI_CONCURRENCY) to e.g. 16",
       });
-    this.max = max;
-    this.min = Math.min(min, max);
-    this.limit = pLimit(max);
+    this.max = Math.max(start, Math.floor(max));
+    this.min = Math.min(min, start);
+    this.limit = pLimit(start);
   }
 
   get current(): number {
@@ -190,6 +195,7 @@ export class AdaptiveLimiter {
 
   onThrottled(now = Date.now()): void {
     this.successes = 0;
+    this.slowStart = false;
     if (now - this.lastDecrease < this.cooldownMs) return;
     this.lastDecrease = now;
     const next = Math.max(this.min, Math.floor(this.limit.concurrency / 2));
@@ -201,7 +207,7 @@ export class AdaptiveLimiter {
 
   onSuccess(): void {
     if (this.limit.concurrency >= this.max) return;
-    if (++this.successes >= this.limit.concurrency) {
+    if (this.slowStart || ++this.successes >= this.limit.concurrency) {
       this.successes = 0;
       this.limit.concurrency = this.limit.concurrency + 1;
     }

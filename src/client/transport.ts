@@ -62,8 +62,10 @@ export interface TransportOptions {
   retries: number;
   /** Max retries after 429s (default max(12, 2 × retries)): throttling is waited out, not failed. */
   throttleRetries?: number;
-  /** Bulkhead size (max concurrent requests). */
+  /** Bulkhead size to start with (concurrent requests). */
   concurrency: number;
+  /** Ceiling the adaptive limiter may grow the bulkhead to (default: 4 × concurrency). */
+  maxConcurrency?: number;
   breaker?: Partial<BreakerOptions>;
   backoff?: Partial<BackoffOptions>;
   fetch?: typeof fetch;
@@ -160,7 +162,7 @@ export class Transport {
 
   constructor(o: TransportOptions) {
     this.baseUrl = o.baseUrl.replace(/\/+$/, "");
-    this.limiter = new AdaptiveLimiter(o.concurrency);
+    this.limiter = new AdaptiveLimiter(o.concurrency, 1, 250, o.maxConcurrency ?? o.concurrency * 4);
     const breaker = { ...DEFAULT_BREAKER, ...o.breaker };
     this.breakers = createBreakers(breaker);
     this.errorRetries = o.retries;

@@ -16,14 +16,28 @@ import { registerSecret } from "./redact.ts";
 
 type Kind = "string" | "number" | "integer" | "boolean" | "string[]" | "number[]" | "duration";
 
+/** Allowed values of a number (or of each element of a number list); durations in seconds. */
+interface Range {
+  min: number;
+  max: number;
+  integer?: boolean;
+}
+
 interface KeySpec {
   kind: Kind;
   default: unknown;
   env?: string;
   secret?: boolean;
   choices?: readonly string[];
+  range?: Range;
   doc: string;
 }
+
+/** TTLs: 0 (always stale) up to ten years. */
+const TTL_RANGE: Range = { min: 0, max: 10 * 365 * 86400 };
+
+/** Environment variables ttapi reads besides the config keys' own. */
+const OTHER_ENV = ["TTAPI_CONFIG"];
 
 /** Durations are stored in seconds; the file/env/flags accept `90`, `90s`, `15m`, `1h`, `2d`. */
 export const CONFIG_SCHEMA = {
@@ -44,6 +58,7 @@ export const CONFIG_SCHEMA = {
     kind: "integer",
     default: 10 * 1024 * 1024,
     env: "TTAPI_LOG_MAX_BYTES",
+    range: { min: 1024, max: 1024 ** 3 },
     doc: "rotate the trace log at this size",
   },
 
@@ -79,25 +94,34 @@ export const CONFIG_SCHEMA = {
     kind: "string",
     default: "20251101",
     env: "TTAPI_ACCEPT_VERSION",
-    doc: "pinned Accept-Version header",
+    doc: "pinned Accept-Version header (never sent to the sandbox, which refuses it)",
   },
   "api.concurrency": {
     kind: "integer",
-    default: 100,
+    default: 16,
     env: "TTAPI_CONCURRENCY",
-    doc: "max concurrent REST requests (bulkhead)",
+    range: { min: 1, max: 256 },
+    doc: "concurrent REST requests to start with (grows adaptively up to 4x while the API keeps up)",
   },
-  "api.timeout": { kind: "duration", default: 15, env: "TTAPI_TIMEOUT", doc: "per-request timeout" },
+  "api.timeout": {
+    kind: "duration",
+    default: 15,
+    env: "TTAPI_TIMEOUT",
+    range: { min: 0.1, max: 600 },
+    doc: "per-request timeout",
+  },
   "api.retries": {
     kind: "integer",
     default: 6,
     env: "TTAPI_RETRIES",
+    range: { min: 0, max: 20 },
     doc: "max retries per idempotent request",
   },
   "api.missing-threshold": {
     kind: "number",
     default: 0.2,
     env: "TTAPI_MISSING_THRESHOLD",
+    range: { min: 0, max: 1 },
     doc: "max missing fraction before a batch collection fails",
   },
 
@@ -105,12 +129,14 @@ export const CONFIG_SCHEMA = {
     kind: "duration",
     default: 30,
     env: "TTAPI_DXLINK_KEEPALIVE",
+    range: { min: 1, max: 3600 },
     doc: "keepalive timeout announced in SETUP",
   },
   "dxlink.max-frame": {
     kind: "integer",
     default: 65536,
     env: "TTAPI_DXLINK_MAX_FRAME",
+    range: { min: 1024, max: 16 * 1024 * 1024 },
     doc: "max outgoing frame size (bytes)",
   },
 
@@ -125,6 +151,7 @@ export const CONFIG_SCHEMA = {
     kind: "integer",
     default: 0,
     env: "TTAPI_WORKERS",
+    range: { min: 0, max: 256 },
     doc: "parser/statistics workers (0 = one per core)",
   },
 
@@ -132,18 +159,21 @@ export const CONFIG_SCHEMA = {
     kind: "number[]",
     default: [10, 20, 30, 60, 90, 252],
     env: "TTAPI_STATS_WINDOWS",
+    range: { min: 2, max: 10_000, integer: true },
     doc: "volatility windows (trading days)",
   },
   "stats.annualization": {
     kind: "number",
     default: 252,
     env: "TTAPI_ANNUALIZATION",
+    range: { min: 1, max: 100_000 },
     doc: "trading days per year",
   },
   "stats.confidence": {
     kind: "number",
     default: 0.95,
     env: "TTAPI_CONFIDENCE",
+    range: { min: 0.5, max: 0.9999 },
     doc: "confidence level for intervals",
   },
 
@@ -169,7 +199,14 @@ export const CONFIG_SCHEMA = {
     kind: "integer",
     default: 30,
     env: "TTAPI_CANDLE_DAYS",
+    range: { min: 1, max: 3650 },
     doc: "recent window of DXLink daily candles",
+  },
+  "run.candle-regular-hours": {
+    kind: "boolean",
+    default: true,
+    env: "TTAPI_CANDLE_REGULAR_HOURS",
+    doc: "daily DXLink candles for regular trading hours only (tho=true, as the SDKs send)",
   },
   "run.csv": { kind: "boolean", default: false, env: "TTAPI_CSV", doc: "also write CSV mirrors" },
   "run.lock-wait": {
@@ -183,32 +220,49 @@ export const CONFIG_SCHEMA = {
     kind: "duration",
     default: 300,
     env: "TTAPI_TTL_ACCOUNTS",
+    range: TTL_RANGE,
     doc: "accounts/balances/positions TTL",
   },
   "cache.ttl.instruments": {
     kind: "duration",
     default: 86400,
     env: "TTAPI_TTL_INSTRUMENTS",
+    range: TTL_RANGE,
     doc: "equities TTL",
   },
-  "cache.ttl.chains": { kind: "duration", default: 3600, env: "TTAPI_TTL_CHAINS", doc: "option chains TTL" },
+  "cache.ttl.chains": {
+    kind: "duration",
+    default: 3600,
+    env: "TTAPI_TTL_CHAINS",
+    range: TTL_RANGE,
+    doc: "option chains TTL",
+  },
   "cache.ttl.metrics": {
     kind: "duration",
     default: 3600,
     env: "TTAPI_TTL_METRICS",
+    range: TTL_RANGE,
     doc: "market metrics TTL",
   },
-  "cache.ttl.quotes": { kind: "duration", default: 60, env: "TTAPI_TTL_QUOTES", doc: "quote snapshots TTL" },
+  "cache.ttl.quotes": {
+    kind: "duration",
+    default: 60,
+    env: "TTAPI_TTL_QUOTES",
+    range: TTL_RANGE,
+    doc: "quote snapshots TTL",
+  },
   "cache.ttl.quote-token": {
     kind: "duration",
     default: 3600,
     env: "TTAPI_TTL_QUOTE_TOKEN",
+    range: TTL_RANGE,
     doc: "quote token TTL",
   },
   "cache.ttl.eod": {
     kind: "duration",
     default: -1,
     env: "TTAPI_TTL_EOD",
+    range: { min: -1, max: 10 * 365 * 86400 },
     doc: "EOD bars TTL (-1 = until the next session close)",
   },
 } as const satisfies Record<string, KeySpec>;
@@ -230,6 +284,8 @@ export interface LoadedConfig {
   config: Config;
   sources: Record<ConfigKey, ConfigSource>;
   file: string | null;
+  /** Things worth a warning that do not stop anything (e.g. a misspelled TTAPI_* variable). */
+  warnings: string[];
 }
 
 export function xdgConfigHome(env: NodeJS.ProcessEnv = process.env): string {
@@ -315,9 +371,88 @@ export function loadConfig(opts: LoadConfigOptions = {}): LoadedConfig {
   }
 
   const cfg = config as Config;
+  for (const [key, spec] of Object.entries(CONFIG_SCHEMA) as [ConfigKey, KeySpec][]) {
+    if (spec.range) checkRange(key, spec, cfg[key], sources[key], usedFile);
+  }
   registerSecret(cfg["api.client-secret"]);
   registerSecret(cfg["api.refresh-token"]);
-  return { config: cfg, sources, file: usedFile };
+  return { config: cfg, sources, file: usedFile, warnings: unknownEnvWarnings(env) };
+}
+
+/** Where a value came from, for an error message: the file, the variable or the flag. */
+function origin(key: ConfigKey, source: ConfigSource, file: string | null): string {
+  const spec = CONFIG_SCHEMA[key] as KeySpec;
+  if (source === "file") return `${file ?? "config file"}: key "${key}"`;
+  if (source === "env") return `environment variable ${spec.env}`;
+  if (source === "flag") return `option for "${key}"`;
+  return `default of "${key}"`;
+}
+
+export function describeRange(r: Range): string {
+  return `${r.integer ? "integers " : ""}from ${r.min} to ${r.max}`;
+}
+
+/** Out-of-range values stop at load with one line naming the key, the value and the range (exit 78). */
+function checkRange(
+  key: ConfigKey,
+  spec: KeySpec,
+  value: unknown,
+  source: ConfigSource,
+  file: string | null,
+) {
+  const r = spec.range!;
+  const list = Array.isArray(value) ? (value as number[]) : [value as number];
+  if (spec.kind === "number[]" && list.length === 0)
+    throw configError(`${origin(key, source, file)}: ${key} is empty`, {
+      hint: `${key}: ${spec.doc}, e.g. ${JSON.stringify(spec.default)}`,
+    });
+  for (const v of list) {
+    if (v >= r.min && v <= r.max && (!r.integer || Number.isInteger(v))) continue;
+    const unit = spec.kind === "duration" ? " s" : "";
+    const shown = Array.isArray(value) ? `${JSON.stringify(value)} (${v})` : `${v}${unit}`;
+    throw configError(
+      `${origin(key, source, file)}: ${key} = ${shown} is out of range (allowed: ${describeRange(r)}${unit})`,
+      { hint: `${key}: ${spec.doc}; the default is ${JSON.stringify(spec.default)}` },
+    );
+  }
+}
+
+/** A `TTAPI_*` variable ttapi does not read is most likely misspelled: say so, with the closest name. */
+function unknownEnvWarnings(env: NodeJS.ProcessEnv): string[] {
+  const known = new Set<string>(OTHER_ENV);
+  for (const spec of Object.values(CONFIG_SCHEMA) as KeySpec[]) if (spec.env) known.add(spec.env);
+  const out: string[] = [];
+  for (const name of Object.keys(env)) {
+    if (!name.startsWith("TTAPI_") || known.has(name)) continue;
+    const near = closest(name, [...known]);
+    out.push(`unknown environment variable ${name} is ignored${near ? ` (did you mean ${near}?)` : ""}`);
+  }
+  return out;
+}
+
+/** The candidate nearest to `word` by edit distance, if near enough to be a typo. */
+export function closest(word: string, candidates: readonly string[]): string | null {
+  let best: string | null = null;
+  let bestD = Number.POSITIVE_INFINITY;
+  for (const c of candidates) {
+    const d = editDistance(word.toLowerCase(), c.toLowerCase());
+    if (d < bestD) {
+      bestD = d;
+      best = c;
+    }
+  }
+  return best !== null && bestD <= Math.max(2, Math.floor(word.length / 3)) ? best : null;
+}
+
+function editDistance(a: string, b: string): number {
+  let prev = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const cur = [i];
+    for (let j = 1; j <= b.length; j++)
+      cur[j] = Math.min(prev[j]! + 1, cur[j - 1]! + 1, prev[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
+    prev = cur;
+  }
+  return prev[b.length]!;
 }
 
 function flatten(doc: Record<string, unknown>, prefix = ""): [string, unknown][] {
@@ -393,14 +528,60 @@ function coerce(key: string, spec: KeySpec, value: unknown, where: string, fromT
 }
 
 /** The effective config as TOML-ish lines with secrets redacted, for `ttapi config show`. */
-export function describeConfig(loaded: LoadedConfig): string {
+export function describeConfig(loaded: LoadedConfig, env: NodeJS.ProcessEnv = process.env): string {
   const lines: string[] = [`# config file: ${loaded.file ?? "(none)"}`];
   for (const [key, spec] of Object.entries(CONFIG_SCHEMA) as [ConfigKey, KeySpec][]) {
     const v = loaded.config[key];
-    const shown = spec.secret ? (v ? '"[REDACTED]"' : '""') : JSON.stringify(v);
-    lines.push(`${key} = ${shown}  # ${loaded.sources[key]}`);
+    // The data directory in use, not the empty "use the default" value.
+    const value = key === "data-dir" ? dataDir(loaded.config, env) : v;
+    const shown = spec.secret ? (v ? '"[REDACTED]"' : '""') : JSON.stringify(value);
+    const note = key === "data-dir" && !v ? " ($XDG_DATA_HOME/ttapi)" : "";
+    lines.push(`${key} = ${shown}  # ${loaded.sources[key]}${note}`);
   }
   return lines.join("\n");
+}
+
+/**
+ * An example `ttapi.toml`: every key commented out at its default with what it does, grouped by
+ * table, so the file changes nothing until a line is uncommented. Secrets are left out on purpose.
+ */
+export function exampleConfigToml(): string {
+  const out = [
+    "# ttapi configuration. Precedence: flags > environment (TTAPI_*) > this file > defaults.",
+    "# Every key is commented out at its default: uncomment and edit what you want to change.",
+    "# Credentials do not belong here: use `ttapi auth login` (or TT_CLIENT_SECRET / TT_REFRESH_TOKEN).",
+    '# Durations accept 90, "90s", "15m", "1h", "2d". `ttapi config show` prints the effective values.',
+  ];
+  let table = "";
+  for (const [key, spec] of Object.entries(CONFIG_SCHEMA) as [ConfigKey, KeySpec][]) {
+    if (spec.secret) continue;
+    const dot = key.lastIndexOf(".");
+    const section = dot < 0 ? "" : key.slice(0, dot);
+    const name = dot < 0 ? key : key.slice(dot + 1);
+    if (section !== table) {
+      table = section;
+      out.push("", `[${section}]`);
+    } else if (out.length === 4) out.push("");
+    const range = spec.range ? ` (${describeRange(spec.range)})` : "";
+    const choices = spec.choices ? ` (${spec.choices.join(" | ")})` : "";
+    out.push(`# ${spec.doc}${choices}${range}${spec.env ? ` — env ${spec.env}` : ""}`);
+    out.push(`# ${name} = ${tomlValue(spec)}`);
+  }
+  return `${out.join("\n")}\n`;
+}
+
+function tomlValue(spec: KeySpec): string {
+  const v = spec.default;
+  if (spec.kind === "duration") return formatDurationValue(v as number);
+  return JSON.stringify(v).replace(/,/g, ", ");
+}
+
+function formatDurationValue(s: number): string {
+  if (s < 0) return String(s);
+  if (s % 86400 === 0 && s > 0) return `"${s / 86400}d"`;
+  if (s % 3600 === 0 && s > 0) return `"${s / 3600}h"`;
+  if (s % 60 === 0 && s > 0) return `"${s / 60}m"`;
+  return `"${s}s"`;
 }
 
 /** The data directory: config `data-dir`, else `$XDG_DATA_HOME/ttapi`. */

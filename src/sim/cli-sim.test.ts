@@ -17,6 +17,27 @@ function run(args: string[]) {
 }
 
 describe("ttapi sim", () => {
+  test("defaults its market date to today, and suggests a command that points at it (TTAPI_ENV=sim)", async () => {
+    const p = run(["--port", "0"]);
+    const reader = p.stderr.getReader();
+    let err = "";
+    while (!err.includes("Ctrl-C stops")) {
+      const { value, done } = await reader.read();
+      if (done) break;
+      err += new TextDecoder().decode(value);
+    }
+    p.kill("SIGTERM");
+    await p.exited;
+    // Today's date, or the last session before it on a weekend/holiday.
+    const today = /today (\d{4}-\d\d-\d\d)/.exec(err)?.[1] ?? "";
+    const behind = Date.now() - Date.parse(`${today}T00:00:00Z`);
+    expect(behind).toBeGreaterThanOrEqual(0);
+    expect(behind).toBeLessThan(5 * 86_400_000);
+    expect(err).toMatch(
+      /try: TTAPI_ENV=sim TTAPI_API_URL=http:\/\/127\.0\.0\.1:\d+ TT_CLIENT_SECRET=sim-secret TT_REFRESH_TOKEN=sim-refresh ttapi run/,
+    );
+  }, 20_000);
+
   test("--json prints URLs and credentials; the sim serves them; SIGTERM stops it cleanly", async () => {
     const p = run(["--json", "--seed", "cli", "--today", "2026-08-04", "--token-ttl", "60"]);
     const reader = p.stdout.getReader();

@@ -68,7 +68,15 @@ export interface SimOptions {
     eventsPerSecPerSymbol?: number;
     maxEventsPerSec?: number;
     maxEventsPerFrame?: number;
+    /** Server behaviours to test clients against (see DxlinkDialect). */
+    dialect?: import("./dxlink/index.ts").DxlinkDialect;
   };
+  /**
+   * Which TastyTrade service to imitate (default production). `sandbox` behaves like the cert
+   * host: `Accept-Version` is refused, `/market-metrics`, `/market-data/by-type` and
+   * `/symbols/search` answer 502.
+   */
+  environment?: "production" | "sandbox";
 }
 
 export interface SimServer {
@@ -137,6 +145,7 @@ export async function startSim(options: SimOptions = {}): Promise<SimServer> {
     defaultPerPage: options.defaultPerPage ?? 250,
     maxPerPage: options.maxPerPage ?? 2000,
     byTypeLimit: 100,
+    environment: options.environment ?? "production",
   });
   const dxlink: DxlinkEndpoint = createDxlinkEndpoint({
     universe,

@@ -45,8 +45,11 @@ async function readHidden(label: string): Promise<string> {
   });
 }
 
-function describeExpiry(expiresAt: number | null): string {
-  if (expiresAt === null) return "no cached access token (one is obtained on the next API call)";
+function describeExpiry(expiresAt: number | null, hasCredentials = true): string {
+  if (expiresAt === null)
+    return hasCredentials
+      ? "no cached access token (one is obtained on the next API call)"
+      : "none (no credentials to obtain one with)";
   const s = Math.round((expiresAt - Date.now()) / 1000);
   return s > 0
     ? `access token expires ${new Date(expiresAt).toISOString()} (in ${s} s)`
@@ -125,11 +128,14 @@ const status = defineCommand({
     runAction("auth", args, async ({ config, dataDir, signal }) => {
       const { authStatus } = await import("../../platform/auth.ts");
       const s = await authStatus(config, dataDir, xdgConfigHome(), { check: Boolean(args.check), signal });
+      const hasCredentials = s.credentialSource !== "none";
+      // The same exit code with and without --json: 77 (auth) when there is nothing to log in with.
+      const code = hasCredentials ? 0 : 77;
       if (args.json) {
         process.stdout.write(
-          `${JSON.stringify({ ...s, tokenExpiresAt: s.tokenExpiresAt === null ? null : new Date(s.tokenExpiresAt).toISOString() })}\n`,
+          `${JSON.stringify({ ...s, hasCredentials, tokenExpiresAt: s.tokenExpiresAt === null ? null : new Date(s.tokenExpiresAt).toISOString() })}\n`,
         );
-        return;
+        return code;
       }
       const source =
         s.credentialSource === "config"
@@ -140,9 +146,9 @@ const status = defineCommand({
               ? "the sim's default credentials"
               : "none (run `ttapi auth login`)";
       process.stdout.write(
-        `environment: ${s.env}\nurl: ${s.baseUrl}\ncredentials: ${source}\ntoken: ${describeExpiry(s.tokenExpiresAt)}${s.checked ? " (checked now)" : ""}\n`,
+        `environment: ${s.env}\nurl: ${s.baseUrl}\ncredentials: ${source}\ntoken: ${describeExpiry(s.tokenExpiresAt, hasCredentials)}${s.checked ? " (checked now)" : ""}\n`,
       );
-      return s.credentialSource === "none" ? 77 : 0;
+      return code;
     }),
 });
 

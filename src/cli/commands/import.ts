@@ -6,6 +6,7 @@ import { defineCommand } from "citty";
 import { usageError } from "../../core/errors.ts";
 import { escapeControl } from "../../core/input-file.ts";
 import { globalArgs, runAction } from "../context.ts";
+import { countOf, rateOf } from "../grid/render.ts";
 
 export default defineCommand({
   meta: {
@@ -93,9 +94,9 @@ export default defineCommand({
                 lastDraw = now;
                 const mb = (p.bytes / 1e6).toFixed(1);
                 const total = (p.totalBytes / 1e6).toFixed(1);
-                const rate = p.elapsedSeconds > 0 ? (p.rows / p.elapsedSeconds / 1e6).toFixed(2) : "0";
+                const rate = rateOf(p.rows, p.elapsedSeconds, "rows");
                 process.stderr.write(
-                  `\r\x1b[2Kimport ${p.phase}: ${mb}/${total} MB, ${p.rows.toLocaleString("en-US")} rows, ${rate}M rows/s, ${p.files}/${p.totalFiles} files`,
+                  `\r\x1b[2Kimport ${p.phase}: ${mb}/${total} MB, ${p.rows.toLocaleString("en-US")} rows${rate ? `, ${rate}` : ""}, ${p.files}/${countOf(p.totalFiles, "files")}`,
                 );
               }
             : undefined,
@@ -119,8 +120,8 @@ export default defineCommand({
           for (const w of summary.warnings.slice(0, shown))
             process.stderr.write(`  warning: ${escapeControl(w)}\n`);
           process.stderr.write(
-            `imported ${summary.rows.toLocaleString("en-US")} rows (${summary.symbols} symbols) from ${summary.files} files in ${summary.seconds.toFixed(2)} s ` +
-              `(${(summary.rows / Math.max(summary.seconds, 1e-9) / 1e6).toFixed(2)}M rows/s): ${summary.duplicates} duplicates removed, ${summary.skipped} bad rows skipped → ${summary.outDir}/bars\n`,
+            `imported ${countOf(summary.rows, "rows").replace(/^\d+/, summary.rows.toLocaleString("en-US"))} (${countOf(summary.symbols, "symbols")}) from ${countOf(summary.files, "files")} in ${summary.seconds.toFixed(2)} s` +
+              `${rateOf(summary.rows, summary.seconds, "rows") ? ` (${rateOf(summary.rows, summary.seconds, "rows")})` : ""}: ${countOf(summary.duplicates, "duplicates")} removed, ${countOf(summary.skipped, "bad rows")} skipped → ${summary.outDir}/bars\n`,
           );
         }
         return 0;

@@ -98,10 +98,15 @@ describe("ttapi run --demo", () => {
 });
 
 describe("ttapi run without credentials", () => {
-  test("fails with the reason once per root cause and one hint; no duplicated warnings", async () => {
+  test("stops at the first auth failure: one message, one hint, exit 77 (auth); no duplicated warnings", async () => {
     const r = await ttapi("run", "--data-dir", join(dir, "nocreds"), "--env", "production");
-    expect(r.code).toBe(1);
-    expect(r.stderr).toContain("Core Data / accounts: no credentials for the production environment");
+    expect(r.code).toBe(77);
+    expect(r.stderr.match(/no credentials for the production environment/g)?.length).toBeLessThanOrEqual(2);
+    expect(r.stderr).toMatch(
+      /\/ (accounts|balances|positions|quote token|equities|option chains|market metrics|quotes): no credentials for the production environment/,
+    );
+    expect(r.stderr).toContain("stopped after that failure");
+    expect(r.stderr.match(/hint: /g)?.length).toBe(1);
     expect(r.stderr.match(/hint: run `ttapi auth login`/g)?.length).toBe(1);
     expect(r.stderr).toContain("ttapi run --demo");
     expect(r.stderr).not.toContain("WARN");

@@ -1,12 +1,15 @@
 /**
  * `ttapi run`: the whole pipeline — Core Data, Symbol Data, EOD Data, Math — with the console
  * grid on stderr and, with --json, one JSON summary on stdout. Exit status: 0 complete,
- * 3 degraded (data missing within the threshold), 1 failed, 130 cancelled.
+ * 3 degraded (data missing within the threshold, or a task that returned nothing it was asked
+ * for), a failed run the class of its first root cause (77 auth, 69 network, 75 rate limit,
+ * 78 config… see ../../platform/pipeline/outcome.ts; 1 when none applies), 130 cancelled.
  */
 import { defineCommand } from "citty";
 import { usageError } from "../../core/errors.ts";
 import { escapeControl } from "../../core/input-file.ts";
 import { configureLogging } from "../../core/log.ts";
+import type { RunSummary } from "../../platform/pipeline/run.ts";
 import { apiArgs, cliState, globalArgs, runAction } from "../context.ts";
 
 export default defineCommand({
@@ -72,8 +75,9 @@ export default defineCommand({
         const isTTY = !!process.stderr.isTTY;
         // -v/-vv print log lines: they would scroll an in-place grid, so verbose runs get plain lines.
         const mode = cliState.verbosity > 0 && isTTY ? "plain" : gridMode(process.env, isTTY, !!args.quiet);
-        // Task failures are in the grid; their warnings still reach the log file, not the frame.
-        if (mode === "tty") configureLogging({ consoleLevel: "error" });
+        // Failures and shortfalls are in the grid / plain lines and the closing summary; the log
+        // file keeps them (error/warn) with the outcome line. -v/-vv still show the log here.
+        if (mode !== "off" && cliState.verbosity === 0) configureLogging({ consoleLevel: "silent" });
         let printer: InstanceType<typeof GridPrinter> | null = null;
         const summary = await runPipeline({
           config,
@@ -125,6 +129,7 @@ export default defineCommand({
                   },
                 ]),
               ),
+              failures: summary.failures,
               tasks: summary.tasks.map((t) => ({ ...t, seconds: round(t.seconds) })),
               persist: summary.persist,
               ...(summary.sim ? { sim: summary.sim } : {}),
@@ -132,30 +137,43 @@ export default defineCommand({
             })}\n`,
           );
         } else if (!args.quiet) {
-          process.stderr.write(
-            `${summary.duplicates} duplicate bars removed across sources · artifacts in ${dataDir}/artifacts\n`,
-          );
-          // Root causes in full; failures that only follow from a failed input are counted.
-          let consequences = 0;
-          for (const s of Object.values(summary.stages))
-            for (const f of s.failures) {
-              if (/^input .+ failed$/.test(f.reason)) consequences++;
-              else process.stderr.write(`  ${s.title} / ${f.task}: ${escapeControl(f.reason)}\n`);
-            }
-          if (consequences > 0)
-            process.stderr.write(
-              `  (${consequences} more task${consequences === 1 ? "" : "s"} failed because an input failed)\n`,
-            );
-          const hints = new Set(
-            Object.values(summary.stages).flatMap((s) => s.failures.flatMap((f) => f.hint ?? [])),
-          );
-          for (const h of hints) process.stderr.write(`  hint: ${escapeControl(h)}\n`);
+          // Reasons may quote input: control characters are shown escaped.
+          process.stderr.write(`${outcomeLines(summary, dataDir).map(escapeControl).join("\n")}\n`);
         }
         return summary.exitCode;
       },
       { csv: "run.csv" },
     ),
 });
+
+/**
+ * The end of a run on the terminal: what was produced, then every failure and shortfall by name with
+ * its reason, the tasks that only followed from them counted, and the hints that fit the causes.
+ */
+export function outcomeLines(summary: RunSummary, dataDir: string): string[] {
+  const lines: string[] = [];
+  const bars = summary.tasks.find((t) => t.id === "eod.bars");
+  if (bars && bars.state !== "failed") {
+    const d = summary.duplicates;
+    lines.push(
+      `${d} duplicate bar${d === 1 ? "" : "s"} removed across sources · artifacts in ${dataDir}/artifacts`,
+    );
+  } else lines.push(`artifacts in ${dataDir}/artifacts`);
+  for (const f of summary.failures) {
+    const title = summary.stages[f.stage]?.title ?? f.stage;
+    lines.push(`  ${title} / ${f.label}: ${f.kind === "degraded" ? "incomplete: " : ""}${f.reason}`);
+  }
+  const stopped = summary.tasks.filter((t) => t.state === "failed" && t.reason === "cancelled").length;
+  const followed = summary.tasks.filter(
+    (t) => t.state === "failed" && /^input .+ failed$/.test(t.reason ?? ""),
+  ).length;
+  if (followed > 0)
+    lines.push(`  (${followed} more task${followed === 1 ? "" : "s"} failed because an input failed)`);
+  if (stopped > 0 && summary.status !== "cancelled")
+    lines.push(`  (${stopped} more task${stopped === 1 ? " was" : "s were"} stopped after that failure)`);
+  for (const h of new Set(summary.failures.flatMap((f) => f.hint ?? []))) lines.push(`  hint: ${h}`);
+  return lines;
+}
 
 function round(x: number): number {
   return Math.round(x * 1000) / 1000;

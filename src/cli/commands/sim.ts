@@ -20,8 +20,19 @@ export default defineCommand({
     },
     today: {
       type: "string",
-      description: "the market's today (default 2026-08-04)",
-      valueHint: "YYYY-MM-DD",
+      description:
+        "the market's today: now (default, so `ttapi run` against it finds current data) or a fixed date",
+      valueHint: "now|YYYY-MM-DD",
+    },
+    "candle-echo": {
+      type: "string",
+      description:
+        "how DXLink names candles in its data: subscribed (default) or canonical (SPY{=d} for SPY{=1d})",
+      valueHint: "subscribed|canonical",
+    },
+    sandbox: {
+      type: "boolean",
+      description: "behave like the sandbox (cert) host: no Accept-Version, 502 on market metrics/quotes",
     },
     faults: {
       type: "string",
@@ -59,11 +70,20 @@ export default defineCommand({
       const port = intArg(args.port, "--port", 0, 65535);
       const tokenTtlSec = intArg(args["token-ttl"], "--token-ttl", 1, 365 * 86400);
       const quoteTokenTtlSec = intArg(args["quote-token-ttl"], "--quote-token-ttl", 1, 365 * 86400);
+      const echo = args["candle-echo"] ?? "subscribed";
+      if (echo !== "subscribed" && echo !== "canonical")
+        throw usageError(`--candle-echo must be subscribed or canonical, got "${echo}"`, {
+          hint: "e.g. --candle-echo canonical",
+        });
       const { startSim } = await import("../../platform/sim.ts");
       const sim = await startSim({
         port,
         seed: args.seed,
-        ...(args.today ? { today: args.today } : {}),
+        // The wall-clock date by default: a client counts its candle window back from today, so a
+        // fixed past date would serve nothing it asks for.
+        today: args.today || "now",
+        ...(args.sandbox ? { environment: "sandbox" as const } : {}),
+        ...(echo === "canonical" ? { dxlink: { dialect: { candleEcho: "canonical" as const } } } : {}),
         ...(args.faults ? { faults: args.faults } : {}),
         tokenTtlSec,
         quoteTokenTtlSec,
@@ -89,7 +109,7 @@ export default defineCommand({
             `  DXLink URL      ${sim.wsUrl}`,
             `  client secret   ${sim.clientSecret}`,
             `  refresh token   ${sim.refreshToken}`,
-            `  try: TTAPI_API_URL=${sim.url} TT_CLIENT_SECRET=${sim.clientSecret} TT_REFRESH_TOKEN=${sim.refreshToken} ttapi run`,
+            `  try: TTAPI_ENV=${args.sandbox ? "sandbox" : "sim"} TTAPI_API_URL=${sim.url} TT_CLIENT_SECRET=${sim.clientSecret} TT_REFRESH_TOKEN=${sim.refreshToken} ttapi run`,
             "  Ctrl-C stops",
             "",
           ].join("\n"),

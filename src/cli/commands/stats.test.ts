@@ -115,3 +115,23 @@ test("--metrics adds IV vs HV30 and expected moves (table + files); a bad file i
   expect(bad.code).toBe(65);
   expect(bad.stderr).toContain('element 0 (AAA) ivIndex: expected a number or null, got "high"');
 });
+
+test("the latest table keeps its columns aligned whatever the widths of the numbers", async () => {
+  const { latestTable } = await import("./stats.ts");
+  const latest = {
+    symbol: ["A", "A", "B", "B"],
+    window: [20, 20, 20, 20],
+    estimator: ["close_to_close", "yang_zhang", "close_to_close", "yang_zhang"],
+    vol: [0.052, 0.06, 1.234, 1.1],
+    ci_low: [0.041, null, 0.987, null],
+    ci_high: [0.071, null, 1.652, null],
+    reason: [null, null, null, null],
+  };
+  const text = latestTable({ latest } as unknown as Parameters<typeof latestTable>[0], 0.95);
+  const rows = text.split("\n").filter((l) => /^[AB] /.test(l));
+  expect(rows).toHaveLength(2);
+  // The interval's dash and closing bracket sit in the same column on every row.
+  expect(rows[0]!.indexOf("–")).toBe(rows[1]!.indexOf("–"));
+  expect(rows[0]!.indexOf("]")).toBe(rows[1]!.indexOf("]"));
+  expect(rows[0]!.length).toBe(rows[1]!.length);
+});

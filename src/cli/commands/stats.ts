@@ -8,6 +8,7 @@ import { ERROR_CODES, usageError } from "../../core/errors.ts";
 import { escapeControl } from "../../core/input-file.ts";
 import type { ComputeStatsResult, Estimator, ImpliedInput } from "../../platform/stats/index.ts";
 import { globalArgs, runAction } from "../context.ts";
+import { countOf, rateOf } from "../grid/render.ts";
 
 const ESTIMATOR_LABEL: Record<string, string> = {
   close_to_close: "C2C",
@@ -144,11 +145,16 @@ export function latestTable(r: ComputeStatsResult, confidence: number): string {
     [
       "SYMBOL",
       "WIN",
-      ...(first ? [`${ESTIMATOR_LABEL[first]}  [${ciLabel}]`] : []),
+      ...(first ? [ESTIMATOR_LABEL[first]!, `[${ciLabel}]`] : []),
       ...rest.map((e) => ESTIMATOR_LABEL[e]!),
     ],
   ];
   const notes = new Map<string, string>();
+  // The interval's bounds are padded to one width each, so its digits line up from row to row.
+  const firstRows =
+    first === undefined ? [] : L.estimator.map((e, k) => (e === first ? k : -1)).filter((k) => k >= 0);
+  const loW = Math.max(1, ...firstRows.map((k) => pct(L.ci_low[k]).length));
+  const hiW = Math.max(1, ...firstRows.map((k) => pct(L.ci_high[k]).length));
   let i = 0;
   while (i < L.symbol.length) {
     const symbol = L.symbol[i]!;
@@ -160,14 +166,15 @@ export function latestTable(r: ComputeStatsResult, confidence: number): string {
       if (reason) notes.set(`${symbol}: ${reason.replace(/^window \d+ /, "window ")}`, symbol);
     }
     const c = first === undefined ? undefined : cells.get(first);
-    const firstCell =
-      c === undefined || L.vol[c] == null
-        ? "—"
-        : `${pct(L.vol[c])}  [${pct(L.ci_low[c])}–${pct(L.ci_high[c])}]`;
+    const known = c !== undefined && L.vol[c] != null;
+    const firstCells = [
+      known ? pct(L.vol[c!]) : "—",
+      known ? `[${pct(L.ci_low[c!]).padStart(loW)}–${pct(L.ci_high[c!]).padStart(hiW)}]` : "",
+    ];
     lines.push([
       symbol,
       String(window),
-      ...(first ? [firstCell] : []),
+      ...(first ? firstCells : []),
       ...rest.map((e) => pct(cells.has(e) ? L.vol[cells.get(e)!] : null)),
     ]);
   }
@@ -262,15 +269,9 @@ export default defineCommand({
           process.stdout.write(`${latestTable(r, config["stats.confidence"])}\n`);
           if (r.ivHv.length > 0) process.stdout.write(`\n${impliedTable(r)}\n`);
         }
-        const perSec = r.seconds > 0 ? r.rows / r.seconds : 0;
-        const rate =
-          perSec >= 1e6
-            ? ` (${(perSec / 1e6).toFixed(1)}M bars/s)`
-            : perSec > 0
-              ? ` (${Math.round(perSec / 1e3)}k bars/s)`
-              : "";
+        const rate = rateOf(r.rows, r.seconds, "bars");
         process.stderr.write(
-          `stats: ${r.symbols} symbols, ${r.rows} bars in ${r.seconds.toFixed(2)} s${rate} → ${dataDir}/stats/\n`,
+          `stats: ${countOf(r.symbols, "symbols")}, ${countOf(r.rows, "bars")} in ${r.seconds.toFixed(2)} s${rate ? ` (${rate})` : ""} → ${dataDir}/stats/\n`,
         );
         for (const f of r.failures)
           process.stderr.write(

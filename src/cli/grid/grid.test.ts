@@ -36,7 +36,7 @@ describe("grid renderer (pure)", () => {
     const text = renderGrid(state, { width: 120, color: false }).join("\n");
     for (const title of ["Core Data", "Symbol Data", "EOD Data", "Math"]) expect(text).toContain(title);
     expect(text).toContain("2800 of 6890 (40.6%)");
-    expect(text).toContain("DONE 2 accounts 0.12s 17/s");
+    expect(text).toContain("DONE 2 accounts 0.12s 17 accounts/s");
     expect(text).toContain("SKIPPED (cached) 507");
     expect(text).toContain("FAILED bad.txt: line 3: invalid date");
     expect(text).toContain("waiting");
@@ -50,7 +50,73 @@ describe("grid renderer (pure)", () => {
     for (const l of busy.slice(0, -1)) expect([...l].length).toBe(120);
     const narrow = renderGrid(state, { width: 60, color: false });
     for (const l of narrow.slice(0, -1)) expect([...l].length).toBe(60);
-    expect(narrow.length).toBeGreaterThan(busy.length); // stacked panels
+    expect(narrow.length).toBe(plan.length + 1); // compact: one line per task + the footer
+  });
+
+  test("fits the terminal: 2×2 on 80×24, one line per task when narrow or short, per stage when tiny", () => {
+    // The full pipeline's 16 tasks (core 4, symbols 5, eod 4, math 3).
+    const full: TaskPlan[] = [
+      ...["accounts", "balances", "positions", "quote token"].map((l, i) => ({
+        id: `c${i}`,
+        stage: "core" as const,
+        label: l,
+      })),
+      ...["universe", "equities", "option chains", "market metrics", "quotes"].map((l, i) => ({
+        id: `s${i}`,
+        stage: "symbols" as const,
+        label: l,
+      })),
+      ...["demo fixtures", "metastock", "dxlink candles", "merge + dedupe"].map((l, i) => ({
+        id: `e${i}`,
+        stage: "eod" as const,
+        label: l,
+      })),
+      ...["statistics", "iv vs hv", "expected moves"].map((l, i) => ({
+        id: `m${i}`,
+        stage: "math" as const,
+        label: l,
+      })),
+    ];
+    const g = initialGrid(full);
+    const at80x24 = renderGrid(g, { width: 79, height: 24, color: false });
+    expect(at80x24.length).toBeLessThanOrEqual(23);
+    expect(at80x24[0]).toContain("Core Data");
+    expect(at80x24[0]).toContain("Symbol Data"); // side by side
+    for (const l of at80x24) expect([...l].length).toBeLessThanOrEqual(79);
+    const narrow = renderGrid(g, { width: 60, height: 24, color: false });
+    expect(narrow.length).toBe(full.length + 1);
+    expect(narrow.filter((l) => l.startsWith("Symbol Data")).length).toBe(1);
+    for (const l of narrow) expect([...l].length).toBeLessThanOrEqual(60);
+    const short = renderGrid(g, { width: 120, height: 12, color: false });
+    expect(short.length).toBeLessThanOrEqual(11);
+    expect(short.length).toBe(5); // one line per stage + footer
+    const tallNarrow = renderGrid(g, { width: 79, height: 15, color: false });
+    expect(tallNarrow.length).toBeLessThanOrEqual(14); // 2×2 (7 + 6 lines) + footer just fits
+  });
+
+  test("the printer re-lays out on resize and clears what the old frame left", () => {
+    const out: string[] = [];
+    const listeners: (() => void)[] = [];
+    const stream = {
+      columns: 120,
+      rows: 40,
+      isTTY: true,
+      write: (s: string) => out.push(s),
+      on: (_e: "resize", fn: () => void) => listeners.push(fn),
+      off: (_e: "resize", fn: () => void) => listeners.splice(listeners.indexOf(fn), 1),
+    };
+    const p = new GridPrinter(plan, { stream, mode: "tty", color: false, intervalMs: 60_000 });
+    const wide = out.join("");
+    expect(wide).toContain("┌─ Core Data");
+    stream.columns = 60;
+    out.length = 0;
+    for (const fn of listeners) fn();
+    const narrow = out.join("");
+    expect(narrow).toContain("\x1b[J"); // cleared below the cursor after moving up
+    expect(narrow).not.toContain("┌─ Core Data"); // compact now
+    expect(narrow).toMatch(/Core Data +· accounts/);
+    p.finish("complete", 1);
+    expect(listeners.length).toBe(0);
   });
 
   test("colour only when asked", () => {
@@ -137,9 +203,31 @@ describe("grid renderer properties", () => {
         const lines = renderGrid(s, { width, color: false });
         expect(lines.length).toBe(height);
         for (const l of lines.slice(0, -1))
-          expect([...l].length).toBe(width >= 100 ? Math.floor(width / 2) * 2 : width);
+          expect([...l].length).toBe(width >= 78 ? Math.floor(width / 2) * 2 : width);
       }),
       { numRuns: 300 },
     );
+  });
+});
+
+describe("wording", () => {
+  test("units agree with counts, no rates that print as 0, a finished-but-running task says finishing", () => {
+    const one = renderEventLine(
+      ev("done", "core.quote-token", { count: 1, unit: "tokens", seconds: 5 }),
+      false,
+    )!;
+    expect(one).toContain("DONE 1 token in 5.00s");
+    expect(one).not.toContain("/s)"); // 0.2 tokens/s is noise
+    const many = renderEventLine(
+      ev("done", "core.accounts", { count: 20_000, unit: "bars", seconds: 2 }),
+      false,
+    )!;
+    expect(many).toContain("DONE 20000 bars in 2.00s (10.0k bars/s)");
+    expect(renderEventLine(ev("skipped", "sym.equities", { count: 1, unit: "files" }), false)).toContain(
+      "SKIPPED (cached) 1 file",
+    );
+    expect(formatProgress(1, 1)).toBe("1 of 1 · finishing");
+    expect(formatProgress(1, 4)).toBe("1 of 4 (25.0%)");
+    expect(renderEventLine(ev("failed", "math.stats", { reason: "cancelled" }), false)).toContain("STOPPED");
   });
 });

@@ -14,6 +14,10 @@ export interface OutputStream {
   write(s: string): unknown;
   isTTY?: boolean;
   columns?: number;
+  rows?: number;
+  /** A TTY stream emits "resize" when the terminal changes size. */
+  on?(event: "resize", fn: () => void): unknown;
+  off?(event: "resize", fn: () => void): unknown;
 }
 
 export function colorEnabled(env: NodeJS.ProcessEnv, isTTY: boolean): boolean {
@@ -46,6 +50,7 @@ export class GridPrinter {
   ) {
     this.state = initialGrid(plan);
     if (o.mode === "tty") {
+      this.o.stream.on?.("resize", this.onResize);
       this.o.stream.write("\x1b[?25l"); // hide the cursor while redrawing
       this.draw();
       this.timer = setInterval(() => {
@@ -72,14 +77,26 @@ export class GridPrinter {
     }
   };
 
+  /** Re-layout for the new size at once (the old frame's line count no longer applies). */
+  private onResize = (): void => {
+    this.dirty = true;
+    this.draw();
+  };
+
   private flush(): void {
     if (this.dirty) this.draw();
   }
 
   private draw(): void {
-    const lines = renderGrid(this.state, { width: (this.o.stream.columns ?? 100) - 1, color: this.o.color });
+    const lines = renderGrid(this.state, {
+      width: (this.o.stream.columns ?? 100) - 1,
+      ...(this.o.stream.rows ? { height: this.o.stream.rows } : {}),
+      color: this.o.color,
+    });
+    // Back to the frame's first line, then clear to the end of the screen: a frame that shrank
+    // (resize, re-layout) leaves nothing stale below it.
     const up = this.drawnLines > 0 ? `\x1b[${this.drawnLines}F` : "";
-    this.o.stream.write(`${up}${lines.map((l) => `\x1b[2K${l}`).join("\n")}\n`);
+    this.o.stream.write(`${up}\x1b[J${lines.map((l) => `\x1b[2K${l}`).join("\n")}\n`);
     this.drawnLines = lines.length;
     this.dirty = false;
   }
@@ -89,6 +106,7 @@ export class GridPrinter {
     this.state = finishGrid({ ...this.state, at: seconds * 1000 }, status, seconds);
     if (this.timer) clearInterval(this.timer);
     this.timer = null;
+    this.o.stream.off?.("resize", this.onResize);
     if (this.o.mode === "tty") {
       this.draw();
       this.o.stream.write("\x1b[?25h");

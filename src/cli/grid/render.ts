@@ -10,8 +10,13 @@ import { GRID_STAGES, GRID_TITLES, type GridState, type RowState, type TaskRow }
 export interface RenderOptions {
   /** Terminal width in columns. */
   width: number;
+  /** Terminal height in rows (default: unlimited). The frame never uses more than height − 1. */
+  height?: number;
   color: boolean;
 }
+
+/** Panels side by side need this many columns (two of 39: an 80-column terminal, less the last column). */
+const TWO_COLUMNS_MIN_WIDTH = 78;
 
 const SGR = {
   reset: "\x1b[0m",
@@ -57,10 +62,25 @@ export function formatSeconds(s: number): string {
   return `${m}m${String(Math.round(s - m * 60)).padStart(2, "0")}s`;
 }
 
-/** "2800 of 6890 (40.6%)", or "2800 symbols" when the total is unknown. */
+/** "1 token", "2 tokens", "1 row": the unit agrees with the count. */
+export function countOf(n: number, unit: string): string {
+  return `${n} ${n === 1 && unit.endsWith("s") ? unit.slice(0, -1) : unit}`;
+}
+
+/** A rate for humans: "12.3k rows/s"; nothing for rates that would print as 0. */
+export function rateOf(count: number, seconds: number, unit: string): string {
+  if (!(seconds > 0) || !(count > 0)) return "";
+  const r = count / seconds;
+  return r < 1 ? "" : `${compactNumber(r)} ${unit}/s`;
+}
+
+/** "2800 of 6890 (40.6%)", or "2800 symbols" when the total is unknown; all done but still running: finishing. */
 export function formatProgress(done: number, total: number | null | undefined, unit?: string): string {
-  if (total && total > 0) return `${done} of ${total} (${((done / total) * 100).toFixed(1)}%)`;
-  return `${done}${unit ? ` ${unit}` : ""}`;
+  if (total && total > 0)
+    return done >= total
+      ? `${done} of ${total} · finishing`
+      : `${done} of ${total} (${((done / total) * 100).toFixed(1)}%)`;
+  return unit ? countOf(done, unit) : String(done);
 }
 
 /** The status text of a task row (no colour). */
@@ -77,14 +97,14 @@ export function rowStatus(r: TaskRow, nowAt: number): string {
     }
     case "done": {
       const secs = r.seconds ?? 0;
-      const rate = secs > 0 && r.count ? ` ${compactNumber(r.count / secs)}/s` : "";
+      const rate = rateOf(r.count ?? 0, secs, unit);
       const deg = r.degraded ? ` · ${oneLine(r.degraded)}` : "";
-      return `DONE ${r.count ?? 0} ${unit} ${formatSeconds(secs)}${rate}${deg}`;
+      return `DONE ${countOf(r.count ?? 0, unit)} ${formatSeconds(secs)}${rate ? ` ${rate}` : ""}${deg}`;
     }
     case "skipped":
-      return `SKIPPED (cached) ${r.count ?? 0} ${unit}`;
+      return `SKIPPED (cached) ${countOf(r.count ?? 0, unit)}`;
     case "failed":
-      return `FAILED ${oneLine(r.reason ?? "")}`.trimEnd();
+      return r.reason === "cancelled" ? "STOPPED" : `FAILED ${oneLine(r.reason ?? "")}`.trimEnd();
   }
 }
 
@@ -140,20 +160,60 @@ function panel(
   return out;
 }
 
-/** The whole screen: 2×2 panels when the terminal is wide enough, else stacked; plus a footer. */
+/**
+ * The whole screen, fitted to the terminal: 2×2 panels when it is wide and tall enough; else one
+ * line per task; on a very short terminal one line per stage. Plus a footer. Never more than
+ * height − 1 lines (a frame taller than the screen cannot be redrawn in place) nor wider than width.
+ */
 export function renderGrid(s: GridState, o: RenderOptions): string[] {
-  const width = Math.max(40, o.width);
-  const twoColumns = width >= 100;
-  const pw = twoColumns ? Math.floor(width / 2) : width;
-  const lines: string[] = [];
-  const pairs = twoColumns ? [GRID_STAGES.slice(0, 2), GRID_STAGES.slice(2, 4)] : GRID_STAGES.map((x) => [x]);
-  for (const pair of pairs) {
-    const height = Math.max(...pair.map((st) => s.stages[st].length)) + 2;
-    const panels = pair.map((st) => panel(GRID_TITLES[st], s.stages[st], pw, height, s.at, o.color));
-    for (let i = 0; i < height; i++) lines.push(panels.map((p) => p[i]).join(""));
+  const width = Math.max(20, o.width);
+  const maxLines = Math.max(2, (o.height ?? Number.POSITIVE_INFINITY) - 1);
+  if (width >= TWO_COLUMNS_MIN_WIDTH) {
+    const pw = Math.floor(width / 2);
+    const pairs = [GRID_STAGES.slice(0, 2), GRID_STAGES.slice(2, 4)];
+    const heights = pairs.map((pair) => Math.max(...pair.map((st) => s.stages[st].length)) + 2);
+    if (heights[0]! + heights[1]! + 1 <= maxLines) {
+      const lines: string[] = [];
+      pairs.forEach((pair, k) => {
+        const height = heights[k]!;
+        const panels = pair.map((st) => panel(GRID_TITLES[st], s.stages[st], pw, height, s.at, o.color));
+        for (let i = 0; i < height; i++) lines.push(panels.map((p) => p[i]).join(""));
+      });
+      lines.push(footer(s, o.color));
+      return lines;
+    }
   }
-  lines.push(footer(s, o.color));
+  const compact = compactLines(s, width, o.color);
+  if (compact.length + 1 <= maxLines) return [...compact, footer(s, o.color)];
+  return [...stageLines(s, width, o.color).slice(0, maxLines - 1), footer(s, o.color)];
+}
+
+/** One line per task: `Stage  label  status`, the stage named on its first task only. */
+function compactLines(s: GridState, width: number, color: boolean): string[] {
+  const all = GRID_STAGES.flatMap((st) => s.stages[st]);
+  const labelWidth = Math.min(16, Math.max(8, ...all.map((r) => [...r.label].length)));
+  const titleWidth = Math.max(...GRID_STAGES.map((st) => GRID_TITLES[st].length));
+  const lines: string[] = [];
+  for (const st of GRID_STAGES)
+    s.stages[st].forEach((r, i) => {
+      const title = (i === 0 ? GRID_TITLES[st] : "").padEnd(titleWidth);
+      const text = `${STATE_ICON[r.state]} ${truncate(r.label, labelWidth)} ${rowStatus(r, s.at)}`;
+      // Exactly `width` columns, like the panels: a redraw overwrites every cell of the last frame.
+      const body = truncate(text, Math.max(1, width - titleWidth - 1));
+      lines.push(`${title} ${paint(body, STATE_COLOR[r.state], color)}`);
+    });
   return lines;
+}
+
+/** One line per stage (very short terminals): the stage tally and its running or failed task. */
+function stageLines(s: GridState, width: number, color: boolean): string[] {
+  return GRID_STAGES.map((st) => {
+    const rows = s.stages[st];
+    const focus = rows.find((r) => r.state === "failed") ?? rows.find((r) => r.state === "running");
+    const detail = focus ? ` · ${focus.label}: ${rowStatus(focus, s.at)}` : "";
+    const text = truncate(`${GRID_TITLES[st]} ${stageSummary(rows)}${detail}`, width);
+    return focus && color ? paint(text, STATE_COLOR[focus.state], true) : text;
+  });
 }
 
 function footer(s: GridState, color: boolean): string {
@@ -180,18 +240,21 @@ export function renderEventLine(e: TaskEvent, color = false): string | null {
       break;
     case "done": {
       const secs = e.seconds ?? 0;
-      const rate = secs > 0 && e.count ? ` (${compactNumber(e.count / secs)} ${unit}/s)` : "";
+      const rate = rateOf(e.count ?? 0, secs, unit);
       [text, code] = [
-        `DONE ${e.count ?? 0} ${unit} in ${formatSeconds(secs)}${rate}${e.degraded ? `; ${e.degraded}` : ""}`,
+        `DONE ${countOf(e.count ?? 0, unit)} in ${formatSeconds(secs)}${rate ? ` (${rate})` : ""}${e.degraded ? `; ${e.degraded}` : ""}`,
         SGR.green,
       ];
       break;
     }
     case "skipped":
-      [text, code] = [`SKIPPED (cached) ${e.count ?? 0} ${unit}`, SGR.cyan];
+      [text, code] = [`SKIPPED (cached) ${countOf(e.count ?? 0, unit)}`, SGR.cyan];
       break;
     case "failed":
-      [text, code] = [`FAILED ${oneLine(e.reason ?? "")}`.trimEnd(), SGR.red];
+      [text, code] =
+        e.reason === "cancelled"
+          ? ["STOPPED", SGR.yellow]
+          : [`FAILED ${oneLine(e.reason ?? "")}`.trimEnd(), SGR.red];
       break;
   }
   return `${stamp} ${where}: ${paint(text, code, color)}`;

@@ -4,6 +4,7 @@
  * the client's business: it replays the subscriptions, and bars received twice are merged by time
  * (the later value wins, so the live last bar ends at its newest state).
  */
+import { candleSymbolFor } from "../../core/candle-symbol.ts";
 import { cancelledError } from "../../core/errors.ts";
 import type { DxlinkClient } from "./client.ts";
 import { type CompactBatch, toNumber } from "./codec.ts";
@@ -29,6 +30,8 @@ export interface CandleHistoryOptions {
   fromTime: number;
   /** Candle period (default `1d`). */
   period?: string;
+  /** Regular trading hours only (`tho=true`) for daily or longer periods, as the SDKs do (default true). */
+  regularHours?: boolean;
   /** Give up waiting after this long and report the incomplete symbols (default 120 s). */
   timeoutMs?: number;
   /**
@@ -47,8 +50,9 @@ export interface CandleHistory {
   incomplete: string[];
 }
 
-export function candleSymbol(symbol: string, period = "1d"): string {
-  return `${symbol}{=${period}}`;
+/** The subscription symbol, e.g. `SPY{=1d,tho=true}`; the server may echo it as `SPY{=d,tho=true}`. */
+export function candleSymbol(symbol: string, period = "1d", regularHours = true): string {
+  return candleSymbolFor(symbol, period, regularHours);
 }
 
 export async function fetchCandleHistory(
@@ -58,7 +62,8 @@ export async function fetchCandleHistory(
 ): Promise<CandleHistory> {
   const period = opts.period ?? "1d";
   const byCandle = new Map<string, string>();
-  for (const s of symbols) byCandle.set(candleSymbol(s, period), s);
+  // The client hands events over under the subscribed spelling (it matches echoes by meaning).
+  for (const s of symbols) byCandle.set(candleSymbol(s, period, opts.regularHours ?? true), s);
   const rows = new Map<string, Map<number, CandleBar>>();
   for (const s of symbols) rows.set(s, new Map());
   const done = new Set<string>();

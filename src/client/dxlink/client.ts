@@ -16,7 +16,9 @@
  * `CompactBatch`es, synchronously: listeners must not block (use `BoundedBatchQueue` or
  * `LatestValueStore` from buffers.ts in between).
  */
+
 import { sleep } from "../../core/cancel.ts";
+import { candleKey } from "../../core/candle-symbol.ts";
 import {
   authError,
   cancelledError,
@@ -73,6 +75,11 @@ export interface DxlinkClientOptions {
   tokenRefreshBeforeMs?: number;
   /** Give up (state `gave-up`, E_NETWORK) after this many consecutive failed attempts (default: never). */
   maxAttempts?: number;
+  /**
+   * Give up (E_PROTOCOL, with the server's message) after this many consecutive connections ended by
+   * ERROR BAD_ACTION (default 3); UNSUPPORTED_PROTOCOL gives up at once — retrying cannot fix either.
+   */
+  maxProtocolErrors?: number;
   /** Candle resume policy after a reconnect: from the last bar received, or from the original fromTime. */
   candleResume?: "last-bar" | "from-time";
   random?: () => number;
@@ -100,8 +107,12 @@ export interface DxlinkClientStats {
   eventsIn: number;
   eventsByType: Record<string, number>;
   rejectedPairs: number;
-  /** Data pairs held back because the server had not yet sent their field list. */
+  /** Data pairs dropped because no field list was known for their type (not even a requested one). */
   pendingDropped: number;
+  /** Data pairs decoded by the requested field list because FEED_CONFIG brought none. */
+  fallbackDecoded: number;
+  /** ERROR BAD_ACTION / UNSUPPORTED_PROTOCOL messages received. */
+  protocolErrors: number;
   subscriptionMessages: number;
   subscriptionItemsSent: number;
   watchdogTrips: number;
@@ -119,8 +130,11 @@ interface ChannelConn {
   ready: boolean;
   /** Server field lists (merged FEED_CONFIG eventFields). */
   fields: Map<string, readonly string[]>;
+  /** The list we asked for in FEED_SETUP: the fallback when the server never sends its own. */
+  requested: readonly string[];
+  /** The fallback has been used (logged once per channel). */
+  fallbackUsed: boolean;
   format: "COMPACT" | "FULL";
-  pending: { type: string; values: unknown[] }[];
   /** What this connection's server has: symbol → desired fromTime at the time it was sent. */
   sent: Map<string, number | undefined>;
   resetSent: boolean;
@@ -163,6 +177,8 @@ export class DxlinkClient {
     eventsByType: {},
     rejectedPairs: 0,
     pendingDropped: 0,
+    fallbackDecoded: 0,
+    protocolErrors: 0,
     subscriptionMessages: 0,
     subscriptionItemsSent: 0,
     watchdogTrips: 0,
@@ -172,6 +188,8 @@ export class DxlinkClient {
   private readonly log = getLogger("dxlink");
   private readonly desired = new Map<EventType, Map<string, DesiredSub>>();
   private readonly candles = new Map<string, CandleProgress>();
+  /** Candle series by meaning (`candleKey`) → the subscribed spelling, to match any echo form. */
+  private readonly candleAliases = new Map<string, string>();
   private readonly dataListeners: DataListener[] = [];
   private readonly stateListeners: StateListener[] = [];
   private readonly snapshotListeners: SnapshotListener[] = [];
@@ -186,6 +204,12 @@ export class DxlinkClient {
   private chunkBytes: number;
   private lastState: ConnectionState = { state: "closed", reason: "not started" };
   private readonly now: () => number;
+  /**
+   * Removed on close: a listener left on a long-lived signal (a whole run's) keeps this client —
+   * and through its options everything its token provider reaches, in demo mode the simulated
+   * exchange — alive until that signal is collected.
+   */
+  private readonly onAbort = () => void this.close();
 
   constructor(private readonly opts: DxlinkClientOptions) {
     this.now = opts.now ?? Date.now;
@@ -193,7 +217,7 @@ export class DxlinkClient {
       opts.chunkBytes ?? DEFAULTS.chunkBytes,
       opts.maxFrameBytes ?? DEFAULTS.maxFrameBytes,
     );
-    opts.signal?.addEventListener("abort", () => void this.close(), { once: true });
+    opts.signal?.addEventListener("abort", this.onAbort, { once: true });
   }
 
   get state(): ConnectionState {
@@ -257,7 +281,10 @@ export class DxlinkClient {
       const prev = m.get(s);
       if (prev && prev.fromTime === opts.fromTime) continue;
       m.set(s, { fromTime: opts.fromTime });
-      if (type === "Candle") this.candles.set(s, { complete: false, lastBarTime: Number.NEGATIVE_INFINITY });
+      if (type === "Candle") {
+        this.candles.set(s, { complete: false, lastBarTime: Number.NEGATIVE_INFINITY });
+        this.candleAliases.set(candleKey(s), s);
+      }
     }
     this.scheduleFlush();
   }
@@ -267,7 +294,10 @@ export class DxlinkClient {
     if (!m) return;
     for (const s of typeof symbols === "string" ? [symbols] : symbols) {
       m.delete(s);
-      if (type === "Candle") this.candles.delete(s);
+      if (type === "Candle") {
+        this.candles.delete(s);
+        if (this.candleAliases.get(candleKey(s)) === s) this.candleAliases.delete(candleKey(s));
+      }
     }
     this.scheduleFlush();
   }
@@ -301,6 +331,7 @@ export class DxlinkClient {
   async close(reason = "closed by the application"): Promise<void> {
     if (this.stopped) return;
     this.stopped = true;
+    this.opts.signal?.removeEventListener("abort", this.onAbort);
     this.stopCtl.abort();
     if (this.flushTimer) clearTimeout(this.flushTimer);
     if (this.refreshTimer) clearTimeout(this.refreshTimer);
@@ -319,6 +350,7 @@ export class DxlinkClient {
     let attempt = 0;
     let tokenReason: TokenReason = "initial";
     let rejectedStreak = 0;
+    let protocolStreak = 0;
     let firstConnect = true;
     while (!this.stopped) {
       let info: QuoteTokenInfo;
@@ -344,6 +376,22 @@ export class DxlinkClient {
       const lived = this.now() - outcome.openedAt;
       if (outcome.authorized && lived >= (this.opts.stableAfterMs ?? DEFAULTS.stableAfterMs)) attempt = 0;
       const r = outcome.reason;
+      if (r.kind === "protocol") {
+        protocolStreak++;
+        const unsupported = r.message.includes("UNSUPPORTED_PROTOCOL");
+        if (unsupported || protocolStreak >= (this.opts.maxProtocolErrors ?? 3)) {
+          return this.giveUp(
+            protocolError(
+              `DXLink ${r.message}${unsupported ? "" : ` (${protocolStreak} connections in a row)`}`,
+              {
+                hint: unsupported
+                  ? "the DXLink server does not speak this client's protocol version; update ttapi"
+                  : "the DXLink server rejects what this client sends; rerun with -vv and report the log",
+              },
+            ),
+          );
+        }
+      } else if (outcome.authorized) protocolStreak = 0;
       if (r.kind === "auth-rejected") {
         rejectedStreak++;
         // A token fetched fresh because the previous one was rejected, rejected again: stop, don't loop.
@@ -527,8 +575,9 @@ export class DxlinkClient {
       type,
       ready: false,
       fields: new Map(),
+      requested: [...(this.opts.fields?.[type] ?? DEFAULT_FIELDS[type])],
+      fallbackUsed: false,
       format: "COMPACT",
-      pending: [],
       sent: new Map(),
       resetSent: false,
     };
@@ -557,7 +606,7 @@ export class DxlinkClient {
       channel: ch.id,
       acceptAggregationPeriod: this.opts.aggregationPeriodSec ?? DEFAULTS.aggregationPeriodSec,
       acceptDataFormat: this.opts.dataFormat ?? "COMPACT",
-      acceptEventFields: { [ch.type]: [...(this.opts.fields?.[ch.type] ?? DEFAULT_FIELDS[ch.type])] },
+      acceptEventFields: { [ch.type]: [...ch.requested] },
     });
     await configP;
     if (conn !== this.conn || conn.isEnded) return;
@@ -673,8 +722,10 @@ export class DxlinkClient {
         if (kind === "TIMEOUT") conn.end({ kind: "server-timeout", message });
         else if (kind === "UNAUTHORIZED")
           conn.end({ kind: this.authorized ? "unauthorized" : "auth-rejected", message });
-        else if (kind === "BAD_ACTION" || kind === "UNSUPPORTED_PROTOCOL")
+        else if (kind === "BAD_ACTION" || kind === "UNSUPPORTED_PROTOCOL") {
+          this.stats.protocolErrors++;
           conn.end({ kind: "protocol", message });
+        }
         return;
       }
     }
@@ -690,16 +741,26 @@ export class DxlinkClient {
         if (Array.isArray(list) && list.every((x) => typeof x === "string"))
           ch.fields.set(type, list as string[]);
       }
-      if (ch.pending.length > 0) {
-        const held = ch.pending.splice(0);
-        const data: unknown[] = [];
-        for (const p of held) data.push(p.type, p.values);
-        this.deliver(
-          ch,
-          decodeCompactData(data, (t) => ch.fields.get(t)),
-        );
-      }
     }
+  }
+
+  /**
+   * The field list to decode a type's data with: the server's latest, else — the server must send
+   * it before the first FEED_DATA but may not — the list this channel requested.
+   */
+  private fieldsOf(ch: ChannelConn, type: string): readonly string[] | undefined {
+    const server = ch.fields.get(type);
+    if (server) return server;
+    if (type !== ch.type) return undefined;
+    this.stats.fallbackDecoded++;
+    if (!ch.fallbackUsed) {
+      ch.fallbackUsed = true;
+      this.log.warn("FEED_DATA before any eventFields: decoding by the requested field list", {
+        channel: ch.id,
+        type,
+      });
+    }
+    return ch.requested;
   }
 
   private onFeedData(m: Message): void {
@@ -709,27 +770,53 @@ export class DxlinkClient {
     const full =
       ch.format === "FULL" ||
       (Array.isArray(data) && data.length > 0 && typeof data[0] === "object" && data[0] !== null);
-    this.deliver(ch, full ? decodeFullData(data, ch.type) : decodeCompactData(data, (t) => ch.fields.get(t)));
+    this.deliver(
+      ch,
+      full ? decodeFullData(data, ch.type) : decodeCompactData(data, (t) => this.fieldsOf(ch, t)),
+    );
   }
 
   private deliver(ch: ChannelConn, res: ReturnType<typeof decodeCompactData>): void {
-    for (const p of res.pending) {
-      // Hold data until FEED_CONFIG brings the field list, bounded so a broken server can't bloat us.
-      if (ch.pending.length < 256) ch.pending.push(p);
-      else this.stats.pendingDropped++;
+    if (res.pending.length > 0) {
+      // Another type on this channel with no field list at all: nothing to decode it by.
+      const first = this.stats.pendingDropped === 0;
+      this.stats.pendingDropped += res.pending.length;
+      this.log[first ? "warn" : "debug"]("dropped FEED_DATA pairs without a field list", {
+        channel: ch.id,
+        types: [...new Set(res.pending.map((p) => p.type))],
+        dropped: this.stats.pendingDropped,
+      });
     }
     if (res.rejected.length > 0) {
+      // The first rejection is a warning; the count goes on in the stats (and the final summary).
+      const first = this.stats.rejectedPairs === 0;
       this.stats.rejectedPairs += res.rejected.length;
-      this.log.warn("rejected FEED_DATA pairs", {
+      this.log[first ? "warn" : "debug"]("rejected FEED_DATA pairs", {
         channel: ch.id,
         reasons: res.rejected.slice(0, 3).map((r) => r.reason),
+        rejected: this.stats.rejectedPairs,
       });
     }
     for (const b of res.batches) {
+      if (b.type === "Candle") this.canonicalCandleSymbols(b);
       this.stats.eventsIn += b.count;
       this.stats.eventsByType[b.type] = (this.stats.eventsByType[b.type] ?? 0) + b.count;
       if (b.type === "Candle") this.trackCandles(b);
       for (const fn of this.dataListeners) fn(b, ch.id);
+    }
+  }
+
+  /** Rename candle events echoed in another spelling (`SPY{=d}`) to the subscribed one (`SPY{=1d}`). */
+  private canonicalCandleSymbols(b: CompactBatch): void {
+    const si = b.fields.indexOf("eventSymbol");
+    if (si < 0) return;
+    const w = b.fields.length;
+    const values = b.values as unknown[];
+    for (let e = 0; e < b.count; e++) {
+      const sym = values[e * w + si];
+      if (typeof sym !== "string" || this.candles.has(sym)) continue;
+      const subscribed = this.candleAliases.get(candleKey(sym));
+      if (subscribed !== undefined) values[e * w + si] = subscribed;
     }
   }
 

@@ -56,7 +56,7 @@ describe("ttapi import", () => {
     expect(r.code).toBe(0);
     expect(r.stdout).toBe("");
     expect(r.stderr).toContain(`skipped ${f}:3: empty value in close field`);
-    expect(r.stderr).toMatch(/imported 1 rows \(1 symbols\) from 1 files/);
+    expect(r.stderr).toMatch(/imported 1 row \(1 symbol\) from 1 file in /);
     expect(existsSync(join(tmp, "o2", "bars", "period=D", "symbol=A.US", "part-0.csv"))).toBe(true);
 
     const strict = ttapi("import", dir, "--out", join(tmp, "o3"), "--strict");

@@ -34,6 +34,8 @@ export interface TaskEvent {
   count?: number;
   seconds?: number;
   reason?: string;
+  /** Failed: the error's code (E_AUTH, E_NETWORK…), so listeners can tell causes apart. */
+  code?: string;
   /** Done, but with a tolerated shortfall (e.g. 3 of 507 symbols missing). */
   degraded?: string;
 }
@@ -69,6 +71,11 @@ export interface TaskDef<T = unknown> {
    * MetaStock files while the API is down).
    */
   optional?: readonly string[];
+  /**
+   * Stops this task alone (it is not started once aborted; a failure after it is reported as
+   * cancelled), e.g. the API tasks after an authentication failure while local work goes on.
+   */
+  stop?: AbortSignal;
   run(ctx: TaskContext): Promise<TaskResult<T>>;
 }
 
@@ -143,12 +150,15 @@ export async function runGraph(
     const schedule = () => {
       for (const t of [...waiting.values()]) {
         if (running >= limit) break;
+        // A task that finished synchronously re-enters schedule(): skip what that call handled.
+        if (!waiting.has(t.id)) continue;
         const optional = (d: string) => t.optional?.includes(d) === true;
         const deps = t.deps.map((d) => outcomes.get(d));
         const failedDep = t.deps.find((d) => !optional(d) && outcomes.get(d)?.state === "failed");
-        if (failedDep !== undefined || ctl.signal.aborted) {
+        const stopped = ctl.signal.aborted || t.stop?.aborted === true;
+        if (failedDep !== undefined || stopped) {
           waiting.delete(t.id);
-          const reason = ctl.signal.aborted ? "cancelled" : `input ${outcomes.get(failedDep!)!.label} failed`;
+          const reason = stopped ? "cancelled" : `input ${outcomes.get(failedDep!)!.label} failed`;
           finish(t, { state: "failed", reason, seconds: 0 });
           emit({ type: "failed", stage: t.stage, task: t.id, label: t.label, at: at(), reason });
           continue;
@@ -175,7 +185,7 @@ export async function runGraph(
       emit({ type: "start", stage: t.stage, task: t.id, label: t.label, at: at() });
       let lastProgress = 0;
       const ctx: TaskContext = {
-        signal: ctl.signal,
+        signal: t.stop ? AbortSignal.any([ctl.signal, t.stop]) : ctl.signal,
         input: <T>(id: string) => {
           if (!t.deps.includes(id))
             throw usageError(`pipeline: task "${t.id}" reads undeclared input "${id}"`);
@@ -218,9 +228,18 @@ export async function runGraph(
         } catch (e) {
           const seconds = (now() - started) / 1000;
           const err = toTTError(e);
-          const reason = isAbortError(e) || ctl.signal.aborted ? "cancelled" : err.message;
+          const reason = isAbortError(e) || ctl.signal.aborted || t.stop?.aborted ? "cancelled" : err.message;
           finish(t, { state: "failed", error: err, reason, seconds });
-          emit({ type: "failed", stage: t.stage, task: t.id, label: t.label, at: at(), reason, seconds });
+          emit({
+            type: "failed",
+            stage: t.stage,
+            task: t.id,
+            label: t.label,
+            at: at(),
+            reason,
+            seconds,
+            ...(reason === "cancelled" ? {} : { code: err.code }),
+          });
         } finally {
           running--;
           schedule();

@@ -151,7 +151,11 @@ describe("pipeline outcomes", () => {
     expect(s.status).toBe("degraded");
     expect(s.exitCode).toBe(3);
     expect(s.stages.symbols.status).toBe("degraded");
-    expect(s.tasks.find((t) => t.id === "sym.chains")?.degraded).toBe("1 of 2 symbols missing");
+    expect(s.tasks.find((t) => t.id === "sym.chains")?.degraded).toMatch(
+      /^1 of 2 symbols missing: NOPE \(HTTP 404/,
+    );
+    // Named in the run's failures too (what --json prints), not just counted.
+    expect(s.failures.find((f) => f.task === "sym.chains")?.reason).toContain("NOPE");
     // A degraded artifact is never reused: the next cached run retries it.
     const again = await runPipeline({
       config: config({ "api.missing-threshold": 0.6 }),
@@ -163,7 +167,7 @@ describe("pipeline outcomes", () => {
     expect(again.tasks.find((t) => t.id === "sym.chains")?.state).toBe("done");
   }, 90_000);
 
-  test("beyond the threshold: failed (exit 1) with reasons; dependents fail, independent work completes", async () => {
+  test("beyond the threshold: failed (exit 65: unknown symbols are a data problem) with reasons; dependents fail, independent work completes", async () => {
     const s = await runPipeline({
       config: config({ "api.missing-threshold": 0.2 }),
       dataDir: tempDir(),
@@ -171,7 +175,8 @@ describe("pipeline outcomes", () => {
       demo: { seed: 1, scale: "small" },
     });
     expect(s.status).toBe("failed");
-    expect(s.exitCode).toBe(1);
+    // The first cause's class: every symbol missing for the same reason (unknown: E_DATA / HTTP 404).
+    expect([65, 69]).toContain(s.exitCode);
     const chains = s.tasks.find((t) => t.id === "sym.chains")!;
     expect(chains.state).toBe("failed");
     expect(chains.reason).toContain("NOPE");

@@ -6,6 +6,7 @@
  * threshold) or failed.
  */
 import { join } from "node:path";
+import { childController } from "../../core/cancel.ts";
 import type { Config } from "../../core/config.ts";
 import { isTTError } from "../../core/errors.ts";
 import { getLogger, newOpId } from "../../core/log.ts";
@@ -16,6 +17,7 @@ import type { PipelineParams, StageContext } from "./context.ts";
 import { type DemoScale, demoFixturesDir, ensureDemoFixtures } from "./demo.ts";
 import { collectFromCleanStack } from "./gc.ts";
 import { runGraph, STAGES, type StageId, type TaskDef, type TaskEvent } from "./graph.ts";
+import { logOutcome, type RunFailure, runExitCode, runFailures } from "./outcome.ts";
 import { acquireRunLock, reclaimOnStart } from "./run-lock.ts";
 import { type ApiSession, type DemoOptions, openSession } from "./session.ts";
 import { coreTasks } from "./stage-core.ts";
@@ -94,6 +96,11 @@ export interface TaskSummary {
   /** How to fix the failure, when the error carried a hint. */
   hint?: string;
   degraded?: string;
+  /** Failed: the error's code (E_AUTH, E_NETWORK…) and, for a summarising error, its dominant cause. */
+  code?: string;
+  causeCode?: string;
+  /** When the task ended, ms since the run started. */
+  endedAt?: number;
 }
 
 export interface StageSummary {
@@ -118,6 +125,8 @@ export interface RunSummary {
   stages: Record<StageId, StageSummary>;
   tasks: TaskSummary[];
   artifacts: { id: string; fingerprint: string; rows: number }[];
+  /** Root failures and shortfalls, each named with its reason (see outcome.ts). */
+  failures: RunFailure[];
   persist: { files: number; bytes: number; failures: { id: string; error: string }[] };
   /** Demo mode: what the simulated exchange served (requests and injected faults by kind). */
   sim?: { requests: number; faults: Record<string, number> };
@@ -255,13 +264,25 @@ export async function runPipeline(o: RunPipelineOptions): Promise<RunSummary> {
       const opened = await s.catch(() => null);
       snapshotSim(opened?.sim);
       await opened?.close();
-      // Whoever still holds the session object (a settled promise in some listener) must not
-      // keep the simulated exchange alive.
-      if (opened) Object.assign(opened, { sim: null, client: null, close: async () => {} });
       await collectFromCleanStack();
     };
     const timing = new Map<string, { start: number; end: number }>();
-    const onEvent = (e: TaskEvent) => {
+    // The first authentication failure stops the API tasks: every other one would fail the same
+    // way. The local work (MetaStock import, bars, statistics) goes on without them.
+    const apiCtl = childController(o.signal);
+    let authStop = false;
+    const onEvent = (ev: TaskEvent) => {
+      let e = ev;
+      if (e.type === "failed" && e.code === "E_AUTH") {
+        if (!authStop) {
+          authStop = true;
+          log.error(`${e.label} failed: ${e.reason}; stopping the run`, { task: e.task, code: e.code });
+          apiCtl.abort(new Error("authentication failed"));
+        } else {
+          // The same cause reached a task that was already running: it was stopped by it.
+          e = { ...e, reason: "cancelled", code: undefined };
+        }
+      }
       const t = timing.get(e.task) ?? { start: e.at, end: e.at };
       if (e.type === "start") t.start = e.at;
       if (e.type === "done" || e.type === "skipped" || e.type === "failed") t.end = e.at;
@@ -272,12 +293,14 @@ export async function runPipeline(o: RunPipelineOptions): Promise<RunSummary> {
         networkLeft.size === 0
       )
         closing = releaseNetwork();
-      // The grid / plain lines already show failures to the user: the trace file keeps the record.
-      if (e.type === "failed" && e.reason !== "cancelled")
-        log.debug(`${e.label} failed: ${e.reason}`, { task: e.task });
+      if (e.type === "failed" && e.reason !== "cancelled" && e.code !== "E_AUTH")
+        log.error(`${e.label} failed: ${e.reason}`, { task: e.task, ...(e.code ? { code: e.code } : {}) });
+      if ((e.type === "done" || e.type === "skipped") && e.degraded)
+        log.warn(`${e.label} incomplete: ${e.degraded}`, { task: e.task });
       o.onEvent?.(e);
     };
-    const outcomes = await runGraph(tasks, { signal: o.signal, onEvent });
+    const gated = tasks.map((t) => (NETWORK_TASKS.has(t.id) ? { ...t, stop: apiCtl.signal } : t));
+    const outcomes = await runGraph(gated, { signal: o.signal, onEvent });
     await closing;
     const persistFailures = await store.flush();
 
@@ -296,6 +319,11 @@ export async function runPipeline(o: RunPipelineOptions): Promise<RunSummary> {
         cached: oc.state === "skipped",
         ...(oc.reason && failed ? { reason: oc.reason } : {}),
         ...(failed && isTTError(oc.error) && oc.error.hint ? { hint: oc.error.hint } : {}),
+        ...(failed && isTTError(oc.error) ? { code: oc.error.code } : {}),
+        ...(failed && isTTError(oc.error) && typeof oc.error.details?.code === "string"
+          ? { causeCode: oc.error.details.code }
+          : {}),
+        ...(timing.has(t.id) ? { endedAt: timing.get(t.id)!.end } : {}),
         ...(oc.result?.degraded ? { degraded: oc.result.degraded } : {}),
       };
     });
@@ -343,11 +371,15 @@ export async function runPipeline(o: RunPipelineOptions): Promise<RunSummary> {
       .filter(isArtifactValue)
       .map((v) => ({ id: v.id, fingerprint: v.fingerprint, rows: v.rows }));
     if (session) snapshotSim((await (session as Promise<ApiSession>).catch(() => null))?.sim);
+    const exitCode = runExitCode(status, taskSummaries);
+    const seconds = (performance.now() - started) / 1000;
+    logOutcome(log, { status, exitCode, seconds, dataDir, symbols: symbols.length, tasks: taskSummaries });
     return {
       ...(simStats ? { sim: simStats } : {}),
       status,
-      exitCode: EXIT_CODES[status],
-      seconds: (performance.now() - started) / 1000,
+      exitCode,
+      failures: runFailures(taskSummaries),
+      seconds,
       dataDir,
       symbols: symbols.length,
       duplicates: isArtifactValue(barsValue) ? Number(barsValue.meta.duplicates ?? 0) : 0,

@@ -9,11 +9,12 @@ import {
   clientOptionsFromConfig,
   createClient,
   type QuoteToken,
+  quoteTokenExpiry,
   resolveCredentials,
   type TastyClient,
 } from "../../client/index.ts";
 import type { Config } from "../../core/config.ts";
-import { authError, protocolError } from "../../core/errors.ts";
+import { authError } from "../../core/errors.ts";
 import { registerSecret } from "../../core/redact.ts";
 import { lastCompletedSession } from "../../core/time.ts";
 import type { SimServer } from "../../sim/index.ts";
@@ -103,6 +104,13 @@ export async function openSession(
 export interface DailyCandles {
   bars: Map<string, CandleBar[]>;
   incomplete: string[];
+  /** FEED_DATA pairs that could not be decoded (no or mismatched field list). */
+  dropped: number;
+  /**
+   * When no symbol had a bar in the window: the newest daily bar the server has at all (days since
+   * epoch; null if none), to tell "the server's market date is behind" from "no data".
+   */
+  serverLastDay?: number | null;
 }
 
 /** Daily candles for `symbols` from `fromDay` (days since epoch), via DXLink with the given token. */
@@ -111,37 +119,49 @@ export async function fetchDailyCandles(
   initialToken: QuoteToken,
   symbols: readonly string[],
   fromDay: number,
-  o: { signal: AbortSignal; timeoutMs?: number },
+  o: { signal: AbortSignal; timeoutMs?: number; regularHours?: boolean },
 ): Promise<DailyCandles> {
-  // The provider is reached through a holder that is emptied afterwards: a DXLink client that
-  // outlives this call (its socket teardown is asynchronous) then cannot keep the session — and
-  // in demo mode the whole simulated exchange — alive.
-  const holder: { client: ApiSession["client"] | null; first: QuoteToken | null } = {
-    client: session.client,
-    first: initialToken,
-  };
+  let first: QuoteToken | null = initialToken;
   const dx = new DxlinkClient({
     signal: o.signal,
     getQuoteToken: async () => {
       // The stored token first; a fresh one on every reconnect (the client asks with a reason).
-      const t = holder.first ?? (await holder.client?.quoteToken({ signal: o.signal }));
-      holder.first = null;
-      if (!t) throw protocolError("DXLink quote token requested after the candle fetch ended");
+      const t = first ?? (await session.client.quoteToken({ signal: o.signal }));
+      first = null;
       registerSecret(t.token);
-      return { token: t.token, dxlinkUrl: t.dxlinkUrl, expiresAt: t.receivedAt + 20 * 3600 * 1000 };
+      return { token: t.token, dxlinkUrl: t.dxlinkUrl, expiresAt: quoteTokenExpiry(t) };
     },
   });
   dx.start();
   try {
+    const regularHours = o.regularHours ?? true;
     const h = await fetchCandleHistory(dx, symbols, {
       fromTime: fromDay * DAY_MS_UTC,
       signal: o.signal,
       timeoutMs: o.timeoutMs ?? 60_000,
+      regularHours,
     });
-    return { bars: h.bars, incomplete: h.incomplete };
+    const out: DailyCandles = {
+      bars: h.bars,
+      incomplete: h.incomplete,
+      dropped: dx.stats.rejectedPairs + dx.stats.pendingDropped,
+    };
+    const any = [...h.bars.values()].some((b) => b.length > 0);
+    const probe = symbols.find((s) => !h.incomplete.includes(s));
+    if (!any && probe !== undefined) {
+      // Nothing in the window: look a year further back for one symbol to date the server's market.
+      const back = await fetchCandleHistory(dx, [probe], {
+        fromTime: (fromDay - 400) * DAY_MS_UTC,
+        signal: o.signal,
+        timeoutMs: 15_000,
+        idleMs: 5_000,
+        regularHours,
+      });
+      const last = back.bars.get(probe)?.at(-1);
+      out.serverLastDay = last ? Math.floor(last.time / DAY_MS_UTC) : null;
+    }
+    return out;
   } finally {
     await dx.close("candle history complete");
-    holder.client = null;
-    holder.first = null;
   }
 }

@@ -26,6 +26,10 @@ export function quoteTokenFromValue(v: ArtifactValue): QuoteToken {
     dxlinkUrl: String(df.getColumn("dxlink_url").get(0)),
     level: (df.getColumn("level").get(0) as string | null) ?? null,
     receivedAt: Number(df.getColumn("received_at").get(0)),
+    // Tokens cached before `expires-at` was kept have no such column.
+    expiresAt: df.columns.includes("expires_at")
+      ? ((df.getColumn("expires_at").get(0) as number | null) ?? null)
+      : null,
   };
 }
 
@@ -102,6 +106,7 @@ export function coreTasks(sc: StageContext): TaskDef[] {
           pl.Series("dxlink_url", [t.dxlinkUrl]),
           pl.Series("level", [t.level], pl.Utf8),
           pl.Series("received_at", [t.receivedAt], pl.Float64),
+          pl.Series("expires_at", [t.expiresAt], pl.Float64),
         ]);
         return { frame };
       },

@@ -16,7 +16,7 @@ import { mergeBars } from "./bars-merge.ts";
 import { candlesToBars } from "./candles-frame.ts";
 import type { StageContext } from "./context.ts";
 import type { TaskDef } from "./graph.ts";
-import { fetchDailyCandles } from "./session.ts";
+import { type DailyCandles, fetchDailyCandles } from "./session.ts";
 import { sourcesSignature } from "./source-fingerprint.ts";
 import { quoteTokenFromValue } from "./stage-core.ts";
 
@@ -34,6 +34,38 @@ export function datasetFingerprint(dir: string): string {
   if (existsSync(dir)) walk(dir);
   return combineFingerprints(parts);
 }
+
+/**
+ * Why the candle window is short, or undefined when it is not: symbols without candles (named),
+ * undecodable data, and — when nothing at all arrived — how far the server's market date is behind.
+ */
+export function candlesShortfall(
+  symbols: readonly string[],
+  got: DailyCandles,
+  fromDay: number,
+  rows: number,
+  /** The last session the client expects a bar for (days since epoch). */
+  expectedLastDay: number,
+): string | undefined {
+  const reasons: string[] = [];
+  if (symbols.length > 0 && rows === 0) {
+    const from = isoDay(fromDay);
+    const last = got.serverLastDay;
+    reasons.push(
+      last === undefined || last === null
+        ? `the server returned no candles after ${from}`
+        : `the server returned no candles after ${from}; its market date looks ${expectedLastDay - last} days behind (last bar ${isoDay(last)})`,
+    );
+  } else if (got.incomplete.length > 0) {
+    const names = got.incomplete.slice(0, 10).join(", ");
+    const more = got.incomplete.length > 10 ? ` and ${got.incomplete.length - 10} more` : "";
+    reasons.push(`${got.incomplete.length} of ${symbols.length} symbols without candles: ${names}${more}`);
+  }
+  if (got.dropped > 0) reasons.push(`${got.dropped} DXLink data messages could not be decoded`);
+  return reasons.length > 0 ? reasons.join("; ") : undefined;
+}
+
+const isoDay = (day: number) => new Date(day * 86_400_000).toISOString().slice(0, 10);
 
 const emptyBars = () =>
   pl
@@ -139,7 +171,10 @@ export function eodTasks(sc: StageContext): TaskDef[] {
         const feedSymbols = [...streamerToSymbol.keys()].sort();
         const fromDay = session.marketDay - params.candleDays;
         ctx.progress(0, feedSymbols.length, "symbols");
-        const got = await fetchDailyCandles(session, token, feedSymbols, fromDay, { signal: ctx.signal });
+        const got = await fetchDailyCandles(session, token, feedSymbols, fromDay, {
+          signal: ctx.signal,
+          regularHours: env.config["run.candle-regular-hours"],
+        });
         ctx.progress(feedSymbols.length - got.incomplete.length, feedSymbols.length, "symbols");
         const missing = got.incomplete.length;
         const threshold = env.config["api.missing-threshold"];
@@ -155,7 +190,7 @@ export function eodTasks(sc: StageContext): TaskDef[] {
           : emptyBars();
         return {
           frame: bars,
-          degraded: missing > 0 ? `${missing} of ${feedSymbols.length} symbols without candles` : undefined,
+          degraded: candlesShortfall(feedSymbols, got, fromDay, bars.height, session.lastFinalDay),
         };
       },
     }),

@@ -181,7 +181,13 @@ export function mathTasks(sc: StageContext): TaskDef[] {
         return {
           manifest,
           count: rowsRead || bars.rows,
-          degraded: failures > 0 ? `${failures} symbols without statistics` : undefined,
+          // Asked for statistics of a universe and given no bars: that is not a complete result.
+          degraded:
+            bars.rows === 0 && params.symbols.length > 0
+              ? "no bars to compute statistics from (see EOD Data)"
+              : failures > 0
+                ? `${failures} symbols without statistics`
+                : undefined,
         };
       },
     }),
@@ -201,7 +207,13 @@ export function mathTasks(sc: StageContext): TaskDef[] {
             : new Map();
         const iv = bySymbol(metrics, "implied_volatility_index");
         const syms = [...iv.keys()].sort();
-        return { frame: ivHvFrame(syms.map((s) => ivVsHv(s, num(iv.get(s)), num(hv.get(s))))) };
+        return {
+          frame: ivHvFrame(syms.map((s) => ivVsHv(s, num(iv.get(s)), num(hv.get(s))))),
+          degraded:
+            syms.length === 0 && params.symbols.length > 0
+              ? "no implied volatilities to compare (market metrics missing)"
+              : undefined,
+        };
       },
     }),
     artifactTask(env, {
@@ -261,7 +273,13 @@ export function mathTasks(sc: StageContext): TaskDef[] {
             ),
           );
         }
-        return { frame: movesFrame(rows) };
+        return {
+          frame: movesFrame(rows),
+          degraded:
+            rows.length === 0 && params.symbols.length > 0
+              ? "no expirations to compute moves for (option chains missing)"
+              : undefined,
+        };
       },
     }),
   ];

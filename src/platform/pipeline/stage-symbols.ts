@@ -9,6 +9,7 @@ import {
   type CollectionFailure,
   collectUniverse,
   degradedError,
+  isUnavailable,
   type MarketMetric,
   type TastyClient,
   type UniversePart,
@@ -75,6 +76,43 @@ export function canonical(df: pl.DataFrame, keys: readonly string[]): pl.DataFra
   return df.height > 1 && present.length > 0 ? df.sort(present, false, true, true) : df;
 }
 
+/**
+ * The reason a part cannot be had in this environment (e.g. "not available in sandbox"), found with
+ * one request that is not retried; null where the part is served.
+ */
+async function unavailableHere(
+  client: TastyClient,
+  part: UniversePart,
+  symbols: readonly string[],
+  signal: AbortSignal,
+): Promise<string | null> {
+  if (client.env !== "sandbox" || symbols.length === 0) return null;
+  if (part !== "metrics" && part !== "quotes") return null;
+  try {
+    if (part === "metrics") await client.marketMetrics(symbols.slice(0, 1), { signal });
+    else await client.quotes({ equity: symbols.slice(0, 1) }, { signal });
+    return null;
+  } catch (e) {
+    if (isUnavailable(e)) return String(e.details?.unavailable);
+    return null; // any other failure is the collection's business (retries, threshold)
+  }
+}
+
+/** "2 of 10 symbols missing: NOPE (unknown symbol), XYZ (HTTP 404 …)": every symbol named, up to 10. */
+export function missingSymbols(failures: readonly CollectionFailure[], total: number): string | undefined {
+  const bySymbol = new Map<string, string>();
+  for (const f of failures) if (!bySymbol.has(f.symbol)) bySymbol.set(f.symbol, shortReason(f.reason));
+  if (bySymbol.size === 0) return undefined;
+  const named = [...bySymbol].slice(0, 10).map(([s, r]) => `${s} (${r})`);
+  const more = bySymbol.size > 10 ? ` and ${bySymbol.size - 10} more` : "";
+  return `${bySymbol.size} of ${total} symbols missing: ${named.join(", ")}${more}`;
+}
+
+/** A failure reason without the request line: "HTTP 404 (record_not_found: …)". */
+function shortReason(reason: string): string {
+  return reason.replace(/^GET \S+: /, "");
+}
+
 /** Symbols per chain collection slice (bounds the decoded records held at once). */
 const CHAIN_SLICE = 64;
 
@@ -101,6 +139,26 @@ export function symbolTasks(sc: StageContext): TaskDef[] {
 
   const collect = async (ctx: TaskContext, part: UniversePart): Promise<Computed> => {
     const { client } = await sc.api();
+    const unavailable = await unavailableHere(client, part, symbols, ctx.signal);
+    if (unavailable) {
+      // Not served here (the sandbox): say so once instead of retrying and calling it missing data.
+      const empty = await universeFrames({
+        equities: [],
+        chains: [],
+        metrics: [],
+        quotes: [],
+        failures: [],
+        requested: 0,
+        complete: 0,
+        missingFraction: 0,
+        elapsedMs: 0,
+      });
+      return {
+        frame: empty[part],
+        ...(part === "metrics" ? { extras: { expiration_iv: expirationIvFrame([]) } } : {}),
+        degraded: `${PARTS.find((p) => p.part === part)?.label ?? part} ${unavailable}`,
+      };
+    }
     let done = 0;
     ctx.progress(0, symbols.length, "symbols");
     const counted = progressClient(client, part, (n) => {
@@ -135,8 +193,7 @@ export function symbolTasks(sc: StageContext): TaskDef[] {
     const frames = {
       [part]: parts.length === 1 ? parts[0]! : pl.concat(parts, { how: "vertical" }),
     } as Record<UniversePart, pl.DataFrame>;
-    const missing = new Set(failures.map((f) => f.symbol)).size;
-    const degraded = missing > 0 ? `${missing} of ${symbols.length} symbols missing` : undefined;
+    const degraded = missingSymbols(failures, symbols.length);
     // Responses arrive in any order: sort so the same data always gives the same artifact.
     if (part === "metrics")
       return {

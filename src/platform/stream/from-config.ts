@@ -4,7 +4,12 @@
  * `/option-chains/{sym}/nested`, then `recordStream`.
  */
 import type { DxlinkClientOptions, EventType } from "../../client/dxlink/index.ts";
-import { clientOptionsFromConfig, createClient, type TastyClient } from "../../client/index.ts";
+import {
+  clientOptionsFromConfig,
+  createClient,
+  quoteTokenExpiry,
+  type TastyClient,
+} from "../../client/index.ts";
 import type { Config } from "../../core/config.ts";
 import { usageError } from "../../core/errors.ts";
 import { registerSecret } from "../../core/redact.ts";
@@ -98,7 +103,7 @@ export async function streamFromConfig(
       const t = await rest.quoteToken({ signal: stop.length > 0 ? AbortSignal.any(stop) : undefined });
       registerSecret(t.token);
       // The API sends no expiry; tokens live 24 h. Refresh well before.
-      return { token: t.token, dxlinkUrl: t.dxlinkUrl, expiresAt: t.receivedAt + 24 * 3600_000 };
+      return { token: t.token, dxlinkUrl: t.dxlinkUrl, expiresAt: quoteTokenExpiry(t, 24 * 3600_000) };
     },
   };
   const summary = await recordStream({

@@ -256,3 +256,68 @@ describe("keepalive", () => {
     }
   });
 });
+
+describe("candle symbols by meaning, and the real service's looser habits (dialect)", () => {
+  /** Subscribe candles on a fresh connection and return the first snapshot's event symbols. */
+  async function candleSymbols(
+    s: StandaloneDxlink,
+    symbols: string[],
+  ): Promise<{ seen: Set<string>; configs: Record<string, unknown>[] }> {
+    const body = (await (await fetch(`${s.url}/api-quote-tokens`)).json()) as {
+      data: { token: string; "dxlink-url": string };
+    };
+    const { token, "dxlink-url": url } = body.data;
+    const c = await rawClient(url);
+    c.send({ type: "SETUP", channel: 0, version: "0.1-test/1" });
+    c.send({ type: "AUTH", channel: 0, token });
+    await c.waitFor((m) => m.state === "AUTHORIZED");
+    c.send({ type: "CHANNEL_REQUEST", channel: 3, service: "FEED", parameters: { contract: "AUTO" } });
+    await c.waitFor((m) => m.type === "CHANNEL_OPENED");
+    c.send({
+      type: "FEED_SETUP",
+      channel: 3,
+      acceptAggregationPeriod: 0.05,
+      acceptDataFormat: "COMPACT",
+      acceptEventFields: { Candle: ["eventSymbol", "eventFlags", "time", "close"] },
+    });
+    const from = (s.universe.todayDay - 5) * 86_400_000;
+    c.send({
+      type: "FEED_SUBSCRIPTION",
+      channel: 3,
+      add: symbols.map((symbol) => ({ type: "Candle", symbol, fromTime: from })),
+    });
+    const seen = new Set<string>();
+    const deadline = Date.now() + 10_000;
+    while (seen.size < symbols.length && Date.now() < deadline) {
+      const before = c.inbox.length;
+      await c.waitFor((m) => m.type === "FEED_DATA" && c.inbox.indexOf(m) >= before, 5_000);
+      for (const m of c.inbox.slice(before))
+        if (m.type === "FEED_DATA") {
+          const values = (m.data as [string, unknown[]])[1];
+          for (let i = 0; i < values.length; i += 4) seen.add(String(values[i]));
+        }
+    }
+    c.ws.close();
+    return { seen, configs: c.inbox.filter((m) => m.type === "FEED_CONFIG") };
+  }
+
+  test("SPY{=d}, SPY{=1d,tho=true} and SPY{=1day} are all daily series; echoed as subscribed by default", async () => {
+    const { seen } = await candleSymbols(sim, ["SPY{=d}", "AAPL{=1d,tho=true}", "MSFT{=1day}"]);
+    expect([...seen].sort()).toEqual(["AAPL{=1d,tho=true}", "MSFT{=1day}", "SPY{=d}"]);
+  });
+
+  test("candleEcho canonical: echoed in dxFeed's form; omitEventFields: no field list is ever sent", async () => {
+    const odd = startStandaloneDxlink({
+      seed: 7,
+      dialect: { candleEcho: "canonical", omitEventFields: true },
+    });
+    try {
+      const { seen, configs } = await candleSymbols(odd, ["SPY{=1d,tho=true}", "AAPL{=1day}"]);
+      expect([...seen].sort()).toEqual(["AAPL{=d}", "SPY{=d,tho=true}"]);
+      expect(configs.length).toBeGreaterThan(0);
+      expect(configs.every((m) => m.eventFields === undefined)).toBe(true);
+    } finally {
+      await odd.stop();
+    }
+  });
+});

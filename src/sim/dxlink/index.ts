@@ -15,11 +15,12 @@ import type { ServerWebSocket, WebSocketHandler } from "bun";
 import { internalError } from "../../core/errors.ts";
 import type { Universe } from "../universe/index.ts";
 import type { DxMarket } from "./market.ts";
-import { DxlinkSession } from "./session.ts";
+import { type DxlinkDialect, DxlinkSession } from "./session.ts";
 import { type DxlinkStats, newDxlinkStats } from "./stats.ts";
 import { marketFromUniverse } from "./universe-adapter.ts";
 
 export type { DailyBar, DxMarket, Greeks, InstrumentInfo, OptionInfo, UnderlyingInfo } from "./market.ts";
+export type { DxlinkDialect } from "./session.ts";
 export type { DxlinkStats } from "./stats.ts";
 export { marketFromUniverse } from "./universe-adapter.ts";
 
@@ -50,6 +51,8 @@ export interface DxlinkEndpointOptions {
   maxEventsPerSec?: number;
   /** Max events per FEED_DATA frame (default 2,000). */
   maxEventsPerFrame?: number;
+  /** Server behaviours to test clients against (canonical candle echo, no eventFields…). */
+  dialect?: DxlinkDialect;
   now?: () => number;
 }
 
@@ -95,6 +98,7 @@ export function createDxlinkEndpoint(opts: DxlinkEndpointOptions): DxlinkEndpoin
     maxEventsPerFrame: opts.maxEventsPerFrame ?? 2_000,
     backpressureBytes: 4 * 1024 * 1024,
     seed: opts.seed ?? 1,
+    dialect: opts.dialect,
   };
   const live = new Map<DxlinkSession, ConnTimers>();
   let connCounter = 0;

@@ -28,24 +28,5 @@ export function acceptFields(type: string, requested: readonly string[] | undefi
 /** Event types with an index/time (snapshot semantics apply): only Candle gets a history here. */
 export const CANDLE_TYPE = "Candle";
 
+export { parseCandleSymbol } from "../../core/candle-symbol.ts";
 export { EventFlags as EVENT_FLAGS } from "../../core/dxlink-events.ts";
-
-/** `AAPL{=1d}` / `SPY{=1d,tho=true}` → base and period; null when the symbol is not a candle symbol. */
-export function parseCandleSymbol(
-  symbol: string,
-): { base: string; period: string; attrs: Record<string, string> } | null {
-  const open = symbol.indexOf("{");
-  if (open <= 0 || !symbol.endsWith("}")) return null;
-  const base = symbol.slice(0, open);
-  const attrs: Record<string, string> = {};
-  let period = "";
-  for (const part of symbol.slice(open + 1, -1).split(",")) {
-    const eq = part.indexOf("=");
-    if (eq < 0) continue;
-    const key = part.slice(0, eq);
-    const value = part.slice(eq + 1);
-    if (key === "") period = value;
-    else attrs[key] = value;
-  }
-  return period ? { base, period, attrs } : null;
-}

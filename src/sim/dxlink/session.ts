@@ -6,6 +6,8 @@
  * Transport-agnostic: the endpoint hands it a `Transport` (Bun's ServerWebSocket in practice), so
  * the state machine can also be driven directly.
  */
+
+import { formatCandleSymbol } from "../../core/candle-symbol.ts";
 import {
   fillCandle,
   fillEmptyCandleSnapshot,
@@ -43,6 +45,21 @@ export interface SessionConfig {
   /** Above this many buffered bytes, live ticks are skipped (conflated) until the socket drains. */
   backpressureBytes: number;
   seed: number;
+  /** How the server speaks where the real one's behaviour is undocumented or varies. */
+  dialect?: DxlinkDialect;
+}
+
+/**
+ * Server behaviours a production client must survive (all off by default):
+ *  - `candleEcho: "canonical"`: FEED_DATA names candles in dxFeed's canonical form (`SPY{=d}` for a
+ *    `SPY{=1d}` subscription) instead of echoing the subscribed string;
+ *  - `omitEventFields`: FEED_CONFIG never carries `eventFields` (data follows the requested list);
+ *  - `setupError`: SETUP is answered with this ERROR (e.g. `UNSUPPORTED_PROTOCOL`) and the socket closed.
+ */
+export interface DxlinkDialect {
+  candleEcho?: "subscribed" | "canonical";
+  omitEventFields?: boolean;
+  setupError?: { error: "BAD_ACTION" | "UNSUPPORTED_PROTOCOL"; message: string };
 }
 
 type Phase = "new" | "setup" | "authorized" | "closed";
@@ -50,6 +67,8 @@ type Phase = "new" | "setup" | "authorized" | "closed";
 interface Sub {
   type: string;
   symbol: string;
+  /** The symbol FEED_DATA names (the subscribed one, or its canonical candle form). */
+  echo: string;
   live: LiveState | null;
   /** Candle: bars still to be sent as snapshot (descending), then live updates of the last bar. */
   candle?: { bars: readonly DailyBar[]; fromTime: number; pending: boolean; lastBar: DailyBar | null };
@@ -175,6 +194,12 @@ export class DxlinkSession {
   private onSetup(msg: Record<string, unknown>): void {
     if (this.phase !== "new") {
       this.violation("SETUP sent twice");
+      return;
+    }
+    const forced = this.cfg.dialect?.setupError;
+    if (forced) {
+      this.error(0, forced.error, forced.message);
+      this.close(1002, "unsupported protocol");
       return;
     }
     if (typeof msg.version !== "string") {
@@ -327,8 +352,9 @@ export class DxlinkSession {
     const m = this.cfg.market;
     if (type === CANDLE_TYPE) {
       const cs = parseCandleSymbol(symbol);
-      const u = cs && (cs.period === "1d" || cs.period === "d") ? m.underlying(cs.base) : null;
-      if (!u) return { type, symbol, live: null, removed: false };
+      const u = cs && cs.unit === "d" && cs.count === 1 ? m.underlying(cs.base) : null;
+      const echo = cs && this.cfg.dialect?.candleEcho === "canonical" ? formatCandleSymbol(cs) : symbol;
+      if (!u) return { type, symbol, echo, live: null, removed: false };
       const all = m.dailyBars(u.symbol);
       // Without fromTime a candle subscription is a plain "latest candle" one.
       const from = fromTime ?? (all.length > 0 ? all[all.length - 1]!.day * 86_400_000 : 0);
@@ -337,6 +363,7 @@ export class DxlinkSession {
       return {
         type,
         symbol,
+        echo,
         live,
         removed: false,
         candle: { bars, fromTime: from, pending: true, lastBar: all[all.length - 1] ?? null },
@@ -344,7 +371,13 @@ export class DxlinkSession {
     }
     const inst = m.lookup(symbol);
     // Unknown symbols are accepted and produce nothing, like the real server.
-    return { type, symbol, live: inst ? newLiveState(m, type, symbol, inst) : null, removed: false };
+    return {
+      type,
+      symbol,
+      echo: symbol,
+      live: inst ? newLiveState(m, type, symbol, inst) : null,
+      removed: false,
+    };
   }
 
   /** Called by the endpoint's scheduler. Sends due data; returns events sent. */
@@ -402,7 +435,7 @@ export class DxlinkSession {
       // dxFeed sends a time-series snapshot newest first: SNAPSHOT_BEGIN on the first event,
       // SNAPSHOT_END on the last (oldest). An empty history is one removed placeholder event.
       if (c.bars.length === 0) {
-        fillEmptyCandleSnapshot(sub.symbol, c.fromTime, this.ev);
+        fillEmptyCandleSnapshot(sub.echo, c.fromTime, this.ev);
         batch.add(CANDLE_TYPE, fields, this.ev);
         sent++;
       }
@@ -411,7 +444,7 @@ export class DxlinkSession {
         let flags = 0;
         if (i === c.bars.length - 1) flags |= EVENT_FLAGS.SNAPSHOT_BEGIN;
         if (i === 0) flags |= EVENT_FLAGS.SNAPSHOT_END;
-        fillCandle(sub.symbol, bar, flags, 0, this.ev, bar === c.lastBar ? spot : undefined);
+        fillCandle(sub.echo, bar, flags, 0, this.ev, bar === c.lastBar ? spot : undefined);
         batch.add(CANDLE_TYPE, fields, this.ev);
         sent++;
       }
@@ -438,7 +471,7 @@ export class DxlinkSession {
       if (sub.candle) {
         const bar = sub.candle.lastBar;
         if (!bar) continue;
-        fillCandle(sub.symbol, bar, 0, st.seq++ & 0x3fffff, this.ev, m.spot(st.underlying, now));
+        fillCandle(sub.echo, bar, 0, st.seq++ & 0x3fffff, this.ev, m.spot(st.underlying, now));
       } else {
         fillLiveEvent(m, st, now, this.rng, this.ev);
       }
@@ -454,13 +487,14 @@ export class DxlinkSession {
     if (!fields) {
       fields = acceptFields(type, ch.requestedFields[type]) ?? ["eventType", "eventSymbol"];
       ch.announced.set(type, fields);
-      this.send({
-        type: "FEED_CONFIG",
-        channel: ch.id,
-        dataFormat: ch.format,
-        aggregationPeriod: ch.aggregationMs / 1000,
-        eventFields: { [type]: fields },
-      });
+      if (!this.cfg.dialect?.omitEventFields)
+        this.send({
+          type: "FEED_CONFIG",
+          channel: ch.id,
+          dataFormat: ch.format,
+          aggregationPeriod: ch.aggregationMs / 1000,
+          eventFields: { [type]: fields },
+        });
     }
     return fields;
   }

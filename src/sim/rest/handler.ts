@@ -63,7 +63,12 @@ export interface HandlerConfig {
   defaultPerPage: number;
   /** The by-type symbol cap (the real API allows 100). */
   byTypeLimit: number;
+  /** The service imitated: the sandbox refuses Accept-Version and serves no market data. */
+  environment?: "production" | "sandbox";
 }
+
+/** Routes the sandbox (cert) host does not serve: it answers 502 (reference §1, §9). */
+const SANDBOX_UNSERVED = ["/market-metrics", "/market-data/by-type", "/symbols/search"];
 
 const JSON_HEADERS = { "content-type": "application/json" };
 const DAY_MS = 86_400_000;
@@ -215,6 +220,11 @@ export class RestHandler {
       );
     }
     const version = req.headers.get("accept-version");
+    const sandbox = this.cfg.environment === "sandbox";
+    if (sandbox && version !== null) {
+      // The cert host does not accept the header (tastyware sends it only in production).
+      return apiError(404, "not_found", "Accept-Version is not supported in this environment.", "version");
+    }
     if (version !== null && !(/^\d{8}$/.test(version) && version >= MIN_ACCEPT_VERSION)) {
       return apiError(406, 406, "The requested version is not supported.", "version");
     }
@@ -257,6 +267,8 @@ export class RestHandler {
     }
     if (method !== "GET")
       return apiError(405, "method_not_allowed", `${method} is not supported on ${rawPath}`, "method");
+    if (sandbox && SANDBOX_UNSERVED.some((p) => rawPath === p || rawPath.startsWith(`${p}/`)))
+      return new HttpReply(502, "<html><body><h1>502 Bad Gateway</h1></body></html>", "sandbox-502");
     const target = url.slice(pathStart);
     const cached = this.responseCache.get(target);
     if (cached) return new HttpReply(200, cached.body, cached.route, true);
@@ -348,109 +360,132 @@ export class RestHandler {
     return v;
   }
 
+  /** The first route whose method and pattern match and whose handler answers; else a 404. */
   private get(segs: string[], rawPath: string, query: URLSearchParams, nowMs: number): HttpReply {
-    const u = this.cfg.universe;
-    const [a, b, c, d] = segs;
-    const n = segs.length;
-    const notFound = (route: string, what: string) =>
-      apiError(404, "record_not_found", `${what} not found`, route);
+    for (const r of this.routes) {
+      if (r.method !== "GET") continue;
+      const params = matchRoute(r.segments, segs);
+      if (!params) continue;
+      const reply = r.handler({ params, segs, rawPath, query, nowMs });
+      if (reply) return reply;
+    }
+    return apiError(404, "not_found", `No route for GET ${rawPath}`, "unknown");
+  }
 
-    if (a === "instruments" && b === "equities") {
-      if (n === 2) return this.equities(rawPath, query);
-      if (n === 3 && c !== undefined) {
+  private notFound = (route: string, what: string): HttpReply =>
+    apiError(404, "record_not_found", `${what} not found`, route);
+
+  /**
+   * The authenticated GET routes, tried in order. `:name` matches one segment; a trailing `*`
+   * matches any rest (even none). A handler returning undefined passes the request on.
+   */
+  private readonly routes: CompiledRoute[] = compileRoutes([
+    { method: "GET", pattern: "/instruments/equities", handler: (r) => this.equities(r.rawPath, r.query) },
+    {
+      method: "GET",
+      pattern: "/instruments/equities/:symbol",
+      handler: ({ params, rawPath }) => {
         const route = "GET /instruments/equities/{symbol}";
-        const body = this.memoized(`eq|${c}`, () => {
-          const e = u.equity(c);
+        const symbol = params.symbol!;
+        const body = this.memoized(`eq|${symbol}`, () => {
+          const e = this.cfg.universe.equity(symbol);
           return e ? equityJson(e) : undefined;
         });
         return body === null
-          ? notFound(route, `Equity ${c}`)
+          ? this.notFound(route, `Equity ${symbol}`)
           : this.okRaw(route, body, rawPath, undefined, true);
-      }
-    }
-    if (a === "instruments" && b === "equity-options" && n === 3 && c !== undefined) {
-      const route = "GET /instruments/equity-options/{symbol}";
-      const body = this.memoized(`eqo|${c}`, () => optionInstrumentJson(u, c));
-      return body === null
-        ? notFound(route, `Equity option ${c}`)
-        : this.okRaw(route, body, rawPath, undefined, true);
-    }
-    if (
-      a === "option-chains" &&
-      n === 3 &&
-      c !== undefined &&
-      b !== undefined &&
-      (c === "nested" || c === "compact")
-    ) {
-      const route = `GET /option-chains/{symbol}/${c}`;
-      const body = this.memoized(`${c}|${b}`, () =>
-        c === "nested" ? nestedChainJson(u, b) : compactChainJson(u, b),
-      );
-      return body === null
-        ? notFound(route, `Option chain for ${b}`)
-        : this.okRaw(route, body, rawPath, "null", true);
-    }
-    if (a === "market-metrics" && n === 1) {
-      const route = "GET /market-metrics";
-      const symbols = splitList(query.get("symbols"));
-      const items: string[] = [];
-      for (const s of symbols) {
-        const j = this.memoized(`mm|${s}`, () => {
-          const m = u.metrics(s);
-          return m ? metricsJson(m) : undefined;
-        });
-        if (j !== null) items.push(j);
-      }
-      return this.okRaw(route, `{"items":[${items.join(",")}]}`, rawPath, "null", true);
-    }
-    if (a === "market-data" && b === "by-type" && n === 2) return this.byType(rawPath, query);
-    if (a === "api-quote-tokens" && n === 1) {
-      const t = this.tokens.issueQuoteToken(nowMs);
-      this.stats.quoteTokensIssued++;
-      // Exactly the real fields: the expiry is not on the wire (clients assume 24 h), and leaving
-      // wall-clock times out keeps the body a pure function of the seed and request sequence.
-      return this.ok(
-        "GET /api-quote-tokens",
-        { token: t.token, "dxlink-url": this.cfg.dxlinkUrl(), level: "api" },
-        rawPath,
-      );
-    }
-    if (a === "customers") {
-      if (b !== "me")
-        return apiError(403, "not_permitted", "Only /customers/me is accessible", "GET /customers/{id}");
-      if (n === 2) return this.ok("GET /customers/me", customerJson(u), rawPath);
-      if (n === 3 && c === "accounts") {
-        return this.okRaw(
+      },
+    },
+    {
+      method: "GET",
+      pattern: "/instruments/equity-options/:symbol",
+      handler: ({ params, rawPath }) => {
+        const route = "GET /instruments/equity-options/{symbol}";
+        const symbol = params.symbol!;
+        const body = this.memoized(`eqo|${symbol}`, () => optionInstrumentJson(this.cfg.universe, symbol));
+        return body === null
+          ? this.notFound(route, `Equity option ${symbol}`)
+          : this.okRaw(route, body, rawPath, undefined, true);
+      },
+    },
+    { method: "GET", pattern: "/option-chains/:symbol/nested", handler: (r) => this.chain("nested", r) },
+    { method: "GET", pattern: "/option-chains/:symbol/compact", handler: (r) => this.chain("compact", r) },
+    { method: "GET", pattern: "/market-metrics", handler: (r) => this.metrics(r.rawPath, r.query) },
+    { method: "GET", pattern: "/market-data/by-type", handler: (r) => this.byType(r.rawPath, r.query) },
+    {
+      method: "GET",
+      pattern: "/api-quote-tokens",
+      handler: ({ rawPath, nowMs }) => {
+        const t = this.tokens.issueQuoteToken(nowMs);
+        this.stats.quoteTokensIssued++;
+        // Exactly the real fields: the expiry is not on the wire (clients assume 24 h), and leaving
+        // wall-clock times out keeps the body a pure function of the seed and request sequence.
+        return this.ok(
+          "GET /api-quote-tokens",
+          { token: t.token, "dxlink-url": this.cfg.dxlinkUrl(), level: "api" },
+          rawPath,
+        );
+      },
+    },
+    {
+      method: "GET",
+      pattern: "/customers/me",
+      handler: ({ rawPath }) => this.ok("GET /customers/me", customerJson(this.cfg.universe), rawPath),
+    },
+    {
+      method: "GET",
+      pattern: "/customers/me/accounts",
+      handler: ({ rawPath }) =>
+        this.okRaw(
           "GET /customers/me/accounts",
-          this.memoized("accounts", () => ({ items: u.accounts().map(accountJson) })) as string,
+          this.memoized("accounts", () => ({
+            items: this.cfg.universe.accounts().map(accountJson),
+          })) as string,
           rawPath,
           "null",
-        );
-      }
-      if (n === 4 && c === "accounts" && d !== undefined) {
-        const acct = u.account(d);
-        if (!acct) return notFound("GET /customers/me/accounts/{n}", "Account");
+        ),
+    },
+    {
+      method: "GET",
+      pattern: "/customers/me/accounts/:account",
+      handler: ({ params, rawPath }) => {
+        const acct = this.cfg.universe.account(params.account!);
+        if (!acct) return this.notFound("GET /customers/me/accounts/{n}", "Account");
         return this.ok(
           "GET /customers/me/accounts/{n}",
           (accountJson(acct) as { account: Json }).account,
           rawPath,
         );
-      }
-    }
-    if (a === "accounts" && b !== undefined && n >= 3) {
-      const acct = u.account(b);
-      const t = this.cfg.marketNow();
-      if (c === "balances" && (n === 3 || (n === 4 && d === "USD"))) {
-        const route = n === 3 ? "GET /accounts/{n}/balances" : "GET /accounts/{n}/balances/USD";
-        if (!acct) return notFound(route, "Account");
-        const bal = u.balances(acct.accountNumber, t);
-        if (!bal) return notFound(route, "Account");
-        const json = balanceJson(bal, t);
-        return n === 3 ? this.ok(route, { items: [json] }, rawPath, null) : this.ok(route, json, rawPath);
-      }
-      if (c === "positions" && n === 3) {
+      },
+    },
+    {
+      // Any other customer id (or none): only `me` is accessible, as on the real API.
+      method: "GET",
+      pattern: "/customers/*",
+      handler: ({ segs }) =>
+        segs[1] === "me"
+          ? undefined
+          : apiError(403, "not_permitted", "Only /customers/me is accessible", "GET /customers/{id}"),
+    },
+    {
+      method: "GET",
+      pattern: "/accounts/:account/balances",
+      handler: (r) => this.balances(r.params.account!, false, r.rawPath),
+    },
+    {
+      method: "GET",
+      pattern: "/accounts/:account/balances/USD",
+      handler: (r) => this.balances(r.params.account!, true, r.rawPath),
+    },
+    {
+      method: "GET",
+      pattern: "/accounts/:account/positions",
+      handler: ({ params, rawPath, query }) => {
         const route = "GET /accounts/{n}/positions";
-        if (!acct) return notFound(route, "Account");
+        const u = this.cfg.universe;
+        const acct = u.account(params.account!);
+        const t = this.cfg.marketNow();
+        if (!acct) return this.notFound(route, "Account");
         const filter = new Set(bracketList(query, "underlying-symbol"));
         const marks = query.get("include-marks") === "true";
         const items = u
@@ -458,47 +493,113 @@ export class RestHandler {
           .filter((p) => filter.size === 0 || filter.has(p.underlyingSymbol))
           .map((p) => positionJson(p, t, marks));
         return this.ok(route, { items }, rawPath, null);
-      }
-    }
-    if (a === "instruments" && n === 2) {
-      if (b === "future-products")
-        return this.okRaw(
+      },
+    },
+    {
+      method: "GET",
+      pattern: "/instruments/future-products",
+      handler: ({ rawPath }) =>
+        this.okRaw(
           "GET /instruments/future-products",
           this.memoized("fp", futureProductsJson) as string,
           rawPath,
           "null",
           true,
-        );
-      if (b === "futures") {
-        const codes = bracketList(query, "product-code");
-        return this.ok("GET /instruments/futures", futuresJson(u.todayDay, codes), rawPath, null);
-      }
-      if (b === "cryptocurrencies")
-        return this.okRaw(
+        ),
+    },
+    {
+      method: "GET",
+      pattern: "/instruments/futures",
+      handler: ({ rawPath, query }) =>
+        this.ok(
+          "GET /instruments/futures",
+          futuresJson(this.cfg.universe.todayDay, bracketList(query, "product-code")),
+          rawPath,
+          null,
+        ),
+    },
+    {
+      method: "GET",
+      pattern: "/instruments/cryptocurrencies",
+      handler: ({ rawPath }) =>
+        this.okRaw(
           "GET /instruments/cryptocurrencies",
           this.memoized("crypto", cryptocurrenciesJson) as string,
           rawPath,
           "null",
           true,
-        );
-      if (b === "quantity-decimal-precisions") {
-        return this.okRaw(
+        ),
+    },
+    {
+      method: "GET",
+      pattern: "/instruments/quantity-decimal-precisions",
+      handler: ({ rawPath }) =>
+        this.okRaw(
           "GET /instruments/quantity-decimal-precisions",
           this.memoized("qdp", quantityPrecisionsJson) as string,
           rawPath,
           "null",
           true,
+        ),
+    },
+    {
+      method: "GET",
+      pattern: "/symbols/search/:prefix",
+      handler: ({ params, rawPath }) => {
+        const u = this.cfg.universe;
+        const equities = u.symbols.map((s) => u.equity(s)).filter((e) => e !== undefined);
+        return this.ok(
+          "GET /symbols/search/{prefix}",
+          searchJson(u.todayDay, params.prefix!, equities),
+          rawPath,
+          null,
         );
-      }
+      },
+    },
+    {
+      method: "GET",
+      pattern: "/market-time/sessions/current",
+      handler: ({ rawPath }) =>
+        this.ok("GET /market-time/sessions/current", sessionJson(this.cfg.marketNow()), rawPath),
+    },
+  ]);
+
+  private chain(kind: "nested" | "compact", { params, rawPath }: RouteRequest): HttpReply {
+    const route = `GET /option-chains/{symbol}/${kind}`;
+    const symbol = params.symbol!;
+    const u = this.cfg.universe;
+    const body = this.memoized(`${kind}|${symbol}`, () =>
+      kind === "nested" ? nestedChainJson(u, symbol) : compactChainJson(u, symbol),
+    );
+    return body === null
+      ? this.notFound(route, `Option chain for ${symbol}`)
+      : this.okRaw(route, body, rawPath, "null", true);
+  }
+
+  private metrics(rawPath: string, query: URLSearchParams): HttpReply {
+    const route = "GET /market-metrics";
+    const u = this.cfg.universe;
+    const items: string[] = [];
+    for (const s of splitList(query.get("symbols"))) {
+      const j = this.memoized(`mm|${s}`, () => {
+        const m = u.metrics(s);
+        return m ? metricsJson(m) : undefined;
+      });
+      if (j !== null) items.push(j);
     }
-    if (a === "symbols" && b === "search" && n === 3 && c !== undefined) {
-      const equities = u.symbols.map((s) => u.equity(s)).filter((e) => e !== undefined);
-      return this.ok("GET /symbols/search/{prefix}", searchJson(u.todayDay, c, equities), rawPath, null);
-    }
-    if (a === "market-time" && b === "sessions" && c === "current" && n === 3) {
-      return this.ok("GET /market-time/sessions/current", sessionJson(this.cfg.marketNow()), rawPath);
-    }
-    return apiError(404, "not_found", `No route for GET ${rawPath}`, "unknown");
+    return this.okRaw(route, `{"items":[${items.join(",")}]}`, rawPath, "null", true);
+  }
+
+  private balances(account: string, usd: boolean, rawPath: string): HttpReply {
+    const route = usd ? "GET /accounts/{n}/balances/USD" : "GET /accounts/{n}/balances";
+    const u = this.cfg.universe;
+    const acct = u.account(account);
+    const t = this.cfg.marketNow();
+    if (!acct) return this.notFound(route, "Account");
+    const bal = u.balances(acct.accountNumber, t);
+    if (!bal) return this.notFound(route, "Account");
+    const json = balanceJson(bal, t);
+    return usd ? this.ok(route, json, rawPath) : this.ok(route, { items: [json] }, rawPath, null);
   }
 
   private equities(rawPath: string, query: URLSearchParams): HttpReply {
@@ -615,6 +716,43 @@ export class RestHandler {
     }
     return this.okRaw(route, `{"items":[${items.join(",")}]}`, rawPath, "null");
   }
+}
+
+interface RouteRequest {
+  /** Values of the pattern's `:name` segments. */
+  params: Record<string, string>;
+  segs: string[];
+  rawPath: string;
+  query: URLSearchParams;
+  nowMs: number;
+}
+
+interface Route {
+  method: "GET";
+  /** `/a/:name/b`, or ending in `/*` for any rest. */
+  pattern: string;
+  handler: (r: RouteRequest) => HttpReply | undefined;
+}
+
+type CompiledRoute = Route & { segments: string[] };
+
+function compileRoutes(routes: Route[]): CompiledRoute[] {
+  return routes.map((r) => ({ ...r, segments: r.pattern.split("/").filter((s) => s !== "") }));
+}
+
+/** The `:name` values when `segs` matches the pattern's segments, else null. */
+function matchRoute(pattern: string[], segs: string[]): Record<string, string> | null {
+  const rest = pattern[pattern.length - 1] === "*";
+  const fixed = rest ? pattern.length - 1 : pattern.length;
+  if (rest ? segs.length < fixed : segs.length !== fixed) return null;
+  const params: Record<string, string> = {};
+  for (let i = 0; i < fixed; i++) {
+    const p = pattern[i]!;
+    const s = segs[i]!;
+    if (p.startsWith(":")) params[p.slice(1)] = s;
+    else if (p !== s) return null;
+  }
+  return params;
 }
 
 function envelope(dataJson: string, context: string, paginationJson?: string): string {
