@@ -1,10 +1,11 @@
 /**
- * Two `ttapi run`s on one data directory, as cron and a user would start them: the second waits
- * for the first (run.lock-wait) and then runs, or — with `TTAPI_LOCK_WAIT=0` — exits 75 at once
- * with a clear message; the first run completes undisturbed either way (nothing lost).
+ * A second `ttapi run` on a data directory another run holds, as cron and a user would start
+ * them: with `TTAPI_LOCK_WAIT=0` it exits 75 at once with a clear message and changes nothing;
+ * with a wait it says whom it waits for, runs once the holder is done, and completes. The holder
+ * is a child process that keeps the lock until told to let go, so the test controls the timing.
  */
 import { afterAll, expect, setDefaultTimeout, test } from "bun:test";
-import { existsSync, mkdtempSync, readdirSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 
@@ -17,40 +18,48 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 const data = join(dir, "data");
 
 function ttapi(args: string[], env: Record<string, string> = {}) {
-  const p = Bun.spawn([process.execPath, MAIN, ...args, "--data-dir", data], {
+  return Bun.spawn([process.execPath, MAIN, ...args, "--data-dir", data], {
     stdout: "pipe",
     stderr: "pipe",
     env: { ...process.env, XDG_CONFIG_HOME: join(dir, "cfg"), NO_COLOR: "", ...env },
   });
-  const out = Promise.all([new Response(p.stdout).text(), new Response(p.stderr).text(), p.exited]).then(
-    ([stdout, stderr, code]) => ({ stdout, stderr, code }),
-  );
-  return { p, out };
 }
 
-const lockHeld = () => {
-  const l = join(data, "artifacts", ".run.lock");
-  return existsSync(l) && readdirSync(l).some((n) => n.endsWith(".held"));
-};
+const collect = (s: ReadableStream<Uint8Array>) => new Response(s).text();
 
-test("a second run waits for the first, or with run.lock-wait 0 exits 75 at once; the first completes", async () => {
-  const first = ttapi(["run", "--demo", "--force", "--json"]);
-  for (let i = 0; i < 600 && !lockHeld(); i++) await Bun.sleep(50);
-  expect(lockHeld()).toBe(true);
+test("a second run exits 75 at once with run.lock-wait 0, or waits for the holder and then completes", async () => {
+  const holder = Bun.spawn([process.execPath, join(import.meta.dir, "run-lock-holder.fixture.ts"), data], {
+    stdout: "pipe",
+    stderr: "inherit",
+  });
+  const reader = holder.stdout.getReader();
+  expect(new TextDecoder().decode((await reader.read()).value)).toContain("held");
 
-  const impatient = await ttapi(["run", "--demo", "--json"], { TTAPI_LOCK_WAIT: "0" }).out;
-  expect(impatient.code).toBe(75);
-  expect(impatient.stderr).toContain("ttapi: error E_TIMEOUT: another ttapi run, ttapi run (pid ");
-  expect(impatient.stderr).toContain("nothing was changed");
-  expect(impatient.stdout).toBe("");
+  const impatient = ttapi(["run", "--demo", "--json"], { TTAPI_LOCK_WAIT: "0" });
+  const [out1, err1, code1] = await Promise.all([
+    collect(impatient.stdout),
+    collect(impatient.stderr),
+    impatient.exited,
+  ]);
+  expect(code1).toBe(75);
+  expect(err1).toContain("ttapi: error E_TIMEOUT: another ttapi run, ttapi run (pid ");
+  expect(err1).toContain("nothing was changed");
+  expect(out1).toBe("");
+  expect(existsSync(join(data, "demo"))).toBe(false); // it touched nothing
 
-  const patient = ttapi(["run", "--demo", "--cached", "--json"], { TTAPI_LOCK_WAIT: "5m" });
-  const a = await first.out;
-  expect(a.code).toBe(0);
-  expect(JSON.parse(a.stdout).status).toBe("complete");
-  const b = await patient.out;
-  expect(b.stderr).toContain("waiting up to 5m 00s for it to finish (run.lock-wait)");
-  expect(b.code).toBe(0);
-  expect(JSON.parse(b.stdout).status).toBe("complete");
+  const patient = ttapi(["run", "--demo", "--json"], { TTAPI_LOCK_WAIT: "5m" });
+  const done = Promise.all([collect(patient.stdout), collect(patient.stderr), patient.exited]);
+  // Its terminal output reaches a pipe only at exit; the trace log shows when it starts waiting.
+  const log = join(data, "logs", "ttapi.log");
+  const waiting = () => existsSync(log) && readFileSync(log, "utf8").includes("waiting up to 5m 00s");
+  for (let i = 0; i < 1200 && !waiting(); i++) await Bun.sleep(50);
+  const released = waiting();
+  writeFileSync(join(data, "release"), "");
+  const [out2, err2, code2] = await done;
+  expect(released).toBe(true);
+  expect(err2).toContain(`is using ${data}`);
+  expect(code2).toBe(0);
+  expect(JSON.parse(out2).status).toBe("complete");
+  expect(await holder.exited).toBe(0);
   expect(existsSync(join(data, "artifacts", ".run.lock"))).toBe(false);
 });

@@ -54,7 +54,7 @@ export default defineCommand({
     runAction(
       "run",
       args,
-      async ({ config, dataDir, signal }) => {
+      async ({ config, dataDir, signal, log }) => {
         if (!args.demo && (args.scale || args.faults || args.seed))
           throw usageError("--scale, --faults and --seed only apply with --demo", {
             hint: "add --demo, or drop those options",
@@ -82,6 +82,11 @@ export default defineCommand({
         const summary = await runPipeline({
           config,
           dataDir,
+          // The console log is silenced for the grid: the wait is said here, and logged.
+          onLockWait: (m) => {
+            log.warn(m);
+            process.stderr.write(`ttapi: ${escapeControl(m)}\n`);
+          },
           cached: !!args.cached,
           force: !!args.force,
           csv: args.csv ? true : undefined,

@@ -29,6 +29,8 @@ export interface RunLockOptions {
   waitSeconds?: number;
   signal?: AbortSignal;
   what?: string;
+  /** Told once, in one line, whom this process waits for (default: a warning in the log). */
+  onWait?: (message: string) => void;
 }
 
 /** Take the run lock of `dataDir` (waiting as configured). Resolves with the release function. */
@@ -44,10 +46,11 @@ export async function acquireRunLock(dataDir: string, o: RunLockOptions = {}): P
     what: o.what ?? "ttapi run",
     waitMs,
     ...(o.signal ? { signal: o.signal } : {}),
-    onWait: (h, ms) =>
-      getLogger("pipeline.lock").warn(
-        `${describe(h)} is using ${dataDir}: waiting up to ${formatDuration(ms / 1000)} for it to finish (run.lock-wait)`,
-      ),
+    onWait: (h, ms) => {
+      const line = `${describe(h)} is using ${dataDir}: waiting up to ${formatDuration(ms / 1000)} for it to finish (run.lock-wait)`;
+      if (o.onWait) o.onWait(line);
+      else getLogger("pipeline.lock").warn(line);
+    },
     busyError: (h, waited) =>
       new TTError(
         "E_TIMEOUT",

@@ -81,6 +81,8 @@ export interface RunPipelineOptions {
   /** Called once with the run's tasks before any starts (to draw the grid). */
   onPlan?: (plan: { id: string; stage: StageId; label: string }[]) => void;
   persist?: PersistWriterOptions;
+  /** Another run holds the data directory: told once whom this run waits for (run-lock.ts). */
+  onLockWait?: (message: string) => void;
 }
 
 export interface TaskSummary {
@@ -157,6 +159,7 @@ export async function runPipeline(o: RunPipelineOptions): Promise<RunSummary> {
   const release = await acquireRunLock(dataDir, {
     waitSeconds: config["run.lock-wait"],
     ...(o.signal ? { signal: o.signal } : {}),
+    ...(o.onLockWait ? { onWait: o.onLockWait } : {}),
   });
   reclaimOnStart(dataDir, log);
   const writer = new PersistWriter(o.persist);
