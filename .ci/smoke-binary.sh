@@ -16,4 +16,8 @@ ls "$work"/ds/bars/*/*/*.parquet >/dev/null
 "$bin" stats --data "$work/ds" --windows 20,60 --workers 2 --json > stats.json
 grep -q '"estimator"' stats.json || { echo "stats printed no estimates"; head -c 500 stats.json; exit 1; }
 "$bin" run --demo --cached --json > cached.json
+# The report: uPlot and the page script must be embedded in the binary.
+"$bin" report --out "$work/report.html" --json > report.json
+grep -q '"file"' report.json || { echo "report printed no summary"; cat report.json; exit 1; }
+grep -q 'uPlot' "$work/report.html" && grep -q '__report' "$work/report.html" || { echo "report lacks its inlined scripts"; exit 1; }
 echo "binary smoke test: ok ($(wc -c < demo.json) B demo summary, $(grep -o '"rows":[0-9]*' import.json | head -1), $(grep -o '"estimator"' stats.json | wc -l) estimates)"

@@ -2,6 +2,9 @@
  * The layering rule, enforced: `cli → platform → {client, metastock, stats, sim} → core`.
  * Imports may only point down (or within the same layer). Type-only imports are allowed from any
  * lower layer (they vanish at runtime), but never upwards.
+ *
+ * And the entry rule: a file of layer A that imports (values or types) from another layer B goes
+ * through B's public entry, never into B's internals — see `isPublicEntry` for what that is.
  */
 import { describe, expect, setDefaultTimeout, test } from "bun:test";
 import { readdirSync, readFileSync, statSync } from "node:fs";
@@ -75,6 +78,42 @@ export function violations(edges: ImportEdge[]): string[] {
   return bad;
 }
 
+/**
+ * Whether `target` (repo-relative) is a public entry of its layer `b`, for an import from another
+ * layer:
+ *  - client, metastock, stats, sim: `src/<b>/index.ts` only;
+ *  - platform: `src/platform/index.ts`, a module's `src/platform/<module>/index.ts`, or a one-file
+ *    module `src/platform/<name>.ts` (the CLI loads each command lazily, so a command imports only
+ *    the platform module it needs instead of the whole platform);
+ *  - core: every file (core is a set of single-purpose leaf modules with no barrel);
+ *  - from a test file (`*.test.ts`), also anything under `src/<b>/testing/` (helpers for tests).
+ * Files under workers/ are exempt: each is a thin thread shell bound to one module, and a barrel
+ * would load a whole layer into every worker thread.
+ */
+export function isPublicEntry(b: Layer, target: string, fromTest: boolean): boolean {
+  if (b === "core") return true;
+  if (fromTest && target.startsWith(`src/${b}/testing/`)) return true;
+  if (target === `src/${b}/index.ts`) return true;
+  if (b !== "platform") return false;
+  const parts = target.split("/");
+  return parts.length === 3 || (parts.length === 4 && parts[3] === "index.ts");
+}
+
+/** Every cross-layer edge that reaches into another layer's internals. */
+export function deepImports(edges: ImportEdge[]): string[] {
+  const bad: string[] = [];
+  for (const e of edges) {
+    const a = layerOf(e.from);
+    const b = layerOf(e.to);
+    if (!a || !b || a === b || a === "workers") continue;
+    if (isPublicEntry(b, e.to, e.from.endsWith(".test.ts"))) continue;
+    bad.push(
+      `${e.from} (${a}) imports ${e.to}: use ${b === "platform" ? "a platform module's index.ts" : `src/${b}/index.ts`}`,
+    );
+  }
+  return bad;
+}
+
 function walk(dir: string, out: string[] = []): string[] {
   for (const name of readdirSync(dir)) {
     const p = join(dir, name);
@@ -95,6 +134,42 @@ describe("layering", () => {
     });
     expect(edges.length).toBeGreaterThan(10);
     expect(violations(edges)).toEqual([]);
+    expect(deepImports(edges)).toEqual([]);
+  });
+
+  test("deep imports into another layer's internals are caught; public entries pass", () => {
+    const graph: Record<string, string> = {
+      "src/platform/import/plan.ts":
+        'import { detectLayout } from "../../metastock/ascii/layout.ts";\nimport { readDatabase } from "../../metastock/index.ts";',
+      "src/platform/stats/task.ts":
+        'import type { SuiteOptions } from "../../stats/suite.ts";\nimport { computeSymbolStats } from "../../stats/index.ts";',
+      "src/platform/stream/recorder.ts":
+        'export { DxlinkClient } from "../../client/dxlink/index.ts";\nimport { bars } from "../../core/bars.ts";',
+      "src/platform/pipeline/session.ts":
+        'const { startSim } = await import("../../sim/dxlink/standalone.ts");',
+      "src/cli/grid/state.ts":
+        'import type { TaskState } from "../../platform/pipeline/graph.ts";\nimport { runPipeline } from "../../platform/pipeline/index.ts";',
+      "src/cli/commands/auth.ts":
+        'import { authLogin } from "../../platform/auth.ts";\nimport { importBars } from "../../platform/index.ts";',
+      "src/platform/import/import.test.ts":
+        'import { extractDatabases } from "../../metastock/testing/fixtures.ts";\nimport { parseAscii } from "../../metastock/ascii/index.ts";',
+      "src/platform/import/worker-task.ts":
+        'import { parseAscii } from "../../metastock/testing/fixtures.ts";',
+      "workers/import-parse.ts": 'import { runTask } from "../src/platform/import/worker-task.ts";',
+      "src/metastock/binary/data-file.ts": 'import { readMbf } from "../mbf.ts";',
+    };
+    const edges = Object.entries(graph).flatMap(([f, s]) => importsOf(f, s));
+    expect(deepImports(edges).sort()).toEqual(
+      [
+        "src/platform/import/plan.ts (platform) imports src/metastock/ascii/layout.ts: use src/metastock/index.ts",
+        "src/platform/stats/task.ts (platform) imports src/stats/suite.ts: use src/stats/index.ts",
+        "src/platform/stream/recorder.ts (platform) imports src/client/dxlink/index.ts: use src/client/index.ts",
+        "src/platform/pipeline/session.ts (platform) imports src/sim/dxlink/standalone.ts: use src/sim/index.ts",
+        "src/cli/grid/state.ts (cli) imports src/platform/pipeline/graph.ts: use a platform module's index.ts",
+        "src/platform/import/import.test.ts (platform) imports src/metastock/ascii/index.ts: use src/metastock/index.ts",
+        "src/platform/import/worker-task.ts (platform) imports src/metastock/testing/fixtures.ts: use src/metastock/index.ts",
+      ].sort(),
+    );
   });
 
   test("a deliberately bad import graph is caught", () => {

@@ -1,9 +1,12 @@
 /** The CLI as a user meets it: help, version, unknown commands/flags, config errors — via a real process. */
-import { describe, expect, setDefaultTimeout, test } from "bun:test";
-import { mkdtempSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { afterAll, describe, expect, setDefaultTimeout, test } from "bun:test";
+import { writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { tempDirs } from "../core/testing/temp-dirs.ts";
 import { COMMANDS } from "./main.ts";
+
+const tmp = tempDirs();
+afterAll(() => tmp.removeAll());
 
 // setDefaultTimeout is per file: a generous ceiling for loaded 2-core CI machines (a hang still fails).
 setDefaultTimeout(60_000);
@@ -11,7 +14,7 @@ setDefaultTimeout(60_000);
 const MAIN = join(import.meta.dir, "main.ts");
 
 function ttapi(args: string[], env: Record<string, string> = {}) {
-  const home = mkdtempSync(join(tmpdir(), "ttapi-cli-"));
+  const home = tmp.make("ttapi-cli-");
   const p = Bun.spawnSync([process.execPath, MAIN, ...args], {
     env: {
       ...process.env,
@@ -57,7 +60,7 @@ describe("cli", () => {
   });
 
   test("a bad config file: error names file, key and expected type; exit code 78; no stack", () => {
-    const dir = mkdtempSync(join(tmpdir(), "ttapi-badcfg-"));
+    const dir = tmp.make("ttapi-badcfg-");
     const file = join(dir, "bad.toml");
     writeFileSync(file, "[api]\nconcurrency = true\n");
     const r = ttapi(["config", "show", "--config", file]);

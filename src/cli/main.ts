@@ -245,14 +245,50 @@ export async function main(rawArgv: string[]): Promise<number> {
   }
 }
 
+/**
+ * Count a stream's writes until the OS took them; the returned function resolves when all have.
+ * main exits the process explicitly, and a pipe (`ttapi stats --json | jq`) takes 64–128 KB at a
+ * time: exiting before it drained cut the output there (measured: 131,072 of 2,285,841 bytes).
+ * Bun reports neither writableLength nor writableNeedDrain for it, so every write's callback is
+ * tracked instead.
+ */
+export function trackWrites(stream: NodeJS.WriteStream): () => Promise<void> {
+  const pending = new Set<Promise<void>>();
+  type Done = (err?: Error | null) => void;
+  const write = stream.write.bind(stream) as (chunk: unknown, encoding?: unknown, cb?: Done) => boolean;
+  stream.write = ((chunk: unknown, a?: unknown, b?: unknown) => {
+    const cb = (typeof a === "function" ? a : typeof b === "function" ? b : undefined) as Done | undefined;
+    let done: () => void = () => {};
+    const p = new Promise<void>((resolve) => {
+      done = resolve;
+    });
+    pending.add(p);
+    void p.then(() => pending.delete(p));
+    return write(chunk, typeof a === "string" ? a : undefined, (err) => {
+      done();
+      cb?.(err);
+    });
+  }) as typeof stream.write;
+  return async () => {
+    await Promise.all([...pending]);
+  };
+}
+
 function exampleFor(message: string): string {
   const m = /--([a-z-]+)/.exec(message);
   return m ? `--${m[1]} VALUE (or --${m[1]}=VALUE)` : "--option VALUE";
 }
 
 if (import.meta.main) {
+  // A closed pipe (`ttapi … | head`) is not an error of ours: exit quietly.
+  process.stdout.on("error", (e: NodeJS.ErrnoException) => {
+    if (e.code === "EPIPE") process.exit(process.exitCode ?? 0);
+  });
+  const flushOut = trackWrites(process.stdout);
+  const flushErr = trackWrites(process.stderr);
   const code = await main(process.argv.slice(2));
   process.exitCode = code;
+  await Promise.all([flushOut(), flushErr()]);
   // Exit explicitly: a finished command must not hang on a stray timer or socket.
   process.exit(code);
 }

@@ -27,6 +27,19 @@ export const COMMANDS: Record<string, { description: string; load: Loader }> = {
     description: "returns, realized volatility estimators, confidence intervals, IV vs HV",
     load: () => import("./commands/stats.ts").then((m) => m.default),
   },
+  report: {
+    description: "write the lake as one self-contained HTML report with charts (offline, no network)",
+    load: () => import("./commands/report.ts").then((m) => m.default),
+  },
+  sql: {
+    description:
+      "query the lake with SQL: bars, chains, option_quotes, metrics, iv_hv… (--tables lists them)",
+    load: () => import("./commands/sql.ts").then((m) => m.default),
+  },
+  history: {
+    description: "one option contract's mark, IV and greeks across snapshot dates",
+    load: () => import("./commands/history.ts").then((m) => m.default),
+  },
   sim: {
     description: "serve the simulated exchange (TastyTrade REST + DXLink) on 127.0.0.1",
     load: () => import("./commands/sim.ts").then((m) => m.default),
@@ -34,6 +47,10 @@ export const COMMANDS: Record<string, { description: string; load: Loader }> = {
   cache: {
     description: "inspect or clear the artifact cache (status, clear [kind])",
     load: () => import("./commands/cache.ts").then((m) => m.default),
+  },
+  lake: {
+    description: "the dataset <data-dir>/lake: status, prune --before DATE, compact",
+    load: () => import("./commands/lake.ts").then((m) => m.default),
   },
   config: {
     description: "show the effective configuration (secrets redacted), or write an example file (init)",

@@ -3,10 +3,13 @@
  * abort the one cancellation signal, in-flight work stops, logs are flushed, exit code 130; an
  * unexpected error prints a short message and the log path, exit code 70.
  */
-import { describe, expect, setDefaultTimeout, test } from "bun:test";
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { afterAll, describe, expect, setDefaultTimeout, test } from "bun:test";
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { tempDirs } from "../core/testing/temp-dirs.ts";
+
+const tmp = tempDirs();
+afterAll(() => tmp.removeAll());
 
 // setDefaultTimeout is per file: a generous ceiling for loaded 2-core CI machines (a hang still fails).
 setDefaultTimeout(60_000);
@@ -15,7 +18,7 @@ const CONTEXT = join(import.meta.dir, "context.ts");
 const CANCEL = join(import.meta.dir, "..", "core", "cancel.ts");
 
 function script(body: string): { file: string; home: string } {
-  const home = mkdtempSync(join(tmpdir(), "ttapi-shutdown-"));
+  const home = tmp.make("ttapi-shutdown-");
   const file = join(home, "cmd.ts");
   writeFileSync(
     file,

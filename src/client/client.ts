@@ -7,6 +7,7 @@
 import { join } from "node:path";
 import { type Config, xdgConfigHome } from "../core/config.ts";
 import { authError, configError, isTTError, TTError } from "../core/errors.ts";
+import type { Json, JsonObject } from "../core/json.ts";
 import { registerSecret } from "../core/redact.ts";
 import { USER_AGENT } from "../core/version.ts";
 import { type Credentials, TokenManager } from "./auth.ts";
@@ -45,9 +46,9 @@ import {
   pathSymbol,
   type QueryParam,
 } from "./query.ts";
-import type { BackoffOptions, BreakerOptions, EndpointGroup } from "./resilience.ts";
+import type { BreakerOptions, EndpointGroup, RetryBackoffOptions } from "./resilience.ts";
 import { type RequestSpec, Transport, type TransportStats } from "./transport.ts";
-import { decodeEnvelope, type Envelope, items, type Json, type JsonObject } from "./wire.ts";
+import { decodeEnvelope, type Envelope, items } from "./wire.ts";
 
 export interface ClientOptions {
   /** API environment (default production). */
@@ -86,7 +87,7 @@ export interface ClientOptions {
   /** Symbols per `/market-metrics?symbols=` request (default 100). */
   metricsBatch?: number;
   breaker?: Partial<BreakerOptions>;
-  backoff?: Partial<BackoffOptions>;
+  backoff?: Partial<RetryBackoffOptions>;
   userAgent?: string;
   fetch?: typeof fetch;
 }

@@ -7,6 +7,7 @@ import { describe, expect, setDefaultTimeout, test } from "bun:test";
 import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import pl from "nodejs-polars";
+import type { Json, JsonObject } from "../core/json.ts";
 import {
   accountsFrame,
   EQUITY_COLUMNS,
@@ -31,7 +32,7 @@ import {
   decodeQuote,
   decodeSearchResult,
 } from "./models.ts";
-import { decodeEnvelope, items, type Json, type JsonObject } from "./wire.ts";
+import { decodeEnvelope, items } from "./wire.ts";
 
 // setDefaultTimeout is per file: a generous ceiling for loaded 2-core CI machines (a hang still fails).
 setDefaultTimeout(60_000);

@@ -46,6 +46,7 @@ export {
   resolveCredentials,
   storeCredentials,
 } from "./credentials.ts";
+export * from "./dxlink/index.ts";
 export {
   API_ENVS,
   type ApiEnv,
@@ -54,8 +55,17 @@ export {
   resolveBaseUrl,
   SIM_DEFAULT_CREDENTIALS,
 } from "./environments.ts";
+export { CHAIN_STRIKE_COLUMNS, QUOTE_COLUMNS, schemaOf } from "./frames.ts";
+export {
+  type AuthStatus,
+  authLogin,
+  authLogout,
+  authStatus,
+  type CredentialSource,
+  type LoginInput,
+} from "./login.ts";
 export type * from "./models.ts";
-export { quoteTokenExpiry } from "./models.ts";
+export { decodeQuoteToken, quoteTokenExpiry } from "./models.ts";
 export { BY_TYPE_LIMIT, type ByTypeRequest, chunkByType } from "./query.ts";
-export type { EndpointGroup } from "./resilience.ts";
+export { AdaptiveLimiter, type EndpointGroup } from "./resilience.ts";
 export type { TransportStats } from "./transport.ts";

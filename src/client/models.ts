@@ -4,6 +4,7 @@
  * numbers (converted from strings in `wire.ts`), sentinels are null. Each `decodeX` takes the
  * wire object (one element of `data.items`, or `data` itself) and a `where` label for errors.
  */
+import type { Json, JsonObject } from "../core/json.ts";
 import { registerSecret } from "../core/redact.ts";
 import {
   arr,
@@ -11,8 +12,6 @@ import {
   bool,
   date,
   int,
-  type Json,
-  type JsonObject,
   num,
   numOrUnset,
   obj,

@@ -2,7 +2,7 @@
  * Resilience building blocks for the REST transport, on cockatiel and p-limit:
  *  - one circuit breaker per endpoint group (a failing market-data route must not stop instrument
  *    downloads), sampling-based so a steady 20 % of 5xx does not trip it but an outage does;
- *  - retry with exponential backoff and full jitter, honouring `Retry-After` when the server sends it;
+ *  - retry with exponential backoff and full jitter (backoff.ts), honouring `Retry-After` when the server sends it;
  *  - a per-request timeout;
  *  - a bulkhead (p-limit) whose size adapts AIMD-style: halve on 429, +1 per window of successes.
  * Which failures are retryable is decided here, from the TTError the transport raises.
@@ -17,10 +17,10 @@ import {
   type RetryPolicy,
   retry,
   SamplingBreaker,
-  TaskCancelledError,
 } from "cockatiel";
 import pLimit, { type LimitFunction } from "p-limit";
 import { configError, isTTError } from "../core/errors.ts";
+import { type BackoffOptions, fullJitter } from "./backoff.ts";
 
 export type EndpointGroup = "auth" | "accounts" | "instruments" | "marketData" | "metrics";
 export const ENDPOINT_GROUPS: readonly EndpointGroup[] = [
@@ -63,26 +63,21 @@ export function parseRetryAfter(value: string | null, now = Date.now()): number 
   return Number.isNaN(t) ? null : Math.max(0, t - now);
 }
 
-export interface BackoffOptions {
-  /** First backoff ceiling, ms. */
-  baseMs: number;
-  /** Largest backoff ceiling, ms. */
-  maxMs: number;
+export interface RetryBackoffOptions extends BackoffOptions {
   /** Delay when the circuit is open, ms (about the half-open interval). */
   openCircuitMs: number;
   random?: () => number;
 }
 
-/**
- * Full jitter (AWS architecture blog): delay = random(0, min(max, base·2^attempt)). A server's
- * `Retry-After` is a floor. An open circuit waits about the half-open interval before the next try.
- */
 const MAX_RETRY_AFTER_MS = 120_000;
 
-export function fullJitterDelay(attempt: number, failure: unknown, o: BackoffOptions): number {
+/**
+ * The delay before retry `attempt` (1-based, as cockatiel counts): full jitter (backoff.ts), with a
+ * server's `Retry-After` as a floor. An open circuit waits about the half-open interval instead.
+ */
+export function retryDelay(attempt: number, failure: unknown, o: RetryBackoffOptions): number {
   const random = o.random ?? Math.random;
-  const ceiling = Math.min(o.maxMs, o.baseMs * 2 ** Math.max(0, attempt - 1));
-  let delay = random() * ceiling;
+  let delay = fullJitter(attempt - 1, o, random);
   if (failure instanceof BrokenCircuitError || (isTTError(failure) && failure.code === "E_CIRCUIT_OPEN")) {
     delay = o.openCircuitMs * (0.5 + random() * 0.5);
   }
@@ -98,11 +93,11 @@ export function isRetryable(e: unknown): boolean {
   return failureOf(e)?.retryable === true;
 }
 
-export function createRetryPolicy(maxRetries: number, o: BackoffOptions): RetryPolicy {
+export function createRetryPolicy(maxRetries: number, o: RetryBackoffOptions): RetryPolicy {
   return retry(handleWhen(isRetryable), {
     maxAttempts: maxRetries,
     backoff: new DelegateBackoff((ctx: IRetryBackoffContext<unknown>) =>
-      fullJitterDelay(ctx.attempt, "error" in ctx.result ? ctx.result.error : undefined, o),
+      retryDelay(ctx.attempt, "error" in ctx.result ? ctx.result.error : undefined, o),
     ),
   });
 }
@@ -141,10 +136,6 @@ export function createBreakers(o: BreakerOptions): Record<EndpointGroup, Circuit
     );
   }
   return out;
-}
-
-export function isTimeout(e: unknown): boolean {
-  return e instanceof TaskCancelledError;
 }
 
 /**

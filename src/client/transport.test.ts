@@ -5,14 +5,17 @@
  * token cache, circuit breaker open → half-open → closed, AIMD concurrency, and redacted logs.
  */
 import { afterAll, afterEach, beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
-import { mkdtempSync, readFileSync, statSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { readFileSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { isTTError } from "../core/errors.ts";
 import { configureLogging, flushLogs } from "../core/log.ts";
+import { redact } from "../core/redact.ts";
+import { tempDirs } from "../core/testing/temp-dirs.ts";
 import { USER_AGENT } from "../core/version.ts";
 import { type ClientOptions, createClient } from "./client.ts";
-import { AdaptiveLimiter, fullJitterDelay, parseRetryAfter } from "./resilience.ts";
+import { AdaptiveLimiter, parseRetryAfter, retryDelay } from "./resilience.ts";
+
+const tmp = tempDirs();
 
 setDefaultTimeout(30_000);
 
@@ -142,17 +145,20 @@ function startStub(): Stub {
 
 let stub: Stub;
 let dataDir: string;
-const logFile = join(mkdtempSync(join(tmpdir(), "ttapi-client-log-")), "ttapi.log");
+const logFile = join(tmp.make("ttapi-client-log-"), "ttapi.log");
 
 beforeAll(() => {
   configureLogging({ file: logFile, fileLevel: "trace", consoleLevel: "silent" });
 });
 afterEach(() => stub?.stop());
-afterAll(() => configureLogging({ file: null }));
+afterAll(() => {
+  configureLogging({ file: null });
+  tmp.removeAll();
+});
 
 function client(extra: Partial<ClientOptions> = {}) {
   stub = startStub();
-  dataDir = mkdtempSync(join(tmpdir(), "ttapi-client-"));
+  dataDir = tmp.make("ttapi-client-");
   return createClient({
     baseUrl: stub.url,
     clientSecret: SECRET,
@@ -311,6 +317,43 @@ describe("requests", () => {
 });
 
 describe("auth", () => {
+  test("a rotated refresh token is used for the next grant and never reaches a log line or an error", async () => {
+    const ROTATED = "stub-rotated-refresh-R2d8w";
+    const presented: string[] = [];
+    const c = client();
+    stub.fault = async (path, _hit, req) => {
+      if (path !== "/oauth/token") return undefined;
+      const body = (await req.json()) as Record<string, string>;
+      presented.push(body.refresh_token!);
+      if (presented.length === 3) {
+        // A misbehaving server that echoes the token it rejects: the error must not carry it.
+        return Response.json(
+          { error: "invalid_grant", error_description: `refresh token ${body.refresh_token} revoked` },
+          { status: 401 },
+        );
+      }
+      const token = `access-rotated-${presented.length}`;
+      stub.tokens.add(token);
+      return Response.json({ access_token: token, expires_in: 900, refresh_token: ROTATED });
+    };
+    await c.equity("A");
+    stub.tokens.clear(); // the access token is revoked: the next request refreshes
+    await c.equity("B");
+    expect(presented).toEqual([REFRESH, ROTATED]);
+    stub.tokens.clear();
+    const err = await c.equity("C").catch((e) => e);
+    expect(err.code).toBe("E_AUTH");
+    expect(presented).toEqual([REFRESH, ROTATED, ROTATED]);
+    flushLogs();
+    // Errors are printed through redact (cli/context.ts): the cause here does carry the token.
+    expect(String(err.cause?.message)).toContain(ROTATED);
+    const printed = [err.message, err.hint, JSON.stringify(err.details), String(err.cause?.message)].map(
+      redact,
+    );
+    for (const text of [...printed, readFileSync(logFile, "utf8")]) expect(text).not.toContain(ROTATED);
+    expect(redact(`posting ${ROTATED} again`)).toBe("posting [REDACTED] again");
+  });
+
   test("single-flight: 50 concurrent first requests cause one grant", async () => {
     const c = client();
     await Promise.all(Array.from({ length: 50 }, (_, i) => c.equity(`S${i}`)));
@@ -509,7 +552,7 @@ describe("resilience", () => {
     const o = { baseMs: 100, maxMs: 5_000, openCircuitMs: 1_000 };
     for (let attempt = 1; attempt < 12; attempt++) {
       for (const r of [0, 0.5, 0.999]) {
-        const d = fullJitterDelay(attempt, undefined, { ...o, random: () => r });
+        const d = retryDelay(attempt, undefined, { ...o, random: () => r });
         expect(d).toBeGreaterThanOrEqual(0);
         expect(d).toBeLessThanOrEqual(Math.min(5_000, 100 * 2 ** (attempt - 1)));
       }

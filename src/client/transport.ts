@@ -21,11 +21,11 @@ import {
   timeout,
 } from "cockatiel";
 import { authError, cancelledError, isTTError, TTError, type TTErrorOptions } from "../core/errors.ts";
+import type { Json } from "../core/json.ts";
 import { getLogger, newOpId } from "../core/log.ts";
 import { redact } from "../core/redact.ts";
 import {
   AdaptiveLimiter,
-  type BackoffOptions,
   type BreakerOptions,
   createBreakers,
   createRetryPolicy,
@@ -35,8 +35,9 @@ import {
   failureOf,
   isRetryableStatus,
   parseRetryAfter,
+  type RetryBackoffOptions,
 } from "./resilience.ts";
-import { decodeApiError, type Json } from "./wire.ts";
+import { decodeApiError } from "./wire.ts";
 
 export interface TokenSource {
   /** A valid access token (refreshing it first if it is about to expire). */
@@ -67,7 +68,7 @@ export interface TransportOptions {
   /** Ceiling the adaptive limiter may grow the bulkhead to (default: 4 × concurrency). */
   maxConcurrency?: number;
   breaker?: Partial<BreakerOptions>;
-  backoff?: Partial<BackoffOptions>;
+  backoff?: Partial<RetryBackoffOptions>;
   fetch?: typeof fetch;
 }
 
@@ -119,7 +120,7 @@ export interface ApiResponse<T = Json> {
 /** 401 → replay cycles per request before giving up (a refresh is re-triggered only for a token that had worked). */
 const MAX_401_REPLAYS = 6;
 
-const DEFAULT_BACKOFF: BackoffOptions = {
+const DEFAULT_BACKOFF: RetryBackoffOptions = {
   baseMs: 100,
   maxMs: 5_000,
   openCircuitMs: DEFAULT_BREAKER.halfOpenAfterMs,

@@ -6,9 +6,7 @@
  * throw E_PARSE only when a present value has an impossible shape, naming the field.
  */
 import { parseError } from "../core/errors.ts";
-
-export type Json = null | boolean | number | string | Json[] | { [k: string]: Json };
-export type JsonObject = { [k: string]: Json };
+import type { Json, JsonObject } from "../core/json.ts";
 
 function fail(field: string, expected: string, got: unknown, where: string): never {
   const shown =

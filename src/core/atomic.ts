@@ -6,7 +6,8 @@
 import { randomBytes } from "node:crypto";
 import { closeSync, fsyncSync, linkSync, mkdirSync, openSync, renameSync, rmSync, writeSync } from "node:fs";
 import { basename, dirname, join } from "node:path";
-import { fsError, TTError } from "./errors.ts";
+import { fsError, ioError, TTError } from "./errors.ts";
+import { fsErrorHint, fsErrorWhat } from "./fs-errors.ts";
 
 let seq = 0;
 /**
@@ -54,22 +55,40 @@ export async function atomicWrite(
   try {
     await produce(tmp);
     fsyncPath(tmp);
-    if (opts.replace === false) {
-      // link() fails when the name exists: a file another writer put there is never replaced.
-      linkSync(tmp, target);
-      rmSync(tmp, { force: true });
-    } else renameSync(tmp, target);
-    fsyncPath(dirname(target));
+    publish(tmp, target, opts.replace !== false);
   } catch (e) {
-    rmSync(tmp, { force: true });
-    if ((e as NodeJS.ErrnoException).code === "EEXIST")
-      throw new TTError("E_IO", `${target} already exists: not replaced`, {
-        cause: e,
-        hint: "another writer uses the same file name; use another output folder",
-        details: { exists: true },
-      });
-    throw fsError(e, target, "write");
+    throw writeFailed(tmp, target, e);
   }
+}
+
+/**
+ * The durable step both writers end with: the synced temp file becomes `target` (renamed over it,
+ * or — `replace` false — linked in, which fails when the name exists: a file another writer put
+ * there is never replaced), then the folder is synced.
+ */
+function publish(tmp: string, target: string, replace = true): void {
+  if (replace) renameSync(tmp, target);
+  else {
+    linkSync(tmp, target);
+    rmSync(tmp, { force: true });
+  }
+  fsyncPath(dirname(target));
+}
+
+/** A failed write leaves the previous `target` untouched and no temp file behind. */
+function writeFailed(tmp: string, target: string, e: unknown): Error {
+  rmSync(tmp, { force: true });
+  if ((e as NodeJS.ErrnoException).code === "EEXIST")
+    return new TTError("E_IO", `${target} already exists: not replaced`, {
+      cause: e,
+      hint: "another writer uses the same file name; use another output folder",
+      details: { exists: true },
+    });
+  // The cause in plain words ("no space left on device") and its fix.
+  return ioError(`could not write ${target}: ${fsErrorWhat(e) ?? (e as Error)?.message ?? String(e)}`, {
+    cause: e,
+    hint: fsErrorHint(e, target),
+  });
 }
 
 /** Atomic write of bytes/text. */
@@ -86,10 +105,8 @@ export function atomicWriteFileSync(target: string, data: string | Uint8Array, m
     } finally {
       closeSync(fd);
     }
-    renameSync(tmp, target);
-    fsyncPath(dirname(target));
+    publish(tmp, target);
   } catch (e) {
-    rmSync(tmp, { force: true });
-    throw fsError(e, target, "write");
+    throw writeFailed(tmp, target, e);
   }
 }

@@ -32,16 +32,14 @@ export const PERIODS = ["D", "W", "M", "Q", "Y", "I"] as const;
 export type Period = (typeof PERIODS)[number];
 
 /**
- * Columnar bars as they travel between workers: typed arrays (transferable), no per-row objects.
- * `date` is days since 1970-01-01 (Int32, the Parquet/Arrow Date32 representation);
- * `time` is HHMMSS or -1 for "no time"; `openint` NaN for "absent".
- * Symbols are dictionary-encoded: `symbolIndex[i]` indexes `symbols`.
+ * The per-row typed-array columns of bars: the one place their names and array types are written
+ * (builders, parsers and transfer lists derive from it). `date` is days since 1970-01-01 (Int32,
+ * the Parquet/Arrow Date32 representation); `time` is HHMMSS or -1 for "no time"; `openint` NaN
+ * for "absent"; `period` the char code of the period letter.
  */
-export interface BarColumns {
-  length: number;
-  symbols: string[];
+export interface BarArrays {
   symbolIndex: Int32Array;
-  period: Uint8Array; // char code of the period letter
+  period: Uint8Array;
   date: Int32Array;
   time: Int32Array;
   open: Float64Array;
@@ -50,6 +48,54 @@ export interface BarColumns {
   close: Float64Array;
   volume: Float64Array;
   openint: Float64Array;
+}
+export type BarArray = BarArrays[keyof BarArrays];
+
+type ArrayType<A> = {
+  new (n: number): A;
+  new (buffer: ArrayBufferLike, byteOffset: number, length: number): A;
+};
+const BAR_ARRAY_TYPES: { [K in keyof BarArrays]: ArrayType<BarArrays[K]> } = {
+  symbolIndex: Int32Array,
+  period: Uint8Array,
+  date: Int32Array,
+  time: Int32Array,
+  open: Float64Array,
+  high: Float64Array,
+  low: Float64Array,
+  close: Float64Array,
+  volume: Float64Array,
+  openint: Float64Array,
+};
+export const BAR_ARRAY_NAMES = Object.keys(BAR_ARRAY_TYPES) as readonly (keyof BarArrays)[];
+
+/** Fresh zeroed columns of `n` rows each. */
+export function allocBarArrays(n: number): BarArrays {
+  return mapBarArrays(BAR_ARRAY_TYPES, (C) => new C(n));
+}
+
+/** Views of `rows` rows from the start of each column's whole buffer (recycled columns). */
+export function viewBarArrays(c: BarArrays, rows: number): BarArrays {
+  return mapBarArrays(BAR_ARRAY_TYPES, (C, k) => new C(c[k].buffer, 0, rows));
+}
+
+/** One column per name, each made by `f` from that column of `from` (whose type it keeps). */
+export function mapBarArrays<T extends { [K in keyof BarArrays]: unknown }>(
+  from: T,
+  f: <K extends keyof BarArrays>(v: T[K], name: K) => BarArrays[K],
+): BarArrays {
+  const out = {} as Record<keyof BarArrays, BarArray>;
+  for (const k of BAR_ARRAY_NAMES) out[k] = f(from[k], k);
+  return out as BarArrays;
+}
+
+/**
+ * Columnar bars as they travel between workers: typed arrays (transferable), no per-row objects.
+ * Symbols are dictionary-encoded: `symbolIndex[i]` indexes `symbols`.
+ */
+export interface BarColumns extends BarArrays {
+  length: number;
+  symbols: string[];
 }
 
 /** Days since epoch for a calendar date (UTC, proleptic Gregorian). */
@@ -62,6 +108,11 @@ export function daysFromCivil(y: number, m: number, d: number): number {
   const doy = Math.floor((153 * mp + 2) / 5) + d - 1;
   const doe = yoe * 365 + Math.floor(yoe / 4) - Math.floor(yoe / 100) + doy;
   return era * 146097 + doe - 719468;
+}
+
+export function daysInMonth(y: number, m: number): number {
+  if (m === 2) return (y % 4 === 0 && y % 100 !== 0) || y % 400 === 0 ? 29 : 28;
+  return m === 4 || m === 6 || m === 9 || m === 11 ? 30 : 31;
 }
 
 /** Inverse of daysFromCivil. */

@@ -1,15 +1,18 @@
-import { describe, expect, setDefaultTimeout, test } from "bun:test";
-import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { afterAll, describe, expect, setDefaultTimeout, test } from "bun:test";
+import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describeConfig, loadConfig, parseDuration } from "./config.ts";
 import { TTError } from "./errors.ts";
+import { tempDirs } from "./testing/temp-dirs.ts";
+
+const tmp = tempDirs();
+afterAll(() => tmp.removeAll());
 
 // setDefaultTimeout is per file: a generous ceiling for loaded 2-core CI machines (a hang still fails).
 setDefaultTimeout(60_000);
 
 function tmpFile(content: string): string {
-  const dir = mkdtempSync(join(tmpdir(), "ttapi-cfg-"));
+  const dir = tmp.make("ttapi-cfg-");
   const p = join(dir, "ttapi.toml");
   writeFileSync(p, content);
   return p;
@@ -42,7 +45,7 @@ describe("config", () => {
   });
 
   test("the default file is ttapi.toml in the XDG config dir", () => {
-    const home = mkdtempSync(join(tmpdir(), "ttapi-xdg-"));
+    const home = tmp.make("ttapi-xdg-");
     mkdirSync(join(home, "ttapi"));
     writeFileSync(join(home, "ttapi", "ttapi.toml"), "[api]\nretries = 2\n");
     const loaded = loadConfig({ env: { XDG_CONFIG_HOME: home } });

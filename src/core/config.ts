@@ -6,10 +6,12 @@
  * a secret flag (secrets are redacted by `ttapi config show`). A bad config file gets one error
  * naming the file, the key and the expected type.
  */
+
 import { existsSync } from "node:fs";
 import { homedir } from "node:os";
 import { join } from "node:path";
 import { parse as parseToml } from "smol-toml";
+import { COMPRESSIONS } from "./compression.ts";
 import { configError } from "./errors.ts";
 import { readInputText } from "./input-file.ts";
 import { registerSecret } from "./redact.ts";
@@ -144,7 +146,7 @@ export const CONFIG_SCHEMA = {
     kind: "string",
     default: "zstd",
     env: "TTAPI_COMPRESSION",
-    choices: ["zstd", "snappy", "none"],
+    choices: COMPRESSIONS,
     doc: "Parquet compression",
   },
   "import.workers": {
@@ -214,6 +216,13 @@ export const CONFIG_SCHEMA = {
     default: 600,
     env: "TTAPI_LOCK_WAIT",
     doc: "how long a run waits for another run on the same data dir (0 = fail at once)",
+  },
+
+  "report.enabled": {
+    kind: "boolean",
+    default: true,
+    env: "TTAPI_REPORT",
+    doc: "write <data-dir>/report/index.html at the end of `ttapi run`",
   },
 
   "cache.ttl.accounts": {

@@ -57,7 +57,6 @@ export class TTError extends Error {
 export const configError = (message: string, o?: TTErrorOptions) => new TTError("E_CONFIG", message, o);
 export const usageError = (message: string, o?: TTErrorOptions) => new TTError("E_USAGE", message, o);
 export const authError = (message: string, o?: TTErrorOptions) => new TTError("E_AUTH", message, o);
-export const httpError = (message: string, o?: TTErrorOptions) => new TTError("E_HTTP", message, o);
 export const protocolError = (message: string, o?: TTErrorOptions) => new TTError("E_PROTOCOL", message, o);
 export const parseError = (message: string, o?: TTErrorOptions) => new TTError("E_PARSE", message, o);
 export const ioError = (message: string, o?: TTErrorOptions) => new TTError("E_IO", message, o);

@@ -1,9 +1,11 @@
 import { afterAll, describe, expect, setDefaultTimeout, test } from "bun:test";
-import { existsSync, mkdtempSync, readdirSync, readFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { configureLogging, flushLogs, getLogger, newOpId } from "./log.ts";
 import { clearSecrets, registerSecret } from "./redact.ts";
+import { tempDirs } from "./testing/temp-dirs.ts";
+
+const tmp = tempDirs();
 
 // setDefaultTimeout is per file: a generous ceiling for loaded 2-core CI machines (a hang still fails).
 setDefaultTimeout(60_000);
@@ -11,11 +13,12 @@ setDefaultTimeout(60_000);
 afterAll(() => {
   configureLogging({ file: null, consoleLevel: "warn" });
   clearSecrets();
+  tmp.removeAll();
 });
 
 describe("log file", () => {
   test("JSON lines with time, level, module and op id; secrets and account numbers redacted", () => {
-    const dir = mkdtempSync(join(tmpdir(), "ttapi-log-"));
+    const dir = tmp.make("ttapi-log-");
     const file = join(dir, "logs", "ttapi.log");
     configureLogging({ file, consoleLevel: "silent", fileLevel: "trace" });
     registerSecret("my-client-secret-123");
@@ -45,7 +48,7 @@ describe("log file", () => {
   });
 
   test("rotates by size and keeps N files", () => {
-    const dir = mkdtempSync(join(tmpdir(), "ttapi-logrot-"));
+    const dir = tmp.make("ttapi-logrot-");
     const file = join(dir, "ttapi.log");
     configureLogging({ file, consoleLevel: "silent", fileLevel: "trace", maxBytes: 4096, keep: 2 });
     const log = getLogger("test");

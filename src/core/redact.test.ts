@@ -42,6 +42,24 @@ describe("redact", () => {
     }
   });
 
+  test("masks password and passwd values in JSON, query strings, key=value text and structured values", () => {
+    const texts = [
+      `{"password":"hunter2-pw","user":"ann"}`,
+      `{"Passwd": "hunter2-pw"}`,
+      `POST /sessions login=ann&password=hunter2-pw&remember-me=true`,
+      `db url passwd=hunter2-pw;host=x`,
+      `{"PASSWORD":"hunter2-pw"}`,
+    ];
+    for (const t of texts) {
+      const r = redact(t);
+      expect([t, r.includes("hunter2-pw")]).toEqual([t, false]);
+      expect(r).toContain("[REDACTED]");
+    }
+    expect(redact(`login=ann&password=hunter2-pw`)).toBe("login=ann&password=[REDACTED]");
+    const v = redactValue({ login: "ann", password: "hunter2-pw", nested: { Passwd: "hunter2-pw", n: 1 } });
+    expect(v).toEqual({ login: "ann", password: "[REDACTED]", nested: { Passwd: "[REDACTED]", n: 1 } });
+  });
+
   test("leaves ordinary text alone", () => {
     const s = "GET /instruments/equities?symbol[]=AAPL&symbol[]=MSFT 200 in 12ms";
     expect(redact(s)).toBe(s);

@@ -3,37 +3,45 @@
  * into these without allocating per-row objects; `finish()` hands out the filled prefix.
  * Symbols are dictionary-encoded so a 57k-row file of one ticker costs one string.
  */
-import type { BarColumns } from "../core/bars.ts";
+import {
+  allocBarArrays,
+  BAR_ARRAY_NAMES,
+  type BarArray,
+  type BarArrays,
+  type BarColumns,
+  mapBarArrays,
+  viewBarArrays,
+} from "../core/bars.ts";
 
-export class BarColumnsBuilder {
+/**
+ * The column fields are BarArrays' (core/bars.ts): `implements` checks the declarations below
+ * against it, and every allocation, growth and copy loops over its names, so no column can be
+ * forgotten in one of them.
+ */
+export class BarColumnsBuilder implements BarArrays {
   length = 0;
   capacity: number;
   readonly symbols: string[] = [];
   private readonly symbolIds = new Map<string, number>();
-  symbolIndex: Int32Array;
-  period: Uint8Array;
-  date: Int32Array;
-  time: Int32Array;
-  open: Float64Array;
-  high: Float64Array;
-  low: Float64Array;
-  close: Float64Array;
-  volume: Float64Array;
-  openint: Float64Array;
+  declare symbolIndex: Int32Array;
+  declare period: Uint8Array;
+  declare date: Int32Array;
+  declare time: Int32Array;
+  declare open: Float64Array;
+  declare high: Float64Array;
+  declare low: Float64Array;
+  declare close: Float64Array;
+  declare volume: Float64Array;
+  declare openint: Float64Array;
 
   constructor(initialCapacity = 1024) {
     const c = Math.max(16, initialCapacity | 0);
     this.capacity = c;
-    this.symbolIndex = new Int32Array(c);
-    this.period = new Uint8Array(c);
-    this.date = new Int32Array(c);
-    this.time = new Int32Array(c);
-    this.open = new Float64Array(c);
-    this.high = new Float64Array(c);
-    this.low = new Float64Array(c);
-    this.close = new Float64Array(c);
-    this.volume = new Float64Array(c);
-    this.openint = new Float64Array(c);
+    this.setArrays(allocBarArrays(c));
+  }
+
+  private setArrays(a: BarArrays): void {
+    for (const k of BAR_ARRAY_NAMES) (this as Record<keyof BarArrays, BarArray>)[k] = a[k];
   }
 
   /**
@@ -44,16 +52,7 @@ export class BarColumnsBuilder {
     const b = new BarColumnsBuilder(16);
     const cap = c.open.buffer.byteLength / 8;
     b.capacity = cap;
-    b.symbolIndex = new Int32Array(c.symbolIndex.buffer, 0, cap);
-    b.period = new Uint8Array(c.period.buffer, 0, cap);
-    b.date = new Int32Array(c.date.buffer, 0, cap);
-    b.time = new Int32Array(c.time.buffer, 0, cap);
-    b.open = new Float64Array(c.open.buffer, 0, cap);
-    b.high = new Float64Array(c.high.buffer, 0, cap);
-    b.low = new Float64Array(c.low.buffer, 0, cap);
-    b.close = new Float64Array(c.close.buffer, 0, cap);
-    b.volume = new Float64Array(c.volume.buffer, 0, cap);
-    b.openint = new Float64Array(c.openint.buffer, 0, cap);
+    b.setArrays(viewBarArrays(c, cap));
     return b;
   }
 
@@ -82,16 +81,9 @@ export class BarColumnsBuilder {
     let c = this.capacity * 2;
     while (c < need) c *= 2;
     this.capacity = c;
-    this.symbolIndex = grow(this.symbolIndex, c, Int32Array);
-    this.period = grow(this.period, c, Uint8Array);
-    this.date = grow(this.date, c, Int32Array);
-    this.time = grow(this.time, c, Int32Array);
-    this.open = grow(this.open, c, Float64Array);
-    this.high = grow(this.high, c, Float64Array);
-    this.low = grow(this.low, c, Float64Array);
-    this.close = grow(this.close, c, Float64Array);
-    this.volume = grow(this.volume, c, Float64Array);
-    this.openint = grow(this.openint, c, Float64Array);
+    const bigger = allocBarArrays(c);
+    for (const k of BAR_ARRAY_NAMES) bigger[k].set(this[k]);
+    this.setArrays(bigger);
   }
 
   /** Columns trimmed to `length` (copies, so the result owns exactly-sized transferable buffers). */
@@ -100,29 +92,9 @@ export class BarColumnsBuilder {
     return {
       length: n,
       symbols: this.symbols.slice(),
-      symbolIndex: this.symbolIndex.slice(0, n),
-      period: this.period.slice(0, n),
-      date: this.date.slice(0, n),
-      time: this.time.slice(0, n),
-      open: this.open.slice(0, n),
-      high: this.high.slice(0, n),
-      low: this.low.slice(0, n),
-      close: this.close.slice(0, n),
-      volume: this.volume.slice(0, n),
-      openint: this.openint.slice(0, n),
+      ...mapBarArrays(this, (a) => a.slice(0, n) as typeof a),
     };
   }
-}
-
-type TypedCtor<T> = new (n: number) => T;
-function grow<T extends { set(a: ArrayLike<number>): void } & ArrayLike<number>>(
-  a: T,
-  n: number,
-  C: TypedCtor<T>,
-): T {
-  const b = new C(n);
-  b.set(a);
-  return b;
 }
 
 /**
@@ -131,30 +103,10 @@ function grow<T extends { set(a: ArrayLike<number>): void } & ArrayLike<number>>
  */
 export function shareColumns(b: BarColumnsBuilder): BarColumns {
   const n = b.length;
-  return {
-    length: n,
-    symbols: b.symbols.slice(),
-    symbolIndex: b.symbolIndex.subarray(0, n),
-    period: b.period.subarray(0, n),
-    date: b.date.subarray(0, n),
-    time: b.time.subarray(0, n),
-    open: b.open.subarray(0, n),
-    high: b.high.subarray(0, n),
-    low: b.low.subarray(0, n),
-    close: b.close.subarray(0, n),
-    volume: b.volume.subarray(0, n),
-    openint: b.openint.subarray(0, n),
-  };
-}
-
-/** An empty BarColumns. */
-export function emptyColumns(): BarColumns {
-  return new BarColumnsBuilder(16).finish();
+  return { length: n, symbols: b.symbols.slice(), ...mapBarArrays(b, (a) => a.subarray(0, n) as typeof a) };
 }
 
 /** The transferable buffers of a BarColumns (for postMessage's transfer list). */
 export function columnBuffers(c: BarColumns): ArrayBuffer[] {
-  return [c.symbolIndex, c.period, c.date, c.time, c.open, c.high, c.low, c.close, c.volume, c.openint].map(
-    (a) => a.buffer as ArrayBuffer,
-  );
+  return BAR_ARRAY_NAMES.map((k) => c[k].buffer as ArrayBuffer);
 }

@@ -8,12 +8,25 @@ export { type AsciiLayout, detectLayout } from "./ascii/layout.ts";
 export { type ParseOptions, type ParseResult, parseAsciiRange, type RowError } from "./ascii/parse.ts";
 export { decodeDataFile } from "./binary/data-file.ts";
 export { isMetastockListing, readDatabase } from "./binary/database.ts";
-export { dataFileName, resolveSecurities, type Security } from "./binary/directory.ts";
+export {
+  dataFileName,
+  findIndexFiles,
+  matchFileName,
+  resolveSecurities,
+  type Security,
+} from "./binary/directory.ts";
 export { parseEmaster, parseMaster, parseXmaster } from "./binary/master.ts";
-export { encodeDataFile, encodeIndexFiles, type WriterSecurity, writeMetastockDb } from "./binary/writer.ts";
-export { BarColumnsBuilder } from "./columns.ts";
+export {
+  encodeDataFile,
+  encodeIndexFiles,
+  type WriterSecurity,
+  type WriterSeries,
+  writeMetastockDb,
+} from "./binary/writer.ts";
+export { BarColumnsBuilder, columnBuffers, shareColumns } from "./columns.ts";
 export { mbfToNumber, numberToMbfBits } from "./mbf.ts";
 export {
+  encodeStooqText,
   type SyntheticOptions,
   type SyntheticResult,
   syntheticSeries,

@@ -15,6 +15,15 @@ export function mbfBitsToIeeeBits(x: number): number {
   return ((((e - 2) & 0xff) << 23) | ((x & 0x00800000) << 8) | (x & 0x007fffff)) >>> 0;
 }
 
+/**
+ * The bulk form F#.DAT decoding uses: the IEEE bits of the first `n` MBF words of `words`, into
+ * `out` at the same index (read back through a Float32Array over `out`). One definition of the
+ * bit transform for both paths, so a bug cannot pass one path's tests and live in the other.
+ */
+export function mbfWordsToIeeeBits(words: Uint32Array, out: Uint32Array, n: number): void {
+  for (let i = 0; i < n; i++) out[i] = mbfBitsToIeeeBits(words[i]!);
+}
+
 /** Decode one MBF float32 given as a little-endian uint32. */
 export function mbfToNumber(x: number): number {
   scratch.setUint32(0, mbfBitsToIeeeBits(x), true);

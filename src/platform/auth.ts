@@ -9,4 +9,4 @@ export {
   authStatus,
   type CredentialSource,
   type LoginInput,
-} from "../client/login.ts";
+} from "../client/index.ts";

@@ -8,8 +8,7 @@
  * carries the server's message instead of reconnecting forever.
  */
 import { afterEach, describe, expect, setDefaultTimeout, test } from "bun:test";
-import { candleSymbol, fetchCandleHistory } from "../client/dxlink/candles.ts";
-import { DxlinkClient } from "../client/dxlink/client.ts";
+import { candleSymbol, DxlinkClient, fetchCandleHistory } from "../client/index.ts";
 import { candleKey, candleSymbolFor, formatCandleSymbol, parseCandleSymbol } from "../core/candle-symbol.ts";
 import type { SimOptions, SimServer } from "../sim/index.ts";
 import { harness } from "../sim/testing/harness.ts";
@@ -30,7 +29,7 @@ async function setup(
   const h = await harness({ seed: "real", today: "now", ...options });
   sims.push(h.sim);
   const dx = new DxlinkClient({
-    backoff: { initialMs: 5, maxMs: 20 },
+    backoff: { baseMs: 5, maxMs: 20 },
     stepTimeoutMs: 5_000,
     ...client,
     getQuoteToken: async () => {

@@ -1,7 +1,7 @@
 /**
  * The platform's public library surface: everything `ttapi` does is callable from here without
- * the CLI — run the pipeline, inspect/clear the cache, import MetaStock files, compute statistics,
- * start the simulated exchange.
+ * the CLI — run the pipeline, read and maintain the lake, inspect/clear the cache, import MetaStock
+ * files, compute statistics, start the simulated exchange, write the HTML report.
  *
  *   import { runPipeline } from "ttapi/src/platform";
  *   const summary = await runPipeline({ config, dataDir, cached: true, demo: { scale: "small" } });
@@ -11,7 +11,6 @@ export { parseFaults } from "../sim/index.ts";
 export * from "./auth.ts";
 export * from "./cache/index.ts";
 export {
-  type Compression as ImportCompression,
   expandInputs,
   type ImportError,
   type ImportOptions,
@@ -20,8 +19,18 @@ export {
   importBars,
   recoverOutput,
 } from "./import/index.ts";
+export * from "./lake/index.ts";
 export * from "./persist/index.ts";
 export * from "./pipeline/index.ts";
+export {
+  defaultReportPath,
+  loadReport,
+  type ReportModel,
+  type ReportOptions,
+  type ReportResult,
+  renderReport,
+  writeReport,
+} from "./report/index.ts";
 export * from "./sim.ts";
 export {
   type ComputeStatsOptions,
@@ -32,7 +41,6 @@ export {
   readSymbolBars,
 } from "./stats/index.ts";
 export {
-  type Compression as StreamCompression,
   EventColumns,
   eventsFrame,
   type RecordedFile,

@@ -70,8 +70,3 @@ export function retainNativeHeap(): () => void {
     }
   };
 }
-
-/** Whether the tuning can apply in this process (for tests and diagnostics). */
-export function nativeHeapTunable(): boolean {
-  return loadGlibc() !== null;
-}

@@ -8,26 +8,30 @@
  * secret or account number in any line of the JSON-lines log.
  */
 import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
-import { mkdtempSync, readdirSync, readFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import pl from "nodejs-polars";
-import { CHAIN_STRIKE_COLUMNS, QUOTE_COLUMNS, schemaOf } from "../client/frames.ts";
 import {
+  CHAIN_STRIKE_COLUMNS,
   type ClientOptions,
   collectUniverse,
   createClient,
+  QUOTE_COLUMNS,
+  schemaOf,
   type TastyClient,
   universeFrames,
 } from "../client/index.ts";
 import { isTTError } from "../core/errors.ts";
 import { configureLogging, flushLogs } from "../core/log.ts";
+import { tempDirs } from "../core/testing/temp-dirs.ts";
 import { type FaultOptions, type SimServer, startSim } from "../sim/index.ts";
+
+const tmp = tempDirs();
 
 // Fault-profile collections take seconds on a loaded 2-core machine.
 setDefaultTimeout(60_000);
 
-const logDir = mkdtempSync(join(tmpdir(), "ttapi-client-sim-log-"));
+const logDir = tmp.make("ttapi-client-sim-log-");
 const logFile = join(logDir, "ttapi.log");
 const dataDirs: string[] = [];
 const sims: SimServer[] = [];
@@ -38,6 +42,7 @@ beforeAll(() => configureLogging({ file: logFile, fileLevel: "trace", consoleLev
 afterAll(async () => {
   await Promise.all(sims.map((s) => s.stop()));
   configureLogging({ file: null });
+  tmp.removeAll();
 });
 
 async function sim(faults?: FaultOptions, extra: { tokenTtlSec?: number } = {}): Promise<SimServer> {
@@ -49,7 +54,7 @@ async function sim(faults?: FaultOptions, extra: { tokenTtlSec?: number } = {}):
 }
 
 function clientFor(s: SimServer, extra: Partial<ClientOptions> = {}): TastyClient {
-  const dataDir = mkdtempSync(join(tmpdir(), "ttapi-client-sim-"));
+  const dataDir = tmp.make("ttapi-client-sim-");
   dataDirs.push(dataDir);
   return createClient({
     baseUrl: s.url,

@@ -8,15 +8,15 @@
  */
 import { afterAll, describe, expect, setDefaultTimeout, test } from "bun:test";
 import {
+  AdaptiveLimiter,
   type ClientOptions,
   collectUniverse,
   createClient,
   DEFAULT_CONCURRENCY,
+  decodeQuoteToken,
   isUnavailable,
   quoteTokenExpiry,
 } from "../client/index.ts";
-import { decodeQuoteToken } from "../client/models.ts";
-import { AdaptiveLimiter } from "../client/resilience.ts";
 import { loadConfig } from "../core/config.ts";
 import { type SimOptions, type SimServer, startSim } from "../sim/index.ts";
 import { harness } from "../sim/testing/harness.ts";

@@ -93,18 +93,6 @@ export function emptyFaultPlan(): FaultPlan {
   return { ws: {} };
 }
 
-export function hasRestFaults(p: FaultPlan): boolean {
-  return !!(
-    p.rateLimit ||
-    p.errors ||
-    p.reset ||
-    p.truncate ||
-    p.latency ||
-    p.goawayEvery ||
-    p.revokeEveryMs
-  );
-}
-
 /** The fault plan's WebSocket part in the DXLink endpoint's terms (seconds). */
 export function dxlinkFaults(p: FaultPlan): {
   dropEverySec?: number;

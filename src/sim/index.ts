@@ -19,6 +19,7 @@ import { RestHandler, type SimStats } from "./rest/handler.ts";
 import { createUniverse, isoFromDays, type Universe } from "./universe/index.ts";
 import { hash32 } from "./universe/prng.ts";
 
+export { type StandaloneDxlinkOptions, startStandaloneDxlink } from "./dxlink/standalone.ts";
 export type { FaultOptions, FaultPlan } from "./faults.ts";
 export { parseFaults } from "./faults.ts";
 export type { SimStats } from "./rest/handler.ts";

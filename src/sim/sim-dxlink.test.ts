@@ -4,8 +4,8 @@
  * the REST answers; WebSocket faults from the `--faults` spec reach the endpoint.
  */
 import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
-import { DXLinkFeed, DXLinkWebSocketClient, FeedContract, FeedDataFormat } from "@dxfeed/dxlink-api";
 import { type Harness, harness } from "./testing/harness.ts";
+import { OFFICIAL_FIELDS, officialCompactFeed } from "./testing/official-client.ts";
 
 // setDefaultTimeout is per file: a generous ceiling for loaded 2-core CI machines (a hang still fails).
 setDefaultTimeout(60_000);
@@ -45,22 +45,9 @@ describe("DXLink through startSim", () => {
     );
     const option = strike?.["call-streamer-symbol"] as string;
 
-    const client = new DXLinkWebSocketClient();
-    client.connect(url);
-    client.setAuthToken(token);
-    const feed = new DXLinkFeed(client, FeedContract.AUTO);
-    feed.configure({
-      acceptAggregationPeriod: 0.05,
-      acceptDataFormat: FeedDataFormat.COMPACT,
-      acceptEventFields: {
-        Quote: ["eventType", "eventSymbol", "bidPrice", "askPrice", "bidSize", "askSize"],
-        Candle: ["eventType", "eventSymbol", "eventFlags", "time", "open", "high", "low", "close", "volume"],
-        Greeks: ["eventType", "eventSymbol", "price", "volatility", "delta", "gamma", "theta", "vega", "rho"],
-      },
-    });
-    const events: Record<string, unknown>[] = [];
-    feed.addEventListener((evs) => {
-      events.push(...(evs as unknown as Record<string, unknown>[]));
+    const { client, feed, events } = officialCompactFeed(url, token, {
+      ...OFFICIAL_FIELDS,
+      Greeks: ["eventType", "eventSymbol", "price", "volatility", "delta", "gamma", "theta", "vega", "rho"],
     });
     feed.addSubscriptions({ type: "Quote", symbol: "AAPL" });
     feed.addSubscriptions({ type: "Greeks", symbol: option });

@@ -32,11 +32,8 @@ export const ESTIMATORS = [
   "yang_zhang",
 ] as const;
 export type Estimator = (typeof ESTIMATORS)[number];
+/** Index of close-to-close in ESTIMATORS (and in RollingOut, which follows the same order). */
 export const E_C2C = 0;
-export const E_PARKINSON = 1;
-export const E_GK = 2;
-export const E_RS = 3;
-export const E_YZ = 4;
 
 /** Whether an estimator consumes the previous close (needs w + 1 bars). */
 export const NEEDS_PREVIOUS_CLOSE: readonly boolean[] = [true, false, false, false, true];
@@ -162,41 +159,91 @@ export function allocRolling(capacity: number): RollingOut {
 }
 
 /**
+ * The running sums of a rolling kernel after its last bar: saved with a bounded tail of terms,
+ * they let the next bars be rolled without the history (`ttapi` incremental statistics).
+ * `nextAnchor` is a position in the whole series.
+ */
+export interface RollState {
+  mR: number;
+  m2R: number;
+  mCo: number;
+  m2Co: number;
+  mOn: number;
+  m2On: number;
+  sHl2: number;
+  sCo2: number;
+  sRs: number;
+  nextAnchor: number;
+}
+
+export function newRollState(w: number): RollState {
+  return {
+    mR: 0,
+    m2R: 0,
+    mCo: 0,
+    m2Co: 0,
+    mOn: 0,
+    m2On: 0,
+    sHl2: 0,
+    sCo2: 0,
+    sRs: 0,
+    nextAnchor: REANCHOR * w,
+  };
+}
+
+/**
+ * Continue a kernel: `t` holds the terms of bars base … base + t.length − 1 of the whole series;
+ * roll local indexes from `from` on (at least w terms must precede it in `t`) starting from
+ * `state`, which is updated in place. Without `resume` a kernel rolls the whole series from 0;
+ * with `resume = {base: 0, from: 0, state: newRollState(w)}` it does the same and saves the state.
+ */
+export interface Resume {
+  base: number;
+  from: number;
+  state: RollState;
+}
+
+/**
  * Rolling daily variances for window `w` (≥ 2) over terms `t`: out[e][i] is the estimate for the
  * window ending at bar i, NaN where the window does not fit or touches an unusable bar.
  */
-export function rollingVariances(t: Terms, w: number, out: RollingOut): void {
+export function rollingVariances(t: Terms, w: number, out: RollingOut, resume?: Resume): void {
   const n = t.length;
   const [oC2c, oPk, oGk, oRs, oYz] = out;
   const { ret, hl2, co, rs, on, badRet, badBar, badYz } = t;
   const invW = 1 / w;
   const invW1 = 1 / (w - 1);
+  // Index i is local to `t`; bar i is bar i + base of the whole series (base > 0 when resuming
+  // on a tail). The anchors and the warm-up are positions in the whole series, so a resumed run
+  // does the very same arithmetic as a full one and agrees with it to the last bit.
+  const base = resume?.base ?? 0;
   // Nothing flagged but the first bar's missing previous close (the usual case): validity is
   // then positional and the prefix-count loads can be skipped.
-  const clean = n > 0 && badRet[n] === 1 && badBar[n] === 0 && badYz[n] === 1;
+  const clean = base === 0 && n > 0 && badRet[n] === 1 && badBar[n] === 0 && badYz[n] === 1;
   const k = yangZhangK(w);
   const kRs = (1 - k) * invW;
   // Sample variances use sliding Welford updates (mean + sum of squared deviations): a trending
   // series has a mean return far larger than its spread, and Σx² − (Σx)²/w would cancel
   // catastrophically there. Plain sums suffice for the mean-of-squares estimators.
-  let mR = 0;
-  let m2R = 0;
-  let mCo = 0;
-  let m2Co = 0;
-  let mOn = 0;
-  let m2On = 0;
-  let sHl2 = 0;
-  let sCo2 = 0;
-  let sRs = 0;
-  let nextAnchor = REANCHOR * w;
-  for (let i = 0; i < n; i++) {
+  const st = resume?.state;
+  let mR = st ? st.mR : 0;
+  let m2R = st ? st.m2R : 0;
+  let mCo = st ? st.mCo : 0;
+  let m2Co = st ? st.m2Co : 0;
+  let mOn = st ? st.mOn : 0;
+  let m2On = st ? st.m2On : 0;
+  let sHl2 = st ? st.sHl2 : 0;
+  let sCo2 = st ? st.sCo2 : 0;
+  let sRs = st ? st.sRs : 0;
+  let nextAnchor = st ? st.nextAnchor - base : REANCHOR * w;
+  for (let i = resume?.from ?? 0; i < n; i++) {
     const r = ret[i]!;
     const c = co[i]!;
     const o = on[i]!;
     const j = i - w;
-    if (j < 0) {
+    if (j + base < 0) {
       // Warm-up: ordinary Welford accumulation of the first w terms.
-      const inv = 1 / (i + 1);
+      const inv = 1 / (i + base + 1);
       let d = r - mR;
       mR += d * inv;
       m2R += d * (r - mR);
@@ -256,7 +303,7 @@ export function rollingVariances(t: Terms, w: number, out: RollingOut): void {
       }
     }
     const from = i - w + 1; // first bar of the window
-    if (from < 0) {
+    if (from + base < 0) {
       oC2c[i] = Number.NaN;
       oPk[i] = Number.NaN;
       oGk[i] = Number.NaN;
@@ -286,6 +333,18 @@ export function rollingVariances(t: Terms, w: number, out: RollingOut): void {
       const y = vOn + k * vCo + kRs * sRs;
       oYz[i] = y > SNAP ? y : 0;
     } else oYz[i] = Number.NaN;
+  }
+  if (st) {
+    st.mR = mR;
+    st.m2R = m2R;
+    st.mCo = mCo;
+    st.m2Co = m2Co;
+    st.mOn = mOn;
+    st.m2On = m2On;
+    st.sHl2 = sHl2;
+    st.sCo2 = sCo2;
+    st.sRs = sRs;
+    st.nextAnchor = nextAnchor + base;
   }
 }
 
@@ -317,25 +376,27 @@ export function computeReturnTerms(s: PreparedSeries, t: Terms = allocTerms(s.le
 }
 
 /** Rolling close-to-close daily variance alone (same rules as rollingVariances). */
-export function rollingCloseToClose(t: Terms, w: number, out: Float64Array): void {
+export function rollingCloseToClose(t: Terms, w: number, out: Float64Array, resume?: Resume): void {
   const n = t.length;
   const { ret, badRet } = t;
   const invW = 1 / w;
   const invW1 = 1 / (w - 1);
-  let mR = 0;
-  let m2R = 0;
-  let nextAnchor = REANCHOR * w;
-  for (let i = 0; i < n; i++) {
+  const base = resume?.base ?? 0; // as in rollingVariances
+  const st = resume?.state;
+  let mR = st ? st.mR : 0;
+  let m2R = st ? st.m2R : 0;
+  let nextAnchor = st ? st.nextAnchor - base : REANCHOR * w;
+  for (let i = resume?.from ?? 0; i < n; i++) {
     const r = ret[i]!;
     const j = i - w;
-    if (j < 0) {
+    if (j + base < 0) {
       // Same arithmetic as rollingVariances so both kernels agree to the last bit.
-      const inv = 1 / (i + 1);
+      const inv = 1 / (i + base + 1);
       const d = r - mR;
       mR += d * inv;
       m2R += d * (r - mR);
       out[i] = Number.NaN;
-      if (i < w - 1) continue;
+      if (i + base < w - 1) continue;
     } else {
       const r0 = ret[j]!;
       const prev = mR;
@@ -355,5 +416,10 @@ export function rollingCloseToClose(t: Terms, w: number, out: Float64Array): voi
       const v = m2R > REL * w * mR * mR ? m2R * invW1 : 0;
       out[i] = v > SNAP ? v : 0;
     } else out[i] = Number.NaN;
+  }
+  if (st) {
+    st.mR = mR;
+    st.m2R = m2R;
+    st.nextAnchor = nextAnchor + base;
   }
 }

@@ -1,13 +1,14 @@
 /**
  * Property tests: every estimator, interval and cone quantile of the O(n) kernels against a
  * plain reference written the obvious way (explicit loops over each window, Array.sort for
- * quantiles), on random series with missing bars, gaps, duplicates, constant stretches and
+ * quantiles, scipy's chi-square and t quantiles), on random series with missing bars, gaps, duplicates, constant stretches and
  * non-positive prices.
  */
 import { describe, expect, setDefaultTimeout, test } from "bun:test";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
 import fc from "fast-check";
 import { isoFromDays } from "../core/bars.ts";
-import { chiSquareQuantile, studentTQuantile } from "./distributions.ts";
 import { ESTIMATORS } from "./estimators.ts";
 import { logReturns, simpleReturns } from "./returns.ts";
 import type { PriceSeries } from "./series.ts";
@@ -97,6 +98,26 @@ function refVariance(bars: Bar[], t: number, w: number, e: string): number | nul
   const k = 0.34 / (1.34 + (w + 1) / (w - 1));
   return Math.max(0, sampleVar(overnight) + k * sampleVar(openClose) + (1 - k) * mean(rs));
 }
+
+/**
+ * Chi-square and t quantiles from scipy (fixtures/stats/scipy_quantiles.py), not the library's own
+ * distributions.ts: the reference must not share the code it checks.
+ */
+const SCIPY = JSON.parse(
+  readFileSync(join(import.meta.dir, "../../fixtures/stats/scipy-quantiles.json"), "utf8"),
+) as {
+  chi2: Record<string, number>;
+  t: Record<string, number>;
+};
+function scipyQuantile(table: Record<string, number>, p: number, nu: number): number {
+  for (const [k, q] of Object.entries(table)) {
+    const [kp, kn] = k.split("|").map(Number);
+    if (kn === nu && Math.abs(kp! - p) < 1e-9) return q;
+  }
+  throw new Error(`no scipy quantile for p=${p}, ν=${nu}: extend fixtures/stats/scipy_quantiles.py`);
+}
+const chiSquareQuantile = (p: number, nu: number) => scipyQuantile(SCIPY.chi2, p, nu);
+const studentTQuantile = (p: number, nu: number) => scipyQuantile(SCIPY.t, p, nu);
 
 function refQuantile(sorted: number[], p: number): number {
   const h = p * (sorted.length - 1);

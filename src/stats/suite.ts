@@ -19,12 +19,13 @@ import {
   type Estimator,
   NEEDS_PREVIOUS_CLOSE,
   type RollingOut,
+  type RollState,
   rollingCloseToClose,
   rollingVariances,
   type Terms,
 } from "./estimators.ts";
 import { IntervalCache, meanInterval } from "./intervals.ts";
-import { QuantileScratch, quantilesNonNegative } from "./quantiles.ts";
+import { type QuantileResult, QuantileScratch, quantilesNonNegative } from "./quantiles.ts";
 import { describeFlags, type PreparedSeries, type PriceSeries, prepareSeries } from "./series.ts";
 
 export interface SuiteOptions {
@@ -224,7 +225,178 @@ function lastFlagged(s: PreparedSeries, from: number, to: number, mask: (f: numb
 }
 
 /**
+ * What the rows of one symbol are computed from: the cleaned series and its terms, either whole
+ * (full run) or a bounded tail of it (incremental update; `s`, `terms` and `simpleRet` then hold
+ * the last bars only, and `last` is the local index of the newest bar).
+ */
+export interface SeriesView {
+  symbol: string;
+  /** Cleaned bars in the whole series. */
+  n: number;
+  s: PreparedSeries;
+  terms: Terms;
+  /** Simple returns (expm1 of the log returns), filled for the longest window's tail. */
+  simpleRet: Float64Array;
+  last: number;
+}
+
+/**
+ * The cone of one rolling series: its quantiles written to ctx.qOut (CONE_PROBS, mapped to
+ * annualised volatility) and count/min/max/"at or below" the latest variance.
+ */
+export type ConeSource = (estimator: number, latestVariance: number | undefined) => QuantileResult | null;
+
+export const CONE_QUANTILES = CONE_PROBS;
+
+/**
+ * Append the rows of one window: mean-return intervals, then per selected estimator the latest
+ * estimate with its interval and the cone. `rolling[e][v.last]` is the latest rolling variance.
+ * Returns the close-to-close 30-bar volatility when this window yields it (HV30).
+ */
+export function emitWindowRows(
+  ctx: SuiteContext,
+  out: StatsTables,
+  v: SeriesView,
+  w: number,
+  rolling: RollingOut,
+  cone: ConeSource,
+): number | null {
+  const { annualization: ann } = ctx.options;
+  const withCone = ctx.options.cone !== false;
+  const { symbol, n, s, terms, last } = v;
+  const toVol = (x: number) => Math.sqrt(x * ann);
+  let hv30: number | null = null;
+
+  // Mean returns (Student t), over the last w returns.
+  {
+    const R = out.returns;
+    R.symbol.push(symbol);
+    R.window.push(w);
+    R.n.push(w);
+    const from = last - w + 1;
+    let reason: string | null = null;
+    if (n === 0) reason = "no bars";
+    else if (n - 1 < w) reason = `window ${w} longer than series (${Math.max(0, n - 1)} returns)`;
+    else if (terms.badRet[last + 1]! - terms.badRet[from]! !== 0) {
+      const at = lastFlagged(s, from - 1, last, (f) => (f & 1) !== 0);
+      reason = `non-positive close on ${at >= 0 ? isoFromDays(s.date[at]!) : "?"} within window`;
+    }
+    const ml = reason === null ? meanInterval(terms.ret, from, last + 1, ctx.intervals) : null;
+    const ms = reason === null ? meanInterval(v.simpleRet, from, last + 1, ctx.intervals) : null;
+    R.mean_log.push(ml ? ml.mean * ann : null);
+    R.mean_log_ci_low.push(ml ? ml.low * ann : null);
+    R.mean_log_ci_high.push(ml ? ml.high * ann : null);
+    R.mean_simple.push(ms ? ms.mean * ann : null);
+    R.mean_simple_ci_low.push(ms ? ms.low * ann : null);
+    R.mean_simple_ci_high.push(ms ? ms.high * ann : null);
+    R.asof.push(n > 0 ? s.date[last]! : null);
+    if (reason === null && (ml === null || ms === null)) reason = "returns overflow (absurd price ratio)";
+    R.reason.push(reason);
+  }
+
+  for (const e of ctx.estimatorIndexes) {
+    const series = rolling[e]!;
+    const needsPrev = NEEDS_PREVIOUS_CLOSE[e]!;
+    const available = needsPrev ? n - 1 : n;
+    let reason: string | null = null;
+    let vol: number | null = null;
+    if (n === 0) reason = "no bars";
+    else if (available < w)
+      reason = `window ${w} longer than series (${Math.max(0, available)} ${needsPrev ? "returns" : "bars"})`;
+    else {
+      const x = series[last]!;
+      if (!Number.isNaN(x)) vol = toVol(x);
+      else {
+        const from = needsPrev ? last - w : last - w + 1;
+        const mask = e === E_C2C ? (f: number) => (f & 1) !== 0 : (f: number) => f !== 0;
+        const at = lastFlagged(s, Math.max(0, from), last, mask);
+        reason =
+          at >= 0
+            ? `${describeFlags(s.flags[at]!)} on ${isoFromDays(s.date[at]!)} within window`
+            : "unusable window";
+      }
+    }
+    const L = out.latest;
+    L.symbol.push(symbol);
+    L.window.push(w);
+    L.estimator.push(ESTIMATORS[e]!);
+    L.n.push(w);
+    L.asof.push(n > 0 ? s.date[last]! : null);
+    if (vol !== null) {
+      const [lo, hi] = ctx.intervals.volMultipliers(degreesOfFreedom(e, w));
+      L.vol.push(vol);
+      L.ci_low.push(vol * lo);
+      L.ci_high.push(vol * hi);
+      L.reason.push(null);
+      if (e === E_C2C && w === 30) hv30 = vol;
+    } else {
+      L.vol.push(null);
+      L.ci_low.push(null);
+      L.ci_high.push(null);
+      L.reason.push(reason);
+    }
+
+    if (withCone) {
+      const C = out.cone;
+      C.symbol.push(symbol);
+      C.window.push(w);
+      C.estimator.push(ESTIMATORS[e]!);
+      C.latest.push(vol);
+      const q = n > 0 ? cone(e, vol !== null ? series[last]! : undefined) : null;
+      if (q && q.count > 0) {
+        C.latest_pct.push(vol !== null && !Number.isNaN(q.atOrBelow) ? q.atOrBelow / q.count : null);
+        C.count.push(q.count);
+        C.min.push(toVol(q.min));
+        C.p25.push(ctx.qOut[0]!);
+        C.median.push(ctx.qOut[1]!);
+        C.p75.push(ctx.qOut[2]!);
+        C.max.push(toVol(q.max));
+        C.reason.push(null);
+      } else {
+        C.count.push(0);
+        C.latest_pct.push(null);
+        C.min.push(null);
+        C.p25.push(null);
+        C.median.push(null);
+        C.p75.push(null);
+        C.max.push(null);
+        C.reason.push(reason ?? "no usable window in the history");
+      }
+    }
+  }
+  return hv30;
+}
+
+/** Append the per-symbol summary row. */
+export function emitSymbolRow(
+  out: StatsTables,
+  symbol: string,
+  n: number,
+  firstDate: number | null,
+  lastDate: number | null,
+  counts: { missing: number; duplicates: number; flagged: number },
+  hv30: number | null,
+): void {
+  const S = out.symbols;
+  S.symbol.push(symbol);
+  S.rows.push(n);
+  S.first_date.push(n > 0 ? firstDate : null);
+  S.last_date.push(n > 0 ? lastDate : null);
+  S.missing.push(counts.missing);
+  S.duplicates.push(counts.duplicates);
+  S.flagged.push(counts.flagged);
+  S.hv30.push(hv30);
+}
+
+/** Whether the suite takes the close-to-close-only kernel. */
+export function isLean(ctx: SuiteContext): boolean {
+  return ctx.estimatorIndexes.length === 1 && ctx.estimatorIndexes[0] === E_C2C;
+}
+
+/**
  * Run the suite for one symbol and append its rows to `out`. Returns the cleaned series length.
+ * With `states` (one per window, in `windows` order) the kernels' final running sums are saved
+ * there, for incremental updates.
  */
 export function computeSymbolStats(
   symbol: string,
@@ -232,152 +404,37 @@ export function computeSymbolStats(
   ctx: SuiteContext,
   out: StatsTables,
   onRolling?: RollingSink,
+  states?: RollState[],
 ): number {
   const { windows, annualization: ann } = ctx.options;
-  const withCone = ctx.options.cone !== false;
   const s = prepareSeries(input);
   const n = s.length;
   ctx.ensure(n);
-  const selected = ctx.estimatorIndexes;
-  const lean = selected.length === 1 && selected[0] === E_C2C;
+  const lean = isLean(ctx);
   const terms = lean ? computeReturnTerms(s, ctx.terms) : computeTerms(s, ctx.terms);
   const rolling = ctx.rolling;
   const toVol = (v: number) => Math.sqrt(v * ann);
 
   // Returns for the mean-return intervals: only the longest window's tail is ever read.
-  const logRet = terms.ret;
   const simpleRet = ctx.simpleRet;
   const tail = Math.max(1, n - Math.max(...windows));
   for (let i = tail; i < n; i++) simpleRet[i] = Math.expm1(terms.ret[i]!);
+  const view: SeriesView = { symbol, n, s, terms, simpleRet, last: n - 1 };
 
   let hv30: number | null = null;
-  for (const w of windows) {
+  for (const [wi, w] of windows.entries()) {
     if (n > 0) {
-      if (lean) rollingCloseToClose(terms, w, rolling[E_C2C]);
-      else rollingVariances(terms, w, rolling);
+      const resume = states ? { base: 0, from: 0, state: states[wi]! } : undefined;
+      if (lean) rollingCloseToClose(terms, w, rolling[E_C2C], resume);
+      else rollingVariances(terms, w, rolling, resume);
     }
     if (onRolling && n > 0) onRolling(w, rolling, s.date);
-    const last = n - 1;
-
-    // Mean returns (Student t), over the last w returns.
-    {
-      const R = out.returns;
-      R.symbol.push(symbol);
-      R.window.push(w);
-      R.n.push(w);
-      const from = last - w + 1;
-      let reason: string | null = null;
-      if (n === 0) reason = "no bars";
-      else if (n - 1 < w) reason = `window ${w} longer than series (${Math.max(0, n - 1)} returns)`;
-      else if (terms.badRet[last + 1]! - terms.badRet[from]! !== 0) {
-        const at = lastFlagged(s, from - 1, last, (f) => (f & 1) !== 0);
-        reason = `non-positive close on ${at >= 0 ? isoFromDays(s.date[at]!) : "?"} within window`;
-      }
-      const ml = reason === null ? meanInterval(logRet, from, last + 1, ctx.intervals) : null;
-      const ms = reason === null ? meanInterval(simpleRet, from, last + 1, ctx.intervals) : null;
-      R.mean_log.push(ml ? ml.mean * ann : null);
-      R.mean_log_ci_low.push(ml ? ml.low * ann : null);
-      R.mean_log_ci_high.push(ml ? ml.high * ann : null);
-      R.mean_simple.push(ms ? ms.mean * ann : null);
-      R.mean_simple_ci_low.push(ms ? ms.low * ann : null);
-      R.mean_simple_ci_high.push(ms ? ms.high * ann : null);
-      R.asof.push(n > 0 ? s.date[last]! : null);
-      if (reason === null && (ml === null || ms === null)) reason = "returns overflow (absurd price ratio)";
-      R.reason.push(reason);
-    }
-
-    for (const e of selected) {
-      const series = rolling[e]!;
-      const needsPrev = NEEDS_PREVIOUS_CLOSE[e]!;
-      const available = needsPrev ? n - 1 : n;
-      let reason: string | null = null;
-      let vol: number | null = null;
-      if (n === 0) reason = "no bars";
-      else if (available < w)
-        reason = `window ${w} longer than series (${Math.max(0, available)} ${needsPrev ? "returns" : "bars"})`;
-      else {
-        const v = series[last]!;
-        if (!Number.isNaN(v)) vol = toVol(v);
-        else {
-          const from = needsPrev ? last - w : last - w + 1;
-          const mask = e === E_C2C ? (f: number) => (f & 1) !== 0 : (f: number) => f !== 0;
-          const at = lastFlagged(s, Math.max(0, from), last, mask);
-          reason =
-            at >= 0
-              ? `${describeFlags(s.flags[at]!)} on ${isoFromDays(s.date[at]!)} within window`
-              : "unusable window";
-        }
-      }
-      const L = out.latest;
-      L.symbol.push(symbol);
-      L.window.push(w);
-      L.estimator.push(ESTIMATORS[e]!);
-      L.n.push(w);
-      L.asof.push(n > 0 ? s.date[last]! : null);
-      if (vol !== null) {
-        const [lo, hi] = ctx.intervals.volMultipliers(degreesOfFreedom(e, w));
-        L.vol.push(vol);
-        L.ci_low.push(vol * lo);
-        L.ci_high.push(vol * hi);
-        L.reason.push(null);
-        if (e === E_C2C && w === 30) hv30 = vol;
-      } else {
-        L.vol.push(null);
-        L.ci_low.push(null);
-        L.ci_high.push(null);
-        L.reason.push(reason);
-      }
-
-      if (withCone) {
-        const C = out.cone;
-        C.symbol.push(symbol);
-        C.window.push(w);
-        C.estimator.push(ESTIMATORS[e]!);
-        C.latest.push(vol);
-        const q =
-          n > 0
-            ? quantilesNonNegative(
-                series.subarray(0, n),
-                CONE_PROBS,
-                ctx.qOut,
-                ctx.quantiles,
-                toVol,
-                vol !== null ? series[last]! : undefined,
-              )
-            : null;
-        if (q && q.count > 0) {
-          C.latest_pct.push(vol !== null && !Number.isNaN(q.atOrBelow) ? q.atOrBelow / q.count : null);
-          C.count.push(q.count);
-          C.min.push(toVol(q.min));
-          C.p25.push(ctx.qOut[0]!);
-          C.median.push(ctx.qOut[1]!);
-          C.p75.push(ctx.qOut[2]!);
-          C.max.push(toVol(q.max));
-          C.reason.push(null);
-        } else {
-          C.count.push(0);
-          C.latest_pct.push(null);
-          C.min.push(null);
-          C.p25.push(null);
-          C.median.push(null);
-          C.p75.push(null);
-          C.max.push(null);
-          C.reason.push(reason ?? "no usable window in the history");
-        }
-      }
-    }
+    const cone: ConeSource = (e, x) =>
+      quantilesNonNegative(rolling[e]!.subarray(0, n), CONE_PROBS, ctx.qOut, ctx.quantiles, toVol, x);
+    hv30 = emitWindowRows(ctx, out, view, w, rolling, cone) ?? hv30;
   }
   if (hv30 === null && !windows.includes(30)) hv30 = latestCloseToClose(terms, 30, ann);
-
-  const S = out.symbols;
-  S.symbol.push(symbol);
-  S.rows.push(n);
-  S.first_date.push(n > 0 ? s.date[0]! : null);
-  S.last_date.push(n > 0 ? s.date[n - 1]! : null);
-  S.missing.push(s.missing);
-  S.duplicates.push(s.duplicates);
-  S.flagged.push(s.flagged);
-  S.hv30.push(hv30);
+  emitSymbolRow(out, symbol, n, s.date[0] ?? null, s.date[n - 1] ?? null, s, hv30);
   return n;
 }
 

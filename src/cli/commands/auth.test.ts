@@ -4,9 +4,11 @@
  * give one E_AUTH line (exit 77), logout forgets everything.
  */
 import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
-import { existsSync, mkdtempSync, readFileSync, statSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { existsSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
+import { tempDirs } from "../../core/testing/temp-dirs.ts";
+
+const tmp = tempDirs();
 
 setDefaultTimeout(30_000);
 
@@ -32,9 +34,12 @@ beforeAll(() => {
   });
   url = `http://127.0.0.1:${server.port}`;
 });
-afterAll(() => server.stop(true));
+afterAll(() => {
+  server.stop(true);
+  tmp.removeAll();
+});
 
-const home = mkdtempSync(join(tmpdir(), "ttapi-auth-cli-"));
+const home = tmp.make("ttapi-auth-cli-");
 const env = {
   ...process.env,
   XDG_CONFIG_HOME: join(home, "config"),
@@ -46,7 +51,7 @@ const env = {
 };
 
 async function ttapi(args: string[], extraEnv: Record<string, string> = {}) {
-  const p = Bun.spawn(["bun", MAIN, ...args], {
+  const p = Bun.spawn([process.execPath, MAIN, ...args], {
     env: { ...env, ...extraEnv },
     stdout: "pipe",
     stderr: "pipe",

@@ -2,7 +2,9 @@
  * `ttapi import <file|dir|glob>... --out DIR`: MetaStock ASCII/binary → the bars Parquet dataset.
  * Flags only; the work is `importBars` in src/platform/import.
  */
+
 import { defineCommand } from "citty";
+import type { Compression } from "../../core/compression.ts";
 import { usageError } from "../../core/errors.ts";
 import { escapeControl } from "../../core/input-file.ts";
 import { globalArgs, runAction } from "../context.ts";
@@ -25,7 +27,8 @@ export default defineCommand({
     out: {
       type: "string",
       alias: "o",
-      description: "dataset root: bars land in DIR/bars/period=P/symbol=S/*.parquet",
+      description:
+        "dataset root: bars land in DIR/bars/period=P/symbol=S/*.parquet (default: <data-dir>/lake)",
       valueHint: "DIR",
     },
     strict: { type: "boolean", description: "stop at the first malformed row, write nothing, exit non-zero" },
@@ -55,13 +58,16 @@ export default defineCommand({
     runAction(
       "import",
       args,
-      async ({ config, signal }) => {
+      async ({ config, dataDir, signal }) => {
         const inputs = (args._ as string[] | undefined)?.length
           ? (args._ as string[])
           : [args.inputs as string];
-        if (!args.out)
-          throw usageError("--out DIR is required", { hint: "e.g. ttapi import data/ --out ./dataset" });
-        const compression = config["import.compression"] as "zstd" | "snappy" | "none";
+        // Default: the data directory's lake, the dataset `ttapi run` and `ttapi stats` use too.
+        const { lakeRoot } = await import("../../platform/lake/index.ts");
+        const { migrateDataDir } = await import("../../platform/pipeline/index.ts");
+        const outDir = (args.out as string | undefined) || lakeRoot(dataDir);
+        if (!args.out) await migrateDataDir(dataDir);
+        const compression = config["import.compression"] as Compression;
         const workers = config["import.workers"];
         if (!Number.isInteger(workers) || workers < 0)
           throw usageError(`--workers must be a non-negative integer, got ${args.workers}`);
@@ -78,7 +84,7 @@ export default defineCommand({
         let lastDraw = 0;
         const summary = await importBars({
           inputs,
-          outDir: args.out as string,
+          outDir,
           strict: Boolean(args.strict),
           csv: Boolean(args.csv),
           compression,

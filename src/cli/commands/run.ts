@@ -6,10 +6,11 @@
  * 78 config… see ../../platform/pipeline/outcome.ts; 1 when none applies), 130 cancelled.
  */
 import { defineCommand } from "citty";
+import type { Config } from "../../core/config.ts";
 import { usageError } from "../../core/errors.ts";
 import { escapeControl } from "../../core/input-file.ts";
-import { configureLogging } from "../../core/log.ts";
-import type { RunSummary } from "../../platform/pipeline/run.ts";
+import { configureLogging, getLogger } from "../../core/log.ts";
+import type { RunSummary } from "../../platform/pipeline/index.ts";
 import { apiArgs, cliState, globalArgs, runAction } from "../context.ts";
 
 export default defineCommand({
@@ -47,6 +48,11 @@ export default defineCommand({
       valueHint: "SPEC",
     },
     seed: { type: "string", description: "--demo: market seed (same seed, same data)", valueHint: "N" },
+    snapshot: {
+      type: "string",
+      description: "lake snapshots: daily (default, one per trading date) or intraday (date=…/time=HHMM/)",
+      valueHint: "daily|intraday",
+    },
     json: { type: "boolean", description: "print one JSON summary on stdout" },
     csv: { type: "boolean", description: "also write CSV mirrors of every artifact" },
   },
@@ -65,6 +71,11 @@ export default defineCommand({
         if (args.seed !== undefined && !/^\d+$/.test(args.seed))
           throw usageError(`--seed must be a non-negative integer, got "${args.seed}"`, {
             hint: "e.g. --seed 7",
+          });
+        const snapshot = args.snapshot ?? "daily";
+        if (snapshot !== "daily" && snapshot !== "intraday")
+          throw usageError(`--snapshot must be daily or intraday, got "${snapshot}"`, {
+            hint: "e.g. --snapshot intraday",
           });
         if (args.faults) {
           const { parseFaults } = await import("../../platform/index.ts");
@@ -99,6 +110,7 @@ export default defineCommand({
                 ...(args.faults ? { faults: args.faults } : {}),
               }
             : null,
+          snapshot,
           signal,
           onPlan: (plan) => {
             printer = new GridPrinter(plan, {
@@ -110,6 +122,7 @@ export default defineCommand({
           onEvent: (e) => (printer as InstanceType<typeof GridPrinter> | null)?.onEvent(e),
         });
         (printer as InstanceType<typeof GridPrinter> | null)?.finish(summary.status, summary.seconds);
+        const report = summary.status === "cancelled" ? null : await refreshReport(config, dataDir);
         if (args.json) {
           process.stdout.write(
             `${JSON.stringify({
@@ -137,13 +150,19 @@ export default defineCommand({
               failures: summary.failures,
               tasks: summary.tasks.map((t) => ({ ...t, seconds: round(t.seconds) })),
               persist: summary.persist,
+              ...(summary.lake ? { lake: summary.lake } : {}),
               ...(summary.sim ? { sim: summary.sim } : {}),
+              ...(report ? { report } : {}),
               dataDir: summary.dataDir,
             })}\n`,
           );
         } else if (!args.quiet) {
           // Reasons may quote input: control characters are shown escaped.
           process.stderr.write(`${outcomeLines(summary, dataDir).map(escapeControl).join("\n")}\n`);
+          if (report)
+            process.stderr.write(
+              `${"file" in report ? `report: ${report.file}${report.unchanged ? " (lake unchanged)" : ""}` : `report not written: ${report.error}`}\n`,
+            );
         }
         return summary.exitCode;
       },
@@ -152,18 +171,43 @@ export default defineCommand({
 });
 
 /**
+ * The end-of-run report (`report.enabled`, default on): `<data-dir>/report/index.html` refreshed
+ * from the lake. A report that cannot be written is said, never fails the run that fed the lake.
+ */
+async function refreshReport(
+  config: Config,
+  dataDir: string,
+): Promise<{ file: string; bytes: number; symbols: number; unchanged: boolean } | { error: string } | null> {
+  if (!config["report.enabled"]) return null;
+  try {
+    const { writeReport } = await import("../../platform/report/index.ts");
+    // Unchanged lake (e.g. a --cached run that fetched nothing new): the report stays as it is.
+    const r = writeReport({ dataDir, annualization: config["stats.annualization"], ifChanged: true });
+    return { file: r.file, bytes: r.bytes, symbols: r.symbols, unchanged: !!r.unchanged };
+  } catch (e) {
+    getLogger("cli.run").warn("report not written", { error: (e as Error).message });
+    return { error: (e as Error).message };
+  }
+}
+
+/**
  * The end of a run on the terminal: what was produced, then every failure and shortfall by name with
  * its reason, the tasks that only followed from them counted, and the hints that fit the causes.
  */
 export function outcomeLines(summary: RunSummary, dataDir: string): string[] {
   const lines: string[] = [];
+  const lake = summary.lake;
+  const count = (st: string) => lake?.tables.filter((t) => t.state === st).length ?? 0;
+  const states = ["written", "unchanged", "missing", "failed"]
+    .filter((st) => count(st) > 0)
+    .map((st) => `${count(st)} ${st}`)
+    .join(", ");
+  const where = `lake ${lake ? `${lake.date}${lake.time ? ` ${lake.time}` : ""}: ${states}` : "not written (cancelled)"} → ${dataDir}/lake`;
   const bars = summary.tasks.find((t) => t.id === "eod.bars");
   if (bars && bars.state !== "failed") {
     const d = summary.duplicates;
-    lines.push(
-      `${d} duplicate bar${d === 1 ? "" : "s"} removed across sources · artifacts in ${dataDir}/artifacts`,
-    );
-  } else lines.push(`artifacts in ${dataDir}/artifacts`);
+    lines.push(`${d} duplicate bar${d === 1 ? "" : "s"} removed across sources · ${where}`);
+  } else lines.push(where);
   for (const f of summary.failures) {
     const title = summary.stages[f.stage]?.title ?? f.stage;
     lines.push(`  ${title} / ${f.label}: ${f.kind === "degraded" ? "incomplete: " : ""}${f.reason}`);

@@ -17,7 +17,7 @@ function dataset(name: string): string {
 }
 
 async function ttapi(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  const p = Bun.spawn(["bun", join(REPO, "src", "cli", "main.ts"), ...args], {
+  const p = Bun.spawn([process.execPath, join(REPO, "src", "cli", "main.ts"), ...args], {
     stdout: "pipe",
     stderr: "pipe",
     env: { ...process.env, XDG_CONFIG_HOME: join(tmp, "cfg"), TTAPI_LOG_LEVEL: "warn" },
@@ -114,6 +114,27 @@ test("--metrics adds IV vs HV30 and expected moves (table + files); a bad file i
   const bad = await ttapi("stats", "--data", dir, "--metrics", metrics);
   expect(bad.code).toBe(65);
   expect(bad.stderr).toContain('element 0 (AAA) ivIndex: expected a number or null, got "high"');
+});
+
+test("after `ttapi run --demo`, `ttapi stats --data-dir` reads the lake (no 'import bars first')", async () => {
+  const dir = join(tmp, "after-run");
+  const run = await ttapi("run", "--demo", "-q", "--data-dir", dir);
+  expect(run.code).toBe(0);
+  const r = await ttapi("stats", "--data-dir", dir, "--windows", "20", "--json");
+  expect(r.stderr).not.toMatch(/no daily bars/);
+  expect(r.code).toBe(0);
+  const rows = JSON.parse(r.stdout) as { symbol: string }[];
+  expect(new Set(rows.map((x) => x.symbol)).size).toBe(10);
+  // Results go beside the lake, not into it.
+  expect(existsSync(join(dir, "stats", "latest.parquet"))).toBe(true);
+  expect(existsSync(join(dir, "lake", "stats"))).toBe(false);
+});
+
+test("an empty data directory: one error line naming where bars come from", async () => {
+  const r = await ttapi("stats", "--data-dir", join(tmp, "empty"));
+  expect(r.code).toBe(2);
+  expect(r.stderr).toMatch(/no daily bars/);
+  expect(r.stderr).toMatch(/ttapi run|ttapi import/);
 });
 
 test("the latest table keeps its columns aligned whatever the widths of the numbers", async () => {

@@ -202,7 +202,8 @@ export default defineCommand({
     ...globalArgs,
     data: {
       type: "string",
-      description: "data directory holding bars/ (same as --data-dir)",
+      description:
+        "data directory: its lake (DIR/lake/bars), or a dataset root holding bars/ (same as --data-dir)",
       valueHint: "DIR",
     },
     symbols: {
@@ -230,6 +231,11 @@ export default defineCommand({
     json: { type: "boolean", description: "print the latest estimates as one JSON array on stdout" },
     csv: { type: "boolean", description: "also write CSV mirrors of stats/*.parquet" },
     rolling: { type: "boolean", description: "also write every symbol's rolling series to stats/rolling/" },
+    incremental: {
+      type: "boolean",
+      description:
+        "update from the saved state in stats/state/: read only new bar parts, recompute a symbol only when its past changed",
+    },
     metrics: {
       type: "string",
       description:
@@ -242,7 +248,38 @@ export default defineCommand({
       "stats",
       args,
       async ({ config, dataDir, signal }) => {
+        if (args.incremental) {
+          const clash = (["symbols", "metrics", "rolling", "csv", "workers"] as const).filter(
+            (k) => args[k] !== undefined && args[k] !== false,
+          );
+          if (clash.length > 0)
+            throw usageError(`--incremental cannot be combined with --${clash.join(", --")}`, {
+              hint: "the incremental update covers every symbol of the dataset",
+            });
+          const { updateStats } = await import("../../platform/stats/index.ts");
+          const u = await updateStats({
+            dataDir,
+            ...(args.estimators ? { estimators: parseEstimators(String(args.estimators)) } : {}),
+            windows: config["stats.windows"],
+            confidence: config["stats.confidence"],
+            annualization: config["stats.annualization"],
+            signal,
+          });
+          const view = { latest: u.tables.latest } as ComputeStatsResult;
+          if (args.json) process.stdout.write(`${JSON.stringify(latestJson(view))}\n`);
+          else process.stdout.write(`${latestTable(view, config["stats.confidence"])}\n`);
+          process.stderr.write(
+            `stats: ${u.symbols} symbols in ${u.seconds.toFixed(2)} s: ${u.incremental} updated from their state, ${u.recomputed.length} recomputed, ${u.barsRead} bars read → ${dataDir}/stats/\n`,
+          );
+          for (const r of u.recomputed.slice(0, 20))
+            process.stderr.write(`  recomputed ${r.symbol}: ${r.reason}\n`);
+          if (u.recomputed.length > 20) process.stderr.write(`  … and ${u.recomputed.length - 20} more\n`);
+          return 0;
+        }
         const { computeStats } = await import("../../platform/stats/index.ts");
+        const { barsSource } = await import("../../platform/pipeline/index.ts");
+        // The data directory's lake by default; a plain dataset root (DIR/bars) still works.
+        const bars = await barsSource(dataDir);
         const symbols = args.symbols
           ? String(args.symbols)
               .split(",")
@@ -252,7 +289,8 @@ export default defineCommand({
         const estimators = args.estimators ? parseEstimators(String(args.estimators)) : undefined;
         const metrics = args.metrics ? await readMetrics(String(args.metrics)) : undefined;
         const r = await computeStats({
-          dataDir,
+          dataDir: bars,
+          outDir: dataDir,
           ...(symbols ? { symbols } : {}),
           ...(estimators ? { estimators } : {}),
           windows: config["stats.windows"],

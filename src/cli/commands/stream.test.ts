@@ -3,29 +3,32 @@
  * expansion and a --json summary, Ctrl-C flushing and exiting 0, and flag errors as usage errors.
  */
 import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
-import { mkdtempSync, readdirSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { readdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import pl from "nodejs-polars";
+import { tempDirs } from "../../core/testing/temp-dirs.ts";
 import { type SimServer, startSim } from "../../platform/sim.ts";
 import { parseTypes } from "./stream.ts";
+
+const tmp = tempDirs();
 
 // setDefaultTimeout is per file: a generous ceiling for loaded 2-core CI machines (a hang still fails).
 setDefaultTimeout(60_000);
 
 const MAIN = join(import.meta.dir, "../main.ts");
 let sim: SimServer;
-const home = mkdtempSync(join(tmpdir(), "ttapi-stream-cli-"));
+const home = tmp.make("ttapi-stream-cli-");
 
 beforeAll(async () => {
   sim = await startSim({ port: 0, seed: "stream-cli" });
 });
 afterAll(async () => {
   await sim.stop();
+  tmp.removeAll();
 });
 
 function spawnStream(args: string[]) {
-  return Bun.spawn(["bun", MAIN, "stream", "--env", "sim", "--url", sim.url, ...args], {
+  return Bun.spawn([process.execPath, MAIN, "stream", "--env", "sim", "--url", sim.url, ...args], {
     env: {
       ...process.env,
       XDG_CONFIG_HOME: join(home, "config"),

@@ -1,5 +1,5 @@
 import { describe, expect, setDefaultTimeout, test } from "bun:test";
-import type { TaskEvent } from "../../platform/pipeline/graph.ts";
+import type { TaskEvent } from "../../platform/pipeline/index.ts";
 import { colorEnabled, GridPrinter, gridMode } from "./printer.ts";
 import { formatProgress, renderEventLine, renderGrid } from "./render.ts";
 import { initialGrid, reduceGrid, type TaskPlan } from "./state.ts";

@@ -4,7 +4,7 @@
  * line per state change, no escape codes. `NO_COLOR` (any non-empty value) or TERM=dumb turns
  * colour off; a dumb terminal also gets plain lines.
  */
-import type { TaskEvent } from "../../platform/pipeline/graph.ts";
+import type { TaskEvent } from "../../platform/pipeline/index.ts";
 import { renderEventLine, renderGrid } from "./render.ts";
 import { finishGrid, type GridState, initialGrid, reduceGrid, type TaskPlan } from "./state.ts";
 

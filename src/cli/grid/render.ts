@@ -4,7 +4,7 @@
  * line per state change used when stderr is not a TTY (cron logs). Colour is optional ANSI SGR;
  * with `color: false` the output contains no escape codes at all.
  */
-import type { TaskEvent } from "../../platform/pipeline/graph.ts";
+import type { TaskEvent } from "../../platform/pipeline/index.ts";
 import { GRID_STAGES, GRID_TITLES, type GridState, type RowState, type TaskRow } from "./state.ts";
 
 export interface RenderOptions {

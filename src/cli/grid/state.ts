@@ -3,11 +3,10 @@
  * pipeline's task events. Pure: `reduceGrid(state, event)` returns the next state, so the
  * renderers can be tested without a terminal.
  */
-import type { StageId, TaskEvent } from "../../platform/pipeline/graph.ts";
-import type { TaskSummary } from "../../platform/pipeline/run.ts";
+import type { StageId, TaskEvent, TaskSummary } from "../../platform/pipeline/index.ts";
 
 /** The grid shows the pipeline's stages, in its order, under its titles. */
-export { STAGE_TITLES as GRID_TITLES, STAGES as GRID_STAGES } from "../../platform/pipeline/graph.ts";
+export { STAGE_TITLES as GRID_TITLES, STAGES as GRID_STAGES } from "../../platform/pipeline/index.ts";
 
 export type RowState = "waiting" | "running" | "done" | "skipped" | "failed";
 

@@ -139,7 +139,7 @@ describe("handshake discipline", () => {
           return token(fake.url)();
         },
         stepTimeoutMs: 150,
-        backoff: { initialMs: 10, maxMs: 20 },
+        backoff: { baseMs: 10, maxMs: 20 },
       });
       const reasons: string[] = [];
       client.onState((s) => {
@@ -215,7 +215,7 @@ describe("handshake discipline", () => {
     const client = new DxlinkClient({
       getQuoteToken: token("ws://127.0.0.1:1/"),
       maxAttempts: 3,
-      backoff: { initialMs: 5, maxMs: 10 },
+      backoff: { baseMs: 5, maxMs: 10 },
       stepTimeoutMs: 500,
     });
     const attempts: number[] = [];

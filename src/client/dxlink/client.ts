@@ -29,7 +29,7 @@ import {
 } from "../../core/errors.ts";
 import { getLogger } from "../../core/log.ts";
 import { registerSecret } from "../../core/redact.ts";
-import { backoffDelay } from "./backoff.ts";
+import { type BackoffOptions, fullJitter } from "../backoff.ts";
 import { chunkSubscription, type SubscriptionItem } from "./chunking.ts";
 import { type CompactBatch, decodeCompactData, decodeFullData, toNumber } from "./codec.ts";
 import { Connection, type EndReason, type Message } from "./connection.ts";
@@ -41,6 +41,8 @@ export interface QuoteTokenInfo {
   /** Epoch milliseconds. */
   expiresAt: number;
 }
+
+const RECONNECT_BACKOFF: BackoffOptions = { baseMs: 1000, maxMs: 30_000 };
 
 export type TokenReason = "initial" | "reconnect" | "expiring" | "rejected";
 /** `signal` aborts when the client closes: a provider should stop its request then. */
@@ -68,7 +70,8 @@ export interface DxlinkClientOptions {
   chunkItems?: number;
   /** Coalescing window for subscription changes (default 50 ms). */
   batchDelayMs?: number;
-  backoff?: { initialMs?: number; maxMs?: number };
+  /** Reconnect delays (full jitter; default base 1 s, ceiling 30 s). */
+  backoff?: Partial<BackoffOptions>;
   /** A connection that lived this long resets the backoff (default 1 s). */
   stableAfterMs?: number;
   /** Reconnect with a fresh token this long before the token expires (default 10 min). */
@@ -435,7 +438,7 @@ export class DxlinkClient {
       );
       return false;
     }
-    const delayMs = backoffDelay(attempt, this.opts.backoff, this.opts.random);
+    const delayMs = fullJitter(attempt, { ...RECONNECT_BACKOFF, ...this.opts.backoff }, this.opts.random);
     this.log.info("reconnecting", { attempt: attempt + 1, delayMs, reason });
     this.emitState({ state: "reconnecting", attempt: attempt + 1, delayMs, reason });
     try {

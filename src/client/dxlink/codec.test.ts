@@ -1,13 +1,7 @@
 import { describe, expect, setDefaultTimeout, test } from "bun:test";
 import fc from "fast-check";
-import {
-  batchToColumns,
-  batchToEvents,
-  decodeCompactData,
-  decodeFullData,
-  encodeCompactData,
-  toNumber,
-} from "./codec.ts";
+import { encodeCompactData } from "../../core/dxlink-compact.ts";
+import { batchToColumns, batchToEvents, decodeCompactData, decodeFullData, toNumber } from "./codec.ts";
 import { EVENT_SCHEMAS, EVENT_TYPES, type EventType, type FieldKind } from "./events.ts";
 
 // setDefaultTimeout is per file: a generous ceiling for loaded 2-core CI machines (a hang still fails).

@@ -209,34 +209,3 @@ export function batchToColumns(batch: CompactBatch): ColumnarBatch {
   }
   return { type, count, fields, kinds, columns };
 }
-
-/** Index of `eventSymbol` in a batch's field list, or -1 (it is optional on the wire). */
-export function symbolIndex(batch: CompactBatch): number {
-  return batch.fields.indexOf("eventSymbol");
-}
-
-/** Encode events to COMPACT `data` (used by tests, benches and anything that needs to speak it). */
-export function encodeCompactData(
-  pairs: { type: string; fields: readonly string[]; events: Record<string, unknown>[] }[],
-): unknown[] {
-  const data: unknown[] = [];
-  for (const { type, fields, events } of pairs) {
-    const kinds = kindsOf(type, fields);
-    const values: unknown[] = [];
-    for (const ev of events) {
-      for (let f = 0; f < fields.length; f++) values.push(encodeValue(ev[fields[f]!], kinds[f]!));
-    }
-    data.push(type, values);
-  }
-  return data;
-}
-
-function encodeValue(v: unknown, kind: FieldKind): unknown {
-  if (kind === "number") {
-    if (typeof v !== "number" || Number.isNaN(v)) return "NaN";
-    if (v === Number.POSITIVE_INFINITY) return "Infinity";
-    if (v === Number.NEGATIVE_INFINITY) return "-Infinity";
-    return v;
-  }
-  return v === undefined ? null : v;
-}

@@ -2,7 +2,7 @@
  * DXLink event types as the client uses them: the shared catalog from core (types, field kinds,
  * flags) plus the client's default field lists and lookups.
  */
-import { EVENT_SCHEMAS, EVENT_TYPES, type EventType, type FieldKind } from "../../core/dxlink-events.ts";
+import { EVENT_SCHEMAS, type EventType, type FieldKind } from "../../core/dxlink-events.ts";
 
 export {
   EVENT_SCHEMAS,
@@ -165,10 +165,6 @@ export const DEFAULT_FIELDS: Record<EventType, readonly string[]> = {
     "openInterest",
   ],
 };
-
-export function isEventType(s: string): s is EventType {
-  return (EVENT_TYPES as readonly string[]).includes(s);
-}
 
 /**
  * The kind of a field. For a type or field we don't know (a server may add some) the kind cannot be

@@ -1,6 +1,5 @@
 /** DXLink streaming client: codec, connection, robust client, buffers and candle history. */
-export { backoffDelay } from "./backoff.ts";
-export { BoundedBatchQueue, batchEndsSnapshot, LatestValueStore } from "./buffers.ts";
+export { BoundedBatchQueue, LatestValueStore } from "./buffers.ts";
 export {
   type CandleBar,
   type CandleHistory,
@@ -8,10 +7,9 @@ export {
   candleSymbol,
   fetchCandleHistory,
 } from "./candles.ts";
-export { chunkSubscription, type SubscriptionItem, type SubscriptionMessage } from "./chunking.ts";
+export type { SubscriptionItem, SubscriptionMessage } from "./chunking.ts";
 export {
   type ConnectionState,
-  channelFor,
   type DataListener,
   DxlinkClient,
   type DxlinkClientOptions,
@@ -21,14 +19,11 @@ export {
   type TokenReason,
 } from "./client.ts";
 export {
-  batchToColumns,
   batchToEvents,
   type Column,
   type ColumnarBatch,
   type CompactBatch,
   decodeCompactData,
-  decodeFullData,
-  encodeCompactData,
   toBool,
   toNumber,
   toText,
@@ -36,10 +31,6 @@ export {
 export {
   DEFAULT_FIELDS,
   type DxEvent,
-  EVENT_SCHEMAS,
-  EVENT_TYPES,
-  EventFlags,
   type EventType,
   fieldKind,
-  isEventType,
 } from "./events.ts";

@@ -1,6 +1,5 @@
 import { describe, expect, setDefaultTimeout, test } from "bun:test";
 import fc from "fast-check";
-import { backoffDelay } from "./backoff.ts";
 import { BoundedBatchQueue, LatestValueStore } from "./buffers.ts";
 import { byteLength, chunkSubscription, type SubscriptionItem } from "./chunking.ts";
 import type { CompactBatch } from "./codec.ts";
@@ -55,15 +54,6 @@ describe("chunkSubscription", () => {
     expect(msgs.length).toBeGreaterThan(50);
     expect(msgs.length).toBeLessThan(200);
     expect(Math.max(...msgs.map((m) => JSON.stringify(m).length))).toBeLessThanOrEqual(8192);
-  });
-});
-
-describe("backoffDelay", () => {
-  test("full jitter under an exponential ceiling with a cap", () => {
-    expect(backoffDelay(0, { initialMs: 1000, maxMs: 30_000 }, () => 0.999)).toBe(999);
-    expect(backoffDelay(3, { initialMs: 1000, maxMs: 30_000 }, () => 0.5)).toBe(4000);
-    expect(backoffDelay(10, { initialMs: 1000, maxMs: 30_000 }, () => 0.999)).toBe(29_970);
-    expect(backoffDelay(50, {}, () => 0)).toBe(0);
   });
 });
 

@@ -7,7 +7,7 @@
  * m / 10^k — exact and correctly rounded for k ≤ 22 (Clinger's fast path), i.e. identical to
  * parseFloat; longer or exponent forms fall back to parseFloat on the field text.
  */
-import { daysFromCivil } from "../../core/bars.ts";
+import { type BarArrays, daysFromCivil, daysInMonth } from "../../core/bars.ts";
 import type { BarColumnsBuilder } from "../columns.ts";
 import { compileFastLines, type FastEnv } from "./fast-codegen.ts";
 import {
@@ -182,11 +182,6 @@ function digitsAt(b: Uint8Array, end: number): number {
   return ndig === 0 ? -1 : v;
 }
 
-function daysInMonth(y: number, m: number): number {
-  if (m === 2) return (y % 4 === 0 && y % 100 !== 0) || y % 400 === 0 ? 29 : 28;
-  return m === 4 || m === 6 || m === 9 || m === 11 ? 30 : 31;
-}
-
 let lastYmd = -1;
 let lastDays = 0;
 
@@ -345,20 +340,10 @@ function parsePeriod(b: Uint8Array, end: number, sep: number): number {
  * it runs and syncs them here when it hands a line to the general path (rare), so both paths see
  * one state: column buffers, the ticker and date caches, the order check, line count and errors.
  */
-interface RangeState {
+interface RangeState extends BarArrays {
   out: BarColumnsBuilder;
   n: number;
   cap: number;
-  symbolIndex: Int32Array;
-  period: Uint8Array;
-  date: Int32Array;
-  time: Int32Array;
-  open: Float64Array;
-  high: Float64Array;
-  low: Float64Array;
-  close: Float64Array;
-  volume: Float64Array;
-  openint: Float64Array;
   // Last ticker bytes → id: files hold long runs of one ticker, so decode a string only on change.
   tickBytes: Uint8Array;
   tickLen: number;

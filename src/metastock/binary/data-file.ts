@@ -6,8 +6,9 @@
  * bytes (ignored), a duplicated last record (dropped), invalid dates (row skipped). Prices and
  * volumes are the exact float32 values widened to float64 (lossless; the format holds ~7 digits).
  */
-import { daysFromCivil } from "../../core/bars.ts";
+import { daysFromCivil, daysInMonth } from "../../core/bars.ts";
 import type { BarColumnsBuilder } from "../columns.ts";
+import { mbfWordsToIeeeBits } from "../mbf.ts";
 import { type FieldOffsets, fieldOffsets } from "./fields.ts";
 
 export interface DecodeResult {
@@ -88,11 +89,7 @@ export function decodeDataFile(
   const nWords = count * rw;
   if (ieeeScratch.length < nWords) ieeeScratch = new Uint32Array(Math.max(nWords, ieeeScratch.length * 2));
   const ieee = ieeeScratch;
-  for (let i = 0; i < nWords; i++) {
-    const x = words[i]!;
-    const e = x >>> 24;
-    ieee[i] = e <= 2 ? 0 : (((e - 2) << 23) | ((x & 0x00800000) << 8) | (x & 0x007fffff)) >>> 0;
-  }
+  mbfWordsToIeeeBits(words, ieee, nWords);
   const fv = new Float32Array(ieee.buffer);
   const oDate = off.date >> 2;
   const oTime = off.time >> 2;
@@ -164,9 +161,4 @@ function sameRecord(b: Uint8Array, a: number, c: number, len: number): boolean {
   if (a + len > b.length) return false;
   for (let i = 0; i < len; i++) if (b[a + i] !== b[c + i]) return false;
   return true;
-}
-
-export function daysInMonth(y: number, m: number): number {
-  if (m === 2) return (y % 4 === 0 && y % 100 !== 0) || y % 400 === 0 ? 29 : 28;
-  return m === 4 || m === 6 || m === 9 || m === 11 ? 30 : 31;
 }

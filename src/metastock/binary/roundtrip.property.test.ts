@@ -140,6 +140,8 @@ describe("binary MetaStock properties", () => {
     }));
     const db = writeMetastockDb(secs);
     const names = [...db.keys()];
+    const CLEAN_ROWS = 15;
+    expect(readDatabase(names, (n) => db.get(n)).columns.length).toBe(CLEAN_ROWS);
     fc.assert(
       fc.property(
         fc.array(
@@ -163,8 +165,16 @@ describe("binary MetaStock properties", () => {
             else copy.set(name, b.subarray(0, at % b.length));
           }
           const r = readDatabase(names, (n) => copy.get(n));
-          expect(r.columns.length).toBeGreaterThanOrEqual(0);
-          for (let i = 0; i < r.columns.length; i++) expect(Number.isInteger(r.columns.date[i]!)).toBe(true);
+          const c = r.columns;
+          // Whatever is read is well-formed: a known symbol, a whole date, an intraday time or none.
+          for (let i = 0; i < c.length; i++) {
+            expect(c.symbolIndex[i]!).toBeGreaterThanOrEqual(0);
+            expect(c.symbolIndex[i]!).toBeLessThan(c.symbols.length);
+            expect(Number.isInteger(c.date[i]!)).toBe(true);
+            expect(c.time[i] === -1 || (c.time[i]! >= 0 && c.time[i]! <= 235959)).toBe(true);
+          }
+          // No silent loss: fewer rows than the intact database holds is always explained.
+          if (c.length < CLEAN_ROWS) expect(r.warnings.length + r.skipped).toBeGreaterThan(0);
         },
       ),
       { numRuns: 500 },

@@ -7,7 +7,7 @@ import { civilFromDays } from "../../core/bars.ts";
 import { dataError } from "../../core/errors.ts";
 import { writeMbf } from "../mbf.ts";
 import { dataFileName } from "./directory.ts";
-import { F_TIME, fieldOffsets, popcount8 } from "./fields.ts";
+import { fieldOffsets, popcount8 } from "./fields.ts";
 import { EMASTER_RECORD, MASTER_RECORD, XMASTER_MAGIC, XMASTER_RECORD } from "./master.ts";
 
 export interface WriterSeries {
@@ -216,9 +216,4 @@ export function writeMetastockDb(securities: readonly WriterSecurity[]): Map<str
     files.set(dataFileName(fileNumberOf(i)), encodeDataFile(sec));
   });
   return files;
-}
-
-/** True when the bitset carries a TIME field. */
-export function hasTime(fields: number): boolean {
-  return (fields & F_TIME) !== 0;
 }

@@ -19,6 +19,8 @@ const PATTERNS: RegExp[] = [
   /^\.bars-prev-(\d+)-/, // import engine: the previous dataset during the swap
   /^\..+\.(\d+)\.[0-9a-z-]+\.tmp$/, // core/atomic temp files
   /^\.tmp-(\d+)-/, // lock entries being written
+  /^\.bars-run-(\d+)-/, // a run's merged bars staged beside the lake
+  /^\.work-(\d+)$/, // lake swaps in progress
 ];
 
 /** The pid a hidden temp name embeds, or null for any other name. */

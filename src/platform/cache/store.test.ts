@@ -6,6 +6,7 @@ import pl from "nodejs-polars";
 import { loadConfig } from "../../core/config.ts";
 import { PersistWriter } from "../persist/writer.ts";
 import { frameFingerprint } from "./fingerprint.ts";
+import type { ArtifactKind } from "./kinds.ts";
 import { ArtifactStore } from "./store.ts";
 
 // setDefaultTimeout is per file: a generous ceiling for loaded 2-core CI machines (a hang still fails).
@@ -81,6 +82,57 @@ describe("ArtifactStore", () => {
     expect(store.check(chains).state).toBe("fresh");
     clock += 2000;
     expect(store.check(chains)).toMatchObject({ state: "stale", reason: "expired" });
+    await writer.close();
+  });
+
+  test("status() applies check()'s TTL rule: fresh up to the expiry instant, stale from it, for every kind", async () => {
+    const created = clock;
+    const ttlSeconds = {
+      accounts: config["cache.ttl.accounts"],
+      "quote-token": config["cache.ttl.quote-token"],
+      instruments: config["cache.ttl.instruments"],
+      chains: config["cache.ttl.chains"],
+      metrics: config["cache.ttl.metrics"],
+      quotes: config["cache.ttl.quotes"],
+    } as const;
+    const expiry: [ref: { kind: ArtifactKind; key: string }, at: number | null][] = [
+      ...Object.entries(ttlSeconds).map(
+        ([kind, s]) =>
+          [{ kind: kind as ArtifactKind, key: "k" }, created + s * 1000] as [
+            { kind: ArtifactKind; key: string },
+            number,
+          ],
+      ),
+      [eod, Date.parse("2026-07-15T20:00:00Z")], // 16:00 New York, the session close after 14:00 UTC
+      [stats, null], // derived: never by age
+    ];
+    for (const [ref] of expiry) await (await store.put(ref, frame(3))).durable;
+    const row = (id: string) => store.status().find((r) => r.id === id)!;
+    for (const [ref, at] of expiry) {
+      const id = `${ref.kind}/${ref.key}`;
+      expect(at === null || at > created).toBe(true); // the table's TTLs are positive
+      if (at === null) {
+        clock = created + 10 * 365 * 86_400_000;
+        expect(row(id)).toMatchObject({ state: "fresh", expiresInSeconds: null, ttl: "inputs" });
+        continue;
+      }
+      clock = at - 1;
+      expect([id, row(id).state, row(id).expiresInSeconds]).toEqual([id, "fresh", 0.001]);
+      expect(store.check(ref).state).toBe("fresh");
+      clock = at;
+      expect([id, row(id).state, row(id).reason, row(id).expiresInSeconds]).toEqual([
+        id,
+        "stale",
+        "expired",
+        0,
+      ]);
+      expect(store.check(ref)).toMatchObject({ state: "stale", reason: "expired" });
+    }
+    // status and check agree on the inputs rule too: a deleted upstream makes its downstream stale.
+    clock = created;
+    await (await store.put(stats, frame(3), { inputs: { "eod/bars": "whatever" } })).durable;
+    store.clear("eod");
+    expect(row("stats/vol")).toMatchObject({ state: "stale", reason: "input eod/bars missing" });
     await writer.close();
   });
 

@@ -6,14 +6,16 @@
  * manifest is replaced only after the data files are durable, then superseded versions are
  * deleted. A SIGKILL at any moment leaves the previous complete version or the new one.
  */
+
 import { existsSync, mkdirSync, readdirSync, renameSync, rmSync, statSync } from "node:fs";
 import { join } from "node:path";
 import pl from "nodejs-polars";
 import { fsyncPath } from "../../core/atomic.ts";
+import type { Compression } from "../../core/compression.ts";
 import { dataError, ioError, toTTError } from "../../core/errors.ts";
 import { getLogger } from "../../core/log.ts";
 import { processAlive } from "../../core/process-alive.ts";
-import type { Compression, PersistWriter } from "../persist/writer.ts";
+import type { PersistWriter } from "../persist/writer.ts";
 import { frameFingerprint } from "./fingerprint.ts";
 import {
   ARTIFACT_KINDS,
@@ -49,12 +51,14 @@ export function parseArtifactId(id: string): ArtifactRef | null {
 }
 
 export interface CheckOptions {
-  /** Current fingerprints of the inputs (by artifact id). */
-  inputs?: Record<string, string>;
+  /** Current fingerprints of the inputs (by artifact id); undefined = that input does not exist. */
+  inputs?: Record<string, string | undefined>;
   /** Current parameter fingerprint. */
   params?: string;
   /** A CSV mirror is wanted: an artifact without one is stale. */
   requireCsv?: boolean;
+  /** Never stale by age: the parameters fingerprint the inputs' content (e.g. local files' sizes and mtimes). */
+  ignoreTtl?: boolean;
 }
 
 export interface CheckResult {
@@ -72,6 +76,8 @@ export interface PutOptions {
   mode?: number;
   /** Rewrite the data files even when identical content is already committed (`--force`). */
   rewrite?: boolean;
+  /** When the data was taken (default: now), e.g. the moment the caller already reported. */
+  createdAt?: number;
 }
 
 export interface Committed {
@@ -128,6 +134,11 @@ export class ArtifactStore {
     this.now = opts.now ?? Date.now;
   }
 
+  /** The store's clock (epoch ms): what `createdAt` and TTL checks use. */
+  clock(): number {
+    return this.now();
+  }
+
   dirOf(ref: ArtifactRef): string {
     return join(this.root, ref.kind, encodeURIComponent(ref.key));
   }
@@ -152,10 +163,12 @@ export class ArtifactStore {
     const bad = verifyFiles(dir, m);
     if (bad) return { state: "invalid", reason: bad, manifest: null };
     const exp = this.expiry(ref, m);
-    if (exp !== null && this.now() >= exp) return { state: "stale", reason: "expired", manifest: m };
+    if (!opts.ignoreTtl && exp !== null && this.now() >= exp)
+      return { state: "stale", reason: "expired", manifest: m };
     if (opts.params !== undefined && opts.params !== m.params)
       return { state: "stale", reason: "parameters changed", manifest: m };
     for (const [id, fp] of Object.entries(opts.inputs ?? {})) {
+      if (fp === undefined) return { state: "stale", reason: `input ${id} missing`, manifest: m };
       if (m.inputs[id] !== fp) return { state: "stale", reason: `input ${id} changed`, manifest: m };
     }
     if (opts.requireCsv && !m.files.some((f) => f.format === "csv"))
@@ -172,6 +185,7 @@ export class ArtifactStore {
     const dir = this.dirOf(ref);
     const fingerprint = frameFingerprint(df);
     const rows = df.height;
+    const createdAt = opts.createdAt ?? this.now();
     const base = (files: ArtifactFile[]): Manifest => ({
       format: MANIFEST_FORMAT,
       kind: ref.kind,
@@ -179,8 +193,8 @@ export class ArtifactStore {
       fingerprint,
       inputs: opts.inputs ?? {},
       params: opts.params ?? "",
-      createdAt: this.now(),
-      createdIso: new Date(this.now()).toISOString(),
+      createdAt,
+      createdIso: new Date(createdAt).toISOString(),
       rows,
       files,
       meta: opts.meta ?? {},
@@ -272,6 +286,35 @@ export class ArtifactStore {
       rmSync(staging, { recursive: true, force: true });
       throw toTTError(e, "E_IO", `storing ${artifactId(ref)}`);
     }
+  }
+
+  /**
+   * Commit a manifest for data that lives outside the cache (the lake's `bars` table): no files of
+   * its own, so the fingerprint and `meta` describe it; superseded cache versions are removed.
+   */
+  commitExternal(
+    ref: ArtifactRef,
+    out: { rows: number; fingerprint: string; meta?: Record<string, unknown> },
+    opts: Omit<PutOptions, "csv" | "mode" | "rewrite"> = {},
+  ): Manifest {
+    const dir = this.dirOf(ref);
+    mkdirSync(dir, { recursive: true });
+    const m: Manifest = {
+      format: MANIFEST_FORMAT,
+      kind: ref.kind,
+      key: ref.key,
+      fingerprint: out.fingerprint,
+      inputs: opts.inputs ?? {},
+      params: opts.params ?? "",
+      createdAt: this.now(),
+      createdIso: new Date(this.now()).toISOString(),
+      rows: out.rows,
+      files: [],
+      meta: { ...opts.meta, ...out.meta },
+    };
+    writeManifest(dir, m);
+    this.collectGarbage(ref, m);
+    return m;
   }
 
   /** Absolute path of an artifact's file of a format (parquet by default). */
@@ -394,23 +437,9 @@ export class ArtifactStore {
       }
       const m = read.manifest;
       const exp = this.expiry(ref, m);
-      const bad = verifyFiles(this.dirOf(ref), m);
-      let state: ArtifactState = "fresh";
-      let reason = "fresh";
-      if (bad) [state, reason] = ["invalid", bad];
-      else if (exp !== null && now >= exp) [state, reason] = ["stale", "expired"];
-      else {
-        for (const [inId, fp] of Object.entries(m.inputs)) {
-          const cur = fingerprints.get(inId);
-          if (cur !== fp) {
-            [state, reason] = [
-              "stale",
-              cur === undefined ? `input ${inId} missing` : `input ${inId} changed`,
-            ];
-            break;
-          }
-        }
-      }
+      // The freshness rules are check()'s; status only supplies the inputs' current fingerprints.
+      const inputs = Object.fromEntries(Object.keys(m.inputs).map((inId) => [inId, fingerprints.get(inId)]));
+      const { state, reason } = this.check(ref, { inputs });
       rows.push({
         id,
         ...ref,

@@ -65,14 +65,16 @@ describe("ttapi import", () => {
     expect(existsSync(join(tmp, "o3", "bars"))).toBe(false);
   });
 
-  test("unreadable path and missing --out: one clear error, non-zero exit", () => {
+  test("unreadable path: one clear error, non-zero exit; without --out the data directory's lake", () => {
     const r = ttapi("import", join(tmp, "missing"), "--out", join(tmp, "o4"));
     expect(r.code).toBe(74);
     expect(r.stderr.trim().split("\n")[0]).toBe(
       `ttapi: error E_IO: cannot read ${join(tmp, "missing")}: no such file or folder`,
     );
-    const u = ttapi("import", join(dbs, "msdir_stooq"));
-    expect(u.code).toBe(2);
-    expect(u.stderr).toContain("--out DIR is required");
+    const dataDir = join(tmp, "dd");
+    const u = ttapi("import", join(dbs, "msdir_stooq"), "--data-dir", dataDir);
+    expect(u.code).toBe(0);
+    expect(u.stderr).toContain(`→ ${join(dataDir, "lake")}/bars`);
+    expect(existsSync(join(dataDir, "lake", "bars"))).toBe(true);
   });
 });

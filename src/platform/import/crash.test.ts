@@ -8,7 +8,7 @@ import { cpSync, existsSync, mkdtempSync, readdirSync, renameSync, rmSync } from
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import pl from "nodejs-polars";
-import { writeSyntheticStooq } from "../../metastock/synthetic.ts";
+import { writeSyntheticStooq } from "../../metastock/index.ts";
 import { importBars } from "./import.ts";
 import { recoverOutput } from "./output.ts";
 

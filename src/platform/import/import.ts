@@ -143,7 +143,6 @@ async function importLocked(opts: ImportOptions, t0: number): Promise<ImportSumm
     const pieces: PieceResult[] = [];
     let duplicates = 0;
     let skipped = 0;
-    let unordered = 0;
     const orderReports: PieceResult[] = [];
     let strictFailure: ImportError | null = null;
     const syncs: Promise<void>[] = [];
@@ -174,7 +173,6 @@ async function importLocked(opts: ImportOptions, t0: number): Promise<ImportSumm
           if (p.piece === 0) progress.files++;
           duplicates += p.duplicates;
           skipped += p.skipped;
-          unordered += p.unordered;
           errorCount += p.errorCount;
           for (const w of p.warnings) warnings.push(`${p.path}: ${w}`);
           if (p.unordered > 0 && !p.order) {
@@ -385,7 +383,6 @@ async function importLocked(opts: ImportOptions, t0: number): Promise<ImportSumm
       parquetFiles,
       outDir: opts.outDir,
     };
-    void unordered;
     log.info("import done", { files: summary.files, rows, duplicates, skipped, seconds: summary.seconds });
     return summary;
   } catch (e) {

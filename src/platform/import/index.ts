@@ -3,4 +3,4 @@ export { importBars } from "./import.ts";
 export { expandInputs, type Source } from "./inputs.ts";
 export { recoverOutput } from "./output.ts";
 export { parseToColumns } from "./parse-columns.ts";
-export type { Compression, ImportError, ImportOptions, ImportProgress, ImportSummary } from "./types.ts";
+export type { ImportError, ImportOptions, ImportProgress, ImportSummary } from "./types.ts";

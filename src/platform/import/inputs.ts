@@ -13,7 +13,7 @@ import { readdirSync, statSync } from "node:fs";
 import { basename, dirname, join, resolve } from "node:path";
 import { ioError, usageError } from "../../core/errors.ts";
 import { requireRegularFile } from "../../core/input-file.ts";
-import { isMetastockListing } from "../../metastock/binary/database.ts";
+import { isMetastockListing } from "../../metastock/index.ts";
 
 export type Source =
   | { kind: "ascii"; path: string; size: number }
@@ -55,7 +55,7 @@ export function expandInputs(inputs: readonly string[]): Source[] {
     out.push({ kind: "ascii", path, size });
   };
 
-  const walk = (dir: string, explicit: boolean) => {
+  const walk = (dir: string) => {
     const names = listDir(dir);
     const isDb = isMetastockListing(names);
     if (isDb) addDb(dir, names);
@@ -69,10 +69,9 @@ export function expandInputs(inputs: readonly string[]): Source[] {
       } catch {
         continue; // vanished or dangling symlink inside a walked tree: nothing to import
       }
-      if (st.isDirectory()) walk(p, false);
+      if (st.isDirectory()) walk(p);
       else if (st.isFile() && !IGNORED.test(name) && !BINARY_FILE.test(name)) addFile(p, st.size);
     }
-    void explicit;
   };
 
   const addPath = (input: string, fromGlob: boolean) => {
@@ -92,7 +91,7 @@ export function expandInputs(inputs: readonly string[]): Source[] {
         },
       );
     }
-    if (st.isDirectory()) return walk(input, true);
+    if (st.isDirectory()) return walk(input);
     if (BINARY_FILE.test(basename(input))) {
       const dir = dirname(input);
       const names = listDir(dir);

@@ -4,15 +4,16 @@
  * source, an all-null time/openint) are broadcast literals, the text ones Categorical so that the
  * Parquet writer does not hash them row by row (see ../bars-schema.ts).
  */
+
 import { closeSync, fsyncSync, mkdirSync, openSync, readdirSync, renameSync, rmSync } from "node:fs";
 import { open } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import type { DataFrame, LazyDataFrame } from "nodejs-polars";
 import { tempPathFor } from "../../core/atomic.ts";
 import { type BarColumns, barsSymbolDir } from "../../core/bars.ts";
+import { type Compression, parquetCompression } from "../../core/compression.ts";
 import { storedBars } from "../bars-schema.ts";
 import type { RowGroup } from "./group.ts";
-import type { Compression } from "./types.ts";
 
 type Polars = typeof import("nodejs-polars").default;
 let loaded: Polars | undefined;
@@ -123,10 +124,6 @@ export function groupFrame(
     );
 }
 
-function polarsCompression(c: Compression): "zstd" | "snappy" | "uncompressed" {
-  return c === "none" ? "uncompressed" : c;
-}
-
 function fsyncFile(path: string): void {
   const fd = openSync(path, "r");
   try {
@@ -161,7 +158,7 @@ export interface WriteOptions {
 function sinkOptions(o: WriteOptions) {
   // sinkParquet (unlike writeParquet) takes a compression level and can fsync on close.
   return {
-    compression: polarsCompression(o.compression),
+    compression: parquetCompression(o.compression),
     ...(o.compressionLevel !== undefined && o.compression === "zstd"
       ? { compressionLevel: o.compressionLevel }
       : {}),

@@ -2,8 +2,7 @@ import { afterAll, expect, test } from "bun:test";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { parseAscii } from "../../metastock/ascii/index.ts";
-import { writeSyntheticStooq } from "../../metastock/synthetic.ts";
+import { parseAscii, writeSyntheticStooq } from "../../metastock/index.ts";
 import { parseToColumns } from "./parse-columns.ts";
 
 const tmp = mkdtempSync(join(tmpdir(), "ttapi-parsecols-"));

@@ -6,8 +6,7 @@
  */
 import { readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
-import { detectLayout } from "../../metastock/ascii/layout.ts";
-import { findIndexFiles, matchFileName, resolveSecurities } from "../../metastock/binary/directory.ts";
+import { detectLayout, findIndexFiles, matchFileName, resolveSecurities } from "../../metastock/index.ts";
 import type { Source } from "./inputs.ts";
 import type { ImportError, ParseTask } from "./types.ts";
 import { readRange } from "./worker-task.ts";

@@ -9,7 +9,7 @@
 import type { BarColumns } from "../../core/bars.ts";
 import { cancelledError, internalError } from "../../core/errors.ts";
 import { workerPath } from "../../core/workers.ts";
-import { columnBuffers } from "../../metastock/columns.ts";
+import { columnBuffers } from "../../metastock/index.ts";
 import type { MergeResponse, WorkerRequest, WorkerResponse } from "./types.ts";
 
 type Reply = WorkerResponse | MergeResponse;

@@ -2,10 +2,10 @@
  * The import engine's public options/summary and the messages exchanged with parse workers.
  * Worker messages carry only plain data and typed-array buffers (transferred, not copied).
  */
-import type { BarColumns } from "../../core/bars.ts";
-import type { AsciiLayout } from "../../metastock/ascii/layout.ts";
 
-export type Compression = "zstd" | "snappy" | "none";
+import type { BarColumns } from "../../core/bars.ts";
+import type { Compression } from "../../core/compression.ts";
+import type { AsciiLayout } from "../../metastock/index.ts";
 
 export interface ImportProgress {
   /** Input bytes parsed so far / in total. */

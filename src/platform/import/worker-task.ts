@@ -18,11 +18,15 @@ import {
 } from "node:fs";
 import { basename, dirname, join } from "node:path";
 import type { BarColumns } from "../../core/bars.ts";
-import { symbolFromFileName } from "../../metastock/ascii/index.ts";
-import { detectLayout } from "../../metastock/ascii/layout.ts";
-import { parseAsciiRange } from "../../metastock/ascii/parse.ts";
-import { decodeDataFile } from "../../metastock/binary/data-file.ts";
-import { BarColumnsBuilder, columnBuffers, shareColumns } from "../../metastock/columns.ts";
+import {
+  BarColumnsBuilder,
+  columnBuffers,
+  decodeDataFile,
+  detectLayout,
+  parseAsciiRange,
+  shareColumns,
+  symbolFromFileName,
+} from "../../metastock/index.ts";
 import { isStoredBarsFile } from "../bars-schema.ts";
 import { groupRows } from "./group.ts";
 import { groupFrame, keyRange, mergeParts, partPath, rowCount, writePartAsync } from "./parquet.ts";

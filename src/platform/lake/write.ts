@@ -5,11 +5,16 @@
  * partial or doubled one, whatever moment a run is killed at. A second run on the same date
  * replaces the date atomically.
  */
-import { statSync } from "node:fs";
+import { chmodSync, statSync } from "node:fs";
 import type pl from "nodejs-polars";
 import { atomicWrite } from "../../core/atomic.ts";
 import { partitionFile, type SnapshotPartition } from "./paths.ts";
 import type { SnapshotTable } from "./tables.ts";
+
+export interface WritePartitionOptions {
+  /** File mode, e.g. 0o600 for tables holding account data (positions, balances). */
+  mode?: number;
+}
 
 export interface PartitionWrite {
   table: SnapshotTable;
@@ -28,6 +33,7 @@ export async function writePartition(
   table: SnapshotTable,
   partition: SnapshotPartition,
   frame: pl.DataFrame,
+  opts: WritePartitionOptions = {},
 ): Promise<PartitionWrite> {
   const file = partitionFile(root, table, partition);
   const body = frame.columns.some((c) => c === "date" || c === "time")
@@ -35,6 +41,8 @@ export async function writePartition(
     : frame;
   await atomicWrite(file, (tmp) => {
     body.writeParquet(tmp, { compression: "zstd" });
+    // Before the rename: the file never exists under its final name with a wider mode.
+    if (opts.mode !== undefined) chmodSync(tmp, opts.mode);
   });
   return { table, partition, file, rows: body.height, bytes: statSync(file).size };
 }

@@ -1,2 +1,2 @@
-export type { Compression, PersistJob, WrittenFile } from "./job.ts";
+export type { PersistJob, WrittenFile } from "./job.ts";
 export { PersistWriter, type PersistWriterOptions } from "./writer.ts";

@@ -3,12 +3,12 @@
  * CSV mirror, each atomically (temp file, fsync, rename, fsync dir). This module runs inside the
  * persist worker (and inline as a fallback); it holds no state.
  */
+
 import { chmodSync, statSync } from "node:fs";
 import { join } from "node:path";
 import pl from "nodejs-polars";
 import { atomicWrite } from "../../core/atomic.ts";
-
-export type Compression = "zstd" | "snappy" | "none";
+import { type Compression, parquetCompression } from "../../core/compression.ts";
 
 export interface PersistJob {
   id: number;
@@ -38,7 +38,7 @@ export async function runPersistJob(job: PersistJob): Promise<WrittenFile[]> {
   const files: WrittenFile[] = [];
   const parquet = join(job.dir, `${job.name}.parquet`);
   await atomicWrite(parquet, (tmp) => {
-    df.writeParquet(tmp, { compression: job.compression === "none" ? "uncompressed" : job.compression });
+    df.writeParquet(tmp, { compression: parquetCompression(job.compression) });
     if (job.mode !== undefined) chmodSync(tmp, job.mode);
   });
   files.push({ path: parquet, format: "parquet", bytes: statSync(parquet).size });

@@ -10,7 +10,7 @@ import { getLogger } from "../../core/log.ts";
 import { workerPath } from "../../core/workers.ts";
 import { type PersistJob, type PersistReply, runPersistJob, type WrittenFile } from "./job.ts";
 
-export type { Compression, WrittenFile } from "./job.ts";
+export type { WrittenFile } from "./job.ts";
 
 export interface PersistWriterOptions {
   /** "worker" (default) writes in a worker thread; "inline" on this thread (asynchronously queued). */

@@ -13,6 +13,7 @@ import { formatDuration } from "../../core/time.ts";
 import { paramsFingerprint } from "../cache/fingerprint.ts";
 import type { Manifest } from "../cache/manifest.ts";
 import { type ArtifactRef, type ArtifactStore, artifactId } from "../cache/store.ts";
+import { lakeRoot } from "../lake/paths.ts";
 import type { StageId, TaskContext, TaskDef, TaskResult } from "./graph.ts";
 
 export interface RunEnv {
@@ -35,6 +36,8 @@ export interface ArtifactValue {
   /** Fingerprint of every stored table (main and companions) by artifact id: what dependents record. */
   fingerprints: Record<string, string>;
   rows: number;
+  /** When the data was taken (epoch ms on the run's clock): a lake row's `snapshot_time`. */
+  createdAt: number;
   meta: Record<string, unknown>;
   /** The data as a frame (in memory when computed in this run, read from Parquet when cached). */
   frame(): pl.DataFrame;
@@ -89,6 +92,17 @@ export interface ArtifactTaskSpec {
    * version exists, use it and report the task degraded instead of failed. For network data only.
    */
   staleIfError?: boolean;
+  /**
+   * An extra freshness check of a stored version (e.g. that the lake folder it describes was not
+   * changed by someone else since): a reason makes the task recompute, null keeps it.
+   */
+  validate?: (m: Manifest) => string | null;
+  /**
+   * Reusable whatever its age while inputs and parameters are unchanged: for local data whose
+   * parameters fingerprint it (the MetaStock files' paths, sizes and mtimes), where a TTL would
+   * only re-import the same files every day.
+   */
+  ignoreTtl?: boolean;
   /** Called when a cached version is reused (e.g. to register a stored token as a secret). */
   onReuse?: (v: ArtifactValue) => void;
 }
@@ -97,6 +111,14 @@ export const extraRef = (ref: ArtifactRef, name: string): ArtifactRef => ({
   kind: ref.kind,
   key: `${ref.key}.${name}`,
 });
+
+/**
+ * Where a dataset artifact's data lives when it is not a cache folder: the lake (`meta.lake`),
+ * e.g. the merged bars, which are the lake's `bars` table itself.
+ */
+function datasetDir(env: RunEnv, m: Manifest): string | undefined {
+  return m.meta.lake === "bars" ? lakeRoot(env.dataDir) : undefined;
+}
 
 function valueFromManifest(
   env: RunEnv,
@@ -116,12 +138,13 @@ function valueFromManifest(
       ...extras.map((x) => [artifactId(extraRef(ref, x.name)), x.m.fingerprint]),
     ]),
     rows: m.rows,
+    createdAt: m.createdAt,
     meta: m.meta,
     frame: () => {
       cached ??= env.store.readFrame(ref, m);
       return cached;
     },
-    dir: dirFile ? `${env.store.dirOf(ref)}/${dirFile.path}` : undefined,
+    dir: dirFile ? `${env.store.dirOf(ref)}/${dirFile.path}` : datasetDir(env, m),
     extra: (name) => {
       let f = extraFrames.get(name);
       if (!f) {
@@ -159,14 +182,16 @@ export function artifactTask(env: RunEnv, spec: ArtifactTaskSpec): TaskDef<Artif
       let stale: { m: Manifest; extras: { name: string; m: Manifest }[] } | null = null;
 
       if (env.cached && !env.force) {
-        const opts = { inputs, params, requireCsv: env.csv && !spec.dataset };
+        const opts = { inputs, params, requireCsv: env.csv && !spec.dataset, ignoreTtl: spec.ignoreTtl };
         const chk = env.store.check(spec.ref, opts);
         const extras = (spec.extras ?? []).map((name) => ({
           name,
           chk: env.store.check(extraRef(spec.ref, name), opts),
         }));
         const allFresh = chk.state === "fresh" && extras.every((x) => x.chk.state === "fresh");
-        if (allFresh && chk.manifest && !chk.manifest.meta.degraded) {
+        const invalid = allFresh && chk.manifest && spec.validate ? spec.validate(chk.manifest) : null;
+        if (invalid) env.log.debug("recompute", { artifact: artifactId(spec.ref), reason: invalid });
+        if (allFresh && !invalid && chk.manifest && !chk.manifest.meta.degraded) {
           const value = valueFromManifest(
             env,
             spec.ref,
@@ -217,7 +242,8 @@ export function artifactTask(env: RunEnv, spec: ArtifactTaskSpec): TaskDef<Artif
         };
       }
       const meta = { ...out.meta, ...(out.degraded ? { degraded: out.degraded } : {}) };
-      const putOpts = { inputs, params, meta, csv: env.csv, mode: spec.mode, rewrite: env.force };
+      const createdAt = env.store.clock();
+      const putOpts = { inputs, params, meta, csv: env.csv, mode: spec.mode, rewrite: env.force, createdAt };
       const committed = await env.store.put(spec.ref, out.frame, putOpts);
       const fingerprints: Record<string, string> = { [artifactId(spec.ref)]: committed.fingerprint };
       for (const name of spec.extras ?? []) {
@@ -232,6 +258,7 @@ export function artifactTask(env: RunEnv, spec: ArtifactTaskSpec): TaskDef<Artif
         fingerprint: committed.fingerprint,
         fingerprints,
         rows: committed.rows,
+        createdAt,
         meta,
         frame: () => out.frame,
         extra: (name) => {

@@ -7,13 +7,14 @@
  * (symbol, period, date, time) counts as a duplicate. The result is still one dataset:
  * `<dir>/bars/**\/*.parquet`, one folder per (period, symbol).
  */
+
 import { copyFileSync, existsSync, linkSync, mkdirSync, readdirSync } from "node:fs";
 import { join } from "node:path";
 import pl from "nodejs-polars";
 import { BAR_COLUMNS, barsRoot, barsSymbolDir } from "../../core/bars.ts";
+import { type Compression, parquetCompression } from "../../core/compression.ts";
 import { storedBars } from "../bars-schema.ts";
 import { combineFingerprints, frameFingerprint } from "../cache/fingerprint.ts";
-import type { Compression } from "../persist/job.ts";
 
 export interface MergeResult {
   rows: number;
@@ -100,7 +101,7 @@ export function mergeBars(
       if (o.csv) out.writeCSV(join(dir, "part-dxlink.csv"));
       // Stored types (Categorical text columns) like the imported files it sits beside.
       storedBars(out).writeParquet(join(dir, "part-dxlink.parquet"), {
-        compression: o.compression === "none" ? "uncompressed" : o.compression,
+        compression: parquetCompression(o.compression),
       });
       added += kept;
       addedParts.push(`${symbol}:${frameFingerprint(out)}`);

@@ -1,6 +1,6 @@
 /** DXLink daily candles → the bars schema (src/core/bars.ts), source "dxlink". */
 import pl from "nodejs-polars";
-import type { CandleBar } from "../../client/dxlink/index.ts";
+import type { CandleBar } from "../../client/index.ts";
 import { BAR_COLUMNS } from "../../core/bars.ts";
 import { candleDay } from "./dates.ts";
 

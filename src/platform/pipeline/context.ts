@@ -19,6 +19,11 @@ export interface PipelineParams {
   windows: number[];
   annualization: number;
   confidence: number;
+  /**
+   * The trading date this run's snapshot describes (its lake partition, `snapshotDate(asOf)`):
+   * what "today" is for anything that reads the lake's history.
+   */
+  snapshotDate?: string;
 }
 
 export interface StageContext {

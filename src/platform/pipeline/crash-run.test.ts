@@ -1,11 +1,17 @@
 /**
- * Crash safety of a real run: `ttapi run --demo` alternating between two market seeds (so every
+ * Crash safety of a real run, for the cache and for the lake: `ttapi run --demo` alternating between two market seeds (so every
  * artifact really changes from one run to the next) is killed with SIGKILL at random moments, many
  * times. After every kill each artifact on disk is one complete version — exactly the content of
  * one of the two seeds' uninterrupted runs — and its manifest names files that exist with the
  * recorded sizes and Parquet files that read back with the recorded row counts. Then
  * `ttapi run --demo --cached` repairs whatever is missing or stale, and the artifacts equal those
  * of an uninterrupted run.
+ *
+ * The lake is checked the way another tool sees it, through `lake/<table>/**\/*.parquet` globs
+ * (which include hidden folders): after every kill each table scans without error, each snapshot
+ * partition is one file holding one seed's complete snapshot, and the bars hold no key twice.
+ * The merged bars' cache entry is metadata over `lake/bars` (its fingerprint says which files, not
+ * which seed), so their content is compared through the lake instead.
  */
 import { afterAll, expect, setDefaultTimeout, test } from "bun:test";
 import { mkdtempSync, readdirSync, rmSync } from "node:fs";
@@ -13,8 +19,10 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import pl from "nodejs-polars";
 import { loadConfig } from "../../core/config.ts";
+import { frameFingerprint } from "../cache/fingerprint.ts";
 import { readManifest, verifyFiles } from "../cache/manifest.ts";
 import { ArtifactStore } from "../cache/store.ts";
+import { lakeRoot, listPartitions, SNAPSHOT_TABLES, scanTable } from "../lake/index.ts";
 import { PersistWriter } from "../persist/writer.ts";
 
 // setDefaultTimeout is per file: a generous ceiling for loaded 2-core CI machines (a hang still fails).
@@ -89,13 +97,50 @@ const contentOf = () =>
   Object.fromEntries(
     store()
       .status()
-      .filter((r) => r.id !== "quote-token/token")
+      .filter((r) => r.id !== "quote-token/token" && r.id !== "eod/bars")
       .map((r) => [r.id, `${r.fingerprint}:${r.rows}`]),
   );
+
+const TABLES = SNAPSHOT_TABLES.filter((t) => t !== "option_quotes");
+
+/** What a glob reader sees of the lake: per snapshot table its one partition's content; the bars'. */
+function lakeContent(where: string): Record<string, string> {
+  const root = lakeRoot(dir);
+  const out: Record<string, string> = {};
+  for (const t of TABLES) {
+    const parts = listPartitions(root, t);
+    if (parts.length === 0) continue;
+    expect({ where, t, parts: parts.length }).toEqual({ where, t, parts: 1 });
+    // One file per partition: never a doubled snapshot (temp files end in .tmp, not .parquet).
+    const files = readdirSync(join(root, t, parts[0]!)).filter((f) => f.endsWith(".parquet"));
+    expect({ where, t, files }).toEqual({ where, t, files: ["part-0.parquet"] });
+    const df = scanTable(root, t).collectSync();
+    out[t] = `${frameFingerprint(df.drop("snapshot_time", "date"))}:${df.height}`;
+  }
+  if (listPartitions(root, "bars").length > 0) {
+    const bars = scanTable(root, "bars")
+      .select(pl.col("symbol").cast(pl.Utf8), "date", "time", "open", "high", "low", "close", "volume")
+      .sort(["symbol", "date"])
+      .collectSync();
+    // Never a doubled row: each (symbol, date, time) once.
+    expect({ where, dup: bars.height - bars.select("symbol", "date", "time").unique().height }).toEqual({
+      where,
+      dup: 0,
+    });
+    // Partition by partition (period, symbol): a kill during the publish may leave some symbols at
+    // the previous seed's history and others at the new one, but each one complete.
+    for (const part of bars.partitionBy(["symbol"], true, true)) {
+      const sym = String(part.getColumn("symbol").get(0));
+      out[`bars/${sym}`] = `${frameFingerprint(part)}:${part.height}`;
+    }
+  }
+  return out;
+}
 
 test(`SIGKILL during ${KILLS} runs that change every artifact: each is one complete version; a cached run repairs`, async () => {
   const seeds = ["1", "2"] as const;
   const reference: Record<string, Record<string, string>> = {};
+  const lakeRef: Record<string, Record<string, string>> = {};
   // Uninterrupted runs give the reference content and how long a run takes on this machine now,
   // so the kill moments below fall inside a run however fast or loaded the machine is.
   let runMs = Number.POSITIVE_INFINITY;
@@ -105,7 +150,14 @@ test(`SIGKILL during ${KILLS} runs that change every artifact: each is one compl
     expect(await p.exited).toBe(0);
     runMs = Math.min(runMs, performance.now() - t0);
     reference[seed] = contentOf();
+    lakeRef[seed] = lakeContent(`reference ${seed}`);
   }
+  expect(
+    Object.keys(lakeRef["1"]!)
+      .filter((k) => !k.startsWith("bars/"))
+      .sort(),
+  ).toEqual([...TABLES].sort());
+  expect(Object.keys(lakeRef["1"]!).filter((k) => k.startsWith("bars/")).length).toBe(10);
   // The two seeds differ in (nearly) every artifact, so a kill can catch a real replacement.
   const differing = Object.keys(reference["1"]!).filter((id) => reference["1"]![id] !== reference["2"]![id]);
   expect(differing.length).toBeGreaterThanOrEqual(10);
@@ -129,6 +181,11 @@ test(`SIGKILL during ${KILLS} runs that change every artifact: each is one compl
         ok: true,
       });
     }
+    // The lake, as a glob reader sees it: every table one seed's complete content.
+    for (const [t, content] of Object.entries(lakeContent(`after kill ${k + 1}`))) {
+      const ok = content === lakeRef["1"]![t] || content === lakeRef["2"]![t];
+      expect({ where: `after kill ${k + 1}`, t, ok }).toEqual({ where: `after kill ${k + 1}`, t, ok: true });
+    }
   }
   expect(killedMidRun).toBeGreaterThan(KILLS / 2);
 
@@ -145,4 +202,5 @@ test(`SIGKILL during ${KILLS} runs that change every artifact: each is one compl
       .filter((x) => x.state !== "fresh"),
   ).toEqual([]);
   expect(contentOf()).toEqual(reference["1"]!);
-}, 120_000);
+  expect(lakeContent("after repair")).toEqual(lakeRef["1"]!);
+}, 180_000);

@@ -17,9 +17,13 @@ import { fsyncPath } from "../../core/atomic.ts";
 import { internalError } from "../../core/errors.ts";
 import { processAlive } from "../../core/process-alive.ts";
 import { weekday } from "../../core/time.ts";
-import type { WriterSecurity, WriterSeries } from "../../metastock/binary/writer.ts";
-import { writeMetastockDb } from "../../metastock/binary/writer.ts";
-import { encodeStooqText, syntheticSeries } from "../../metastock/synthetic.ts";
+import {
+  encodeStooqText,
+  syntheticSeries,
+  type WriterSecurity,
+  type WriterSeries,
+  writeMetastockDb,
+} from "../../metastock/index.ts";
 import type { Universe } from "../../sim/index.ts";
 
 export type DemoScale = "small" | "full";

@@ -18,6 +18,15 @@ export {
   type TaskResult,
   topoOrder,
 } from "./graph.ts";
+export { chainsLong, SNAPSHOT_SOURCES, volatilityFrame, withSnapshotTime } from "./lake-frames.ts";
+export { barsSource, LAKE_MARKER, type MigrationReport, migrateDataDir } from "./lake-migrate.ts";
+export {
+  type LakeSummary,
+  type LakeTableResult,
+  type PartitionWriter,
+  snapshotFrame,
+  writeSnapshots,
+} from "./lake-step.ts";
 export {
   EXIT_CODES,
   PIPELINE_ARTIFACTS,

@@ -4,10 +4,12 @@
  * exchange it talks to. Also the DXLink daily-candle fetch used by the EOD stage.
  */
 
-import { type CandleBar, DxlinkClient, fetchCandleHistory } from "../../client/dxlink/index.ts";
 import {
+  type CandleBar,
   clientOptionsFromConfig,
   createClient,
+  DxlinkClient,
+  fetchCandleHistory,
   type QuoteToken,
   quoteTokenExpiry,
   resolveCredentials,

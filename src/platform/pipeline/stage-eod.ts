@@ -3,7 +3,7 @@
  * recent window of DXLink daily candles, and the merged bars dataset with cross-source duplicates
  * removed (count reported).
  */
-import { existsSync, readdirSync, readFileSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { join, relative } from "node:path";
 import pl from "nodejs-polars";
 import { BAR_COLUMNS } from "../../core/bars.ts";
@@ -11,6 +11,8 @@ import { dataError } from "../../core/errors.ts";
 import { BARS_TYPES_VERSION } from "../bars-schema.ts";
 import { combineFingerprints, hashBytes } from "../cache/fingerprint.ts";
 import { importBars } from "../import/index.ts";
+import { barsSignature, countBars, publishBars, RUN_STAGING_PREFIX } from "../lake/bars.ts";
+import { lakeRoot } from "../lake/paths.ts";
 import { type ArtifactValue, artifactTask } from "./artifact-task.ts";
 import { mergeBars } from "./bars-merge.ts";
 import { candlesToBars } from "./candles-frame.ts";
@@ -83,6 +85,7 @@ const emptyBars = () =>
 
 export function eodTasks(sc: StageContext): TaskDef[] {
   const { env, params } = sc;
+  const lake = lakeRoot(env.dataDir);
   const compression = env.config["import.compression"] as "zstd" | "snappy" | "none";
   return [
     artifactTask(env, {
@@ -93,6 +96,9 @@ export function eodTasks(sc: StageContext): TaskDef[] {
       dataset: true,
       ref: { kind: "eod", key: "metastock" },
       unit: "rows",
+      // The sources' signature (every file's path, size, mtime) is in the parameters: unchanged
+      // files are not re-imported every session, however old the import is.
+      ignoreTtl: true,
       // `barsTypes`: a dataset cached before the text columns became Categorical is rebuilt, so the
       // merged dataset never mixes both forms (see ../bars-schema.ts).
       params: () => ({
@@ -205,38 +211,63 @@ export function eodTasks(sc: StageContext): TaskDef[] {
       ref: { kind: "eod", key: "bars" },
       unit: "rows",
       params: () => ({ csv: env.csv }),
+      // The merged bars are the lake's `bars` table itself: a stored version is only reusable
+      // while nobody (an import, a prune, a compact) has changed the table since.
+      validate: (m) => (m.meta.signature === barsSignature(lake) ? null : "lake bars changed"),
       compute: async (ctx, io) => {
         const ms = ctx.input<ArtifactValue>("eod.metastock");
         const candlesMissing = ctx.failed("eod.candles");
         const candles = candlesMissing === null ? ctx.input<ArtifactValue>("eod.candles") : null;
-        const degraded =
+        const without =
           candlesMissing === null ? undefined : `without the recent DXLink candles (${candlesMissing})`;
-        const manifest = await env.store.putDataset(
-          { kind: "eod", key: "bars" },
-          async (staging) => {
-            const r = mergeBars(
-              ms.dir ? { dir: ms.dir, rows: ms.rows, fingerprint: ms.fingerprint } : null,
-              candles ? candles.frame() : emptyBars(),
-              staging,
-              { compression, csv: env.csv },
-            );
-            const importDup = Number(ms.meta.duplicates ?? 0);
-            return {
-              rows: r.rows,
-              fingerprint: r.fingerprint,
+        // Staged beside the lake (same filesystem: the MetaStock files are hard-linked, not copied).
+        const staging = join(lake, `${RUN_STAGING_PREFIX}${process.pid}-${Date.now()}`);
+        mkdirSync(staging, { recursive: true });
+        try {
+          const r = mergeBars(
+            ms.dir ? { dir: ms.dir, rows: ms.rows, fingerprint: ms.fingerprint } : null,
+            candles ? candles.frame() : emptyBars(),
+            staging,
+            { compression },
+          );
+          const pub = publishBars(lake, staging, { compression, signal: ctx.signal });
+          const importDup = Number(ms.meta.duplicates ?? 0);
+          const manifest = env.store.commitExternal(
+            { kind: "eod", key: "bars" },
+            {
+              rows: countBars(lake),
+              fingerprint: barsSignature(lake),
               meta: {
+                lake: "bars",
+                signature: barsSignature(lake),
                 duplicates: importDup + r.duplicates,
                 importDuplicates: importDup,
                 candleDuplicates: r.duplicates,
                 candlesAdded: r.added,
+                published: pub,
                 // A degraded version is never reused by `--cached` (artifact-task.ts).
-                ...(degraded ? { degraded } : {}),
+                ...(without ? { degraded: without } : {}),
               },
-            };
-          },
-          { inputs: io.inputs, params: io.params },
-        );
-        return { manifest, degraded };
+            },
+            { inputs: io.inputs, params: io.params },
+          );
+          for (const line of pub.unreadable) env.log.warn(line);
+          const bad = pub.unreadable.length;
+          return {
+            manifest,
+            degraded:
+              [
+                without,
+                bad > 0
+                  ? `${bad} lake bars file${bad === 1 ? "" : "s"} unreadable: ${pub.unreadable[0]}`
+                  : undefined,
+              ]
+                .filter(Boolean)
+                .join("; ") || undefined,
+          };
+        } finally {
+          rmSync(staging, { recursive: true, force: true });
+        }
       },
     }),
   ];

@@ -7,10 +7,18 @@
 import { join } from "node:path";
 import pl from "nodejs-polars";
 import { isoFromDays } from "../../core/bars.ts";
-import { normalQuantile } from "../../stats/distributions.ts";
-import { type ExpectedMoveRow, expectedMoves, type IvHvRow, ivVsHv } from "../../stats/implied.ts";
+import { newYorkDay } from "../../core/time.ts";
+import {
+  type ExpectedMoveRow,
+  expectedMoves,
+  type IvHvRow,
+  ivVsHv,
+  normalQuantile,
+} from "../../stats/index.ts";
 import { combineFingerprints, frameFingerprint } from "../cache/fingerprint.ts";
+import { lakeRoot } from "../lake/index.ts";
 import { computeStats } from "../stats/index.ts";
+import { ivHistoryFrame } from "../stats/iv-history.ts";
 import { type ArtifactValue, artifactTask } from "./artifact-task.ts";
 import type { StageContext } from "./context.ts";
 import { collectFromCleanStack } from "./gc.ts";
@@ -207,8 +215,17 @@ export function mathTasks(sc: StageContext): TaskDef[] {
             : new Map();
         const iv = bySymbol(metrics, "implied_volatility_index");
         const syms = [...iv.keys()].sort();
+        const base = ivHvFrame(syms.map((s) => ivVsHv(s, num(iv.get(s)), num(hv.get(s)))));
+        // Own IV rank/percentile from the lake's history, beside the API's rank (README "iv_hv").
+        const own = ivHistoryFrame({
+          lakeRoot: lakeRoot(env.dataDir),
+          // The run's trading date: the lake partition this snapshot replaces is not its history.
+          date: params.snapshotDate ?? isoFromDays(newYorkDay(Date.now())),
+          metrics,
+          symbols: syms,
+        });
         return {
-          frame: ivHvFrame(syms.map((s) => ivVsHv(s, num(iv.get(s)), num(hv.get(s))))),
+          frame: base.join(own, { on: "symbol", how: "left" }),
           degraded:
             syms.length === 0 && params.symbols.length > 0
               ? "no implied volatilities to compare (market metrics missing)"

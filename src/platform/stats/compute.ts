@@ -9,23 +9,21 @@ import { throwIfAborted } from "../../core/cancel.ts";
 import { usageError } from "../../core/errors.ts";
 import { getLogger } from "../../core/log.ts";
 import { defaultWorkerCount } from "../../core/workers.ts";
-import type { Estimator } from "../../stats/estimators.ts";
 import {
+  type Estimator,
   type ExpectedMoveRow,
+  emptyTables,
   expectedMoves,
   type ImpliedInput,
+  IntervalCache,
   type IvHvRow,
   ivVsHv,
-} from "../../stats/implied.ts";
-import { IntervalCache } from "../../stats/intervals.ts";
-import {
-  emptyTables,
   type LatestTable,
   mergeTables,
   type StatsTables,
   type SuiteOptions,
   validateOptions,
-} from "../../stats/suite.ts";
+} from "../../stats/index.ts";
 import { listDailySymbols, type SymbolFiles, selectSymbols } from "./dataset.ts";
 import { runOnWorkers } from "./pool.ts";
 import { runStatsTask, type StatsTaskRequest, type StatsTaskResponse, type SymbolFailure } from "./task.ts";

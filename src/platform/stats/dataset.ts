@@ -10,7 +10,7 @@ import { join } from "node:path";
 import pl from "nodejs-polars";
 import { barsRoot, symbolFromDirName } from "../../core/bars.ts";
 import { dataError, usageError } from "../../core/errors.ts";
-import type { PriceSeries } from "../../stats/series.ts";
+import type { PriceSeries } from "../../stats/index.ts";
 
 export interface SymbolFiles {
   symbol: string;
@@ -24,7 +24,7 @@ export function listDailySymbols(dataDir: string, period = "D"): SymbolFiles[] {
   const root = join(barsRoot(dataDir), `period=${period}`);
   if (!existsSync(root)) {
     throw usageError(`no daily bars in ${dataDir}: ${root} does not exist`, {
-      hint: "import bars first (ttapi import …) or pass the right --data directory",
+      hint: "run `ttapi run` or `ttapi import FILES` (both fill <data-dir>/lake/bars), or pass the right --data directory",
     });
   }
   const out: SymbolFiles[] = [];

@@ -1,9 +1,17 @@
 /** Statistics engine (platform side): read the bars dataset, run the kernels on workers, write results. */
 
-export { ESTIMATORS, type Estimator } from "../../stats/estimators.ts";
-export type { ExpectedMoveRow, ExpirationInput, ImpliedInput, IvHvRow } from "../../stats/implied.ts";
-export { parseImpliedInputs } from "../../stats/implied.ts";
-export type { ConeTable, LatestTable, ReturnsTable, StatsTables, SymbolTable } from "../../stats/suite.ts";
+export type {
+  ConeTable,
+  ExpectedMoveRow,
+  ExpirationInput,
+  ImpliedInput,
+  IvHvRow,
+  LatestTable,
+  ReturnsTable,
+  StatsTables,
+  SymbolTable,
+} from "../../stats/index.ts";
+export { type Estimator, parseImpliedInputs } from "../../stats/index.ts";
 export {
   type ComputeStatsOptions,
   type ComputeStatsResult,
@@ -11,4 +19,6 @@ export {
   DEFAULT_WINDOWS,
 } from "./compute.ts";
 export { listDailySymbols, readSymbolBars, type SymbolFiles } from "./dataset.ts";
+export { type UpdateStatsOptions, type UpdateStatsResult, updateStats } from "./incremental.ts";
+export { ivHistoryFrame } from "./iv-history.ts";
 export type { SymbolFailure } from "./task.ts";

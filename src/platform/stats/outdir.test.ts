@@ -1,17 +1,20 @@
 /** `outDir`: statistics of a shared, read-only bars dataset written somewhere else (the pipeline's cache). */
-import { expect, setDefaultTimeout, test } from "bun:test";
-import { existsSync, mkdtempSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { afterAll, expect, setDefaultTimeout, test } from "bun:test";
+import { existsSync } from "node:fs";
 import { join } from "node:path";
+import { tempDirs } from "../../core/testing/temp-dirs.ts";
 import { computeStats } from "./compute.ts";
 import { syntheticSeries, writeSymbolBars } from "./synthetic.ts";
+
+const tmp = tempDirs();
+afterAll(() => tmp.removeAll());
 
 // setDefaultTimeout is per file: a generous ceiling for loaded 2-core CI machines (a hang still fails).
 setDefaultTimeout(60_000);
 
 test("stats land in outDir; the dataset folder gets nothing", async () => {
-  const data = mkdtempSync(join(tmpdir(), "ttapi-stats-data-"));
-  const out = mkdtempSync(join(tmpdir(), "ttapi-stats-out-"));
+  const data = tmp.make("ttapi-stats-data-");
+  const out = tmp.make("ttapi-stats-out-");
   await writeSymbolBars(data, "AAA", syntheticSeries({ rows: 300, seed: 1 }));
   await writeSymbolBars(data, "BRK/B", syntheticSeries({ rows: 300, seed: 2 }));
   const r = await computeStats({ dataDir: data, outDir: out, windows: [20], workers: 1 });

@@ -7,9 +7,7 @@
 import { join } from "node:path";
 import pl from "nodejs-polars";
 import { atomicWriteFileSync } from "../../core/atomic.ts";
-import type { RollingOut } from "../../stats/estimators.ts";
-import { ESTIMATORS } from "../../stats/estimators.ts";
-import type { SuiteOptions } from "../../stats/suite.ts";
+import { ESTIMATORS, type RollingOut, type SuiteOptions } from "../../stats/index.ts";
 
 export function rollingPath(dir: string, symbol: string): string {
   return join(dir, `symbol=${encodeURIComponent(symbol)}`, "part-0.parquet");

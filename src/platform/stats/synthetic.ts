@@ -8,7 +8,7 @@ import pl from "nodejs-polars";
 import { atomicWrite } from "../../core/atomic.ts";
 import { BAR_COLUMNS, barsSymbolDir, daysFromCivil } from "../../core/bars.ts";
 import { mulberry32 } from "../../core/prng.ts";
-import type { PriceSeries } from "../../stats/series.ts";
+import type { PriceSeries } from "../../stats/index.ts";
 import { storedBars } from "../bars-schema.ts";
 
 export interface SyntheticOptions {

@@ -12,7 +12,7 @@ import {
   type StatsTables,
   SuiteContext,
   type SuiteOptions,
-} from "../../stats/suite.ts";
+} from "../../stats/index.ts";
 import { readSymbolBars, type SymbolFiles } from "./dataset.ts";
 import { RollingCollector } from "./rolling.ts";
 

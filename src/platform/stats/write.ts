@@ -6,8 +6,7 @@ import { existsSync } from "node:fs";
 import { join } from "node:path";
 import pl from "nodejs-polars";
 import { atomicWrite } from "../../core/atomic.ts";
-import type { ExpectedMoveRow, IvHvRow } from "../../stats/implied.ts";
-import type { StatsTables } from "../../stats/suite.ts";
+import type { ExpectedMoveRow, IvHvRow, StatsTables } from "../../stats/index.ts";
 
 type Kind = "str" | "f64" | "i32" | "date";
 type Spec = Record<string, Kind>;
@@ -98,10 +97,6 @@ export function frameOf(cols: Record<string, readonly unknown[]>, spec: Spec): p
     }
   });
   return pl.DataFrame(series);
-}
-
-export interface WrittenFiles {
-  files: string[];
 }
 
 /**

@@ -8,7 +8,7 @@
  * The server may change a type's field list mid-stream (a new FEED_CONFIG): a column that appears
  * later is back-filled with nulls, one that disappears is padded, so rows never mis-align.
  */
-import { type CompactBatch, fieldKind, toBool, toNumber, toText } from "../../client/dxlink/index.ts";
+import { type CompactBatch, fieldKind, toBool, toNumber, toText } from "../../client/index.ts";
 
 export type ColumnKind = "number" | "dict";
 

@@ -2,6 +2,7 @@
  * The DXLink client's normal operation against the sim: FULL and COMPACT data, decoding by the
  * server's (different) field list, the latest-value store for quotes, state events, clean shutdown.
  */
+
 import { describe, expect, setDefaultTimeout, test } from "bun:test";
 import {
   batchToEvents,
@@ -11,29 +12,25 @@ import {
   type DxlinkClientOptions,
   fetchCandleHistory,
   LatestValueStore,
-} from "../../client/dxlink/index.ts";
-import { startStandaloneDxlink } from "../../sim/dxlink/standalone.ts";
+} from "../../client/index.ts";
+import { startStandaloneDxlink } from "../../sim/index.ts";
+import { quoteTokenProvider } from "../../sim/testing/quote-token.ts";
 
 // setDefaultTimeout is per file: a generous ceiling for loaded 2-core CI machines (a hang still fails).
 setDefaultTimeout(60_000);
 
 type Sim = ReturnType<typeof startStandaloneDxlink>;
-function tokenProvider(sim: Sim): DxlinkClientOptions["getQuoteToken"] {
-  return async () => {
-    const body = (await (await fetch(`${sim.url}/api-quote-tokens`)).json()) as {
-      data: { token: string; "dxlink-url": string };
-    };
-    return { token: body.data.token, dxlinkUrl: body.data["dxlink-url"], expiresAt: Date.now() + 86_400_000 };
-  };
-}
-
 async function collect(
   sim: Sim,
   opts: Partial<DxlinkClientOptions>,
   setup: (c: DxlinkClient) => void,
   until: (evs: DxEvent[]) => boolean,
 ) {
-  const client = new DxlinkClient({ getQuoteToken: tokenProvider(sim), aggregationPeriodSec: 0.05, ...opts });
+  const client = new DxlinkClient({
+    getQuoteToken: quoteTokenProvider(sim),
+    aggregationPeriodSec: 0.05,
+    ...opts,
+  });
   const events: DxEvent[] = [];
   const states: ConnectionState[] = [];
   client.onState((s) => states.push(s));
@@ -87,7 +84,7 @@ describe("DxlinkClient", () => {
     const sim = startStandaloneDxlink({ seed: 5, eventsPerSecPerSymbol: 30 });
     try {
       const store = new LatestValueStore();
-      const client = new DxlinkClient({ getQuoteToken: tokenProvider(sim), aggregationPeriodSec: 0.05 });
+      const client = new DxlinkClient({ getQuoteToken: quoteTokenProvider(sim), aggregationPeriodSec: 0.05 });
       client.onData((b) => store.push(b));
       client.subscribe("Quote", ["SPX", "AAPL", "MSFT"]);
       const deadline = Date.now() + 5000;
@@ -111,7 +108,7 @@ describe("DxlinkClient", () => {
     const sim = startStandaloneDxlink({ seed: 5, eventsPerSecPerSymbol: 40 });
     try {
       const client = new DxlinkClient({
-        getQuoteToken: tokenProvider(sim),
+        getQuoteToken: quoteTokenProvider(sim),
         aggregationPeriodSec: 0.02,
         batchDelayMs: 10,
       });
@@ -140,7 +137,7 @@ describe("DxlinkClient", () => {
   test("candle history: an unknown symbol is reported incomplete after the idle window, not the full timeout", async () => {
     const sim = startStandaloneDxlink({ seed: 5, eventsPerSecPerSymbol: 50 });
     try {
-      const client = new DxlinkClient({ getQuoteToken: tokenProvider(sim), aggregationPeriodSec: 0.02 });
+      const client = new DxlinkClient({ getQuoteToken: quoteTokenProvider(sim), aggregationPeriodSec: 0.02 });
       client.start();
       const t0 = Date.now();
       const h = await fetchCandleHistory(client, ["AAPL", "NOPE", "MSFT"], {

@@ -3,14 +3,18 @@
  * from `/api-quote-tokens` (a fresh one on every reconnect), option symbols of `chains` from
  * `/option-chains/{sym}/nested`, then `recordStream`.
  */
-import type { DxlinkClientOptions, EventType } from "../../client/dxlink/index.ts";
+
 import {
   clientOptionsFromConfig,
   createClient,
+  type DxlinkClientOptions,
+  type EventType,
   quoteTokenExpiry,
   type TastyClient,
 } from "../../client/index.ts";
+import { type Compression, isCompression } from "../../core/compression.ts";
 import type { Config } from "../../core/config.ts";
+import { EVENT_TYPES } from "../../core/dxlink-events.ts";
 import { usageError } from "../../core/errors.ts";
 import { registerSecret } from "../../core/redact.ts";
 import {
@@ -39,16 +43,10 @@ export interface StreamFromConfigOptions {
   rest?: TastyClient;
 }
 
-/** Event types that exist for options (Underlying and Candle are underlying-level). */
-const OPTION_TYPES: ReadonlySet<EventType> = new Set([
-  "Quote",
-  "Trade",
-  "Greeks",
-  "Summary",
-  "Profile",
-  "TheoPrice",
-  "TimeAndSale",
-]);
+/** Event types that exist for options: all of dxLink's but the underlying-level Underlying and Candle. */
+const OPTION_TYPES: ReadonlySet<EventType> = new Set(
+  EVENT_TYPES.filter((t) => t !== "Underlying" && t !== "Candle"),
+);
 
 export async function resolveChainSymbols(
   rest: TastyClient,
@@ -120,6 +118,6 @@ export async function streamFromConfig(
   return { ...summary, optionSymbols: options.length };
 }
 
-function compressionOf(c: string): "zstd" | "snappy" | "uncompressed" {
-  return c === "snappy" ? "snappy" : c === "none" ? "uncompressed" : "zstd";
+function compressionOf(c: string): Compression {
+  return isCompression(c) ? c : "zstd";
 }

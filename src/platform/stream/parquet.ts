@@ -4,8 +4,10 @@
  * NaN turned into null; dictionary columns are expanded inside polars by a gather on the codes (far
  * cheaper than materialising a million JS strings), and `receivedAt` becomes a millisecond Datetime.
  */
+
 import pl from "nodejs-polars";
 import { atomicWrite } from "../../core/atomic.ts";
+import { type Compression, parquetCompression } from "../../core/compression.ts";
 import type { BuiltColumn } from "./columns.ts";
 
 export interface TakenColumns {
@@ -13,8 +15,6 @@ export interface TakenColumns {
   receivedAt: Float64Array;
   columns: BuiltColumn[];
 }
-
-export type Compression = "zstd" | "snappy" | "uncompressed";
 
 export function eventsFrame(t: TakenColumns): pl.DataFrame {
   const series: pl.Series[] = [pl.Series("receivedAt", t.receivedAt).cast(pl.Int64).cast(pl.Datetime("ms"))];
@@ -51,7 +51,7 @@ export async function writeFrameParquet(
   await atomicWrite(
     target,
     (tmp) => {
-      df.writeParquet(tmp, { compression });
+      df.writeParquet(tmp, { compression: parquetCompression(compression) });
     },
     { replace: false },
   );

@@ -3,24 +3,14 @@ import { mkdtempSync, readdirSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import pl from "nodejs-polars";
-import type { DxlinkClientOptions } from "../../client/dxlink/index.ts";
-import { startStandaloneDxlink } from "../../sim/dxlink/standalone.ts";
+import { startStandaloneDxlink } from "../../sim/index.ts";
+import { quoteTokenProvider } from "../../sim/testing/quote-token.ts";
 import { EventColumns } from "./columns.ts";
 import { eventsFrame } from "./parquet.ts";
 import { recordStream } from "./recorder.ts";
 
 // setDefaultTimeout is per file: a generous ceiling for loaded 2-core CI machines (a hang still fails).
 setDefaultTimeout(60_000);
-
-type Sim = ReturnType<typeof startStandaloneDxlink>;
-function tokenProvider(sim: Sim): DxlinkClientOptions["getQuoteToken"] {
-  return async () => {
-    const body = (await (await fetch(`${sim.url}/api-quote-tokens`)).json()) as {
-      data: { token: string; "dxlink-url": string };
-    };
-    return { token: body.data.token, dxlinkUrl: body.data["dxlink-url"], expiresAt: Date.now() + 86_400_000 };
-  };
-}
 
 function col(df: pl.DataFrame, name: string): unknown[] {
   return [...(df.getColumn(name).toArray() as Iterable<unknown>)];
@@ -92,7 +82,7 @@ describe("recordStream against the sim", () => {
     try {
       const statuses: number[] = [];
       const summary = await recordStream({
-        clientOptions: { getQuoteToken: tokenProvider(sim), aggregationPeriodSec: 0.05 },
+        clientOptions: { getQuoteToken: quoteTokenProvider(sim), aggregationPeriodSec: 0.05 },
         subscriptions: [
           { type: "Quote", symbols: ["AAPL", "SPX", "MSFT"] },
           { type: "Trade", symbols: ["AAPL"] },
@@ -114,14 +104,24 @@ describe("recordStream against the sim", () => {
         true,
       );
       let rows = 0;
+      let spxRows = 0;
+      let spxSizes = 0;
+      let aaplSizes = 0;
       for (const f of quoteFiles) {
         const df = pl.readParquet(f.path);
         expect(df.height).toBe(f.rows);
         rows += df.height;
+        // An index quote has no sizes: SPX rows carry null bidSize, a stock's carry numbers.
         const spx = df.filter(pl.col("eventSymbol").eq(pl.lit("SPX")));
-        if (spx.height > 0) expect(spx.getColumn("bidSize").nullCount()).toBe(spx.height);
+        spxRows += spx.height;
+        spxSizes += spx.height - spx.getColumn("bidSize").nullCount();
+        const aapl = df.filter(pl.col("eventSymbol").eq(pl.lit("AAPL")));
+        aaplSizes += aapl.height - aapl.getColumn("bidSize").nullCount();
       }
       expect(rows).toBe(summary.eventsByType.Quote!);
+      expect(spxRows).toBeGreaterThan(0);
+      expect(spxSizes).toBe(0);
+      expect(aaplSizes).toBeGreaterThan(0);
       const candles = pl.readParquet(summary.files.find((f) => f.type === "Candle")!.path);
       expect(candles.columns).toContain("close");
       expect(col(candles, "eventSymbol")[0]).toBe("SPY{=1d}");
@@ -138,7 +138,7 @@ describe("recordStream against the sim", () => {
       const ctl = new AbortController();
       setTimeout(() => ctl.abort(), 800);
       const summary = await recordStream({
-        clientOptions: { getQuoteToken: tokenProvider(sim) },
+        clientOptions: { getQuoteToken: quoteTokenProvider(sim) },
         subscriptions: [{ type: "Quote", symbols: ["QQQ"] }],
         outDir: out,
         rollSeconds: 3600,
@@ -159,7 +159,7 @@ describe("recordStream against the sim", () => {
     const out = mkdtempSync(join(tmpdir(), "ttapi-stream-"));
     try {
       const summary = await recordStream({
-        clientOptions: { getQuoteToken: tokenProvider(sim), aggregationPeriodSec: 0.02 },
+        clientOptions: { getQuoteToken: quoteTokenProvider(sim), aggregationPeriodSec: 0.02 },
         subscriptions: [{ type: "Quote", symbols: ["AAPL", "MSFT"] }],
         outDir: out,
         rollSeconds: 3600,

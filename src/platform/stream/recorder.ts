@@ -8,6 +8,7 @@
  * Files are written outside the socket callback (on a timer turn), so a roll never runs inside the
  * reader; the client keeps decoding while nothing is written, and column buffers are the only queue.
  */
+
 import { join } from "node:path";
 import {
   type CompactBatch,
@@ -15,11 +16,12 @@ import {
   DxlinkClient,
   type DxlinkClientOptions,
   type EventType,
-} from "../../client/dxlink/index.ts";
+} from "../../client/index.ts";
+import type { Compression } from "../../core/compression.ts";
 import { type TTError, toTTError, usageError } from "../../core/errors.ts";
 import { getLogger } from "../../core/log.ts";
 import { EventColumns } from "./columns.ts";
-import { type Compression, eventsFrame, writeFrameParquet } from "./parquet.ts";
+import { eventsFrame, writeFrameParquet } from "./parquet.ts";
 import { SilenceMonitor, type SilenceOptions } from "./silence.ts";
 import { StreamWorkerWriter } from "./worker-writer.ts";
 

@@ -70,7 +70,7 @@ describe("recorder against a sim whose sockets freeze", () => {
     };
     try {
       const s = await recordStream({
-        clientOptions: { getQuoteToken, aggregationPeriodSec: 0.05, backoff: { initialMs: 50, maxMs: 200 } },
+        clientOptions: { getQuoteToken, aggregationPeriodSec: 0.05, backoff: { baseMs: 50, maxMs: 200 } },
         subscriptions: [{ type: "Quote", symbols: ["AAPL", "MSFT", "SPY"] }],
         outDir: out,
         rollSeconds: 3600,

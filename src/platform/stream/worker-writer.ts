@@ -3,9 +3,10 @@
  * (zero-copy), so the receiving thread only parses and appends. At most `maxInFlight` rolls are in
  * the worker at once; `write` waits for room (back-pressure bounds memory).
  */
+import type { Compression } from "../../core/compression.ts";
 import { ioError } from "../../core/errors.ts";
 import { workerPath } from "../../core/workers.ts";
-import type { Compression, TakenColumns } from "./parquet.ts";
+import type { TakenColumns } from "./parquet.ts";
 import { type StreamWriteReply, transferablesOf } from "./write-job.ts";
 
 export class StreamWorkerWriter {

@@ -2,8 +2,9 @@
  * One roll of the recorder as a job for the stream-writer worker: the column buffers (transferred,
  * not copied) and where to write them. Runs inside `workers/stream-writer.ts`; holds no state.
  */
+import type { Compression } from "../../core/compression.ts";
 import type { TakenColumns } from "./parquet.ts";
-import { type Compression, writeEventsParquet } from "./parquet.ts";
+import { writeEventsParquet } from "./parquet.ts";
 
 export interface StreamWriteJob {
   id: number;

@@ -4,7 +4,7 @@
  * FEED_CONFIG, NaN encoding, keepalive timeout and the 1009 frame limit.
  */
 import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
-import { DXLinkFeed, DXLinkWebSocketClient, FeedContract, FeedDataFormat } from "@dxfeed/dxlink-api";
+import { officialCompactFeed } from "../testing/official-client.ts";
 import { type StandaloneDxlink, startStandaloneDxlink } from "./standalone.ts";
 
 // setDefaultTimeout is per file: a generous ceiling for loaded 2-core CI machines (a hang still fails).
@@ -82,22 +82,7 @@ async function rawClient(url: string) {
 describe("official @dxfeed/dxlink-api client against the sim", () => {
   test("connects, subscribes, receives Quote and Candle events", async () => {
     const { token, url } = await quoteToken();
-    const client = new DXLinkWebSocketClient();
-    client.connect(url);
-    client.setAuthToken(token);
-    const feed = new DXLinkFeed(client, FeedContract.AUTO);
-    feed.configure({
-      acceptAggregationPeriod: 0.05,
-      acceptDataFormat: FeedDataFormat.COMPACT,
-      acceptEventFields: {
-        Quote: ["eventType", "eventSymbol", "bidPrice", "askPrice", "bidSize", "askSize"],
-        Candle: ["eventType", "eventSymbol", "eventFlags", "time", "open", "high", "low", "close", "volume"],
-      },
-    });
-    const events: Record<string, unknown>[] = [];
-    feed.addEventListener((evs) => {
-      events.push(...(evs as unknown as Record<string, unknown>[]));
-    });
+    const { client, feed, events } = officialCompactFeed(url, token);
     const from = (sim.universe.todayDay - 30) * 86_400_000;
     feed.addSubscriptions({ type: "Quote", symbol: "AAPL" });
     feed.addSubscriptions({ type: "Candle", symbol: "SPY{=1d}", fromTime: from });

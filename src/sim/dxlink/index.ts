@@ -22,7 +22,6 @@ import { marketFromUniverse } from "./universe-adapter.ts";
 export type { DailyBar, DxMarket, Greeks, InstrumentInfo, OptionInfo, UnderlyingInfo } from "./market.ts";
 export type { DxlinkDialect } from "./session.ts";
 export type { DxlinkStats } from "./stats.ts";
-export { marketFromUniverse } from "./universe-adapter.ts";
 
 export interface DxlinkFaults {
   dropEverySec?: number;

@@ -6,8 +6,8 @@
  * Transport-agnostic: the endpoint hands it a `Transport` (Bun's ServerWebSocket in practice), so
  * the state machine can also be driven directly.
  */
-
 import { formatCandleSymbol } from "../../core/candle-symbol.ts";
+import { jsonDouble } from "../../core/dxlink-compact.ts";
 import {
   fillCandle,
   fillEmptyCandleSnapshot,
@@ -616,13 +616,4 @@ class FrameBuilder {
     this.count = 0;
     this.types = new Map();
   }
-}
-
-/** JSONDouble: non-finite numbers travel as strings; a missing value as "NaN". */
-function jsonDouble(v: unknown): unknown {
-  if (typeof v === "number") {
-    if (Number.isFinite(v)) return v;
-    return Number.isNaN(v) ? "NaN" : v > 0 ? "Infinity" : "-Infinity";
-  }
-  return v === undefined ? "NaN" : v;
 }

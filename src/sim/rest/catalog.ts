@@ -3,10 +3,11 @@
  * exist so clients that list futures products, futures, cryptocurrencies, decimal precisions or
  * search symbols get real wire shapes). Futures contracts are listed from the sim's "today".
  */
+
+import type { Json } from "../../core/json.ts";
 import { civil, isoTimestamp, lastSessionOfMonth, thirdFriday } from "../universe/calendar.ts";
 import { isoFromDays } from "../universe/index.ts";
 import { hash32 } from "../universe/prng.ts";
-import type { Json } from "./wire.ts";
 
 const DAY_MS = 86_400_000;
 const MONTH_CODES = "FGHJKMNQUVXZ";

@@ -6,6 +6,7 @@
  * Hot paths avoid work per request: bodies that depend only on (seed, route, symbol) are built once
  * and kept as strings; list responses join memoized item strings.
  */
+import type { Json } from "../../core/json.ts";
 import { type FaultDecision, FaultInjector, type FaultPlan } from "../faults.ts";
 import { isoFromDays, isoTimestamp, type Universe } from "../universe/index.ts";
 import { type AuthConfig, TokenStore } from "./auth.ts";
@@ -23,7 +24,6 @@ import {
   compactChainJson,
   equityJson,
   equityQuoteRowJson,
-  type Json,
   metricsJson,
   nestedChainJson,
   num,

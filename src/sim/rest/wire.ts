@@ -4,6 +4,7 @@
  * `halt-start-time`), `"NaN"` for a missing number. Field sets follow the captured fixtures in
  * `fixtures/tastytrade/` (the conformance tests compare shapes key by key).
  */
+import type { Json } from "../../core/json.ts";
 import {
   type ChainRoot,
   decimalText,
@@ -18,8 +19,6 @@ import {
   streamerOptionSymbol,
   type Universe,
 } from "../universe/index.ts";
-
-export type Json = string | number | boolean | null | Json[] | { [key: string]: Json };
 
 const DAY_MS = 86_400_000;
 

@@ -50,12 +50,6 @@ export function sessionOnOrBefore(day: number): number {
   return d;
 }
 
-export function nextSession(day: number): number {
-  let d = day + 1;
-  while (!isSession(d)) d++;
-  return d;
-}
-
 export function previousSession(day: number): number {
   let d = day - 1;
   while (!isSession(d)) d--;

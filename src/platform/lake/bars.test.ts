@@ -1,0 +1,123 @@
+/**
+ * `publishBars`: a run's merged bars into `lake/bars` — new symbols appear whole, later sessions are
+ * appended as one new part (history untouched), MetaStock replaces a DXLink candle of the same key
+ * and a changed MetaStock row replaces the old one, a DXLink candle never replaces MetaStock, the
+ * same data again changes nothing, and an unreadable lake file is named and its folder left alone.
+ */
+import { afterAll, expect, test } from "bun:test";
+import { mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import pl from "nodejs-polars";
+import { barsSymbolDir } from "../../core/bars.ts";
+import { storedBars } from "../bars-schema.ts";
+import { barsSignature, countBars, publishBars } from "./bars.ts";
+
+const tmp = mkdtempSync(join(tmpdir(), "ttapi-lake-bars-"));
+afterAll(() => rmSync(tmp, { recursive: true, force: true }));
+let n = 0;
+
+const DAY = 86_400_000;
+/** Bars of one symbol for day numbers `days` (close = day + `bump`), from `source`. */
+function bars(symbol: string, days: number[], source: string, bump = 0): pl.DataFrame {
+  return storedBars(
+    pl
+      .DataFrame({
+        symbol: days.map(() => symbol),
+        period: days.map(() => "D"),
+        date: days.map((d) => new Date(d * DAY)),
+        time: days.map(() => null),
+        open: days.map((d) => d),
+        high: days.map((d) => d + 1),
+        low: days.map((d) => d - 1),
+        close: days.map((d) => d + bump),
+        volume: days.map(() => 1000),
+        openint: days.map(() => null),
+        source: days.map(() => source),
+      })
+      .withColumns(pl.col("time").cast(pl.Int32), pl.col("openint").cast(pl.Float64)),
+  );
+}
+
+/** A staged dataset root holding the given frames (one file each, per symbol). */
+function staged(...frames: pl.DataFrame[]): string {
+  const root = join(tmp, `staged-${++n}`);
+  frames.forEach((f, i) => {
+    const sym = String(f.getColumn("symbol").cast(pl.Utf8).get(0));
+    const dir = barsSymbolDir(root, "D", sym);
+    mkdirSync(dir, { recursive: true });
+    f.writeParquet(join(dir, `part-${i}.parquet`));
+  });
+  return root;
+}
+
+const read = (root: string, symbol: string) =>
+  pl
+    .scanParquet(join(barsSymbolDir(root, "D", symbol), "*.parquet"))
+    .select(pl.col("date").cast(pl.Int32).alias("d"), "close", pl.col("source").cast(pl.Utf8))
+    .sort("d")
+    .collectSync()
+    .toRecords();
+
+test("new symbols, appends, replacements by source priority, and nothing for the same data", () => {
+  const lake = join(tmp, "lake");
+  const days = [20000, 20001, 20002];
+  let r = publishBars(lake, staged(bars("AAA", days, "ms.txt"), bars("BBB", days, "dxlink")), {
+    compression: "zstd",
+  });
+  expect(r).toMatchObject({ symbols: 2, added: 2, appended: 6, replaced: 0 });
+  expect(countBars(lake)).toBe(6);
+
+  // The same again: nothing written.
+  const sig = barsSignature(lake);
+  r = publishBars(lake, staged(bars("AAA", days, "ms.txt"), bars("BBB", days, "dxlink")), {
+    compression: "zstd",
+  });
+  expect(r).toMatchObject({ added: 0, appended: 0, replaced: 0, unchanged: 2 });
+  expect(barsSignature(lake)).toBe(sig);
+
+  // A later session: one new part, the history file untouched.
+  const aaaDir = barsSymbolDir(lake, "D", "AAA");
+  const before = statSync(join(aaaDir, "part-0.parquet")).mtimeMs;
+  r = publishBars(lake, staged(bars("AAA", [...days, 20003], "ms.txt")), { compression: "zstd" });
+  expect(r).toMatchObject({ appended: 1, replaced: 0 });
+  expect(readdirSync(aaaDir).sort()).toEqual(["part-0.parquet", "part-1.parquet"]);
+  expect(statSync(join(aaaDir, "part-0.parquet")).mtimeMs).toBe(before);
+
+  // MetaStock now has BBB's days the lake holds from DXLink: MetaStock wins.
+  r = publishBars(lake, staged(bars("BBB", days, "ms.txt", 0.5)), { compression: "zstd" });
+  expect(r).toMatchObject({ replaced: 3 });
+  expect(read(lake, "BBB").map((x) => x.source)).toEqual(["ms.txt", "ms.txt", "ms.txt"]);
+  // A DXLink candle never replaces MetaStock...
+  r = publishBars(lake, staged(bars("BBB", days, "dxlink", 9)), { compression: "zstd" });
+  expect(r).toMatchObject({ replaced: 0, appended: 0 });
+  expect(read(lake, "BBB").map((x) => x.close)).toEqual([20000.5, 20001.5, 20002.5]);
+  // ...but a corrected MetaStock row does.
+  r = publishBars(lake, staged(bars("BBB", [20001], "ms2.txt", 2)), { compression: "zstd" });
+  expect(r).toMatchObject({ replaced: 1 });
+  expect(read(lake, "BBB").map((x) => x.close)).toEqual([20000.5, 20003, 20002.5]);
+  expect(countBars(lake)).toBe(7);
+  // No work folders are left behind.
+  expect(readdirSync(lake).filter((f) => f.startsWith("."))).toEqual([]);
+});
+
+test("an unreadable lake file is named with the fix; that folder is left alone, the rest published", () => {
+  const lake = join(tmp, "lake-broken");
+  publishBars(lake, staged(bars("AAA", [20000], "ms.txt"), bars("CCC", [20000], "ms.txt")), {
+    compression: "zstd",
+  });
+  const bad = join(barsSymbolDir(lake, "D", "AAA"), "part-0.parquet");
+  writeFileSync(bad, "garbage");
+  const r = publishBars(
+    lake,
+    staged(bars("AAA", [20000, 20001], "ms.txt"), bars("CCC", [20000, 20001], "ms.txt")),
+    {
+      compression: "zstd",
+    },
+  );
+  expect(r.unreadable).toHaveLength(1);
+  expect(r.unreadable[0]).toMatch(
+    /^lake-broken\/bars\/period=D\/symbol=AAA\/part-0\.parquet cannot be read .*delete it/,
+  );
+  expect(read(lake, "CCC")).toHaveLength(2);
+});

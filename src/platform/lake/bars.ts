@@ -1,0 +1,271 @@
+/**
+ * The lake's `bars` table: `lake/bars/period=<P>/symbol=<S>/part-*.parquet`, the very layout
+ * `ttapi import --out <data-dir>/lake` writes, so imports and pipeline runs extend one dataset.
+ *
+ * `publishBars` brings one run's merged bars (MetaStock + DXLink candles, already deduplicated)
+ * into the lake without touching the history that is already there:
+ * - a (period, symbol) the lake does not have yet appears as a whole folder (built aside, one rename);
+ * - rows with keys (date, time) the lake lacks are appended as one new part file (temp + rename);
+ * - a key the lake holds from a DXLink candle, which the run now has from MetaStock, or a
+ *   MetaStock row whose values changed in the sources, replaces the lake's row (MetaStock wins,
+ *   newer files win): that folder is rewritten aside and swapped in with two renames, journaled so
+ *   a kill between them is repaired by the next publish;
+ * - everything else (the usual case: the same history again) is left alone; files the lake already
+ *   shares with the run (hard links of the same imported file) are not even read.
+ * A glob over `lake/bars/**\/*.parquet` therefore never sees a partial or doubled folder: work
+ * files live outside `lake/bars/` (in `lake/.work-<pid>/`, see swap.ts) or end in `.tmp`.
+ */
+import { copyFileSync, linkSync, mkdirSync, readdirSync, statSync } from "node:fs";
+import { dirname, join, relative } from "node:path";
+import pl from "nodejs-polars";
+import { barsSymbolDir } from "../../core/bars.ts";
+import type { Compression } from "../../core/compression.ts";
+import { storedBars } from "../bars-schema.ts";
+import { listDataset, lockOutput, recoverOutput } from "../import/output.ts";
+import { writePart } from "../import/parquet.ts";
+import { finishWork, newBuildDir, recoverSwaps, swapIn, WORK_PREFIX } from "./swap.ts";
+
+export interface BarsPublish {
+  /** (period, symbol) folders the run had. */
+  symbols: number;
+  /** Folders new to the lake. */
+  added: number;
+  /** Rows appended to the lake (new folders included). */
+  appended: number;
+  /** Lake rows replaced by better ones (MetaStock over DXLink, changed MetaStock rows). */
+  replaced: number;
+  /** Folders left exactly as they were. */
+  unchanged: number;
+  /** Lake files that could not be read: their folders were left alone (one line each, with the fix). */
+  unreadable: string[];
+  seconds: number;
+}
+
+/** Where a run stages its merged bars before publishing (same filesystem as the lake: hard links). */
+export const RUN_STAGING_PREFIX = ".bars-run-";
+const FLOOR = -1.7976931348623157e308; // stands for null in comparisons (joins never match nulls)
+
+/** Key of a bar: date (days) × 1e6 + time (HHMMSS, −1 for end-of-day bars). */
+const keyExpr = () =>
+  pl
+    .col("date")
+    .cast(pl.Int32)
+    .cast(pl.Float64)
+    .mul(1e6)
+    .add(pl.col("time").cast(pl.Float64).fillNull(-1))
+    .alias("__k");
+
+const VALUE_COLS = ["open", "high", "low", "close", "volume", "openint"] as const;
+
+/** Rows of a Parquet file, from its footer. */
+function rowsIn(file: string): number {
+  return Number(pl.scanParquet(file).select(pl.len().alias("n")).collectSync().getColumn("n").get(0));
+}
+
+function inodes(files: readonly string[]): Set<string> {
+  const out = new Set<string>();
+  for (const f of files) {
+    try {
+      const st = statSync(f);
+      out.add(`${st.dev}:${st.ino}`);
+    } catch {
+      // vanished: not shared
+    }
+  }
+  return out;
+}
+
+/** Bars of some files with the stored types, text columns as plain strings (concat-safe). */
+function readBars(files: readonly string[]): pl.DataFrame {
+  const frames = files.map((f) =>
+    storedBars(pl.readParquet(f)).withColumns(
+      ...["symbol", "period", "source"].map((c) => pl.col(c).cast(pl.Utf8)),
+    ),
+  );
+  return frames.length === 1 ? frames[0]! : pl.concat(frames, { how: "vertical" });
+}
+
+function linkOrCopy(from: string, to: string): void {
+  try {
+    linkSync(from, to);
+  } catch {
+    copyFileSync(from, to);
+  }
+}
+
+/** Put back folders a killed publish had moved aside, and remove dead runs' work folders. */
+export function recoverBars(root: string): void {
+  recoverSwaps(root, [WORK_PREFIX, RUN_STAGING_PREFIX]);
+}
+
+/**
+ * Extend `<root>/bars` with the bars dataset at `<staged>/bars` (see the module comment).
+ * Holds the import lock of `root` meanwhile, so a concurrent `ttapi import --out root` waits its turn.
+ */
+export function publishBars(
+  root: string,
+  staged: string,
+  o: { compression: Compression; signal?: AbortSignal },
+): BarsPublish {
+  const t0 = performance.now();
+  mkdirSync(join(root, "bars"), { recursive: true });
+  recoverOutput(root);
+  recoverBars(root);
+  const release = lockOutput(root);
+  const r: BarsPublish = {
+    symbols: 0,
+    added: 0,
+    appended: 0,
+    replaced: 0,
+    unchanged: 0,
+    unreadable: [],
+    seconds: 0,
+  };
+  const wo = { compression: o.compression, csv: false, durable: true };
+  try {
+    const lake = new Map(listDataset(root).map((e) => [`${e.period}\u0000${e.symbol}`, e]));
+    for (const s of listDataset(staged)) {
+      if (o.signal?.aborted) throw o.signal.reason ?? new Error("cancelled");
+      if (s.files.length === 0) continue;
+      r.symbols++;
+      const target = barsSymbolDir(root, s.period, s.symbol);
+      const have = lake.get(`${s.period}\u0000${s.symbol}`);
+      if (!have || have.files.length === 0) {
+        // A new folder: built aside, then one rename makes it visible whole.
+        const tmp = newBuildDir(root);
+        for (const [i, f] of s.files.entries()) linkOrCopy(f, join(tmp, `part-${i}.parquet`));
+        swapIn(root, tmp, target);
+        r.added++;
+        r.appended += s.files.reduce((n, f) => n + rowsIn(f), 0);
+        continue;
+      }
+      // Files the lake already holds (hard links of the same immutable import file) are known rows.
+      const shared = inodes(have.files);
+      const fresh = s.files.filter((f) => ![...inodes([f])].some((i) => shared.has(i)));
+      if (fresh.length === 0) {
+        r.unchanged++;
+        continue;
+      }
+      const cand = readBars(fresh).withColumns(keyExpr());
+      // The lake's rows of this folder from the run's first date on (earlier rows cannot collide:
+      // the daily case reads a few sessions, not the history), file by file so an unreadable one
+      // is named; that folder is then left alone and the rest of the lake is still published.
+      const from = pl.lit(Number(cand.getColumn("date").cast(pl.Int32).min())).cast(pl.Int32);
+      const lakeParts: pl.DataFrame[] = [];
+      let broken: string | null = null;
+      for (const f of have.files) {
+        try {
+          lakeParts.push(
+            pl
+              .scanParquet(f)
+              .filter(pl.col("date").cast(pl.Int32).gtEq(from))
+              .select(
+                keyExpr(),
+                pl.col("source").cast(pl.Utf8).eq(pl.lit("dxlink")).alias("__dx"),
+                ...VALUE_COLS.map((c) => pl.col(c).cast(pl.Float64).fillNull(FLOOR)),
+              )
+              .collectSync(),
+          );
+        } catch (e) {
+          broken = unreadableLine(root, f, e);
+          break;
+        }
+      }
+      if (broken) {
+        r.unreadable.push(broken);
+        continue;
+      }
+      const lakeRows = lakeParts.length === 1 ? lakeParts[0]! : pl.concat(lakeParts, { how: "vertical" });
+      const keys = lakeRows.select("__k", "__dx");
+      const newRows = cand.join(keys, { on: "__k", how: "anti" });
+      // Rows the lake has under the same key but not as they are now (values or source differ):
+      // the run's row wins, except that a DXLink candle never replaces a MetaStock row.
+      const cmpCols = ["__k", "__dx", ...VALUE_COLS.map((c) => `__${c}`)];
+      const cmp = cand.withColumns(
+        pl.col("source").cast(pl.Utf8).eq(pl.lit("dxlink")).alias("__dx"),
+        ...VALUE_COLS.map((c) => pl.col(c).cast(pl.Float64).fillNull(FLOOR).alias(`__${c}`)),
+      );
+      const lakeCmp = lakeRows.select("__k", "__dx", ...VALUE_COLS.map((c) => pl.col(c).alias(`__${c}`)));
+      const better = cmp
+        .join(lakeCmp, { on: cmpCols, how: "anti" })
+        .join(keys.select("__k", pl.col("__dx").alias("__lake_dx")), { on: "__k", how: "inner" })
+        .filter(pl.col("__dx").and(pl.col("__lake_dx").not()).not())
+        .select(...cand.columns);
+      if (better.height === 0 && newRows.height === 0) {
+        r.unchanged++;
+        continue;
+      }
+      if (better.height === 0) {
+        // The daily case: later sessions only. One new part, history untouched.
+        const taken = new Set(readdirSync(target));
+        let k = have.files.length;
+        while (taken.has(`part-${k}.parquet`)) k++;
+        writePart(
+          storedBars(newRows.sort(["date", "time"]).drop("__k")),
+          join(target, `part-${k}.parquet`),
+          wo,
+        );
+        r.appended += newRows.height;
+        continue;
+      }
+      // Replacements: rewrite the folder aside as one file, then swap it in (journaled).
+      const replacedKeys = better.select("__k");
+      const merged = pl
+        .concat(
+          [
+            readBars(have.files).withColumns(keyExpr()).join(replacedKeys, { on: "__k", how: "anti" }),
+            better,
+            newRows,
+          ],
+          { how: "vertical" },
+        )
+        .sort(["date", "time"])
+        .drop("__k");
+      const tmp = newBuildDir(root);
+      writePart(storedBars(merged), join(tmp, "part-0.parquet"), wo);
+      swapIn(root, tmp, target);
+      r.replaced += better.height;
+      r.appended += newRows.height;
+    }
+  } finally {
+    finishWork(root);
+    release();
+  }
+  r.seconds = (performance.now() - t0) / 1000;
+  return r;
+}
+
+/** One line naming an unreadable lake file and the fix. */
+export function unreadableLine(root: string, file: string, e: unknown): string {
+  const rel = relative(dirname(root), file);
+  const why = String((e as Error)?.message ?? e).split("\n")[0];
+  return `${rel} cannot be read (${why}): delete it or move it away; the next \`ttapi run\` (or \`ttapi import\`) rebuilds what its sources still have`;
+}
+
+/** A cheap signature of the bars table's current files (path, size, mtime): what a cache checks. */
+export function barsSignature(root: string): string {
+  const parts: string[] = [];
+  for (const e of listDataset(root))
+    for (const f of e.files) {
+      try {
+        const st = statSync(f);
+        parts.push(`${f.slice(root.length)}:${st.size}:${Math.floor(st.mtimeMs)}:${st.ino}`);
+      } catch {
+        parts.push(`${f}:gone`);
+      }
+    }
+  return String(Bun.hash(parts.join("\n")));
+}
+
+/** Rows of the bars table (from the Parquet footers: no data page is read). */
+export function countBars(root: string): number {
+  if (listDataset(root).length === 0) return 0;
+  return Number(
+    pl
+      .scanParquet(join(root, "bars", "**", "*.parquet"))
+      .select(pl.len().alias("n"))
+      .collectSync()
+      .getColumn("n")
+      .get(0),
+  );
+}

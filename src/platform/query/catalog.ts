@@ -1,0 +1,147 @@
+/**
+ * The lake as a SQL catalog: every table present under the lake root, scanned lazily with its
+ * hive columns, so polars prunes partitions from a filter on `date`, `symbol` or `period` before
+ * it opens a file.
+ *
+ * Two details make that pruning and plain SQL work together:
+ * - The schema is given to the scan (from the footer of one file: the newest partition), so
+ *   polars does not need to open any other file to plan a query.
+ * - Text columns stored dictionary-encoded (bars' `symbol`, `period`, `source`: Categorical) are
+ *   read as String by the scan itself (`categoricalToString`). Casting them after the scan
+ *   instead would block predicate pushdown (measured: `WHERE symbol = 'X'` then opens every
+ *   file), and `LIKE` does not work on Categorical.
+ * Partitions written before a column existed read it as null (`missingColumns: "insert"`); a
+ * column dropped since is ignored (`extraColumns: "ignore"`).
+ */
+import { readdirSync } from "node:fs";
+import { join } from "node:path";
+import pl, { type DataType } from "nodejs-polars";
+import { dataError, type TTError } from "../../core/errors.ts";
+import { hasTable, LAKE_TABLES, type LakeTable, listPartitions, tableDir } from "../lake/index.ts";
+
+export interface CatalogTable {
+  name: LakeTable;
+  /** Hive partitions, relative to the table folder (e.g. `date=2026-08-04`). */
+  partitions: string[];
+  /** Every data file of the table, absolute (listed on first use: a query does not need them). */
+  files(): string[];
+  /** The file whose footer gave the schema. */
+  schemaFile: string;
+  schema: Record<string, DataType>;
+  scan: pl.LazyDataFrame;
+}
+
+function dataFiles(dir: string): string[] {
+  const out: string[] = [];
+  const walk = (d: string) => {
+    for (const e of readdirSync(d, { withFileTypes: true })) {
+      if (e.name.startsWith(".")) continue;
+      const p = join(d, e.name);
+      if (e.isDirectory()) walk(p);
+      else if (e.name.endsWith(".parquet")) out.push(p);
+    }
+  };
+  walk(dir);
+  return out.sort();
+}
+
+/** `date=2026-08-04/time=1530` → {date: "2026-08-04", time: "1530"}. */
+export function hiveValues(partition: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const seg of partition.split("/")) {
+    const eq = seg.indexOf("=");
+    if (eq > 0) out[seg.slice(0, eq)] = seg.slice(eq + 1);
+  }
+  return out;
+}
+
+const SCAN_BASE = { hivePartitioning: true, tryParseHiveDates: true } as const;
+
+/** The polars message's first line, whatever bytes of a damaged file it quotes. */
+const firstLine = (e: unknown) => (e instanceof Error ? e.message : String(e)).split("\n")[0]!.trim();
+
+/** A file's schema from its footer; a damaged file is a data error naming it. */
+export function readSchema(file: string): Record<string, DataType> {
+  try {
+    // No rows: only the footer is decoded.
+    return pl.readParquet(file, { nRows: 0 }).schema as Record<string, DataType>;
+  } catch (e) {
+    throw unreadableFile(file, e);
+  }
+}
+
+export function unreadableFile(file: string, e: unknown): TTError {
+  return dataError(`unreadable lake file ${file}: ${firstLine(e)}`, {
+    hint: "the file is damaged: remove it (or its partition folder) and re-run ttapi run / ttapi import for it",
+    cause: e,
+  });
+}
+
+/** The first file of `files` whose footer cannot be read, with the error; null when all can. */
+export function findUnreadable(files: readonly string[]): TTError | null {
+  for (const f of files) {
+    try {
+      readSchema(f);
+    } catch (e) {
+      return e as TTError;
+    }
+  }
+  return null;
+}
+
+/** One table of the lake, or null when it has no data file yet. */
+export function openTable(root: string, name: LakeTable): CatalogTable | null {
+  const partitions = listPartitions(root, name);
+  if (partitions.length === 0) return null;
+  const dir = tableDir(root, name);
+  // Newest partition last in sort order (dates sort chronologically; bars: any symbol is alike);
+  // a partition folder left without a file (interrupted write) is skipped.
+  let schemaFile: string | undefined;
+  for (let i = partitions.length - 1; i >= 0 && schemaFile === undefined; i--)
+    schemaFile = dataFiles(join(dir, partitions[i]!)).at(-1);
+  if (schemaFile === undefined) return null;
+  let files: string[] | undefined;
+  const raw = readSchema(schemaFile);
+  const schema: Record<string, DataType> = {};
+  for (const [col, dt] of Object.entries(raw)) schema[col] = dt.variant === "Categorical" ? pl.Utf8 : dt;
+  // Hive columns come from the path; a file may also store them (bars does), which is the same value.
+  const hive = hiveValues(partitions[partitions.length - 1]!);
+  for (const col of Object.keys(hive)) if (!(col in schema)) schema[col] = col === "date" ? pl.Date : pl.Utf8;
+  const scan = pl.scanParquet(join(dir, "**", "*.parquet"), {
+    ...SCAN_BASE,
+    schema,
+    missingColumns: "insert",
+    extraColumns: "ignore",
+    castOptions: { categoricalToString: "allow" },
+  } as Parameters<typeof pl.scanParquet>[1]);
+  return {
+    name,
+    partitions,
+    files: () => {
+      files ??= partitions.flatMap((p) => dataFiles(join(dir, p)));
+      return files;
+    },
+    schemaFile,
+    schema,
+    scan,
+  };
+}
+
+/**
+ * The tables present in the lake, in the contract's order (absent tables are simply missing);
+ * with `only`, just those (a query opens the tables it names, not all ten).
+ */
+export function openCatalog(root: string, only?: ReadonlySet<string>): Map<LakeTable, CatalogTable> {
+  const out = new Map<LakeTable, CatalogTable>();
+  for (const name of LAKE_TABLES) {
+    if (only && !only.has(name)) continue;
+    const t = openTable(root, name);
+    if (t) out.set(name, t);
+  }
+  return out;
+}
+
+/** Names of the tables that have data, without opening them. */
+export function presentTables(root: string): LakeTable[] {
+  return LAKE_TABLES.filter((t) => hasTable(root, t));
+}

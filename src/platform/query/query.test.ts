@@ -1,0 +1,325 @@
+import { afterAll, describe, expect, setDefaultTimeout, test } from "bun:test";
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import pl from "nodejs-polars";
+import { writePartition } from "../lake/index.ts";
+import { walkBars, weekdays, writeBars } from "../testing/lake-fixtures.ts";
+import {
+  checkReadOnly,
+  contractHistory,
+  describeScans,
+  filesRead,
+  lakeInventory,
+  openCatalog,
+  prepareQuery,
+} from "./index.ts";
+
+setDefaultTimeout(60_000);
+
+const dirs: string[] = [];
+afterAll(() => {
+  for (const d of dirs) rmSync(d, { recursive: true, force: true });
+});
+function tmp(): string {
+  const d = mkdtempSync(join(tmpdir(), "ttapi-sql-"));
+  dirs.push(d);
+  return d;
+}
+
+const DATES = ["2026-08-03", "2026-08-04", "2026-08-05"];
+
+function metricsFrame(symbols: string[], iv: number, withRank = true): pl.DataFrame {
+  return pl.DataFrame({
+    snapshot_time: symbols.map(() => new Date("2026-08-04T20:00:00Z")),
+    symbol: symbols,
+    implied_volatility_index: symbols.map((_, i) => iv + i / 100),
+    ...(withRank ? { implied_volatility_index_rank: symbols.map(() => 0.5) } : {}),
+  });
+}
+
+/** A lake with bars for three symbols and metrics for three dates. */
+async function smallLake(): Promise<{
+  root: string;
+  barFiles: Record<string, string>;
+  metricFiles: string[];
+}> {
+  const root = tmp();
+  const dates = weekdays("2026-01-05", 30);
+  const barFiles: Record<string, string> = {};
+  for (const [i, s] of ["AAA", "BBB", "CCC"].entries())
+    barFiles[s] = writeBars(root, s, walkBars(dates, i + 1));
+  const metricFiles: string[] = [];
+  // The oldest partition predates the rank column: it must read as null, not fail.
+  for (const [i, d] of DATES.entries())
+    metricFiles.push(
+      (await writePartition(root, "metrics", { date: d }, metricsFrame(["SPY", "QQQ"], 0.1 + i / 10, i > 0)))
+        .file,
+    );
+  return { root, barFiles, metricFiles };
+}
+
+/** Overwrite a Parquet file with garbage: any attempt to read it now fails loudly. */
+function corrupt(file: string): void {
+  writeFileSync(file, "this is not parquet");
+}
+
+describe("ttapi sql: the lake as tables", () => {
+  test("tables are registered by name with their hive columns; absent tables are absent", async () => {
+    const { root } = await smallLake();
+    const catalog = openCatalog(root);
+    expect([...catalog.keys()]).toEqual(["bars", "metrics"]);
+    const q = prepareQuery(
+      root,
+      "SELECT symbol, period, count(*) AS n FROM bars GROUP BY symbol, period ORDER BY symbol",
+    );
+    const df = q.frame.collectSync();
+    expect(df.getColumn("symbol").toArray()).toEqual(["AAA", "BBB", "CCC"]);
+    expect(df.getColumn("period").toArray()).toEqual(["D", "D", "D"]);
+    expect(df.getColumn("n").toArray().map(Number)).toEqual([30, 30, 30]);
+    const m = prepareQuery(
+      root,
+      "SELECT date, symbol, implied_volatility_index_rank FROM metrics ORDER BY date, symbol",
+    ).frame.collectSync();
+    expect(m.height).toBe(6);
+    expect(m.schema.date?.equals(pl.Date)).toBe(true);
+    // The first date was written before the rank column existed: null there, values later.
+    expect([...m.getColumn("implied_volatility_index_rank").toArray()] as unknown[]).toEqual([
+      null,
+      null,
+      0.5,
+      0.5,
+      0.5,
+      0.5,
+    ]);
+  });
+
+  test("text columns stored as Categorical (as the import writes them) work with LIKE and string functions", async () => {
+    const { root } = await smallLake();
+    const df = prepareQuery(
+      root,
+      "SELECT DISTINCT symbol, lower(source) AS src FROM bars WHERE symbol LIKE 'B%'",
+    ).frame.collectSync();
+    expect(df.getColumn("symbol").toArray()).toEqual(["BBB"]);
+    expect(df.getColumn("src").toArray()).toEqual(["synthetic"]);
+  });
+
+  test("a filter on one symbol reads only that symbol's partition (the others are unreadable)", async () => {
+    const { root, barFiles } = await smallLake();
+    // The schema comes from the footer of the newest partition (CCC); every other file is garbage.
+    corrupt(barFiles.AAA!);
+    const q = prepareQuery(root, "SELECT date, close FROM bars WHERE symbol = 'BBB' ORDER BY date");
+    expect(filesRead(q)).toEqual(new Map([["bars", 1]]));
+    expect(describeScans(q)).toEqual([`read bars: 1 of 3 files (${barFiles.BBB})`]);
+    expect(q.frame.collectSync().height).toBe(30);
+    // Proof that the corruption is real: a query that needs AAA fails.
+    expect(() => prepareQuery(root, "SELECT * FROM bars WHERE symbol = 'AAA'").frame.collectSync()).toThrow();
+    // IN and LIKE prune too.
+    expect(filesRead(prepareQuery(root, "SELECT * FROM bars WHERE symbol IN ('BBB', 'CCC')"))).toEqual(
+      new Map([["bars", 2]]),
+    );
+    expect(filesRead(prepareQuery(root, "SELECT * FROM bars WHERE symbol LIKE 'C%'"))).toEqual(
+      new Map([["bars", 1]]),
+    );
+  });
+
+  test("a filter on one date reads only that date's partition", async () => {
+    const { root, metricFiles } = await smallLake();
+    corrupt(metricFiles[0]!);
+    corrupt(metricFiles[1]!);
+    for (const where of ["date = '2026-08-05'", "date = DATE '2026-08-05'", "date >= '2026-08-05'"]) {
+      const q = prepareQuery(root, `SELECT symbol, implied_volatility_index FROM metrics WHERE ${where}`);
+      expect(filesRead(q)).toEqual(new Map([["metrics", 1]]));
+      expect(q.frame.collectSync().height).toBe(2);
+    }
+    const all = prepareQuery(root, "SELECT * FROM metrics");
+    expect(filesRead(all)).toEqual(new Map([["metrics", 3]]));
+    expect(() => all.frame.collectSync()).toThrow();
+  });
+});
+
+describe("ttapi sql: bad input", () => {
+  test("a syntax error is one line with its position", async () => {
+    const { root } = await smallLake();
+    expect(() => prepareQuery(root, "SELECT *\nFROM bars WHERE close > > 1")).toThrow(
+      /SQL syntax error at line 2, column \d+/,
+    );
+    expect(() => prepareQuery(root, "SELECT * FROM bars WHERE")).toThrow(
+      /SQL syntax error at line 1, column 25 \(end of query\)/,
+    );
+    expect(() => prepareQuery(root, "SELEC * FROM bars")).toThrow(/SQL syntax error at line 1, column 1/);
+    try {
+      prepareQuery(root, "SELECT * FROM bars WHERE");
+    } catch (e) {
+      expect((e as Error).message).not.toContain("\n");
+      expect((e as { code?: string }).code).toBe("E_USAGE");
+    }
+  });
+
+  test("an unknown table lists the tables; an unknown column lists the columns", async () => {
+    const { root } = await smallLake();
+    let err: { message: string; hint?: string } | undefined;
+    try {
+      prepareQuery(root, "SELECT * FROM chains");
+    } catch (e) {
+      err = e as typeof err;
+    }
+    expect(err?.message).toBe('unknown table "chains" ("chains" has no data yet)');
+    expect(err?.hint).toContain("tables: bars, metrics");
+    try {
+      prepareQuery(root, "SELECT closing FROM bars");
+    } catch (e) {
+      err = e as typeof err;
+    }
+    expect(err?.message).toBe('unknown column "closing"');
+    expect(() => prepareQuery(root, "SELECT b.closing FROM bars b")).toThrow('unknown column "closing"');
+    expect(() => prepareQuery(root, "SELECT * FROM BARS")).toThrow(
+      'unknown table "BARS" (table names are lowercase: bars)',
+    );
+    expect(err?.hint).toContain(
+      "bars(symbol, period, date, time, open, high, low, close, volume, openint, source)",
+    );
+  });
+
+  test("statements that would modify anything are refused and the lake is unchanged", async () => {
+    const { root } = await smallLake();
+    const snapshot = () =>
+      readdirSync(root, { recursive: true })
+        .map(String)
+        .sort()
+        .map((f) => {
+          const p = join(root, f);
+          const st = statSync(p);
+          return st.isFile() ? `${f}:${st.size}:${readFileSync(p).toString("base64").length}` : f;
+        });
+    const before = snapshot();
+    for (const sql of [
+      "DROP TABLE bars",
+      "DELETE FROM bars WHERE symbol = 'AAA'",
+      "INSERT INTO bars SELECT * FROM bars",
+      "UPDATE bars SET close = 0",
+      "CREATE TABLE x AS SELECT * FROM bars",
+      "TRUNCATE bars",
+      "COPY bars TO 'x.parquet'",
+      "ALTER TABLE bars RENAME TO b",
+      "SELECT 1; DROP TABLE bars",
+      "  -- comment\n  drop table bars",
+    ])
+      expect(() => prepareQuery(root, sql)).toThrow(/not allowed|only one statement/);
+    // Keywords inside strings and comments are not statements.
+    expect(checkReadOnly("SELECT 'DROP TABLE bars; x' AS s -- ; DELETE\n")).toBe(
+      "SELECT 'DROP TABLE bars; x' AS s -- ; DELETE",
+    );
+    expect(
+      prepareQuery(root, "SELECT count(*) AS n FROM bars;")
+        .frame.collectSync()
+        .getColumn("n")
+        .toArray()
+        .map(Number),
+    ).toEqual([90]);
+    expect(snapshot()).toEqual(before);
+  });
+
+  test("an execution error (type mismatch) becomes one clear line", async () => {
+    const { root } = await smallLake();
+    const q = prepareQuery(root, "SELECT CAST(symbol AS INTEGER) AS x FROM bars");
+    let err: Error | undefined;
+    try {
+      q.frame.collectSync();
+    } catch (e) {
+      err = q.explain(e);
+    }
+    expect(err?.message).toMatch(/^query failed: /);
+    expect(err?.message).not.toContain("\n");
+  });
+});
+
+describe("ttapi sql: damaged files", () => {
+  test("a damaged file is named (exit 65), at planning (schema file) or at execution", async () => {
+    const { root, barFiles } = await smallLake();
+    corrupt(barFiles.AAA!);
+    const q = prepareQuery(root, "SELECT count(*) AS n FROM bars");
+    let err: { code?: string; message?: string } | undefined;
+    try {
+      q.frame.collectSync();
+    } catch (e) {
+      err = q.explain(e) as typeof err;
+    }
+    expect(err?.code).toBe("E_DATA");
+    expect(err?.message).toStartWith(`unreadable lake file ${barFiles.AAA}: `);
+    expect(() => lakeInventory(root)).toThrow(`unreadable lake file ${barFiles.AAA}`);
+    corrupt(barFiles.CCC!); // the newest partition: the schema comes from it
+    expect(() => prepareQuery(root, "SELECT * FROM bars")).toThrow(`unreadable lake file ${barFiles.CCC}`);
+  });
+});
+
+describe("ttapi sql --tables and ttapi history", () => {
+  test("the inventory lists columns, types, partitions, files and rows", async () => {
+    const { root } = await smallLake();
+    const inv = lakeInventory(root);
+    expect(inv.tables.map((t) => [t.table, t.partitions, t.files, t.rows])).toEqual([
+      ["bars", 3, 3, 90],
+      ["metrics", 3, 3, 6],
+    ]);
+    const metrics = inv.tables[1]!;
+    expect(metrics.columns.find((c) => c.name === "date")).toEqual({
+      name: "date",
+      type: "Date",
+      partition: true,
+    });
+    expect(metrics.columns.find((c) => c.name === "implied_volatility_index")?.type).toBe("Float64");
+    expect(metrics.first).toBe("date=2026-08-03");
+    expect(metrics.last).toBe("date=2026-08-05");
+    expect(inv.absent).toContain("option_quotes");
+    expect(lakeInventory(tmp()).tables).toEqual([]);
+  });
+
+  test("history: one contract's mark, IV and greeks across dates, matched with or without OCC padding", async () => {
+    const root = tmp();
+    for (const [i, d] of DATES.entries()) {
+      await writePartition(
+        root,
+        "option_quotes",
+        { date: d },
+        pl.DataFrame({
+          snapshot_time: [new Date(`${d}T20:00:00Z`), new Date(`${d}T20:00:00Z`)],
+          underlying_symbol: ["SPY", "SPY"],
+          option_symbol: ["SPY   261218C00500000", "SPY   261218P00500000"],
+          streamer_symbol: [".SPY261218C500", ".SPY261218P500"],
+          mark: [10 + i, 5 - i],
+          implied_volatility: [0.2 + i / 100, 0.25],
+          delta: [0.5 + i / 100, -0.5],
+          gamma: [0.01, 0.01],
+          theta: [-0.05, -0.04],
+          vega: [0.3, 0.3],
+        }),
+      );
+    }
+    for (const sym of ["SPY 261218C00500000", "spy261218c00500000", ".SPY261218C500"]) {
+      const h = contractHistory(root, sym).frame.collectSync();
+      expect(h.columns).toEqual([
+        "date",
+        "snapshot_time",
+        "option_symbol",
+        "mark",
+        "implied_volatility",
+        "delta",
+        "gamma",
+        "theta",
+        "vega",
+      ]);
+      expect(h.getColumn("mark").toArray()).toEqual([10, 11, 12]);
+      expect(h.getColumn("delta").toArray()).toEqual([0.5, 0.51, 0.52]);
+    }
+    expect(contractHistory(root, "SPY 261218C00999000").frame.collectSync().height).toBe(0);
+    // The SQL example of README "ttapi history" gives the same series.
+    const viaSql = prepareQuery(
+      root,
+      `SELECT date, mark, implied_volatility, delta, gamma, theta, vega
+           FROM option_quotes WHERE replace(option_symbol, ' ', '') = 'SPY261218C00500000'
+           ORDER BY date`,
+    ).frame.collectSync();
+    expect(viaSql.getColumn("mark").toArray()).toEqual([10, 11, 12]);
+    expect(() => contractHistory(tmp(), "X")).toThrow(/no option_quotes yet/);
+  });
+});

@@ -1,0 +1,118 @@
+/**
+ * One SQL query over the lake: checked read-only, planned by polars' SQL engine over the catalog,
+ * with the files the plan reads. Execution (collect, head, count, sink) is the caller's choice,
+ * so a huge result is never materialised just to print its first rows.
+ */
+import pl from "nodejs-polars";
+import { LAKE_TABLES, type LakeTable } from "../lake/index.ts";
+import { type CatalogTable, findUnreadable, openCatalog, presentTables } from "./catalog.ts";
+import { checkReadOnly, maskLiterals } from "./read-only.ts";
+import { type PlanScan, planScans } from "./scans.ts";
+import { type ErrorContext, sqlError } from "./sql-errors.ts";
+
+export interface PreparedQuery {
+  sql: string;
+  frame: pl.LazyDataFrame;
+  /** Files per scan, from the optimized plan (partition pruning applied); planned on first use. */
+  readonly scans: PlanScan[];
+  /** Total data files of a table the query scans, for "read 1 of 507 files". */
+  tableFiles(table: string): number | undefined;
+  /** Turn an execution-time polars error (bad cast, type mismatch) into one clear line. */
+  explain(e: unknown): Error;
+}
+
+function errorContext(
+  sql: string,
+  catalog: Map<string, CatalogTable>,
+  present: readonly string[],
+): ErrorContext {
+  // Every present table is listed; columns are known for the ones the query opened.
+  const tables = new Map<string, string[]>(present.map((n) => [n, []]));
+  for (const [n, t] of catalog) tables.set(n, Object.keys(t.schema));
+  return { sql, tables, absent: LAKE_TABLES.filter((t) => !present.includes(t)) };
+}
+
+/** Lake tables a query names (as whole words outside strings and comments). */
+export function referencedTables(sql: string): Set<string> {
+  const masked = maskLiterals(sql).toLowerCase();
+  return new Set(LAKE_TABLES.filter((t) => new RegExp(`(^|[^a-z0-9_])${t}($|[^a-z0-9_])`).test(masked)));
+}
+
+/** The SQL context of a lake: every present table registered under its contract name. */
+export function lakeContext(catalog: Map<string, CatalogTable>): ReturnType<typeof pl.SQLContext> {
+  const ctx = pl.SQLContext();
+  for (const [name, t] of catalog) ctx.register(name, t.scan);
+  return ctx;
+}
+
+export function prepareQuery(root: string, text: string): PreparedQuery {
+  const catalog = openCatalog(root, referencedTables(text));
+  const ectx = errorContext(text, catalog, presentTables(root));
+  const sql = (() => {
+    try {
+      return checkReadOnly(text);
+    } catch (e) {
+      throw sqlError(e, ectx);
+    }
+  })();
+  let frame: pl.LazyDataFrame;
+  try {
+    frame = lakeContext(catalog).execute(sql);
+    // nodejs-polars 0.26 wraps a planning error into the returned frame instead of throwing it.
+    const inner = (frame as unknown as { _ldf: unknown })._ldf;
+    if (inner instanceof Error) throw inner;
+  } catch (e) {
+    throw sqlError(e, ectx);
+  }
+  let scans: PlanScan[] | undefined;
+  return {
+    sql,
+    frame,
+    get scans() {
+      scans ??= planScans(frame.describeOptimizedPlan(), root);
+      return scans;
+    },
+    tableFiles: (table) => catalog.get(table as LakeTable)?.files().length,
+    explain: (e) => {
+      // A damaged Parquet file: polars does not say which one, so find it among the queried tables.
+      if (/parquet|out of specification|magic bytes/i.test(e instanceof Error ? e.message : String(e))) {
+        for (const t of catalog.values()) {
+          const bad = findUnreadable(t.files());
+          if (bad) return bad;
+        }
+      }
+      return sqlError(e, ectx);
+    },
+  };
+}
+
+/**
+ * One line per scanned table for `-v`: files read of the table's total and the paths polars
+ * names. Polars splits a GROUP BY on a partition column into one plan per partition, and prints a
+ * pruned partition as an empty scan, so scans are summed per table and empty ones dropped.
+ */
+export function describeScans(q: PreparedQuery, maxPaths = 5): string[] {
+  const per = new Map<string, { files: number; shown: string[] }>();
+  for (const s of q.scans) {
+    if (s.files === 0) continue;
+    const key = s.table ?? "(outside the lake)";
+    const e = per.get(key) ?? { files: 0, shown: [] };
+    e.files += s.files;
+    e.shown.push(...s.shown);
+    per.set(key, e);
+  }
+  return [...per.entries()].map(([table, e]) => {
+    const total = q.tableFiles(table);
+    const of = total === undefined ? "" : ` of ${total}`;
+    const paths = e.shown.slice(0, maxPaths);
+    const more = e.files > paths.length ? `, … ${e.files - paths.length} more` : "";
+    return `read ${table}: ${e.files}${of} files (${paths.join(", ")}${more})`;
+  });
+}
+
+/** Files read per table (pruned scans excluded), for tests and the JSON summary. */
+export function filesRead(q: PreparedQuery): Map<string, number> {
+  const out = new Map<string, number>();
+  for (const s of q.scans) if (s.table && s.files > 0) out.set(s.table, (out.get(s.table) ?? 0) + s.files);
+  return out;
+}
