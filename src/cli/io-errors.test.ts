@@ -10,8 +10,7 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync 
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { toTTError } from "../core/errors.ts";
-import { importBars } from "../platform/import/index.ts";
-import { acquireRunLock } from "../platform/pipeline/run-lock.ts";
+import { acquireRunLock, importBars } from "../platform/index.ts";
 
 // setDefaultTimeout is per file: a generous ceiling for loaded 2-core CI machines (a hang still fails).
 setDefaultTimeout(90_000);

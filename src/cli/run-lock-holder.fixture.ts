@@ -6,7 +6,7 @@
  */
 import { existsSync, writeSync } from "node:fs";
 import { join } from "node:path";
-import { acquireRunLock } from "../platform/pipeline/run-lock.ts";
+import { acquireRunLock } from "../platform/index.ts";
 
 const dataDir = process.argv[2]!;
 const release = await acquireRunLock(dataDir);

@@ -8,22 +8,12 @@ import { mkdtempSync, readdirSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import pl from "nodejs-polars";
-import type { DxlinkClientOptions } from "../../client/dxlink/index.ts";
-import { startStandaloneDxlink } from "../../sim/dxlink/standalone.ts";
+import { startStandaloneDxlink } from "../../sim/index.ts";
+import { quoteTokenProvider } from "../../sim/testing/quote-token.ts";
 import { recordStream } from "./recorder.ts";
 
 // setDefaultTimeout is per file: a generous ceiling for loaded 2-core CI machines (a hang still fails).
 setDefaultTimeout(90_000);
-
-type Sim = ReturnType<typeof startStandaloneDxlink>;
-function tokenProvider(sim: Sim): DxlinkClientOptions["getQuoteToken"] {
-  return async () => {
-    const body = (await (await fetch(`${sim.url}/api-quote-tokens`)).json()) as {
-      data: { token: string; "dxlink-url": string };
-    };
-    return { token: body.data.token, dxlinkUrl: body.data["dxlink-url"], expiresAt: Date.now() + 86_400_000 };
-  };
-}
 
 const TRIALS = 3;
 
@@ -36,7 +26,7 @@ test(`two concurrent recorders into one --out × ${TRIALS} trials: no file overw
       const out = join(root, `t${t}`);
       const run = (writer: "worker" | "inline") =>
         recordStream({
-          clientOptions: { getQuoteToken: tokenProvider(sim), aggregationPeriodSec: 0.05 },
+          clientOptions: { getQuoteToken: quoteTokenProvider(sim), aggregationPeriodSec: 0.05 },
           subscriptions: [{ type: "Quote", symbols: ["AAPL", "MSFT"] }],
           outDir: out,
           rollSeconds: 0.4,

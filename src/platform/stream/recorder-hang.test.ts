@@ -7,7 +7,7 @@ import { expect, setDefaultTimeout, test } from "bun:test";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { startStandaloneDxlink } from "../../sim/dxlink/standalone.ts";
+import { startStandaloneDxlink } from "../../sim/index.ts";
 import { recordStream } from "./recorder.ts";
 
 // setDefaultTimeout is per file: a generous ceiling for loaded 2-core CI machines (a hang still fails).

@@ -7,8 +7,8 @@ import { describe, expect, setDefaultTimeout, test } from "bun:test";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import type { DxlinkClientOptions } from "../../client/dxlink/index.ts";
-import { startStandaloneDxlink } from "../../sim/dxlink/standalone.ts";
+import { startStandaloneDxlink } from "../../sim/index.ts";
+import { quoteTokenProvider } from "../../sim/testing/quote-token.ts";
 import { recordStream } from "./recorder.ts";
 import { SilenceMonitor } from "./silence.ts";
 
@@ -58,16 +58,7 @@ describe("recorder against a sim whose sockets freeze", () => {
       faults: { freezeAfterSec: 1.5 },
     });
     const out = mkdtempSync(join(tmpdir(), "ttapi-freeze-"));
-    const getQuoteToken: DxlinkClientOptions["getQuoteToken"] = async () => {
-      const body = (await (await fetch(`${sim.url}/api-quote-tokens`)).json()) as {
-        data: { token: string; "dxlink-url": string };
-      };
-      return {
-        token: body.data.token,
-        dxlinkUrl: body.data["dxlink-url"],
-        expiresAt: Date.now() + 86_400_000,
-      };
-    };
+    const getQuoteToken = quoteTokenProvider(sim);
     try {
       const s = await recordStream({
         clientOptions: { getQuoteToken, aggregationPeriodSec: 0.05, backoff: { baseMs: 50, maxMs: 200 } },
