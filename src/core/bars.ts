@@ -13,6 +13,8 @@
  *   openint Float64, nullable
  *   source  Categorical                    where the row came from (file path / "dxlink")
  */
+import { createHash } from "node:crypto";
+
 export const BAR_COLUMNS = [
   "symbol",
   "period",
@@ -139,14 +141,49 @@ export function isoFromDays(z: number): string {
  * Dataset layout: `<root>/bars/period=<P>/symbol=<ENC>/part-<k>.parquet`, one folder per
  * (period, symbol) so reading one symbol opens only its files, while `<root>/bars/**\/*.parquet`
  * is still the whole dataset (every file carries all columns, including symbol and period).
- * ENC = encodeURIComponent(symbol) so `BRK/B` → `BRK%2FB` stays one path segment.
+ *
+ * ENC = encodeURIComponent(symbol) so `BRK/B` → `BRK%2FB` stays one path segment. Folder names
+ * must fit the filesystem's 255-byte limit: an ENC longer than MAX_SYMBOL_ENC characters (a
+ * 300-character ticker, or 60 Cyrillic letters, 6 bytes each once percent-encoded) becomes
+ * `<first ≤ 96 characters of ENC>+<16 hex digits of SHA-256(symbol)>`. `+` never occurs in ENC
+ * (encodeURIComponent writes it as `%2B`), so an abbreviated name is recognisable and never
+ * collides with a plain one; the full symbol is the `symbol` column of the folder's files
+ * (`symbolFromDirName` returns null for such a folder: read one file to get it back).
  */
+export const MAX_SYMBOL_ENC = 180;
+const ABBREVIATED_PREFIX = 96;
+
 export function barsRoot(root: string): string {
   return `${root}/bars`;
 }
-export function barsSymbolDir(root: string, period: string, symbol: string): string {
-  return `${root}/bars/period=${period}/symbol=${encodeURIComponent(symbol)}`;
+
+/** The folder name (`symbol=<ENC>`) of a symbol; see the layout note above. */
+export function symbolDirName(symbol: string): string {
+  const enc = encodeURIComponent(symbol);
+  if (enc.length <= MAX_SYMBOL_ENC) return `symbol=${enc}`;
+  let prefix = enc.slice(0, ABBREVIATED_PREFIX);
+  // Never cut a %XX escape in half.
+  const pct = prefix.lastIndexOf("%");
+  if (pct >= 0 && pct > prefix.length - 3) prefix = prefix.slice(0, pct);
+  const hash = createHash("sha256").update(symbol).digest("hex").slice(0, 16);
+  return `symbol=${prefix}+${hash}`;
 }
+
+export function barsSymbolDir(root: string, period: string, symbol: string): string {
+  return `${root}/bars/period=${period}/${symbolDirName(symbol)}`;
+}
+
+/** Whether a `symbol=` folder name is the abbreviated form of a long symbol. */
+export function isAbbreviatedSymbolDir(dirName: string): boolean {
+  return dirName.startsWith("symbol=") && dirName.includes("+");
+}
+
+/** The symbol of a `symbol=<ENC>` folder; null for other names and for abbreviated ones. */
 export function symbolFromDirName(dirName: string): string | null {
-  return dirName.startsWith("symbol=") ? decodeURIComponent(dirName.slice("symbol=".length)) : null;
+  if (!dirName.startsWith("symbol=") || isAbbreviatedSymbolDir(dirName)) return null;
+  try {
+    return decodeURIComponent(dirName.slice("symbol=".length));
+  } catch {
+    return null; // not written by us (a stray `%` escape)
+  }
 }

@@ -6,16 +6,18 @@
 export { parseAscii, symbolFromFileName } from "./ascii/index.ts";
 export { type AsciiLayout, detectLayout } from "./ascii/layout.ts";
 export { type ParseOptions, type ParseResult, parseAsciiRange, type RowError } from "./ascii/parse.ts";
-export { decodeDataFile } from "./binary/data-file.ts";
-export { isMetastockListing, readDatabase } from "./binary/database.ts";
+export { dataBytesWanted, decodeDataFile, indexShortfall } from "./binary/data-file.ts";
+export { isMetastockListing, readDatabase, unlistedDataFiles } from "./binary/database.ts";
 export {
   dataFileName,
+  findDataFile,
   findIndexFiles,
   matchFileName,
   resolveSecurities,
   type Security,
 } from "./binary/directory.ts";
-export { parseEmaster, parseMaster, parseXmaster } from "./binary/master.ts";
+export { fieldOffsets } from "./binary/fields.ts";
+export { MASTER_RECORD, parseEmaster, parseMaster, parseXmaster } from "./binary/master.ts";
 export {
   encodeDataFile,
   encodeIndexFiles,
@@ -25,6 +27,7 @@ export {
 } from "./binary/writer.ts";
 export { BarColumnsBuilder, columnBuffers, shareColumns } from "./columns.ts";
 export { mbfToNumber, numberToMbfBits } from "./mbf.ts";
+export { flagRows, unusableBar } from "./price-flags.ts";
 export {
   encodeStooqText,
   type SyntheticOptions,

@@ -13,8 +13,11 @@
  * before this change (plain strings) are recognised by `isStoredBarsFile`, and the import
  * rewrites them when it touches their dataset.
  */
+
+import { readdirSync } from "node:fs";
+import { join } from "node:path";
 import type pl from "nodejs-polars";
-import { BAR_COLUMNS } from "../core/bars.ts";
+import { BAR_COLUMNS, isAbbreviatedSymbolDir, symbolFromDirName } from "../core/bars.ts";
 
 type Polars = typeof import("nodejs-polars").default;
 /** Loaded on first use: the import's parse-only workers import this module but never write. */
@@ -60,4 +63,22 @@ export function isStoredBarsFile(path: string): boolean {
   const pl = polars();
   const schema = pl.readParquet(path, { nRows: 0 }).schema;
   return CATEGORICAL_BAR_COLUMNS.every((c) => schema[c]?.variant === "Categorical");
+}
+
+/**
+ * The symbol of a `symbol=` folder: decoded from its name, or — for the abbreviated name of a
+ * long symbol (see src/core/bars.ts) — read from the `symbol` column of its first file. Null for
+ * folders that are not symbol folders (or hold no file to tell).
+ */
+export function symbolOfBarsDir(dirName: string, dirPath: string): string | null {
+  if (!isAbbreviatedSymbolDir(dirName)) return symbolFromDirName(dirName);
+  const first = readdirSync(dirPath)
+    .filter((f) => f.endsWith(".parquet") && !f.startsWith("."))
+    .sort()[0];
+  if (!first) return null;
+  const pl = polars();
+  const df = pl.readParquet(join(dirPath, first), { columns: ["symbol"], nRows: 1 });
+  // Categorical series have no element accessor in nodejs-polars: read it as text.
+  const values = df.select(pl.col("symbol").cast(pl.Utf8)).getColumn("symbol").toArray();
+  return values.length > 0 ? String(values[0]) : null;
 }

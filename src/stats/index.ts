@@ -19,7 +19,7 @@ export {
 export * from "./incremental.ts";
 export { IntervalCache } from "./intervals.ts";
 export * from "./iv-rank.ts";
-export type { PriceSeries } from "./series.ts";
+export { type PriceSeries, prepareSeries } from "./series.ts";
 export {
   type ConeTable,
   computeSymbolStats,

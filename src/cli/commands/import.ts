@@ -5,8 +5,9 @@
 
 import { defineCommand } from "citty";
 import type { Compression } from "../../core/compression.ts";
-import { usageError } from "../../core/errors.ts";
+import { dataError, type TTError, toTTError, usageError } from "../../core/errors.ts";
 import { escapeControl } from "../../core/input-file.ts";
+import type { ImportError, ImportSummary } from "../../platform/import/index.ts";
 import { globalArgs, runAction } from "../context.ts";
 import { countOf, rateOf } from "../grid/render.ts";
 
@@ -82,37 +83,52 @@ export default defineCommand({
         const { importBars } = await import("../../platform/import/index.ts");
         const tty = process.stderr.isTTY && !args.json && !args.quiet;
         let lastDraw = 0;
-        const summary = await importBars({
-          inputs,
-          outDir,
-          strict: Boolean(args.strict),
-          csv: Boolean(args.csv),
-          compression,
-          compressionLevel,
-          workers,
-          replace: Boolean(args.replace),
-          ignoreEmaster: Boolean(args["ignore-emaster"]),
-          signal,
-          onProgress: tty
-            ? (p) => {
-                const now = performance.now();
-                if (now - lastDraw < 100 && p.phase === "parse") return;
-                lastDraw = now;
-                const mb = (p.bytes / 1e6).toFixed(1);
-                const total = (p.totalBytes / 1e6).toFixed(1);
-                const rate = rateOf(p.rows, p.elapsedSeconds, "rows");
-                process.stderr.write(
-                  `\r\x1b[2Kimport ${p.phase}: ${mb}/${total} MB, ${p.rows.toLocaleString("en-US")} rows${rate ? `, ${rate}` : ""}, ${p.files}/${countOf(p.totalFiles, "files")}`,
-                );
-              }
-            : undefined,
-        });
+        let summary: ImportSummary;
+        try {
+          summary = await importBars({
+            inputs,
+            outDir,
+            strict: Boolean(args.strict),
+            csv: Boolean(args.csv),
+            compression,
+            compressionLevel,
+            workers,
+            replace: Boolean(args.replace),
+            ignoreEmaster: Boolean(args["ignore-emaster"]),
+            signal,
+            onProgress: tty
+              ? (p) => {
+                  const now = performance.now();
+                  if (now - lastDraw < 100 && p.phase === "parse") return;
+                  lastDraw = now;
+                  const mb = (p.bytes / 1e6).toFixed(1);
+                  const total = (p.totalBytes / 1e6).toFixed(1);
+                  const rate = rateOf(p.rows, p.elapsedSeconds, "rows");
+                  process.stderr.write(
+                    `\r\x1b[2Kimport ${p.phase}: ${mb}/${total} MB, ${p.rows.toLocaleString("en-US")} rows${rate ? `, ${rate}` : ""}, ${p.files}/${countOf(p.totalFiles, "files")}`,
+                  );
+                }
+              : undefined,
+          });
+        } catch (e) {
+          // Scripts parse stdout on every outcome: the summary says what failed, then the usual
+          // error line goes to stderr and the exit code says how.
+          if (args.json) printJson(failedSummary(outDir), toTTError(e));
+          throw e;
+        }
         if (tty) process.stderr.write("\r\x1b[2K");
+        // No input yielded a row: a failure (a file that is not MetaStock at all, an empty database).
+        const nothing =
+          summary.rows === 0
+            ? dataError(
+                `nothing imported: no input yielded a row${summary.errors[0] ? ` (${describe(summary.errors[0])})` : ""}`,
+                {
+                  hint: "check the inputs are MetaStock ASCII files or database folders (see the errors above)",
+                },
+              )
+            : null;
         if (args.json) {
-          const { files, rows, duplicates, skipped, errors, seconds } = summary;
-          process.stdout.write(
-            `${JSON.stringify({ files, rows, duplicates, skipped, errors, seconds, errorCount: summary.errorCount, warnings: summary.warnings, symbols: summary.symbols, outDir: summary.outDir })}\n`,
-          );
+          printJson(summary, nothing);
         } else if (!args.quiet) {
           const shown = 10;
           for (const e of summary.errors.slice(0, shown))
@@ -127,11 +143,60 @@ export default defineCommand({
             process.stderr.write(`  warning: ${escapeControl(w)}\n`);
           process.stderr.write(
             `imported ${countOf(summary.rows, "rows").replace(/^\d+/, summary.rows.toLocaleString("en-US"))} (${countOf(summary.symbols, "symbols")}) from ${countOf(summary.files, "files")} in ${summary.seconds.toFixed(2)} s` +
-              `${rateOf(summary.rows, summary.seconds, "rows") ? ` (${rateOf(summary.rows, summary.seconds, "rows")})` : ""}: ${countOf(summary.duplicates, "duplicates")} removed, ${countOf(summary.skipped, "bad rows")} skipped → ${summary.outDir}/bars\n`,
+              `${rateOf(summary.rows, summary.seconds, "rows") ? ` (${rateOf(summary.rows, summary.seconds, "rows")})` : ""}: ${countOf(summary.duplicates, "duplicates")} removed, ${countOf(summary.skipped, "bad rows")} skipped` +
+              `${summary.flagged ? `, ${countOf(summary.flagged, "rows")} with unusable prices flagged` : ""}` +
+              `${summary.derivedSymbols ? `, ${countOf(summary.derivedSymbols, "symbols")} derived from names (blank symbol field)` : ""} → ${summary.outDir}/bars\n`,
           );
         }
+        if (nothing) throw nothing;
         return 0;
       },
       { compression: "import.compression", workers: "import.workers" },
     ),
 });
+
+function describe(e: ImportError): string {
+  return `${e.file}${e.line ? `:${e.line}` : ""}: ${e.reason}`;
+}
+
+/** The summary of an import that failed before it produced one. */
+function failedSummary(outDir: string): ImportSummary {
+  return {
+    files: 0,
+    rows: 0,
+    duplicates: 0,
+    skipped: 0,
+    errors: [],
+    errorCount: 0,
+    warnings: [],
+    seconds: 0,
+    bytes: 0,
+    symbols: 0,
+    flagged: 0,
+    derivedSymbols: 0,
+    parquetFiles: 0,
+    outDir,
+  };
+}
+
+/** The `--json` summary; `error` (the failure, if any) makes `ok` false. */
+function printJson(s: ImportSummary, error: TTError | null): void {
+  const { files, rows, duplicates, skipped, errors, seconds } = s;
+  const out = {
+    ok: error === null,
+    files,
+    rows,
+    duplicates,
+    skipped,
+    flagged: s.flagged,
+    derivedSymbols: s.derivedSymbols,
+    errors,
+    seconds,
+    errorCount: s.errorCount,
+    warnings: s.warnings,
+    symbols: s.symbols,
+    outDir: s.outDir,
+    ...(error ? { error: { code: error.code, message: error.message, hint: error.hint ?? null } } : {}),
+  };
+  process.stdout.write(`${JSON.stringify(out)}\n`);
+}

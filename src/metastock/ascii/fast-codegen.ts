@@ -115,7 +115,9 @@ function fieldCode(role: number, sep: number): string {
       }
       if (!same) {
         if (len === 0 || b[z] !== ${sep} || isPad(b[i]) || isPad(b[z - 1])) break lines;
-        tickId = tickerId(st, b, i, z);
+        const id = tickerId(st, b, i, z);
+        if (id < 0) break lines;
+        tickId = id;
         tickLen = len;
         tickBytes = st.tickBytes;
       }
@@ -144,11 +146,19 @@ function fieldCode(role: number, sep: number): string {
 }
 
 /** Code after field f: a separator, or the end of the line (allowed once the required fields are in). */
-function fieldEnd(f: number, last: number, minFields: number, sep: number): string {
+function fieldEnd(f: number, last: number, minFields: number, sep: number, maxFields?: number): string {
   const eol = `if (ch === 13) { if (b[i + 1] !== 10) break lines; i++; } else if (ch !== 10) break lines;`;
   if (f === last) {
-    // Columns past the layout are ignored.
-    return `{ const ch = b[i]; if (ch === ${sep}) i = b.indexOf(10, i); else { ${eol} } }`;
+    if (maxFields === undefined)
+      return `{ const ch = b[i]; if (ch === ${sep}) i = b.indexOf(10, i); else { ${eol} } }`;
+    // Columns past the layout are ignored up to the file's width (trailing empty ones always);
+    // a row wider than that goes to the general path, which rejects it.
+    return `{ const ch = b[i]; if (ch === ${sep}) {
+      let extra = 0, pending = 0, j = i;
+      for (;;) { const x = b[j]; if (x === 10) break; if (x === ${sep}) pending++; else if (x !== 13 && x !== 32 && x !== 9) { extra += pending; pending = 0; } j++; }
+      if (${last + 1} + extra > ${maxFields}) break lines;
+      i = j;
+    } else { ${eol} } }`;
   }
   const early = f + 1 < minFields ? "break lines;" : "break row;";
   return `{ const ch = b[i]; if (ch === ${sep}) i++; else { ${eol} ${early} } }`;
@@ -160,7 +170,7 @@ export function fastLinesSource(layout: AsciiLayout): string {
   const last = roles.length - 1;
   const { has } = layout;
   const fields = roles
-    .map((r, f) => `${fieldCode(r, sep)}\n${fieldEnd(f, last, layout.minFields, sep)}`)
+    .map((r, f) => `${fieldCode(r, sep)}\n${fieldEnd(f, last, layout.minFields, sep, layout.maxFields)}`)
     .join("\n");
   const time = has.time ? "(timeV === 0 && period !== 73 ? -1 : timeV)" : "-1";
   return `
@@ -219,7 +229,7 @@ const compiled = new Map<string, unknown>();
 
 /** The compiled loop for `layout` (cached: one compilation, and one JIT warm-up, per layout). */
 export function compileFastLines<S>(layout: AsciiLayout, env: FastEnv<S>): FastLines<S> {
-  const key = `${layout.sep}|${layout.roles.join(",")}|${layout.minFields}`;
+  const key = `${layout.sep}|${layout.roles.join(",")}|${layout.minFields}|${layout.maxFields}`;
   let fn = compiled.get(key) as FastLines<S> | undefined;
   if (!fn) {
     const factory = new Function(

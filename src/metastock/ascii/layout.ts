@@ -62,6 +62,12 @@ export interface AsciiLayout {
   roles: number[];
   /** Fields a row must have: 1 + the highest index holding a used role. */
   minFields: number;
+  /**
+   * Fields a row may have (trailing empty fields aside): the header's count, or the first data
+   * row's when that is wider (some writers put more columns in every row than the header names).
+   * A row wider than this is rejected, never shifted. Undefined: no limit.
+   */
+  maxFields?: number;
   hasHeader: boolean;
   has: {
     ticker: boolean;
@@ -195,6 +201,25 @@ export function layoutFromDataLine(line: string): AsciiLayout | null {
 
 const MAX_PREAMBLE_LINES = 50;
 
+/** Fields of a line, trailing empty ones not counted. */
+export function fieldCount(line: string, sep: number): number {
+  const f = splitLine(line.replace(/\r$/, ""), sep);
+  while (f.length > 0 && f[f.length - 1]!.trim() === "") f.pop();
+  return f.length;
+}
+
+/** Field count of the first non-blank line at or after `pos` (0 when there is none). */
+function firstDataWidth(bytes: Uint8Array, pos: number, sep: number, decoder: TextDecoder): number {
+  for (let k = 0; k < 8 && pos < bytes.length; k++) {
+    let nl = bytes.indexOf(0x0a, pos);
+    if (nl < 0) nl = bytes.length;
+    const line = decoder.decode(bytes.subarray(pos, Math.min(nl, pos + 4096)));
+    if (line.trim() !== "") return fieldCount(line, sep);
+    pos = nl + 1;
+  }
+  return 0;
+}
+
 /**
  * Find the layout in the first lines of a file: skip a BOM, blank lines and junk (e.g. PHP warnings
  * above a Stooq header) until a header line or a header-less data line. Null when none of the
@@ -210,9 +235,20 @@ export function detectLayout(bytes: Uint8Array): LayoutDetection | null {
     const next = Math.min(bytes.length, nl + 1);
     if (line.trim() !== "") {
       const header = layoutFromHeader(line);
-      if (header) return { layout: header, dataStart: next, linesBefore: lineNo + 1 };
+      if (header) {
+        const width = Math.max(
+          fieldCount(line, header.sep),
+          firstDataWidth(bytes, next, header.sep, decoder),
+        );
+        return { layout: { ...header, maxFields: width }, dataStart: next, linesBefore: lineNo + 1 };
+      }
       const data = layoutFromDataLine(line);
-      if (data) return { layout: data, dataStart: pos, linesBefore: lineNo };
+      if (data)
+        return {
+          layout: { ...data, maxFields: fieldCount(line, data.sep) },
+          dataStart: pos,
+          linesBefore: lineNo,
+        };
     }
     pos = next;
   }

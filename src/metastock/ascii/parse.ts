@@ -7,9 +7,20 @@
  * m / 10^k — exact and correctly rounded for k ≤ 22 (Clinger's fast path), i.e. identical to
  * parseFloat; longer or exponent forms fall back to parseFloat on the field text.
  */
-import { type BarArrays, daysFromCivil, daysInMonth } from "../../core/bars.ts";
+import { daysFromCivil, daysInMonth } from "../../core/bars.ts";
 import type { BarColumnsBuilder } from "../columns.ts";
-import { compileFastLines, type FastEnv } from "./fast-codegen.ts";
+import { compileFastLines } from "./fast-codegen.ts";
+import {
+  fieldText,
+  isPad,
+  newCursor,
+  PERIOD_OK,
+  POW10,
+  parseDate,
+  parseNumber,
+  parsePeriod,
+  parseTime,
+} from "./fields.ts";
 import {
   type AsciiLayout,
   ROLE_CLOSE,
@@ -24,6 +35,7 @@ import {
   ROLE_TIME,
   ROLE_VOL,
 } from "./layout.ts";
+import { ENC_CP1252, ENC_UNKNOWN, FAST_ENV, growState, type RangeState, tickerId } from "./range-state.ts";
 
 export interface RowError {
   /** 1-based line number within the parsed range (the caller adds the range's first line). */
@@ -61,6 +73,8 @@ export interface ParseResult {
   firstDescendingLine: number;
   repeated: number;
   firstRepeatedLine: number;
+  /** Set when tickers were decoded as Windows-1252 (the range is not valid UTF-8). */
+  encoding?: "windows-1252";
 }
 
 /** A parse that cannot start (nothing in the input is usable): one error, no rows, stopped. */
@@ -78,371 +92,10 @@ export function unparsable(line: number, reason: string): ParseResult {
   };
 }
 
-const POW10 = new Float64Array(23);
-for (let i = 0; i < 23; i++) POW10[i] = 10 ** i;
-
 const C_NL = 0x0a;
 const C_CR = 0x0d;
 const C_SP = 0x20;
 const C_TAB = 0x09;
-const C_DQ = 0x22;
-const C_SQ = 0x27;
-
-const latin1 = new TextDecoder("latin1");
-const utf8 = new TextDecoder("utf-8");
-
-// Per-call parse state shared by the field decoders (avoids returning tuples on the hot path).
-let pos = 0;
-let fieldErr = "";
-
-function isPad(c: number): boolean {
-  return c === C_SP || c === C_DQ || c === C_SQ || c === C_TAB;
-}
-
-/** Text of the field starting at p (for error messages only). */
-function fieldText(b: Uint8Array, p: number, end: number, sep: number): string {
-  let q = p;
-  while (q < end && b[q] !== sep && q - p < 24) q++;
-  return latin1.decode(b.subarray(p, q)).trim();
-}
-
-/** Parse a decimal number at `pos`; NaN + fieldErr on failure, NaN + "" when the field is empty. */
-function parseNumber(b: Uint8Array, end: number, sep: number): number {
-  while (pos < end && isPad(b[pos]!) && b[pos] !== sep) pos++;
-  const start = pos;
-  let neg = false;
-  let c = b[pos]!;
-  if (pos < end && (c === 0x2d || c === 0x2b)) {
-    neg = c === 0x2d;
-    pos++;
-  }
-  let m = 0;
-  let digits = 0;
-  let frac = 0;
-  while (pos < end) {
-    c = b[pos]! - 0x30;
-    if (c < 0 || c > 9) break;
-    m = m * 10 + c;
-    digits++;
-    pos++;
-  }
-  if (pos < end && b[pos] === 0x2e) {
-    pos++;
-    while (pos < end) {
-      c = b[pos]! - 0x30;
-      if (c < 0 || c > 9) break;
-      m = m * 10 + c;
-      digits++;
-      frac++;
-      pos++;
-    }
-  }
-  let slow = false;
-  if (pos < end && (b[pos] === 0x65 || b[pos] === 0x45) && digits > 0) {
-    slow = true;
-    pos++;
-    if (pos < end && (b[pos] === 0x2d || b[pos] === 0x2b)) pos++;
-    let ed = 0;
-    while (pos < end && b[pos]! >= 0x30 && b[pos]! <= 0x39) {
-      pos++;
-      ed++;
-    }
-    if (ed === 0) {
-      fieldErr = "bad number";
-      return Number.NaN;
-    }
-  }
-  const stop = pos;
-  while (pos < end && b[pos] !== sep && isPad(b[pos]!)) pos++;
-  if (pos < end && b[pos] !== sep) {
-    fieldErr = "bad number";
-    return Number.NaN;
-  }
-  if (digits === 0) {
-    fieldErr = stop === start ? "" : "bad number";
-    return Number.NaN;
-  }
-  if (slow || digits > 15 || frac > 22) return Number.parseFloat(latin1.decode(b.subarray(start, stop)));
-  const v = frac === 0 ? m : m / POW10[frac]!;
-  return neg ? -v : v;
-}
-
-/** Unsigned digit run at `pos` (stops at the first non-digit); -1 when none. Sets `ndig`. */
-let ndig = 0;
-function digitsAt(b: Uint8Array, end: number): number {
-  let v = 0;
-  ndig = 0;
-  while (pos < end) {
-    const c = b[pos]! - 0x30;
-    if (c < 0 || c > 9) break;
-    v = v * 10 + c;
-    ndig++;
-    pos++;
-  }
-  return ndig === 0 ? -1 : v;
-}
-
-let lastYmd = -1;
-let lastDays = 0;
-
-/** Date field → days since epoch, or NaN + fieldErr. YYYYMMDD, YYMMDD, YYYY-MM-DD, M/D/YYYY. */
-const MONTHS = ["JAN", "FEB", "MAR", "APR", "MAY", "JUN", "JUL", "AUG", "SEP", "OCT", "NOV", "DEC"];
-
-function upperAt(b: Uint8Array, p: number): number {
-  const c = b[p]!;
-  return c >= 0x61 && c <= 0x7a ? c - 0x20 : c;
-}
-
-/** `21 Jan 2008` or `Sat, 21 Jan 2008` (MetaStock's DATE column accepts both) at `pos`. */
-function parseTextDate(b: Uint8Array, end: number, sep: number): number {
-  // Optional weekday: letters, then a comma (unless the comma is the separator) and spaces.
-  if (upperAt(b, pos) >= 0x41 && upperAt(b, pos) <= 0x5a) {
-    while (pos < end && upperAt(b, pos) >= 0x41 && upperAt(b, pos) <= 0x5a) pos++;
-    if (b[pos] === 0x2c && sep !== 0x2c) pos++;
-    while (pos < end && b[pos] === C_SP && sep !== C_SP) pos++;
-  }
-  const d = digitsAt(b, end);
-  if (ndig < 1 || ndig > 2 || b[pos] !== C_SP || sep === C_SP) return Number.NaN;
-  pos++;
-  const mon = MONTHS.findIndex(
-    (m) =>
-      upperAt(b, pos) === m.charCodeAt(0) &&
-      upperAt(b, pos + 1) === m.charCodeAt(1) &&
-      upperAt(b, pos + 2) === m.charCodeAt(2),
-  );
-  if (mon < 0) return Number.NaN;
-  pos += 3;
-  if (b[pos] !== C_SP) return Number.NaN;
-  pos++;
-  const y = digitsAt(b, end);
-  if (ndig !== 4) return Number.NaN;
-  return y * 10000 + (mon + 1) * 100 + d;
-}
-
-function parseDate(b: Uint8Array, end: number, sep: number, pivot: number): number {
-  while (pos < end && isPad(b[pos]!) && b[pos] !== sep) pos++;
-  const start = pos;
-  const text = parseTextDate(b, end, sep);
-  if (!Number.isNaN(text))
-    return finishDate(b, end, sep, (text / 10000) | 0, ((text / 100) | 0) % 100, text % 100);
-  pos = start;
-  const a = digitsAt(b, end);
-  let y: number;
-  let m: number;
-  let d: number;
-  const c = pos < end ? b[pos] : sep;
-  if (ndig === 8 && (c === sep || isPad(c!) || pos >= end)) {
-    y = (a / 10000) | 0;
-    m = ((a / 100) | 0) % 100;
-    d = a % 100;
-  } else if (ndig === 6 && (c === sep || isPad(c!) || pos >= end)) {
-    const yy = (a / 10000) | 0;
-    y = yy < pivot ? 2000 + yy : 1900 + yy;
-    m = ((a / 100) | 0) % 100;
-    d = a % 100;
-  } else if (ndig === 4 && c === 0x2d) {
-    y = a;
-    pos++;
-    m = digitsAt(b, end);
-    if (ndig < 1 || ndig > 2 || b[pos] !== 0x2d) return badDate();
-    pos++;
-    d = digitsAt(b, end);
-    if (ndig < 1 || ndig > 2) return badDate();
-  } else if ((ndig === 1 || ndig === 2) && c === 0x2f) {
-    m = a;
-    pos++;
-    d = digitsAt(b, end);
-    if (ndig < 1 || ndig > 2 || b[pos] !== 0x2f) return badDate();
-    pos++;
-    y = digitsAt(b, end);
-    if ((ndig as number) !== 4) return badDate();
-  } else return badDate();
-  return finishDate(b, end, sep, y, m, d);
-}
-
-function finishDate(b: Uint8Array, end: number, sep: number, y: number, m: number, d: number): number {
-  while (pos < end && b[pos] !== sep && isPad(b[pos]!)) pos++;
-  if (pos < end && b[pos] !== sep) return badDate();
-  const ymd = y * 10000 + m * 100 + d;
-  if (ymd === lastYmd) return lastDays;
-  if (m < 1 || m > 12 || d < 1 || d > daysInMonth(y, m) || y < 1000 || y > 2200) return badDate();
-  lastYmd = ymd;
-  lastDays = daysFromCivil(y, m, d);
-  return lastDays;
-}
-function badDate(): number {
-  fieldErr = "bad date";
-  return Number.NaN;
-}
-
-/** Time field → HHMMSS; HHMM (≤ 4 digits) is scaled; `HH:MM[:SS]` accepted. -2 + fieldErr on error, -1 if empty. */
-function parseTime(b: Uint8Array, end: number, sep: number): number {
-  while (pos < end && isPad(b[pos]!) && b[pos] !== sep) pos++;
-  let v = digitsAt(b, end);
-  let n: number = ndig;
-  if (n === 0) {
-    if (pos >= end || b[pos] === sep) return -1;
-    fieldErr = "bad time";
-    return -2;
-  }
-  if (b[pos] === 0x3a && n <= 2) {
-    pos++;
-    const mm = digitsAt(b, end);
-    if (ndig !== 2) return badTime();
-    v = v * 100 + mm;
-    n = 4;
-    if (b[pos] === 0x3a) {
-      pos++;
-      const ss = digitsAt(b, end);
-      if (ndig !== 2) return badTime();
-      v = v * 100 + ss;
-      n = 6;
-    }
-  }
-  while (pos < end && b[pos] !== sep && isPad(b[pos]!)) pos++;
-  if (pos < end && b[pos] !== sep) return badTime();
-  if (n > 6) return badTime();
-  const hms = n <= 4 ? v * 100 : v;
-  if (hms > 235959 || ((hms / 100) | 0) % 100 > 59 || hms % 100 > 59) return badTime();
-  return hms;
-}
-function badTime(): number {
-  fieldErr = "bad time";
-  return -2;
-}
-
-const PERIOD_OK = new Uint8Array(128);
-for (const c of "IDWMQY") PERIOD_OK[c.charCodeAt(0)] = 1;
-
-/** Period field → upper-case letter code; a number of minutes (Finam, tick exports) is intraday `I`. */
-function parsePeriod(b: Uint8Array, end: number, sep: number): number {
-  while (pos < end && isPad(b[pos]!) && b[pos] !== sep) pos++;
-  let c = b[pos]!;
-  let code = 0;
-  if (pos < end && c >= 0x30 && c <= 0x39) {
-    digitsAt(b, end);
-    code = 0x49; // "I"
-  } else if (pos < end) {
-    if (c >= 0x61 && c <= 0x7a) c -= 0x20;
-    if (c < 128 && PERIOD_OK[c]) code = c;
-    pos++;
-  }
-  while (pos < end && b[pos] !== sep && isPad(b[pos]!)) pos++;
-  if (code === 0 || (pos < end && b[pos] !== sep)) {
-    fieldErr = "bad period";
-    return 0;
-  }
-  return code;
-}
-
-/**
- * Everything a range parse carries from line to line. The fast path keeps these in locals while
- * it runs and syncs them here when it hands a line to the general path (rare), so both paths see
- * one state: column buffers, the ticker and date caches, the order check, line count and errors.
- */
-interface RangeState extends BarArrays {
-  out: BarColumnsBuilder;
-  n: number;
-  cap: number;
-  // Last ticker bytes → id: files hold long runs of one ticker, so decode a string only on change.
-  tickBytes: Uint8Array;
-  tickLen: number;
-  tickId: number;
-  known: Map<number, KnownTicker>;
-  // Last YYYYMMDD → days since epoch (consecutive rows share the month).
-  ymdCache: number;
-  daysCache: number;
-  prevSym: number;
-  prevPer: number;
-  prevKey: number;
-  descending: number;
-  firstDescendingLine: number;
-  repeated: number;
-  firstRepeatedLine: number;
-  line: number;
-  errors: RowError[];
-  errorCount: number;
-  stopped: boolean;
-  defaultId: number;
-  layout: AsciiLayout;
-  roles: Int32Array;
-  pivot: number;
-  maxErrors: number;
-  strict: boolean;
-}
-
-/** What the compiled canonical-form loops (fast-codegen.ts) call back into. */
-const FAST_ENV: FastEnv<RangeState> = {
-  growState: (st) => growState(st),
-  tickerId: (st, b, a, z) => tickerId(st, b, a, z),
-  daysFromCivil,
-  daysInMonth: (y, m) => daysInMonth(y, m),
-  isPad: (c) => isPad(c),
-  POW10,
-  PERIOD_OK,
-};
-
-/** Make room for more rows and refresh the column views (the builder reallocates). */
-function growState(st: RangeState): void {
-  st.out.length = st.n;
-  st.out.reserve(Math.max(1024, st.n >> 1));
-  st.cap = st.out.capacity;
-  st.symbolIndex = st.out.symbolIndex;
-  st.period = st.out.period;
-  st.date = st.out.date;
-  st.time = st.out.time;
-  st.open = st.out.open;
-  st.high = st.out.high;
-  st.low = st.out.low;
-  st.close = st.out.close;
-  st.volume = st.out.volume;
-  st.openint = st.out.openint;
-}
-
-/** A ticker seen in this range: its bytes and dictionary id (chained on hash collisions). */
-interface KnownTicker {
-  bytes: Uint8Array;
-  id: number;
-  next: KnownTicker | null;
-}
-
-/**
- * Dictionary id of the ticker bytes `b[a, z)` (already trimmed, non-empty). Single-symbol files
- * hit the one-entry cache; multi-symbol files (a day of every symbol per file) change ticker on
- * every line, so tickers seen before are found by a hash of their bytes: no string is decoded
- * after a ticker's first line.
- */
-function tickerId(st: RangeState, b: Uint8Array, a: number, z: number): number {
-  const len = z - a;
-  if (len === st.tickLen) {
-    const t = st.tickBytes;
-    let k = 0;
-    while (k < len && b[a + k] === t[k]) k++;
-    if (k === len) return st.tickId;
-  }
-  let h = 0x811c9dc5; // FNV-1a
-  for (let k = a; k < z; k++) h = Math.imul(h ^ b[k]!, 0x01000193);
-  const head = st.known.get(h) ?? null;
-  for (let e = head; e !== null; e = e.next) {
-    const t = e.bytes;
-    if (t.length !== len) continue;
-    let k = 0;
-    while (k < len && b[a + k] === t[k]) k++;
-    if (k === len) {
-      st.tickBytes = t;
-      st.tickLen = len;
-      st.tickId = e.id;
-      return e.id;
-    }
-  }
-  const bytes = b.slice(a, z);
-  const id = st.out.symbolId(utf8.decode(bytes).toUpperCase());
-  st.known.set(h, { bytes, id, next: head });
-  st.tickBytes = bytes;
-  st.tickLen = len;
-  st.tickId = id;
-  return id;
-}
 
 /**
  * Parse the lines of `bytes[start, end)` (start at a line start) with `layout`, appending rows to
@@ -471,7 +124,6 @@ export function parseAsciiRange(
     b.set(bytes);
     b[end] = C_NL;
   }
-  lastYmd = -1;
   let defaultId = -1;
   if (!layout.has.ticker) {
     if (opts.defaultSymbol === undefined) {
@@ -517,6 +169,10 @@ export function parseAsciiRange(
     pivot: opts.yearPivot ?? 50,
     maxErrors: opts.maxErrors ?? 100,
     strict: opts.strict ?? false,
+    encoding: ENC_UNKNOWN,
+    rangeStart: start,
+    rangeEnd: end,
+    cur: newCursor(),
   };
   const rowsBefore = out.length;
 
@@ -548,12 +204,39 @@ export function parseAsciiRange(
     firstDescendingLine: st.firstDescendingLine,
     repeated: st.repeated,
     firstRepeatedLine: st.firstRepeatedLine,
+    ...(st.encoding === ENC_CP1252 ? { encoding: "windows-1252" as const } : {}),
   };
+}
+
+/** Non-empty fields in `b[i, le)` (i at a field start), trailing empty fields not counted. */
+function extraFields(b: Uint8Array, i: number, le: number, sep: number): number {
+  let n = 0;
+  if (sep === C_SP) {
+    // Runs of spaces separate: count the runs of anything else.
+    let inField = false;
+    for (let j = i; j < le; j++) {
+      const blank = b[j] === C_SP || b[j] === C_TAB || b[j] === C_CR;
+      if (!blank && !inField) n++;
+      inField = !blank;
+    }
+    return n;
+  }
+  let pending = 1;
+  for (let j = i; j < le; j++) {
+    const x = b[j]!;
+    if (x === sep) pending++;
+    else if (x !== C_SP && x !== C_TAB && x !== C_CR) {
+      n += pending;
+      pending = 0;
+    }
+  }
+  return n;
 }
 
 /** One line at `p` by the general rules (every variant, errors reported); returns the next line start. */
 function generalLine(st: RangeState, b: Uint8Array, p: number, end: number): number {
   const layout = st.layout;
+  const cur = st.cur;
   const sep = layout.sep;
   const spaceSep = sep === C_SP;
   const roles = st.roles;
@@ -623,12 +306,12 @@ function generalLine(st: RangeState, b: Uint8Array, p: number, end: number): num
         x = fr === 0 ? m : m / POW10[fr]!;
         if (neg) x = -x;
       } else {
-        pos = fstart;
-        fieldErr = "";
-        x = parseNumber(b, le, sep);
-        i = pos;
+        cur.pos = fstart;
+        cur.err = "";
+        x = parseNumber(cur, b, le, sep);
+        i = cur.pos;
         if (Number.isNaN(x)) {
-          if (fieldErr !== "") err = fieldErr;
+          if (cur.err !== "") err = cur.err;
           else if (role !== ROLE_VOL && role !== ROLE_OI) err = "empty value";
           if (err !== "") {
             errField = f;
@@ -676,12 +359,12 @@ function generalLine(st: RangeState, b: Uint8Array, p: number, end: number): num
           dateV = st.daysCache;
         }
       } else {
-        pos = fstart;
-        fieldErr = "";
-        const dv = parseDate(b, le, sep, st.pivot);
-        i = pos;
+        cur.pos = fstart;
+        cur.err = "";
+        const dv = parseDate(cur, b, le, sep, st.pivot);
+        i = cur.pos;
         if (Number.isNaN(dv)) {
-          err = fieldErr || "empty date";
+          err = cur.err || "empty date";
           errField = f;
           errPos = fstart;
           break;
@@ -703,6 +386,12 @@ function generalLine(st: RangeState, b: Uint8Array, p: number, end: number): num
         break;
       }
       sym = tickerId(st, b, a, zz);
+      if (sym < 0) {
+        err = "NUL byte in ticker";
+        errField = f;
+        errPos = fstart;
+        break;
+      }
       i = z;
     } else if (role === ROLE_TIME) {
       let a = 0;
@@ -723,12 +412,12 @@ function generalLine(st: RangeState, b: Uint8Array, p: number, end: number): num
       ) {
         timeV = a;
       } else {
-        pos = fstart;
-        fieldErr = "";
-        timeV = parseTime(b, le, sep);
-        i = pos;
+        cur.pos = fstart;
+        cur.err = "";
+        timeV = parseTime(cur, b, le, sep);
+        i = cur.pos;
         if (timeV === -2) {
-          err = fieldErr;
+          err = cur.err;
           errField = f;
           errPos = fstart;
           break;
@@ -742,12 +431,12 @@ function generalLine(st: RangeState, b: Uint8Array, p: number, end: number): num
         period = ch;
         i++;
       } else {
-        pos = fstart;
-        fieldErr = "";
-        period = parsePeriod(b, le, sep);
-        i = pos;
+        cur.pos = fstart;
+        cur.err = "";
+        period = parsePeriod(cur, b, le, sep);
+        i = cur.pos;
         if (period === 0) {
-          err = fieldErr;
+          err = cur.err;
           errField = f;
           errPos = fstart;
           break;
@@ -767,6 +456,12 @@ function generalLine(st: RangeState, b: Uint8Array, p: number, end: number): num
     else i++;
   }
   if (err === "" && f < layout.minFields) err = `expected at least ${layout.minFields} fields, found ${f}`;
+  if (err === "" && f === nRoles && i < le && layout.maxFields !== undefined) {
+    // Fields past the layout: tolerated up to the file's width (trailing empty ones always);
+    // one more than that is a broken row whose values would land in the wrong columns.
+    const total = nRoles + extraFields(b, i, le, sep);
+    if (total > layout.maxFields) err = `${total} fields, but the file's rows have ${layout.maxFields}`;
+  }
   if (err === "" && Number.isNaN(c)) err = "missing close";
   if (err !== "") {
     st.errorCount++;

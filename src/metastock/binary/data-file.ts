@@ -19,35 +19,80 @@ export interface DecodeResult {
   errors: { record: number; reason: string }[];
   /** Notices that lost nothing (trailing bytes, a dropped duplicate record). */
   warnings: string[];
+  /** YYYYMMDD of the last record read; 0 when none was. */
+  lastYmd: number;
+}
+
+/**
+ * The index's promise against what the file gave: an index that lists dates for a file that
+ * yielded no record means records are missing — e.g. a truncated file whose damaged header count
+ * now agrees with its size. (Only "none at all": real indexes' last dates are often stale, so a
+ * file ending earlier than its index says is normal.) Null when the promise holds or none is made.
+ */
+export function indexShortfall(indexLast: number, r: DecodeResult): string | null {
+  if (!(indexLast > 0) || r.rows > 0 || r.skipped > 0) return null;
+  return `the index lists data up to ${indexLast} but the file holds no record; its records are missing`;
 }
 
 /** Reused across calls (decoding is synchronous): no fresh pages per file. */
 let ieeeScratch = new Uint32Array(1 << 16);
 
-/** Record count the file really holds: min(header count, size-derived count). */
+/** Wrapped u16 counts are believed up to this many records (a 3 GB sparse file is not "wrapped"). */
+const MAX_WRAPPED_RECORDS = 16 * 65536;
+
+/**
+ * Record count the file really holds: min(header count, size-derived count). `fileSize` is the
+ * size on disk when `bytes` is only its head (see `dataBytesWanted`).
+ */
 export function dataRecordCount(
   bytes: Uint8Array,
   recordLength: number,
+  fileSize = bytes.length,
 ): { count: number; warnings: string[]; truncated: string | null } {
   const warnings: string[] = [];
-  if (recordLength <= 0 || bytes.length < 4)
-    return { count: 0, warnings, truncated: "file too short for a header" };
+  if (recordLength <= 0 || bytes.length < 4 || fileSize < recordLength)
+    return {
+      count: 0,
+      warnings,
+      truncated: `file too short for its header (${fileSize} of ${Math.max(recordLength, 4)} bytes); no record read`,
+    };
   const lastRec = bytes[2]! | (bytes[3]! << 8);
   const declared = Math.max(0, lastRec - 1);
-  const fit = Math.max(0, Math.floor(bytes.length / recordLength) - 1);
+  const fit = Math.max(0, Math.floor(fileSize / recordLength) - 1);
   let count = declared;
   let truncated: string | null = null;
   if (declared > fit) {
     truncated = `truncated: header declares ${declared} records but the file holds ${fit}; read ${fit}`;
     count = fit;
-  } else if (fit > declared && (fit - declared) % 65536 === 0) {
+  } else if (fit > declared && (fit - declared) % 65536 === 0 && fit <= MAX_WRAPPED_RECORDS) {
     // More than 65,535 records: the u16 count wrapped; the size tells the truth.
     warnings.push(`header count wrapped at 65,536; reading the ${fit} records the file holds`);
     count = fit;
-  } else if (bytes.length > (declared + 1) * recordLength) {
-    warnings.push(`${bytes.length - (declared + 1) * recordLength} bytes after record ${declared} ignored`);
+  } else if (fit > declared) {
+    // Whole records past the header's count: unfinished appends, or a damaged count. Not read
+    // (nothing says they are valid), but they may be data: an error, never a quiet notice.
+    truncated = `header declares ${declared} records but the file holds ${fit} whole records; read ${declared}, ${fit - declared} not imported`;
+  } else if (fileSize > (declared + 1) * recordLength) {
+    warnings.push(`${fileSize - (declared + 1) * recordLength} bytes after record ${declared} ignored`);
   }
+  // Never past what was read (the caller reads what the header promises, see dataBytesWanted).
+  count = Math.min(count, Math.max(0, Math.floor(bytes.length / recordLength) - 1));
   return { count, warnings, truncated };
+}
+
+/**
+ * How many bytes of a data file to read, from its first 4 bytes and its size: the header and the
+ * records the header promises (or the whole file when the count wrapped). A sparse 3 GB file
+ * whose header says 1 record costs one record, not 3 GB.
+ */
+export function dataBytesWanted(head: Uint8Array, fileSize: number, recordLength: number): number {
+  if (head.length < 4 || recordLength <= 0) return Math.min(fileSize, 4);
+  const lastRec = head[2]! | (head[3]! << 8);
+  const declared = Math.max(0, lastRec - 1);
+  const fit = Math.max(0, Math.floor(fileSize / recordLength) - 1);
+  let records = Math.min(declared, fit);
+  if (fit > declared && (fit - declared) % 65536 === 0 && fit <= MAX_WRAPPED_RECORDS) records = fit;
+  return Math.min(fileSize, (records + 1) * recordLength);
 }
 
 /**
@@ -60,6 +105,7 @@ export function decodeDataFile(
   out: BarColumnsBuilder,
   symbolId: number,
   period: string,
+  fileSize = bytes.length,
 ): DecodeResult {
   const off: FieldOffsets = fieldOffsets(fields);
   const rl = off.recordLength;
@@ -69,9 +115,10 @@ export function decodeDataFile(
       skipped: 0,
       errors: [{ record: 0, reason: "field bitset has no DATE field" }],
       warnings: [],
+      lastYmd: 0,
     };
   }
-  const { count: declaredCount, warnings, truncated } = dataRecordCount(bytes, rl);
+  const { count: declaredCount, warnings, truncated } = dataRecordCount(bytes, rl, fileSize);
   const errors: { record: number; reason: string }[] = truncated ? [{ record: 0, reason: truncated }] : [];
   let count = declaredCount;
   // A duplicated last record is a known writer bug: drop identical trailing copies.
@@ -79,7 +126,7 @@ export function decodeDataFile(
     count--;
     warnings.push("last record duplicates the one before it; dropped");
   }
-  if (count === 0) return { rows: 0, skipped: 0, errors, warnings };
+  if (count === 0) return { rows: 0, skipped: 0, errors, warnings, lastYmd: 0 };
 
   // Pass 1: MBF → IEEE bits for every field of every record, in one tight loop over an aligned
   // Uint32 view; pass 2 reads the fields as float32 through a Float32Array over the same bits.
@@ -154,7 +201,7 @@ export function decodeDataFile(
   }
   const rows = n - out.length;
   out.length = n;
-  return { rows, skipped, errors, warnings };
+  return { rows, skipped, errors, warnings, lastYmd: rows > 0 ? lastYmd : 0 };
 }
 
 function sameRecord(b: Uint8Array, a: number, c: number, len: number): boolean {

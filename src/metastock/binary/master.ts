@@ -18,6 +18,11 @@ export interface MasterRecord {
   name: string;
   /** Period letter, upper-case (D, W, M, I, Q, Y). */
   period: string;
+  /**
+   * The raw period byte when it was not a period letter (the period above is then a guess from
+   * the field bitset: TIME present → I, else D). Undefined for a valid byte.
+   */
+  badPeriod?: number;
   intradayMinutes: number;
   /** YYYYMMDD, 0 when unknown. */
   firstDate: number;
@@ -26,7 +31,10 @@ export interface MasterRecord {
 
 export interface IndexParse {
   records: MasterRecord[];
+  /** Notices that lost nothing (a trailing partial record, an index too short to hold one). */
   warnings: string[];
+  /** Problems that may lose securities (invalid records, truncation, garbage): errors, not notices. */
+  errors: string[];
   /** False when the file is not a usable index at all. */
   usable: boolean;
 }
@@ -62,9 +70,44 @@ export function yyymmddToYmd(v: number): number {
   return Math.trunc(v) + 19000000;
 }
 
-function periodLetter(code: number): string {
+/** Period letters of the binary format (MetaStock writes D, W, M, I; Q and Y are seen too). */
+const PERIODS = "DWMIQY";
+
+/** The period letter of a byte, or null when the byte is no period at all. */
+function periodLetter(code: number): string | null {
   const c = String.fromCharCode(code).toUpperCase();
-  return /^[A-Z]$/.test(c) ? c : "D";
+  return c.length === 1 && PERIODS.includes(c) ? c : null;
+}
+
+/** A record's period: its letter, or a guess from the bitset (TIME → intraday) flagged as bad. */
+function periodOf(code: number, fields: number): { period: string; badPeriod?: number } {
+  const p = periodLetter(code);
+  if (p !== null) return { period: p };
+  return { period: fields & 0x80 ? "I" : "D", badPeriod: code };
+}
+
+/** Index records past the header that the file's size holds whole; the tail is reported. */
+function recordsHeld(
+  bytes: Uint8Array,
+  recordLength: number,
+  declared: number,
+  file: string,
+  warnings: string[],
+  errors: string[],
+): number {
+  const fit = Math.floor(bytes.length / recordLength) - 1;
+  const tail = bytes.length % recordLength;
+  if (declared > fit) {
+    errors.push(`${file}: header declares ${declared} records but the file holds ${fit}; reading ${fit}`);
+    return fit;
+  }
+  if (tail !== 0) warnings.push(`${file}: ${tail} trailing bytes after the last whole record ignored`);
+  return declared;
+}
+
+function allZero(bytes: Uint8Array): boolean {
+  for (let i = 0; i < bytes.length; i++) if (bytes[i] !== 0) return false;
+  return true;
 }
 
 /** Vendor quirk: a first date later than the last one had 1,000,000 too many (year 128 for 28). */
@@ -74,27 +117,30 @@ function fixFirstDate(first: number, last: number): number {
 
 export function parseMaster(bytes: Uint8Array): IndexParse {
   const warnings: string[] = [];
+  const errors: string[] = [];
   if (bytes.length < MASTER_RECORD)
-    return { records: [], warnings: ["MASTER: file too short"], usable: false };
-  const declared = u16(bytes, 0);
-  const fit = Math.floor(bytes.length / MASTER_RECORD) - 1;
-  let count = declared;
-  if (declared > fit) {
-    warnings.push(`MASTER: header declares ${declared} records but the file holds ${fit}; reading ${fit}`);
-    count = fit;
-  } else if (bytes.length % MASTER_RECORD !== 0) {
-    warnings.push(`MASTER: ${bytes.length % MASTER_RECORD} trailing bytes ignored`);
+    return { records: [], warnings: [], errors: ["MASTER: file too short"], usable: false };
+  if (allZero(bytes)) {
+    return {
+      records: [],
+      warnings: [],
+      errors: [`MASTER: zero-filled (${bytes.length} bytes of NUL): lists no security`],
+      usable: false,
+    };
   }
+  const count = recordsHeld(bytes, MASTER_RECORD, u16(bytes, 0), "MASTER", warnings, errors);
   const records: MasterRecord[] = [];
   for (let r = 1; r <= count; r++) {
     const o = r * MASTER_RECORD;
     const fileNumber = bytes[o]!;
     const fieldCount = bytes[o + 4]!;
-    const period = periodLetter(bytes[o + 33]!);
     if (fileNumber === 0 || fieldCount < 4 || fieldCount > 8) {
-      warnings.push(`MASTER: record ${r} is invalid (F${fileNumber}, ${fieldCount} fields); skipped`);
+      errors.push(`MASTER: record ${r} is invalid (F${fileNumber}, ${fieldCount} fields); skipped`);
       continue;
     }
+    // MASTER has no bitset: TIME is implied by the period, so a bad period byte guesses from the count.
+    const letter = periodLetter(bytes[o + 33]!);
+    const period = letter ?? (fieldCount === 8 ? "I" : "D");
     const last = yyymmddToYmd(readMbf(bytes, o + 29));
     records.push({
       fileNumber,
@@ -103,25 +149,24 @@ export function parseMaster(bytes: Uint8Array): IndexParse {
       symbol: fixedString(bytes, o + 36, 14),
       name: fixedString(bytes, o + 7, 16),
       period,
+      ...(letter === null ? { badPeriod: bytes[o + 33]! } : {}),
       intradayMinutes: u16(bytes, o + 34),
       firstDate: fixFirstDate(yyymmddToYmd(readMbf(bytes, o + 25)), last),
       lastDate: last,
     });
   }
-  return { records, warnings, usable: records.length > 0 || count === 0 };
+  return { records, warnings, errors, usable: records.length > 0 || count === 0 };
 }
 
 export function parseEmaster(bytes: Uint8Array): IndexParse {
   const warnings: string[] = [];
+  const errors: string[] = [];
   if (bytes.length < EMASTER_RECORD)
-    return { records: [], warnings: ["EMASTER: file too short"], usable: false };
-  const declared = u16(bytes, 0);
-  const fit = Math.floor(bytes.length / EMASTER_RECORD) - 1;
-  let count = declared;
-  if (declared > fit) {
-    warnings.push(`EMASTER: header declares ${declared} records but the file holds ${fit}; reading ${fit}`);
-    count = fit;
+    return { records: [], warnings: [], errors: ["EMASTER: file too short"], usable: false };
+  if (allZero(bytes)) {
+    return { records: [], warnings: [], errors: ["EMASTER: zero-filled: lists no security"], usable: false };
   }
+  const count = recordsHeld(bytes, EMASTER_RECORD, u16(bytes, 0), "EMASTER", warnings, errors);
   const records: MasterRecord[] = [];
   for (let r = 1; r <= count; r++) {
     const o = r * EMASTER_RECORD;
@@ -129,7 +174,7 @@ export function parseEmaster(bytes: Uint8Array): IndexParse {
     const fields = bytes[o + 7]!;
     const fieldCount = bytes[o + 6]!;
     if (fileNumber === 0 || (fields & 0x01) === 0 || popcount8(fields) !== fieldCount) {
-      warnings.push(
+      errors.push(
         `EMASTER: record ${r} is invalid (F${fileNumber}, bitset 0x${fields.toString(16)}); skipped`,
       );
       continue;
@@ -144,7 +189,7 @@ export function parseEmaster(bytes: Uint8Array): IndexParse {
       fields,
       symbol: fixedString(bytes, o + 11, 14),
       name: longName.length > shortName.length ? longName : shortName,
-      period: periodLetter(bytes[o + 60]!),
+      ...periodOf(bytes[o + 60]!, fields),
       intradayMinutes: u16(bytes, o + 62),
       firstDate: fixFirstDate(
         firstInt > 19000101 && firstInt < 30000000 ? firstInt : yyymmddToYmd(f32(bytes, o + 64)),
@@ -153,29 +198,32 @@ export function parseEmaster(bytes: Uint8Array): IndexParse {
       lastDate: last,
     });
   }
-  return { records, warnings, usable: true };
+  return { records, warnings, errors, usable: true };
 }
 
 export function parseXmaster(bytes: Uint8Array): IndexParse {
   const magicOk = bytes.length >= 4 && XMASTER_MAGIC.every((m, i) => bytes[i] === m);
-  if (!magicOk || bytes.length % XMASTER_RECORD !== 0 || bytes.length < XMASTER_RECORD) {
-    return { records: [], warnings: ["XMASTER: not usable"], usable: false };
+  // Shorter than one record: holds no security either way (atem says the same words).
+  if (bytes.length < XMASTER_RECORD)
+    return { records: [], warnings: ["XMASTER: not usable"], errors: [], usable: false };
+  if (!magicOk) {
+    return {
+      records: [],
+      warnings: [],
+      errors: ["XMASTER: not usable (no XMASTER signature); its securities (F256+, .MWD) are not imported"],
+      usable: false,
+    };
   }
   const warnings: string[] = [];
-  const declared = u16(bytes, 10);
-  const fit = bytes.length / XMASTER_RECORD - 1;
-  let count = declared;
-  if (declared > fit) {
-    warnings.push(`XMASTER: header declares ${declared} records but the file holds ${fit}; reading ${fit}`);
-    count = fit;
-  }
+  const errors: string[] = [];
+  const count = recordsHeld(bytes, XMASTER_RECORD, u16(bytes, 10), "XMASTER", warnings, errors);
   const records: MasterRecord[] = [];
   for (let r = 1; r <= count; r++) {
     const o = r * XMASTER_RECORD;
     const fileNumber = u16(bytes, o + 65);
     const fields = bytes[o + 70]!;
     if (fileNumber < 256 || (fields & 0x01) === 0) {
-      warnings.push(
+      errors.push(
         `XMASTER: record ${r} is invalid (F${fileNumber}, bitset 0x${fields.toString(16)}); skipped`,
       );
       continue;
@@ -186,11 +234,11 @@ export function parseXmaster(bytes: Uint8Array): IndexParse {
       fields,
       symbol: fixedString(bytes, o + 1, 14),
       name: fixedString(bytes, o + 16, 45),
-      period: periodLetter(bytes[o + 62]!),
+      ...periodOf(bytes[o + 62]!, fields),
       intradayMinutes: u16(bytes, o + 63),
       firstDate: i32(bytes, o + 108),
       lastDate: i32(bytes, o + 116),
     });
   }
-  return { records, warnings, usable: true };
+  return { records, warnings, errors, usable: true };
 }

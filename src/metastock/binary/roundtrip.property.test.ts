@@ -174,7 +174,8 @@ describe("binary MetaStock properties", () => {
             expect(c.time[i] === -1 || (c.time[i]! >= 0 && c.time[i]! <= 235959)).toBe(true);
           }
           // No silent loss: fewer rows than the intact database holds is always explained.
-          if (c.length < CLEAN_ROWS) expect(r.warnings.length + r.skipped).toBeGreaterThan(0);
+          // (Losses are errors since issue 16; notices stay warnings.)
+          if (c.length < CLEAN_ROWS) expect(r.errors.length + r.skipped).toBeGreaterThan(0);
         },
       ),
       { numRuns: 500 },
@@ -217,12 +218,13 @@ describe("data file edge cases", () => {
     expect(r.warnings.some((w) => w.includes("duplicates the one before"))).toBe(true);
   });
 
-  test("a missing data file is skipped with a warning, the others are read", () => {
+  test("a missing data file is skipped with an error, the others are read", () => {
     const db = writeMetastockDb([sec(2), { ...sec(4), symbol: "F" }]);
     db.delete("F1.DAT");
     const r = readDatabase([...db.keys()], (n) => db.get(n));
     expect(r.columns.length).toBe(4);
-    expect(r.warnings).toEqual(["F1.DAT: listed for E but missing; skipped"]);
+    expect(r.warnings).toEqual([]);
+    expect(r.errors).toEqual(["F1.DAT: listed for E but missing; skipped"]);
   });
 
   test("more than 65,535 records: the wrapped u16 count is recovered from the file size", () => {

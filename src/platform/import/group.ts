@@ -45,6 +45,12 @@ export function groupRows(c: ColumnsView, start = 0, end = c.length): RowGroup[]
   }
   if (single) return [orderGroup(c, s0, p0, null, start, end)];
 
+  // Rows in runs, each (symbol, period) in one run (per-symbol files accumulated one after
+  // another): every group is a contiguous range, no index.
+  const runs = contiguousRuns(c, start, end);
+  if (runs)
+    return runs.map(([from, to]) => orderGroup(c, c.symbolIndex[from]!, c.period[from]!, null, from, to));
+
   // General case: bucket row indices by (symbol, period), keeping input order inside a bucket.
   const buckets = new Map<number, number[]>();
   for (let i = start; i < end; i++) {
@@ -61,6 +67,22 @@ export function groupRows(c: ColumnsView, start = 0, end = c.length): RowGroup[]
     out.push(orderGroup(c, Math.floor(k / 256), k % 256, Int32Array.from(rows), 0, rows.length));
   }
   return out;
+}
+
+/** [from, to) runs of one (symbol, period) each, or null when a (symbol, period) has two runs. */
+function contiguousRuns(c: ColumnsView, start: number, end: number): [number, number][] | null {
+  const runs: [number, number][] = [];
+  const seen = new Set<number>();
+  let from = start;
+  for (let i = start + 1; i <= end; i++) {
+    if (i < end && c.symbolIndex[i] === c.symbolIndex[from] && c.period[i] === c.period[from]) continue;
+    const k = c.symbolIndex[from]! * 256 + c.period[from]!;
+    if (seen.has(k)) return null;
+    seen.add(k);
+    runs.push([from, i]);
+    from = i;
+  }
+  return runs;
 }
 
 function orderGroup(

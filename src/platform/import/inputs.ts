@@ -12,8 +12,8 @@
 import { readdirSync, statSync } from "node:fs";
 import { basename, dirname, join, resolve } from "node:path";
 import { ioError, usageError } from "../../core/errors.ts";
-import { requireRegularFile } from "../../core/input-file.ts";
 import { isMetastockListing } from "../../metastock/index.ts";
+import { describeNonRegular } from "./regular-file.ts";
 
 export type Source =
   | { kind: "ascii"; path: string; size: number }
@@ -100,8 +100,11 @@ export function expandInputs(inputs: readonly string[]): Source[] {
         hint: "import the whole database folder",
       });
     }
-    // `/dev/zero`, a FIFO or a socket given by name: one clear error, not an endless read.
-    if (!st.isFile()) requireRegularFile(st, input, "input");
+    if (!st.isFile()) {
+      throw ioError(`${input}: ${describeNonRegular(st)}, not a regular file; refusing to read it`, {
+        hint: "import regular files (copy the data out of the pipe or device first)",
+      });
+    }
     if (!fromGlob || !IGNORED.test(input)) addFile(input, st.size);
   };
 

@@ -19,3 +19,18 @@ export async function countLinesBefore(path: string, offset: number): Promise<nu
   }
   return n;
 }
+
+/**
+ * A piece-relative line number → the file's line number. Split files know the lines before their
+ * first piece; later pieces count the newlines before their start (only on this error path).
+ */
+export async function absoluteLine(
+  p: { path: string; piece: number; start: number },
+  line: number,
+  split: ReadonlyMap<string, { linesBefore: number }>,
+): Promise<number> {
+  const s = split.get(p.path);
+  if (!s) return line;
+  if (p.piece === 0) return line + s.linesBefore;
+  return line + (await countLinesBefore(p.path, p.start));
+}

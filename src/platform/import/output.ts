@@ -19,10 +19,11 @@ import {
 } from "node:fs";
 import { join } from "node:path";
 import { fsyncPath } from "../../core/atomic.ts";
-import { barsRoot, symbolFromDirName } from "../../core/bars.ts";
+import { barsRoot } from "../../core/bars.ts";
 import { ioError } from "../../core/errors.ts";
 import { acquireLockNow, sweepLock } from "../../core/lock-dir.ts";
 import { processAlive } from "../../core/process-alive.ts";
+import { symbolOfBarsDir } from "../bars-schema.ts";
 
 const STAGING_PREFIX = ".import-";
 const PREV_PREFIX = ".bars-prev-";
@@ -123,9 +124,9 @@ export function listDataset(root: string): DatasetEntry[] {
     const pPath = join(bars, pdir);
     if (!statSync(pPath).isDirectory()) continue;
     for (const sdir of readdirSync(pPath).sort()) {
-      const symbol = symbolFromDirName(sdir);
-      if (symbol === null) continue;
       const dir = join(pPath, sdir);
+      const symbol = symbolOfBarsDir(sdir, dir);
+      if (symbol === null) continue;
       const files = readdirSync(dir)
         .filter((f) => f.endsWith(".parquet") && !f.startsWith("."))
         .sort()

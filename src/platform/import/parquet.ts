@@ -4,9 +4,18 @@
  * source, an all-null time/openint) are broadcast literals, the text ones Categorical so that the
  * Parquet writer does not hash them row by row (see ../bars-schema.ts).
  */
-
-import { closeSync, fsyncSync, mkdirSync, openSync, readdirSync, renameSync, rmSync } from "node:fs";
-import { open } from "node:fs/promises";
+import {
+  closeSync,
+  close as fsClose,
+  fsync as fsFsync,
+  open as fsOpen,
+  fsyncSync,
+  mkdirSync,
+  openSync,
+  readdirSync,
+  renameSync,
+  rmSync,
+} from "node:fs";
 import { dirname, join } from "node:path";
 import type { DataFrame, LazyDataFrame } from "nodejs-polars";
 import { tempPathFor } from "../../core/atomic.ts";
@@ -90,6 +99,14 @@ export function groupFrame(
   }
   // All-null time/openint (daily bars without open interest, the common case) are literals below:
   // no column is copied into polars for them.
+  // A per-row source (a group gathered from several files) is a column; one source a literal.
+  const perRow =
+    typeof source === "string"
+      ? null
+      : pl.Series(
+          "source",
+          g.index ? Array.from(g.index, (i) => source[i] ?? "") : source.slice(g.start, g.end),
+        );
   const df = pl.DataFrame([
     pl.Series("date", pick(c.date, g)),
     ...(anyTime ? [pl.Series("time", time)] : []),
@@ -99,16 +116,9 @@ export function groupFrame(
     pl.Series("close", pick(c.close, g)),
     pl.Series("volume", pick(c.volume, g)),
     ...(anyOi ? [pl.Series("openint", openint)] : []),
+    ...(perRow ? [perRow] : []),
   ]);
-  const src =
-    typeof source === "string"
-      ? pl.lit(source)
-      : pl.lit(
-          pl.Series(
-            "source",
-            g.index ? Array.from(g.index, (i) => source[i] ?? "") : source.slice(g.start, g.end),
-          ),
-        );
+  const src = perRow ? pl.col("source") : pl.lit(source as string);
   // One select builds the final frame in BAR_COLUMNS order (literals broadcast to the height),
   // text columns as Categorical like every bars file (see ../bars-schema.ts).
   return df
@@ -122,6 +132,76 @@ export function groupFrame(
       anyOi ? shared.oiNullable : shared.oiNull,
       src.cast(pl.Categorical).alias("source"),
     );
+}
+
+/**
+ * The frames of many small groups (a daily all-symbol file: thousands of one-row groups), from
+ * one DataFrame gathered in group order: the columns cross into polars once, and each group is
+ * a slice of it (~0.1 ms per group instead of ~0.7 ms for building its own frame).
+ */
+export function smallGroupFrames(
+  c: ColumnsLike,
+  groups: readonly RowGroup[],
+  symbols: readonly string[],
+  sourceOf: (group: number) => string | readonly string[],
+): LazyDataFrame[] {
+  const pl = polars();
+  shared ??= buildShared();
+  let total = 0;
+  for (const g of groups) total += g.rows;
+  const at = new Int32Array(total);
+  let o = 0;
+  for (const g of groups) {
+    for (let j = g.start; j < g.end; j++) at[o++] = g.index ? g.index[j]! : j;
+  }
+  const gather = <T extends Int32Array | Float64Array>(a: T): T => {
+    const out = new (a.constructor as new (n: number) => T)(total);
+    for (let j = 0; j < total; j++) out[j] = a[at[j]!]!;
+    return out;
+  };
+  // A per-row source column only when some group's rows come from several files.
+  const sources = groups.map((_, k) => sourceOf(k));
+  const perRow = sources.find((x): x is readonly string[] => typeof x !== "string");
+  const big = pl.DataFrame([
+    pl.Series("date", gather(c.date)),
+    pl.Series("time", gather(c.time)),
+    pl.Series("open", gather(c.open)),
+    pl.Series("high", gather(c.high)),
+    pl.Series("low", gather(c.low)),
+    pl.Series("close", gather(c.close)),
+    pl.Series("volume", gather(c.volume)),
+    pl.Series("openint", gather(c.openint)),
+    ...(perRow
+      ? [
+          pl.Series(
+            "source",
+            Array.from(at, (i) => perRow[i] ?? ""),
+          ),
+        ]
+      : []),
+  ]);
+  const frames: LazyDataFrame[] = [];
+  o = 0;
+  groups.forEach((g, k) => {
+    const s = sources[k]!;
+    const src = typeof s === "string" ? pl.lit(s) : pl.col("source");
+    frames.push(
+      big
+        .slice(o, g.rows)
+        .lazy()
+        .select(
+          pl.lit(symbols[g.symbolId]!).cast(pl.Categorical).alias("symbol"),
+          pl.lit(String.fromCharCode(g.period)).cast(pl.Categorical).alias("period"),
+          shared!.date,
+          shared!.timeNullable,
+          ...shared!.values,
+          shared!.oiNullable,
+          src.cast(pl.Categorical).alias("source"),
+        ),
+    );
+    o += g.rows;
+  });
+  return frames;
 }
 
 function fsyncFile(path: string): void {
@@ -138,13 +218,20 @@ function fsyncFile(path: string): void {
  * syncs every part this way as soon as a worker reports it, so the disk flushes overlap parsing
  * and encoding instead of stalling a worker inside each write.
  */
-export async function fsyncFileAsync(path: string): Promise<void> {
-  const fh = await open(path, "r");
-  try {
-    await fh.sync();
-  } finally {
-    await fh.close();
-  }
+export function fsyncFileAsync(path: string): Promise<void> {
+  // Callback fs, not fs/promises: a FileHandle registers with a FinalizationRegistry and its
+  // close() unregisters, ~1 ms of main-thread CPU per file in Bun (most of a tiny part's cost).
+  return new Promise((resolve, reject) => {
+    fsOpen(path, "r", (err, fd) => {
+      if (err) return reject(err);
+      fsFsync(fd, (syncErr) => {
+        fsClose(fd, (closeErr) => {
+          if (syncErr ?? closeErr) reject(syncErr ?? closeErr);
+          else resolve();
+        });
+      });
+    });
+  });
 }
 
 export interface WriteOptions {
@@ -153,6 +240,10 @@ export interface WriteOptions {
   compressionLevel?: number;
   csv: boolean;
   durable: boolean;
+  /** The target's folder exists already (the caller created it): no mkdir per file. */
+  dirReady?: boolean;
+  /** The target is inside a private staging tree: written under its own name (no temp + rename). */
+  staged?: boolean;
 }
 
 function sinkOptions(o: WriteOptions) {
@@ -207,7 +298,19 @@ export async function writePartAsync(
   path: string,
   o: WriteOptions,
 ): Promise<void> {
-  mkdirSync(dirname(path), { recursive: true });
+  if (!o.dirReady) mkdirSync(dirname(path), { recursive: true });
+  if (o.staged && !o.csv && isLazy(frame)) {
+    // Straight to its name: nothing reads a staging tree before every write has settled, and a
+    // failed or killed import's staging tree is deleted whole (a temp name + rename per part
+    // costs ~0.1–0.4 ms of metadata work, much of a one-row part's cost).
+    try {
+      await frame.sinkParquet(path, sinkOptions(o)).collect();
+    } catch (e) {
+      rmSync(path, { force: true });
+      throw e;
+    }
+    return;
+  }
   const tmp = tempPathFor(path);
   try {
     // A CSV mirror is written from the same materialised frame as the Parquet file.

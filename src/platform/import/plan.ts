@@ -6,10 +6,17 @@
  */
 import { readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
-import { detectLayout, findIndexFiles, matchFileName, resolveSecurities } from "../../metastock/index.ts";
+import {
+  detectLayout,
+  findDataFile,
+  findIndexFiles,
+  resolveSecurities,
+  unlistedDataFiles,
+} from "../../metastock/index.ts";
 import type { Source } from "./inputs.ts";
+import { describeNonRegular, nonRegular } from "./regular-file.ts";
 import type { ImportError, ParseTask } from "./types.ts";
-import { readRange } from "./worker-task.ts";
+import { crOnlyLines, readRange } from "./worker-task.ts";
 
 export interface PlanOptions {
   /** Files above this size are split (bytes). */
@@ -46,6 +53,8 @@ export interface Plan {
   /** Problems found while planning (unusable files, missing data files). */
   errors: ImportError[];
   warnings: string[];
+  /** Binary securities with a derived symbol (blank symbol field). */
+  derivedSymbols: number;
 }
 
 /** Offset just after the next newline at or after `from` (or the file size). */
@@ -71,14 +80,16 @@ export function planTasks(sources: readonly Source[], o: PlanOptions = DEFAULT_P
   let nextId = 0;
   let batch: Extract<ParseTask, { kind: "ascii" }> | null = null;
   let batchBytes = 0;
+  let derivedSymbols = 0;
 
   sources.forEach((src, si) => {
     const priorityBase = si * 1_000_000;
     if (src.kind === "ascii") {
       totalFiles++;
       totalBytes += src.size;
-      if (src.size > o.chunkBytes) {
-        const head = readRange(src.path, 0, Math.min(src.size, 256 * 1024));
+      const head = src.size > o.chunkBytes ? readRange(src.path, 0, Math.min(src.size, 256 * 1024)) : null;
+      // CR-only line endings cannot be split at LFs: such a file is one piece (the worker converts).
+      if (head && !crOnlyLines(head)) {
         const det = detectLayout(head);
         if (!det) {
           errors.push({
@@ -122,23 +133,39 @@ export function planTasks(sources: readonly Source[], o: PlanOptions = DEFAULT_P
     const idx = findIndexFiles(src.names);
     const read = (name: string | undefined) => {
       if (!name) return undefined;
+      const path = join(src.dir, name);
+      const notRegular = nonRegular(path);
+      if (notRegular) {
+        errors.push({ file: path, line: 0, reason: notRegular });
+        return undefined;
+      }
       try {
-        return new Uint8Array(readFileSync(join(src.dir, name)));
+        return new Uint8Array(readFileSync(path));
       } catch (e) {
-        errors.push({ file: join(src.dir, name), line: 0, reason: `cannot read: ${(e as Error).message}` });
+        errors.push({ file: path, line: 0, reason: `cannot read: ${(e as Error).message}` });
         return undefined;
       }
     };
-    const { securities, warnings: w } = resolveSecurities(
+    const resolved = resolveSecurities(
       { master: read(idx.master), emaster: read(idx.emaster), xmaster: read(idx.xmaster) },
-      { ignoreEmaster: o.ignoreEmaster },
+      { ignoreEmaster: o.ignoreEmaster, names: src.names },
     );
-    for (const x of w) warnings.push(`${src.dir}: ${x}`);
+    derivedSymbols += resolved.derived;
+    for (const x of resolved.warnings) warnings.push(`${src.dir}: ${x}`);
+    for (const x of resolved.errors) errors.push({ file: indexPath(src.dir, x, idx), line: 0, reason: x });
+    if (resolved.securities.length === 0) {
+      errors.push({
+        file: src.dir,
+        line: 0,
+        reason: "MetaStock folder whose index files list no readable security; nothing imported from it",
+      });
+    }
     let items: Extract<ParseTask, { kind: "binary" }>["items"] = [];
     let itemBytes = 0;
-    securities.forEach((sec, k) => {
-      const name = matchFileName(src.names, sec.dataFile);
-      if (!name) {
+    const used = new Set<string>();
+    resolved.securities.forEach((sec, k) => {
+      const found = findDataFile(src.names, sec);
+      if (!found) {
         errors.push({
           file: join(src.dir, sec.dataFile),
           line: 0,
@@ -146,22 +173,37 @@ export function planTasks(sources: readonly Source[], o: PlanOptions = DEFAULT_P
         });
         return;
       }
-      const path = join(src.dir, name);
+      used.add(found.name.toUpperCase());
+      const path = join(src.dir, found.name);
+      if (found.swapped)
+        warnings.push(`${join(src.dir, sec.dataFile)}: found as ${found.name} (extension swapped)`);
+      let size = 0;
+      try {
+        const st = statSync(path);
+        if (!st.isFile()) {
+          errors.push({
+            file: path,
+            line: 0,
+            reason: `${describeNonRegular(st)}, not a data file; ${sec.symbol} skipped`,
+          });
+          return;
+        }
+        size = st.size;
+      } catch {
+        // reported by the worker when it cannot read the file
+      }
       items.push({
         path,
         symbol: sec.symbol,
         period: sec.period,
         fields: sec.fields,
         priority: priorityBase + k,
+        size,
+        lastDate: sec.lastDate,
       });
       totalFiles++;
-      try {
-        const size = statSync(path).size;
-        totalBytes += size;
-        itemBytes += size;
-      } catch {
-        // reported by the worker when it cannot read the file
-      }
+      totalBytes += size;
+      itemBytes += size;
       // Bounded by count and bytes: a task's frames live until it ends (polars' native memory is
       // invisible to the GC), so a task must stay small for the import's memory to stay flat.
       if (items.length >= o.binaryBatch || itemBytes >= o.batchBytes / 2) {
@@ -170,7 +212,19 @@ export function planTasks(sources: readonly Source[], o: PlanOptions = DEFAULT_P
         itemBytes = 0;
       }
     });
+    for (const reason of unlistedDataFiles(src.names, used)) {
+      const name = reason.slice(0, reason.indexOf(":"));
+      errors.push({ file: join(src.dir, name), line: 0, reason: reason.slice(name.length + 2) });
+    }
     if (items.length > 0) tasks.push({ kind: "binary", id: nextId++, dir: src.dir, items });
   });
-  return { tasks, totalBytes, totalFiles, split, errors, warnings };
+  return { tasks, totalBytes, totalFiles, split, errors, warnings, derivedSymbols };
+}
+
+/** The index file a resolve message names (`MASTER: …`), as a path; the folder otherwise. */
+function indexPath(dir: string, message: string, idx: ReturnType<typeof findIndexFiles>): string {
+  const m = /^(MASTER|EMASTER|XMASTER):/.exec(message);
+  if (!m) return dir;
+  const name = m[1] === "MASTER" ? idx.master : m[1] === "EMASTER" ? idx.emaster : idx.xmaster;
+  return join(dir, name ?? m[1]!);
 }

@@ -73,6 +73,14 @@ export interface ImportSummary {
   seconds: number;
   bytes: number;
   symbols: number;
+  /**
+   * Rows kept as the source has them but unusable as prices: a non-finite or non-positive
+   * open/high/low/close, or high/low not bracketing open and close. Statistics skip them (their
+   * invalid-bar flags); each file with such rows is named in `warnings`.
+   */
+  flagged: number;
+  /** Binary securities whose blank symbol field was replaced by a derived symbol (see README). */
+  derivedSymbols: number;
   parquetFiles: number;
   outDir: string;
 }
@@ -110,6 +118,10 @@ export interface BinaryItem {
   period: string;
   fields: number;
   priority: number;
+  /** Size on disk at planning time (the worker reads only what the header promises). */
+  size: number;
+  /** The index's last date (YYYYMMDD, 0 = none): fewer records than that is reported. */
+  lastDate: number;
 }
 
 /** What the worker should do with parsed columns. */
@@ -188,6 +200,8 @@ export interface PieceResult {
   duplicates: number;
   /** Malformed rows/records skipped. */
   skipped: number;
+  /** Rows kept but flagged as unusable prices (see ImportSummary.flagged). */
+  flagged: number;
 }
 
 export interface MergeResponse {

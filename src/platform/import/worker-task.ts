@@ -21,15 +21,28 @@ import type { BarColumns } from "../../core/bars.ts";
 import {
   BarColumnsBuilder,
   columnBuffers,
+  dataBytesWanted,
   decodeDataFile,
   detectLayout,
+  fieldOffsets,
+  flagRows,
+  indexShortfall,
   parseAsciiRange,
   shareColumns,
   symbolFromFileName,
 } from "../../metastock/index.ts";
 import { isStoredBarsFile } from "../bars-schema.ts";
-import { groupRows } from "./group.ts";
-import { groupFrame, keyRange, mergeParts, partPath, rowCount, writePartAsync } from "./parquet.ts";
+import { groupRows, type RowGroup } from "./group.ts";
+import {
+  groupFrame,
+  keyRange,
+  mergeParts,
+  partPath,
+  rowCount,
+  smallGroupFrames,
+  writePartAsync,
+} from "./parquet.ts";
+import { describeNonRegular } from "./regular-file.ts";
 import type {
   MergeRequest,
   MergeResponse,
@@ -73,8 +86,21 @@ function readShared(path: string, start: number, end: number): Uint8Array {
   return scratch.subarray(0, readInto(path, start, len, scratch));
 }
 
+/** A whole regular file (a FIFO or device would block or never end: refused with one line). */
 function readWhole(path: string): Uint8Array {
-  return readShared(path, 0, statSync(path).size);
+  const st = statSync(path);
+  if (!st.isFile()) throw new Error(`${describeNonRegular(st)}, not a regular file; refusing to read it`);
+  return readShared(path, 0, st.size);
+}
+
+/** The bytes of a binary data file that its header promises (see dataBytesWanted). */
+function readDataFile(path: string, fields: number): { bytes: Uint8Array; size: number } {
+  const st = statSync(path);
+  if (!st.isFile()) throw new Error(`${describeNonRegular(st)}, not a regular file; refusing to read it`);
+  const head = new Uint8Array(4);
+  const got = readInto(path, 0, Math.min(4, st.size), head);
+  const want = dataBytesWanted(head.subarray(0, got), st.size, fieldOffsets(fields).recordLength);
+  return { bytes: readShared(path, 0, want), size: st.size };
 }
 
 /** Column buffers handed back by the consumer (parse-only mode), reused instead of fresh memory. */
@@ -103,6 +129,7 @@ async function releaseNative(): Promise<void> {
   Bun.gc(false);
   await new Promise<void>((resolve) => setTimeout(resolve, 0));
   rowsSinceRelease = 0;
+  framesSinceRelease = 0;
 }
 /**
  * A collection per written frame costs ~2 ms; one per this many rows (~18 frames of a typical
@@ -110,7 +137,56 @@ async function releaseNative(): Promise<void> {
  * RSS of the 29M-row bench stays ~230 MB; at 256k rows the collections took ~4 % of the CPU.
  */
 const RELEASE_EVERY_ROWS = 1024 * 1024;
+/** …and one per this many frames: a daily all-symbol file writes thousands of one-row frames. */
+const RELEASE_EVERY_FRAMES = 2048;
 let rowsSinceRelease = 0;
+let framesSinceRelease = 0;
+/** Folders this worker already created in the staging tree (one mkdir per folder). */
+const madeDirs = new Set<string>();
+
+/**
+ * Create a symbol folder: its parent (the period folder) once, recursively, then one plain mkdir
+ * per symbol — a recursive mkdir stats every level, ~3× the cost on a busy disk, per symbol.
+ */
+function ensureDir(dir: string): void {
+  if (madeDirs.has(dir)) return;
+  const parent = dirname(dir);
+  if (!madeDirs.has(parent)) {
+    mkdirSync(parent, { recursive: true });
+    madeDirs.add(parent);
+  }
+  try {
+    mkdirSync(dir);
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== "EEXIST") throw e;
+  }
+  madeDirs.add(dir);
+}
+/**
+ * A task's files accumulate in the builder up to this many rows before their groups are written:
+ * one part per symbol per flush instead of one per symbol per file (250 daily files × 20,000
+ * symbols would be 5M parts otherwise), and many small per-symbol files share one frame.
+ */
+const FLUSH_ROWS = 1 << 19;
+/**
+ * Long series (≥ SMALL_GROUP_ROWS rows per symbol on average) are flushed from this many rows on:
+ * their parts are large anyway, and an early flush lets the write overlap the next files' parse.
+ */
+const OVERLAP_ROWS = 1 << 16;
+
+function flushDue(out: BarColumnsBuilder): boolean {
+  return (
+    out.length >= FLUSH_ROWS ||
+    (out.length >= OVERLAP_ROWS && out.length >= out.symbols.length * SMALL_GROUP_ROWS)
+  );
+}
+/** A flush of at least this many groups slices them from one frame (see smallGroupFrames). */
+const SLICED_GROUPS_MIN = 4;
+/** Groups of up to this many rows are "small": sliced from one frame, and their writes overlap
+ * (their cost is mostly per-file latency)… */
+const SMALL_GROUP_ROWS = 1024;
+/** …this many in flight per worker. */
+const SMALL_WRITES_IN_FLIGHT = 4;
 
 export async function runTask(
   req: TaskRequest,
@@ -125,13 +201,16 @@ export async function runTask(
   let out = sink.mode === "columns" ? columnsBuilder(Math.ceil(taskBytes / 45) + 1024) : writeBuilder();
   const sources: { from: number; to: number; source: string; priority: number }[] = [];
 
-  // The write in flight (resolves to its error, if any): awaited before the next one starts and
-  // before the task reports its parts, so every reported part is complete on disk.
-  let inFlight: Promise<unknown> = Promise.resolve(null);
-  const settleWrite = async (): Promise<void> => {
-    const err = await inFlight;
-    inFlight = Promise.resolve(null);
-    if (err) throw err;
+  // The writes in flight (each resolves to its error, if any): at most `keep - 1` stay pending
+  // when the next one starts (one for large frames, a few for tiny ones, whose cost is mostly
+  // per-file latency), and all are awaited before the task reports its parts, so every reported
+  // part is complete on disk.
+  const inFlight: Promise<unknown>[] = [];
+  const settleWrite = async (keep = 0): Promise<void> => {
+    while (inFlight.length > 0 && inFlight.length >= keep) {
+      const err = await inFlight.shift();
+      if (err) throw err;
+    }
   };
 
   const flush = async (tag: string): Promise<void> => {
@@ -141,25 +220,60 @@ export async function runTask(
       return;
     }
     const groups = groupRows(out);
+    // Several files in the builder (a task's files accumulate): each row's source, and per group
+    // the one source of its rows (a literal) or -1 (a column: a symbol from several files).
+    const rowSource = sources.length > 1 ? sourceOfRows(sources, out.length) : null;
+    const groupSources = groups.map((g) => (rowSource ? groupSource(g, rowSource) : { single: 0, first: 0 }));
+    const perRow = groupSources.some((x) => x.single < 0)
+      ? Array.from(rowSource!, (i) => sources[i]!.source)
+      : null;
+    const sourceOf = (j: number): string | readonly string[] => {
+      const x = groupSources[j]!;
+      return x.single >= 0 ? sources[x.single]!.source : perRow!;
+    };
+    // Several groups: frames sliced from one gathered DataFrame (see smallGroupFrames).
+    // (Small groups only: for long series building each frame costs little next to writing it,
+    // and gathering would copy every row once more.)
+    const sliced =
+      groups.length >= SLICED_GROUPS_MIN && out.length <= groups.length * SMALL_GROUP_ROWS
+        ? smallGroupFrames(out, groups, out.symbols, sourceOf)
+        : null;
+    // Every folder first, in one go: a mkdir between Parquet writes waits on the filesystem
+    // journal those writes keep busy (~1.6 ms instead of ~0.1 ms each on ext4).
+    const paths = groups.map((g, j) =>
+      partPath(
+        sink.stagingRoot!,
+        String.fromCharCode(g.period),
+        out.symbols[g.symbolId]!,
+        `part-${tag}-${j}`,
+      ),
+    );
+    if (paths.some((p) => !madeDirs.has(dirname(p)))) {
+      await settleWrite();
+      for (const p of paths) ensureDir(dirname(p));
+    }
     let k = 0;
     for (const g of groups) {
       const symbol = out.symbols[g.symbolId]!;
       const period = String.fromCharCode(g.period);
-      // Rows of one group come from one source in write mode (flush per piece).
-      const src = sources[0]!;
-      const path = partPath(sink.stagingRoot!, period, symbol, `part-${tag}-${k++}`);
+      const first = sources[groupSources[k]!.first]!;
+      const path = paths[k++]!;
       // The frame owns copies of its columns, so the builder is free for the next file as soon as
       // it is built: one write stays in flight while this thread parses on.
-      const df = groupFrame(out, g, symbol, src.source);
-      await settleWrite();
-      inFlight = writePartAsync(df, path, {
-        compression: sink.compression ?? "zstd",
-        compressionLevel: sink.compressionLevel,
-        csv: sink.csv ?? false,
-        durable: sink.durable ?? true,
-      }).then(
-        () => null,
-        (e: unknown) => e,
+      const df = sliced ? sliced[k - 1]! : groupFrame(out, g, symbol, sourceOf(k - 1));
+      await settleWrite(g.rows <= SMALL_GROUP_ROWS ? SMALL_WRITES_IN_FLIGHT : 1);
+      inFlight.push(
+        writePartAsync(df, path, {
+          compression: sink.compression ?? "zstd",
+          compressionLevel: sink.compressionLevel,
+          csv: sink.csv ?? false,
+          durable: sink.durable ?? true,
+          dirReady: true,
+          staged: true,
+        }).then(
+          () => null,
+          (e: unknown) => e,
+        ),
       );
       parts.push({
         period,
@@ -168,7 +282,7 @@ export async function runTask(
         rows: g.rows,
         minKey: g.minKey,
         maxKey: g.maxKey,
-        priority: src.priority,
+        priority: first.priority,
       });
       const piece = pieces[pieces.length - 1];
       if (piece) {
@@ -176,7 +290,9 @@ export async function runTask(
         piece.unordered += g.unordered;
       }
       rowsSinceRelease += g.rows;
-      if (rowsSinceRelease >= RELEASE_EVERY_ROWS) await releaseNative();
+      framesSinceRelease++;
+      if (rowsSinceRelease >= RELEASE_EVERY_ROWS || framesSinceRelease >= RELEASE_EVERY_FRAMES)
+        await releaseNative();
     }
     out = writeBuilder();
     sources.length = 0;
@@ -205,6 +321,11 @@ export async function runTask(
         continue;
       }
       result.bytes = bytes.length;
+      if (crOnlyLines(bytes)) {
+        // Old Mac exports end lines with CR alone: read them as lines (same length, in place).
+        for (let k = 0; k < bytes.length; k++) if (bytes[k] === 0x0d) bytes[k] = 0x0a;
+        result.warnings.push("carriage-return-only line endings (old Mac format); read as lines");
+      }
       let layout = f.layout;
       let dataStart = 0;
       let linesBefore = 0;
@@ -230,7 +351,9 @@ export async function runTask(
         maxErrors: req.maxErrors,
       });
       sources.push({ from: before, to: out.length, source: f.path, priority: f.priority });
+      flagPiece(result, out, before);
       result.lines = r.lines + linesBefore;
+      if (r.encoding) result.warnings.push(`not valid UTF-8: text decoded as ${r.encoding}`);
       if (r.descending > 0 || r.repeated > 0) {
         const fix = (l: number) => (l > 0 ? l + linesBefore : 0);
         result.order = {
@@ -248,15 +371,18 @@ export async function runTask(
         stopped = true;
         break;
       }
-      await flush(`${task.id}-${f.piece}-${pieces.length - 1}`);
+      // The task's files accumulate (see FLUSH_ROWS): one part per symbol per flush.
+      if (flushDue(out)) await flush(`${task.id}-${f.piece}-${pieces.length - 1}`);
     }
+    if (!stopped) await flush(`${task.id}-rest`);
   } else {
     for (const item of task.items) {
       const result = emptyPiece(item.path, 0, 0, 0);
       pieces.push(result);
       let bytes: Uint8Array;
+      let fileSize = 0;
       try {
-        bytes = readWhole(item.path);
+        ({ bytes, size: fileSize } = readDataFile(item.path, item.fields));
       } catch (e) {
         if (failPiece(result, 0, `cannot read: ${(e as Error).message}`)) {
           stopped = true;
@@ -266,12 +392,15 @@ export async function runTask(
       }
       result.bytes = bytes.length;
       const before = out.length;
-      const r = decodeDataFile(bytes, item.fields, out, out.symbolId(item.symbol), item.period);
+      const r = decodeDataFile(bytes, item.fields, out, out.symbolId(item.symbol), item.period, fileSize);
       sources.push({ from: before, to: out.length, source: item.path, priority: item.priority });
+      flagPiece(result, out, before);
       result.rows = r.rows;
       result.lines = r.rows;
       result.warnings.push(...r.warnings);
       // Truncation and invalid records lose data: errors (record number as the line).
+      const short = indexShortfall(item.lastDate, r);
+      if (short) r.errors.push({ record: 0, reason: short });
       for (const e of r.errors)
         if (result.errors.length < req.maxErrors) result.errors.push({ line: e.record, reason: e.reason });
       result.errorCount += r.skipped + r.errors.filter((e) => e.record === 0).length;
@@ -280,8 +409,9 @@ export async function runTask(
         stopped = true;
         break;
       }
-      await flush(`${task.id}-${pieces.length - 1}`);
+      if (flushDue(out)) await flush(`${task.id}-${pieces.length - 1}`);
     }
+    if (!stopped) await flush(`${task.id}-rest`);
   }
 
   await settleWrite();
@@ -364,6 +494,33 @@ function linkOrCopy(from: string, to: string): void {
   }
 }
 
+/** Index into `sources` of every row of the builder. */
+function sourceOfRows(sources: readonly { from: number; to: number }[], length: number): Int32Array {
+  const out = new Int32Array(length);
+  sources.forEach((s, i) => {
+    out.fill(i, s.from, s.to);
+  });
+  return out;
+}
+
+/** The source of a group's rows: `single` ≥ 0 when all come from one; `first` = the best (lowest). */
+function groupSource(g: RowGroup, rowSource: Int32Array): { single: number; first: number } {
+  let lo = Number.MAX_SAFE_INTEGER;
+  let hi = -1;
+  for (let j = g.start; j < g.end; j++) {
+    const s = rowSource[g.index ? g.index[j]! : j]!;
+    if (s < lo) lo = s;
+    if (s > hi) hi = s;
+  }
+  return { single: lo === hi ? lo : -1, first: lo };
+}
+
+/** No LF in the first 64 KB but a CR: a file with CR-only line endings. */
+export function crOnlyLines(bytes: Uint8Array): boolean {
+  const head = bytes.subarray(0, 65536);
+  return head.indexOf(0x0a) < 0 && head.indexOf(0x0d) >= 0;
+}
+
 /** A piece's result before anything was read: counters at zero, no errors. */
 function emptyPiece(path: string, piece: number, start: number, bytes: number): PieceResult {
   return {
@@ -379,5 +536,16 @@ function emptyPiece(path: string, piece: number, start: number, bytes: number): 
     unordered: 0,
     duplicates: 0,
     skipped: 0,
+    flagged: 0,
   };
+}
+
+/** Count the piece's unusable-price rows [from, out.length) and name the first in a warning. */
+function flagPiece(result: PieceResult, out: BarColumnsBuilder, from: number): void {
+  const f = flagRows(out, from, out.length);
+  if (f.count === 0) return;
+  result.flagged += f.count;
+  result.warnings.push(
+    `${f.count} rows with unusable prices kept and flagged (statistics skip them); first ${f.first}`,
+  );
 }

@@ -9,8 +9,10 @@
  * stale bars, or a short history — get one more read of their older bars, so the hint can only
  * cost time, never bars.
  */
+
+import { join } from "node:path";
 import pl from "nodejs-polars";
-import { symbolFromDirName } from "../../core/bars.ts";
+import { symbolOfBarsDir } from "../bars-schema.ts";
 import { hasTable, listPartitions, scanTable } from "../lake/index.ts";
 import { column, groupRows, missingTableNote, num } from "./read.ts";
 
@@ -57,10 +59,13 @@ function collect(lf: pl.LazyDataFrame): pl.DataFrame {
 
 /** Symbols with daily bars in the lake (from the partition folders). */
 function barSymbols(root: string): string[] {
-  return listPartitions(root, "bars")
-    .filter((p) => p.startsWith("period=D/"))
-    .map((p) => symbolFromDirName(p.slice("period=D/".length)))
-    .filter((s): s is string => s !== null);
+  return (
+    listPartitions(root, "bars")
+      .filter((p) => p.startsWith("period=D/"))
+      // A long symbol's folder name is abbreviated (core/bars.ts): its files tell the symbol.
+      .map((p) => symbolOfBarsDir(p.slice("period=D/".length), join(root, "bars", p)))
+      .filter((s): s is string => s !== null)
+  );
 }
 
 export function readCloses(

@@ -66,10 +66,11 @@ export function scanPartitions(root: string, table: LakeTable, onlyDate?: string
         );
     }
   };
-  for (const part of listPartitions(root, table)) {
-    const date = /^date=(\d{4}-\d{2}-\d{2})$/.exec(part)?.[1];
-    if (!date || (onlyDate && date !== onlyDate)) continue;
-    add(join(tableDir(root, table), part), date, null);
+  // Partitions are `date=…` or, intraday, `date=…/time=…`: each date folder is read once (its
+  // time folders below it by `add`).
+  for (const date of partitionDates(root, table)) {
+    if (onlyDate && date !== onlyDate) continue;
+    add(join(tableDir(root, table), `date=${date}`), date, null);
   }
   if (!scans.length) return null;
   return scans.length === 1 ? scans[0]! : pl.concat(scans, { how: "diagonalRelaxed" });

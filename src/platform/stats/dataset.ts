@@ -8,9 +8,10 @@
 import { existsSync, readdirSync } from "node:fs";
 import { join } from "node:path";
 import pl from "nodejs-polars";
-import { barsRoot, symbolFromDirName } from "../../core/bars.ts";
+import { barsRoot } from "../../core/bars.ts";
 import { dataError, usageError } from "../../core/errors.ts";
 import type { PriceSeries } from "../../stats/index.ts";
+import { symbolOfBarsDir } from "../bars-schema.ts";
 
 export interface SymbolFiles {
   symbol: string;
@@ -30,9 +31,9 @@ export function listDailySymbols(dataDir: string, period = "D"): SymbolFiles[] {
   const out: SymbolFiles[] = [];
   for (const entry of readdirSync(root, { withFileTypes: true })) {
     if (!entry.isDirectory()) continue;
-    const symbol = symbolFromDirName(entry.name);
-    if (symbol === null) continue;
     const dir = join(root, entry.name);
+    const symbol = symbolOfBarsDir(entry.name, dir);
+    if (symbol === null) continue;
     const files = readdirSync(dir)
       .filter((f) => f.endsWith(".parquet") && !f.startsWith("."))
       .sort()

@@ -7,10 +7,11 @@
 import { join } from "node:path";
 import pl from "nodejs-polars";
 import { atomicWriteFileSync } from "../../core/atomic.ts";
+import { symbolDirName } from "../../core/bars.ts";
 import { ESTIMATORS, type RollingOut, type SuiteOptions } from "../../stats/index.ts";
 
 export function rollingPath(dir: string, symbol: string): string {
-  return join(dir, `symbol=${encodeURIComponent(symbol)}`, "part-0.parquet");
+  return join(dir, symbolDirName(symbol), "part-0.parquet");
 }
 
 export class RollingCollector {

@@ -7,6 +7,7 @@
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { atomicWrite } from "../../core/atomic.ts";
+import { symbolDirName } from "../../core/bars.ts";
 import { type SortedValues, type SymbolState, withHeadroom } from "../../stats/index.ts";
 
 const MAGIC = "TTSTATE1";
@@ -24,7 +25,9 @@ export interface StoredState {
 }
 
 export function stateFile(stateDir: string, symbol: string): string {
-  return join(stateDir, `${encodeURIComponent(symbol)}.state`);
+  // Named like the symbol's bars folder: percent-encoded, abbreviated with a hash when too long
+  // for a file name (a 300-character ticker).
+  return join(stateDir, `${symbolDirName(symbol).slice("symbol=".length)}.state`);
 }
 
 interface Header {

@@ -1,0 +1,165 @@
+/**
+ * The import's parse phase: every planned task goes to the worker pool, which parses it and
+ * writes its (period, symbol) groups as parts into the staging tree; the replies are tallied
+ * here (rows, duplicates, skipped, flagged, errors, warnings) and each part is fsynced off the
+ * workers, a bounded number at a time. `--strict` stops at the first task reporting a bad row.
+ */
+import pLimit from "p-limit";
+import type { Compression } from "../../core/compression.ts";
+import { cancelledError, dataError, ioError } from "../../core/errors.ts";
+import { absoluteLine } from "./lines.ts";
+import { fsyncFileAsync } from "./parquet.ts";
+import type { Plan } from "./plan.ts";
+import type { ParsePool } from "./pool.ts";
+import type {
+  ImportError,
+  ImportProgress,
+  ParseTask,
+  PieceResult,
+  WorkerResponse,
+  WrittenPart,
+} from "./types.ts";
+
+/** fsyncs in flight at once (each holds an open file; the I/O pool has 4 threads anyway). */
+const SYNC_CONCURRENCY = 32;
+
+export interface ParsePhaseOptions {
+  plan: Plan;
+  pool: ParsePool;
+  staging: string;
+  compression: Compression;
+  compressionLevel: number;
+  csv: boolean;
+  durable: boolean;
+  strict: boolean;
+  maxErrors: number;
+  signal?: AbortSignal;
+  progress: ImportProgress;
+  report: () => void;
+  /** Warnings go straight into the import's list (in reply order). */
+  warnings: string[];
+}
+
+export interface ParsePhase {
+  parts: WrittenPart[];
+  pieces: PieceResult[];
+  /** Pieces with an ASCII order report (rows out of order or repeated). */
+  orderReports: PieceResult[];
+  duplicates: number;
+  skipped: number;
+  flagged: number;
+  errorCount: number;
+}
+
+export async function runParsePhase(o: ParsePhaseOptions): Promise<ParsePhase> {
+  const { plan, pool, progress, warnings } = o;
+  const out: ParsePhase = {
+    parts: [],
+    pieces: [],
+    orderReports: [],
+    duplicates: 0,
+    skipped: 0,
+    flagged: 0,
+    errorCount: 0,
+  };
+  let strictFailure: ImportError | null = null;
+  const syncs: Promise<void>[] = [];
+  let syncError: unknown = null;
+  // Bounded: a daily all-symbol file yields thousands of parts in one reply, and one open file
+  // per pending sync would hit the open-files limit (EMFILE at ulimit -n 1024).
+  const syncSlots = pLimit(SYNC_CONCURRENCY);
+  const syncLater = (path: string) =>
+    syncs.push(
+      syncSlots(() => fsyncFileAsync(path)).catch((e) => {
+        syncError ??= e;
+      }),
+    );
+
+  await Promise.all(
+    plan.tasks.map(async (task) => {
+      const res = (await pool.run({
+        type: "task",
+        task,
+        // Parts are fsynced here, off the workers, not inside each write.
+        sink: {
+          mode: "write",
+          stagingRoot: o.staging,
+          compression: o.compression,
+          compressionLevel: o.compressionLevel,
+          csv: o.csv,
+          durable: false,
+        },
+        strict: o.strict,
+        maxErrors: o.maxErrors,
+      })) as WorkerResponse;
+      if (res.failure) {
+        throw ioError(`import failed on ${describeTask(task)}: ${res.failure}`, {
+          hint: "check free disk space and permissions of the output folder",
+        });
+      }
+      for (const p of res.pieces) {
+        out.pieces.push(p);
+        progress.bytes += p.bytes;
+        progress.rows += p.rows;
+        if (p.piece === 0) progress.files++;
+        out.duplicates += p.duplicates;
+        out.skipped += p.skipped;
+        out.flagged += p.flagged;
+        out.errorCount += p.errorCount;
+        for (const w of p.warnings) warnings.push(`${p.path}: ${w}`);
+        if (p.unordered > 0 && !p.order) {
+          warnings.push(`${p.path}: ${p.unordered} records out of date order (sorted on import)`);
+        }
+        if (p.order) out.orderReports.push(p);
+      }
+      out.parts.push(...res.parts);
+      if (o.durable) {
+        for (const p of res.parts) {
+          syncLater(p.path);
+          if (o.csv) syncLater(p.path.replace(/\.parquet$/, ".csv"));
+        }
+      }
+      o.report();
+      if (o.strict && res.stopped && !strictFailure) {
+        const bad = res.pieces.find((p) => p.errors.length > 0);
+        const e = bad?.errors[0];
+        strictFailure = {
+          file: bad?.path ?? "?",
+          line: e?.line ?? 0,
+          reason: e?.reason ?? "malformed input",
+        };
+        if (bad && plan.split.has(bad.path))
+          strictFailure.line = await absoluteLine(bad, strictFailure.line, plan.split);
+        pool.close();
+      }
+    }),
+  ).catch((e) => {
+    if (strictFailure) return;
+    if (o.signal?.aborted) throw cancelledError("import cancelled", { cause: o.signal.reason });
+    throw e;
+  });
+  if (strictFailure) throw strictError(strictFailure);
+  // Every part on disk before any is renamed, merged or swapped in (most already are: the
+  // syncs ran on the I/O threads while the workers went on parsing).
+  await Promise.all(syncs);
+  if (syncError) {
+    throw ioError(`cannot flush the imported files to disk: ${(syncError as Error).message}`, {
+      cause: syncError,
+      hint: "check free disk space and the output folder's filesystem",
+    });
+  }
+  return out;
+}
+
+function describeTask(task: ParseTask): string {
+  const first = task.kind === "ascii" ? task.files[0]?.path : task.items[0]?.path;
+  return first ?? `task ${task.id}`;
+}
+
+/** The one-line failure of `--strict`: the first bad row or file. */
+export function strictError(e: ImportError) {
+  return dataError(`${e.file}${e.line ? `:${e.line}` : ""}: ${e.reason}`, {
+    hint: "fix or remove the bad row, or run without --strict to skip bad rows",
+    details: { ...e },
+  });
+}
