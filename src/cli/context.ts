@@ -9,6 +9,7 @@ import { type Config, type ConfigKey, dataDir, type LoadedConfig, loadConfig } f
 import { exitCodeFor, fsError, ioError, isAbortError, isTTError, toTTError } from "../core/errors.ts";
 import { fsErrorHint, fsErrorWhat } from "../core/fs-errors.ts";
 import { escapeControl } from "../core/input-file.ts";
+import { resolveLakeRoot } from "../core/lake-root.ts";
 import {
   configureLogging,
   flushLogs,
@@ -36,6 +37,15 @@ export const globalArgs = {
   quiet: { type: "boolean", alias: "q", description: "errors only on the terminal" },
 } as const satisfies ArgsDef;
 
+/** The lake's root, for every command that reads or writes the lake. */
+export const lakeArgs = {
+  lake: {
+    type: "string",
+    description: "the lake: a folder or s3://bucket/prefix (default: <data-dir>/lake; config lake.root)",
+    valueHint: "ROOT",
+  },
+} as const satisfies ArgsDef;
+
 /** API-environment flags, for every command that talks to the API. */
 export const apiArgs = {
   env: { type: "string", description: "API environment: production | sandbox | sim", valueHint: "ENV" },
@@ -46,6 +56,8 @@ export interface CommandCtx {
   loaded: LoadedConfig;
   config: Config;
   dataDir: string;
+  /** The lake root: a folder or a registered `s3://bucket/prefix` (credentials known to redaction). */
+  readonly lake: string;
   signal: AbortSignal;
   log: Logger;
 }
@@ -109,7 +121,13 @@ export async function runAction(
 ): Promise<void> {
   const log = getLogger(`cli.${name}`);
   try {
-    const flags = flagOverrides(args, { "data-dir": "data-dir", env: "api.env", url: "api.url", ...mapping });
+    const flags = flagOverrides(args, {
+      "data-dir": "data-dir",
+      env: "api.env",
+      url: "api.url",
+      lake: "lake.root",
+      ...mapping,
+    });
     const loaded = loadConfig({ configPath: (args.config as string | undefined) || undefined, flags });
     const dir = dataDir(loaded.config);
     usableDataDir(dir, loaded.sources["data-dir"]);
@@ -134,7 +152,17 @@ export async function runAction(
     }
     log.debug("start", { argv: process.argv.slice(2).join(" ") });
     for (const w of loaded.warnings) log.warn(w);
-    const code = await body({ loaded, config: loaded.config, dataDir: dir, signal: processSignal(), log });
+    const code = await body({
+      loaded,
+      config: loaded.config,
+      dataDir: dir,
+      // Resolved on first use: a bad lake.root fails the commands that use the lake, not `config show`.
+      get lake() {
+        return resolveLakeRoot(loaded.config, dir);
+      },
+      signal: processSignal(),
+      log,
+    });
     process.exitCode = typeof code === "number" ? code : (process.exitCode ?? 0);
   } catch (e) {
     process.exitCode = reportError(e);

@@ -218,6 +218,65 @@ export const CONFIG_SCHEMA = {
     doc: "how long a run waits for another run on the same data dir (0 = fail at once)",
   },
 
+  "lake.root": {
+    kind: "string",
+    default: "",
+    env: "TTAPI_LAKE_ROOT",
+    doc: "the lake: a folder or s3://bucket/prefix (default: <data-dir>/lake)",
+  },
+  "lake.s3.endpoint": {
+    kind: "string",
+    default: "",
+    env: "AWS_ENDPOINT_URL",
+    doc: "S3-compatible endpoint URL (MinIO, R2; empty: AWS S3 of lake.s3.region)",
+  },
+  "lake.s3.region": {
+    kind: "string",
+    default: "us-east-1",
+    env: "AWS_REGION",
+    doc: "S3 region (R2: auto)",
+  },
+  "lake.s3.access-key-id": {
+    kind: "string",
+    default: "",
+    env: "AWS_ACCESS_KEY_ID",
+    secret: true,
+    doc: "S3 access key id",
+  },
+  "lake.s3.secret-access-key": {
+    kind: "string",
+    default: "",
+    env: "AWS_SECRET_ACCESS_KEY",
+    secret: true,
+    doc: "S3 secret access key",
+  },
+  "lake.s3.session-token": {
+    kind: "string",
+    default: "",
+    env: "AWS_SESSION_TOKEN",
+    secret: true,
+    doc: "S3 session token (temporary credentials)",
+  },
+  "lake.s3.path-style": {
+    kind: "boolean",
+    default: true,
+    env: "TTAPI_LAKE_S3_PATH_STYLE",
+    doc: "path-style URLs (endpoint/bucket/key); false: virtual-hosted (bucket.endpoint/key)",
+  },
+  "lake.s3.retries": {
+    kind: "integer",
+    default: 6,
+    env: "TTAPI_LAKE_S3_RETRIES",
+    range: { min: 0, max: 20, integer: true },
+    doc: "retries per S3 request (throttling, 5xx, network)",
+  },
+  "lake.s3.timeout": {
+    kind: "duration",
+    default: 120,
+    env: "TTAPI_LAKE_S3_TIMEOUT",
+    range: { min: 1, max: 3600 },
+    doc: "per S3 request timeout",
+  },
   "report.enabled": {
     kind: "boolean",
     default: true,
@@ -383,8 +442,9 @@ export function loadConfig(opts: LoadConfigOptions = {}): LoadedConfig {
   for (const [key, spec] of Object.entries(CONFIG_SCHEMA) as [ConfigKey, KeySpec][]) {
     if (spec.range) checkRange(key, spec, cfg[key], sources[key], usedFile);
   }
-  registerSecret(cfg["api.client-secret"]);
-  registerSecret(cfg["api.refresh-token"]);
+  // Every secret key (API credentials, S3 keys) is masked in every log line and error from now on.
+  for (const [key, spec] of Object.entries(CONFIG_SCHEMA) as [ConfigKey, KeySpec][])
+    if (spec.secret) registerSecret(cfg[key] as string);
   return { config: cfg, sources, file: usedFile, warnings: unknownEnvWarnings(env) };
 }
 

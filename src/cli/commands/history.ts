@@ -18,16 +18,23 @@ export default defineCommand({
       required: true,
       description: "OCC option symbol (e.g. 'SPY 261218C00500000') or dxFeed symbol (.SPY261218C500)",
     },
-    lake: { type: "string", description: "lake folder (default: <data-dir>/lake)", valueHint: "DIR" },
+    lake: {
+      type: "string",
+      description: "the lake: a folder or s3://bucket/prefix (default: <data-dir>/lake; config lake.root)",
+      valueHint: "ROOT",
+    },
     csv: { type: "boolean", description: "print all snapshots as CSV" },
     json: { type: "boolean", description: "print all snapshots as a JSON array" },
     parquet: { type: "string", description: "write all snapshots to FILE (zstd Parquet)", valueHint: "FILE" },
   },
   run: ({ args }) =>
-    runAction("history", args, async ({ dataDir }) => {
-      const { lakeRoot } = await import("../../platform/lake/index.ts");
+    runAction("history", args, async ({ lake }) => {
+      const { isS3Root, primeS3Listing } = await import("../../platform/lake/index.ts");
       const { contractHistory } = await import("../../platform/query/index.ts");
-      const root = args.lake ? resolve(String(args.lake)) : lakeRoot(dataDir);
+      // --lake / lake.root / <data-dir>/lake; an s3:// lake is listed once up front (the catalog reads
+      // its partitions synchronously).
+      const root = isS3Root(lake) ? lake : resolve(lake);
+      await primeS3Listing(root);
       const chosen = (["csv", "json", "parquet"] as const).filter(
         (f) => args[f] !== undefined && args[f] !== false,
       );

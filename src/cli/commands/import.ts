@@ -8,7 +8,7 @@ import type { Compression } from "../../core/compression.ts";
 import { dataError, type TTError, toTTError, usageError } from "../../core/errors.ts";
 import { escapeControl } from "../../core/input-file.ts";
 import type { ImportError, ImportSummary } from "../../platform/import/index.ts";
-import { globalArgs, runAction } from "../context.ts";
+import { globalArgs, lakeArgs, runAction } from "../context.ts";
 import { countOf, rateOf } from "../grid/render.ts";
 
 export default defineCommand({
@@ -19,6 +19,7 @@ export default defineCommand({
   },
   args: {
     ...globalArgs,
+    ...lakeArgs,
     inputs: {
       type: "positional",
       description: "files, folders or quoted globs to import",
@@ -59,15 +60,23 @@ export default defineCommand({
     runAction(
       "import",
       args,
-      async ({ config, dataDir, signal }) => {
+      async ({ config, dataDir, lake, signal }) => {
         const inputs = (args._ as string[] | undefined)?.length
           ? (args._ as string[])
           : [args.inputs as string];
         // Default: the data directory's lake, the dataset `ttapi run` and `ttapi stats` use too.
-        const { lakeRoot } = await import("../../platform/lake/index.ts");
+        const lakeMod = await import("../../platform/lake/index.ts");
         const { migrateDataDir } = await import("../../platform/pipeline/index.ts");
-        const outDir = (args.out as string | undefined) || lakeRoot(dataDir);
+        const target = (args.out as string | undefined) || lake;
         if (!args.out) await migrateDataDir(dataDir);
+        // An s3:// target: the import runs into a local mirror of the bucket's bars (brought up to
+        // date first, so the import merges into them as locally), then each changed symbol folder
+        // goes to the bucket as one object.
+        const s3Root = lakeMod.isS3Root(target)
+          ? lakeMod.registerS3Root(target, lakeMod.s3ConnectionFromConfig(config))
+          : null;
+        const outDir = s3Root ? lakeMod.s3MirrorDir(dataDir, s3Root) : target;
+        if (s3Root && !args.replace) await lakeMod.syncBarsDown(s3Root, outDir);
         const compression = config["import.compression"] as Compression;
         const workers = config["import.workers"];
         if (!Number.isInteger(workers) || workers < 0)
@@ -113,10 +122,19 @@ export default defineCommand({
         } catch (e) {
           // Scripts parse stdout on every outcome: the summary says what failed, then the usual
           // error line goes to stderr and the exit code says how.
-          if (args.json) printJson(failedSummary(outDir), toTTError(e));
+          if (args.json) printJson(failedSummary(s3Root ?? outDir), toTTError(e));
           throw e;
         }
         if (tty) process.stderr.write("\r\x1b[2K");
+        let up: Awaited<ReturnType<typeof lakeMod.syncBarsUp>> | undefined;
+        if (s3Root && summary.rows > 0) {
+          up = await lakeMod.syncBarsUp(outDir, s3Root, { deleteMissing: Boolean(args.replace) });
+          if (!args.quiet && !args.json)
+            process.stderr.write(
+              `sent ${up.folders} symbol folders (${(up.bytes / 1e6).toFixed(1)} MB, ${up.requests} requests) to ${s3Root}; ${up.unchanged} unchanged, ${up.removed} objects removed\n`,
+            );
+        }
+        if (s3Root) summary.outDir = s3Root;
         // No input yielded a row: a failure (a file that is not MetaStock at all, an empty database).
         const nothing =
           summary.rows === 0
@@ -128,7 +146,7 @@ export default defineCommand({
               )
             : null;
         if (args.json) {
-          printJson(summary, nothing);
+          printJson(summary, nothing, up);
         } else if (!args.quiet) {
           const shown = 10;
           for (const e of summary.errors.slice(0, shown))
@@ -180,7 +198,7 @@ function failedSummary(outDir: string): ImportSummary {
 }
 
 /** The `--json` summary; `error` (the failure, if any) makes `ok` false. */
-function printJson(s: ImportSummary, error: TTError | null): void {
+function printJson(s: ImportSummary, error: TTError | null, s3?: unknown): void {
   const { files, rows, duplicates, skipped, errors, seconds } = s;
   const out = {
     ok: error === null,
@@ -196,6 +214,7 @@ function printJson(s: ImportSummary, error: TTError | null): void {
     warnings: s.warnings,
     symbols: s.symbols,
     outDir: s.outDir,
+    ...(s3 ? { s3 } : {}),
     ...(error ? { error: { code: error.code, message: error.message, hint: error.hint ?? null } } : {}),
   };
   process.stdout.write(`${JSON.stringify(out)}\n`);

@@ -5,7 +5,7 @@
  */
 import { defineCommand } from "citty";
 import { ERROR_CODES, usageError } from "../../core/errors.ts";
-import { globalArgs, runAction } from "../context.ts";
+import { globalArgs, lakeArgs, runAction } from "../context.ts";
 
 function bytes(n: number): string {
   if (n < 1024) return `${n} B`;
@@ -25,12 +25,19 @@ function printTable(rows: string[][]): void {
     );
 }
 
-/** The lake of the data directory, migrated first if it is of an earlier version. */
-async function openLake(dataDir: string): Promise<string> {
-  const { lakeRoot } = await import("../../platform/lake/index.ts");
+/**
+ * The lake (`--lake`, lake.root, default `<data-dir>/lake`); the data directory is migrated first
+ * if it is of an earlier version. `localOnly`: the operation is not available on an `s3://` root.
+ */
+async function openLake(dataDir: string, lake: string, localOnly?: string): Promise<string> {
+  const { isS3Root } = await import("../../platform/lake/index.ts");
+  if (localOnly && isS3Root(lake))
+    throw usageError(`ttapi lake ${localOnly} does not work on an s3:// lake yet (${lake})`, {
+      hint: `run it on a local lake (--lake DIR); on S3 every snapshot partition and every bars symbol is already one object, so there is nothing to ${localOnly === "compact" ? "compact" : "do here"}; use a bucket lifecycle rule on date= prefixes to expire history`,
+    });
   const { migrateDataDir } = await import("../../platform/pipeline/index.ts");
   await migrateDataDir(dataDir);
-  return lakeRoot(dataDir);
+  return lake;
 }
 
 /** Unreadable files: one error line each (file, reason, fix); the rest was handled. */
@@ -41,11 +48,15 @@ function reportUnreadable(lines: readonly string[]): number {
 
 const status = defineCommand({
   meta: { name: "status", description: "tables, partitions, date range, rows and bytes; unreadable files" },
-  args: { ...globalArgs, json: { type: "boolean", description: "print one JSON document on stdout" } },
+  args: {
+    ...globalArgs,
+    ...lakeArgs,
+    json: { type: "boolean", description: "print one JSON document on stdout" },
+  },
   run: ({ args }) =>
-    runAction("lake.status", args, async ({ dataDir }) => {
-      const { lakeStatus } = await import("../../platform/lake/index.ts");
-      const s = lakeStatus(await openLake(dataDir));
+    runAction("lake.status", args, async ({ dataDir, lake }) => {
+      const { lakeStatusAsync } = await import("../../platform/lake/index.ts");
+      const s = await lakeStatusAsync(await openLake(dataDir, lake));
       if (args.json) {
         process.stdout.write(`${JSON.stringify(s)}\n`);
         return s.unreadable.length > 0 ? ERROR_CODES.E_DATA.exit : 0;
@@ -78,21 +89,25 @@ const prune = defineCommand({
   },
   args: {
     ...globalArgs,
+    ...lakeArgs,
     before: { type: "string", description: "keep partitions from this date on", valueHint: "YYYY-MM-DD" },
     table: { type: "string", description: "only these tables, comma-separated", valueHint: "T,…" },
     json: { type: "boolean", description: "print a JSON summary on stdout" },
   },
   run: ({ args }) =>
-    runAction("lake.prune", args, async ({ dataDir }) => {
+    runAction("lake.prune", args, async ({ dataDir, lake }) => {
       const { pruneLake, parseTables } = await import("../../platform/lake/index.ts");
       const { acquireRunLock } = await import("../../platform/index.ts");
       if (!args.before)
         throw usageError("--before DATE is required", { hint: "e.g. ttapi lake prune --before 2025-01-01" });
       const tables = parseTables(args.table as string | undefined);
-      const root = await openLake(dataDir);
+      const { isS3Root, pruneLakeS3, s3MirrorDir } = await import("../../platform/lake/index.ts");
+      const root = await openLake(dataDir, lake);
       const release = await acquireRunLock(dataDir, { what: "ttapi lake prune" });
       try {
-        const r = pruneLake(root, String(args.before), tables);
+        const r = isS3Root(root)
+          ? await pruneLakeS3(root, String(args.before), tables, s3MirrorDir(dataDir, root))
+          : pruneLake(root, String(args.before), tables);
         if (args.json) process.stdout.write(`${JSON.stringify(r)}\n`);
         else
           for (const t of r.filter((x) => x.partitions > 0))
@@ -112,15 +127,16 @@ const compact = defineCommand({
   meta: { name: "compact", description: "merge each partition's small files into one (atomically)" },
   args: {
     ...globalArgs,
+    ...lakeArgs,
     table: { type: "string", description: "only these tables, comma-separated", valueHint: "T,…" },
     json: { type: "boolean", description: "print a JSON summary on stdout" },
   },
   run: ({ args }) =>
-    runAction("lake.compact", args, async ({ dataDir }) => {
+    runAction("lake.compact", args, async ({ dataDir, lake }) => {
       const { compactLake, parseTables } = await import("../../platform/lake/index.ts");
       const { acquireRunLock } = await import("../../platform/index.ts");
       const tables = parseTables(args.table as string | undefined);
-      const root = await openLake(dataDir);
+      const root = await openLake(dataDir, lake, "compact");
       const release = await acquireRunLock(dataDir, { what: "ttapi lake compact" });
       try {
         const { results, unreadable } = compactLake(root, tables);
@@ -140,7 +156,11 @@ const compact = defineCommand({
 });
 
 export default defineCommand({
-  meta: { name: "lake", description: "the user-facing dataset <data-dir>/lake: status, prune, compact" },
+  meta: {
+    name: "lake",
+    description:
+      "the user-facing dataset (<data-dir>/lake or lake.root, e.g. s3://bucket/prefix): status, prune, compact",
+  },
   args: { ...globalArgs },
   subCommands: { status, prune, compact },
 });

@@ -7,7 +7,7 @@ import { spawn } from "node:child_process";
 import { resolve } from "node:path";
 import { defineCommand } from "citty";
 import { usageError } from "../../core/errors.ts";
-import { globalArgs, runAction } from "../context.ts";
+import { globalArgs, lakeArgs, runAction } from "../context.ts";
 
 /** The platform's "open this file with the default application" command. */
 export function openerFor(platform: NodeJS.Platform, file: string): string[] {
@@ -34,6 +34,7 @@ export default defineCommand({
   meta: { name: "report", description: "write the lake as one self-contained HTML report with charts" },
   args: {
     ...globalArgs,
+    ...lakeArgs,
     symbols: { type: "string", description: "only these symbols, comma-separated", valueHint: "A,B" },
     out: {
       type: "string",
@@ -44,11 +45,15 @@ export default defineCommand({
     json: { type: "boolean", description: "print one JSON summary on stdout" },
   },
   run: ({ args }) =>
-    runAction("report", args, async ({ config, dataDir, log }) => {
+    runAction("report", args, async ({ config, dataDir, lake, log }) => {
       const symbols = parseSymbolList(args.symbols);
       const { writeReport } = await import("../../platform/report/index.ts");
+      // An s3:// lake is listed once up front: the report reads it synchronously.
+      const { primeS3Listing } = await import("../../platform/lake/index.ts");
+      await primeS3Listing(lake);
       const r = writeReport({
         dataDir,
+        lake,
         symbols,
         out: args.out ? resolve(args.out) : undefined,
         annualization: config["stats.annualization"],

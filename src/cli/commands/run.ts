@@ -11,12 +11,13 @@ import { usageError } from "../../core/errors.ts";
 import { escapeControl } from "../../core/input-file.ts";
 import { configureLogging, getLogger } from "../../core/log.ts";
 import type { RunSummary } from "../../platform/pipeline/index.ts";
-import { apiArgs, cliState, globalArgs, runAction } from "../context.ts";
+import { apiArgs, cliState, globalArgs, lakeArgs, runAction } from "../context.ts";
 
 export default defineCommand({
   meta: { name: "run", description: "run the pipeline: core data, symbol data, EOD bars, statistics" },
   args: {
     ...globalArgs,
+    ...lakeArgs,
     ...apiArgs,
     demo: {
       type: "boolean",
@@ -181,8 +182,12 @@ async function refreshReport(
   if (!config["report.enabled"]) return null;
   try {
     const { writeReport } = await import("../../platform/report/index.ts");
+    const { primeS3Listing, resolveLakeRoot } = await import("../../platform/lake/index.ts");
+    // The run's lake (lake.root); an s3:// lake is listed once: the report reads it synchronously.
+    const lake = resolveLakeRoot(config, dataDir);
+    await primeS3Listing(lake);
     // Unchanged lake (e.g. a --cached run that fetched nothing new): the report stays as it is.
-    const r = writeReport({ dataDir, annualization: config["stats.annualization"], ifChanged: true });
+    const r = writeReport({ dataDir, lake, annualization: config["stats.annualization"], ifChanged: true });
     return { file: r.file, bytes: r.bytes, symbols: r.symbols, unchanged: !!r.unchanged };
   } catch (e) {
     getLogger("cli.run").warn("report not written", { error: (e as Error).message });
@@ -202,12 +207,17 @@ export function outcomeLines(summary: RunSummary, dataDir: string): string[] {
     .filter((st) => count(st) > 0)
     .map((st) => `${count(st)} ${st}`)
     .join(", ");
-  const where = `lake ${lake ? `${lake.date}${lake.time ? ` ${lake.time}` : ""}: ${states}` : "not written (cancelled)"} → ${dataDir}/lake`;
+  const where = `lake ${lake ? `${lake.date}${lake.time ? ` ${lake.time}` : ""}: ${states}` : "not written (cancelled)"} → ${lake?.root ?? `${dataDir}/lake`}`;
   const bars = summary.tasks.find((t) => t.id === "eod.bars");
   if (bars && bars.state !== "failed") {
     const d = summary.duplicates;
     lines.push(`${d} duplicate bar${d === 1 ? "" : "s"} removed across sources · ${where}`);
   } else lines.push(where);
+  const s3 = lake?.s3Bars;
+  if (s3 && !("error" in s3))
+    lines.push(
+      `  bars → ${lake?.root}: ${s3.folders} symbol folder${s3.folders === 1 ? "" : "s"} sent, ${s3.unchanged} unchanged, ${s3.removed} stray object${s3.removed === 1 ? "" : "s"} removed`,
+    );
   for (const f of summary.failures) {
     const title = summary.stages[f.stage]?.title ?? f.stage;
     lines.push(`  ${title} / ${f.label}: ${f.kind === "degraded" ? "incomplete: " : ""}${f.reason}`);

@@ -162,7 +162,11 @@ export default defineCommand({
       valueHint: "FILE",
     },
     tables: { type: "boolean", description: "list the lake's tables: columns, types, partitions, rows" },
-    lake: { type: "string", description: "lake folder (default: <data-dir>/lake)", valueHint: "DIR" },
+    lake: {
+      type: "string",
+      description: "the lake: a folder or s3://bucket/prefix (default: <data-dir>/lake; config lake.root)",
+      valueHint: "ROOT",
+    },
     csv: { type: "boolean", description: "print the whole result as CSV" },
     json: { type: "boolean", description: "print the whole result as a JSON array, one object per row" },
     parquet: {
@@ -172,10 +176,13 @@ export default defineCommand({
     },
   },
   run: ({ args }) =>
-    runAction("sql", args, async ({ dataDir, log }) => {
-      const { lakeRoot } = await import("../../platform/lake/index.ts");
+    runAction("sql", args, async ({ lake, log }) => {
+      const { isS3Root, primeS3Listing } = await import("../../platform/lake/index.ts");
       const { describeScans, lakeInventory, prepareQuery } = await import("../../platform/query/index.ts");
-      const root = args.lake ? resolve(String(args.lake)) : lakeRoot(dataDir);
+      // --lake / lake.root / <data-dir>/lake; an s3:// lake is listed once up front (the catalog reads
+      // its partitions synchronously).
+      const root = isS3Root(lake) ? lake : resolve(lake);
+      await primeS3Listing(root);
       if (args.tables) {
         const inv = lakeInventory(root);
         await writeAll(process.stdout, args.json ? `${JSON.stringify(inv)}\n` : inventoryText(inv));

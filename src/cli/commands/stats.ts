@@ -7,7 +7,7 @@ import { defineCommand } from "citty";
 import { ERROR_CODES, usageError } from "../../core/errors.ts";
 import { escapeControl } from "../../core/input-file.ts";
 import type { ComputeStatsResult, Estimator, ImpliedInput } from "../../platform/stats/index.ts";
-import { globalArgs, runAction } from "../context.ts";
+import { globalArgs, lakeArgs, runAction } from "../context.ts";
 import { countOf, rateOf } from "../grid/render.ts";
 
 const ESTIMATOR_LABEL: Record<string, string> = {
@@ -200,6 +200,7 @@ export default defineCommand({
   },
   args: {
     ...globalArgs,
+    ...lakeArgs,
     data: {
       type: "string",
       description:
@@ -247,7 +248,7 @@ export default defineCommand({
     runAction(
       "stats",
       args,
-      async ({ config, dataDir, signal }) => {
+      async ({ config, dataDir, lake, signal }) => {
         if (args.incremental) {
           const clash = (["symbols", "metrics", "rolling", "csv", "workers"] as const).filter(
             (k) => args[k] !== undefined && args[k] !== false,
@@ -257,8 +258,20 @@ export default defineCommand({
               hint: "the incremental update covers every symbol of the dataset",
             });
           const { updateStats } = await import("../../platform/stats/index.ts");
+          const lakeMod = await import("../../platform/lake/index.ts");
+          // The bars of lake.root: an s3:// lake's through the local mirror (changed objects only).
+          let barsDir: string;
+          if (lakeMod.isS3Root(lake)) {
+            barsDir = lakeMod.s3MirrorDir(dataDir, lake);
+            await lakeMod.syncBarsDown(lake, barsDir);
+          } else if (config["lake.root"]) barsDir = lake;
+          else {
+            const { barsSource } = await import("../../platform/pipeline/index.ts");
+            barsDir = await barsSource(dataDir);
+          }
           const u = await updateStats({
-            dataDir,
+            dataDir: barsDir,
+            outDir: dataDir,
             ...(args.estimators ? { estimators: parseEstimators(String(args.estimators)) } : {}),
             windows: config["stats.windows"],
             confidence: config["stats.confidence"],
@@ -278,14 +291,21 @@ export default defineCommand({
         }
         const { computeStats } = await import("../../platform/stats/index.ts");
         const { barsSource } = await import("../../platform/pipeline/index.ts");
-        // The data directory's lake by default; a plain dataset root (DIR/bars) still works.
-        const bars = await barsSource(dataDir);
+        const lakeMod = await import("../../platform/lake/index.ts");
         const symbols = args.symbols
           ? String(args.symbols)
               .split(",")
               .map((s) => s.trim())
               .filter(Boolean)
           : undefined;
+        // The data directory's lake by default; a plain dataset root (DIR/bars) still works. An
+        // s3:// lake: the bars needed (only --symbols' objects, if given) are brought into a local
+        // mirror first; objects unchanged since the last time are not fetched again.
+        let bars: string;
+        if (lakeMod.isS3Root(lake)) {
+          bars = lakeMod.s3MirrorDir(dataDir, lake);
+          await lakeMod.syncBarsDown(lake, bars, symbols ? { symbols: new Set(symbols) } : {});
+        } else bars = config["lake.root"] ? lake : await barsSource(dataDir);
         const estimators = args.estimators ? parseEstimators(String(args.estimators)) : undefined;
         const metrics = args.metrics ? await readMetrics(String(args.metrics)) : undefined;
         const r = await computeStats({

@@ -4,6 +4,7 @@
  */
 import { join } from "node:path";
 import { usageError } from "../../core/errors.ts";
+import { lakeJoin } from "../../core/lake-root.ts";
 import { type LakeTable, SNAPSHOT_PART, type SnapshotTable } from "./tables.ts";
 
 /** The default lake root of a data directory. */
@@ -11,8 +12,9 @@ export function lakeRoot(dataDir: string): string {
   return join(dataDir, "lake");
 }
 
+/** A table's folder; for an `s3://` root, its key prefix (without the trailing slash). */
 export function tableDir(root: string, table: LakeTable): string {
-  return join(root, table);
+  return lakeJoin(root, table);
 }
 
 /** A snapshot partition: one trading date, optionally one intraday time of that date. */
@@ -34,10 +36,10 @@ export function checkPartition(p: SnapshotPartition): SnapshotPartition {
 
 export function partitionDir(root: string, table: SnapshotTable, p: SnapshotPartition): string {
   checkPartition(p);
-  const day = join(tableDir(root, table), `date=${p.date}`);
-  return p.time === undefined ? day : join(day, `time=${p.time}`);
+  const day = lakeJoin(tableDir(root, table), `date=${p.date}`);
+  return p.time === undefined ? day : lakeJoin(day, `time=${p.time}`);
 }
 
 export function partitionFile(root: string, table: SnapshotTable, p: SnapshotPartition): string {
-  return join(partitionDir(root, table, p), SNAPSHOT_PART);
+  return lakeJoin(partitionDir(root, table, p), SNAPSHOT_PART);
 }

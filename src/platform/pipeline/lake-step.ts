@@ -12,7 +12,10 @@ import { join } from "node:path";
 import type pl from "nodejs-polars";
 import { atomicWriteFileSync } from "../../core/atomic.ts";
 import { toTTError } from "../../core/errors.ts";
+import { isS3Root } from "../../core/lake-root.ts";
 import { partitionFile, type SnapshotPartition } from "../lake/paths.ts";
+import type { BarsSyncSummary } from "../lake/s3-bars.ts";
+import { S3Store } from "../lake/s3-store.ts";
 import type { SnapshotTable } from "../lake/tables.ts";
 import { type PartitionWrite, type WritePartitionOptions, writePartition } from "../lake/write.ts";
 import type { ArtifactValue } from "./artifact-task.ts";
@@ -44,6 +47,23 @@ export interface LakeSummary {
   /** Tables not written this run (missing input or failed write): their previous partitions stand. */
   failed: number;
   seconds: number;
+  /** An `s3://` lake: the bars sent to the bucket (or why they were not). */
+  s3Bars?: BarsSyncSummary | { error: string };
+}
+
+/** Size and modification time of a written partition file, local or on S3 (null: gone). */
+async function statPartition(root: string, file: string): Promise<{ size: number; mtimeMs: number } | null> {
+  if (isS3Root(root)) {
+    const store = S3Store.of(root);
+    const st = await store.stat(store.keyOf(file));
+    return st ? { size: st.size, mtimeMs: st.lastModified } : null;
+  }
+  try {
+    const st = statSync(file);
+    return { size: st.size, mtimeMs: st.mtimeMs };
+  } catch {
+    return null;
+  }
 }
 
 /** What the last write of each partition was made from (cache metadata, not part of the lake). */
@@ -125,20 +145,18 @@ export async function writeSnapshots(o: LakeStepOptions): Promise<LakeSummary> {
     const file = partitionFile(o.root, src.table, o.partition);
     const rec = records[key];
     if (rec && rec.fingerprint === v.fingerprint && rec.snapshotTime === v.createdAt) {
-      try {
-        const st = statSync(file);
-        if (st.size === rec.bytes && Math.floor(st.mtimeMs) === rec.mtimeMs) {
-          tables.push({
-            table: src.table,
-            partition: label,
-            state: "unchanged",
-            rows: v.rows,
-            bytes: st.size,
-          });
-          continue;
-        }
-      } catch {
-        // gone (pruned, deleted): write it again
+      // Gone (pruned, deleted) or touched since: write it again. A store that cannot answer
+      // gets the write attempted, which reports the failure.
+      const st = await statPartition(o.root, file).catch(() => null);
+      if (st && st.size === rec.bytes && Math.floor(st.mtimeMs) === rec.mtimeMs) {
+        tables.push({
+          table: src.table,
+          partition: label,
+          state: "unchanged",
+          rows: v.rows,
+          bytes: st.size,
+        });
+        continue;
       }
     }
     try {
@@ -157,7 +175,7 @@ export async function writeSnapshots(o: LakeStepOptions): Promise<LakeSummary> {
       const w = await write(o.root, src.table, o.partition, frame, {
         ...(src.mode ? { mode: src.mode } : {}),
       });
-      const st = statSync(w.file);
+      const st = (await statPartition(o.root, w.file)) ?? { size: w.bytes, mtimeMs: 0 };
       records[key] = {
         fingerprint: v.fingerprint,
         snapshotTime: v.createdAt,

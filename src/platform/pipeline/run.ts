@@ -1,19 +1,13 @@
-/**
- * `runPipeline`: the whole run as a library call. Builds the four stages' tasks as one dependency
- * graph, executes it (independent work concurrently, every task as soon as its inputs are ready),
- * waits until every artifact is durable, and returns a summary: per stage status, counts, seconds,
- * cache hits and failures, plus the run status — complete, degraded (data missing within the
- * threshold) or failed.
- */
-import { join } from "node:path";
 import { childController } from "../../core/cancel.ts";
 import type { Config } from "../../core/config.ts";
 import { usageError } from "../../core/errors.ts";
+import { isS3Root, lakeJoin, resolveLakeRoot } from "../../core/lake-root.ts";
 import { getLogger, newOpId } from "../../core/log.ts";
 import { type ArtifactRef, ArtifactStore } from "../cache/store.ts";
 import { type SnapshotMode, snapshotPartition } from "../lake/calendar.ts";
 import { lakeRoot } from "../lake/paths.ts";
-import { snapshotLayout } from "../lake/scan.ts";
+import { syncBarsDown, syncBarsUp } from "../lake/s3-bars.ts";
+import { listPartitionsAsync } from "../lake/scan.ts";
 import { SNAPSHOT_TABLES } from "../lake/tables.ts";
 import { PersistWriter, type PersistWriterOptions } from "../persist/writer.ts";
 import { type ArtifactValue, isArtifactValue, type RunEnv } from "./artifact-task.ts";
@@ -87,12 +81,13 @@ export interface RunPipelineOptions {
 }
 
 /** One snapshot layout per table: a mixed table is unreadable for hive readers (polars, DuckDB). */
-function checkSnapshotMode(root: string, mode: SnapshotMode): void {
+async function checkSnapshotMode(root: string, mode: SnapshotMode): Promise<void> {
   for (const t of SNAPSHOT_TABLES) {
-    const layout = snapshotLayout(root, t);
+    const first = (await listPartitionsAsync(root, t))[0];
+    const layout = first ? (first.includes("/time=") ? "intraday" : "daily") : null;
     if (layout && layout !== mode)
       throw usageError(
-        `${join(root, t)} holds ${layout} snapshots; --snapshot ${mode} would mix the two layouts`,
+        `${lakeJoin(root, t)} holds ${layout} snapshots; --snapshot ${mode} would mix the two layouts`,
         {
           hint: `use --snapshot ${layout} with this data directory, or another --data-dir (hive readers cannot read a mixed table)`,
         },
@@ -109,6 +104,9 @@ export async function runPipeline(o: RunPipelineOptions): Promise<RunSummary> {
   // The run's clock: `asOf` plus the time elapsed since the start, so TTLs age within a run too.
   const asOf = o.asOf ?? new Date();
   const now = o.asOf ? () => asOf.getTime() + (performance.now() - started) : Date.now;
+  // The lake: `<data-dir>/lake`, or an `s3://` root (lake.root) whose bars are built in the local
+  // working copy `<data-dir>/lake` and synchronised with the bucket around the run.
+  const root = resolveLakeRoot(config, dataDir);
   const release = await acquireRunLock(dataDir, {
     waitSeconds: config["run.lock-wait"],
     ...(o.signal ? { signal: o.signal } : {}),
@@ -147,7 +145,15 @@ export async function runPipeline(o: RunPipelineOptions): Promise<RunSummary> {
   try {
     // A data directory of an earlier version: its artifacts become the lake's first day.
     await migrateDataDir(dataDir, config);
-    checkSnapshotMode(lakeRoot(dataDir), o.snapshot ?? "daily");
+    await checkSnapshotMode(root, o.snapshot ?? "daily");
+    // Bars another machine sent to the bucket since our last sync join the working copy first, so
+    // this run builds on them; if that fails, this run's bars are not sent (they could be older).
+    let barsSyncError: string | null = null;
+    if (isS3Root(root))
+      await syncBarsDown(root, lakeRoot(dataDir)).catch((e: unknown) => {
+        barsSyncError = `bars not synchronised with ${root}: ${(e as Error).message}`;
+        log.error(barsSyncError);
+      });
     const partition = snapshotPartition(asOf, o.snapshot ?? "daily");
     const plan = await planRun({
       config,
@@ -222,12 +228,21 @@ export async function runPipeline(o: RunPipelineOptions): Promise<RunSummary> {
     const lake = cancelled
       ? undefined
       : await writeSnapshots({
-          root: lakeRoot(dataDir),
+          root,
           stateFile: lakeStateFile(dataDir),
           partition,
           values,
           ...(o.lakeWriter ? { write: o.lakeWriter } : {}),
         });
+    if (lake && isS3Root(root)) {
+      if (barsSyncError) lake.s3Bars = { error: barsSyncError };
+      else
+        lake.s3Bars = await syncBarsUp(lakeRoot(dataDir), root).catch((e: unknown) => {
+          const error = `bars not sent to ${root}: ${(e as Error).message}; the next run sends them`;
+          log.error(error);
+          return { error };
+        });
+    }
     for (const t of lake?.tables ?? [])
       if (t.state === "failed") log.error(`lake/${t.table}/${t.partition} not written: ${t.reason}`);
 

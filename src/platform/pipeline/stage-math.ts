@@ -16,7 +16,7 @@ import {
   normalQuantile,
 } from "../../stats/index.ts";
 import { combineFingerprints, frameFingerprint } from "../cache/fingerprint.ts";
-import { lakeRoot } from "../lake/index.ts";
+import { primeS3Listing, resolveLakeRoot } from "../lake/index.ts";
 import { computeStats } from "../stats/index.ts";
 import { ivHistoryFrame } from "../stats/iv-history.ts";
 import { type ArtifactValue, artifactTask } from "./artifact-task.ts";
@@ -217,8 +217,11 @@ export function mathTasks(sc: StageContext): TaskDef[] {
         const syms = [...iv.keys()].sort();
         const base = ivHvFrame(syms.map((s) => ivVsHv(s, num(iv.get(s)), num(hv.get(s)))));
         // Own IV rank/percentile from the lake's history, beside the API's rank (README "iv_hv").
+        // The lake the run writes to (an s3:// root is listed once for the synchronous reader).
+        const root = resolveLakeRoot(env.config, env.dataDir);
+        await primeS3Listing(root);
         const own = ivHistoryFrame({
-          lakeRoot: lakeRoot(env.dataDir),
+          lakeRoot: root,
           // The run's trading date: the lake partition this snapshot replaces is not its history.
           date: params.snapshotDate ?? isoFromDays(newYorkDay(Date.now())),
           metrics,

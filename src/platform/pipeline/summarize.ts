@@ -158,6 +158,17 @@ export function summarize(
       reason: t.reason ?? "not written",
       code: "E_IO",
     }));
+  // An s3:// lake whose bars could not be sent: the bucket lacks this run's bars.
+  const s3Bars = i.lake?.s3Bars;
+  if (s3Bars && "error" in s3Bars)
+    lakeFailures.push({
+      task: "lake.bars",
+      label: "lake bars (s3)",
+      stage: "math",
+      kind: "failed",
+      reason: s3Bars.error,
+      code: "E_HTTP",
+    });
   if (status !== "cancelled" && lakeFailures.length > 0) {
     if (status !== "failed") exitCode = ERROR_CODES.E_IO.exit;
     status = "failed";

@@ -17,7 +17,18 @@ import { readdirSync } from "node:fs";
 import { join } from "node:path";
 import pl, { type DataType } from "nodejs-polars";
 import { dataError, type TTError } from "../../core/errors.ts";
-import { hasTable, LAKE_TABLES, type LakeTable, listPartitions, tableDir } from "../lake/index.ts";
+import {
+  hasTable,
+  isS3Root,
+  LAKE_TABLES,
+  type LakeTable,
+  lakeJoin,
+  listPartitions,
+  partitionFiles,
+  polarsCloudOptions,
+  s3RootOf,
+  tableDir,
+} from "../lake/index.ts";
 
 export interface CatalogTable {
   name: LakeTable;
@@ -29,6 +40,19 @@ export interface CatalogTable {
   schemaFile: string;
   schema: Record<string, DataType>;
   scan: pl.LazyDataFrame;
+}
+
+/** A partition's data files: walked locally, from the primed listing on an `s3://` root. */
+function filesOf(root: string, name: LakeTable, partition: string): string[] {
+  return isS3Root(root)
+    ? partitionFiles(root, name, partition)
+    : dataFiles(join(tableDir(root, name), partition));
+}
+
+/** polars options for reading an `s3://` object (its root's credentials); none for a local file. */
+function cloudOf(path: string): { cloudOptions?: Record<string, string> } {
+  const root = isS3Root(path) ? s3RootOf(path) : null;
+  return root ? { cloudOptions: polarsCloudOptions(root) } : {};
 }
 
 function dataFiles(dir: string): string[] {
@@ -64,6 +88,11 @@ const firstLine = (e: unknown) => (e instanceof Error ? e.message : String(e)).s
 export function readSchema(file: string): Record<string, DataType> {
   try {
     // No rows: only the footer is decoded.
+    if (isS3Root(file))
+      return pl
+        .scanParquet(file, cloudOf(file) as Parameters<typeof pl.scanParquet>[1])
+        .limit(0)
+        .collectSync().schema as Record<string, DataType>;
     return pl.readParquet(file, { nRows: 0 }).schema as Record<string, DataType>;
   } catch (e) {
     throw unreadableFile(file, e);
@@ -98,7 +127,7 @@ export function openTable(root: string, name: LakeTable): CatalogTable | null {
   // a partition folder left without a file (interrupted write) is skipped.
   let schemaFile: string | undefined;
   for (let i = partitions.length - 1; i >= 0 && schemaFile === undefined; i--)
-    schemaFile = dataFiles(join(dir, partitions[i]!)).at(-1);
+    schemaFile = filesOf(root, name, partitions[i]!).at(-1);
   if (schemaFile === undefined) return null;
   let files: string[] | undefined;
   const raw = readSchema(schemaFile);
@@ -107,8 +136,9 @@ export function openTable(root: string, name: LakeTable): CatalogTable | null {
   // Hive columns come from the path; a file may also store them (bars does), which is the same value.
   const hive = hiveValues(partitions[partitions.length - 1]!);
   for (const col of Object.keys(hive)) if (!(col in schema)) schema[col] = col === "date" ? pl.Date : pl.Utf8;
-  const scan = pl.scanParquet(join(dir, "**", "*.parquet"), {
+  const scan = pl.scanParquet(lakeJoin(dir, "**", "*.parquet"), {
     ...SCAN_BASE,
+    ...cloudOf(dir),
     schema,
     missingColumns: "insert",
     extraColumns: "ignore",
@@ -118,7 +148,7 @@ export function openTable(root: string, name: LakeTable): CatalogTable | null {
     name,
     partitions,
     files: () => {
-      files ??= partitions.flatMap((p) => dataFiles(join(dir, p)));
+      files ??= partitions.flatMap((p) => filesOf(root, name, p));
       return files;
     },
     schemaFile,

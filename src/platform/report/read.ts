@@ -8,7 +8,15 @@
 import { readdirSync } from "node:fs";
 import { join } from "node:path";
 import pl from "nodejs-polars";
-import { hasTable, type LakeTable, listPartitions, tableDir } from "../lake/index.ts";
+import {
+  hasTable,
+  isS3Root,
+  type LakeTable,
+  listPartitions,
+  partitionFiles,
+  polarsCloudOptions,
+  tableDir,
+} from "../lake/index.ts";
 
 export interface TableRead {
   df: pl.DataFrame | null;
@@ -66,11 +74,36 @@ export function scanPartitions(root: string, table: LakeTable, onlyDate?: string
         );
     }
   };
-  // Partitions are `date=…` or, intraday, `date=…/time=…`: each date folder is read once (its
-  // time folders below it by `add`).
-  for (const date of partitionDates(root, table)) {
-    if (onlyDate && date !== onlyDate) continue;
-    add(join(tableDir(root, table), `date=${date}`), date, null);
+  if (isS3Root(root)) {
+    // An s3:// lake: the partitions' objects from the primed listing, each with the root's options.
+    for (const part of listPartitions(root, table)) {
+      const m = /^date=(\d{4}-\d{2}-\d{2})(?:\/time=(\d{4}))?$/.exec(part);
+      if (!m || (onlyDate && m[1] !== onlyDate)) continue;
+      for (const url of partitionFiles(root, table, part))
+        scans.push(
+          pl
+            .scanParquet(url, { cloudOptions: polarsCloudOptions(root) } as Parameters<
+              typeof pl.scanParquet
+            >[1])
+            .withColumns(
+              pl
+                .lit(new Date(`${m[1]}T00:00:00Z`))
+                .cast(pl.Date)
+                .alias("date"),
+              pl
+                .lit(m[2] ?? null)
+                .cast(pl.Utf8)
+                .alias("time"),
+            ),
+        );
+    }
+  } else {
+    // Partitions are `date=…` or, intraday, `date=…/time=…`: each date folder is read once (its
+    // time folders below it by `add`).
+    for (const date of partitionDates(root, table)) {
+      if (onlyDate && date !== onlyDate) continue;
+      add(join(tableDir(root, table), `date=${date}`), date, null);
+    }
   }
   if (!scans.length) return null;
   return scans.length === 1 ? scans[0]! : pl.concat(scans, { how: "diagonalRelaxed" });

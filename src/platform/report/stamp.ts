@@ -9,6 +9,7 @@ import { createHash } from "node:crypto";
 import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { VERSION } from "../../core/version.ts";
+import { isS3Root, LAKE_TABLES, listPartitions, objectTag, partitionFiles } from "../lake/index.ts";
 
 /** Partition folders nest at most three deep (`bars/period=D/symbol=X`, `t/date=…/time=…`). */
 const DEPTH = 3;
@@ -16,6 +17,13 @@ const DEPTH = 3;
 export function lakeStamp(root: string, options: unknown): string {
   const h = createHash("sha1");
   h.update(`ttapi ${VERSION}\n${JSON.stringify(options)}\n`);
+  if (isS3Root(root)) {
+    // An s3:// lake: every object's key and ETag, from the listing primed before the report.
+    for (const table of LAKE_TABLES)
+      for (const part of listPartitions(root, table))
+        for (const f of partitionFiles(root, table, part)) h.update(`${f}\t${objectTag(root, table, f)}\n`);
+    return h.digest("hex");
+  }
   const walk = (dir: string, depth: number) => {
     let entries: import("node:fs").Dirent[];
     try {

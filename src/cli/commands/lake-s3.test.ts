@@ -1,0 +1,387 @@
+/**
+ * The commands on an `s3://` lake, end to end against a local S3-compatible server (s3rver behind
+ * the test proxy): `ttapi import --out s3://…` (merging into what the bucket holds, one object per
+ * symbol folder), `ttapi lake status --lake s3://…`, `ttapi stats` reading the bucket's bars,
+ * `ttapi run --demo` writing its snapshots and bars there, and credentials that never appear in
+ * any output or in the log file.
+ */
+import { afterAll, beforeAll, expect, setDefaultTimeout, test } from "bun:test";
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import pl from "nodejs-polars";
+import { registerS3Root } from "../../core/lake-root.ts";
+import { S3Store, scanTable } from "../../platform/lake/index.ts";
+import { type S3Harness, startS3Harness, TEST_BUCKET, TEST_KEY } from "../../platform/testing/s3-harness.ts";
+
+setDefaultTimeout(240_000);
+
+const REPO = join(import.meta.dir, "..", "..", "..");
+const tmp = mkdtempSync(join(tmpdir(), "ttapi-lake-s3-cli-"));
+let h: S3Harness;
+beforeAll(async () => {
+  h = await startS3Harness();
+});
+afterAll(async () => {
+  await h?.close();
+  rmSync(tmp, { recursive: true, force: true });
+});
+
+// s3rver accepts only its own key pair; the session token is a marker that must never be printed.
+const SESSION = "sessionTokenMustNotLeak0042";
+
+async function ttapi(
+  dataDir: string,
+  ...args: string[]
+): Promise<{ code: number; stdout: string; stderr: string }> {
+  const p = Bun.spawn(["bun", join(REPO, "src", "cli", "main.ts"), ...args, "--data-dir", dataDir], {
+    stdout: "pipe",
+    stderr: "pipe",
+    env: {
+      ...process.env,
+      XDG_CONFIG_HOME: join(tmp, "cfg"),
+      TTAPI_LOG_LEVEL: "warn",
+      AWS_ENDPOINT_URL: h.endpoint,
+      AWS_ACCESS_KEY_ID: TEST_KEY,
+      AWS_SECRET_ACCESS_KEY: TEST_KEY,
+      AWS_SESSION_TOKEN: SESSION,
+      AWS_REGION: "us-east-1",
+    },
+  });
+  const [stdout, stderr, code] = await Promise.all([
+    new Response(p.stdout).text(),
+    new Response(p.stderr).text(),
+    p.exited,
+  ]);
+  for (const out of [stdout, stderr]) expect(out).not.toContain(SESSION);
+  return { code, stdout, stderr };
+}
+
+function barsFile(dir: string, symbol: string, month: string, days: number): string {
+  mkdirSync(dir, { recursive: true });
+  const lines = ["<TICKER>,<PER>,<DTYYYYMMDD>,<TIME>,<OPEN>,<HIGH>,<LOW>,<CLOSE>,<VOL>,<OPENINT>"];
+  for (let d = 1; d <= days; d++)
+    lines.push(`${symbol},D,${month}${String(d).padStart(2, "0")},000000,10,11,9,${10 + (d % 3)},1000,0`);
+  const f = join(dir, `${symbol}-${month}.txt`);
+  writeFileSync(f, `${lines.join("\n")}\n`);
+  return f;
+}
+
+test("import --out s3://, lake status and stats on the bucket; a second machine's import merges", async () => {
+  const url = `s3://${TEST_BUCKET}/team`;
+  const a = join(tmp, "machine-a");
+  const b = join(tmp, "machine-b");
+  const i1 = await ttapi(
+    a,
+    "import",
+    barsFile(join(tmp, "src"), "AAA", "202606", 20),
+    "--out",
+    url,
+    "--json",
+  );
+  expect(i1.stderr).toBe("");
+  expect(i1.code).toBe(0);
+  expect(JSON.parse(i1.stdout)).toMatchObject({ rows: 20, outDir: url, s3: { folders: 1, objects: 1 } });
+  // Another machine adds July for AAA and a new symbol: AAA's June rows stay (merged, not replaced).
+  const i2 = await ttapi(
+    b,
+    "import",
+    barsFile(join(tmp, "src"), "AAA", "202607", 20),
+    barsFile(join(tmp, "src"), "BBB", "202607", 10),
+    "--out",
+    url,
+    "--json",
+  );
+  expect(i2.code).toBe(0);
+
+  const root = registerS3Root(url, {
+    endpoint: h.endpoint,
+    region: "us-east-1",
+    accessKeyId: TEST_KEY,
+    secretAccessKey: TEST_KEY,
+    sessionToken: "",
+    pathStyle: true,
+    retries: 3,
+    timeout: 30,
+  });
+  const keys = (await S3Store.of(root).list("team/")).map((o) => o.key).sort();
+  expect(keys).toEqual([
+    "team/bars/period=D/symbol=AAA/part-0.parquet",
+    "team/bars/period=D/symbol=BBB/part-0.parquet",
+  ]);
+  const bars = await scanTable(root, "bars").collect();
+  expect(bars.filter(pl.col("symbol").eq(pl.lit("AAA"))).height).toBe(40);
+
+  const st = await ttapi(a, "lake", "status", "--lake", url, "--json");
+  expect(st.code).toBe(0);
+  const status = JSON.parse(st.stdout) as {
+    root: string;
+    tables: { table: string; rows: number; files: number; from: string; to: string }[];
+  };
+  expect(status.root).toBe(url);
+  expect(status.tables.find((t) => t.table === "bars")).toMatchObject({
+    rows: 50,
+    files: 2,
+    from: "2026-06-01",
+    to: "2026-07-20",
+  });
+
+  const stats = await ttapi(a, "stats", "--lake", url, "--symbols", "AAA", "--json");
+  expect(stats.stderr).toContain("1 symbol, 40 bars");
+  expect(stats.code).toBe(0);
+  const latest = JSON.parse(stats.stdout) as { symbol: string; n: number }[];
+  expect(latest.length).toBeGreaterThan(0);
+  expect(new Set(latest.map((r) => r.symbol))).toEqual(new Set(["AAA"]));
+
+  const inc = await ttapi(a, "stats", "--incremental", "--lake", url, "--json");
+  expect(inc.code).toBe(0);
+  expect(inc.stderr).toContain("stats: 2 symbols");
+  expect(new Set((JSON.parse(inc.stdout) as { symbol: string }[]).map((r) => r.symbol))).toEqual(
+    new Set(["AAA", "BBB"]),
+  );
+
+  // A damaged object is named with the fix by `lake status`; the rest is counted.
+  await S3Store.of(root).put(
+    "team/quotes/date=2026-08-04/part-0.parquet",
+    new TextEncoder().encode("not parquet"),
+  );
+  const bad = await ttapi(a, "lake", "status", "--lake", url, "--json");
+  expect(bad.code).toBe(65);
+  const badStatus = JSON.parse(bad.stdout) as {
+    unreadable: string[];
+    tables: { table: string; rows: number }[];
+  };
+  expect(badStatus.unreadable.length).toBe(1);
+  expect(badStatus.unreadable[0]).toContain(`${url}/quotes/date=2026-08-04/part-0.parquet`);
+  expect(badStatus.tables.find((t) => t.table === "bars")?.rows).toBe(50);
+  await S3Store.of(root).delete("team/quotes/date=2026-08-04/part-0.parquet");
+
+  // prune/compact are refused on S3 with one clear line.
+  const pr = await ttapi(a, "lake", "compact", "--lake", url);
+  expect(pr.code).toBe(2);
+  expect(pr.stderr).toContain("does not work on an s3:// lake yet");
+
+  // Nothing secret in the trace logs either.
+  for (const d of [a, b]) expect(readFileSync(join(d, "logs", "ttapi.log"), "utf8")).not.toContain(SESSION);
+});
+
+test("ttapi run --demo with lake.root = s3://…: snapshots and bars land in the bucket; a cached rerun sends nothing", async () => {
+  const url = `s3://${TEST_BUCKET}/cron`;
+  const d = join(tmp, "cron");
+  const r1 = await ttapi(d, "run", "--demo", "--lake", url, "--json");
+  expect(r1.code).toBe(0);
+  const s1 = JSON.parse(r1.stdout) as {
+    report: { file: string; symbols: number };
+    status: string;
+    lake: { root: string; tables: { table: string; state: string }[]; s3Bars: { folders: number } };
+  };
+  expect(s1.status).toBe("complete");
+  expect(s1.lake.root).toBe(url);
+  expect(s1.lake.s3Bars.folders).toBeGreaterThan(0);
+  expect(s1.lake.tables.filter((t) => t.state === "failed")).toEqual([]);
+  const root = registerS3Root(url, {
+    endpoint: h.endpoint,
+    region: "us-east-1",
+    accessKeyId: TEST_KEY,
+    secretAccessKey: TEST_KEY,
+    sessionToken: "",
+    pathStyle: true,
+    retries: 3,
+    timeout: 30,
+  });
+  const keys = (await S3Store.of(root).list("cron/")).map((o) => o.key);
+  for (const t of s1.lake.tables.filter((x) => x.state === "written"))
+    expect(keys.some((k) => k.startsWith(`cron/${t.table}/date=`) && k.endsWith("/part-0.parquet"))).toBe(
+      true,
+    );
+  expect(keys.some((k) => k.startsWith("cron/bars/period=D/symbol="))).toBe(true);
+  // Nothing written locally under <data-dir>/lake but the bars working copy.
+  expect((await scanTable(root, "quotes").collect()).height).toBeGreaterThan(0);
+
+  const before = h.requests.length;
+  const r2 = await ttapi(d, "run", "--demo", "--cached", "--lake", url, "--json");
+  expect(r2.code).toBe(0);
+  const s2 = JSON.parse(r2.stdout) as {
+    lake: { tables: { state: string }[]; s3Bars: { folders: number } };
+    report: { unchanged: boolean };
+  };
+  expect(s2.lake.s3Bars.folders).toBe(0);
+  // The end-of-run report read the bucket; the cached rerun changed no object, so it is kept.
+  expect(s1.report.symbols).toBeGreaterThan(0);
+  expect(readFileSync(s1.report.file, "utf8")).toContain("SPY");
+  expect(s2.report.unchanged).toBe(true);
+  expect(s2.lake.tables.every((t) => t.state !== "written")).toBe(true);
+  const puts = h.requests.slice(before).filter((r) => r.method === "PUT" || r.method === "POST");
+  expect(puts).toEqual([]);
+
+  const rep = await ttapi(d, "report", "--lake", url, "--json", "--out", join(d, "r.html"));
+  expect(rep.code).toBe(0);
+  const repJson = JSON.parse(rep.stdout) as { symbols: number; notes: string[] };
+  expect(repJson.symbols).toBe(s1.report.symbols);
+  // Every table the run wrote to the bucket is in the report (a table the demo does not produce yet
+  // may be noted as absent).
+  const wrote = new Set(s1.lake.tables.filter((t) => t.state === "written").map((t) => t.table));
+  const absent = repJson.notes.filter((n) => n.includes("not in the lake"));
+  expect(absent.filter((n) => [...wrote].some((t) => n.includes(`\`${t}\``)))).toEqual([]);
+
+  // ttapi sql over the bucket: the same rows as a direct scan; --tables lists it.
+  const direct = (await scanTable(root, "quotes").collect()).height;
+  const q = await ttapi(d, "sql", "--lake", url, "--json", "SELECT count(*) AS n FROM quotes");
+  expect(q.stderr).toBe("");
+  expect(q.code).toBe(0);
+  expect(JSON.parse(q.stdout)).toEqual([{ n: direct }]);
+  const one = await ttapi(
+    d,
+    "sql",
+    "--lake",
+    url,
+    "--csv",
+    "SELECT symbol, close FROM bars WHERE symbol = 'SPY' ORDER BY date",
+  );
+  expect(one.code).toBe(0);
+  expect(one.stdout.split("\n")[0]).toBe("symbol,close");
+  expect(one.stdout.trim().split("\n").length).toBeGreaterThan(10);
+  const tables = await ttapi(d, "sql", "--lake", url, "--tables", "--json");
+  expect(tables.code).toBe(0);
+  expect(tables.stdout).toContain("option_quotes");
+
+  // prune on S3: every snapshot date before the cutoff goes, one DELETE per partition object.
+  const pr = await ttapi(d, "lake", "prune", "--before", "2100-01-01", "--lake", url, "--json");
+  expect(pr.code).toBe(0);
+  const pruned = JSON.parse(pr.stdout) as { table: string; partitions: number; rows: number }[];
+  const written = s1.lake.tables.filter((t) => t.state === "written").map((t) => t.table);
+  for (const t of written) expect(pruned.find((p) => p.table === t)?.partitions).toBe(1);
+  const left = (await S3Store.of(root).list("cron/")).map((o) => o.key);
+  expect(left.length).toBeGreaterThan(0);
+  expect(left.every((k) => k.startsWith("cron/bars/"))).toBe(true);
+
+  // bars: pruned through the mirror; a symbol whose bars all go leaves the bucket.
+  const barsBefore = (await scanTable(root, "bars").collect()).height;
+  const pb = await ttapi(
+    d,
+    "lake",
+    "prune",
+    "--before",
+    "2100-01-01",
+    "--table",
+    "bars",
+    "--lake",
+    url,
+    "--json",
+  );
+  expect(pb.stderr).toBe("");
+  expect(pb.code).toBe(0);
+  expect(JSON.parse(pb.stdout)).toEqual([expect.objectContaining({ table: "bars", rows: barsBefore })]);
+  expect(await S3Store.of(root).list("cron/")).toEqual([]);
+});
+
+test("kill -9 of `ttapi run` mid-upload: every object in the bucket is whole, the previous partitions stand", async () => {
+  const url = `s3://${TEST_BUCKET}/killrun`;
+  const d = join(tmp, "killrun");
+  const r1 = await ttapi(d, "run", "--demo", "--lake", url, "--json");
+  expect(r1.code).toBe(0);
+  const root = registerS3Root(url, {
+    endpoint: h.endpoint,
+    region: "us-east-1",
+    accessKeyId: TEST_KEY,
+    secretAccessKey: TEST_KEY,
+    sessionToken: "",
+    pathStyle: true,
+    retries: 3,
+    timeout: 30,
+  });
+  const before = new Map((await S3Store.of(root).list("killrun/")).map((o) => [o.key, o]));
+  const rowsBefore = (await scanTable(root, "quotes").collect()).height;
+
+  // The same trading date again with everything recomputed, uploads trickling: killed mid-body.
+  h.faults.bodyChunkDelayMs = 40;
+  const seen = h.requests.length;
+  const p = Bun.spawn(
+    ["bun", join(REPO, "src", "cli", "main.ts"), "run", "--demo", "--force", "--lake", url, "--data-dir", d],
+    {
+      stdout: "ignore",
+      stderr: "ignore",
+      env: {
+        ...process.env,
+        XDG_CONFIG_HOME: join(tmp, "cfg"),
+        AWS_ENDPOINT_URL: h.endpoint,
+        AWS_ACCESS_KEY_ID: TEST_KEY,
+        AWS_SECRET_ACCESS_KEY: TEST_KEY,
+      },
+    },
+  );
+  try {
+    const deadline = Date.now() + 120_000;
+    while (
+      !h.requests.slice(seen).some((r) => r.method === "PUT" && r.key.startsWith("killrun/")) &&
+      Date.now() < deadline
+    )
+      await Bun.sleep(10);
+    expect(h.requests.slice(seen).some((r) => r.method === "PUT")).toBe(true);
+    p.kill(9);
+    await p.exited;
+  } finally {
+    h.faults.bodyChunkDelayMs = 0;
+  }
+  await Bun.sleep(1500);
+  // The run died part-way through its uploads (a small object whose bytes had all left the
+  // process still lands whole, as on S3; a PUT cut mid-body is the writer test in lake/s3.test.ts).
+  const puts = h.requests.slice(seen).filter((r) => r.method === "PUT" && r.key.startsWith("killrun/"));
+  expect(puts.length).toBeLessThan(before.size);
+  const after = await S3Store.of(root).list("killrun/");
+  expect(after.map((o) => o.key).sort()).toEqual([...before.keys()].sort());
+  // Every object reads whole (a torn object would fail its footer or its pages).
+  for (const o of after) {
+    const df = await pl
+      .scanParquet(`s3://${TEST_BUCKET}/${o.key}`, {
+        cloudOptions: {
+          aws_endpoint_url: h.endpoint,
+          aws_access_key_id: TEST_KEY,
+          aws_secret_access_key: TEST_KEY,
+          aws_region: "us-east-1",
+          aws_allow_http: "true",
+        },
+      } as Parameters<typeof pl.scanParquet>[1])
+      .collect();
+    expect(df.height).toBeGreaterThan(0);
+  }
+  expect((await scanTable(root, "quotes").collect()).height).toBe(rowsBefore);
+});
+
+test("two machines run at once into one bucket: both succeed; every partition is one run's, whole", async () => {
+  const url = `s3://${TEST_BUCKET}/team2`;
+  const [ra, rb] = await Promise.all([
+    ttapi(join(tmp, "m1"), "run", "--demo", "--lake", url, "--json"),
+    ttapi(join(tmp, "m2"), "run", "--demo", "--lake", url, "--json"),
+  ]);
+  expect([ra.code, rb.code]).toEqual([0, 0]);
+  const root = registerS3Root(url, {
+    endpoint: h.endpoint,
+    region: "us-east-1",
+    accessKeyId: TEST_KEY,
+    secretAccessKey: TEST_KEY,
+    sessionToken: "",
+    pathStyle: true,
+    retries: 3,
+    timeout: 30,
+  });
+  const wrote = (
+    JSON.parse(ra.stdout) as { lake: { tables: { table: string; state: string }[] } }
+  ).lake.tables
+    .filter((t) => t.state === "written")
+    .map((t) => t.table);
+  expect(wrote.length).toBeGreaterThan(3);
+  for (const t of wrote) {
+    // One snapshot_time per partition: the rows of one run, never a mix of both.
+    const times = await scanTable(root, t as "quotes")
+      .select(pl.col("snapshot_time").nUnique().alias("n"), pl.len().alias("rows"))
+      .collect();
+    expect({ t, n: Number(times.getColumn("n").get(0)) }).toEqual({ t, n: 1 });
+    expect(Number(times.getColumn("rows").get(0))).toBeGreaterThan(0);
+  }
+  // Bars: each symbol is one object, readable.
+  const keys = (await S3Store.of(root).list("team2/bars/")).map((o) => o.key);
+  expect(keys.length).toBeGreaterThan(0);
+  expect(keys.every((k) => k.endsWith("/part-0.parquet"))).toBe(true);
+  expect((await scanTable(root, "bars").collect()).height).toBeGreaterThan(0);
+});
