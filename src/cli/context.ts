@@ -6,7 +6,9 @@ import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import type { ArgsDef } from "citty";
 import { type Config, type ConfigKey, dataDir, type LoadedConfig, loadConfig } from "../core/config.ts";
-import { exitCodeFor, ioError, isAbortError, isTTError, toTTError } from "../core/errors.ts";
+import { exitCodeFor, fsError, ioError, isAbortError, isTTError, toTTError } from "../core/errors.ts";
+import { fsErrorHint, fsErrorWhat } from "../core/fs-errors.ts";
+import { escapeControl } from "../core/input-file.ts";
 import { resolveLakeRoot } from "../core/lake-root.ts";
 import {
   configureLogging,
@@ -74,6 +76,8 @@ export function flagOverrides(
 }
 
 const processAbort = new AbortController();
+/** How long a process may take to stop after SIGINT/SIGTERM before it is ended regardless. */
+const STOP_GRACE_MS = 10_000;
 let signalsInstalled = false;
 let exitRequested = false;
 
@@ -90,6 +94,14 @@ export function processSignal(): AbortSignal {
       exitRequested = true;
       getLogger("cli").warn(`${sig} received: stopping (press Ctrl-C again to force)`);
       processAbort.abort(new Error(sig));
+      // Every wait ends on this signal; should one not (a library call that ignores it), the process
+      // still ends within a bounded time. Files are replaced atomically, so exiting here loses
+      // nothing already written. unref: a process that stops in time exits without waiting for it.
+      setTimeout(() => {
+        process.stderr.write(`ttapi: still running ${STOP_GRACE_MS / 1000} s after ${sig}: exiting now\n`);
+        flushLogs();
+        process.exit(130);
+      }, STOP_GRACE_MS).unref();
     };
     process.on("SIGINT", onSignal);
     process.on("SIGTERM", onSignal);
@@ -126,11 +138,18 @@ export async function runAction(
         : cliState.verbosity === 1
           ? "info"
           : (loaded.config["log-level"] as LogLevel);
-    configureLogging({
-      consoleLevel: level,
-      file: join(dir, "logs", "ttapi.log"),
-      maxBytes: loaded.config["log-max-bytes"],
-    });
+    const logs = join(dir, "logs");
+    try {
+      configureLogging({
+        consoleLevel: level,
+        file: join(logs, "ttapi.log"),
+        maxBytes: loaded.config["log-max-bytes"],
+      });
+    } catch (e) {
+      // The data dir is a file, on a read-only filesystem, or the disk is full: say so plainly
+      // (the terminal is the only place left to say it).
+      throw fsError(e, (e as { path?: string }).path ?? logs, "create the data folder");
+    }
     log.debug("start", { argv: process.argv.slice(2).join(" ") });
     for (const w of loaded.warnings) log.warn(w);
     const code = await body({
@@ -170,9 +189,11 @@ function usableDataDir(dir: string, source: string): void {
             ? "data-dir in the config file"
             : "the default";
     const why = (e as Error).message.replace(/^[A-Z]+: /, "").split(",")[0];
-    throw ioError(`cannot use the data directory ${dir} (${code}: ${why})`, {
+    // The cause in plain words (read-only filesystem, a file in the way, disk full) and its fix.
+    const plain = fsErrorWhat(e);
+    throw ioError(`cannot use the data directory ${dir}: ${plain ?? `${code}: ${why}`}`, {
       cause: e,
-      hint: `pass a writable folder to --data-dir (or TTAPI_DATA_DIR); this one came from ${how}`,
+      hint: `pass a writable folder to --data-dir (or TTAPI_DATA_DIR); this one came from ${how}${plain ? ` (${fsErrorHint(e, dir)})` : ""}`,
     });
   }
 }
@@ -187,15 +208,18 @@ export function reportError(e: unknown): number {
       error: err.message,
       cause: err.cause instanceof Error ? err.cause.message : undefined,
     });
-    process.stderr.write(`ttapi: error ${err.code}: ${redact(err.message)}\n`);
-    if (err.hint) process.stderr.write(`  hint: ${redact(err.hint)}\n`);
+    // Messages may quote input: control characters are shown escaped, never sent to the terminal.
+    process.stderr.write(`ttapi: error ${err.code}: ${escapeControl(redact(err.message))}\n`);
+    if (err.hint) process.stderr.write(`  hint: ${escapeControl(redact(err.hint))}\n`);
   } else {
     logToFile("error", "cli", "unexpected error", {
       error: (e as Error)?.message,
       stack: (e as Error)?.stack,
     });
     const where = logFilePath();
-    process.stderr.write(`ttapi: unexpected error: ${redact(String((e as Error)?.message ?? e))}\n`);
+    process.stderr.write(
+      `ttapi: unexpected error: ${escapeControl(redact(String((e as Error)?.message ?? e)))}\n`,
+    );
     process.stderr.write(where ? `  details: ${where}\n` : "  details: rerun with -vv\n");
   }
   flushLogs();

@@ -1,7 +1,8 @@
 /**
  * OAuth2 access tokens: the refresh-token grant against `POST /oauth/token`, refreshed
  * single-flight shortly before expiry, cached on disk (0600) so cron runs reuse a still-valid token
- * instead of logging in every minute.
+ * instead of logging in every minute. The cache holds the access token and its expiry only, never
+ * the refresh token or the client secret.
  *
  * Failure policy:
  *  - `invalid_grant` / `invalid_client` / any other 4xx → one E_AUTH error, remembered: every later
@@ -33,7 +34,7 @@ export interface CachedToken {
   expiresAt: number;
   /** Epoch ms when it was issued (to scale the refresh margin for short-lived tokens). */
   issuedAt: number;
-  /** A rotated refresh token, if the server sent one. */
+  /** A rotated refresh token, if the server sent one (kept in memory only, never cached on disk). */
   refreshToken?: string;
 }
 
@@ -257,11 +258,11 @@ export class TokenManager implements TokenSource {
       registerSecret(o.accessToken);
       const t: CachedToken = { accessToken: o.accessToken, expiresAt: o.expiresAt, issuedAt: o.issuedAt };
       if (typeof o.refreshToken === "string") {
+        // Written by an earlier version: a second copy of the long-lived secret. Drop it from disk.
         registerSecret(o.refreshToken);
-        this.refreshToken = o.refreshToken;
-        t.refreshToken = o.refreshToken;
+        this.saveToDisk(t);
       }
-      if (this.fresh(t) || t.refreshToken) this.token = t;
+      if (this.fresh(t)) this.token = t;
       if (this.token)
         this.log.debug("reusing cached access token", { expiresAt: new Date(t.expiresAt).toISOString() });
     } catch {
@@ -269,11 +270,16 @@ export class TokenManager implements TokenSource {
     }
   }
 
+  /**
+   * Only the short-lived access token goes to disk. The refresh token stays where the user put it
+   * (credentials file, environment, config): a rotated one is used for this process only.
+   */
   private saveToDisk(t: CachedToken): void {
     if (!this.cacheFile) return;
     try {
       mkdirSync(dirname(this.cacheFile), { recursive: true, mode: 0o700 });
-      atomicWriteFileSync(this.cacheFile, JSON.stringify(t), 0o600);
+      const atRest = { accessToken: t.accessToken, expiresAt: t.expiresAt, issuedAt: t.issuedAt };
+      atomicWriteFileSync(this.cacheFile, JSON.stringify(atRest), 0o600);
     } catch (e) {
       this.log.warn("could not cache the access token on disk", { error: (e as Error).message });
     }

@@ -4,10 +4,11 @@
  * values (`api.client-secret`, `api.refresh-token`, i.e. flags, TT_CLIENT_SECRET/TT_REFRESH_TOKEN or
  * ttapi.toml) take precedence over the file; the sim falls back to its published defaults.
  */
-import { chmodSync, existsSync, mkdirSync, readFileSync, rmSync } from "node:fs";
+import { chmodSync, existsSync, mkdirSync, rmSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { atomicWriteFileSync } from "../core/atomic.ts";
 import { configError } from "../core/errors.ts";
+import { readInputText } from "../core/input-file.ts";
 import { registerSecret } from "../core/redact.ts";
 import type { Credentials } from "./auth.ts";
 import { type ApiEnv, SIM_DEFAULT_CREDENTIALS } from "./environments.ts";
@@ -23,8 +24,10 @@ type FileShape = Partial<
 function readFile(path: string): FileShape {
   if (!existsSync(path)) return {};
   let doc: unknown;
+  // A regular file of at most 1 MiB: an I/O problem is said as such, not as "not valid JSON".
+  const text = readInputText(path, "credentials file", 1024 * 1024);
   try {
-    doc = JSON.parse(readFileSync(path, "utf8"));
+    doc = JSON.parse(text);
   } catch {
     throw configError(`${path}: credentials file is not valid JSON`, {
       hint: "run `ttapi auth logout` then `ttapi auth login` to rewrite it",

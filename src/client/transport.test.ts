@@ -5,7 +5,7 @@
  * token cache, circuit breaker open → half-open → closed, AIMD concurrency, and redacted logs.
  */
 import { afterAll, afterEach, beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
-import { readFileSync, statSync } from "node:fs";
+import { readFileSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { isTTError } from "../core/errors.ts";
 import { configureLogging, flushLogs } from "../core/log.ts";
@@ -88,7 +88,13 @@ function startStub(): Stub {
         }
         const token = `access-${++n}-${Math.random().toString(36).slice(2)}`;
         stub.tokens.add(token);
-        return Response.json({ access_token: token, token_type: "Bearer", expires_in: stub.tokenTtl });
+        // TastyTrade (and the sim) send the refresh token back with every grant.
+        return Response.json({
+          access_token: token,
+          token_type: "Bearer",
+          expires_in: stub.tokenTtl,
+          refresh_token: REFRESH,
+        });
       }
       const auth = req.headers.get("authorization") ?? "";
       if (!auth.startsWith("Bearer ") || !stub.tokens.has(auth.slice(7))) {
@@ -421,6 +427,14 @@ describe("auth", () => {
     const file = join(dataDir, [...files][0] ?? "missing");
     expect(statSync(file).mode & 0o777).toBe(0o600);
     expect(readFileSync(file, "utf8")).not.toContain(SECRET);
+    // Only the short-lived access token is kept at rest: the refresh token lives in the
+    // credentials file alone (main wrote a second copy here).
+    expect(readFileSync(file, "utf8")).not.toContain(REFRESH);
+    expect(Object.keys(JSON.parse(readFileSync(file, "utf8"))).sort()).toEqual([
+      "accessToken",
+      "expiresAt",
+      "issuedAt",
+    ]);
     const c2 = createClient({
       baseUrl: stub.url,
       clientSecret: SECRET,
@@ -430,6 +444,24 @@ describe("auth", () => {
     });
     await c2.equity("B");
     expect(stub.grants).toBe(1);
+  });
+
+  test("a token cache written by an earlier version loses its refresh-token copy on first use", async () => {
+    const c = client();
+    await c.equity("A");
+    const file = join(dataDir, [...new Bun.Glob("auth/token-*.json").scanSync(dataDir)][0] ?? "missing");
+    const cached = JSON.parse(readFileSync(file, "utf8"));
+    writeFileSync(file, JSON.stringify({ ...cached, refreshToken: REFRESH }));
+    const c2 = createClient({
+      baseUrl: stub.url,
+      clientSecret: SECRET,
+      refreshToken: REFRESH,
+      dataDir,
+      configDir: null,
+    });
+    await c2.equity("B");
+    expect(stub.grants).toBe(1); // the access token itself is still reused
+    expect(readFileSync(file, "utf8")).not.toContain(REFRESH);
   });
 
   test("token endpoint down: the grant is retried once per budget (not per waiting request), and not remembered as fatal", async () => {

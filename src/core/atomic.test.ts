@@ -1,7 +1,7 @@
 import { afterAll, describe, expect, test } from "bun:test";
 import { readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { atomicWrite, atomicWriteFileSync } from "./atomic.ts";
+import { atomicWrite, atomicWriteFileSync, tempPathFor } from "./atomic.ts";
 import { tempDirs } from "./testing/temp-dirs.ts";
 
 const tmp = tempDirs();
@@ -32,5 +32,30 @@ describe("atomic writes", () => {
     await atomicWrite(target, (t) => writeFileSync(t, "new"));
     expect(readFileSync(target, "utf8")).toBe("new");
     expect(readdirSync(dir)).toEqual(["b.txt"]);
+  });
+
+  test("replace: false never replaces a file another writer put there, and leaves no temp file", async () => {
+    const dir = tmp.make("ttapi-atomic-");
+    const target = join(dir, "a.bin");
+    writeFileSync(target, "theirs");
+    await expect(atomicWrite(target, (t) => writeFileSync(t, "mine"), { replace: false })).rejects.toThrow(
+      "already exists: not replaced",
+    );
+    expect(readFileSync(target, "utf8")).toBe("theirs");
+    expect(readdirSync(dir)).toEqual(["a.bin"]);
+    await atomicWrite(join(dir, "b.bin"), (t) => writeFileSync(t, "mine"), { replace: false });
+    expect(readFileSync(join(dir, "b.bin"), "utf8")).toBe("mine");
+  });
+
+  test("temp names differ between module instances of one process (worker threads share the pid)", async () => {
+    const dir = tmp.make("ttapi-atomic-");
+    const spec = "./atomic.ts?instance=2"; // a second module instance, as a worker thread has
+    const other = (await import(spec)) as typeof import("./atomic.ts");
+    const a = tempPathFor(join(dir, "x"));
+    const b = other.tempPathFor(join(dir, "x"));
+    const tag = (p: string) => /-([0-9a-f]{6})\.tmp$/.exec(p)?.[1];
+    expect(tag(a)).toBeDefined();
+    expect(tag(a)).not.toBe(tag(b));
+    expect(a).toMatch(new RegExp(`^${dir}/\\.x\\.${process.pid}\\.\\d+-[0-9a-f]{6}\\.tmp$`));
   });
 });

@@ -3,15 +3,25 @@
  * the target, fsync the directory. A reader (or a process killed with SIGKILL at any moment) sees
  * either the previous complete file or the new complete one, never a partial file.
  */
-import { closeSync, fsyncSync, mkdirSync, openSync, renameSync, rmSync, writeSync } from "node:fs";
+import { randomBytes } from "node:crypto";
+import { closeSync, fsyncSync, linkSync, mkdirSync, openSync, renameSync, rmSync, writeSync } from "node:fs";
 import { basename, dirname, join } from "node:path";
-import { ioError } from "./errors.ts";
+import { fsError, ioError, TTError } from "./errors.ts";
+import { fsErrorHint, fsErrorWhat } from "./fs-errors.ts";
 
 let seq = 0;
-/** A temp path next to `target` that the cache/dataset globs ignore (leading dot, `.tmp` suffix). */
+/**
+ * This module instance's tag: a worker thread has its own module instance (and its own `seq`) but
+ * the same pid, so pid + seq alone would give two threads the same temp name.
+ */
+const instance = randomBytes(3).toString("hex");
+/**
+ * A temp path next to `target` that the cache/dataset globs ignore (leading dot, `.tmp` suffix):
+ * `.<name>.<pid>.<seq>-<instance>.tmp` (the pid tells a later run whether its writer is dead).
+ */
 export function tempPathFor(target: string): string {
   seq++;
-  return join(dirname(target), `.${basename(target)}.${process.pid}.${seq}.tmp`);
+  return join(dirname(target), `.${basename(target)}.${process.pid}.${seq}-${instance}.tmp`);
 }
 
 export function fsyncPath(path: string): void {
@@ -34,30 +44,50 @@ export function fsyncPath(path: string): void {
 export async function atomicWrite(
   target: string,
   produce: (tmpPath: string) => void | Promise<void>,
+  opts: { replace?: boolean } = {},
 ): Promise<void> {
-  mkdirSync(dirname(target), { recursive: true });
+  try {
+    mkdirSync(dirname(target), { recursive: true });
+  } catch (e) {
+    throw fsError(e, dirname(target), "create the folder");
+  }
   const tmp = tempPathFor(target);
   try {
     await produce(tmp);
     fsyncPath(tmp);
-    publish(tmp, target);
+    publish(tmp, target, opts.replace !== false);
   } catch (e) {
     throw writeFailed(tmp, target, e);
   }
 }
 
-/** The durable step both writers end with: rename the synced temp file over `target`, sync the folder. */
-function publish(tmp: string, target: string): void {
-  renameSync(tmp, target);
+/**
+ * The durable step both writers end with: the synced temp file becomes `target` (renamed over it,
+ * or — `replace` false — linked in, which fails when the name exists: a file another writer put
+ * there is never replaced), then the folder is synced.
+ */
+function publish(tmp: string, target: string, replace = true): void {
+  if (replace) renameSync(tmp, target);
+  else {
+    linkSync(tmp, target);
+    rmSync(tmp, { force: true });
+  }
   fsyncPath(dirname(target));
 }
 
 /** A failed write leaves the previous `target` untouched and no temp file behind. */
 function writeFailed(tmp: string, target: string, e: unknown): Error {
   rmSync(tmp, { force: true });
-  return ioError(`could not write ${target}: ${(e as Error).message}`, {
+  if ((e as NodeJS.ErrnoException).code === "EEXIST")
+    return new TTError("E_IO", `${target} already exists: not replaced`, {
+      cause: e,
+      hint: "another writer uses the same file name; use another output folder",
+      details: { exists: true },
+    });
+  // The cause in plain words ("no space left on device") and its fix.
+  return ioError(`could not write ${target}: ${fsErrorWhat(e) ?? (e as Error)?.message ?? String(e)}`, {
     cause: e,
-    hint: "check free disk space and permissions",
+    hint: fsErrorHint(e, target),
   });
 }
 

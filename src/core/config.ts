@@ -7,12 +7,13 @@
  * naming the file, the key and the expected type.
  */
 
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync } from "node:fs";
 import { homedir } from "node:os";
 import { join } from "node:path";
 import { parse as parseToml } from "smol-toml";
 import { COMPRESSIONS } from "./compression.ts";
 import { configError } from "./errors.ts";
+import { readInputText } from "./input-file.ts";
 import { registerSecret } from "./redact.ts";
 
 type Kind = "string" | "number" | "integer" | "boolean" | "string[]" | "number[]" | "duration";
@@ -210,6 +211,12 @@ export const CONFIG_SCHEMA = {
     doc: "daily DXLink candles for regular trading hours only (tho=true, as the SDKs send)",
   },
   "run.csv": { kind: "boolean", default: false, env: "TTAPI_CSV", doc: "also write CSV mirrors" },
+  "run.lock-wait": {
+    kind: "duration",
+    default: 600,
+    env: "TTAPI_LOCK_WAIT",
+    doc: "how long a run waits for another run on the same data dir (0 = fail at once)",
+  },
 
   "options.expirations": {
     kind: "integer",
@@ -409,9 +416,10 @@ export function loadConfig(opts: LoadConfigOptions = {}): LoadedConfig {
     usedFile = file;
     let text: string;
     try {
-      text = readFileSync(file, "utf8");
+      // A regular file of at most 1 MiB (`--config /dev/zero` must not read for ever).
+      text = readInputText(file, "config file", 1024 * 1024);
     } catch (e) {
-      throw configError(`cannot read config file ${file}: ${(e as Error).message}`, { cause: e });
+      throw configError((e as Error).message, { cause: e, hint: (e as { hint?: string }).hint });
     }
     let doc: Record<string, unknown>;
     try {

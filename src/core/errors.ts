@@ -4,6 +4,7 @@
  * request, and an optional `hint` telling the user how to fix it. Messages pass through the
  * redaction layer before they are printed or logged, so a token that slipped into one never leaks.
  */
+import { fsErrorHint, fsErrorWhat } from "./fs-errors.ts";
 
 export const ERROR_CODES = {
   E_CONFIG: { exit: 78, label: "configuration error" },
@@ -64,6 +65,15 @@ export const internalError = (message: string, o?: TTErrorOptions) => new TTErro
 export const cancelledError = (message = "operation cancelled", o?: TTErrorOptions) =>
   new TTError("E_CANCELLED", message, o);
 
+/**
+ * E_IO for a file-system failure while doing `action` on `path` ("create the data folder",
+ * "write"): `cannot <action> <path>: <plain reason>` plus the fix (see fs-errors.ts).
+ */
+export function fsError(e: unknown, path: string, action: string): TTError {
+  const reason = fsErrorWhat(e) ?? (e instanceof Error ? e.message : String(e));
+  return ioError(`cannot ${action} ${path}: ${reason}`, { cause: e, hint: fsErrorHint(e, path) });
+}
+
 export function isTTError(e: unknown): e is TTError {
   return e instanceof TTError;
 }
@@ -87,15 +97,50 @@ export function toTTError(e: unknown, fallback: ErrorCode = "E_INTERNAL", contex
   if (isTTError(e)) return e;
   if (isAbortError(e)) return cancelledError(context ? `${context}: cancelled` : undefined, { cause: e });
   const msg = e instanceof Error ? e.message : String(e);
-  const code = fallback === "E_INTERNAL" && isNodeIoError(e) ? "E_IO" : fallback;
-  return new TTError(code, context ? `${context}: ${msg}` : msg, { cause: e });
+  if (isNodeIoError(e) && (fallback === "E_INTERNAL" || fallback === "E_IO")) {
+    // A raw "ENOTDIR: not a directory, mkdir '…'": name the path, the cause and the fix.
+    const path = (e as { path?: unknown }).path;
+    const syscall = (e as { syscall?: unknown }).syscall;
+    if (typeof path === "string") {
+      const err = fsError(e, path, typeof syscall === "string" ? (FS_ACTIONS[syscall] ?? syscall) : "use");
+      return context ? new TTError("E_IO", `${context}: ${err.message}`, { cause: e, hint: err.hint }) : err;
+    }
+    return new TTError("E_IO", context ? `${context}: ${msg}` : msg, { cause: e, hint: fsErrorHint(e, "") });
+  }
+  return new TTError(fallback, context ? `${context}: ${msg}` : msg, { cause: e });
 }
+
+const FS_ACTIONS: Record<string, string> = {
+  mkdir: "create the folder",
+  open: "open",
+  read: "read",
+  write: "write",
+  rename: "rename",
+  unlink: "remove",
+  rmdir: "remove",
+  scandir: "list",
+  stat: "read",
+  link: "write",
+};
 
 function isNodeIoError(e: unknown): boolean {
   const code = (e as { code?: unknown } | null)?.code;
   return (
     typeof code === "string" &&
     /^E[A-Z]+$/.test(code) &&
-    ["ENOENT", "EACCES", "EISDIR", "ENOTDIR", "EPERM", "ENOSPC", "EEXIST", "EMFILE", "EROFS"].includes(code)
+    [
+      "ENOENT",
+      "EACCES",
+      "EISDIR",
+      "ENOTDIR",
+      "EPERM",
+      "ENOSPC",
+      "EDQUOT",
+      "EEXIST",
+      "EMFILE",
+      "ENFILE",
+      "EROFS",
+      "EIO",
+    ].includes(code)
   );
 }

@@ -9,6 +9,7 @@
 import { appendFileSync, existsSync, mkdirSync, renameSync, statSync, unlinkSync } from "node:fs";
 import { dirname } from "node:path";
 import { type ConsolaInstance, createConsola } from "consola";
+import { escapeControl } from "./input-file.ts";
 import { redact, redactValue } from "./redact.ts";
 
 export type LogLevel = "silent" | "error" | "warn" | "info" | "debug" | "trace";
@@ -65,9 +66,10 @@ export function configureLogging(opts: LoggingOptions): void {
   if (opts.keep !== undefined) state.keep = opts.keep;
   if (opts.file !== undefined) {
     flushLogs();
+    // The folder first: a log path that cannot exist is never announced as "details: <path>".
+    if (opts.file) mkdirSync(dirname(opts.file), { recursive: true });
     state.file = opts.file;
     if (opts.file) {
-      mkdirSync(dirname(opts.file), { recursive: true });
       state.fileBytes = existsSync(opts.file) ? statSync(opts.file).size : 0;
       if (!state.timer) {
         state.timer = setInterval(flushLogs, 250);
@@ -121,9 +123,12 @@ function write(
 ) {
   const rank = RANK[level];
   if (!fileOnly && rank <= RANK[state.consoleLevel]) {
-    const text = redact(`[${module}] ${msg}${fields ? ` ${formatFields(fields)}` : ""}`);
-    const fn = level === "trace" ? "trace" : level === "debug" ? "debug" : level === "info" ? "info" : level;
-    state.consola[fn](text);
+    // Escaped: a message or field may quote input, and the terminal must not interpret it.
+    const text = escapeControl(redact(`[${module}] ${msg}${fields ? ` ${formatFields(fields)}` : ""}`));
+    // consola's own `trace` prints a JavaScript stack under every line (the compiled binary's
+    // internal frames): trace lines are printed like debug lines, marked as trace.
+    if (level === "trace") state.consola.debug(`(trace) ${text}`);
+    else state.consola[level === "debug" ? "debug" : level === "info" ? "info" : level](text);
   }
   if (state.file && rank <= RANK[state.fileLevel]) {
     const record: LogFields = { time: new Date().toISOString(), level, module, msg: redact(msg) };

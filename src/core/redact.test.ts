@@ -92,3 +92,20 @@ describe("redact", () => {
     );
   });
 });
+
+describe("argv and URL user-info", () => {
+  test("values of secret-bearing options are masked, in every spelling", () => {
+    const argv =
+      "sim --client-secret s3cr3t-XYZ --refresh-token=r3fr3sh-XYZ --password 'p a s s' -token abc123 --port 0 --token-ttl 900 --quote-token-ttl 60";
+    const out = redact(argv);
+    for (const s of ["s3cr3t-XYZ", "r3fr3sh-XYZ", "p a s s", "abc123"]) expect(out).not.toContain(s);
+    expect(out).toContain("--port 0 --token-ttl 900 --quote-token-ttl 60");
+    expect(out).toContain("--client-secret [REDACTED]");
+  });
+
+  test("user-info in URLs is masked; host, port and path stay", () => {
+    const out = redact("GET http://alice:hunter2@127.0.0.1:8080/path?x=1 and wss://tok@h/x");
+    expect(out).toBe("GET http://[REDACTED]@127.0.0.1:8080/path?x=1 and wss://[REDACTED]@h/x");
+    expect(redact("mail me at a@b.c, see http://host/a@b")).toBe("mail me at a@b.c, see http://host/a@b");
+  });
+});

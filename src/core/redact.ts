@@ -6,7 +6,10 @@
  *  - bearer tokens and JWT-shaped strings,
  *  - values of secret-looking keys (`token`, `secret`, `password`, `authorization`, `account-number`…)
  *    in JSON, query strings and `key=value` text,
- *  - TastyTrade-style account numbers in URL paths (`/accounts/5WT12345/...`).
+ *  - TastyTrade-style account numbers in URL paths (`/accounts/5WT12345/...`),
+ *  - values of secret-bearing command-line options (`--client-secret X`, `--refresh-token=X`,
+ *    `--password X`), so the argv a command logs never carries them,
+ *  - user-info in URLs (`http://user:password@host` → `http://[REDACTED]@host`).
  */
 
 const MASK = "[REDACTED]";
@@ -38,6 +41,14 @@ const queryKeyValue = new RegExp(`\\b((?:${SECRET_KEYS})=)([^&\\s"',;]+)`, "gi")
 const bearer = /\b(Bearer|Basic)\s+[A-Za-z0-9\-._~+/=]+/gi;
 // JWT: three base64url segments
 const jwt = /\beyJ[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]{5,}\b/g;
+// Command-line options that carry a secret: `--client-secret X`, `--refresh-token=X`, `--password X`
+// (the whole option name must end in a secret word, so `--token-ttl 900` is left alone).
+const secretOption = new RegExp(
+  `((?:^|[\\s"'\\[,])--?(?:[a-z0-9]+-)*(?:${SECRET_KEYS})(?:=|\\s+))("[^"]*"|'[^']*'|[^\\s"',\\]]+)`,
+  "gi",
+);
+// User-info in URLs: scheme://user:password@host → scheme://[REDACTED]@host
+const urlUserInfo = /\b([a-z][a-z0-9+.-]*:\/\/)[^/?#\s@"']+@/gi;
 // Account numbers in paths: /accounts/<n>/ (TastyTrade account numbers are short alphanumerics)
 const accountPath = /(\/accounts\/)([^/?#\s"']+)/gi;
 // Bare TastyTrade-style account numbers ("5WT12345", "5YZ00001"): digit, two-three letters, digits.
@@ -48,6 +59,8 @@ export function redact(text: string): string {
   let out = text;
   if (secretPattern) out = out.replace(secretPattern, MASK);
   out = out
+    .replace(urlUserInfo, `$1${MASK}@`)
+    .replace(secretOption, `$1${MASK}`)
     .replace(bearer, `$1 ${MASK}`)
     .replace(jwt, MASK)
     .replace(jsonKeyValue, `$1"${MASK}"`)

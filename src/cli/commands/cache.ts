@@ -19,14 +19,28 @@ function bytes(n: number | null): string {
   return `${(n / 1024 ** 3).toFixed(2)} GB`;
 }
 
+/** Temp data of killed runs is shown (on stderr, so `--json` stays an array) as it is reclaimed. */
+function reportReclaimed(r: { count: number; bytes: number }): void {
+  if (r.count > 0)
+    process.stderr.write(
+      `reclaimed ${r.count} leftover${r.count === 1 ? "" : "s"} of killed runs (${bytes(r.bytes)} of temp data)\n`,
+    );
+}
+
 const status = defineCommand({
   meta: { name: "status", description: "list artifacts with state, age, TTL and size" },
   args: { ...globalArgs, json: { type: "boolean", description: "print a JSON array on stdout" } },
   run: ({ args }) =>
     runAction("cache.status", args, async ({ config, dataDir }) => {
       const { formatDuration } = await import("../../core/time.ts");
-      const { PIPELINE_ARTIFACTS } = await import("../../platform/index.ts");
+      const { PIPELINE_ARTIFACTS, reclaimLeftovers, runLockHolder } = await import("../../platform/index.ts");
       const rows = (await openStore(config, dataDir)).status(PIPELINE_ARTIFACTS);
+      reportReclaimed(reclaimLeftovers(dataDir));
+      const holder = runLockHolder(dataDir);
+      if (holder)
+        process.stderr.write(
+          `${holder.what} (pid ${holder.pid}) is using this data directory since ${new Date(holder.since).toISOString()}\n`,
+        );
       if (args.json) {
         process.stdout.write(`${JSON.stringify(rows)}\n`);
         return 0;
@@ -76,9 +90,11 @@ const clear = defineCommand({
       const kind = args.kind as string | undefined;
       if (kind && !isArtifactKind(kind))
         throw usageError(`unknown artifact kind "${kind}"`, { hint: `kinds: ${ARTIFACT_KINDS.join(", ")}` });
-      const release = acquireRunLock(dataDir);
+      const release = await acquireRunLock(dataDir, { what: "ttapi cache clear" });
       try {
         const n = (await openStore(config, dataDir)).clear(kind && isArtifactKind(kind) ? kind : undefined);
+        const { reclaimLeftovers } = await import("../../platform/index.ts");
+        reportReclaimed(reclaimLeftovers(dataDir));
         process.stderr.write(
           `removed ${n} artifact${n === 1 ? "" : "s"}${kind ? ` of kind ${kind}` : ""} from ${dataDir}/artifacts\n`,
         );

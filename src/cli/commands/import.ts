@@ -6,6 +6,7 @@
 import { defineCommand } from "citty";
 import type { Compression } from "../../core/compression.ts";
 import { dataError, type TTError, toTTError, usageError } from "../../core/errors.ts";
+import { escapeControl } from "../../core/input-file.ts";
 import type { ImportError, ImportSummary } from "../../platform/import/index.ts";
 import { globalArgs, lakeArgs, runAction } from "../context.ts";
 import { countOf, rateOf } from "../grid/render.ts";
@@ -149,12 +150,15 @@ export default defineCommand({
         } else if (!args.quiet) {
           const shown = 10;
           for (const e of summary.errors.slice(0, shown))
-            process.stderr.write(`  skipped ${e.file}${e.line ? `:${e.line}` : ""}: ${e.reason}\n`);
+            process.stderr.write(
+              escapeControl(`  skipped ${e.file}${e.line ? `:${e.line}` : ""}: ${e.reason}`) + "\n",
+            );
           if (summary.errorCount > shown)
             process.stderr.write(
               `  … and ${summary.errorCount - shown} more problems (use --json for the first 100)\n`,
             );
-          for (const w of summary.warnings.slice(0, shown)) process.stderr.write(`  warning: ${w}\n`);
+          for (const w of summary.warnings.slice(0, shown))
+            process.stderr.write(`  warning: ${escapeControl(w)}\n`);
           process.stderr.write(
             `imported ${countOf(summary.rows, "rows").replace(/^\d+/, summary.rows.toLocaleString("en-US"))} (${countOf(summary.symbols, "symbols")}) from ${countOf(summary.files, "files")} in ${summary.seconds.toFixed(2)} s` +
               `${rateOf(summary.rows, summary.seconds, "rows") ? ` (${rateOf(summary.rows, summary.seconds, "rows")})` : ""}: ${countOf(summary.duplicates, "duplicates")} removed, ${countOf(summary.skipped, "bad rows")} skipped` +

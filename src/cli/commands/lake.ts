@@ -103,7 +103,7 @@ const prune = defineCommand({
       const tables = parseTables(args.table as string | undefined);
       const { isS3Root, pruneLakeS3, s3MirrorDir } = await import("../../platform/lake/index.ts");
       const root = await openLake(dataDir, lake);
-      const release = acquireRunLock(dataDir);
+      const release = await acquireRunLock(dataDir, { what: "ttapi lake prune" });
       try {
         const r = isS3Root(root)
           ? await pruneLakeS3(root, String(args.before), tables, s3MirrorDir(dataDir, root))
@@ -137,7 +137,7 @@ const compact = defineCommand({
       const { acquireRunLock } = await import("../../platform/index.ts");
       const tables = parseTables(args.table as string | undefined);
       const root = await openLake(dataDir, lake, "compact");
-      const release = acquireRunLock(dataDir);
+      const release = await acquireRunLock(dataDir, { what: "ttapi lake compact" });
       try {
         const { results, unreadable } = compactLake(root, tables);
         if (args.json) process.stdout.write(`${JSON.stringify({ results, unreadable })}\n`);

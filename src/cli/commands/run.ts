@@ -8,6 +8,7 @@
 import { defineCommand } from "citty";
 import type { Config } from "../../core/config.ts";
 import { usageError } from "../../core/errors.ts";
+import { escapeControl } from "../../core/input-file.ts";
 import { configureLogging, getLogger } from "../../core/log.ts";
 import type { RunSummary } from "../../platform/pipeline/index.ts";
 import { apiArgs, cliState, globalArgs, lakeArgs, runAction } from "../context.ts";
@@ -66,7 +67,7 @@ export default defineCommand({
     runAction(
       "run",
       args,
-      async ({ config, dataDir, signal }) => {
+      async ({ config, dataDir, signal, log }) => {
         if (!args.demo && (args.scale || args.faults || args.seed || args.days))
           throw usageError("--scale, --faults, --seed and --days only apply with --demo", {
             hint: "add --demo, or drop those options",
@@ -100,6 +101,11 @@ export default defineCommand({
         const runOptions = {
           config,
           dataDir,
+          // The console log is silenced for the grid: the wait is said here, and logged.
+          onLockWait: (m: string) => {
+            log.warn(m);
+            process.stderr.write(`ttapi: ${escapeControl(m)}\n`);
+          },
           cached: !!args.cached,
           force: !!args.force,
           csv: args.csv ? true : undefined,
@@ -168,7 +174,8 @@ export default defineCommand({
             })}\n`,
           );
         } else if (!args.quiet) {
-          process.stderr.write(`${outcomeLines(summary, dataDir).join("\n")}\n`);
+          // Reasons may quote input: control characters are shown escaped.
+          process.stderr.write(`${outcomeLines(summary, dataDir).map(escapeControl).join("\n")}\n`);
           if (report)
             process.stderr.write(
               `${"file" in report ? `report: ${report.file}${report.unchanged ? " (lake unchanged)" : ""}` : `report not written: ${report.error}`}\n`,

@@ -5,6 +5,7 @@
  */
 import { defineCommand } from "citty";
 import { ERROR_CODES, usageError } from "../../core/errors.ts";
+import { escapeControl } from "../../core/input-file.ts";
 import type { ComputeStatsResult, Estimator, ImpliedInput } from "../../platform/stats/index.ts";
 import { globalArgs, lakeArgs, runAction } from "../context.ts";
 import { countOf, rateOf } from "../grid/render.ts";
@@ -332,7 +333,8 @@ export default defineCommand({
         );
         for (const f of r.failures)
           process.stderr.write(
-            `ttapi: skipped ${f.symbol}: ${f.message}\n${f.hint ? `  hint: ${f.hint}\n` : ""}`,
+            escapeControl(`ttapi: skipped ${f.symbol}: ${f.message}`) +
+              (f.hint ? `\n  hint: ${escapeControl(f.hint)}\n` : "\n"),
           );
         return r.failures.length > 0 ? ERROR_CODES.E_DEGRADED.exit : 0;
       },

@@ -3,16 +3,17 @@
  *
  *   ttapi stream --symbols SPY,AAPL [--chains SPY] --types Quote,Trade,Greeks --duration 10m --out DIR [--json]
  *
- * Files: `DIR/<Type>/<Type>-<start>-<seq>.parquet`, each complete and atomically renamed. Ctrl-C (or
+ * Files: `DIR/<Type>/<Type>-<start>-<pid>-<recorder>-<seq>.parquet`, each complete and atomically
+ * linked in (never replacing a file, so concurrent recorders into one DIR never overwrite each other). Ctrl-C (or
  * SIGTERM) flushes what was received and exits 0. On a TTY a status line shows events/s per type,
  * reconnects and drops; `--json` prints a final summary on stdout.
  */
-import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { defineCommand } from "citty";
 import { parseDuration } from "../../core/config.ts";
 import { EVENT_TYPES, type EventType } from "../../core/dxlink-events.ts";
-import { ioError, usageError } from "../../core/errors.ts";
+import { usageError } from "../../core/errors.ts";
+import { escapeControl, readInputText } from "../../core/input-file.ts";
 import type { RecorderStatus } from "../../platform/stream/index.ts";
 import { apiArgs, globalArgs, runAction } from "../context.ts";
 
@@ -44,16 +45,8 @@ export function parseTypes(v: unknown): StreamType[] {
 }
 
 export function readSymbolsFile(path: string): string[] {
-  let text: string;
-  try {
-    text = readFileSync(path, "utf8");
-  } catch (e) {
-    throw ioError(`cannot read --symbols-file ${path}: ${(e as Error).message}`, {
-      cause: e,
-      hint: "pass a file with one symbol per line",
-    });
-  }
-  return text
+  // A regular file of bounded size (`/dev/zero` fails at once instead of growing without end).
+  return readInputText(path, "--symbols-file")
     .split(/\r?\n/)
     .map((l) => l.replace(/#.*/, "").trim())
     .filter(Boolean);
@@ -63,7 +56,7 @@ function statusLine(s: RecorderStatus): string {
   const rates = Object.entries(s.ratesByType)
     .map(([t, r]) => `${t} ${r.toLocaleString("en-US")}/s`)
     .join("  ");
-  return `${(s.elapsedMs / 1000).toFixed(0)}s [${s.state}] ${rates || "waiting for data"}  reconnects ${s.reconnects}  dropped ${s.dropped}  files ${s.files}`;
+  return `${(s.elapsedMs / 1000).toFixed(0)}s [${s.state}] ${rates || "waiting for data"}  reconnects ${s.reconnects}  gaps ${s.gaps}  dropped ${s.dropped}  files ${s.files}`;
 }
 
 export default defineCommand({
@@ -151,9 +144,15 @@ export default defineCommand({
         process.stderr.write(
           `stream: ${summary.events} events (${per || "none"}) in ${(summary.durationMs / 1000).toFixed(1)} s, ${summary.reconnects} reconnects, ${summary.dropped} dropped, ${summary.files.length} files → ${outDir}\n`,
         );
+        if (summary.gaps > 0)
+          process.stderr.write(
+            `stream: warning: the feed went silent ${summary.gaps} time${summary.gaps === 1 ? "" : "s"} (${summary.silentSeconds.toFixed(1)} s without data); reconnected each time\n`,
+          );
       }
       if (summary.ended === "gave-up") {
-        process.stderr.write(`stream: the DXLink client gave up: ${summary.error ?? "unknown reason"}\n`);
+        process.stderr.write(
+          `stream: the DXLink client gave up: ${escapeControl(summary.error ?? "unknown reason")}\n`,
+        );
         return 69;
       }
       return 0;

@@ -19,7 +19,14 @@
 
 import { sleep } from "../../core/cancel.ts";
 import { candleKey } from "../../core/candle-symbol.ts";
-import { authError, isTTError, protocolError, TTError, toTTError } from "../../core/errors.ts";
+import {
+  authError,
+  cancelledError,
+  isTTError,
+  protocolError,
+  TTError,
+  toTTError,
+} from "../../core/errors.ts";
 import { getLogger } from "../../core/log.ts";
 import { registerSecret } from "../../core/redact.ts";
 import { type BackoffOptions, fullJitter } from "../backoff.ts";
@@ -38,7 +45,11 @@ export interface QuoteTokenInfo {
 const RECONNECT_BACKOFF: BackoffOptions = { baseMs: 1000, maxMs: 30_000 };
 
 export type TokenReason = "initial" | "reconnect" | "expiring" | "rejected";
-export type QuoteTokenProvider = (ctx: { reason: TokenReason }) => Promise<QuoteTokenInfo>;
+/** `signal` aborts when the client closes: a provider should stop its request then. */
+export type QuoteTokenProvider = (ctx: {
+  reason: TokenReason;
+  signal?: AbortSignal;
+}) => Promise<QuoteTokenInfo>;
 
 export interface DxlinkClientOptions {
   getQuoteToken: QuoteTokenProvider;
@@ -306,6 +317,19 @@ export class DxlinkClient {
     return this.candles.get(symbol)?.complete ?? false;
   }
 
+  /**
+   * End the current connection so the run loop reconnects (fresh token, subscriptions replayed):
+   * for a caller that knows more about the feed than the keepalive watchdog, e.g. a feed that went
+   * silent long before the server's keepalive timeout. Returns whether a connection was ended.
+   */
+  restartConnection(reason: string): boolean {
+    const c = this.conn;
+    if (!c || c.isEnded || this.stopped) return false;
+    this.stats.watchdogTrips++;
+    c.end({ kind: "watchdog", message: reason });
+    return true;
+  }
+
   /** Clean shutdown: CHANNEL_CANCEL each channel, close the socket, stop reconnecting. */
   async close(reason = "closed by the application"): Promise<void> {
     if (this.stopped) return;
@@ -334,7 +358,9 @@ export class DxlinkClient {
     while (!this.stopped) {
       let info: QuoteTokenInfo;
       try {
-        info = await this.opts.getQuoteToken({ reason: tokenReason });
+        info = await this.fetchToken(tokenReason);
+        // Closed while the token was on its way: open no connection (nobody would ever end it).
+        if (this.stopped) return;
         registerSecret(info.token);
         this.stats.tokenFetches++;
       } catch (e) {
@@ -421,6 +447,26 @@ export class DxlinkClient {
     } catch {
       return false;
     }
+  }
+
+  /** The provider's token, or a rejection as soon as the client closes (a slow REST call must not hold close()). */
+  private fetchToken(reason: TokenReason): Promise<QuoteTokenInfo> {
+    const signal = this.stopCtl.signal;
+    return new Promise((resolve, reject) => {
+      const onAbort = () => reject(cancelledError("DXLink client closed while fetching a quote token"));
+      if (signal.aborted) return onAbort();
+      signal.addEventListener("abort", onAbort, { once: true });
+      this.opts.getQuoteToken({ reason, signal }).then(
+        (v) => {
+          signal.removeEventListener("abort", onAbort);
+          resolve(v);
+        },
+        (e) => {
+          signal.removeEventListener("abort", onAbort);
+          reject(e);
+        },
+      );
+    });
   }
 
   private giveUp(error: TTError): void {

@@ -473,7 +473,7 @@ export class ArtifactStore {
 
 /** Temp/staging names embed the writer's pid: leave them alone while that process lives. */
 function ownerAlive(name: string): boolean {
-  const m = /^\.staging-(\d+)-|\.(\d+)\.\d+\.tmp$/.exec(name);
+  const m = /^\.(?:staging|trash)-(\d+)-|\.(\d+)\.[0-9a-z-]+\.tmp$/.exec(name);
   const pid = Number(m?.[1] ?? m?.[2]);
   return pid !== process.pid && processAlive(pid);
 }

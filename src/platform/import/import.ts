@@ -14,7 +14,8 @@
  */
 import { mkdirSync } from "node:fs";
 import { throwIfAborted } from "../../core/cancel.ts";
-import { ioError } from "../../core/errors.ts";
+import { fsError, ioError, type TTError } from "../../core/errors.ts";
+import { diskFullAt, isDiskFull, looksLikeTruncatedParquet } from "../../core/fs-errors.ts";
 import { getLogger } from "../../core/log.ts";
 import { defaultWorkerCount } from "../../core/workers.ts";
 import { retainNativeHeap } from "../native-heap.ts";
@@ -196,9 +197,21 @@ async function importLocked(opts: ImportOptions, t0: number): Promise<ImportSumm
       seconds: summary.seconds,
     });
     return summary;
+  } catch (e) {
+    throw diskFullError(e, opts.outDir) ?? e;
   } finally {
     signal?.removeEventListener("abort", onAbort);
     pool.close();
     removeStaging(staging);
   }
+}
+
+/**
+ * A full disk, said plainly: polars reports it as "File out of specification: … No space left on
+ * device", or — when a truncated part is read back — only as "Invalid thrift: transport error".
+ * Null when the failure is something else.
+ */
+function diskFullError(e: unknown, outDir: string): TTError | null {
+  if (!isDiskFull(e) && !(looksLikeTruncatedParquet(e) && diskFullAt(outDir))) return null;
+  return fsError({ code: "ENOSPC", message: (e as Error)?.message }, outDir, "write the import to");
 }

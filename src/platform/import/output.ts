@@ -8,23 +8,20 @@
  * dead processes are removed by the same call.
  */
 import {
-  closeSync,
   copyFileSync,
   existsSync,
   linkSync,
   mkdirSync,
-  openSync,
   readdirSync,
-  readFileSync,
   renameSync,
   rmSync,
   statSync,
-  writeSync,
 } from "node:fs";
-import { join, resolve } from "node:path";
+import { join } from "node:path";
 import { fsyncPath } from "../../core/atomic.ts";
 import { barsRoot } from "../../core/bars.ts";
 import { ioError } from "../../core/errors.ts";
+import { acquireLockNow, sweepLock } from "../../core/lock-dir.ts";
 import { processAlive } from "../../core/process-alive.ts";
 import { symbolOfBarsDir } from "../bars-schema.ts";
 
@@ -53,18 +50,8 @@ export function recoverOutput(outDir: string): { restored: boolean; removed: str
     rmSync(join(outDir, p), { recursive: true, force: true });
     removed.push(p);
   }
-  if (names.includes(LOCK)) {
-    let owner = Number.NaN;
-    try {
-      owner = Number(readFileSync(join(outDir, LOCK), "utf8").trim());
-    } catch {
-      // vanished meanwhile
-    }
-    if (!processAlive(owner)) {
-      rmSync(join(outDir, LOCK), { force: true });
-      removed.push(LOCK);
-    }
-  }
+  // A lock left by a dead import: its entry goes (a live import's lock is kept).
+  if (names.includes(LOCK)) sweepLock(join(outDir, LOCK));
   for (const n of names) {
     if (!n.startsWith(STAGING_PREFIX)) continue;
     const pid = Number(n.slice(STAGING_PREFIX.length).split("-")[0]);
@@ -76,45 +63,19 @@ export function recoverOutput(outDir: string): { restored: boolean; removed: str
 }
 
 /**
- * One import per output folder at a time: `<out>/.import.lock` holds the owner's pid (created
- * exclusively). A lock left by a dead process (kill -9) is taken over. Returns a release function.
+ * One import per output folder at a time: `<out>/.import.lock/` is an atomic multi-process lock
+ * (core/lock-dir.ts); a lock left by a dead process (kill -9) is taken over safely. Returns the
+ * release function.
  */
-const held = new Set<string>();
 export function lockOutput(outDir: string): () => void {
-  const path = join(outDir, LOCK);
-  const key = resolve(path);
-  if (held.has(key)) {
-    throw ioError(`another import in this process is writing to ${outDir}`, {
-      hint: "wait for it to finish",
-    });
-  }
-  for (let attempt = 0; attempt < 3; attempt++) {
-    try {
-      const fd = openSync(path, "wx");
-      writeSync(fd, String(process.pid));
-      closeSync(fd);
-      held.add(key);
-      return () => {
-        held.delete(key);
-        rmSync(path, { force: true });
-      };
-    } catch (e) {
-      if ((e as NodeJS.ErrnoException).code !== "EEXIST") throw e;
-      let owner = Number.NaN;
-      try {
-        owner = Number(readFileSync(path, "utf8").trim());
-      } catch {
-        // vanished meanwhile: retry
-      }
-      if (processAlive(owner)) {
-        throw ioError(`another import (pid ${owner}) is writing to ${outDir}`, {
-          hint: "wait for it to finish, or remove the stale lock file if that process is gone",
-        });
-      }
-      rmSync(path, { force: true }); // stale: its owner is dead
-    }
-  }
-  throw ioError(`could not lock ${outDir} for import`, { hint: `remove ${path} if no import is running` });
+  mkdirSync(outDir, { recursive: true });
+  return acquireLockNow(join(outDir, LOCK), {
+    what: "ttapi import",
+    busyError: (h) =>
+      ioError(`another import (pid ${h.pid}) is writing to ${outDir}`, {
+        hint: "wait for it to finish, or use another --out",
+      }),
+  });
 }
 
 let stagingSeq = 0;

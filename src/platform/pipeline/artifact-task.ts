@@ -72,6 +72,8 @@ export interface ArtifactTaskSpec {
    * ready first, but their fingerprints do not make this artifact stale.
    */
   untracked?: readonly string[];
+  /** Inputs the artifact can be built without (see TaskDef.optional); it is then degraded. */
+  optional?: readonly string[];
   ref: ArtifactRef;
   unit?: string;
   /** The artifact is a dataset folder (stored with `putDataset`); it has no CSV mirror of its own. */
@@ -162,10 +164,16 @@ export function artifactTask(env: RunEnv, spec: ArtifactTaskSpec): TaskDef<Artif
     stage: spec.stage,
     label: spec.label,
     deps: spec.deps,
+    ...(spec.optional ? { optional: spec.optional } : {}),
     run: async (ctx): Promise<TaskResult<ArtifactValue>> => {
       const inputs: Record<string, string> = {};
       for (const d of spec.deps) {
         if (spec.untracked?.includes(d)) continue;
+        // Built without it: recorded, so the version is stale once the input is there again.
+        if (ctx.failed(d) !== null) {
+          inputs[`missing:${d}`] = "missing";
+          continue;
+        }
         const v = ctx.input<unknown>(d);
         if (isArtifactValue(v)) Object.assign(inputs, v.fingerprints);
       }

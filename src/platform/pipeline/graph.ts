@@ -55,6 +55,8 @@ export interface TaskContext {
   signal: AbortSignal;
   /** Results of this task's inputs, by task id. */
   input<T>(id: string): T;
+  /** Why an optional input failed (the task runs without it), or null when it is there. */
+  failed(id: string): string | null;
   progress(done: number, total?: number | null, unit?: string): void;
 }
 
@@ -63,6 +65,17 @@ export interface TaskDef<T = unknown> {
   stage: StageId;
   label: string;
   deps: readonly string[];
+  /**
+   * Inputs the task can do without (listed in `deps` too): when one fails the task still runs,
+   * `ctx.failed(id)` says why, and the task reports what is missing (e.g. bars from the local
+   * MetaStock files while the API is down).
+   */
+  optional?: readonly string[];
+  /**
+   * Stops this task alone (it is not started once aborted; a failure after it is reported as
+   * cancelled), e.g. the API tasks after an authentication failure while local work goes on.
+   */
+  stop?: AbortSignal;
   run(ctx: TaskContext): Promise<TaskResult<T>>;
 }
 
@@ -137,16 +150,23 @@ export async function runGraph(
     const schedule = () => {
       for (const t of [...waiting.values()]) {
         if (running >= limit) break;
+        // A task that finished synchronously re-enters schedule(): skip what that call handled.
+        if (!waiting.has(t.id)) continue;
+        const optional = (d: string) => t.optional?.includes(d) === true;
         const deps = t.deps.map((d) => outcomes.get(d));
-        const failedDep = t.deps.find((d) => outcomes.get(d)?.state === "failed");
-        if (failedDep !== undefined || ctl.signal.aborted) {
+        const failedDep = t.deps.find((d) => !optional(d) && outcomes.get(d)?.state === "failed");
+        const stopped = ctl.signal.aborted || t.stop?.aborted === true;
+        if (failedDep !== undefined || stopped) {
           waiting.delete(t.id);
-          const reason = ctl.signal.aborted ? "cancelled" : `input ${outcomes.get(failedDep!)!.label} failed`;
+          const reason = stopped ? "cancelled" : `input ${outcomes.get(failedDep!)!.label} failed`;
           finish(t, { state: "failed", reason, seconds: 0 });
           emit({ type: "failed", stage: t.stage, task: t.id, label: t.label, at: at(), reason });
           continue;
         }
-        if (!deps.every((o) => o && (o.state === "done" || o.state === "skipped"))) continue;
+        const settled = (o: TaskOutcome | undefined) =>
+          o !== undefined &&
+          (o.state === "done" || o.state === "skipped" || (o.state === "failed" && optional(o.id)));
+        if (!deps.every(settled)) continue;
         waiting.delete(t.id);
         start(t);
       }
@@ -165,11 +185,20 @@ export async function runGraph(
       emit({ type: "start", stage: t.stage, task: t.id, label: t.label, at: at() });
       let lastProgress = 0;
       const ctx: TaskContext = {
-        signal: ctl.signal,
+        signal: t.stop ? AbortSignal.any([ctl.signal, t.stop]) : ctl.signal,
         input: <T>(id: string) => {
           if (!t.deps.includes(id))
             throw usageError(`pipeline: task "${t.id}" reads undeclared input "${id}"`);
-          return outcomes.get(id)!.result!.value as T;
+          const o = outcomes.get(id)!;
+          if (o.state === "failed")
+            throw usageError(
+              `pipeline: task "${t.id}" reads failed optional input "${id}" (check ctx.failed)`,
+            );
+          return o.result!.value as T;
+        },
+        failed: (id) => {
+          const o = outcomes.get(id);
+          return o?.state === "failed" ? (o.reason ?? "failed") : null;
         },
         progress: (done, total = null, unit) => {
           const n = now();
@@ -199,7 +228,7 @@ export async function runGraph(
         } catch (e) {
           const seconds = (now() - started) / 1000;
           const err = toTTError(e);
-          const reason = isAbortError(e) || ctl.signal.aborted ? "cancelled" : err.message;
+          const reason = isAbortError(e) || ctl.signal.aborted || t.stop?.aborted ? "cancelled" : err.message;
           finish(t, { state: "failed", error: err, reason, seconds });
           emit({
             type: "failed",

@@ -29,7 +29,6 @@ export {
   writeSnapshots,
 } from "./lake-step.ts";
 export {
-  acquireRunLock,
   EXIT_CODES,
   PIPELINE_ARTIFACTS,
   type RunPipelineOptions,
@@ -39,5 +38,6 @@ export {
   type StageSummary,
   type TaskSummary,
 } from "./run.ts";
+export { acquireRunLock, runLockHolder, runLockPath } from "./run-lock.ts";
 export type { DemoOptions } from "./session.ts";
 export { readSymbolsFile, resolveSymbols } from "./symbols.ts";

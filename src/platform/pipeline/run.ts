@@ -5,15 +5,12 @@
  * cache hits and failures, plus the run status — complete, degraded (data missing within the
  * threshold) or failed.
  */
-import { closeSync, mkdirSync, openSync, readFileSync, rmSync, writeSync } from "node:fs";
-import { join } from "node:path";
 import { daysFromCivil } from "../../core/bars.ts";
 import { childController } from "../../core/cancel.ts";
 import type { Config } from "../../core/config.ts";
-import { ioError, usageError } from "../../core/errors.ts";
+import { usageError } from "../../core/errors.ts";
 import { isS3Root, lakeJoin, resolveLakeRoot } from "../../core/lake-root.ts";
 import { getLogger, newOpId } from "../../core/log.ts";
-import { processAlive } from "../../core/process-alive.ts";
 import { sessionCloseUtc } from "../../core/time.ts";
 import { DEFAULT_SIM_TODAY } from "../../sim/index.ts";
 import { type ArtifactRef, ArtifactStore } from "../cache/store.ts";
@@ -30,6 +27,7 @@ import { migrateDataDir } from "./lake-migrate.ts";
 import { lakeStateFile, type PartitionWriter, writeSnapshots } from "./lake-step.ts";
 import { logOutcome } from "./outcome.ts";
 import { NETWORK_TASKS, planRun } from "./plan.ts";
+import { acquireRunLock, reclaimOnStart } from "./run-lock.ts";
 import { type ApiSession, type DemoOptions, openSession } from "./session.ts";
 import { type RunSummary, summarize } from "./summarize.ts";
 
@@ -91,31 +89,8 @@ export interface RunPipelineOptions {
   lakeWriter?: PartitionWriter;
   /** Any tolerated loss (a degraded task) fails the run (`--strict`). */
   strict?: boolean;
-}
-
-/** Take the data directory's run lock: two runs writing the same artifacts would waste work. */
-export function acquireRunLock(dataDir: string): () => void {
-  const dir = join(dataDir, "artifacts");
-  mkdirSync(dir, { recursive: true });
-  const path = join(dir, ".run.lock");
-  for (let attempt = 0; attempt < 2; attempt++) {
-    try {
-      const fd = openSync(path, "wx");
-      writeSync(fd, String(process.pid));
-      closeSync(fd);
-      return () => rmSync(path, { force: true });
-    } catch (e) {
-      if ((e as NodeJS.ErrnoException).code !== "EEXIST")
-        throw ioError(`cannot create ${path}: ${(e as Error).message}`);
-      const pid = Number(readFileSync(path, "utf8").trim());
-      if (pid !== process.pid && processAlive(pid))
-        throw ioError(`another ttapi run (pid ${pid}) is using ${dataDir}`, {
-          hint: "wait for it to finish, or use another --data-dir",
-        });
-      rmSync(path, { force: true }); // left by a killed run
-    }
-  }
-  throw ioError(`cannot take the run lock ${path}`, { hint: "remove the file if no ttapi run is active" });
+  /** Another run holds the data directory: told once whom this run waits for (run-lock.ts). */
+  onLockWait?: (message: string) => void;
 }
 
 /** One snapshot layout per table: a mixed table is unreadable for hive readers (polars, DuckDB). */
@@ -155,7 +130,12 @@ export async function runPipeline(o: RunPipelineOptions): Promise<RunSummary> {
   // The lake: `<data-dir>/lake`, or an `s3://` root (lake.root) whose bars are built in the local
   // working copy `<data-dir>/lake` and synchronised with the bucket around the run.
   const root = resolveLakeRoot(config, dataDir);
-  const release = acquireRunLock(dataDir);
+  const release = await acquireRunLock(dataDir, {
+    waitSeconds: config["run.lock-wait"],
+    ...(o.signal ? { signal: o.signal } : {}),
+    ...(o.onLockWait ? { onWait: o.onLockWait } : {}),
+  });
+  reclaimOnStart(dataDir, log);
   const writer = new PersistWriter(o.persist);
   const store = new ArtifactStore({
     dataDir,
@@ -224,7 +204,7 @@ export async function runPipeline(o: RunPipelineOptions): Promise<RunSummary> {
     };
     const timing = new Map<string, { start: number; end: number }>();
     // The first authentication failure stops the run: every other API task would fail the same way.
-    const runCtl = childController(o.signal);
+    const apiCtl = childController(o.signal);
     let authStop = false;
     const onEvent = (ev: TaskEvent) => {
       let e = ev;
@@ -232,7 +212,7 @@ export async function runPipeline(o: RunPipelineOptions): Promise<RunSummary> {
         if (!authStop) {
           authStop = true;
           log.error(`${e.label} failed: ${e.reason}; stopping the run`, { task: e.task, code: e.code });
-          runCtl.abort(new Error("authentication failed"));
+          apiCtl.abort(new Error("authentication failed"));
         } else {
           // The same cause reached a task that was already running: it was stopped by it.
           e = { ...e, reason: "cancelled", code: undefined };
@@ -254,7 +234,9 @@ export async function runPipeline(o: RunPipelineOptions): Promise<RunSummary> {
         log.warn(`${e.label} incomplete: ${e.degraded}`, { task: e.task });
       o.onEvent?.(e);
     };
-    const outcomes = await runGraph(tasks, { signal: runCtl.signal, onEvent });
+    // The API tasks alone stop after an authentication failure; local work goes on (graph.ts `stop`).
+    const gated = tasks.map((t) => (NETWORK_TASKS.has(t.id) ? { ...t, stop: apiCtl.signal } : t));
+    const outcomes = await runGraph(gated, { signal: o.signal, onEvent });
     await closing;
     const persistFailures = await store.flush();
     const cancelled = o.signal?.aborted ?? false;

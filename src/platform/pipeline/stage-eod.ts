@@ -3,7 +3,7 @@
  * recent window of DXLink daily candles, and the merged bars dataset with cross-source duplicates
  * removed (count reported).
  */
-import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { join, relative } from "node:path";
 import pl from "nodejs-polars";
 import { BAR_COLUMNS } from "../../core/bars.ts";
@@ -19,6 +19,7 @@ import { candlesToBars } from "./candles-frame.ts";
 import type { StageContext } from "./context.ts";
 import type { TaskDef } from "./graph.ts";
 import { type DailyCandles, fetchDailyCandles } from "./session.ts";
+import { sourcesSignature } from "./source-fingerprint.ts";
 import { quoteTokenFromValue } from "./stage-core.ts";
 
 /** Content fingerprint of a dataset folder: every data file's bytes, in path order. */
@@ -34,26 +35,6 @@ export function datasetFingerprint(dir: string): string {
   };
   if (existsSync(dir)) walk(dir);
   return combineFingerprints(parts);
-}
-
-/** What identifies the sources' current content cheaply: path, size and mtime of every file. */
-export function sourcesSignature(
-  sources: readonly string[],
-): { path: string; size: number; mtime: number }[] {
-  const out: { path: string; size: number; mtime: number }[] = [];
-  const walk = (p: string) => {
-    let st: ReturnType<typeof statSync>;
-    try {
-      st = statSync(p);
-    } catch {
-      out.push({ path: p, size: -1, mtime: -1 });
-      return;
-    }
-    if (st.isDirectory()) for (const e of readdirSync(p).sort()) walk(join(p, e));
-    else out.push({ path: p, size: st.size, mtime: Math.floor(st.mtimeMs) });
-  };
-  for (const s of sources) walk(s);
-  return out;
 }
 
 /**
@@ -121,7 +102,10 @@ export function eodTasks(sc: StageContext): TaskDef[] {
       // `barsTypes`: a dataset cached before the text columns became Categorical is rebuilt, so the
       // merged dataset never mixes both forms (see ../bars-schema.ts).
       params: () => ({
-        sources: sourcesSignature(params.sources),
+        sources: sourcesSignature(
+          params.sources,
+          join(env.dataDir, "artifacts", "eod", ".source-hashes.json"),
+        ),
         compression,
         csv: env.csv,
         barsTypes: BARS_TYPES_VERSION,
@@ -221,6 +205,8 @@ export function eodTasks(sc: StageContext): TaskDef[] {
       stage: "eod",
       label: "merge + dedupe",
       deps: ["eod.metastock", "eod.candles"],
+      // API down or credentials wrong: the local MetaStock bars still make bars and statistics.
+      optional: ["eod.candles"],
       dataset: true,
       ref: { kind: "eod", key: "bars" },
       unit: "rows",
@@ -230,14 +216,17 @@ export function eodTasks(sc: StageContext): TaskDef[] {
       validate: (m) => (m.meta.signature === barsSignature(lake) ? null : "lake bars changed"),
       compute: async (ctx, io) => {
         const ms = ctx.input<ArtifactValue>("eod.metastock");
-        const candles = ctx.input<ArtifactValue>("eod.candles");
+        const candlesMissing = ctx.failed("eod.candles");
+        const candles = candlesMissing === null ? ctx.input<ArtifactValue>("eod.candles") : null;
+        const without =
+          candlesMissing === null ? undefined : `without the recent DXLink candles (${candlesMissing})`;
         // Staged beside the lake (same filesystem: the MetaStock files are hard-linked, not copied).
         const staging = join(lake, `${RUN_STAGING_PREFIX}${process.pid}-${Date.now()}`);
         mkdirSync(staging, { recursive: true });
         try {
           const r = mergeBars(
             ms.dir ? { dir: ms.dir, rows: ms.rows, fingerprint: ms.fingerprint } : null,
-            candles.frame(),
+            candles ? candles.frame() : emptyBars(),
             staging,
             { compression },
           );
@@ -256,6 +245,8 @@ export function eodTasks(sc: StageContext): TaskDef[] {
                 candleDuplicates: r.duplicates,
                 candlesAdded: r.added,
                 published: pub,
+                // A degraded version is never reused by `--cached` (artifact-task.ts).
+                ...(without ? { degraded: without } : {}),
               },
             },
             { inputs: io.inputs, params: io.params },
@@ -265,9 +256,14 @@ export function eodTasks(sc: StageContext): TaskDef[] {
           return {
             manifest,
             degraded:
-              bad > 0
-                ? `${bad} lake bars file${bad === 1 ? "" : "s"} unreadable: ${pub.unreadable[0]}`
-                : undefined,
+              [
+                without,
+                bad > 0
+                  ? `${bad} lake bars file${bad === 1 ? "" : "s"} unreadable: ${pub.unreadable[0]}`
+                  : undefined,
+              ]
+                .filter(Boolean)
+                .join("; ") || undefined,
           };
         } finally {
           rmSync(staging, { recursive: true, force: true });

@@ -42,7 +42,7 @@ test("bad input: one clear error naming the file and line", () => {
   writeFileSync(f, "AAPL\nMS FT\n");
   expect(() => readSymbolsFile(f)).toThrow(`${f}:2: "MS FT" is not a ticker symbol`);
   expect(() => readSymbolsFile(join(dir, "missing.txt"))).toThrow(
-    /cannot read symbols file .*missing\.txt: ENOENT/,
+    /cannot read symbols file .*missing\.txt: no such file or folder/,
   );
   const empty = join(dir, "empty.txt");
   writeFileSync(empty, "# nothing\n");

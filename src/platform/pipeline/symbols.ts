@@ -4,8 +4,8 @@
  * upper-cased and deduplicated in first-seen order; a symbol with characters no ticker has gets one
  * clear error naming the file and line.
  */
-import { readFileSync } from "node:fs";
-import { ioError, usageError } from "../../core/errors.ts";
+import { usageError } from "../../core/errors.ts";
+import { quoteInput, readInputText } from "../../core/input-file.ts";
 
 const TICKER = /^[A-Z0-9][A-Z0-9./\-^$]{0,20}$/;
 
@@ -24,7 +24,7 @@ export function parseSymbolList(items: readonly string[], where: (i: number) => 
       const s = part.trim().toUpperCase();
       if (!s) continue;
       if (!TICKER.test(s))
-        throw usageError(`${where(i)}: "${part.trim()}" is not a ticker symbol`, {
+        throw usageError(`${where(i)}: ${quoteInput(part.trim())} is not a ticker symbol`, {
           hint: "use symbols such as AAPL, BRK/B, SPY",
         });
       if (!seen.has(s)) {
@@ -37,17 +37,8 @@ export function parseSymbolList(items: readonly string[], where: (i: number) => 
 }
 
 export function readSymbolsFile(path: string): string[] {
-  let text: string;
-  try {
-    text = readFileSync(path, "utf8");
-  } catch (e) {
-    throw ioError(
-      `cannot read symbols file ${path}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`,
-      {
-        hint: "pass an existing file with one symbol per line to --symbols-file",
-      },
-    );
-  }
+  // A regular file of at most 4 MiB: `/dev/zero` or a wrong multi-GB file fails at once.
+  const text = readInputText(path, "symbols file");
   const lines = text.split(/\r?\n/).map((l) => l.replace(/#.*$/, ""));
   const list = parseSymbolList(lines, (i) => `${path}:${i + 1}`);
   if (list.length === 0)

@@ -96,8 +96,9 @@ export async function streamFromConfig(
     signal: o.signal,
     keepaliveTimeoutSec: keepalive > 0 ? keepalive : 60,
     maxFrameBytes: o.config["dxlink.max-frame"],
-    getQuoteToken: async () => {
-      const t = await rest.quoteToken({ signal: o.signal });
+    getQuoteToken: async ({ signal }) => {
+      const stop = [o.signal, signal].filter((x): x is AbortSignal => x !== undefined);
+      const t = await rest.quoteToken({ signal: stop.length > 0 ? AbortSignal.any(stop) : undefined });
       registerSecret(t.token);
       // The API sends no expiry; tokens live 24 h. Refresh well before.
       return { token: t.token, dxlinkUrl: t.dxlinkUrl, expiresAt: quoteTokenExpiry(t, 24 * 3600_000) };

@@ -47,7 +47,12 @@ export async function writeFrameParquet(
   df: pl.DataFrame,
   compression: Compression = "zstd",
 ): Promise<void> {
-  await atomicWrite(target, (tmp) => {
-    df.writeParquet(tmp, { compression: parquetCompression(compression) });
-  });
+  // Recorded files are never replaced: a name that exists belongs to another run's data.
+  await atomicWrite(
+    target,
+    (tmp) => {
+      df.writeParquet(tmp, { compression: parquetCompression(compression) });
+    },
+    { replace: false },
+  );
 }

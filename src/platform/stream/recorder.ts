@@ -1,7 +1,8 @@
 /**
  * The stream recorder: subscribes a DXLink client, appends every decoded batch to typed column
  * buffers per event type, and rolls each type to a Parquet file every `rollSeconds` or `rollEvents`
- * events — each file complete and atomically renamed into `outDir/<Type>/`. On abort (SIGINT/SIGTERM
+ * events — each file complete and atomically linked into `outDir/<Type>/` as
+ * `<Type>-<start>-<pid>-<recorder>-<seq>.parquet` (never replacing an existing file). On abort (SIGINT/SIGTERM
  * through the signal) or when the duration ends it closes the client cleanly and flushes what it has.
  *
  * Files are written outside the socket callback (on a timer turn), so a roll never runs inside the
@@ -21,6 +22,7 @@ import { type TTError, toTTError, usageError } from "../../core/errors.ts";
 import { getLogger } from "../../core/log.ts";
 import { EventColumns } from "./columns.ts";
 import { eventsFrame, writeFrameParquet } from "./parquet.ts";
+import { SilenceMonitor, type SilenceOptions } from "./silence.ts";
 import { StreamWorkerWriter } from "./worker-writer.ts";
 
 export interface StreamSubscription {
@@ -57,6 +59,8 @@ export interface RecorderOptions {
   /** Called about every `statusEveryMs` (default 1 s) with live counters. */
   onStatus?: (s: RecorderStatus) => void;
   statusEveryMs?: number;
+  /** Frozen-feed detection thresholds (see silence.ts); tests shorten them. */
+  silence?: SilenceOptions;
 }
 
 export interface RecorderStatus {
@@ -68,6 +72,8 @@ export interface RecorderStatus {
   reconnects: number;
   dropped: number;
   files: number;
+  /** Times the feed went silent (frozen socket) and was reconnected. */
+  gaps: number;
 }
 
 export interface RecordedFile {
@@ -84,13 +90,27 @@ export interface RecorderSummary {
   /** Events lost: rejected pairs, data without a field list, buffer overflow while the disk lagged. */
   dropped: number;
   files: RecordedFile[];
+  /**
+   * Times the feed went silent far beyond its usual cadence (a frozen socket), each followed by a
+   * reconnect; `silentSeconds` is the time without data they cost, `gapList` the first 20.
+   */
+  gaps: number;
+  silentSeconds: number;
+  gapList: { from: string; seconds: number }[];
   /** How the run ended: duration elapsed, aborted, or the client gave up (error set). */
   ended: "duration" | "aborted" | "gave-up";
   error?: string;
 }
 
+/** Recorders started by this process: with the pid, it makes every recorder's file names its own. */
+let recorders = 0;
+
 export async function recordStream(opts: RecorderOptions): Promise<RecorderSummary> {
   const log = getLogger("stream.recorder");
+  // `<pid>-<n>`: two recorders into one folder (two processes, or two in one process) never
+  // produce the same name, and files are linked in without replacing (see parquet.ts), so no run
+  // can overwrite another's file even if a name did repeat.
+  const tag = `${process.pid}-${++recorders}`;
   const client = opts.client ?? new DxlinkClient(required(opts.clientOptions));
   const rollMs = (opts.rollSeconds ?? 60) * 1000;
   const rollEvents = opts.rollEvents ?? 1_000_000;
@@ -104,6 +124,7 @@ export async function recordStream(opts: RecorderOptions): Promise<RecorderSumma
   let rollTimer: ReturnType<typeof setTimeout> | null = null;
   let stopOnError: (() => void) | null = null;
   const workerWriter = (opts.writer ?? "worker") === "worker" ? new StreamWorkerWriter(2) : null;
+  const silence = new SilenceMonitor(opts.silence);
 
   const stamp = (ms: number) =>
     new Date(ms)
@@ -123,7 +144,7 @@ export async function recordStream(opts: RecorderOptions): Promise<RecorderSumma
     const openedAt = b.openedAt;
     b.openedAt = now;
     seq++;
-    const name = `${type}-${stamp(openedAt)}-${String(seq).padStart(5, "0")}`;
+    const name = `${type}-${stamp(openedAt)}-${tag}-${String(seq).padStart(5, "0")}`;
     const path = join(opts.outDir, type, `${name}.parquet`);
     try {
       if (workerWriter) {
@@ -174,10 +195,23 @@ export async function recordStream(opts: RecorderOptions): Promise<RecorderSumma
       droppedBuffered += batch.count;
       return;
     }
-    b.cols.append(batch, Date.now());
+    const now = Date.now();
+    silence.onData(now);
+    b.cols.append(batch, now);
     eventsByType[batch.type] = (eventsByType[batch.type] ?? 0) + batch.count;
     if (b.cols.rows >= rollEvents) scheduleRoll();
   });
+
+  // A frozen socket: noticed within a few multiples of the feed's own cadence, then reconnected.
+  const offConnected = client.onState((s) => {
+    if (s.state === "authorized") silence.onConnected();
+  });
+  const silenceTimer = setInterval(() => {
+    if (client.state.state !== "authorized") return;
+    const why = silence.check(Date.now());
+    if (why && client.restartConnection(`feed silent: ${why}`))
+      log.warn("feed silent: reconnecting", { reason: why, gaps: silence.gaps.length });
+  }, 250);
 
   // Time-based rolls.
   const tick = () => {
@@ -206,6 +240,7 @@ export async function recordStream(opts: RecorderOptions): Promise<RecorderSumma
           reconnects: client.stats.reconnects,
           dropped: client.stats.pendingDropped + client.stats.rejectedPairs + droppedBuffered,
           files: files.length,
+          gaps: silence.gaps.length,
         });
       }, opts.statusEveryMs ?? 1000)
     : null;
@@ -240,6 +275,9 @@ export async function recordStream(opts: RecorderOptions): Promise<RecorderSumma
 
   if (rollTimer) clearTimeout(rollTimer);
   if (statusTimer) clearInterval(statusTimer);
+  clearInterval(silenceTimer);
+  offConnected();
+  silence.end(Date.now());
   await client.close(ended === "aborted" ? "recording interrupted" : "recording finished");
   offData();
   await rollAll(true);
@@ -253,6 +291,11 @@ export async function recordStream(opts: RecorderOptions): Promise<RecorderSumma
     reconnects: client.stats.reconnects,
     dropped: client.stats.pendingDropped + client.stats.rejectedPairs + droppedBuffered,
     files,
+    gaps: silence.gaps.length,
+    silentSeconds: Math.round(silence.silentMs()) / 1000,
+    gapList: silence.gaps
+      .slice(0, 20)
+      .map((g) => ({ from: new Date(g.from).toISOString(), seconds: Math.round(g.to - g.from) / 1000 })),
     ended,
     ...(error ? { error } : {}),
   };
