@@ -82,13 +82,14 @@ describe("option_quotes in the lake", () => {
       expect(`${name}: ${df.schema[name]!.equals(type)}`).toBe(`${name}: true`);
     // No nulls in a complete snapshot: every option answered all four events.
     for (const c of df.columns) expect(`${c}: ${df.getColumn(c).nullCount()}`).toBe(`${c}: 0`);
-    // Default filter: ≤ 8 expirations per underlying, strikes within ±20 % of the underlying's price.
+    // Default filter: the nearest 8 expirations per underlying plus the two around 30 days (for the
+    // 30-day ATM IV), strikes within ±20 % of the underlying's price.
     const perUnderlying = df
       .groupBy("underlying_symbol")
       .agg(pl.col("expiration_date").nUnique().alias("n"))
       .getColumn("n")
       .toArray() as number[];
-    expect(Math.max(...perUnderlying)).toBeLessThanOrEqual(8);
+    expect(Math.max(...perUnderlying)).toBeLessThanOrEqual(8 + 2);
     expect(perUnderlying.length).toBe(10);
     const k = col<number>(df, "strike_price");
     const px = col<number>(df, "underlying_price");
@@ -145,7 +146,8 @@ describe("option_quotes in the lake", () => {
     expect(s.status).toBe("complete");
     const df = pl.readParquet(partitionFile(lakeRoot(d), "option_quotes", { date: "2026-08-04" }));
     const n = df.groupBy("underlying_symbol").agg(pl.col("expiration_date").nUnique().alias("n"));
-    expect(Math.max(...(n.getColumn("n").toArray() as number[]))).toBe(2);
+    // 2 nearest + the 2 around 30 days (the demo's chains have expirations on both sides).
+    expect(Math.max(...(n.getColumn("n").toArray() as number[]))).toBe(2 + 2);
     const k = col<number>(df, "strike_price");
     const px = col<number>(df, "underlying_price");
     const worst = Math.max(...k.map((x, i) => Math.abs(x / px[i]! - 1)));

@@ -106,6 +106,34 @@ describe("selectOptions", () => {
     expect(selectOptions(df.head(0), prices, { expirations: 8, strikeRange: 0.2 }, 0).options).toEqual([]);
   });
 
+  test("the two expirations around 30 days join the nearest N (daily expirations)", () => {
+    // Daily expirations for two weeks, then monthlies: the nearest 8 are all under 30 days.
+    const days = ["03", "04", "05", "06", "07", "10", "11", "12", "13", "14"].map((d) => `2026-08-${d}`);
+    const rows: [string, string, string, number, boolean][] = [
+      ...days.map((e): [string, string, string, number, boolean] => ["SPY", "SPY", e, 600, true]),
+      ["SPY", "SPY", "2026-08-21", 600, true],
+      ["SPY", "SPY", "2026-09-18", 600, true],
+      ["SPY", "SPY", "2026-10-16", 600, true],
+    ];
+    const s = selectOptions(
+      chains(rows),
+      new Map([["SPY", 600]]),
+      { expirations: 8, strikeRange: 0.2 },
+      DAY("2026-08-03"),
+    );
+    const exps = [...new Set(s.options.map((o) => o.expiration))].sort((a, b) => a - b);
+    // 8 nearest (08-03 … 08-12) + 08-21 (last before 09-02) + 09-18 (first after); not 08-13/14 or 10-16.
+    expect(exps).toEqual([...days.slice(0, 8), "2026-08-21", "2026-09-18"].map(DAY));
+    // No expiration on the far side: nothing extra.
+    const short = selectOptions(
+      chains(rows.slice(0, 10)),
+      new Map([["SPY", 600]]),
+      { expirations: 2, strikeRange: 0.2 },
+      DAY("2026-08-03"),
+    );
+    expect(new Set(short.options.map((o) => o.expiration)).size).toBe(2);
+  });
+
   test("underlying prices: mark, else mid, else last", () => {
     const q = pl.DataFrame({
       symbol: ["A", "B", "C", "D"],

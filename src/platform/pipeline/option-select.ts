@@ -1,11 +1,13 @@
 /**
  * Which options the `option_quotes` snapshot asks the feed for: per underlying, the nearest N
- * expirations (across all its roots) and the strikes within ± a fraction of the underlying's
+ * expirations (across all its roots) plus the two around 30 days (for the 30-day ATM IV), and the
+ * strikes within ± a fraction of the underlying's
  * price, calls and puts. Pure: chain rows and prices in, the selection and the underlyings that
  * could not be filtered (no chain, no price) out, so nothing is dropped without a name.
  */
 import type pl from "nodejs-polars";
 import { usageError } from "../../core/errors.ts";
+import { ATM_TARGET_DAYS } from "../../stats/index.ts";
 
 export interface OptionFilter {
   /** Nearest expirations per underlying (≥ 1). */
@@ -70,6 +72,16 @@ export function underlyingPrices(quotes: pl.DataFrame): Map<string, number> {
 
 const DAY_MS = 86_400_000;
 
+/**
+ * The last expiration before `target` and the first on or after it (days since epoch), or none
+ * when the chain has no expiration on one side (nothing to interpolate between).
+ */
+export function bracketing(sortedExpirations: readonly number[], target: number): number[] {
+  const after = sortedExpirations.findIndex((e) => e >= target);
+  if (after <= 0) return [];
+  return [sortedExpirations[after - 1]!, sortedExpirations[after]!];
+}
+
 function dayOf(v: unknown): number {
   if (v instanceof Date) return Math.floor(v.getTime() / DAY_MS);
   if (typeof v === "number") return v;
@@ -114,9 +126,12 @@ export function selectOptions(
       out.noPrice.push(u);
       continue;
     }
-    const nearest = new Set(
-      [...new Set(rows.map((i) => exp[i] as number))].sort((a, b) => a - b).slice(0, filter.expirations),
-    );
+    const expirations = [...new Set(rows.map((i) => exp[i] as number))].sort((a, b) => a - b);
+    const nearest = new Set(expirations.slice(0, filter.expirations));
+    // The two expirations around 30 days always join: the 30-day at-the-money IV (iv_hv's
+    // atm_iv30) interpolates between them, and with weekly or daily expirations the nearest N
+    // can all fall short of 30 days.
+    for (const e of bracketing(expirations, today + ATM_TARGET_DAYS)) nearest.add(e);
     const lo = price * (1 - filter.strikeRange);
     const hi = price * (1 + filter.strikeRange);
     const picked = rows
