@@ -385,3 +385,81 @@ test("two machines run at once into one bucket: both succeed; every partition is
   expect(keys.every((k) => k.endsWith("/part-0.parquet"))).toBe(true);
   expect((await scanTable(root, "bars").collect()).height).toBeGreaterThan(0);
 });
+
+test("lake compact on s3://: a symbol left in several objects becomes one; the same rows read before and after", async () => {
+  const url = `s3://${TEST_BUCKET}/cmp`;
+  const d = join(tmp, "compact-machine");
+  const imp = await ttapi(
+    d,
+    "import",
+    barsFile(join(tmp, "cmp-src"), "AAA", "202606", 20),
+    barsFile(join(tmp, "cmp-src"), "BBB", "202606", 10),
+    "--out",
+    url,
+    "--json",
+  );
+  expect(imp.code).toBe(0);
+  // Another tool adds July for AAA as a second object in AAA's folder (its own part name).
+  const other = join(tmp, "cmp-other-lake");
+  expect(
+    (await ttapi(d, "import", barsFile(join(tmp, "cmp-src2"), "AAA", "202607", 20), "--out", other)).code,
+  ).toBe(0);
+  const otherDir = join(other, "bars", "period=D", "symbol=AAA");
+  const otherParts = new Bun.Glob("*.parquet").scanSync(otherDir);
+  const root = registerS3Root(url, {
+    endpoint: h.endpoint,
+    region: "us-east-1",
+    accessKeyId: TEST_KEY,
+    secretAccessKey: TEST_KEY,
+    sessionToken: "",
+    pathStyle: true,
+    retries: 3,
+    timeout: 30,
+  });
+  const store = S3Store.of(root);
+  for (const f of otherParts)
+    await store.put(
+      `cmp/bars/period=D/symbol=AAA/other-${f}`,
+      new Uint8Array(readFileSync(join(otherDir, f))),
+    );
+  const barKeys = async () => (await store.list("cmp/bars/")).map((o) => o.key).sort();
+  expect((await barKeys()).length).toBe(3);
+
+  const query = "SELECT symbol, date, close FROM bars ORDER BY symbol, date";
+  const before = await ttapi(d, "sql", "--lake", url, "--json", query);
+  expect(before.code).toBe(0);
+  const rowsBefore = JSON.parse(before.stdout) as { symbol: string }[];
+  expect(rowsBefore.length).toBe(50);
+
+  const c = await ttapi(d, "lake", "compact", "--lake", url, "--json");
+  expect(c.stderr).toBe("");
+  expect(c.code).toBe(0);
+  const out = JSON.parse(c.stdout) as {
+    results: { table: string; partitions: number; rows: number; filesBefore: number; filesAfter: number }[];
+    published: { folders: number; objects: number; removed: number };
+    alreadyOneObject: string[];
+  };
+  expect(out.results.find((r) => r.table === "bars")).toMatchObject({
+    partitions: 1,
+    rows: 40,
+    filesBefore: 3,
+    filesAfter: 2,
+  });
+  expect(out.published).toMatchObject({ folders: 1, objects: 1, removed: 1 });
+  expect(out.alreadyOneObject).toContain("quotes");
+  // One object per symbol folder on the bucket, the same rows through ttapi sql.
+  expect(await barKeys()).toEqual([
+    "cmp/bars/period=D/symbol=AAA/part-0.parquet",
+    "cmp/bars/period=D/symbol=BBB/part-0.parquet",
+  ]);
+  const after = await ttapi(d, "sql", "--lake", url, "--json", query);
+  expect(after.code).toBe(0);
+  expect(JSON.parse(after.stdout)).toEqual(rowsBefore);
+
+  // Again: nothing left to merge, and the output says why the snapshot tables need nothing.
+  const again = await ttapi(d, "lake", "compact", "--lake", url);
+  expect(again.code).toBe(0);
+  expect(again.stderr).toContain("every partition on S3 is already one object, nothing to compact");
+  expect(again.stderr).toContain(`nothing to compact in ${url}`);
+  expect((await barKeys()).length).toBe(2);
+});
