@@ -6,12 +6,13 @@
  * any output or in the log file.
  */
 import { afterAll, beforeAll, expect, setDefaultTimeout, test } from "bun:test";
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import pl from "nodejs-polars";
 import { registerS3Root } from "../../core/lake-root.ts";
-import { S3Store, scanTable } from "../../platform/lake/index.ts";
+import { importBars } from "../../platform/import/index.ts";
+import { lakeRoot, S3Store, scanTable, syncBarsUp } from "../../platform/lake/index.ts";
 import { type S3Harness, startS3Harness, TEST_BUCKET, TEST_KEY } from "../../platform/testing/s3-harness.ts";
 
 setDefaultTimeout(240_000);
@@ -462,4 +463,62 @@ test("lake compact on s3://: a symbol left in several objects becomes one; the s
   expect(again.stderr).toContain("every partition on S3 is already one object, nothing to compact");
   expect(again.stderr).toContain(`nothing to compact in ${url}`);
   expect((await barKeys()).length).toBe(2);
+});
+
+test("lake compact on s3://: the run's working copy <data-dir>/lake is merged and each merged symbol re-sent as one object", async () => {
+  const url = `s3://${TEST_BUCKET}/wc`;
+  const d = join(tmp, "wc-machine");
+  const root = registerS3Root(url, {
+    endpoint: h.endpoint,
+    region: "us-east-1",
+    accessKeyId: TEST_KEY,
+    secretAccessKey: TEST_KEY,
+    sessionToken: "",
+    pathStyle: true,
+    retries: 3,
+    timeout: 30,
+  });
+  // Two daily runs' worth of parts for AAA in the working copy, already published (one object).
+  const wc = lakeRoot(d);
+  await importBars({ inputs: [barsFile(join(tmp, "wc-src1"), "AAA", "202606", 20)], outDir: wc });
+  await importBars({ inputs: [barsFile(join(tmp, "wc-src2"), "AAA", "202607", 20)], outDir: wc });
+  await importBars({ inputs: [barsFile(join(tmp, "wc-src3"), "BBB", "202607", 10)], outDir: wc });
+  const aaa = join(wc, "bars", "period=D", "symbol=AAA");
+  const parts = () => readdirSync(aaa).filter((f) => f.endsWith(".parquet"));
+  expect(parts().length).toBe(2);
+  expect(await syncBarsUp(wc, root)).toMatchObject({ folders: 2, objects: 2 });
+  const store = S3Store.of(root);
+  const etagBefore = new Map((await store.list("wc/bars/")).map((o) => [o.key, o.etag]));
+  expect(etagBefore.size).toBe(2);
+
+  const c = await ttapi(d, "lake", "compact", "--lake", url, "--table", "bars", "--json");
+  expect(c.stderr).toBe("");
+  expect(c.code).toBe(0);
+  const out = JSON.parse(c.stdout) as {
+    results: { table: string; partitions: number; rows: number; filesBefore: number; filesAfter: number }[];
+    published: { folders: number; removed: number; unchanged: number };
+    alreadyOneObject: string[];
+  };
+  expect(out.results).toEqual([
+    expect.objectContaining({ table: "bars", partitions: 1, rows: 40, filesBefore: 3, filesAfter: 2 }),
+  ]);
+  // Only AAA was merged, so only AAA is sent again (BBB's object is left as it was).
+  expect(out.published).toMatchObject({ folders: 1, removed: 0 });
+  expect(out.alreadyOneObject).toEqual([]);
+  expect(parts()).toEqual(["part-0.parquet"]);
+  const after = await store.list("wc/bars/");
+  expect(after.map((o) => o.key).sort()).toEqual([
+    "wc/bars/period=D/symbol=AAA/part-0.parquet",
+    "wc/bars/period=D/symbol=BBB/part-0.parquet",
+  ]);
+  expect(after.find((o) => o.key.includes("BBB"))?.etag).toBe(
+    etagBefore.get("wc/bars/period=D/symbol=BBB/part-0.parquet"),
+  );
+  const bars = await scanTable(root, "bars").collect();
+  expect(bars.filter(pl.col("symbol").eq(pl.lit("AAA"))).height).toBe(40);
+  expect(bars.height).toBe(50);
+  // The working copy and the bucket are in sync: a second compact sends nothing.
+  const again = await ttapi(d, "lake", "compact", "--lake", url, "--table", "bars", "--json");
+  expect(again.code).toBe(0);
+  expect(JSON.parse(again.stdout).published).toMatchObject({ folders: 0, objects: 0 });
 });
