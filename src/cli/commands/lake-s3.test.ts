@@ -2,16 +2,18 @@
  * The commands on an `s3://` lake, end to end against a local S3-compatible server (s3rver behind
  * the test proxy): `ttapi import --out s3://…` (merging into what the bucket holds, one object per
  * symbol folder), `ttapi lake status --lake s3://…`, `ttapi stats` reading the bucket's bars,
- * `ttapi run --demo` writing its snapshots and bars there, and credentials that never appear in
+ * `ttapi run --demo` writing its snapshots and bars there, `ttapi lake compact` (bars merged in the
+ * working copy and published one object per symbol), and credentials that never appear in
  * any output or in the log file.
  */
 import { afterAll, beforeAll, expect, setDefaultTimeout, test } from "bun:test";
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import pl from "nodejs-polars";
 import { registerS3Root } from "../../core/lake-root.ts";
-import { S3Store, scanTable } from "../../platform/lake/index.ts";
+import { importBars } from "../../platform/import/index.ts";
+import { lakeRoot, S3Store, scanTable, syncBarsUp } from "../../platform/lake/index.ts";
 import { type S3Harness, startS3Harness, TEST_BUCKET, TEST_KEY } from "../../platform/testing/s3-harness.ts";
 
 setDefaultTimeout(240_000);
@@ -156,10 +158,12 @@ test("import --out s3://, lake status and stats on the bucket; a second machine'
   expect(badStatus.tables.find((t) => t.table === "bars")?.rows).toBe(50);
   await S3Store.of(root).delete("team/quotes/date=2026-08-04/part-0.parquet");
 
-  // prune/compact are refused on S3 with one clear line.
+  // compact on a bucket ttapi wrote: every symbol is one object already, nothing is re-sent.
+  const keysBefore = (await S3Store.of(root).list("team/")).map((o) => `${o.key} ${o.etag}`).sort();
   const pr = await ttapi(a, "lake", "compact", "--lake", url);
-  expect(pr.code).toBe(2);
-  expect(pr.stderr).toContain("does not work on an s3:// lake yet");
+  expect(pr.code).toBe(0);
+  expect(pr.stderr).toContain(`nothing to compact in ${url}`);
+  expect((await S3Store.of(root).list("team/")).map((o) => `${o.key} ${o.etag}`).sort()).toEqual(keysBefore);
 
   // Nothing secret in the trace logs either.
   for (const d of [a, b]) expect(readFileSync(join(d, "logs", "ttapi.log"), "utf8")).not.toContain(SESSION);
@@ -384,4 +388,140 @@ test("two machines run at once into one bucket: both succeed; every partition is
   expect(keys.length).toBeGreaterThan(0);
   expect(keys.every((k) => k.endsWith("/part-0.parquet"))).toBe(true);
   expect((await scanTable(root, "bars").collect()).height).toBeGreaterThan(0);
+});
+
+test("lake compact on s3://: a symbol left in several objects becomes one; the same rows read before and after", async () => {
+  const url = `s3://${TEST_BUCKET}/cmp`;
+  const d = join(tmp, "compact-machine");
+  const imp = await ttapi(
+    d,
+    "import",
+    barsFile(join(tmp, "cmp-src"), "AAA", "202606", 20),
+    barsFile(join(tmp, "cmp-src"), "BBB", "202606", 10),
+    "--out",
+    url,
+    "--json",
+  );
+  expect(imp.code).toBe(0);
+  // Another tool adds July for AAA as a second object in AAA's folder (its own part name).
+  const other = join(tmp, "cmp-other-lake");
+  expect(
+    (await ttapi(d, "import", barsFile(join(tmp, "cmp-src2"), "AAA", "202607", 20), "--out", other)).code,
+  ).toBe(0);
+  const otherDir = join(other, "bars", "period=D", "symbol=AAA");
+  const otherParts = new Bun.Glob("*.parquet").scanSync(otherDir);
+  const root = registerS3Root(url, {
+    endpoint: h.endpoint,
+    region: "us-east-1",
+    accessKeyId: TEST_KEY,
+    secretAccessKey: TEST_KEY,
+    sessionToken: "",
+    pathStyle: true,
+    retries: 3,
+    timeout: 30,
+  });
+  const store = S3Store.of(root);
+  for (const f of otherParts)
+    await store.put(
+      `cmp/bars/period=D/symbol=AAA/other-${f}`,
+      new Uint8Array(readFileSync(join(otherDir, f))),
+    );
+  const barKeys = async () => (await store.list("cmp/bars/")).map((o) => o.key).sort();
+  expect((await barKeys()).length).toBe(3);
+
+  const query = "SELECT symbol, date, close FROM bars ORDER BY symbol, date";
+  const before = await ttapi(d, "sql", "--lake", url, "--json", query);
+  expect(before.code).toBe(0);
+  const rowsBefore = JSON.parse(before.stdout) as { symbol: string }[];
+  expect(rowsBefore.length).toBe(50);
+
+  const c = await ttapi(d, "lake", "compact", "--lake", url, "--json");
+  expect(c.stderr).toBe("");
+  expect(c.code).toBe(0);
+  const out = JSON.parse(c.stdout) as {
+    results: { table: string; partitions: number; rows: number; filesBefore: number; filesAfter: number }[];
+    published: { folders: number; objects: number; removed: number };
+    alreadyOneObject: string[];
+  };
+  expect(out.results.find((r) => r.table === "bars")).toMatchObject({
+    partitions: 1,
+    rows: 40,
+    filesBefore: 3,
+    filesAfter: 2,
+  });
+  expect(out.published).toMatchObject({ folders: 1, objects: 1, removed: 1 });
+  expect(out.alreadyOneObject).toContain("quotes");
+  // One object per symbol folder on the bucket, the same rows through ttapi sql.
+  expect(await barKeys()).toEqual([
+    "cmp/bars/period=D/symbol=AAA/part-0.parquet",
+    "cmp/bars/period=D/symbol=BBB/part-0.parquet",
+  ]);
+  const after = await ttapi(d, "sql", "--lake", url, "--json", query);
+  expect(after.code).toBe(0);
+  expect(JSON.parse(after.stdout)).toEqual(rowsBefore);
+
+  // Again: nothing left to merge, and the output says why the snapshot tables need nothing.
+  const again = await ttapi(d, "lake", "compact", "--lake", url);
+  expect(again.code).toBe(0);
+  expect(again.stderr).toContain("every partition on S3 is already one object, nothing to compact");
+  expect(again.stderr).toContain(`nothing to compact in ${url}`);
+  expect((await barKeys()).length).toBe(2);
+});
+
+test("lake compact on s3://: the run's working copy <data-dir>/lake is merged and each merged symbol re-sent as one object", async () => {
+  const url = `s3://${TEST_BUCKET}/wc`;
+  const d = join(tmp, "wc-machine");
+  const root = registerS3Root(url, {
+    endpoint: h.endpoint,
+    region: "us-east-1",
+    accessKeyId: TEST_KEY,
+    secretAccessKey: TEST_KEY,
+    sessionToken: "",
+    pathStyle: true,
+    retries: 3,
+    timeout: 30,
+  });
+  // Two daily runs' worth of parts for AAA in the working copy, already published (one object).
+  const wc = lakeRoot(d);
+  await importBars({ inputs: [barsFile(join(tmp, "wc-src1"), "AAA", "202606", 20)], outDir: wc });
+  await importBars({ inputs: [barsFile(join(tmp, "wc-src2"), "AAA", "202607", 20)], outDir: wc });
+  await importBars({ inputs: [barsFile(join(tmp, "wc-src3"), "BBB", "202607", 10)], outDir: wc });
+  const aaa = join(wc, "bars", "period=D", "symbol=AAA");
+  const parts = () => readdirSync(aaa).filter((f) => f.endsWith(".parquet"));
+  expect(parts().length).toBe(2);
+  expect(await syncBarsUp(wc, root)).toMatchObject({ folders: 2, objects: 2 });
+  const store = S3Store.of(root);
+  const etagBefore = new Map((await store.list("wc/bars/")).map((o) => [o.key, o.etag]));
+  expect(etagBefore.size).toBe(2);
+
+  const c = await ttapi(d, "lake", "compact", "--lake", url, "--table", "bars", "--json");
+  expect(c.stderr).toBe("");
+  expect(c.code).toBe(0);
+  const out = JSON.parse(c.stdout) as {
+    results: { table: string; partitions: number; rows: number; filesBefore: number; filesAfter: number }[];
+    published: { folders: number; removed: number; unchanged: number };
+    alreadyOneObject: string[];
+  };
+  expect(out.results).toEqual([
+    expect.objectContaining({ table: "bars", partitions: 1, rows: 40, filesBefore: 3, filesAfter: 2 }),
+  ]);
+  // Only AAA was merged, so only AAA is sent again (BBB's object is left as it was).
+  expect(out.published).toMatchObject({ folders: 1, removed: 0 });
+  expect(out.alreadyOneObject).toEqual([]);
+  expect(parts()).toEqual(["part-0.parquet"]);
+  const after = await store.list("wc/bars/");
+  expect(after.map((o) => o.key).sort()).toEqual([
+    "wc/bars/period=D/symbol=AAA/part-0.parquet",
+    "wc/bars/period=D/symbol=BBB/part-0.parquet",
+  ]);
+  expect(after.find((o) => o.key.includes("BBB"))?.etag).toBe(
+    etagBefore.get("wc/bars/period=D/symbol=BBB/part-0.parquet"),
+  );
+  const bars = await scanTable(root, "bars").collect();
+  expect(bars.filter(pl.col("symbol").eq(pl.lit("AAA"))).height).toBe(40);
+  expect(bars.height).toBe(50);
+  // The working copy and the bucket are in sync: a second compact sends nothing.
+  const again = await ttapi(d, "lake", "compact", "--lake", url, "--table", "bars", "--json");
+  expect(again.code).toBe(0);
+  expect(JSON.parse(again.stdout).published).toMatchObject({ folders: 0, objects: 0 });
 });

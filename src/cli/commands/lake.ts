@@ -1,7 +1,7 @@
 /**
  * `ttapi lake status` (tables, partitions, date range, rows, bytes; unreadable files with the fix),
  * `ttapi lake prune --before DATE [--table T]` and `ttapi lake compact [--table T]` over the data
- * directory's lake (`<data-dir>/lake`).
+ * directory's lake (`<data-dir>/lake`) or an `s3://` lake.
  */
 import { defineCommand } from "citty";
 import { ERROR_CODES, usageError } from "../../core/errors.ts";
@@ -25,16 +25,9 @@ function printTable(rows: string[][]): void {
     );
 }
 
-/**
- * The lake (`--lake`, lake.root, default `<data-dir>/lake`); the data directory is migrated first
- * if it is of an earlier version. `localOnly`: the operation is not available on an `s3://` root.
- */
-async function openLake(dataDir: string, lake: string, localOnly?: string): Promise<string> {
-  const { isS3Root } = await import("../../platform/lake/index.ts");
-  if (localOnly && isS3Root(lake))
-    throw usageError(`ttapi lake ${localOnly} does not work on an s3:// lake yet (${lake})`, {
-      hint: `run it on a local lake (--lake DIR); on S3 every snapshot partition and every bars symbol is already one object, so there is nothing to ${localOnly === "compact" ? "compact" : "do here"}; use a bucket lifecycle rule on date= prefixes to expire history`,
-    });
+/** The lake (`--lake`, lake.root, default `<data-dir>/lake`); the data directory is migrated first
+ * if it is of an earlier version. */
+async function openLake(dataDir: string, lake: string): Promise<string> {
   const { migrateDataDir } = await import("../../platform/pipeline/index.ts");
   await migrateDataDir(dataDir);
   return lake;
@@ -133,21 +126,37 @@ const compact = defineCommand({
   },
   run: ({ args }) =>
     runAction("lake.compact", args, async ({ dataDir, lake }) => {
-      const { compactLake, parseTables } = await import("../../platform/lake/index.ts");
+      const { compactLake, compactLakeS3, isS3Root, lakeRoot, parseTables } = await import(
+        "../../platform/lake/index.ts"
+      );
       const { acquireRunLock } = await import("../../platform/index.ts");
       const tables = parseTables(args.table as string | undefined);
-      const root = await openLake(dataDir, lake, "compact");
+      const root = await openLake(dataDir, lake);
       const release = await acquireRunLock(dataDir, { what: "ttapi lake compact" });
       try {
-        const { results, unreadable } = compactLake(root, tables);
-        if (args.json) process.stdout.write(`${JSON.stringify({ results, unreadable })}\n`);
-        else
+        // On S3 the bars are compacted in the run's working copy and published one object per symbol.
+        const s3 = isS3Root(root) ? await compactLakeS3(root, tables, lakeRoot(dataDir)) : undefined;
+        const { results, unreadable } = s3 ?? compactLake(root, tables);
+        if (args.json)
+          process.stdout.write(
+            `${JSON.stringify({ results, unreadable, ...(s3 ? { published: s3.published, alreadyOneObject: s3.alreadyOneObject } : {}) })}\n`,
+          );
+        else {
           for (const t of results.filter((x) => x.partitions > 0))
             process.stderr.write(
               `compacted ${t.table}: ${t.partitions} partition${t.partitions === 1 ? "" : "s"}, ${t.filesBefore} → ${t.filesAfter} files, ${t.rows.toLocaleString("en-US")} rows\n`,
             );
-        if (!args.json && results.every((x) => x.partitions === 0))
-          process.stderr.write(`nothing to compact in ${root}\n`);
+          if (s3?.published && s3.published.folders > 0)
+            process.stderr.write(
+              `published ${s3.published.folders} symbol folder${s3.published.folders === 1 ? "" : "s"} to ${root} (one object each, ${s3.published.removed} stray object${s3.published.removed === 1 ? "" : "s"} deleted)\n`,
+            );
+          if (s3 && s3.alreadyOneObject.length > 0)
+            process.stderr.write(
+              `${s3.alreadyOneObject.join(", ")}: every partition on S3 is already one object, nothing to compact\n`,
+            );
+          if (results.every((x) => x.partitions === 0))
+            process.stderr.write(`nothing to compact in ${root}\n`);
+        }
         return reportUnreadable(unreadable);
       } finally {
         release();
