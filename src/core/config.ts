@@ -239,6 +239,13 @@ export const CONFIG_SCHEMA = {
     range: { min: 1, max: 3600 },
     doc: "option_quotes: wait this long for every selected option to answer",
   },
+  "options.idle-timeout": {
+    kind: "duration",
+    default: 15,
+    env: "TTAPI_OPTIONS_IDLE_TIMEOUT",
+    range: { min: 1, max: 3600 },
+    doc: "option_quotes: stop waiting once no new option has answered for this long",
+  },
   "lake.root": {
     kind: "string",
     default: "",

@@ -159,7 +159,9 @@ describe("options that do not answer", () => {
   test("are counted and named: the run is degraded, --strict fails, the partition holds the others", async () => {
     const d = tempDir();
     const demo = { seed: 1, scale: "small" as const, faults: "mute-options=0.02" };
-    const s = await run(d, { demo });
+    // Muted options never answer: a short idle limit ends each pass quickly.
+    const quick = config({ "options.idle-timeout": 2 });
+    const s = await run(d, { demo, config: quick });
     expect(s.status).toBe("degraded");
     const task = s.tasks.find((t) => t.id === "sym.option-quotes")!;
     const m = /^(\d+) of (\d+) options did not answer \((\.[A-Z]+\d{6}[CP][\d.]+, )+/.exec(
@@ -173,7 +175,7 @@ describe("options that do not answer", () => {
     const df = pl.readParquet(partitionFile(lakeRoot(d), "option_quotes", { date: "2026-08-04" }));
     expect(df.height).toBe(selected - missing);
 
-    const strict = await run(d, { demo, strict: true });
+    const strict = await run(d, { demo, config: quick, strict: true });
     expect(strict.status).toBe("failed");
     expect(strict.exitCode).toBe(1);
     const st = strict.tasks.find((t) => t.id === "sym.option-quotes")!;

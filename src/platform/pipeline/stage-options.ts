@@ -182,6 +182,9 @@ export function optionTasks(sc: StageContext): TaskDef[] {
           (dx) =>
             collectOptionSnapshot(dx, symbols, {
               timeoutMs: env.config["options.timeout"] * 1000,
+              // Was a fixed 5 s: a full universe (~170k options) on a loaded machine pauses longer
+              // than that between answers and the run failed with a quarter unanswered.
+              idleMs: env.config["options.idle-timeout"] * 1000,
               signal: ctx.signal,
               onProgress: (n, total) => ctx.progress(n, total, "options"),
             }),
