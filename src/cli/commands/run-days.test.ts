@@ -6,27 +6,14 @@ import { afterAll, describe, expect, setDefaultTimeout, test } from "bun:test";
 import { mkdtempSync, readdirSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { cliRunner } from "../testing/cli-process.ts";
 
 setDefaultTimeout(120_000);
 
-const MAIN = join(import.meta.dir, "..", "main.ts");
 const dir = mkdtempSync(join(tmpdir(), "ttapi-cli-days-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-async function ttapi(...args: string[]) {
-  const p = Bun.spawn([process.execPath, MAIN, ...args], {
-    stdout: "pipe",
-    stderr: "pipe",
-    env: {
-      ...process.env,
-      XDG_CONFIG_HOME: join(dir, "cfg"),
-      TTAPI_DATA_DIR: join(dir, "data"),
-      NO_COLOR: "",
-    },
-  });
-  const [stdout, stderr] = await Promise.all([new Response(p.stdout).text(), new Response(p.stderr).text()]);
-  return { code: await p.exited, stdout, stderr };
-}
+const ttapi = cliRunner(dir);
 
 describe("ttapi run --demo --days", () => {
   test("two days: a line per day, a JSON summary with both, a partition per day", async () => {

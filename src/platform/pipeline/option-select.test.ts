@@ -169,7 +169,7 @@ describe("tradingDateOf", () => {
 
 describe("option rows from feed events", () => {
   test("Quote+Greeks make a row; missing Summary/Trade leave nulls; no Greeks, no row", async () => {
-    const { foldBatch } = await import("./option-snapshot.ts");
+    const { emptyTick, foldBatch } = await import("./option-snapshot.ts");
     const { optionQuotesFrame } = await import("./stage-options.ts");
     const sel = [".A260821C10", ".A260821P10", ".A260821C11"].map((streamer, i) => ({
       underlying: "A",
@@ -181,29 +181,7 @@ describe("option rows from feed events", () => {
       strike: i === 2 ? 11 : 10,
       underlyingPrice: 10.5,
     }));
-    const ticks = new Map(
-      sel.map((o) => [
-        o.streamer,
-        {
-          bid: null,
-          ask: null,
-          bidSize: null,
-          askSize: null,
-          last: null,
-          volume: null,
-          openInterest: null,
-          prevVolume: null,
-          impliedVolatility: null,
-          delta: null,
-          gamma: null,
-          theta: null,
-          vega: null,
-          rho: null,
-          theoPrice: null,
-          seen: 0,
-        },
-      ]),
-    );
+    const ticks = new Map(sel.map((o) => [o.streamer, emptyTick()]));
     const quote = {
       type: "Quote",
       fields: ["eventType", "eventSymbol", "bidPrice", "askPrice", "bidSize", "askSize"],

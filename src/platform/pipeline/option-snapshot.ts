@@ -67,7 +67,8 @@ export interface OptionSnapshot {
   endedBy: "complete" | "timeout" | "idle" | "closed";
 }
 
-function emptyTick(): OptionTick {
+/** A tick before any event arrived: every field unknown. */
+export function emptyTick(): OptionTick {
   return {
     bid: null,
     ask: null,
