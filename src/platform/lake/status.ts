@@ -45,53 +45,67 @@ function parquetFiles(dir: string): string[] {
   return out.sort();
 }
 
+/** What one file contributes: its row count, and for bars its date range (footer statistics). */
+function fileStats(lf: pl.LazyDataFrame, table: LakeTable): pl.LazyDataFrame {
+  return table === "bars"
+    ? lf.select(
+        pl.len().alias("n"),
+        pl.col("date").cast(pl.Int32).min().alias("lo"),
+        pl.col("date").cast(pl.Int32).max().alias("hi"),
+      )
+    : lf.select(pl.len().alias("n"));
+}
+
+/** Rows and bar-date range of a table, summed file by file. */
+class TableTally {
+  rows = 0;
+  private minDay: number | null = null;
+  private maxDay: number | null = null;
+
+  add(stats: pl.DataFrame): void {
+    this.rows += Number(stats.getColumn("n").get(0));
+    if (!stats.columns.includes("lo")) return;
+    const lo = stats.getColumn("lo").get(0) as number | null;
+    const hi = stats.getColumn("hi").get(0) as number | null;
+    if (lo !== null) this.minDay = this.minDay === null ? lo : Math.min(this.minDay, lo);
+    if (hi !== null) this.maxDay = this.maxDay === null ? hi : Math.max(this.maxDay, hi);
+  }
+
+  /** The table's line: snapshot tables span their date partitions, bars their bar dates. */
+  status(table: LakeTable, parts: readonly string[], bytes: number, files: number): TableStatus {
+    const iso = (d: number | null) =>
+      d === null ? null : new Date(d * 86_400_000).toISOString().slice(0, 10);
+    const dates = parts.map((p) => /date=(\d{4}-\d\d-\d\d)/.exec(p)?.[1]).filter((d): d is string => !!d);
+    return {
+      table,
+      partitions: parts.length,
+      from: table === "bars" ? iso(this.minDay) : (dates[0] ?? null),
+      to: table === "bars" ? iso(this.maxDay) : (dates[dates.length - 1] ?? null),
+      rows: this.rows,
+      bytes,
+      files,
+      ...(table === "bars" ? { symbols: new Set(parts.map((p) => p.split("/")[1])).size } : {}),
+    };
+  }
+}
+
 export function lakeStatus(root: string): LakeStatus {
   const tables: TableStatus[] = [];
   const unreadable: string[] = [];
   for (const table of LAKE_TABLES) {
     const files = parquetFiles(join(root, table));
     const parts = listPartitions(root, table);
-    let rows = 0;
+    const tally = new TableTally();
     let bytes = 0;
-    let minDay: number | null = null;
-    let maxDay: number | null = null;
     for (const f of files) {
       bytes += statSync(f).size;
       try {
-        if (table === "bars") {
-          const df = pl
-            .scanParquet(f)
-            .select(
-              pl.len().alias("n"),
-              pl.col("date").cast(pl.Int32).min().alias("lo"),
-              pl.col("date").cast(pl.Int32).max().alias("hi"),
-            )
-            .collectSync();
-          rows += Number(df.getColumn("n").get(0));
-          const lo = df.getColumn("lo").get(0) as number | null;
-          const hi = df.getColumn("hi").get(0) as number | null;
-          if (lo !== null) minDay = minDay === null ? lo : Math.min(minDay, lo);
-          if (hi !== null) maxDay = maxDay === null ? hi : Math.max(maxDay, hi);
-        } else {
-          rows += Number(pl.scanParquet(f).select(pl.len().alias("n")).collectSync().getColumn("n").get(0));
-        }
+        tally.add(fileStats(pl.scanParquet(f), table).collectSync());
       } catch (e) {
         unreadable.push(unreadableLine(root, f, e));
       }
     }
-    const iso = (d: number | null) =>
-      d === null ? null : new Date(d * 86_400_000).toISOString().slice(0, 10);
-    const dates = parts.map((p) => /date=(\d{4}-\d\d-\d\d)/.exec(p)?.[1]).filter((d): d is string => !!d);
-    tables.push({
-      table,
-      partitions: parts.length,
-      from: table === "bars" ? iso(minDay) : (dates[0] ?? null),
-      to: table === "bars" ? iso(maxDay) : (dates[dates.length - 1] ?? null),
-      rows,
-      bytes,
-      files: files.length,
-      ...(table === "bars" ? { symbols: new Set(parts.map((p) => p.split("/")[1])).size } : {}),
-    });
+    tables.push(tally.status(table, parts, bytes, files.length));
   }
   return { root, tables, unreadable };
 }
@@ -109,29 +123,12 @@ export async function lakeStatusAsync(root: string): Promise<LakeStatus> {
   for (const table of LAKE_TABLES) {
     const objects = await listTableObjects(root, table);
     const parts = await listPartitionsAsync(root, table);
-    let rows = 0;
-    let minDay: number | null = null;
-    let maxDay: number | null = null;
+    const tally = new TableTally();
     for (const o of objects) {
       const url = lakeJoin(root, table, o.relative);
       try {
         const lf = pl.scanParquet(url, { cloudOptions } as Parameters<typeof pl.scanParquet>[1]);
-        if (table === "bars") {
-          const df = await lf
-            .select(
-              pl.len().alias("n"),
-              pl.col("date").cast(pl.Int32).min().alias("lo"),
-              pl.col("date").cast(pl.Int32).max().alias("hi"),
-            )
-            .collect();
-          rows += Number(df.getColumn("n").get(0));
-          const lo = df.getColumn("lo").get(0) as number | null;
-          const hi = df.getColumn("hi").get(0) as number | null;
-          if (lo !== null) minDay = minDay === null ? lo : Math.min(minDay, lo);
-          if (hi !== null) maxDay = maxDay === null ? hi : Math.max(maxDay, hi);
-        } else {
-          rows += Number((await lf.select(pl.len().alias("n")).collect()).getColumn("n").get(0));
-        }
+        tally.add(await fileStats(lf, table).collect());
       } catch (e) {
         const why = String((e as Error).message ?? e).split("\n")[0];
         unreadable.push(
@@ -139,19 +136,14 @@ export async function lakeStatusAsync(root: string): Promise<LakeStatus> {
         );
       }
     }
-    const iso = (d: number | null) =>
-      d === null ? null : new Date(d * 86_400_000).toISOString().slice(0, 10);
-    const dates = parts.map((p) => /date=(\d{4}-\d\d-\d\d)/.exec(p)?.[1]).filter((d): d is string => !!d);
-    tables.push({
-      table,
-      partitions: parts.length,
-      from: table === "bars" ? iso(minDay) : (dates[0] ?? null),
-      to: table === "bars" ? iso(maxDay) : (dates[dates.length - 1] ?? null),
-      rows,
-      bytes: objects.reduce((a, o) => a + o.size, 0),
-      files: objects.length,
-      ...(table === "bars" ? { symbols: new Set(parts.map((p) => p.split("/")[1])).size } : {}),
-    });
+    tables.push(
+      tally.status(
+        table,
+        parts,
+        objects.reduce((a, o) => a + o.size, 0),
+        objects.length,
+      ),
+    );
   }
   return { root, tables, unreadable };
 }
