@@ -8,6 +8,7 @@ import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { atomicWrite } from "../../core/atomic.ts";
 import { symbolDirName } from "../../core/bars.ts";
+import { dataError } from "../../core/errors.ts";
 import { type SortedValues, type SymbolState, withHeadroom } from "../../stats/index.ts";
 
 const MAGIC = "TTSTATE1";
@@ -80,13 +81,13 @@ export function encodeState(s: StoredState): Buffer {
 }
 
 export function decodeState(buf: Buffer): StoredState {
-  if (buf.subarray(0, MAGIC.length).toString() !== MAGIC) throw new Error("not a ttapi statistics state");
+  if (buf.subarray(0, MAGIC.length).toString() !== MAGIC) throw dataError("not a ttapi statistics state");
   const hlen = buf.readUInt32LE(MAGIC.length);
   let off = MAGIC.length + 4;
   const h = JSON.parse(buf.subarray(off, off + hlen).toString()) as Header;
   off += hlen;
   const take = (bytes: number) => {
-    if (off + bytes > buf.length) throw new Error("truncated statistics state");
+    if (off + bytes > buf.length) throw dataError("truncated statistics state");
     const copy = new Uint8Array(bytes);
     copy.set(buf.subarray(off, off + bytes));
     off += bytes;
@@ -103,7 +104,7 @@ export function decodeState(buf: Buffer): StoredState {
   );
   const date = new Int32Array(take(h.tail * 4));
   const flags = new Uint8Array(take(h.tail));
-  if (off !== buf.length) throw new Error("statistics state has trailing bytes");
+  if (off !== buf.length) throw dataError("statistics state has trailing bytes");
   return {
     files: h.files,
     state: {
