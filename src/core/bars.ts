@@ -137,6 +137,12 @@ export function isoFromDays(z: number): string {
   return `${String(y).padStart(4, "0")}-${String(m).padStart(2, "0")}-${String(d).padStart(2, "0")}`;
 }
 
+/** Days since epoch of a `YYYY-MM-DD` date (already validated by the caller). */
+export function daysFromIso(iso: string): number {
+  const [y, m, d] = iso.split("-").map(Number) as [number, number, number];
+  return daysFromCivil(y, m, d);
+}
+
 /**
  * Dataset layout: `<root>/bars/period=<P>/symbol=<ENC>/part-<k>.parquet`, one folder per
  * (period, symbol) so reading one symbol opens only its files, while `<root>/bars/**\/*.parquet`

@@ -6,7 +6,7 @@
  */
 import { join } from "node:path";
 import pl from "nodejs-polars";
-import { daysFromCivil } from "../../core/bars.ts";
+import { daysFromIso } from "../../core/bars.ts";
 import type { SnapshotTable } from "../lake/tables.ts";
 
 /** Prepend `snapshot_time` (UTC instant the data was taken) to a frame. */
@@ -15,11 +15,6 @@ export function withSnapshotTime(df: pl.DataFrame, snapshotTime: number): pl.Dat
     pl.lit(new Date(snapshotTime)).cast(pl.Datetime("ms", "UTC")).alias("snapshot_time"),
     ...df.columns.filter((c) => c !== "snapshot_time").map((c) => pl.col(c)),
   );
-}
-
-function dayNumber(isoDate: string): number {
-  const [y, m, d] = isoDate.split("-").map(Number) as [number, number, number];
-  return daysFromCivil(y, m, d);
 }
 
 const CHAIN_COLUMNS = [
@@ -44,7 +39,7 @@ const CHAIN_COLUMNS = [
  * (or only a put) gives one row.
  */
 export function chainsLong(wide: pl.DataFrame, date: string, snapshotTime: number): pl.DataFrame {
-  const day = dayNumber(date);
+  const day = daysFromIso(date);
   const side = (type: "C" | "P", sym: string, streamer: string) =>
     wide
       .filter(pl.col(sym).isNotNull())

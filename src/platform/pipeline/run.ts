@@ -5,7 +5,7 @@
  * cache hits and failures, plus the run status — complete, degraded (data missing within the
  * threshold) or failed.
  */
-import { daysFromCivil } from "../../core/bars.ts";
+import { daysFromIso } from "../../core/bars.ts";
 import { childController } from "../../core/cancel.ts";
 import type { Config } from "../../core/config.ts";
 import { usageError } from "../../core/errors.ts";
@@ -110,8 +110,7 @@ async function checkSnapshotMode(root: string, mode: SnapshotMode): Promise<void
 
 /** The close of the demo sim's market date (`today`, default the sim's fixed date), epoch ms. */
 function demoCloseUtc(today: string | undefined): number {
-  const [y, m, d] = (today ?? DEFAULT_SIM_TODAY).split("-").map(Number) as [number, number, number];
-  return sessionCloseUtc(daysFromCivil(y, m, d));
+  return sessionCloseUtc(daysFromIso(today ?? DEFAULT_SIM_TODAY));
 }
 
 export async function runPipeline(o: RunPipelineOptions): Promise<RunSummary> {
