@@ -16,7 +16,7 @@ const home = mkdtempSync(join(tmpdir(), "ttapi-input-safety-"));
 afterAll(() => rmSync(home, { recursive: true, force: true }));
 
 async function ttapi(args: string[], timeoutMs = 30_000) {
-  const p = Bun.spawn(["bun", MAIN, ...args, "--data-dir", join(home, "data")], {
+  const p = Bun.spawn([process.execPath, MAIN, ...args, "--data-dir", join(home, "data")], {
     env: { ...process.env, XDG_CONFIG_HOME: join(home, "config"), TTAPI_ENV: "sim", TTAPI_API_URL: "" },
     stdout: "pipe",
     stderr: "pipe",

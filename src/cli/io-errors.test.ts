@@ -24,7 +24,7 @@ afterAll(async () => {
 });
 
 async function ttapi(args: string[]) {
-  const p = Bun.spawn(["bun", MAIN, ...args], {
+  const p = Bun.spawn([process.execPath, MAIN, ...args], {
     env: { ...process.env, XDG_CONFIG_HOME: join(home, "config"), TTAPI_ENV: "", TTAPI_API_URL: "" },
     stdout: "pipe",
     stderr: "pipe",

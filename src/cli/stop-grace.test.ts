@@ -9,7 +9,7 @@ import { join } from "node:path";
 setDefaultTimeout(60_000);
 
 test("SIGTERM ends a process stuck on a wait that ignores cancellation, with exit 130", async () => {
-  const p = Bun.spawn(["bun", join(import.meta.dir, "stop-grace.fixture.ts")], {
+  const p = Bun.spawn([process.execPath, join(import.meta.dir, "stop-grace.fixture.ts")], {
     stdout: "pipe",
     stderr: "pipe",
   });

@@ -36,20 +36,23 @@ async function ttapi(
   dataDir: string,
   ...args: string[]
 ): Promise<{ code: number; stdout: string; stderr: string }> {
-  const p = Bun.spawn(["bun", join(REPO, "src", "cli", "main.ts"), ...args, "--data-dir", dataDir], {
-    stdout: "pipe",
-    stderr: "pipe",
-    env: {
-      ...process.env,
-      XDG_CONFIG_HOME: join(tmp, "cfg"),
-      TTAPI_LOG_LEVEL: "warn",
-      AWS_ENDPOINT_URL: h.endpoint,
-      AWS_ACCESS_KEY_ID: TEST_KEY,
-      AWS_SECRET_ACCESS_KEY: TEST_KEY,
-      AWS_SESSION_TOKEN: SESSION,
-      AWS_REGION: "us-east-1",
+  const p = Bun.spawn(
+    [process.execPath, join(REPO, "src", "cli", "main.ts"), ...args, "--data-dir", dataDir],
+    {
+      stdout: "pipe",
+      stderr: "pipe",
+      env: {
+        ...process.env,
+        XDG_CONFIG_HOME: join(tmp, "cfg"),
+        TTAPI_LOG_LEVEL: "warn",
+        AWS_ENDPOINT_URL: h.endpoint,
+        AWS_ACCESS_KEY_ID: TEST_KEY,
+        AWS_SECRET_ACCESS_KEY: TEST_KEY,
+        AWS_SESSION_TOKEN: SESSION,
+        AWS_REGION: "us-east-1",
+      },
     },
-  });
+  );
   const [stdout, stderr, code] = await Promise.all([
     new Response(p.stdout).text(),
     new Response(p.stderr).text(),

@@ -19,7 +19,7 @@ const tmp = mkdtempSync(join(tmpdir(), "ttapi-lake-cli-"));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
 async function ttapi(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  const p = Bun.spawn(["bun", join(REPO, "src", "cli", "main.ts"), ...args], {
+  const p = Bun.spawn([process.execPath, join(REPO, "src", "cli", "main.ts"), ...args], {
     stdout: "pipe",
     stderr: "pipe",
     env: { ...process.env, XDG_CONFIG_HOME: join(tmp, "cfg"), TTAPI_LOG_LEVEL: "warn" },

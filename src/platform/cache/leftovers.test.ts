@@ -81,7 +81,7 @@ test("the next run reclaims them when it starts", async () => {
 test("ttapi cache status shows and reclaims them", async () => {
   const dataDir = join(root, "cli");
   const { dead1, liveStaging } = await seed(dataDir);
-  const p = Bun.spawn(["bun", MAIN, "cache", "status", "--data-dir", dataDir], {
+  const p = Bun.spawn([process.execPath, MAIN, "cache", "status", "--data-dir", dataDir], {
     env: { ...process.env, XDG_CONFIG_HOME: join(root, "config") },
     stdout: "pipe",
     stderr: "pipe",

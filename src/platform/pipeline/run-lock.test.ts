@@ -26,7 +26,10 @@ async function trial(n: number, dataDir: string): Promise<Record<string, number>
   const marker = join(dataDir, "inside");
   const startAt = Date.now() + 2500;
   const procs = Array.from({ length: n }, () =>
-    Bun.spawn(["bun", FIXTURE, dataDir, marker, String(startAt), "400"], { stdout: "pipe", stderr: "pipe" }),
+    Bun.spawn([process.execPath, FIXTURE, dataDir, marker, String(startAt), "400"], {
+      stdout: "pipe",
+      stderr: "pipe",
+    }),
   );
   const words = await Promise.all(procs.map(async (p) => (await new Response(p.stdout).text()).trim()));
   await Promise.all(procs.map((p) => p.exited));
