@@ -47,12 +47,17 @@ export function lakeContext(catalog: Map<string, CatalogTable>): ReturnType<type
 
 export function prepareQuery(root: string, text: string): PreparedQuery {
   const catalog = openCatalog(root, referencedTables(text));
-  const ectx = errorContext(text, catalog, presentTables(root));
+  // What exists is listed only for an error message: a query that plans does not walk every table.
+  let context: ErrorContext | undefined;
+  const ectx = () => {
+    context ??= errorContext(text, catalog, presentTables(root));
+    return context;
+  };
   const sql = (() => {
     try {
       return checkReadOnly(text);
     } catch (e) {
-      throw sqlError(e, ectx);
+      throw sqlError(e, ectx());
     }
   })();
   let frame: pl.LazyDataFrame;
@@ -62,7 +67,7 @@ export function prepareQuery(root: string, text: string): PreparedQuery {
     const inner = (frame as unknown as { _ldf: unknown })._ldf;
     if (inner instanceof Error) throw inner;
   } catch (e) {
-    throw sqlError(e, ectx);
+    throw sqlError(e, ectx());
   }
   let scans: PlanScan[] | undefined;
   return {
@@ -81,9 +86,18 @@ export function prepareQuery(root: string, text: string): PreparedQuery {
           if (bad) return bad;
         }
       }
-      return sqlError(e, ectx);
+      return sqlError(e, ectx());
     },
   };
+}
+
+/**
+ * Run a query's plan with polars' streaming engine (polars runs a plan it cannot stream in memory,
+ * with the same result). Measured on the full demo lake (507 symbols × 57,000 bars): a per-symbol
+ * aggregate over all bars 3.5 → 1.9 s CPU; one symbol's bars no slower.
+ */
+export function collectQuery(frame: pl.LazyDataFrame): pl.DataFrame {
+  return frame.collectSync({ engine: "streaming" });
 }
 
 /**
