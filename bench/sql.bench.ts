@@ -3,9 +3,11 @@
  *
  * 1. One symbol's bars, end to end (process start included): `ttapi sql --csv "SELECT * FROM bars
  *    WHERE symbol = …"` (dist/ttapi when built, else `bun src/cli/main.ts`) vs a Bun process
- *    running the same query with DuckDB (@duckdb/node-api) over the same files.
+ *    running the same query with DuckDB (@duckdb/node-api) over the same files, and the floor
+ *    under ours: compiled programs that print a line, load polars, and read that one file with
+ *    polars and print it as CSV.
  * 2. A per-symbol aggregate over all bars (rows/s), in-process: our SQL path vs DuckDB vs a plain
- *    polars hive scan + group-by.
+ *    polars hive scan + group-by (same streaming engine).
  * 3. The daily statistics update for every symbol: one new bar appended to each, incremental
  *    (saved state; in memory, then end to end with the state files) vs a full recompute.
  *
@@ -14,7 +16,9 @@
  *   BENCH_REPS=5                     repetitions (median reported)
  */
 import { existsSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { availableParallelism, loadavg } from "node:os";
 import { join } from "node:path";
+import { barsSymbolDir } from "../src/core/bars.ts";
 import { syntheticSeries, syntheticSymbol, writeSymbolBars } from "../src/platform/stats/synthetic.ts";
 
 const SCALES = { small: { symbols: 507, rows: 1_000 }, full: { symbols: 507, rows: 57_000 } } as const;
@@ -49,10 +53,66 @@ function runProcess(cmd: string[]): { wall: number; cpu: number } {
   return { wall, cpu: Number(p.resourceUsage?.cpuTime.total ?? 0n) / 1e6 };
 }
 
-function timeProcess(cmd: string[]): { wall: number; cpu: number } {
-  runProcess(cmd); // warm the page cache
-  const runs = Array.from({ length: reps }, () => runProcess(cmd));
-  return { wall: median(runs.map((r) => r.wall)), cpu: median(runs.map((r) => r.cpu)) };
+/** Median wall and CPU of each command, run in turns (a load spike hits all of them alike). */
+function timeProcesses(cmds: string[][]): { wall: number; cpu: number }[] {
+  for (const cmd of cmds) runProcess(cmd); // warm the page cache
+  const runs = cmds.map(() => [] as { wall: number; cpu: number }[]);
+  for (let r = 0; r < reps; r++) for (const [i, cmd] of cmds.entries()) runs[i]!.push(runProcess(cmd));
+  return runs.map((rs) => ({ wall: median(rs.map((x) => x.wall)), cpu: median(rs.map((x) => x.cpu)) }));
+}
+
+/** The Parquet file holding one symbol's bars (the synthetic lake writes one per symbol). */
+function symbolFile(root: string, symbol: string): string {
+  return `${barsSymbolDir(root, "D", symbol)}/part-0.parquet`;
+}
+
+/**
+ * The floor under `ttapi sql`, compiled the way build.ts compiles ttapi (bytecode, minified, only
+ * this platform's polars library): a program that prints a line, one that loads polars, and one
+ * that reads one file with polars and prints it as CSV. Returns [name, command] pairs.
+ */
+function compileFloors(dir: string, file: string): [string, string[]][] {
+  const polarsPkg = JSON.parse(readFileSync(join(repo, "node_modules/nodejs-polars/package.json"), "utf8"));
+  const host = `nodejs-polars-${process.platform}-${process.arch}${process.platform === "linux" ? "-gnu" : ""}`;
+  const externals = Object.keys(polarsPkg.optionalDependencies ?? {})
+    .filter((p) => p !== host)
+    .flatMap((p) => ["--external", p]);
+  const programs: [string, string, string[]][] = [
+    ["hello world (compiled Bun)", 'process.stdout.write("hello\\n");\n', []],
+    [
+      "polars loaded, nothing else",
+      'import pl from "nodejs-polars";\nprocess.stdout.write(String(typeof pl.scanParquet));\n',
+      [],
+    ],
+    [
+      "polars reads the one file, writes CSV",
+      'import pl from "nodejs-polars";\nprocess.stdout.write(pl.readParquet(process.argv[2]!).writeCSV());\n',
+      [file],
+    ],
+  ];
+  return programs.map(([name, source, args], i) => {
+    const src = join(dir, `floor-${i}.ts`);
+    const out = join(dir, `floor-${i}`);
+    writeFileSync(src, source);
+    const b = Bun.spawnSync(
+      [
+        process.execPath,
+        "build",
+        "--compile",
+        "--minify",
+        "--bytecode",
+        "--format=esm",
+        ...externals,
+        src,
+        "--outfile",
+        out,
+      ],
+      { stdout: "pipe", stderr: "pipe" },
+    );
+    if (b.exitCode !== 0) throw new Error(`compiling ${name} failed: ${b.stderr.toString().slice(0, 300)}`);
+    rmSync(src);
+    return [name, [out, ...args]];
+  });
 }
 
 async function duckdbAvailable(): Promise<string | null> {
@@ -73,13 +133,16 @@ async function main(): Promise<void> {
     `lake: ${scale.symbols} symbols × ${scale.rows.toLocaleString("en-US")} bars (${scaleName}), ${reps} reps, median`,
   );
 
-  // 1. One symbol end to end.
+  // 1. One symbol end to end, beside the floor under it: what any compiled Bun program, one that
+  // loads polars, and one that only reads that symbol's file with polars and prints it as CSV
+  // cost on this machine (compiled like build.ts does), and DuckDB over the same files.
   const binary = join(repo, "dist", "ttapi");
   const ours = existsSync(binary) ? [binary] : [process.execPath, join(repo, "src", "cli", "main.ts")];
   const q1 = `SELECT * FROM bars WHERE symbol = '${symbol}'`;
   const oursCmd = [...ours, "sql", "--lake", lake, "--csv", q1];
-  // Bun resolves the script's import from the repo's node_modules, so it lives under the repo.
-  const duckScript = join(repo, ".bench-data", "duck-one.ts");
+  // Bun resolves the scripts' imports from the repo's node_modules, so they live under the repo.
+  const scratch = join(repo, ".bench-data");
+  const duckScript = join(scratch, "duck-one.ts");
   const duckSql = `SELECT * FROM read_parquet('${glob}', hive_partitioning = true) WHERE symbol = '${symbol}'`;
   writeFileSync(
     duckScript,
@@ -89,25 +152,38 @@ const r = await con.runAndReadAll(${JSON.stringify(duckSql)});
 process.stdout.write(r.columnNames().join(",") + "\\n" + r.getRows().map((x) => x.join(",")).join("\\n") + "\\n");
 `,
   );
-  const t1 = timeProcess(oursCmd);
+  const floors = compileFloors(scratch, symbolFile(lake, symbol));
   const both = (t: { wall: number; cpu: number }) => `${ms(t.wall)} wall, ${ms(t.cpu)} CPU`;
-  let line = `one symbol's bars, end to end (${existsSync(binary) ? "dist/ttapi" : "bun src/cli/main.ts"}): ${both(t1)}`;
-  if (!duckProblem) {
-    const d1 = timeProcess([process.execPath, duckScript]);
-    line += ` | DuckDB (bun + @duckdb/node-api) ${both(d1)} | ours/duckdb ${(t1.wall / d1.wall).toFixed(2)}× wall, ${(t1.cpu / d1.cpu).toFixed(2)}× CPU`;
-  } else line += ` | DuckDB unavailable: ${duckProblem}`;
-  const hello = timeProcess([process.execPath, "-e", "0"]);
-  console.log(`${line} | bare bun start ${both(hello)}; target ≤ 50 ms`);
+  const rows1: [string, string[]][] = [
+    [existsSync(binary) ? "ttapi sql (dist/ttapi)" : "ttapi sql (bun src/cli/main.ts)", oursCmd],
+    ...floors,
+    ...(duckProblem
+      ? []
+      : [["DuckDB (bun + @duckdb/node-api)", [process.execPath, duckScript]] as [string, string[]]]),
+  ];
+  const t1 = timeProcesses(rows1.map(([, cmd]) => cmd));
+  console.log(
+    `one symbol's bars (${scale.rows.toLocaleString("en-US")} rows as CSV), end to end, process start included; load average ${loadavg()[0]!.toFixed(1)} on ${availableParallelism()} cores:`,
+  );
+  const ourWall = t1[0]!.wall;
+  rows1.forEach(([name], i) => {
+    const t = t1[i]!;
+    console.log(
+      `  ${name.padEnd(46)} ${both(t)}${i === 0 ? "   target ≤ 50 ms" : `   ours/this ${(ourWall / t.wall).toFixed(2)}× wall`}`,
+    );
+  });
+  if (duckProblem) console.log(`  DuckDB unavailable: ${duckProblem}`);
+  for (const [, cmd] of floors) rmSync(cmd[0]!, { force: true });
 
   // 2. Per-symbol aggregate over all bars, in-process.
   const pl = (await import("nodejs-polars")).default;
-  const { prepareQuery } = await import("../src/platform/query/index.ts");
+  const { collectQuery, prepareQuery } = await import("../src/platform/query/index.ts");
   const agg =
     "SELECT symbol, count(*) AS n, avg(close) AS avg_close, min(low) AS lo, max(high) AS hi FROM bars GROUP BY symbol";
   const rows = scale.symbols * scale.rows;
   const runOurs = () => {
     const t0 = performance.now();
-    const df = prepareQuery(lake, agg).frame.collectSync();
+    const df = collectQuery(prepareQuery(lake, agg).frame);
     if (df.height !== scale.symbols) throw new Error(`expected ${scale.symbols} groups, got ${df.height}`);
     return (performance.now() - t0) / 1000;
   };
@@ -116,14 +192,14 @@ process.stdout.write(r.columnNames().join(",") + "\\n" + r.getRows().map((x) => 
     pl.scanParquet(glob, { hivePartitioning: true } as Parameters<typeof pl.scanParquet>[1])
       .groupBy("symbol")
       .agg(pl.len().alias("n"), pl.col("close").mean(), pl.col("low").min(), pl.col("high").max())
-      .collectSync();
+      .collectSync({ engine: "streaming" });
     return (performance.now() - t0) / 1000;
   };
   runOurs();
   const a = median(Array.from({ length: reps }, runOurs));
   runPolars();
   const p = median(Array.from({ length: reps }, runPolars));
-  line = `per-symbol aggregate over ${rows.toLocaleString("en-US")} bars: ours ${rate(rows, a)} (${ms(a)}) | plain polars scan ${rate(rows, p)} (${(p / a).toFixed(2)}× our time)`;
+  let line = `per-symbol aggregate over ${rows.toLocaleString("en-US")} bars: ours ${rate(rows, a)} (${ms(a)}) | plain polars hive scan (streaming) ${rate(rows, p)} (${(p / a).toFixed(2)}× our time)`;
   if (!duckProblem) {
     const { DuckDBInstance } = await import("@duckdb/node-api");
     const con = await (await DuckDBInstance.create(":memory:")).connect();
