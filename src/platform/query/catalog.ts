@@ -118,6 +118,18 @@ export function findUnreadable(files: readonly string[]): TTError | null {
   return null;
 }
 
+/** A lazy scan of the files a glob matches, with the table's schema and hive columns. */
+export function scanFiles(glob: string, schema: Record<string, DataType>): pl.LazyDataFrame {
+  return pl.scanParquet(glob, {
+    ...SCAN_BASE,
+    ...cloudOf(glob),
+    schema,
+    missingColumns: "insert",
+    extraColumns: "ignore",
+    castOptions: { categoricalToString: "allow" },
+  } as Parameters<typeof pl.scanParquet>[1]);
+}
+
 /**
  * The newest data file of a local table and its partition: the last partition in sort order that
  * holds a file (dates sort chronologically; bars: any symbol is alike), found by walking the hive
@@ -174,14 +186,7 @@ export function openTable(root: string, name: LakeTable): CatalogTable | null {
   // Hive columns come from the path; a file may also store them (bars does), which is the same value.
   const hive = hiveValues(newest.partition);
   for (const col of Object.keys(hive)) if (!(col in schema)) schema[col] = col === "date" ? pl.Date : pl.Utf8;
-  const scan = pl.scanParquet(lakeJoin(dir, "**", "*.parquet"), {
-    ...SCAN_BASE,
-    ...cloudOf(dir),
-    schema,
-    missingColumns: "insert",
-    extraColumns: "ignore",
-    castOptions: { categoricalToString: "allow" },
-  } as Parameters<typeof pl.scanParquet>[1]);
+  const scan = scanFiles(lakeJoin(dir, "**", "*.parquet"), schema);
   let partitions: string[] | undefined;
   let files: string[] | undefined;
   return {
