@@ -167,7 +167,10 @@ export function pinnedGlobs(
   schemas: Map<LakeTable, Record<string, DataType>>,
 ): Map<LakeTable, string> {
   const out = new Map<LakeTable, string>();
-  const literals = isS3Root(root) || schemas.size === 0 ? null : sqlLiterals(sql);
+  // No `<partition column> =` in the query: nothing to pin, no plan to make.
+  if (isS3Root(root) || schemas.size === 0 || !/\b(?:symbol|period|date)"?\s*=/i.test(maskLiterals(sql)))
+    return out;
+  const literals = sqlLiterals(sql);
   if (!literals || literals.size === 0) return out;
   const plan = probePlan(sql, schemas);
   if (!plan) return out;
