@@ -170,6 +170,11 @@ describe("ttapi sql: a filter fixing the partition lists only its folder", () =>
     const df = collectQuery(q.frame);
     expect(df.height).toBe(30);
     expect(sorted(df).frameEqual(sorted(whole))).toBe(true);
+    // A quote inside the symbol (written doubled in SQL) names its folder too.
+    writeBars(root, "O'K", walkBars(weekdays("2026-01-05", 5), 9));
+    const quoted = prepareQuery(root, "SELECT * FROM bars WHERE symbol = 'O''K'");
+    expect(quoted.pinned).toEqual(new Map([["bars", join(root, "bars", "*", "symbol=O'K", "*.parquet")]]));
+    expect(collectQuery(quoted.frame).getColumn("symbol").toArray()).toEqual(Array(5).fill("O'K"));
     // With the period as well, and written the other way round.
     expect(
       prepareQuery(root, "SELECT * FROM bars WHERE period = 'D' AND (symbol = 'BBB' AND close > 0)").pinned,
