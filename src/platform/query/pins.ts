@@ -7,19 +7,17 @@
  * `WHERE date = '2026-08-04'`, alone or AND-ed with anything else), the table is registered with a
  * scan of that one folder instead, so only it is listed and read.
  *
- * The pushed-down filter is read from the plan polars makes of the query over empty stand-ins of
- * the tables (no file is touched). Anything not recognised exactly (OR, IN, a function of the
- * column, a self-join asking for two symbols, a literal polars might print abbreviated, a bare
- * `count(*) … WHERE`, which polars plans over a frame as a sum of the condition) leaves the table
- * unpinned: a pin narrows only what the filter would drop anyway, so the rows are the same.
- * `s3://` lakes are not pinned (polars lists the prefix itself there).
+ * The pushed-down filter is read from the plan polars makes of the query over stand-ins of the
+ * tables (a scan of one file each; nothing is read). Anything not recognised exactly (OR, IN, a
+ * function of the column, a self-join asking for two symbols, a literal polars might print
+ * abbreviated) leaves the table unpinned: a pin narrows only what the filter would drop anyway,
+ * so the rows are the same. `s3://` lakes are not pinned (polars lists the prefix itself there).
  */
 import pl, { type DataType } from "nodejs-polars";
 import { symbolDirName } from "../../core/bars.ts";
 import { isS3Root, type LakeTable, partitionColumns, tableDir } from "../lake/index.ts";
 import { maskLiterals } from "./read-only.ts";
 
-const PROBE = "__ttapi_probe_";
 const DATE_RE = /^\d{4}-\d{2}-\d{2}$/;
 
 /** The string literals of a query (`'it''s'` → `it's`); null when one could confuse the plan's text. */
@@ -45,15 +43,31 @@ function sqlLiterals(sql: string): Set<string> | null {
   return out;
 }
 
-/** The plan polars makes of `sql` over empty frames shaped like the tables; null if it cannot. */
-function probePlan(sql: string, schemas: Map<LakeTable, Record<string, DataType>>): string | null {
+/** What the probe needs of a table: its schema and one of its files (the catalog's newest). */
+export interface ProbeTable {
+  file: string;
+  schema: Record<string, DataType>;
+}
+
+/**
+ * The plan polars makes of `sql` with every table standing in as a scan of just its one file,
+ * without hive partitioning (so no file is pruned from the printed plan and each scan keeps its
+ * path, which names its table); hive columns the file lacks read as null. Nothing is read: the
+ * plan is only printed. Null if polars cannot plan it (the real run reports why).
+ */
+function probePlan(sql: string, tables: Map<LakeTable, ProbeTable>): string | null {
   try {
     const ctx = pl.SQLContext();
-    for (const [name, schema] of schemas) {
-      const cols = Object.entries(schema).map(([c, dt]) => pl.Series(c, [], dt));
-      // The marker column comes first: polars prints the first columns of a frame scan.
-      ctx.register(name, pl.DataFrame([pl.Series(`${PROBE}${name}`, [], pl.Bool), ...cols]).lazy());
-    }
+    for (const [name, t] of tables)
+      ctx.register(
+        name,
+        pl.scanParquet(t.file, {
+          schema: t.schema,
+          missingColumns: "insert",
+          extraColumns: "ignore",
+          castOptions: { categoricalToString: "allow" },
+        } as Parameters<typeof pl.scanParquet>[1]),
+      );
     const frame = ctx.execute(sql);
     if ((frame as unknown as { _ldf: unknown })._ldf instanceof Error) return null;
     return frame.describeOptimizedPlan();
@@ -113,22 +127,26 @@ function pinOf(term: string, columns: readonly string[]): [string, string] | nul
 }
 
 /**
- * The partition values every scan of `table` in `plan` is confined to, or null when one scan is
- * not (or when scans disagree: then the table is read as a whole, as before).
+ * The partition values every scan of `table` (the scans of `file`) in `plan` is confined to, or
+ * null when one scan is not (or when scans disagree: then the table is read as a whole, as before).
  */
 export function tablePins(
   plan: string,
   table: LakeTable,
+  file: string,
   literals: ReadonlySet<string>,
 ): Record<string, string> | null {
-  const lines = plan.split("\n");
+  const lines = plan.split("\n").map((l) => l.trim());
   let pins: Record<string, string> | null = null;
   for (let i = 0; i < lines.length; i++) {
-    if (!lines[i]!.includes(`DF ["${PROBE}${table}"`)) continue;
-    const filter = lines[i - 2]?.trim() ?? "";
-    if (lines[i - 1]?.trim() !== "FROM" || !filter.startsWith("FILTER [")) return null;
+    if (lines[i] !== `Parquet SCAN [${file}]`) continue;
+    // The scan's own lines follow it: PROJECT …, SELECTION: <the filter pushed to it>, ….
+    let filter: string | undefined;
+    for (let j = i + 1; j < lines.length && /^(PROJECT|SELECTION|ESTIMATED|ROW_INDEX)/.test(lines[j]!); j++)
+      if (lines[j]!.startsWith("SELECTION: ")) filter = lines[j]!.slice("SELECTION: ".length);
+    if (filter === undefined) return null;
     const found: Record<string, string> = {};
-    for (const term of conjuncts(filter.slice("FILTER ".length))) {
+    for (const term of conjuncts(filter)) {
       const pin = pinOf(term, partitionColumns(table));
       // The value must be one the query spells out (polars may abbreviate long literals).
       if (pin && literals.has(pin[1]) && found[pin[0]] === undefined) found[pin[0]] = pin[1];
@@ -160,22 +178,25 @@ export function pinnedGlob(root: string, table: LakeTable, pins: Record<string, 
   return [tableDir(root, table), fixed, ...segments.slice(1), "*.parquet"].join("/");
 }
 
-/** Per table of `schemas`, the glob of the one folder the query can read (local lakes only). */
+/** Per table of `tables`, the glob of the one folder the query can read (local lakes only). */
 export function pinnedGlobs(
   root: string,
   sql: string,
-  schemas: Map<LakeTable, Record<string, DataType>>,
+  tables: Map<LakeTable, ProbeTable>,
 ): Map<LakeTable, string> {
   const out = new Map<LakeTable, string>();
   // No `<partition column> =` in the query: nothing to pin, no plan to make.
-  if (isS3Root(root) || schemas.size === 0 || !/\b(?:symbol|period|date)"?\s*=/i.test(maskLiterals(sql)))
+  if (isS3Root(root) || tables.size === 0 || !/\b(?:symbol|period|date)"?\s*=/i.test(maskLiterals(sql)))
     return out;
   const literals = sqlLiterals(sql);
   if (!literals || literals.size === 0) return out;
-  const plan = probePlan(sql, schemas);
+  // Each table's stand-in file must be told apart in the plan.
+  const files = [...tables.values()].map((t) => t.file);
+  if (new Set(files).size !== files.length || files.some((f) => /[[\]\n]/.test(f))) return out;
+  const plan = probePlan(sql, tables);
   if (!plan) return out;
-  for (const table of schemas.keys()) {
-    const pins = tablePins(plan, table, literals);
+  for (const [table, t] of tables) {
+    const pins = tablePins(plan, table, t.file, literals);
     const glob = pins ? pinnedGlob(root, table, pins) : null;
     if (glob) out.set(table, glob);
   }

@@ -175,6 +175,10 @@ describe("ttapi sql: a filter fixing the partition lists only its folder", () =>
     const quoted = prepareQuery(root, "SELECT * FROM bars WHERE symbol = 'O''K'");
     expect(quoted.pinned).toEqual(new Map([["bars", join(root, "bars", "*", "symbol=O'K", "*.parquet")]]));
     expect(collectQuery(quoted.frame).getColumn("symbol").toArray()).toEqual(Array(5).fill("O'K"));
+    // A count with only the filter (polars plans it as a sum over a frame, not over a scan).
+    expect([
+      ...prepareQuery(root, "SELECT count(*) AS n FROM bars WHERE symbol = 'BBB'").pinned.keys(),
+    ]).toEqual(["bars"]);
     // With the period as well, and written the other way round.
     expect(
       prepareQuery(root, "SELECT * FROM bars WHERE period = 'D' AND (symbol = 'BBB' AND close > 0)").pinned,

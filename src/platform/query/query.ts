@@ -73,7 +73,11 @@ export function prepareQuery(root: string, text: string): PreparedQuery {
     }
   })();
   let frame: pl.LazyDataFrame;
-  const pinned = pinnedGlobs(root, sql, new Map([...catalog].map(([name, t]) => [name, t.schema])));
+  const pinned = pinnedGlobs(
+    root,
+    sql,
+    new Map([...catalog].map(([name, t]) => [name, { file: t.schemaFile, schema: t.schema }])),
+  );
   try {
     frame = lakeContext(catalog, pinned).execute(sql);
     // nodejs-polars 0.26 wraps a planning error into the returned frame instead of throwing it.
