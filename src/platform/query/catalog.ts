@@ -195,14 +195,17 @@ export function openTable(root: string, name: LakeTable): CatalogTable | null {
   const scan = scanFiles(lakeJoin(dir, "**", "*.parquet"), schema);
   let partitions: string[] | undefined;
   let files: string[] | undefined;
+  const listed = () => {
+    partitions ??= listPartitions(root, name);
+    return partitions;
+  };
   return {
     name,
     get partitions() {
-      partitions ??= listPartitions(root, name);
-      return partitions;
+      return listed();
     },
-    files() {
-      files ??= this.partitions.flatMap((p) => filesOf(root, name, p));
+    files: () => {
+      files ??= listed().flatMap((p) => filesOf(root, name, p));
       return files;
     },
     schemaFile: newest.file,
