@@ -175,6 +175,9 @@ describe("ttapi sql: a filter fixing the partition lists only its folder", () =>
     const quoted = prepareQuery(root, "SELECT * FROM bars WHERE symbol = 'O''K'");
     expect(quoted.pinned).toEqual(new Map([["bars", join(root, "bars", "*", "symbol=O'K", "*.parquet")]]));
     expect(collectQuery(quoted.frame).getColumn("symbol").toArray()).toEqual(Array(5).fill("O'K"));
+    // A symbol the lake does not have: its folder does not exist, no rows, the same columns.
+    const none = collectQuery(prepareQuery(root, "SELECT * FROM bars WHERE symbol = 'NOPE'").frame);
+    expect([none.height, none.columns]).toEqual([0, Object.keys(openCatalog(root).get("bars")!.schema)]);
     // A count with only the filter (polars plans it as a sum over a frame, not over a scan).
     expect([
       ...prepareQuery(root, "SELECT count(*) AS n FROM bars WHERE symbol = 'BBB'").pinned.keys(),
