@@ -124,10 +124,11 @@ export function findUnreadable(files: readonly string[]): TTError | null {
   return null;
 }
 
-/** A lazy scan of the files a glob matches, with the table's schema and hive columns. */
-export function scanFiles(glob: string, schema: Record<string, DataType>): pl.LazyDataFrame {
+/** A lazy scan of the files a glob matches, with the table's schema and (unless `hive` is false) hive columns. */
+export function scanFiles(glob: string, schema: Record<string, DataType>, hive = true): pl.LazyDataFrame {
   return pl.scanParquet(glob, {
     ...SCAN_BASE,
+    hivePartitioning: hive,
     ...cloudOf(glob),
     schema,
     missingColumns: "insert",

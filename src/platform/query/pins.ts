@@ -14,7 +14,7 @@
  * so the rows are the same. `s3://` lakes are not pinned (polars lists the prefix itself there).
  */
 import pl, { type DataType } from "nodejs-polars";
-import { symbolDirName } from "../../core/bars.ts";
+import { isAbbreviatedSymbolDir, symbolDirName } from "../../core/bars.ts";
 import { isS3Root, type LakeTable, partitionColumns, tableDir } from "../lake/index.ts";
 import { maskLiterals } from "./read-only.ts";
 
@@ -178,13 +178,24 @@ export function pinnedGlob(root: string, table: LakeTable, pins: Record<string, 
   return [tableDir(root, table), fixed, ...segments.slice(1), "*.parquet"].join("/");
 }
 
-/** Per table of `tables`, the glob of the one folder the query can read (local lakes only). */
-export function pinnedGlobs(
+/** The one folder a pinned table is read from, and whether its hive columns come from the path. */
+export interface PinnedScan {
+  glob: string;
+  /**
+   * False for the abbreviated folder of a long symbol (src/core/bars.ts): its name is not the
+   * symbol, so the path would give every row a `symbol` the filter drops; bars files store
+   * `symbol` and `period`, which are then read from the file.
+   */
+  hive: boolean;
+}
+
+/** Per table of `tables`, the one folder the query can read (local lakes only). */
+export function pinnedScans(
   root: string,
   sql: string,
   tables: Map<LakeTable, ProbeTable>,
-): Map<LakeTable, string> {
-  const out = new Map<LakeTable, string>();
+): Map<LakeTable, PinnedScan> {
+  const out = new Map<LakeTable, PinnedScan>();
   // No `<partition column> =` in the query: nothing to pin, no plan to make.
   if (isS3Root(root) || tables.size === 0 || !/\b(?:symbol|period|date)"?\s*=/i.test(maskLiterals(sql)))
     return out;
@@ -198,7 +209,9 @@ export function pinnedGlobs(
   for (const [table, t] of tables) {
     const pins = tablePins(plan, table, t.file, literals);
     const glob = pins ? pinnedGlob(root, table, pins) : null;
-    if (glob) out.set(table, glob);
+    const abbreviated =
+      table === "bars" && pins?.symbol !== undefined && isAbbreviatedSymbolDir(symbolDirName(pins.symbol));
+    if (glob) out.set(table, { glob, hive: !abbreviated });
   }
   return out;
 }

@@ -13,6 +13,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import pl from "nodejs-polars";
 import { writePartition } from "../lake/index.ts";
+import { syntheticSeries, writeSymbolBars } from "../stats/synthetic.ts";
 import { walkBars, weekdays, writeBars } from "../testing/lake-fixtures.ts";
 import {
   checkReadOnly,
@@ -186,6 +187,18 @@ describe("ttapi sql: a filter fixing the partition lists only its folder", () =>
     expect(
       prepareQuery(root, "SELECT * FROM bars WHERE period = 'D' AND (symbol = 'BBB' AND close > 0)").pinned,
     ).toEqual(new Map([["bars", join(root, "bars", "[p]eriod=D", "symbol=BBB", "*.parquet")]]));
+  });
+
+  test("a long symbol, stored under an abbreviated folder name, is found by its full name", async () => {
+    const { root } = await smallLake();
+    const long = `LONG${"X".repeat(200)}`;
+    await writeSymbolBars(root, long, syntheticSeries({ rows: 5, seed: 3 }));
+    const q = prepareQuery(root, `SELECT symbol, close FROM bars WHERE symbol = '${long}'`);
+    expect(q.pinned.get("bars")).toContain(`${join(root, "bars", "*", "symbol=LONG")}`);
+    expect(q.pinned.get("bars")).toContain("+");
+    const df = collectQuery(q.frame);
+    expect(df.height).toBe(5);
+    expect(new Set(df.getColumn("symbol").toArray())).toEqual(new Set([long]));
   });
 
   test("one date of a snapshot table, daily or intraday: the same rows as a whole-table scan", async () => {

@@ -6,7 +6,7 @@
 import pl from "nodejs-polars";
 import { LAKE_TABLES, type LakeTable } from "../lake/index.ts";
 import { type CatalogTable, findUnreadable, openCatalog, presentTables, scanFiles } from "./catalog.ts";
-import { pinnedGlobs } from "./pins.ts";
+import { type PinnedScan, pinnedScans } from "./pins.ts";
 import { checkReadOnly, maskLiterals } from "./read-only.ts";
 import { type PlanScan, planScans } from "./scans.ts";
 import { type ErrorContext, sqlError } from "./sql-errors.ts";
@@ -47,12 +47,12 @@ export function referencedTables(sql: string): Set<string> {
  */
 export function lakeContext(
   catalog: Map<string, CatalogTable>,
-  pinned: ReadonlyMap<string, string> = new Map(),
+  pinned: ReadonlyMap<string, PinnedScan> = new Map(),
 ): ReturnType<typeof pl.SQLContext> {
   const ctx = pl.SQLContext();
   for (const [name, t] of catalog) {
-    const glob = pinned.get(name);
-    ctx.register(name, glob ? scanFiles(glob, t.schema) : t.scan);
+    const pin = pinned.get(name);
+    ctx.register(name, pin ? scanFiles(pin.glob, t.schema, pin.hive) : t.scan);
   }
   return ctx;
 }
@@ -73,13 +73,13 @@ export function prepareQuery(root: string, text: string): PreparedQuery {
     }
   })();
   let frame: pl.LazyDataFrame;
-  const pinned = pinnedGlobs(
+  const pins = pinnedScans(
     root,
     sql,
     new Map([...catalog].map(([name, t]) => [name, { file: t.schemaFile, schema: t.schema }])),
   );
   try {
-    frame = lakeContext(catalog, pinned).execute(sql);
+    frame = lakeContext(catalog, pins).execute(sql);
     // nodejs-polars 0.26 wraps a planning error into the returned frame instead of throwing it.
     const inner = (frame as unknown as { _ldf: unknown })._ldf;
     if (inner instanceof Error) throw inner;
@@ -90,7 +90,7 @@ export function prepareQuery(root: string, text: string): PreparedQuery {
   return {
     sql,
     frame,
-    pinned,
+    pinned: new Map([...pins].map(([table, p]) => [table, p.glob])),
     get scans() {
       scans ??= planScans(frame.describeOptimizedPlan(), root);
       return scans;
