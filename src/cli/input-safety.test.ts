@@ -97,6 +97,6 @@ describe("unbounded reads", () => {
     const r = await ttapi(["import", "/dev/zero", "--out", join(home, "out")]);
     expect(r.killed).toBe(false);
     expect(r.code).toBe(74);
-    expect(r.stderr).toContain("/dev/zero: a device, not a regular file");
+    expect(r.stderr).toContain("/dev/zero: a character device, not a regular file");
   });
 });
