@@ -47,7 +47,15 @@ describe("ttapi stream", () => {
   test("--duration with --chains writes Parquet per type and a JSON summary", async () => {
     const out = join(home, "out1");
     const symFile = join(home, "syms.txt");
-    writeFileSync(symFile, "# watchlist\nMSFT\n\nQQQ\n");
+    // Options as the pipeline's ticker rule would refuse them: OCC (padded) and streamer form.
+    const root = sim.universe.chain("SPY")!.roots[0]!;
+    const exp = root.expirations[0]!;
+    const strike = exp.strikes[Math.floor(exp.strikes.length / 2)]!;
+    const ymd = exp.date.slice(2).replaceAll("-", "");
+    const occ = `${root.root.padEnd(6)}${ymd}C${String(strike * 1000).padStart(8, "0")}`;
+    const call = `.${root.root}${ymd}C${strike}`;
+    const put = `.${root.root}${ymd}P${strike}`;
+    writeFileSync(symFile, `# watchlist\nMSFT\n\nQQQ\n${occ}  # OCC\n${put}\n`);
     const p = spawnStream([
       "--symbols",
       "AAPL,SPX",
@@ -82,7 +90,7 @@ describe("ttapi stream", () => {
         .map((f: { path: string }) => pl.readParquet(f.path)),
     );
     const syms = new Set(quotes.getColumn("eventSymbol").toArray() as string[]);
-    for (const s of ["AAPL", "SPX", "MSFT", "QQQ"]) expect(syms.has(s)).toBe(true);
+    for (const s of ["AAPL", "SPX", "MSFT", "QQQ", call, put]) expect(syms.has(s)).toBe(true);
     expect([...syms].some((s) => s.startsWith(".IWM"))).toBe(true);
     expect(readdirSync(out).sort()).toEqual(["Candle", "Greeks", "Quote"]);
   }, 30_000);
