@@ -1,6 +1,6 @@
 /** Stage 1, Core Data: accounts, balances, positions and the DXLink quote token. */
 import pl from "nodejs-polars";
-import type { QuoteToken } from "../../client/index.ts";
+import { type QuoteToken, quoteTokenExpiry, quoteTokenUsable } from "../../client/index.ts";
 import { registerSecret } from "../../core/redact.ts";
 import { type ArtifactValue, artifactTask } from "./artifact-task.ts";
 import type { StageContext } from "./context.ts";
@@ -18,7 +18,10 @@ function accountNumbers(v: ArtifactValue): string[] {
 const noAccounts = () => pl.DataFrame([pl.Series("account_number", [] as string[], pl.Utf8)]);
 
 export function quoteTokenFromValue(v: ArtifactValue): QuoteToken {
-  const df = v.frame();
+  return quoteTokenFromFrame(v.frame());
+}
+
+function quoteTokenFromFrame(df: pl.DataFrame): QuoteToken {
   const token = String(df.getColumn("token").get(0));
   registerSecret(token);
   return {
@@ -97,6 +100,14 @@ export function coreTasks(sc: StageContext): TaskDef[] {
       unit: "tokens",
       mode: PRIVATE,
       params,
+      // Within the cache TTL but past (or near) its own `expires-at`: fetch a fresh one now, not
+      // after DXLink refused it (the stored one would fail every --cached run until the TTL ends).
+      validate: (m) => {
+        const t = quoteTokenFromFrame(env.store.readFrame({ kind: "quote-token", key: "token" }, m));
+        return quoteTokenUsable(t)
+          ? null
+          : `the stored quote token expires at ${new Date(quoteTokenExpiry(t)).toISOString()}`;
+      },
       onReuse: (v) => void quoteTokenFromValue(v),
       compute: async (ctx) => {
         const t = await (await sc.api()).client.quoteToken({ signal: ctx.signal });
