@@ -12,13 +12,13 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import pl from "nodejs-polars";
 import { registerS3Root } from "../../core/lake-root.ts";
+import { type CliResult, runCli, spawnCli } from "../../core/testing/cli-process.ts";
 import { importBars } from "../../platform/import/index.ts";
 import { lakeRoot, S3Store, scanTable, syncBarsUp } from "../../platform/lake/index.ts";
 import { type S3Harness, startS3Harness, TEST_BUCKET, TEST_KEY } from "../../platform/testing/s3-harness.ts";
 
 setDefaultTimeout(240_000);
 
-const REPO = join(import.meta.dir, "..", "..", "..");
 const tmp = mkdtempSync(join(tmpdir(), "ttapi-lake-s3-cli-"));
 let h: S3Harness;
 beforeAll(async () => {
@@ -32,34 +32,20 @@ afterAll(async () => {
 // s3rver accepts only its own key pair; the session token is a marker that must never be printed.
 const SESSION = "sessionTokenMustNotLeak0042";
 
-async function ttapi(
-  dataDir: string,
-  ...args: string[]
-): Promise<{ code: number; stdout: string; stderr: string }> {
-  const p = Bun.spawn(
-    [process.execPath, join(REPO, "src", "cli", "main.ts"), ...args, "--data-dir", dataDir],
-    {
-      stdout: "pipe",
-      stderr: "pipe",
-      env: {
-        ...process.env,
-        XDG_CONFIG_HOME: join(tmp, "cfg"),
-        TTAPI_LOG_LEVEL: "warn",
-        AWS_ENDPOINT_URL: h.endpoint,
-        AWS_ACCESS_KEY_ID: TEST_KEY,
-        AWS_SECRET_ACCESS_KEY: TEST_KEY,
-        AWS_SESSION_TOKEN: SESSION,
-        AWS_REGION: "us-east-1",
-      },
+async function ttapi(dataDir: string, ...args: string[]): Promise<CliResult> {
+  const r = await runCli([...args, "--data-dir", dataDir], {
+    env: {
+      XDG_CONFIG_HOME: join(tmp, "cfg"),
+      TTAPI_LOG_LEVEL: "warn",
+      AWS_ENDPOINT_URL: h.endpoint,
+      AWS_ACCESS_KEY_ID: TEST_KEY,
+      AWS_SECRET_ACCESS_KEY: TEST_KEY,
+      AWS_SESSION_TOKEN: SESSION,
+      AWS_REGION: "us-east-1",
     },
-  );
-  const [stdout, stderr, code] = await Promise.all([
-    new Response(p.stdout).text(),
-    new Response(p.stderr).text(),
-    p.exited,
-  ]);
-  for (const out of [stdout, stderr]) expect(out).not.toContain(SESSION);
-  return { code, stdout, stderr };
+  });
+  for (const out of [r.stdout, r.stderr]) expect(out).not.toContain(SESSION);
+  return r;
 }
 
 function barsFile(dir: string, symbol: string, month: string, days: number): string {
@@ -303,20 +289,15 @@ test("kill -9 of `ttapi run` mid-upload: every object in the bucket is whole, th
   // The same trading date again with everything recomputed, uploads trickling: killed mid-body.
   h.faults.bodyChunkDelayMs = 40;
   const seen = h.requests.length;
-  const p = Bun.spawn(
-    ["bun", join(REPO, "src", "cli", "main.ts"), "run", "--demo", "--force", "--lake", url, "--data-dir", d],
-    {
-      stdout: "ignore",
-      stderr: "ignore",
-      env: {
-        ...process.env,
-        XDG_CONFIG_HOME: join(tmp, "cfg"),
-        AWS_ENDPOINT_URL: h.endpoint,
-        AWS_ACCESS_KEY_ID: TEST_KEY,
-        AWS_SECRET_ACCESS_KEY: TEST_KEY,
-      },
+  const p = spawnCli(["run", "--demo", "--force", "--lake", url, "--data-dir", d], {
+    // Piped, unread: a non-TTY run writes a few dozen lines, far below a pipe's buffer.
+    env: {
+      XDG_CONFIG_HOME: join(tmp, "cfg"),
+      AWS_ENDPOINT_URL: h.endpoint,
+      AWS_ACCESS_KEY_ID: TEST_KEY,
+      AWS_SECRET_ACCESS_KEY: TEST_KEY,
     },
-  );
+  });
   try {
     const deadline = Date.now() + 120_000;
     while (

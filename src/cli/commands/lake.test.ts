@@ -9,28 +9,17 @@ import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import pl from "nodejs-polars";
+import { runCli } from "../../core/testing/cli-process.ts";
 import { importBars } from "../../platform/import/index.ts";
 import { lakeRoot, listPartitions, scanTable, writePartition } from "../../platform/lake/index.ts";
 
 setDefaultTimeout(60_000);
 
-const REPO = join(import.meta.dir, "..", "..", "..");
 const tmp = mkdtempSync(join(tmpdir(), "ttapi-lake-cli-"));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
-async function ttapi(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  const p = Bun.spawn([process.execPath, join(REPO, "src", "cli", "main.ts"), ...args], {
-    stdout: "pipe",
-    stderr: "pipe",
-    env: { ...process.env, XDG_CONFIG_HOME: join(tmp, "cfg"), TTAPI_LOG_LEVEL: "warn" },
-  });
-  const [stdout, stderr, code] = await Promise.all([
-    new Response(p.stdout).text(),
-    new Response(p.stderr).text(),
-    p.exited,
-  ]);
-  return { code, stdout, stderr };
-}
+const ttapi = (...args: string[]) =>
+  runCli(args, { env: { XDG_CONFIG_HOME: join(tmp, "cfg"), TTAPI_LOG_LEVEL: "warn" } });
 
 function barsFile(dir: string, symbol: string, month: string, days: number): string {
   mkdirSync(dir, { recursive: true });

@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from "
 import { readdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import pl from "nodejs-polars";
+import { spawnCli } from "../../core/testing/cli-process.ts";
 import { tempDirs } from "../../core/testing/temp-dirs.ts";
 import { type SimServer, startSim } from "../../platform/sim.ts";
 import { parseTypes } from "./stream.ts";
@@ -15,7 +16,6 @@ const tmp = tempDirs();
 // setDefaultTimeout is per file: a generous ceiling for loaded 2-core CI machines (a hang still fails).
 setDefaultTimeout(60_000);
 
-const MAIN = join(import.meta.dir, "../main.ts");
 let sim: SimServer;
 const home = tmp.make("ttapi-stream-cli-");
 
@@ -28,9 +28,8 @@ afterAll(async () => {
 });
 
 function spawnStream(args: string[]) {
-  return Bun.spawn([process.execPath, MAIN, "stream", "--env", "sim", "--url", sim.url, ...args], {
+  return spawnCli(["stream", "--env", "sim", "--url", sim.url, ...args], {
     env: {
-      ...process.env,
       XDG_CONFIG_HOME: join(home, "config"),
       XDG_DATA_HOME: join(home, "data"),
       TT_CLIENT_SECRET: sim.clientSecret,
@@ -38,8 +37,6 @@ function spawnStream(args: string[]) {
       TTAPI_ENV: "",
       TTAPI_API_URL: "",
     },
-    stdout: "pipe",
-    stderr: "pipe",
   });
 }
 
