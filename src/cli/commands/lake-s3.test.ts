@@ -15,7 +15,14 @@ import { registerS3Root } from "../../core/lake-root.ts";
 import { type CliResult, runCli, spawnCli } from "../../core/testing/cli-process.ts";
 import { importBars } from "../../platform/import/index.ts";
 import { lakeRoot, S3Store, scanTable, syncBarsUp } from "../../platform/lake/index.ts";
-import { type S3Harness, startS3Harness, TEST_BUCKET, TEST_KEY } from "../../platform/testing/s3-harness.ts";
+import {
+  harnessConnection,
+  harnessEnv,
+  type S3Harness,
+  startS3Harness,
+  TEST_BUCKET,
+  TEST_KEY,
+} from "../../platform/testing/s3-harness.ts";
 
 setDefaultTimeout(240_000);
 
@@ -37,11 +44,8 @@ async function ttapi(dataDir: string, ...args: string[]): Promise<CliResult> {
     env: {
       XDG_CONFIG_HOME: join(tmp, "cfg"),
       TTAPI_LOG_LEVEL: "warn",
-      AWS_ENDPOINT_URL: h.endpoint,
-      AWS_ACCESS_KEY_ID: TEST_KEY,
-      AWS_SECRET_ACCESS_KEY: TEST_KEY,
+      ...harnessEnv(h),
       AWS_SESSION_TOKEN: SESSION,
-      AWS_REGION: "us-east-1",
     },
   });
   for (const out of [r.stdout, r.stderr]) expect(out).not.toContain(SESSION);
@@ -85,16 +89,7 @@ test("import --out s3://, lake status and stats on the bucket; a second machine'
   );
   expect(i2.code).toBe(0);
 
-  const root = registerS3Root(url, {
-    endpoint: h.endpoint,
-    region: "us-east-1",
-    accessKeyId: TEST_KEY,
-    secretAccessKey: TEST_KEY,
-    sessionToken: "",
-    pathStyle: true,
-    retries: 3,
-    timeout: 30,
-  });
+  const root = registerS3Root(url, harnessConnection(h, { retries: 3 }));
   const keys = (await S3Store.of(root).list("team/")).map((o) => o.key).sort();
   expect(keys).toEqual([
     "team/bars/period=D/symbol=AAA/part-0.parquet",
@@ -172,16 +167,7 @@ test("ttapi run --demo with lake.root = s3://…: snapshots and bars land in the
   expect(s1.lake.root).toBe(url);
   expect(s1.lake.s3Bars.folders).toBeGreaterThan(0);
   expect(s1.lake.tables.filter((t) => t.state === "failed")).toEqual([]);
-  const root = registerS3Root(url, {
-    endpoint: h.endpoint,
-    region: "us-east-1",
-    accessKeyId: TEST_KEY,
-    secretAccessKey: TEST_KEY,
-    sessionToken: "",
-    pathStyle: true,
-    retries: 3,
-    timeout: 30,
-  });
+  const root = registerS3Root(url, harnessConnection(h, { retries: 3 }));
   const keys = (await S3Store.of(root).list("cron/")).map((o) => o.key);
   for (const t of s1.lake.tables.filter((x) => x.state === "written"))
     expect(keys.some((k) => k.startsWith(`cron/${t.table}/date=`) && k.endsWith("/part-0.parquet"))).toBe(
@@ -273,16 +259,7 @@ test("kill -9 of `ttapi run` mid-upload: every object in the bucket is whole, th
   const d = join(tmp, "killrun");
   const r1 = await ttapi(d, "run", "--demo", "--lake", url, "--json");
   expect(r1.code).toBe(0);
-  const root = registerS3Root(url, {
-    endpoint: h.endpoint,
-    region: "us-east-1",
-    accessKeyId: TEST_KEY,
-    secretAccessKey: TEST_KEY,
-    sessionToken: "",
-    pathStyle: true,
-    retries: 3,
-    timeout: 30,
-  });
+  const root = registerS3Root(url, harnessConnection(h, { retries: 3 }));
   const before = new Map((await S3Store.of(root).list("killrun/")).map((o) => [o.key, o]));
   const rowsBefore = (await scanTable(root, "quotes").collect()).height;
 
@@ -293,9 +270,7 @@ test("kill -9 of `ttapi run` mid-upload: every object in the bucket is whole, th
     // Piped, unread: a non-TTY run writes a few dozen lines, far below a pipe's buffer.
     env: {
       XDG_CONFIG_HOME: join(tmp, "cfg"),
-      AWS_ENDPOINT_URL: h.endpoint,
-      AWS_ACCESS_KEY_ID: TEST_KEY,
-      AWS_SECRET_ACCESS_KEY: TEST_KEY,
+      ...harnessEnv(h),
     },
   });
   try {
@@ -343,16 +318,7 @@ test("two machines run at once into one bucket: both succeed; every partition is
     ttapi(join(tmp, "m2"), "run", "--demo", "--lake", url, "--json"),
   ]);
   expect([ra.code, rb.code]).toEqual([0, 0]);
-  const root = registerS3Root(url, {
-    endpoint: h.endpoint,
-    region: "us-east-1",
-    accessKeyId: TEST_KEY,
-    secretAccessKey: TEST_KEY,
-    sessionToken: "",
-    pathStyle: true,
-    retries: 3,
-    timeout: 30,
-  });
+  const root = registerS3Root(url, harnessConnection(h, { retries: 3 }));
   const wrote = (
     JSON.parse(ra.stdout) as { lake: { tables: { table: string; state: string }[] } }
   ).lake.tables
@@ -394,16 +360,7 @@ test("lake compact on s3://: a symbol left in several objects becomes one; the s
   ).toBe(0);
   const otherDir = join(other, "bars", "period=D", "symbol=AAA");
   const otherParts = new Bun.Glob("*.parquet").scanSync(otherDir);
-  const root = registerS3Root(url, {
-    endpoint: h.endpoint,
-    region: "us-east-1",
-    accessKeyId: TEST_KEY,
-    secretAccessKey: TEST_KEY,
-    sessionToken: "",
-    pathStyle: true,
-    retries: 3,
-    timeout: 30,
-  });
+  const root = registerS3Root(url, harnessConnection(h, { retries: 3 }));
   const store = S3Store.of(root);
   for (const f of otherParts)
     await store.put(
@@ -455,16 +412,7 @@ test("lake compact on s3://: a symbol left in several objects becomes one; the s
 test("lake compact on s3://: the run's working copy <data-dir>/lake is merged and each merged symbol re-sent as one object", async () => {
   const url = `s3://${TEST_BUCKET}/wc`;
   const d = join(tmp, "wc-machine");
-  const root = registerS3Root(url, {
-    endpoint: h.endpoint,
-    region: "us-east-1",
-    accessKeyId: TEST_KEY,
-    secretAccessKey: TEST_KEY,
-    sessionToken: "",
-    pathStyle: true,
-    retries: 3,
-    timeout: 30,
-  });
+  const root = registerS3Root(url, harnessConnection(h, { retries: 3 }));
   // Two daily runs' worth of parts for AAA in the working copy, already published (one object).
   const wc = lakeRoot(d);
   await importBars({ inputs: [barsFile(join(tmp, "wc-src1"), "AAA", "202606", 20)], outDir: wc });
