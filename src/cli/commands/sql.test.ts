@@ -1,10 +1,10 @@
 /** `ttapi sql` and `ttapi history` as a user meets them: terminal output, exports, errors, -v. */
 import { afterAll, describe, expect, setDefaultTimeout, test } from "bun:test";
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { existsSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import pl from "nodejs-polars";
 import { runCliSync } from "../../core/testing/cli-process.ts";
+import { tempDirs } from "../../core/testing/temp-dirs.ts";
 import { prepareQuery } from "../../platform/query/index.ts";
 import { walkBars, weekdays, writeBars } from "../../platform/testing/lake-fixtures.ts";
 import { renderTable } from "../table/result-table.ts";
@@ -12,15 +12,9 @@ import { printResult } from "./sql.ts";
 
 setDefaultTimeout(60_000);
 
-const dirs: string[] = [];
-afterAll(() => {
-  for (const d of dirs) rmSync(d, { recursive: true, force: true });
-});
-function tmp(): string {
-  const d = mkdtempSync(join(tmpdir(), "ttapi-sqlcli-"));
-  dirs.push(d);
-  return d;
-}
+const temp = tempDirs();
+afterAll(() => temp.removeAll());
+const tmp = () => temp.make("ttapi-sqlcli-");
 
 function lake(days = 300): string {
   const root = tmp();
