@@ -9,6 +9,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { spawnCli } from "../../core/testing/cli-process.ts";
 import { type SimServer, startSim } from "../../platform/sim.ts";
+import { simSignInEnv } from "../../platform/testing/sim-client.ts";
 
 // setDefaultTimeout is per file: a generous ceiling for loaded 2-core CI machines (a hang still fails).
 setDefaultTimeout(240_000);
@@ -31,10 +32,7 @@ function spawnStream(args: string[], tag: string) {
       env: {
         XDG_CONFIG_HOME: join(home, "config"),
         XDG_DATA_HOME: join(home, `data-${tag}`),
-        TT_CLIENT_SECRET: sim.clientSecret,
-        TT_REFRESH_TOKEN: sim.refreshToken,
-        TTAPI_ENV: "",
-        TTAPI_API_URL: "",
+        ...simSignInEnv(sim),
       },
     },
   );

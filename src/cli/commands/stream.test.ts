@@ -9,6 +9,7 @@ import pl from "nodejs-polars";
 import { spawnCli } from "../../core/testing/cli-process.ts";
 import { tempDirs } from "../../core/testing/temp-dirs.ts";
 import { type SimServer, startSim } from "../../platform/sim.ts";
+import { simSignInEnv } from "../../platform/testing/sim-client.ts";
 import { parseTypes } from "./stream.ts";
 
 const tmp = tempDirs();
@@ -32,10 +33,7 @@ function spawnStream(args: string[]) {
     env: {
       XDG_CONFIG_HOME: join(home, "config"),
       XDG_DATA_HOME: join(home, "data"),
-      TT_CLIENT_SECRET: sim.clientSecret,
-      TT_REFRESH_TOKEN: sim.refreshToken,
-      TTAPI_ENV: "",
-      TTAPI_API_URL: "",
+      ...simSignInEnv(sim),
     },
   });
 }

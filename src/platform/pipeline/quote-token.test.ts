@@ -4,13 +4,14 @@
  * expired or is about to (DXLink itself would only recover after the server refused it).
  */
 import { afterAll, beforeAll, expect, setDefaultTimeout, test } from "bun:test";
-import { createClient, type QuoteToken, type TastyClient } from "../../client/index.ts";
+import type { QuoteToken, TastyClient } from "../../client/index.ts";
 import { loadConfig } from "../../core/config.ts";
 import { getLogger } from "../../core/log.ts";
 import { tempDirs } from "../../core/testing/temp-dirs.ts";
 import { type SimServer, startSim } from "../../sim/index.ts";
 import { ArtifactStore } from "../cache/store.ts";
 import { PersistWriter } from "../persist/writer.ts";
+import { simClient } from "../testing/sim-client.ts";
 import type { ArtifactValue, RunEnv } from "./artifact-task.ts";
 import type { TaskContext } from "./graph.ts";
 import { quoteTokenProvider } from "./session.ts";
@@ -26,14 +27,7 @@ let client: TastyClient;
 beforeAll(async () => {
   // Tokens valid for 5 minutes, with `expires-at` sent: inside the 10-minute margin, never reused.
   sim = await startSim({ port: 0, seed: "quote-token", quoteTokenTtlSec: 300, quoteTokenExpiresAt: true });
-  client = createClient({
-    env: "sim",
-    baseUrl: sim.url,
-    clientSecret: sim.clientSecret,
-    refreshToken: sim.refreshToken,
-    dataDir: null,
-    configDir: null,
-  });
+  client = simClient(sim);
 });
 afterAll(async () => {
   await sim.stop();
@@ -96,14 +90,7 @@ test("--cached: a stored token that expires within the margin is replaced, not r
 test("--cached: a stored token with hours left is reused", async () => {
   const daySim = await startSim({ port: 0, seed: "quote-token-day", quoteTokenExpiresAt: true });
   try {
-    const dayClient = createClient({
-      env: "sim",
-      baseUrl: daySim.url,
-      clientSecret: daySim.clientSecret,
-      refreshToken: daySim.refreshToken,
-      dataDir: null,
-      configDir: null,
-    });
+    const dayClient = simClient(daySim);
     const dir = tmp.make("ttapi-quote-token-day-");
     const first = await runTokenTask(dir, dayClient);
     const second = await runTokenTask(dir, dayClient);
