@@ -1,6 +1,6 @@
 /** Stage 1, Core Data: accounts, balances, positions and the DXLink quote token. */
 import pl from "nodejs-polars";
-import { type QuoteToken, quoteTokenExpiry, quoteTokenUsable } from "../../client/index.ts";
+import { type QuoteToken, quoteTokenExpiry, quoteTokenUsable, type TastyClient } from "../../client/index.ts";
 import { registerSecret } from "../../core/redact.ts";
 import { type ArtifactValue, artifactTask } from "./artifact-task.ts";
 import type { StageContext } from "./context.ts";
@@ -39,6 +39,29 @@ function quoteTokenFromFrame(df: pl.DataFrame): QuoteToken {
 export function coreTasks(sc: StageContext): TaskDef[] {
   const { env } = sc;
   const params = () => ({ source: sc.params.source });
+  /** One frame per account, stacked: balances and positions are fetched the same way. */
+  const perAccount = (
+    key: "balances" | "positions",
+    unit: string,
+    fetch: (client: TastyClient, account: string, signal: AbortSignal) => Promise<pl.DataFrame>,
+  ) =>
+    artifactTask(env, {
+      id: `core.${key}`,
+      stage: "core",
+      label: key,
+      deps: ["core.accounts"],
+      ref: { kind: "accounts", key },
+      unit,
+      mode: PRIVATE,
+      params,
+      staleIfError: true,
+      compute: async (ctx) => {
+        const { client } = await sc.api();
+        const nums = accountNumbers(ctx.input<ArtifactValue>("core.accounts"));
+        const frames = await Promise.all(nums.map((n) => fetch(client, n, ctx.signal)));
+        return { frame: frames.length ? pl.concat(frames, { how: "vertical" }) : noAccounts() };
+      },
+    });
   return [
     artifactTask(env, {
       id: "core.accounts",
@@ -55,42 +78,10 @@ export function coreTasks(sc: StageContext): TaskDef[] {
         frame: await (await sc.api()).client.frames.accounts({ signal: ctx.signal }),
       }),
     }),
-    artifactTask(env, {
-      id: "core.balances",
-      stage: "core",
-      label: "balances",
-      deps: ["core.accounts"],
-      ref: { kind: "accounts", key: "balances" },
-      unit: "accounts",
-      mode: PRIVATE,
-      params,
-      staleIfError: true,
-      compute: async (ctx) => {
-        const { client } = await sc.api();
-        const nums = accountNumbers(ctx.input<ArtifactValue>("core.accounts"));
-        const frames = await Promise.all(nums.map((n) => client.frames.balances(n, { signal: ctx.signal })));
-        return { frame: frames.length ? pl.concat(frames, { how: "vertical" }) : noAccounts() };
-      },
-    }),
-    artifactTask(env, {
-      id: "core.positions",
-      stage: "core",
-      label: "positions",
-      deps: ["core.accounts"],
-      ref: { kind: "accounts", key: "positions" },
-      unit: "positions",
-      mode: PRIVATE,
-      params,
-      staleIfError: true,
-      compute: async (ctx) => {
-        const { client } = await sc.api();
-        const nums = accountNumbers(ctx.input<ArtifactValue>("core.accounts"));
-        const frames = await Promise.all(
-          nums.map((n) => client.frames.positions(n, { includeMarks: true }, { signal: ctx.signal })),
-        );
-        return { frame: frames.length ? pl.concat(frames, { how: "vertical" }) : noAccounts() };
-      },
-    }),
+    perAccount("balances", "accounts", (client, n, signal) => client.frames.balances(n, { signal })),
+    perAccount("positions", "positions", (client, n, signal) =>
+      client.frames.positions(n, { includeMarks: true }, { signal }),
+    ),
     artifactTask(env, {
       id: "core.quote-token",
       stage: "core",
