@@ -7,7 +7,7 @@
  * any output or in the log file.
  */
 import { afterAll, beforeAll, expect, setDefaultTimeout, test } from "bun:test";
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import pl from "nodejs-polars";
@@ -15,6 +15,7 @@ import { registerS3Root } from "../../core/lake-root.ts";
 import { type CliResult, runCli, spawnCli } from "../../core/testing/cli-process.ts";
 import { importBars } from "../../platform/import/index.ts";
 import { lakeRoot, S3Store, scanTable, syncBarsUp } from "../../platform/lake/index.ts";
+import { asciiBarsFile } from "../../platform/testing/lake-fixtures.ts";
 import {
   harnessConnection,
   harnessEnv,
@@ -52,16 +53,6 @@ async function ttapi(dataDir: string, ...args: string[]): Promise<CliResult> {
   return r;
 }
 
-function barsFile(dir: string, symbol: string, month: string, days: number): string {
-  mkdirSync(dir, { recursive: true });
-  const lines = ["<TICKER>,<PER>,<DTYYYYMMDD>,<TIME>,<OPEN>,<HIGH>,<LOW>,<CLOSE>,<VOL>,<OPENINT>"];
-  for (let d = 1; d <= days; d++)
-    lines.push(`${symbol},D,${month}${String(d).padStart(2, "0")},000000,10,11,9,${10 + (d % 3)},1000,0`);
-  const f = join(dir, `${symbol}-${month}.txt`);
-  writeFileSync(f, `${lines.join("\n")}\n`);
-  return f;
-}
-
 test("import --out s3://, lake status and stats on the bucket; a second machine's import merges", async () => {
   const url = `s3://${TEST_BUCKET}/team`;
   const a = join(tmp, "machine-a");
@@ -69,7 +60,7 @@ test("import --out s3://, lake status and stats on the bucket; a second machine'
   const i1 = await ttapi(
     a,
     "import",
-    barsFile(join(tmp, "src"), "AAA", "202606", 20),
+    asciiBarsFile(join(tmp, "src"), "AAA", "202606", 20),
     "--out",
     url,
     "--json",
@@ -81,8 +72,8 @@ test("import --out s3://, lake status and stats on the bucket; a second machine'
   const i2 = await ttapi(
     b,
     "import",
-    barsFile(join(tmp, "src"), "AAA", "202607", 20),
-    barsFile(join(tmp, "src"), "BBB", "202607", 10),
+    asciiBarsFile(join(tmp, "src"), "AAA", "202607", 20),
+    asciiBarsFile(join(tmp, "src"), "BBB", "202607", 10),
     "--out",
     url,
     "--json",
@@ -346,8 +337,8 @@ test("lake compact on s3://: a symbol left in several objects becomes one; the s
   const imp = await ttapi(
     d,
     "import",
-    barsFile(join(tmp, "cmp-src"), "AAA", "202606", 20),
-    barsFile(join(tmp, "cmp-src"), "BBB", "202606", 10),
+    asciiBarsFile(join(tmp, "cmp-src"), "AAA", "202606", 20),
+    asciiBarsFile(join(tmp, "cmp-src"), "BBB", "202606", 10),
     "--out",
     url,
     "--json",
@@ -356,7 +347,8 @@ test("lake compact on s3://: a symbol left in several objects becomes one; the s
   // Another tool adds July for AAA as a second object in AAA's folder (its own part name).
   const other = join(tmp, "cmp-other-lake");
   expect(
-    (await ttapi(d, "import", barsFile(join(tmp, "cmp-src2"), "AAA", "202607", 20), "--out", other)).code,
+    (await ttapi(d, "import", asciiBarsFile(join(tmp, "cmp-src2"), "AAA", "202607", 20), "--out", other))
+      .code,
   ).toBe(0);
   const otherDir = join(other, "bars", "period=D", "symbol=AAA");
   const otherParts = new Bun.Glob("*.parquet").scanSync(otherDir);
@@ -415,9 +407,9 @@ test("lake compact on s3://: the run's working copy <data-dir>/lake is merged an
   const root = registerS3Root(url, harnessConnection(h, { retries: 3 }));
   // Two daily runs' worth of parts for AAA in the working copy, already published (one object).
   const wc = lakeRoot(d);
-  await importBars({ inputs: [barsFile(join(tmp, "wc-src1"), "AAA", "202606", 20)], outDir: wc });
-  await importBars({ inputs: [barsFile(join(tmp, "wc-src2"), "AAA", "202607", 20)], outDir: wc });
-  await importBars({ inputs: [barsFile(join(tmp, "wc-src3"), "BBB", "202607", 10)], outDir: wc });
+  await importBars({ inputs: [asciiBarsFile(join(tmp, "wc-src1"), "AAA", "202606", 20)], outDir: wc });
+  await importBars({ inputs: [asciiBarsFile(join(tmp, "wc-src2"), "AAA", "202607", 20)], outDir: wc });
+  await importBars({ inputs: [asciiBarsFile(join(tmp, "wc-src3"), "BBB", "202607", 10)], outDir: wc });
   const aaa = join(wc, "bars", "period=D", "symbol=AAA");
   const parts = () => readdirSync(aaa).filter((f) => f.endsWith(".parquet"));
   expect(parts().length).toBe(2);
