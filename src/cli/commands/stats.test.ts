@@ -104,6 +104,14 @@ test("--metrics adds IV vs HV30 and expected moves (table + files); a bad file i
   const bad = await ttapi("stats", "--data", dir, "--metrics", metrics);
   expect(bad.code).toBe(65);
   expect(bad.stderr).toContain('element 0 (AAA) ivIndex: expected a number or null, got "high"');
+  // A device or a pipe is refused at once (a read of /dev/zero never ended).
+  const dev = await runCli(["stats", "--data", dir, "--metrics", "/dev/zero"], {
+    env: { XDG_CONFIG_HOME: join(tmp, "cfg") },
+    timeoutMs: 30_000,
+  });
+  expect(dev.killed).toBe(false);
+  expect(dev.code).toBe(74);
+  expect(dev.stderr).toContain("--metrics file /dev/zero is a character device, not a regular file");
 });
 
 test("after `ttapi run --demo`, `ttapi stats --data-dir` reads the lake (no 'import bars first')", async () => {
