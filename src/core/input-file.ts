@@ -4,7 +4,7 @@
  * that never ends; and input quoted in a message is escaped, so raw escape sequences or binary
  * bytes from a file or an argument never reach the terminal (`--symbols $'\e]0;pwned\a'`).
  */
-import { closeSync, constants, fstatSync, openSync, readSync, type Stats } from "node:fs";
+import { closeSync, constants, fstatSync, openSync, readSync, type Stats, statSync } from "node:fs";
 import { fsError, ioError, isTTError } from "./errors.ts";
 
 /** Symbol lists and similar one-item-per-line files: far above any real list (~500k symbols). */
@@ -69,6 +69,64 @@ export function readInputBytes(path: string, what: string, opts: InputReadOption
     throw fsError(e, path, `read ${what}`);
   } finally {
     closeSync(fd);
+  }
+}
+
+/**
+ * Like `readInputBytes`, but a pipe is input too: `-` is standard input (a pipe, a redirected file
+ * or the terminal) and a FIFO path (`-f <(…)`, `mkfifo`) is read as it is written. A pipe has no
+ * size to check up front, so the cap is enforced while reading: past `maxBytes` it stops with one
+ * E_IO line. Devices (`/dev/zero`), sockets and folders are still refused before any read.
+ */
+export function readPipedInput(path: string, what: string, opts: InputReadOptions = {}): Uint8Array {
+  if (path !== "-") {
+    let st: Stats;
+    try {
+      st = statSync(path);
+    } catch (e) {
+      throw fsError(e, path, `read ${what}`);
+    }
+    if (!st.isFIFO()) return readInputBytes(path, what, opts);
+  }
+  const maxBytes = opts.maxBytes ?? LIST_FILE_MAX_BYTES;
+  const hint = opts.tooBigHint ?? `check the path: ${what} holds one entry per line`;
+  let fd: number;
+  try {
+    // A FIFO opened blocking waits for its writer: the caller asked to read a pipe.
+    fd = path === "-" ? 0 : openSync(path, constants.O_RDONLY);
+  } catch (e) {
+    throw fsError(e, path, `read ${what}`);
+  }
+  try {
+    if (path === "-") {
+      const st = fstatSync(fd);
+      if (st.isDirectory() || st.isSocket() || st.isBlockDevice())
+        throw ioError(`${what} (standard input) is ${describeNonRegular(st)}`, { hint: `pipe ${what} in` });
+    }
+    const chunks: Buffer[] = [];
+    let n = 0;
+    for (;;) {
+      const chunk = Buffer.allocUnsafe(64 * 1024);
+      let r: number;
+      try {
+        r = readSync(fd, chunk, 0, chunk.length, null);
+      } catch (e) {
+        // A non-blocking standard input with nothing yet: wait a little and read on.
+        if ((e as NodeJS.ErrnoException).code !== "EAGAIN") throw e;
+        Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 10);
+        continue;
+      }
+      if (r === 0) break;
+      n += r;
+      if (n > maxBytes) throw tooBig(path === "-" ? "(standard input)" : path, what, maxBytes, hint);
+      chunks.push(chunk.subarray(0, r));
+    }
+    return new Uint8Array(Buffer.concat(chunks, n));
+  } catch (e) {
+    if (isTTError(e)) throw e;
+    throw fsError(e, path, `read ${what}`);
+  } finally {
+    if (path !== "-") closeSync(fd);
   }
 }
 

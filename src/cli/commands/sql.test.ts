@@ -1,5 +1,6 @@
 /** `ttapi sql` and `ttapi history` as a user meets them: terminal output, exports, errors, -v. */
 import { afterAll, describe, expect, setDefaultTimeout, test } from "bun:test";
+import { spawn, spawnSync } from "node:child_process";
 import { existsSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import pl from "nodejs-polars";
@@ -8,7 +9,7 @@ import { tempDirs } from "../../core/testing/temp-dirs.ts";
 import { prepareQuery } from "../../platform/query/index.ts";
 import { walkBars, weekdays, writeBars } from "../../platform/testing/lake-fixtures.ts";
 import { renderTable } from "../table/result-table.ts";
-import { printResult } from "./sql.ts";
+import { printResult, readQuery, SQL_FILE_MAX_BYTES } from "./sql.ts";
 
 setDefaultTimeout(60_000);
 
@@ -167,6 +168,28 @@ describe("ttapi sql (process)", () => {
     );
     // The filter fixes the symbol: only that folder was listed.
     expect(r.err).toContain(`listed bars: only ${join(root, "bars", "*", "symbol=AAA", "*.parquet")}`);
+  });
+
+  test("-f: a pipe (FIFO, `<(…)`) is read; past the size cap one clear line, never an endless read", async () => {
+    const dir = tmp();
+    const fifo = join(dir, "q.fifo");
+    expect(spawnSync("mkfifo", [fifo]).status).toBe(0);
+    // The writer is another process: opening the FIFO waits for it, as `-f <(…)` does.
+    const small = spawn("sh", ["-c", `printf 'SELECT 1 AS one' > '${fifo}'`]);
+    expect(readQuery({ file: fifo })).toBe("SELECT 1 AS one");
+    await new Promise((r) => small.on("close", r));
+    // A pipe that never ends (`-f <(yes)`, `-f /dev/stdin` fed by a generator) stops at the cap.
+    const big = spawn("sh", ["-c", `head -c ${SQL_FILE_MAX_BYTES * 3} /dev/zero > '${fifo}'`]);
+    expect(() => readQuery({ file: fifo })).toThrow(`-f ${fifo} is larger than 1 MiB`);
+    await new Promise((r) => big.on("close", r));
+    // A regular file over the cap and a device are refused before anything is read.
+    const huge = join(dir, "huge.sql");
+    writeFileSync(huge, "-".repeat(SQL_FILE_MAX_BYTES + 1));
+    expect(() => readQuery({ file: huge })).toThrow("is larger than 1 MiB");
+    expect(() => readQuery({ file: "/dev/zero" })).toThrow("-f /dev/zero is a character device");
+    const r = ttapi(["sql", "-f", "/dev/zero"]);
+    expect(r.code).not.toBe(0);
+    expect(r.err.trim().split("\n")[0]).toContain("-f /dev/zero is a character device, not a regular file");
   });
 
   test("-f - reads the query from stdin; --tables --json is the inventory as JSON", () => {

@@ -4,10 +4,10 @@
  * `--csv`, `--json` (one object per row) and `--parquet FILE` export all of it. `--tables` lists
  * what the lake holds. `-v` names the files each query reads, so partition pruning is visible.
  */
-import { readFileSync } from "node:fs";
 import { isAbsolute, relative, resolve } from "node:path";
 import { defineCommand } from "citty";
-import { ioError, usageError } from "../../core/errors.ts";
+import { usageError } from "../../core/errors.ts";
+import { readPipedInput } from "../../core/input-file.ts";
 import type { LakeInventory, PreparedQuery } from "../../platform/query/index.ts";
 import { cliState, globalArgs, runAction } from "../context.ts";
 import { renderTable } from "../table/result-table.ts";
@@ -126,17 +126,17 @@ export function inventoryText(inv: LakeInventory): string {
   return `${out.join("\n").trimEnd()}\n`;
 }
 
+/** A query file is text someone wrote: anything bigger is a wrong path (`-f /dev/zero`, a data file). */
+export const SQL_FILE_MAX_BYTES = 1024 * 1024;
+
 export function readQuery(args: { query?: string; file?: string }): string {
   if (args.file !== undefined && args.query) throw usageError("give the query or -f FILE, not both");
   if (args.file !== undefined) {
-    try {
-      return readFileSync(args.file === "-" ? 0 : args.file, "utf8");
-    } catch (e) {
-      throw ioError(`-f ${args.file}: ${(e as Error).message}`, {
-        hint: "pass a readable .sql file",
-        cause: e,
-      });
-    }
+    const bytes = readPipedInput(args.file, "-f", {
+      maxBytes: SQL_FILE_MAX_BYTES,
+      tooBigHint: "-f takes a .sql file (or - for stdin) holding one query",
+    });
+    return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length).toString("utf8");
   }
   if (!args.query)
     throw usageError("no query", {
