@@ -1,5 +1,16 @@
 import { describe, expect, test } from "bun:test";
-import { civilFromDays, daysFromCivil, daysInMonth } from "./bars.ts";
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import {
+  civilFromDays,
+  daysFromCivil,
+  daysInMonth,
+  escapedSymbolDirName,
+  renameGlobSymbolDirs,
+  symbolDirName,
+  symbolFromDirName,
+} from "./bars.ts";
 
 describe("calendar arithmetic", () => {
   test("daysInMonth agrees with the JavaScript calendar for every month of 1600–2400", () => {
@@ -20,5 +31,49 @@ describe("calendar arithmetic", () => {
         throw new Error(`day ${z} → ${y}-${m}-${d}`);
     }
     expect(daysFromCivil(1970, 1, 1)).toBe(0);
+  });
+});
+
+describe("symbol folder names", () => {
+  test("`*` is escaped like `? [ ] { }`; legacy names map to the current ones", () => {
+    expect(symbolDirName("A*B")).toBe("symbol=A%2AB");
+    expect(symbolDirName("Q?[1]{2}")).toBe("symbol=Q%3F%5B1%5D%7B2%7D");
+    expect(symbolFromDirName("symbol=A%2AB")).toBe("A*B");
+    expect(symbolFromDirName("symbol=A*B")).toBe("A*B");
+    expect(escapedSymbolDirName("symbol=A*B")).toBe("symbol=A%2AB");
+    expect(escapedSymbolDirName("symbol=AB")).toBeNull();
+    // A long symbol: the legacy abbreviated name maps to what symbolDirName writes now.
+    for (const long of [
+      `*${"X".repeat(300)}`,
+      `${"Y".repeat(94)}*${"Z".repeat(100)}`,
+      `${"é".repeat(15)}*${"W".repeat(150)}`,
+    ]) {
+      const legacyEnc = encodeURIComponent(long);
+      let prefix = legacyEnc.slice(0, 96);
+      const pct = prefix.lastIndexOf("%");
+      if (pct >= 0 && pct > prefix.length - 3) prefix = prefix.slice(0, pct);
+      const hash = symbolDirName(long).split("+")[1]!;
+      expect(escapedSymbolDirName(`symbol=${prefix}+${hash}`)).toBe(symbolDirName(long));
+    }
+  });
+
+  test("renameGlobSymbolDirs renames legacy folders once, keeps every file, never overwrites", () => {
+    const root = mkdtempSync(join(tmpdir(), "ttapi-bars-dirs-"));
+    try {
+      const d = join(root, "bars", "period=D");
+      mkdirSync(join(d, "symbol=A*B"), { recursive: true });
+      writeFileSync(join(d, "symbol=A*B", "part-0.parquet"), "a");
+      mkdirSync(join(d, "symbol=C*"), { recursive: true });
+      mkdirSync(join(d, "symbol=C%2A"), { recursive: true });
+      mkdirSync(join(d, "symbol=SPY"), { recursive: true });
+      const r = renameGlobSymbolDirs(root);
+      expect(r.renamed).toEqual([["period=D/symbol=A*B", "period=D/symbol=A%2AB"]]);
+      expect(r.kept).toEqual([["period=D/symbol=C*", "period=D/symbol=C%2A"]]);
+      expect(readFileSync(join(d, "symbol=A%2AB", "part-0.parquet"), "utf8")).toBe("a");
+      expect(readdirSync(d).sort()).toEqual(["symbol=A%2AB", "symbol=C%2A", "symbol=C*", "symbol=SPY"]);
+      expect(renameGlobSymbolDirs(join(root, "nothing-here"))).toEqual({ renamed: [], kept: [] });
+    } finally {
+      rmSync(root, { recursive: true, force: true });
+    }
   });
 });

@@ -14,6 +14,7 @@
  *   source  Categorical                    where the row came from (file path / "dxlink")
  */
 import { createHash } from "node:crypto";
+import { existsSync, readdirSync, renameSync } from "node:fs";
 
 export const BAR_COLUMNS = [
   "symbol",
@@ -148,7 +149,11 @@ export function daysFromIso(iso: string): number {
  * (period, symbol) so reading one symbol opens only its files, while `<root>/bars/**\/*.parquet`
  * is still the whole dataset (every file carries all columns, including symbol and period).
  *
- * ENC = encodeURIComponent(symbol) so `BRK/B` → `BRK%2FB` stays one path segment. Folder names
+ * ENC = encodeURIComponent(symbol) with `*` also escaped (`%2A`), so `BRK/B` → `BRK%2FB` stays one
+ * path segment and no folder name holds a glob metacharacter (`? [ ] { }` are escaped by
+ * encodeURIComponent already): readers glob `bars/**\/*.parquet`, and polars takes a `*` in a
+ * hive value for a pattern, which fails every scan of the table. Folders written before `*` was
+ * escaped are renamed on first use (`renameGlobSymbolDirs`). Folder names
  * must fit the filesystem's 255-byte limit: an ENC longer than MAX_SYMBOL_ENC characters (a
  * 300-character ticker, or 60 Cyrillic letters, 6 bytes each once percent-encoded) becomes
  * `<first ≤ 96 characters of ENC>+<16 hex digits of SHA-256(symbol)>`. `+` never occurs in ENC
@@ -163,16 +168,45 @@ export function barsRoot(root: string): string {
   return `${root}/bars`;
 }
 
-/** The folder name (`symbol=<ENC>`) of a symbol; see the layout note above. */
-export function symbolDirName(symbol: string): string {
-  const enc = encodeURIComponent(symbol);
+/** A symbol as one folder-name segment: encodeURIComponent, plus `*` (a glob metacharacter). */
+export function encodeSymbolSegment(symbol: string): string {
+  return encodeURIComponent(symbol).replaceAll("*", "%2A");
+}
+
+/** `symbol=<ENC>`, or the abbreviated form when ENC is too long; `hash` gives the 16 hex digits. */
+function dirNameOfEnc(enc: string, hash: () => string): string {
   if (enc.length <= MAX_SYMBOL_ENC) return `symbol=${enc}`;
   let prefix = enc.slice(0, ABBREVIATED_PREFIX);
   // Never cut a %XX escape in half.
   const pct = prefix.lastIndexOf("%");
   if (pct >= 0 && pct > prefix.length - 3) prefix = prefix.slice(0, pct);
-  const hash = createHash("sha256").update(symbol).digest("hex").slice(0, 16);
-  return `symbol=${prefix}+${hash}`;
+  return `symbol=${prefix}+${hash()}`;
+}
+
+/** The folder name (`symbol=<ENC>`) of a symbol; see the layout note above. */
+export function symbolDirName(symbol: string): string {
+  return dirNameOfEnc(encodeSymbolSegment(symbol), () =>
+    createHash("sha256").update(symbol).digest("hex").slice(0, 16),
+  );
+}
+
+/**
+ * The current name of a `symbol=` folder written before `*` was escaped (`symbol=A*B` →
+ * `symbol=A%2AB`); null when the name needs no change. An abbreviated name keeps its hash (of
+ * the symbol, unchanged) and re-cuts its prefix: the old prefix covers the new one, since
+ * escaping only lengthens.
+ */
+export function escapedSymbolDirName(dirName: string): string | null {
+  if (!dirName.startsWith("symbol=") || !dirName.includes("*")) return null;
+  const body = dirName.slice("symbol=".length);
+  if (isAbbreviatedSymbolDir(dirName)) {
+    const plus = body.lastIndexOf("+");
+    return dirNameOfEnc(`${body.slice(0, plus).replaceAll("*", "%2A")}${"x".repeat(MAX_SYMBOL_ENC)}`, () =>
+      body.slice(plus + 1),
+    );
+  }
+  const symbol = symbolFromDirName(dirName);
+  return symbol === null ? null : symbolDirName(symbol);
 }
 
 export function barsSymbolDir(root: string, period: string, symbol: string): string {
@@ -192,4 +226,58 @@ export function symbolFromDirName(dirName: string): string | null {
   } catch {
     return null; // not written by us (a stray `%` escape)
   }
+}
+
+export interface GlobDirRename {
+  /** Folders renamed, `period=P/symbol=…` relative to `bars/`: old → new. */
+  renamed: [string, string][];
+  /** Old folders left as they were because the new name is taken (both are named in a warning). */
+  kept: [string, string][];
+}
+
+const renamedRoots = new Set<string>();
+
+/**
+ * Renames the `symbol=` folders of `<root>/bars` written before `*` was escaped (see the layout
+ * note) to their current names, once per root and process. A rename is atomic and keeps every
+ * file, so a reader may do it: no data changes, the folder only gets the name every reader (polars'
+ * hive scan, the import's merge, `ttapi run`'s bars) expects. A folder whose new name already
+ * exists is left alone and reported in `kept` (never merged blindly). Costs one listing per period.
+ */
+export function renameGlobSymbolDirs(root: string): GlobDirRename {
+  const out: GlobDirRename = { renamed: [], kept: [] };
+  if (root.startsWith("s3://") || renamedRoots.has(root)) return out;
+  renamedRoots.add(root);
+  const bars = barsRoot(root);
+  let periods: string[];
+  try {
+    periods = readdirSync(bars).filter((p) => p.startsWith("period="));
+  } catch {
+    return out; // no bars yet
+  }
+  for (const p of periods) {
+    let names: string[];
+    try {
+      names = readdirSync(`${bars}/${p}`);
+    } catch {
+      continue;
+    }
+    for (const name of names) {
+      const next = escapedSymbolDirName(name);
+      if (next === null || next === name) continue;
+      const from = `${p}/${name}`;
+      const to = `${p}/${next}`;
+      if (existsSync(`${bars}/${to}`)) {
+        out.kept.push([from, to]);
+        continue;
+      }
+      try {
+        renameSync(`${bars}/${from}`, `${bars}/${to}`);
+        out.renamed.push([from, to]);
+      } catch {
+        out.kept.push([from, to]); // read-only lake, or renamed meanwhile by another process
+      }
+    }
+  }
+  return out;
 }

@@ -8,8 +8,10 @@
  * redaction layer as they arrive, so they never reach a log line, an error or a report.
  */
 import { join } from "node:path";
+import { renameGlobSymbolDirs } from "./bars.ts";
 import type { Config } from "./config.ts";
 import { configError } from "./errors.ts";
+import { getLogger } from "./log.ts";
 import { registerSecret } from "./redact.ts";
 
 export interface S3Settings {
@@ -144,11 +146,26 @@ export function s3ConnectionFromConfig(config: Config): S3Connection {
  */
 export function resolveLakeRoot(config: Config, dataDir: string): string {
   const raw = config["lake.root"].trim();
-  if (!raw) return join(dataDir, "lake");
+  if (!raw) return upToDateFolders(join(dataDir, "lake"));
   if (isS3Root(raw)) return registerS3Root(raw, s3ConnectionFromConfig(config));
   if (/^[a-z][a-z0-9+.-]*:\/\//i.test(raw))
     throw configError(`unsupported lake root "${raw}"`, {
       hint: "use a local folder or s3://bucket/prefix (S3, MinIO, R2 and other S3-compatible stores)",
     });
-  return raw;
+  return upToDateFolders(raw);
+}
+
+/**
+ * A local lake with its bars folders under their current names (once per process): a lake
+ * written before `*` in a symbol was escaped is read and extended by every command alike.
+ */
+export function upToDateFolders(root: string): string {
+  const r = renameGlobSymbolDirs(root);
+  const log = getLogger("lake");
+  for (const [from, to] of r.renamed) log.info(`renamed bars/${from} to bars/${to} (\`*\` is now escaped)`);
+  for (const [from, to] of r.kept)
+    log.warn(
+      `bars/${from} (a symbol with \`*\`) could not be renamed to bars/${to}: move its files there by hand, or readers of bars fail`,
+    );
+  return root;
 }

@@ -2,11 +2,11 @@
  * `ttapi import <file|dir|glob>... --out DIR`: MetaStock ASCII/binary → the bars Parquet dataset.
  * Flags only; the work is `importBars` in src/platform/import.
  */
-
 import { defineCommand } from "citty";
 import type { Compression } from "../../core/compression.ts";
 import { dataError, type TTError, toTTError, usageError } from "../../core/errors.ts";
 import { escapeControl } from "../../core/input-file.ts";
+import { upToDateFolders } from "../../core/lake-root.ts";
 import type { ImportError, ImportSummary } from "../../platform/import/index.ts";
 import { globalArgs, lakeArgs, runAction } from "../context.ts";
 import { countOf, rateOf } from "../grid/render.ts";
@@ -75,7 +75,7 @@ export default defineCommand({
         const s3Root = lakeMod.isS3Root(target)
           ? lakeMod.registerS3Root(target, lakeMod.s3ConnectionFromConfig(config))
           : null;
-        const outDir = s3Root ? lakeMod.s3MirrorDir(dataDir, s3Root) : target;
+        const outDir = s3Root ? lakeMod.s3MirrorDir(dataDir, s3Root) : upToDateFolders(target);
         if (s3Root && !args.replace) await lakeMod.syncBarsDown(s3Root, outDir);
         const compression = config["import.compression"] as Compression;
         const workers = config["import.workers"];

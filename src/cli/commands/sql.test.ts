@@ -192,6 +192,26 @@ describe("ttapi sql (process)", () => {
     expect(r.err.trim().split("\n")[0]).toContain("-f /dev/zero is a character device, not a regular file");
   });
 
+  test("a lake written before `*` was escaped: its `symbol=A*B` folder is renamed on first use and read", () => {
+    const root = lake(5);
+    // The old layout: the folder name as encodeURIComponent left it.
+    writeBars(root, "A*B", walkBars(weekdays("2025-01-01", 5), 3));
+    expect(existsSync(join(root, "bars", "period=D", "symbol=A*B"))).toBe(true);
+    const r = ttapi([
+      "sql",
+      "--lake",
+      root,
+      "--csv",
+      "SELECT symbol, count(*) AS n FROM bars GROUP BY symbol ORDER BY symbol",
+    ]);
+    expect(r.err).toBe("");
+    expect(r.out).toBe("symbol,n\nA*B,5\nAAA,5\nBBB,5\n");
+    expect(existsSync(join(root, "bars", "period=D", "symbol=A*B"))).toBe(false);
+    expect(existsSync(join(root, "bars", "period=D", "symbol=A%2AB", "part-0.parquet"))).toBe(true);
+    const p = ttapi(["sql", "--lake", root, "--csv", "SELECT count(*) AS n FROM bars WHERE symbol = 'A*B'"]);
+    expect(p.out).toBe("n\n5\n");
+  });
+
   test("-f - reads the query from stdin; --tables --json is the inventory as JSON", () => {
     const root = lake(30);
     const p = ttapi(

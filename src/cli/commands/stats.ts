@@ -6,6 +6,7 @@
 import { defineCommand } from "citty";
 import { ERROR_CODES, usageError } from "../../core/errors.ts";
 import { escapeControl, readInputText } from "../../core/input-file.ts";
+import { upToDateFolders } from "../../core/lake-root.ts";
 import type { ComputeStatsResult, Estimator, ImpliedInput } from "../../platform/stats/index.ts";
 import { globalArgs, lakeArgs, runAction } from "../context.ts";
 import { countOf, rateOf } from "../grid/render.ts";
@@ -272,7 +273,7 @@ export default defineCommand({
           } else if (config["lake.root"]) barsDir = lake;
           else {
             const { barsSource } = await import("../../platform/pipeline/index.ts");
-            barsDir = await barsSource(dataDir);
+            barsDir = upToDateFolders(await barsSource(dataDir));
           }
           const u = await updateStats({
             dataDir: barsDir,
@@ -310,7 +311,7 @@ export default defineCommand({
         if (lakeMod.isS3Root(lake)) {
           bars = lakeMod.s3MirrorDir(dataDir, lake);
           await lakeMod.syncBarsDown(lake, bars, symbols ? { symbols: new Set(symbols) } : {});
-        } else bars = config["lake.root"] ? lake : await barsSource(dataDir);
+        } else bars = config["lake.root"] ? lake : upToDateFolders(await barsSource(dataDir));
         const estimators = args.estimators ? parseEstimators(String(args.estimators)) : undefined;
         const metrics = args.metrics ? await readMetrics(String(args.metrics)) : undefined;
         const r = await computeStats({

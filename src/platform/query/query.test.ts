@@ -186,6 +186,33 @@ describe("ttapi sql: a filter fixing the partition lists only its folder", () =>
     expect(new Set(df.getColumn("symbol").toArray())).toEqual(new Set([long]));
   });
 
+  test("symbols with glob metacharacters (`*`, `?`, `[`, `{`): every query reads them, pinned or not", async () => {
+    const { root } = await smallLake();
+    const odd = ["A*B", "Q?", "C[1]", "D{2}", "*"];
+    for (const [i, s] of odd.entries())
+      await writeSymbolBars(root, s, syntheticSeries({ rows: 3, seed: i + 5 }));
+    // No folder name holds a glob metacharacter (`*` is written %2A).
+    for (const name of readdirSync(join(root, "bars", "period=D"))) expect(name).not.toMatch(/[*?[\]{}]/);
+    const all = collectQuery(prepareQuery(root, "SELECT DISTINCT symbol FROM bars ORDER BY symbol").frame);
+    expect(all.getColumn("symbol").toArray()).toEqual([
+      "*",
+      "A*B",
+      "AAA",
+      "BBB",
+      "CCC",
+      "C[1]",
+      "D{2}",
+      "Q?",
+    ]);
+    for (const s of odd) {
+      const q = prepareQuery(
+        root,
+        `SELECT symbol, count(*) AS n FROM bars WHERE symbol = '${s}' GROUP BY symbol`,
+      );
+      expect(collectQuery(q.frame).toRecords()).toEqual([{ symbol: s, n: 3 }]);
+    }
+  });
+
   test("one date of a snapshot table, daily or intraday: the same rows as a whole-table scan", async () => {
     const { root } = await smallLake();
     for (const time of ["1000", "1530"])
@@ -216,12 +243,15 @@ describe("ttapi sql: a filter fixing the partition lists only its folder", () =>
       "SELECT * FROM bars WHERE lower(symbol) = 'bbb'",
       "SELECT a.date FROM bars a JOIN bars b USING (date) WHERE a.symbol = 'AAA' AND b.symbol = 'BBB'",
       "SELECT * FROM bars WHERE symbol = 'B(B' OR symbol = 'BBB'",
-      "SELECT * FROM bars WHERE symbol = 'A*'",
       "SELECT * FROM bars WHERE symbol = 'BBB' AND source <> 'x(y'",
       "SELECT * FROM bars",
       "SELECT * FROM metrics WHERE date > '2026-08-04'",
     ])
       expect([sql, prepareQuery(root, sql).pinned.size]).toEqual([sql, 0]);
+    // A `*` in the symbol is escaped in its folder name (%2A): the pin is a plain folder, no pattern.
+    expect(prepareQuery(root, "SELECT * FROM bars WHERE symbol = 'A*'").pinned.get("bars")).toBe(
+      join(root, "bars", "*", "symbol=A%2A", "*.parquet"),
+    );
     // A self-join on one symbol is pinned: every scan of the table asks for the same folder.
     const same = prepareQuery(
       root,
