@@ -4,10 +4,10 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import {
   civilFromDays,
+  currentSymbolDirName,
   daysFromCivil,
   daysInMonth,
-  escapedSymbolDirName,
-  renameGlobSymbolDirs,
+  renameLegacySymbolDirs,
   symbolDirName,
   symbolFromDirName,
 } from "./bars.ts";
@@ -40,24 +40,29 @@ describe("symbol folder names", () => {
     expect(symbolDirName("Q?[1]{2}")).toBe("symbol=Q%3F%5B1%5D%7B2%7D");
     expect(symbolFromDirName("symbol=A%2AB")).toBe("A*B");
     expect(symbolFromDirName("symbol=A*B")).toBe("A*B");
-    expect(escapedSymbolDirName("symbol=A*B")).toBe("symbol=A%2AB");
-    expect(escapedSymbolDirName("symbol=AB")).toBeNull();
+    expect(currentSymbolDirName("symbol=A*B")).toBe("symbol=A%2AB");
+    expect(currentSymbolDirName("symbol=AB")).toBeNull();
     // A long symbol: the legacy abbreviated name maps to what symbolDirName writes now.
     for (const long of [
       `*${"X".repeat(300)}`,
       `${"Y".repeat(94)}*${"Z".repeat(100)}`,
       `${"é".repeat(15)}*${"W".repeat(150)}`,
+      `A${"Д".repeat(60)}`,
     ]) {
       const legacyEnc = encodeURIComponent(long);
       let prefix = legacyEnc.slice(0, 96);
       const pct = prefix.lastIndexOf("%");
       if (pct >= 0 && pct > prefix.length - 3) prefix = prefix.slice(0, pct);
       const hash = symbolDirName(long).split("+")[1]!;
-      expect(escapedSymbolDirName(`symbol=${prefix}+${hash}`)).toBe(symbolDirName(long));
+      expect(currentSymbolDirName(`symbol=${prefix}+${hash}`)).toBe(symbolDirName(long));
+      // Every name written now decodes (a cut inside a multi-byte character would not) and is current.
+      const now = symbolDirName(long);
+      expect(() => decodeURIComponent(now.slice("symbol=".length, now.indexOf("+")))).not.toThrow();
+      expect(currentSymbolDirName(now)).toBeNull();
     }
   });
 
-  test("renameGlobSymbolDirs renames legacy folders once, keeps every file, never overwrites", () => {
+  test("renameLegacySymbolDirs renames legacy folders once, keeps every file, never overwrites", () => {
     const root = mkdtempSync(join(tmpdir(), "ttapi-bars-dirs-"));
     try {
       const d = join(root, "bars", "period=D");
@@ -66,12 +71,12 @@ describe("symbol folder names", () => {
       mkdirSync(join(d, "symbol=C*"), { recursive: true });
       mkdirSync(join(d, "symbol=C%2A"), { recursive: true });
       mkdirSync(join(d, "symbol=SPY"), { recursive: true });
-      const r = renameGlobSymbolDirs(root);
+      const r = renameLegacySymbolDirs(root);
       expect(r.renamed).toEqual([["period=D/symbol=A*B", "period=D/symbol=A%2AB"]]);
       expect(r.kept).toEqual([["period=D/symbol=C*", "period=D/symbol=C%2A"]]);
       expect(readFileSync(join(d, "symbol=A%2AB", "part-0.parquet"), "utf8")).toBe("a");
       expect(readdirSync(d).sort()).toEqual(["symbol=A%2AB", "symbol=C%2A", "symbol=C*", "symbol=SPY"]);
-      expect(renameGlobSymbolDirs(join(root, "nothing-here"))).toEqual({ renamed: [], kept: [] });
+      expect(renameLegacySymbolDirs(join(root, "nothing-here"))).toEqual({ renamed: [], kept: [] });
     } finally {
       rmSync(root, { recursive: true, force: true });
     }

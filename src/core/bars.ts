@@ -153,10 +153,10 @@ export function daysFromIso(iso: string): number {
  * path segment and no folder name holds a glob metacharacter (`? [ ] { }` are escaped by
  * encodeURIComponent already): readers glob `bars/**\/*.parquet`, and polars takes a `*` in a
  * hive value for a pattern, which fails every scan of the table. Folders written before `*` was
- * escaped are renamed on first use (`renameGlobSymbolDirs`). Folder names
+ * escaped are renamed on first use (`renameLegacySymbolDirs`). Folder names
  * must fit the filesystem's 255-byte limit: an ENC longer than MAX_SYMBOL_ENC characters (a
  * 300-character ticker, or 60 Cyrillic letters, 6 bytes each once percent-encoded) becomes
- * `<first ≤ 96 characters of ENC>+<16 hex digits of SHA-256(symbol)>`. `+` never occurs in ENC
+ * `<first ≤ 96 characters of ENC, cut between whole characters>+<16 hex digits of SHA-256(symbol)>`. `+` never occurs in ENC
  * (encodeURIComponent writes it as `%2B`), so an abbreviated name is recognisable and never
  * collides with a plain one; the full symbol is the `symbol` column of the folder's files
  * (`symbolFromDirName` returns null for such a folder: read one file to get it back).
@@ -173,14 +173,29 @@ export function encodeSymbolSegment(symbol: string): string {
   return encodeURIComponent(symbol).replaceAll("*", "%2A");
 }
 
+/**
+ * The first characters of ENC that fit `max`, cut between characters: never inside a %XX escape,
+ * nor between the escapes of one multi-byte UTF-8 character (`%D0` alone does not decode, and
+ * polars then takes the folder for no partition at all, which fails every scan of the table).
+ */
+function cutEnc(enc: string, max: number): string {
+  let end = 0;
+  while (end < enc.length) {
+    let next = end + 1;
+    if (enc[end] === "%") {
+      const lead = Number.parseInt(enc.slice(end + 1, end + 3), 16);
+      next = end + 3 * (lead >= 0xf0 ? 4 : lead >= 0xe0 ? 3 : lead >= 0xc0 ? 2 : 1);
+    }
+    if (next > max || next > enc.length) break;
+    end = next;
+  }
+  return enc.slice(0, end);
+}
+
 /** `symbol=<ENC>`, or the abbreviated form when ENC is too long; `hash` gives the 16 hex digits. */
 function dirNameOfEnc(enc: string, hash: () => string): string {
   if (enc.length <= MAX_SYMBOL_ENC) return `symbol=${enc}`;
-  let prefix = enc.slice(0, ABBREVIATED_PREFIX);
-  // Never cut a %XX escape in half.
-  const pct = prefix.lastIndexOf("%");
-  if (pct >= 0 && pct > prefix.length - 3) prefix = prefix.slice(0, pct);
-  return `symbol=${prefix}+${hash()}`;
+  return `symbol=${cutEnc(enc, ABBREVIATED_PREFIX)}+${hash()}`;
 }
 
 /** The folder name (`symbol=<ENC>`) of a symbol; see the layout note above. */
@@ -191,22 +206,24 @@ export function symbolDirName(symbol: string): string {
 }
 
 /**
- * The current name of a `symbol=` folder written before `*` was escaped (`symbol=A*B` →
- * `symbol=A%2AB`); null when the name needs no change. An abbreviated name keeps its hash (of
- * the symbol, unchanged) and re-cuts its prefix: the old prefix covers the new one, since
- * escaping only lengthens.
+ * The current name of a `symbol=` folder an earlier version named otherwise, null when the name
+ * is current: `*` was not escaped (`symbol=A*B` → `symbol=A%2AB`), and an abbreviated name could
+ * end inside a multi-byte character (`…%D0+<hash>` → `…+<hash>`). An abbreviated name keeps its
+ * hash (of the symbol, unchanged) and re-cuts its prefix, which the old prefix covers: escaping
+ * only lengthens, and the old cut dropped at most part of one character.
  */
-export function escapedSymbolDirName(dirName: string): string | null {
-  if (!dirName.startsWith("symbol=") || !dirName.includes("*")) return null;
+export function currentSymbolDirName(dirName: string): string | null {
+  if (!dirName.startsWith("symbol=")) return null;
   const body = dirName.slice("symbol=".length);
+  let next: string | null;
   if (isAbbreviatedSymbolDir(dirName)) {
     const plus = body.lastIndexOf("+");
-    return dirNameOfEnc(`${body.slice(0, plus).replaceAll("*", "%2A")}${"x".repeat(MAX_SYMBOL_ENC)}`, () =>
-      body.slice(plus + 1),
-    );
+    next = `symbol=${cutEnc(body.slice(0, plus).replaceAll("*", "%2A"), ABBREVIATED_PREFIX)}+${body.slice(plus + 1)}`;
+  } else {
+    const symbol = body.includes("*") ? symbolFromDirName(dirName) : null;
+    next = symbol === null ? null : symbolDirName(symbol);
   }
-  const symbol = symbolFromDirName(dirName);
-  return symbol === null ? null : symbolDirName(symbol);
+  return next === dirName ? null : next;
 }
 
 export function barsSymbolDir(root: string, period: string, symbol: string): string {
@@ -228,7 +245,7 @@ export function symbolFromDirName(dirName: string): string | null {
   }
 }
 
-export interface GlobDirRename {
+export interface LegacyDirRename {
   /** Folders renamed, `period=P/symbol=…` relative to `bars/`: old → new. */
   renamed: [string, string][];
   /** Old folders left as they were because the new name is taken (both are named in a warning). */
@@ -238,14 +255,14 @@ export interface GlobDirRename {
 const renamedRoots = new Set<string>();
 
 /**
- * Renames the `symbol=` folders of `<root>/bars` written before `*` was escaped (see the layout
- * note) to their current names, once per root and process. A rename is atomic and keeps every
+ * Renames the `symbol=` folders of `<root>/bars` an earlier version named otherwise
+ * (`currentSymbolDirName`) to their current names, once per root and process. A rename is atomic and keeps every
  * file, so a reader may do it: no data changes, the folder only gets the name every reader (polars'
  * hive scan, the import's merge, `ttapi run`'s bars) expects. A folder whose new name already
  * exists is left alone and reported in `kept` (never merged blindly). Costs one listing per period.
  */
-export function renameGlobSymbolDirs(root: string): GlobDirRename {
-  const out: GlobDirRename = { renamed: [], kept: [] };
+export function renameLegacySymbolDirs(root: string): LegacyDirRename {
+  const out: LegacyDirRename = { renamed: [], kept: [] };
   if (root.startsWith("s3://") || renamedRoots.has(root)) return out;
   renamedRoots.add(root);
   const bars = barsRoot(root);
@@ -263,7 +280,7 @@ export function renameGlobSymbolDirs(root: string): GlobDirRename {
       continue;
     }
     for (const name of names) {
-      const next = escapedSymbolDirName(name);
+      const next = currentSymbolDirName(name);
       if (next === null || next === name) continue;
       const from = `${p}/${name}`;
       const to = `${p}/${next}`;

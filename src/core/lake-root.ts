@@ -8,7 +8,7 @@
  * redaction layer as they arrive, so they never reach a log line, an error or a report.
  */
 import { join } from "node:path";
-import { renameGlobSymbolDirs } from "./bars.ts";
+import { renameLegacySymbolDirs } from "./bars.ts";
 import type { Config } from "./config.ts";
 import { configError } from "./errors.ts";
 import { getLogger } from "./log.ts";
@@ -160,12 +160,13 @@ export function resolveLakeRoot(config: Config, dataDir: string): string {
  * written before `*` in a symbol was escaped is read and extended by every command alike.
  */
 export function upToDateFolders(root: string): string {
-  const r = renameGlobSymbolDirs(root);
+  const r = renameLegacySymbolDirs(root);
   const log = getLogger("lake");
-  for (const [from, to] of r.renamed) log.info(`renamed bars/${from} to bars/${to} (\`*\` is now escaped)`);
+  for (const [from, to] of r.renamed)
+    log.info(`renamed bars/${from} to bars/${to} (the folder name an earlier ttapi gave it)`);
   for (const [from, to] of r.kept)
     log.warn(
-      `bars/${from} (a symbol with \`*\`) could not be renamed to bars/${to}: move its files there by hand, or readers of bars fail`,
+      `bars/${from} (named by an earlier ttapi) could not be renamed to bars/${to}: move its files there by hand, or readers of bars fail`,
     );
   return root;
 }

@@ -5,6 +5,7 @@
 import { existsSync, readdirSync } from "node:fs";
 import { join } from "node:path";
 import pl from "nodejs-polars";
+import { isAbbreviatedSymbolDir } from "../../core/bars.ts";
 import { isS3Root, lakeJoin, polarsCloudOptions } from "../../core/lake-root.ts";
 import { tableDir } from "./paths.ts";
 import { S3Store } from "./s3-store.ts";
@@ -37,6 +38,25 @@ export function listPartitions(root: string, table: LakeTable): string[] {
   return out.sort();
 }
 
+/** The bars partitions (`period=P/symbol=…`) whose folder is the abbreviated name of a long symbol. */
+export function abbreviatedBarsPartitions(root: string): string[] {
+  if (isS3Root(root))
+    return listPartitions(root, "bars").filter((p) => isAbbreviatedSymbolDir(p.split("/").at(-1) ?? ""));
+  const out: string[] = [];
+  const bars = tableDir(root, "bars");
+  const list = (d: string) => {
+    try {
+      return readdirSync(d);
+    } catch {
+      return [];
+    }
+  };
+  // One listing per period (a few): the symbol folders' names tell, no file is opened.
+  for (const period of list(bars).filter((n) => n.startsWith("period=")))
+    for (const sym of list(join(bars, period))) if (isAbbreviatedSymbolDir(sym)) out.push(`${period}/${sym}`);
+  return out.sort();
+}
+
 /** Whether the table has at least one partition. */
 export function hasTable(root: string, table: LakeTable): boolean {
   return listPartitions(root, table).length > 0;
@@ -48,14 +68,26 @@ export function hasTable(root: string, table: LakeTable): boolean {
  * table's folder (a glob does descend into hidden folders, so none may hold Parquet files there).
  */
 export function scanTable(root: string, table: LakeTable): pl.LazyDataFrame {
-  const glob = lakeJoin(tableDir(root, table), "**", "*.parquet");
-  return pl.scanParquet(glob, {
-    hivePartitioning: true,
-    tryParseHiveDates: true,
-    // An s3:// root: polars lists the prefix and fetches only the objects whose hive values pass
-    // the query's filters (e.g. one symbol's bars), with ranged GETs.
-    ...(isS3Root(root) ? { cloudOptions: polarsCloudOptions(root) } : {}),
-  } as Parameters<typeof pl.scanParquet>[1]);
+  const scan = (glob: string, hive: boolean) =>
+    pl.scanParquet(glob, {
+      hivePartitioning: hive,
+      tryParseHiveDates: true,
+      // An s3:// root: polars lists the prefix and fetches only the objects whose hive values pass
+      // the query's filters (e.g. one symbol's bars), with ranged GETs.
+      ...(isS3Root(root) ? { cloudOptions: polarsCloudOptions(root) } : {}),
+    } as Parameters<typeof pl.scanParquet>[1]);
+  const whole = scan(lakeJoin(tableDir(root, table), "**", "*.parquet"), true);
+  const abbreviated = table === "bars" ? abbreviatedBarsPartitions(root) : [];
+  if (abbreviated.length === 0) return whole;
+  // A long symbol's folder name is not its symbol: read those folders' own `symbol` column.
+  const names = abbreviated.map((p) => decodeURIComponent(p.split("/").at(-1)!.slice("symbol=".length)));
+  return pl.concat(
+    [
+      whole.filter(pl.col("symbol").cast(pl.Utf8).isIn(names).not()),
+      ...abbreviated.map((p) => scan(lakeJoin(tableDir(root, table), p, "*.parquet"), false)),
+    ],
+    { how: "vertical" },
+  );
 }
 
 /** Whether a key below a table is committed lake data (hidden `.`/`_` segments are not, as in Hive). */

@@ -18,6 +18,7 @@ import { join } from "node:path";
 import pl, { type DataType } from "nodejs-polars";
 import { dataError, type TTError } from "../../core/errors.ts";
 import {
+  abbreviatedBarsPartitions,
   hasTable,
   isS3Root,
   LAKE_TABLES,
@@ -179,6 +180,34 @@ function newestFile(root: string, name: LakeTable): { file: string; partition: s
 }
 
 /**
+ * Bars as every query must see them: the hive value of `symbol` comes from the folder name, which
+ * for a long symbol is its abbreviated form (src/core/bars.ts), not the symbol. Those folders
+ * (rare) are read apart, without hive columns (their files store `symbol` and `period`), and the
+ * rest of the table keeps its hive scan, so `symbol = 'X'` still prunes every other folder.
+ */
+function withFullSymbols(
+  root: string,
+  name: LakeTable,
+  scan: pl.LazyDataFrame,
+  schema: Record<string, DataType>,
+): pl.LazyDataFrame {
+  if (name !== "bars") return scan;
+  const abbreviated = abbreviatedBarsPartitions(root);
+  if (abbreviated.length === 0) return scan;
+  const folderNames = abbreviated.map((p) =>
+    decodeURIComponent(p.split("/").at(-1)!.slice("symbol=".length)),
+  );
+  const dir = tableDir(root, name);
+  return pl.concat(
+    [
+      scan.filter(pl.col("symbol").isIn(folderNames).not()),
+      ...abbreviated.map((p) => scanFiles(lakeJoin(dir, p, "*.parquet"), schema, false)),
+    ],
+    { how: "vertical" },
+  );
+}
+
+/**
  * One table of the lake, or null when it has no data file yet. Only the newest file's footer is
  * read (for the schema); the partitions and files are listed when something asks for them
  * (`--tables`, `-v`), since polars lists and prunes them itself when the query runs.
@@ -193,7 +222,7 @@ export function openTable(root: string, name: LakeTable): CatalogTable | null {
   // Hive columns come from the path; a file may also store them (bars does), which is the same value.
   const hive = hiveValues(newest.partition);
   for (const col of Object.keys(hive)) if (!(col in schema)) schema[col] = col === "date" ? pl.Date : pl.Utf8;
-  const scan = scanFiles(lakeJoin(dir, "**", "*.parquet"), schema);
+  const scan = withFullSymbols(root, name, scanFiles(lakeJoin(dir, "**", "*.parquet"), schema), schema);
   let partitions: string[] | undefined;
   let files: string[] | undefined;
   const listed = () => {

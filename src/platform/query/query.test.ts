@@ -3,7 +3,7 @@ import { copyFileSync, mkdirSync, readdirSync, readFileSync, statSync, writeFile
 import { join } from "node:path";
 import pl from "nodejs-polars";
 import { tempDirs } from "../../core/testing/temp-dirs.ts";
-import { writePartition } from "../lake/index.ts";
+import { scanTable, writePartition } from "../lake/index.ts";
 import { syntheticSeries, writeSymbolBars } from "../stats/synthetic.ts";
 import { walkBars, weekdays, writeBars } from "../testing/lake-fixtures.ts";
 import {
@@ -184,6 +184,40 @@ describe("ttapi sql: a filter fixing the partition lists only its folder", () =>
     const df = collectQuery(q.frame);
     expect(df.height).toBe(5);
     expect(new Set(df.getColumn("symbol").toArray())).toEqual(new Set([long]));
+  });
+
+  test("long symbols (abbreviated folder names) show their full name in every query, pinned or not", async () => {
+    const { root } = await smallLake();
+    const longs = [`LONG${"X".repeat(200)}`, `A${"Д".repeat(60)}`];
+    for (const [i, s] of longs.entries())
+      await writeSymbolBars(root, s, syntheticSeries({ rows: 4, seed: i + 9 }));
+    const names = readdirSync(join(root, "bars", "period=D"));
+    expect(names.filter((n) => n.includes("+"))).toHaveLength(2);
+    const distinct = collectQuery(
+      prepareQuery(root, "SELECT DISTINCT symbol FROM bars ORDER BY symbol").frame,
+    );
+    expect(distinct.getColumn("symbol").toArray()).toEqual(["AAA", "BBB", "CCC", ...longs].sort());
+    const counts = collectQuery(
+      prepareQuery(
+        root,
+        "SELECT symbol, count(*) AS n FROM bars WHERE symbol LIKE 'LONG%' OR symbol LIKE 'AД%' GROUP BY symbol ORDER BY symbol",
+      ).frame,
+    );
+    expect(counts.toRecords()).toEqual([...longs].sort().map((symbol) => ({ symbol, n: 4 })));
+    // A plain symbol's filter still reads only its folder; the long ones are read as they were.
+    const one = prepareQuery(root, "SELECT count(*) AS n FROM bars WHERE symbol = 'AAA' OR symbol = 'ZZZ'");
+    expect(collectQuery(one.frame).getColumn("n").toArray()).toEqual([30]);
+    // The lake API's scan (the report reads bars through it) shows them the same way.
+    const viaScan = scanTable(root, "bars")
+      .select(pl.col("symbol").cast(pl.Utf8))
+      .unique()
+      .sort("symbol")
+      .collectSync();
+    expect(viaScan.getColumn("symbol").toArray()).toEqual(["AAA", "BBB", "CCC", ...longs].sort());
+    for (const s of longs) {
+      const q = prepareQuery(root, `SELECT symbol FROM bars WHERE symbol = '${s}'`);
+      expect(new Set(collectQuery(q.frame).getColumn("symbol").toArray())).toEqual(new Set([s]));
+    }
   });
 
   test("symbols with glob metacharacters (`*`, `?`, `[`, `{`): every query reads them, pinned or not", async () => {
