@@ -1,6 +1,7 @@
 export * from "../../core/lake-root.ts";
 export * from "./bars.ts";
 export * from "./calendar.ts";
+export * from "./hive-root.ts";
 export * from "./maintain.ts";
 export * from "./paths.ts";
 export * from "./s3-bars.ts";

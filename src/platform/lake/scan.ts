@@ -7,6 +7,7 @@ import { join } from "node:path";
 import pl from "nodejs-polars";
 import { isAbbreviatedSymbolDir } from "../../core/bars.ts";
 import { isS3Root, lakeJoin, polarsCloudOptions } from "../../core/lake-root.ts";
+import { hiveSafePath } from "./hive-root.ts";
 import { tableDir } from "./paths.ts";
 import { S3Store } from "./s3-store.ts";
 import { LAKE_TABLES, type LakeTable } from "./tables.ts";
@@ -40,8 +41,11 @@ export function listPartitions(root: string, table: LakeTable): string[] {
 
 /** The bars partitions (`period=P/symbol=…`) whose folder is the abbreviated name of a long symbol. */
 export function abbreviatedBarsPartitions(root: string): string[] {
-  if (isS3Root(root))
+  if (isS3Root(root)) {
+    // Known only from a primed listing (the SQL catalog has one); unprimed readers scan as before.
+    if (!listings.has(root)) return [];
     return listPartitions(root, "bars").filter((p) => isAbbreviatedSymbolDir(p.split("/").at(-1) ?? ""));
+  }
   const out: string[] = [];
   const bars = tableDir(root, "bars");
   const list = (d: string) => {
@@ -76,7 +80,8 @@ export function scanTable(root: string, table: LakeTable): pl.LazyDataFrame {
       // the query's filters (e.g. one symbol's bars), with ranged GETs.
       ...(isS3Root(root) ? { cloudOptions: polarsCloudOptions(root) } : {}),
     } as Parameters<typeof pl.scanParquet>[1]);
-  const whole = scan(lakeJoin(tableDir(root, table), "**", "*.parquet"), true);
+  // Through the hive-safe path: hive columns come only from below the table folder.
+  const whole = scan(hiveSafePath(root, lakeJoin(tableDir(root, table), "**", "*.parquet")), true);
   const abbreviated = table === "bars" ? abbreviatedBarsPartitions(root) : [];
   if (abbreviated.length === 0) return whole;
   // A long symbol's folder name is not its symbol: read those folders' own `symbol` column.

@@ -20,6 +20,7 @@ import { dataError, type TTError } from "../../core/errors.ts";
 import {
   abbreviatedBarsPartitions,
   hasTable,
+  hiveSafePath,
   isS3Root,
   LAKE_TABLES,
   type LakeTable,
@@ -222,7 +223,12 @@ export function openTable(root: string, name: LakeTable): CatalogTable | null {
   // Hive columns come from the path; a file may also store them (bars does), which is the same value.
   const hive = hiveValues(newest.partition);
   for (const col of Object.keys(hive)) if (!(col in schema)) schema[col] = col === "date" ? pl.Date : pl.Utf8;
-  const scan = withFullSymbols(root, name, scanFiles(lakeJoin(dir, "**", "*.parquet"), schema), schema);
+  const scan = withFullSymbols(
+    root,
+    name,
+    scanFiles(hiveSafePath(root, lakeJoin(dir, "**", "*.parquet")), schema),
+    schema,
+  );
   let partitions: string[] | undefined;
   let files: string[] | undefined;
   const listed = () => {

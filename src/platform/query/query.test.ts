@@ -3,7 +3,7 @@ import { copyFileSync, mkdirSync, readdirSync, readFileSync, statSync, writeFile
 import { join } from "node:path";
 import pl from "nodejs-polars";
 import { tempDirs } from "../../core/testing/temp-dirs.ts";
-import { scanTable, writePartition } from "../lake/index.ts";
+import { lakeStatus, scanTable, writePartition } from "../lake/index.ts";
 import { syntheticSeries, writeSymbolBars } from "../stats/synthetic.ts";
 import { walkBars, weekdays, writeBars } from "../testing/lake-fixtures.ts";
 import {
@@ -217,6 +217,38 @@ describe("ttapi sql: a filter fixing the partition lists only its folder", () =>
     for (const s of longs) {
       const q = prepareQuery(root, `SELECT symbol FROM bars WHERE symbol = '${s}'`);
       expect(new Set(collectQuery(q.frame).getColumn("symbol").toArray())).toEqual(new Set([s]));
+    }
+  });
+
+  test("a `key=value` folder above the lake adds no column and overrides none", async () => {
+    for (const above of ["x=1", "symbol=Z", "date=2020-01-01"]) {
+      const root = join(tmp(), above, "lake");
+      const dates = weekdays("2026-01-05", 10);
+      for (const [i, s] of ["AAA", "BBB"].entries()) writeBars(root, s, walkBars(dates, i + 1));
+      await writePartition(root, "metrics", { date: "2026-08-04" }, metricsFrame(["SPY", "QQQ"], 0.2));
+      const bars = collectQuery(prepareQuery(root, "SELECT * FROM bars").frame);
+      expect([above, bars.columns.sort()]).toEqual([
+        above,
+        [...bars.columns].filter((c) => c !== "x").sort(),
+      ]);
+      expect(bars.columns).not.toContain("x");
+      const syms = collectQuery(prepareQuery(root, "SELECT DISTINCT symbol FROM bars ORDER BY symbol").frame);
+      expect([above, syms.getColumn("symbol").toArray()]).toEqual([above, ["AAA", "BBB"]]);
+      const m = collectQuery(prepareQuery(root, "SELECT * FROM metrics ORDER BY symbol").frame);
+      expect([above, m.columns.sort(), m.getColumn("symbol").toArray()]).toEqual([
+        above,
+        ["date", "implied_volatility_index", "implied_volatility_index_rank", "snapshot_time", "symbol"],
+        ["QQQ", "SPY"],
+      ]);
+      expect((m.getColumn("date").toArray()[0] as unknown as Date).toISOString()).toStartWith("2026-08-04");
+      // Pinned scans and the plan's paths (-v) name the real lake.
+      const one = prepareQuery(root, "SELECT count(*) AS n FROM bars WHERE symbol = 'BBB'");
+      expect(collectQuery(one.frame).getColumn("n").toArray()).toEqual([10]);
+      expect(describeScans(one).join("\n")).toContain(join(root, "bars", "period=D", "symbol=BBB"));
+      // The lake API's scan (report) alike.
+      const viaScan = scanTable(root, "bars").select(pl.col("symbol").cast(pl.Utf8)).unique().collectSync();
+      expect(viaScan.getColumn("symbol").toArray().sort()).toEqual(["AAA", "BBB"]);
+      expect(lakeStatus(root).unreadable).toEqual([]);
     }
   });
 

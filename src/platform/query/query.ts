@@ -4,7 +4,7 @@
  * so a huge result is never materialised just to print its first rows.
  */
 import pl from "nodejs-polars";
-import { LAKE_TABLES, type LakeTable } from "../lake/index.ts";
+import { fromHiveSafe, hiveSafePath, LAKE_TABLES, type LakeTable } from "../lake/index.ts";
 import { type CatalogTable, findUnreadable, openCatalog, presentTables, scanFiles } from "./catalog.ts";
 import { type PinnedScan, pinnedScans } from "./pins.ts";
 import { checkReadOnly, maskLiterals } from "./read-only.ts";
@@ -79,7 +79,9 @@ export function prepareQuery(root: string, text: string): PreparedQuery {
     new Map([...catalog].map(([name, t]) => [name, { file: t.schemaFile, schema: t.schema }])),
   );
   try {
-    frame = lakeContext(catalog, pins).execute(sql);
+    // A pinned folder is globbed like the whole table: through the lake's hive-safe path.
+    const scanned = new Map([...pins].map(([t, p]) => [t, { ...p, glob: hiveSafePath(root, p.glob) }]));
+    frame = lakeContext(catalog, scanned).execute(sql);
     // nodejs-polars 0.26 wraps a planning error into the returned frame instead of throwing it.
     const inner = (frame as unknown as { _ldf: unknown })._ldf;
     if (inner instanceof Error) throw inner;
@@ -92,7 +94,7 @@ export function prepareQuery(root: string, text: string): PreparedQuery {
     frame,
     pinned: new Map([...pins].map(([table, p]) => [table, p.glob])),
     get scans() {
-      scans ??= planScans(frame.describeOptimizedPlan(), root);
+      scans ??= planScans(fromHiveSafe(frame.describeOptimizedPlan()), root);
       return scans;
     },
     tableFiles: (table) => catalog.get(table as LakeTable)?.files().length,
