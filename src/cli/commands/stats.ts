@@ -235,7 +235,7 @@ export default defineCommand({
     incremental: {
       type: "boolean",
       description:
-        "update from the saved state in stats/state/: read only new bar parts, recompute a symbol only when its past changed",
+        "update from the saved state (stats/state/daily.state): read only new bar parts, recompute a symbol only when its past changed",
     },
     metrics: {
       type: "string",
@@ -276,6 +276,7 @@ export default defineCommand({
             windows: config["stats.windows"],
             confidence: config["stats.confidence"],
             annualization: config["stats.annualization"],
+            coneLookback: config["stats.cone-lookback"],
             signal,
           });
           const view = { latest: u.tables.latest } as ComputeStatsResult;
@@ -316,6 +317,7 @@ export default defineCommand({
           windows: config["stats.windows"],
           confidence: config["stats.confidence"],
           annualization: config["stats.annualization"],
+          coneLookback: config["stats.cone-lookback"],
           workers: config["import.workers"],
           csv: config["run.csv"],
           rolling: args.rolling === true,

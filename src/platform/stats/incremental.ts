@@ -8,36 +8,48 @@
  *   of the past), other options, no or unreadable state → that symbol is recomputed in full from
  *   all its parts, and its state renewed.
  * The tables equal a full `computeStats` over the same data (src/stats/incremental.ts proves it).
+ * Every symbol's state lives in one file (state-store.ts): one read and one write per update.
  */
-import { readdirSync, rmSync, statSync } from "node:fs";
+import { statSync } from "node:fs";
 import { basename, join } from "node:path";
 import { throwIfAborted } from "../../core/cancel.ts";
-import { usageError } from "../../core/errors.ts";
+import { isTTError, usageError } from "../../core/errors.ts";
 import {
+  coneLookback,
   type Estimator,
   emptyTables,
+  optionsKey,
   type PriceSeries,
   type StatsTables,
   SuiteContext,
   type SuiteOptions,
+  tailLength,
   updateSymbol,
   validateOptions,
 } from "../../stats/index.ts";
 import { DEFAULT_WINDOWS } from "./compute.ts";
 import { listDailySymbols, readSymbolBars, type SymbolFiles } from "./dataset.ts";
-import { type FileStamp, loadState, saveState, stateFile } from "./state-store.ts";
+import { type FileStamp, loadStates, type StateShape, type StoredState, saveStates } from "./state-store.ts";
+import type { SymbolFailure } from "./task.ts";
 import { writeStatsTables } from "./write.ts";
 
 export interface UpdateStatsOptions {
   dataDir: string;
-  /** Where `stats/` (tables and `stats/state/`) lives; default dataDir. */
+  /** Where `stats/` (the tables) is written; default dataDir. */
   outDir?: string;
+  /** The state file; default `<outDir>/stats/state/daily.state`. */
+  stateFile?: string;
   windows?: readonly number[];
   confidence?: number;
   annualization?: number;
+  coneLookback?: number;
   estimators?: readonly Estimator[];
   /** Write the tables (default true); the state is always saved. */
   write?: boolean;
+  /** Also write CSV mirrors of the tables. */
+  csv?: boolean;
+  /** Ignore the saved state: recompute every symbol in full (and save a fresh state). */
+  full?: boolean;
   signal?: AbortSignal;
 }
 
@@ -48,11 +60,21 @@ export interface UpdateStatsResult {
   incremental: number;
   /** Symbols recomputed in full, with the reason. */
   recomputed: { symbol: string; reason: string }[];
+  /** Symbols whose bars could not be read: no rows (their previous state is kept). */
+  failures: SymbolFailure[];
   /** Bars read from disk this run (new parts only for incremental symbols). */
   barsRead: number;
-  /** States of symbols no longer in the dataset, removed. */
+  /** States of symbols no longer in the dataset, dropped. */
   removedStates: number;
+  /** Size of the saved state file. */
+  stateBytes: number;
   seconds: number;
+  /** Of which: reading the state, reading bars, computing, saving the state. */
+  phases: { loadState: number; readBars: number; compute: number; saveState: number };
+}
+
+export function defaultStateFile(outRoot: string): string {
+  return join(outRoot, "stats", "state", "daily.state");
 }
 
 function stamps(files: readonly string[]): FileStamp[] {
@@ -82,73 +104,145 @@ const EMPTY: PriceSeries = {
   close: new Float64Array(0),
 };
 
-export async function updateStats(o: UpdateStatsOptions): Promise<UpdateStatsResult> {
-  const started = performance.now();
+export function suiteOptions(o: {
+  windows?: readonly number[];
+  confidence?: number;
+  annualization?: number;
+  coneLookback?: number;
+  estimators?: readonly Estimator[];
+}): SuiteOptions {
   const options: SuiteOptions = {
     windows: [...(o.windows ?? DEFAULT_WINDOWS)],
     confidence: o.confidence ?? 0.95,
     annualization: o.annualization ?? 252,
+    ...(o.coneLookback !== undefined ? { coneLookback: o.coneLookback } : {}),
     ...(o.estimators ? { estimators: [...o.estimators] } : {}),
   };
   const bad = validateOptions(options);
-  if (bad) throw usageError(`invalid statistics options: ${bad}`);
+  if (bad)
+    throw usageError(`invalid statistics options: ${bad}`, {
+      hint: "windows are integers ≥ 2, confidence in (0, 1), annualization > 0, cone lookback 2–65535",
+    });
+  return options;
+}
+
+export async function updateStats(o: UpdateStatsOptions): Promise<UpdateStatsResult> {
+  const started = performance.now();
+  const options = suiteOptions(o);
   const outRoot = o.outDir ?? o.dataDir;
-  const stateDir = join(outRoot, "stats", "state");
+  const file = o.stateFile ?? defaultStateFile(outRoot);
   const ctx = new SuiteContext(options);
+  const shape: StateShape = {
+    optionsKey: optionsKey(ctx),
+    windows: options.windows.length,
+    tail: tailLength(ctx),
+    lookback: coneLookback(options),
+  };
   const tables = emptyTables();
   const recomputed: { symbol: string; reason: string }[] = [];
+  const failures: SymbolFailure[] = [];
   let incremental = 0;
   let barsRead = 0;
+  let readMs = 0;
   const all: SymbolFiles[] = listDailySymbols(o.dataDir);
+
+  let t = performance.now();
+  const loaded = o.full
+    ? { shape: null, entries: new Map<string, StoredState>(), problem: null }
+    : await loadStates(file);
+  // A state of other options (or shape) is of no use: every symbol is recomputed, and says why.
+  let globalReason: string | null = o.full ? "full recompute asked" : loaded.problem;
+  if (loaded.shape && loaded.shape.optionsKey !== shape.optionsKey) {
+    globalReason = "statistics options changed";
+    loaded.entries.clear();
+  }
+  const loadMs = performance.now() - t;
+
+  const read = (sf: SymbolFiles): PriceSeries => {
+    const t0 = performance.now();
+    const bars = readSymbolBars(sf);
+    readMs += performance.now() - t0;
+    barsRead += bars.date.length;
+    return bars;
+  };
+  const kept: StoredState[] = [];
+  let changed = globalReason !== null;
+  let yieldedAt = 0;
+  t = performance.now();
   for (const sf of all) {
-    throwIfAborted(o.signal, "statistics update");
-    const current = stamps(sf.files);
-    const { stored, problem } = loadState(stateDir, sf.symbol);
-    const history = () => {
-      const bars = readSymbolBars(sf);
-      barsRead += bars.date.length;
-      return bars;
-    };
-    let fresh = EMPTY;
-    let state = stored?.state;
-    let reason: string | null = problem;
-    if (stored) {
-      const added = newParts(stored.files, current);
-      if (typeof added === "string") {
-        state = undefined;
-        reason = added;
-      } else if (added.length > 0) {
-        const dir = join(sf.files[0]!, "..");
-        fresh = readSymbolBars({ symbol: sf.symbol, files: added.map((f) => join(dir, f.name)) });
-        barsRead += fresh.date.length;
-      }
+    // Yield between symbols: polars frames and the arrays copied out of them are native memory
+    // that finalizers release only on the event loop (see task.ts; a full recompute of 29M bars
+    // in one go would otherwise hold them all). Daily appends read a few bars: no pause needed.
+    if (barsRead - yieldedAt > 100_000) {
+      await new Promise<void>((resolve) => setImmediate(resolve));
+      yieldedAt = barsRead;
     }
-    const u = updateSymbol(sf.symbol, state, fresh, history, ctx, tables);
-    if (u.mode === "incremental") incremental++;
-    else recomputed.push({ symbol: sf.symbol, reason: reason ?? u.reason ?? "full" });
-    if (u.mode === "full" || fresh.date.length > 0 || stored?.files.length !== current.length)
-      await saveState(stateDir, { state: u.state, files: current });
-  }
-  // States of symbols that left the dataset would only go stale.
-  let removedStates = 0;
-  const keep = new Set(all.map((s) => basename(stateFile(stateDir, s.symbol))));
-  try {
-    for (const f of readdirSync(stateDir))
-      if (f.endsWith(".state") && !keep.has(f)) {
-        rmSync(join(stateDir, f), { force: true });
-        removedStates++;
+    throwIfAborted(o.signal, "statistics update");
+    const stored = loaded.entries.get(sf.symbol);
+    loaded.entries.delete(sf.symbol);
+    try {
+      const current = stamps(sf.files);
+      let fresh = EMPTY;
+      let state = stored?.state;
+      let reason: string | null = globalReason;
+      if (stored) {
+        const added = newParts(stored.files, current);
+        if (typeof added === "string") {
+          state = undefined;
+          reason = added;
+        } else if (added.length > 0) {
+          const dir = join(sf.files[0]!, "..");
+          fresh = read({ symbol: sf.symbol, files: added.map((f) => join(dir, f.name)) });
+        }
       }
-  } catch {
-    // no state folder yet
+      const u = updateSymbol(sf.symbol, state, fresh, () => read(sf), ctx, tables);
+      if (u.mode === "incremental") incremental++;
+      else recomputed.push({ symbol: sf.symbol, reason: reason ?? u.reason ?? "full" });
+      if (u.mode === "full" || fresh.date.length > 0 || stored?.files.length !== current.length)
+        changed = true;
+      kept.push({ state: u.state, files: current });
+    } catch (e) {
+      // One unreadable symbol must not cost the statistics of the others; its state is kept so
+      // the next update retries from where it was.
+      failures.push({
+        symbol: sf.symbol,
+        message: (e as Error).message,
+        ...(isTTError(e) && e.hint ? { hint: e.hint } : {}),
+      });
+      if (stored) kept.push(stored);
+    }
   }
-  if (o.write !== false) await writeStatsTables(join(outRoot, "stats"), tables, null, false);
+  const computeMs = performance.now() - t - readMs;
+  // States of symbols that left the dataset would only go stale.
+  const removedStates = loaded.entries.size;
+  if (removedStates > 0) changed = true;
+  t = performance.now();
+  let stateBytes = 0;
+  if (changed) stateBytes = await saveStates(file, shape, kept);
+  else {
+    try {
+      stateBytes = statSync(file).size;
+    } catch {
+      stateBytes = 0;
+    }
+  }
+  const saveMs = performance.now() - t;
+  if (o.write !== false) await writeStatsTables(join(outRoot, "stats"), tables, null, o.csv === true);
   return {
     tables,
     symbols: all.length,
     incremental,
     recomputed,
+    failures,
     barsRead,
     removedStates,
+    stateBytes,
     seconds: (performance.now() - started) / 1000,
+    phases: {
+      loadState: loadMs / 1000,
+      readBars: readMs / 1000,
+      compute: computeMs / 1000,
+      saveState: saveMs / 1000,
+    },
   };
 }
