@@ -10,8 +10,8 @@
  * The tables equal a full `computeStats` over the same data (src/stats/incremental.ts proves it).
  * Every symbol's state lives in one file (state-store.ts): one read and one write per update.
  */
-import { statSync } from "node:fs";
-import { basename, join } from "node:path";
+import { readdirSync, rmSync, statSync } from "node:fs";
+import { basename, dirname, join } from "node:path";
 import { throwIfAborted } from "../../core/cancel.ts";
 import { isTTError, usageError } from "../../core/errors.ts";
 import {
@@ -75,6 +75,16 @@ export interface UpdateStatsResult {
 
 export function defaultStateFile(outRoot: string): string {
   return join(outRoot, "stats", "state", "daily.state");
+}
+
+/** Per-symbol state files of earlier releases (`stats/state/<symbol>.state`): superseded by the one file. */
+function removeOldStates(file: string): void {
+  try {
+    for (const f of readdirSync(dirname(file)))
+      if (f.endsWith(".state") && f !== basename(file)) rmSync(join(dirname(file), f), { force: true });
+  } catch {
+    // no folder: nothing to remove
+  }
 }
 
 function stamps(files: readonly string[]): FileStamp[] {
@@ -227,6 +237,7 @@ export async function updateStats(o: UpdateStatsOptions): Promise<UpdateStatsRes
     }
   }
   const saveMs = performance.now() - t;
+  if (file === defaultStateFile(outRoot)) removeOldStates(file);
   if (o.write !== false) await writeStatsTables(join(outRoot, "stats"), tables, null, o.csv === true);
   return {
     tables,
