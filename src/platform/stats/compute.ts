@@ -32,7 +32,7 @@ import { writeStatsTables } from "./write.ts";
 export const DEFAULT_WINDOWS = [10, 20, 30, 60, 90, 252] as const;
 
 /** Below this much Parquet (~1M daily bars) the statistics run in-process by default. */
-const IN_PROCESS_BYTES = 16 * 1024 * 1024;
+export const IN_PROCESS_BYTES = 16 * 1024 * 1024;
 
 /** Parquet bytes per symbol: the work of a symbol is proportional to its rows, hence its bytes. */
 function symbolBytes(symbols: SymbolFiles[]): number[] {

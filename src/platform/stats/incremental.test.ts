@@ -109,6 +109,28 @@ describe("updateStats: the daily incremental update", () => {
     ]);
     same(r3b.tables, await full(dir));
 
+    // A full recompute on the worker pool (the first run's or --force's path) gives the same
+    // tables and a state the next day appends to.
+    const r3c = await updateStats({
+      dataDir: dir,
+      windows: WINDOWS,
+      coneLookback: LOOKBACK,
+      full: true,
+      workers: 2,
+    });
+    expect(r3c.recomputed.map((r) => r.reason)).toEqual([
+      "full recompute asked",
+      "full recompute asked",
+      "full recompute asked",
+    ]);
+    same(r3c.tables, await full(dir));
+    writeBars(dir, "AAA", series.AAA.slice(306, 310), 3);
+    const r3d = await updateStats({ dataDir: dir, windows: WINDOWS, coneLookback: LOOKBACK });
+    expect(r3d.recomputed).toEqual([]);
+    expect(r3d.incremental).toBe(3);
+    expect(r3d.barsRead).toBe(4);
+    same(r3d.tables, await full(dir));
+
     // Other options: every symbol recomputed.
     const r4 = await updateStats({ dataDir: dir, windows: [10], coneLookback: LOOKBACK });
     expect(r4.recomputed.map((r) => r.reason)).toEqual([

@@ -14,10 +14,12 @@ import { readdirSync, rmSync, statSync } from "node:fs";
 import { basename, dirname, join } from "node:path";
 import { throwIfAborted } from "../../core/cancel.ts";
 import { isTTError, usageError } from "../../core/errors.ts";
+import { defaultWorkerCount } from "../../core/workers.ts";
 import {
   coneLookback,
   type Estimator,
   emptyTables,
+  mergeTables,
   optionsKey,
   type PriceSeries,
   type StatsTables,
@@ -27,10 +29,18 @@ import {
   updateSymbol,
   validateOptions,
 } from "../../stats/index.ts";
-import { DEFAULT_WINDOWS } from "./compute.ts";
+import { DEFAULT_WINDOWS, IN_PROCESS_BYTES, symbolRanges } from "./compute.ts";
 import { listDailySymbols, readSymbolBars, type SymbolFiles } from "./dataset.ts";
-import { type FileStamp, loadStates, type StateShape, type StoredState, saveStates } from "./state-store.ts";
-import type { SymbolFailure } from "./task.ts";
+import { runOnWorkers } from "./pool.ts";
+import {
+  decodeStates,
+  type FileStamp,
+  loadStates,
+  type StateShape,
+  type StoredState,
+  saveStates,
+} from "./state-store.ts";
+import type { StatsTaskResponse, SymbolFailure } from "./task.ts";
 import { writeStatsTables } from "./write.ts";
 
 export interface UpdateStatsOptions {
@@ -50,6 +60,11 @@ export interface UpdateStatsOptions {
   csv?: boolean;
   /** Ignore the saved state: recompute every symbol in full (and save a fresh state). */
   full?: boolean;
+  /**
+   * Worker threads for symbols recomputed in full (default: one per core when they hold ≥ 16 MB
+   * of Parquet, else in-process; 1 = in-process).
+   */
+  workers?: number;
   signal?: AbortSignal;
 }
 
@@ -75,6 +90,19 @@ export interface UpdateStatsResult {
 
 export function defaultStateFile(outRoot: string): string {
   return join(outRoot, "stats", "state", "daily.state");
+}
+
+/** Reorder every table's rows by symbol (stable: a symbol's rows keep their window order). */
+function sortBySymbol(t: StatsTables, order: ReadonlyMap<string, number>): void {
+  for (const name of ["latest", "returns", "cone", "symbols"] as const) {
+    const cols = t[name] as unknown as Record<string, unknown[]>;
+    const sym = cols.symbol as string[];
+    const idx = sym.map((_, i) => i).sort((a, b) => order.get(sym[a]!)! - order.get(sym[b]!)! || a - b);
+    for (const k of Object.keys(cols)) {
+      const c = cols[k]!;
+      cols[k] = idx.map((i) => c[i]);
+    }
+  }
 }
 
 /** Per-symbol state files of earlier releases (`stats/state/<symbol>.state`): superseded by the one file. */
@@ -175,11 +203,52 @@ export async function updateStats(o: UpdateStatsOptions): Promise<UpdateStatsRes
     barsRead += bars.date.length;
     return bars;
   };
+  // What each symbol needs: its state and new parts, or a full recompute (and why).
+  const plans = all.map((sf) => {
+    const stored = loaded.entries.get(sf.symbol);
+    loaded.entries.delete(sf.symbol);
+    try {
+      const current = stamps(sf.files);
+      const added = stored ? newParts(stored.files, current) : (globalReason ?? "new symbol");
+      return { sf, stored, current, added, error: null };
+    } catch (e) {
+      return { sf, stored, current: [], added: "unreadable", error: e };
+    }
+  });
+  // Many symbols in full (the first run, --force, other options): on the worker pool, like
+  // computeStats; a few (new symbols, corrections) in-process.
+  const full = plans.filter((p) => p.error === null && typeof p.added === "string");
+  const fullBytes = full.reduce((n, p) => n + p.current.reduce((m, f) => m + f.size, 0), 0);
+  const workers = Math.max(1, defaultWorkerCount(o.workers ?? 0));
+  const onWorkers = new Map<string, StoredState>();
+  const workerTables = emptyTables();
+  t = performance.now();
+  const explicit = o.workers !== undefined && o.workers > 1;
+  if (workers > 1 && full.length > 1 && (explicit || fullBytes >= IN_PROCESS_BYTES)) {
+    const ranges = symbolRanges(
+      full.map((p) => p.sf),
+      workers,
+      full.map((p) => p.current.reduce((m, f) => m + f.size, 0)),
+    );
+    const responses: StatsTaskResponse[] = [];
+    await runOnWorkers(
+      ranges.map((symbols, id) => ({ id, symbols, options, parallelRead: false, stateShape: shape })),
+      workers,
+      o.signal,
+      (res) => responses.push(res),
+    );
+    for (const res of responses.sort((x, y) => x.id - y.id)) {
+      mergeTables(workerTables, res.tables);
+      failures.push(...res.failures);
+      barsRead += res.rows;
+      for (const e of decodeStates(res.states!.buffer as ArrayBuffer).entries)
+        onWorkers.set(e.state.symbol, e);
+    }
+  }
   const kept: StoredState[] = [];
   let changed = globalReason !== null;
   let yieldedAt = 0;
-  t = performance.now();
-  for (const sf of all) {
+  for (const { sf, stored, current, added, error } of plans) {
     // Yield between symbols: polars frames and the arrays copied out of them are native memory
     // that finalizers release only on the event loop (see task.ts; a full recompute of 29M bars
     // in one go would otherwise hold them all). Daily appends read a few bars: no pause needed.
@@ -188,26 +257,33 @@ export async function updateStats(o: UpdateStatsOptions): Promise<UpdateStatsRes
       yieldedAt = barsRead;
     }
     throwIfAborted(o.signal, "statistics update");
-    const stored = loaded.entries.get(sf.symbol);
-    loaded.entries.delete(sf.symbol);
+    const done = onWorkers.get(sf.symbol);
+    if (done) {
+      recomputed.push({ symbol: sf.symbol, reason: added as string });
+      kept.push({ state: done.state, files: current });
+      changed = true;
+      continue;
+    }
+    if (onWorkers.size > 0 && typeof added === "string" && error === null) {
+      // Its worker could not read it (a failure, counted there): keep what the state had.
+      if (stored) kept.push(stored);
+      continue;
+    }
     try {
-      const current = stamps(sf.files);
+      if (error !== null) throw error;
       let fresh = EMPTY;
-      let state = stored?.state;
-      let reason: string | null = globalReason;
-      if (stored) {
-        const added = newParts(stored.files, current);
-        if (typeof added === "string") {
-          state = undefined;
-          reason = added;
-        } else if (added.length > 0) {
-          const dir = join(sf.files[0]!, "..");
-          fresh = read({ symbol: sf.symbol, files: added.map((f) => join(dir, f.name)) });
-        }
+      if (typeof added !== "string" && added.length > 0) {
+        const dir = join(sf.files[0]!, "..");
+        fresh = read({ symbol: sf.symbol, files: added.map((f) => join(dir, f.name)) });
       }
+      const state = typeof added === "string" ? undefined : stored?.state;
       const u = updateSymbol(sf.symbol, state, fresh, () => read(sf), ctx, tables);
       if (u.mode === "incremental") incremental++;
-      else recomputed.push({ symbol: sf.symbol, reason: reason ?? u.reason ?? "full" });
+      else
+        recomputed.push({
+          symbol: sf.symbol,
+          reason: typeof added === "string" ? added : (u.reason ?? "full"),
+        });
       if (u.mode === "full" || fresh.date.length > 0 || stored?.files.length !== current.length)
         changed = true;
       kept.push({ state: u.state, files: current });
@@ -222,6 +298,12 @@ export async function updateStats(o: UpdateStatsOptions): Promise<UpdateStatsRes
       if (stored) kept.push(stored);
     }
   }
+  if (onWorkers.size > 0) {
+    // Worker rows join the in-process ones in the dataset's symbol order, as computeStats has them.
+    mergeTables(tables, workerTables);
+    sortBySymbol(tables, new Map(all.map((sf, i) => [sf.symbol, i])));
+  }
+  failures.sort((x, y) => (x.symbol < y.symbol ? -1 : x.symbol > y.symbol ? 1 : 0));
   const computeMs = performance.now() - t - readMs;
   // States of symbols that left the dataset would only go stale.
   const removedStates = loaded.entries.size;

@@ -2,7 +2,8 @@
  * Incremental statistics state on disk: ONE file for every symbol of the dataset, so a daily
  * update of hundreds of symbols is one read and one atomic write, not hundreds of small files.
  *
- * Layout: magic, a JSON header (the suite options the state was made with, then per symbol its
+ * Layout: magic, the header's length, a 64-bit checksum of everything after it (wyhash), a JSON
+ * header (the suite options the state was made with, then per symbol its
  * counters and the bar files it covers) and four sections of fixed-size per-symbol records —
  * float64 (kernel running sums, latest variances, the tail's open/high/low/close, the cone
  * windows' values), int32 (the tail's dates), uint16 (the cone windows' position tags), uint8
@@ -10,15 +11,22 @@
  * = tail length and cone lookback), so a loaded state is views into the file's buffer, no copies.
  * Size per symbol ≈ windows × 5 × lookback × 10 bytes (507 symbols, 6 windows, 252 bars: 38 MB).
  *
- * Written atomically (temp file, fsync, rename); a state that cannot be read is treated as absent
- * (every symbol is recomputed in full, never wrong).
+ * Written as a temp file renamed over the old one, without fsync: the state is a cache, and each
+ * one names the bar files it covers, so an older state that survives a crash is simply brought up
+ * to date from the parts added since, and a torn or zero-filled one fails its checksum. A state
+ * that cannot be read is treated as absent (every symbol is recomputed in full, never wrong).
+ * Syncing 40 MB every day would cost more than the whole update.
  */
-import { existsSync } from "node:fs";
-import { atomicWrite } from "../../core/atomic.ts";
-import { dataError } from "../../core/errors.ts";
+import { existsSync, mkdirSync, readdirSync, renameSync, rmSync } from "node:fs";
+import { basename, dirname, join } from "node:path";
+import { tempPathFor } from "../../core/atomic.ts";
+import { dataError, fsError } from "../../core/errors.ts";
+import { processAlive } from "../../core/process-alive.ts";
 import type { ConeWindow, RollState, SymbolState } from "../../stats/index.ts";
 
 const MAGIC = "TTSTATE2";
+/** Magic, header length (u32), reserved (u32), checksum (u64): the JSON header starts here. */
+const PREFIX = 24;
 /** RollState fields, in their order in a record. */
 const ROLL_FIELDS = [
   "mR",
@@ -104,14 +112,14 @@ export function encodeStates(shape: StateShape, entries: readonly StoredState[])
     })),
   };
   const json = new TextEncoder().encode(JSON.stringify(header));
-  const head = align8(MAGIC.length + 4 + json.length);
+  const head = align8(PREFIX + json.length);
   const f64Bytes = n * rs.f64 * 8;
   const i32Bytes = align8(n * rs.i32 * 4);
   const u16Bytes = align8(n * rs.u16 * 2);
   const out = new Uint8Array(head + f64Bytes + i32Bytes + u16Bytes + n * rs.u8);
   out.set(new TextEncoder().encode(MAGIC));
   new DataView(out.buffer).setUint32(MAGIC.length, json.length, true);
-  out.set(json, MAGIC.length + 4);
+  out.set(json, PREFIX);
   const f64 = new Float64Array(out.buffer, head, n * rs.f64);
   const i32 = new Int32Array(out.buffer, head + f64Bytes, n * rs.i32);
   const u16 = new Uint16Array(out.buffer, head + f64Bytes + i32Bytes, n * rs.u16);
@@ -144,6 +152,7 @@ export function encodeStates(shape: StateShape, entries: readonly StoredState[])
     i32.set(t.date, k * rs.i32);
     u8.set(t.flags, k * rs.u8);
   }
+  new DataView(out.buffer).setBigUint64(16, BigInt(Bun.hash.wyhash(out.subarray(PREFIX))), true);
   return out;
 }
 
@@ -152,12 +161,13 @@ export function decodeStates(buf: ArrayBuffer): { shape: StateShape; entries: St
   const bytes = new Uint8Array(buf);
   if (new TextDecoder().decode(bytes.subarray(0, MAGIC.length)) !== MAGIC)
     throw dataError("not a ttapi statistics state");
-  if (bytes.length < MAGIC.length + 4) throw dataError("truncated statistics state");
-  const hlen = new DataView(buf).getUint32(MAGIC.length, true);
-  if (MAGIC.length + 4 + hlen > bytes.length) throw dataError("truncated statistics state");
-  const h = JSON.parse(
-    new TextDecoder().decode(bytes.subarray(MAGIC.length + 4, MAGIC.length + 4 + hlen)),
-  ) as Header;
+  if (bytes.length < PREFIX) throw dataError("truncated statistics state");
+  const view = new DataView(buf);
+  if (view.getBigUint64(16, true) !== BigInt(Bun.hash.wyhash(bytes.subarray(PREFIX))))
+    throw dataError("statistics state fails its checksum (damaged or torn)");
+  const hlen = view.getUint32(MAGIC.length, true);
+  if (PREFIX + hlen > bytes.length) throw dataError("truncated statistics state");
+  const h = JSON.parse(new TextDecoder().decode(bytes.subarray(PREFIX, PREFIX + hlen))) as Header;
   const shape: StateShape = {
     optionsKey: h.optionsKey,
     windows: h.windows,
@@ -166,7 +176,7 @@ export function decodeStates(buf: ArrayBuffer): { shape: StateShape; entries: St
   };
   const rs = recordSizes(shape);
   const n = h.symbols.length;
-  const head = align8(MAGIC.length + 4 + hlen);
+  const head = align8(PREFIX + hlen);
   const f64Bytes = n * rs.f64 * 8;
   const i32Bytes = align8(n * rs.i32 * 4);
   const u16Bytes = align8(n * rs.u16 * 2);
@@ -261,8 +271,26 @@ export async function saveStates(
   entries: readonly StoredState[],
 ): Promise<number> {
   const bytes = encodeStates(shape, entries);
-  await atomicWrite(file, async (tmp) => {
+  const dir = dirname(file);
+  try {
+    mkdirSync(dir, { recursive: true });
+    // Temp files of a writer killed mid-write (the state is tens of MB): nobody else reclaims them.
+    const prefix = `.${basename(file)}.`;
+    for (const f of readdirSync(dir)) {
+      const pid =
+        f.startsWith(prefix) && f.endsWith(".tmp") ? Number(f.slice(prefix.length).split(".")[0]) : 0;
+      if (pid > 0 && pid !== process.pid && !processAlive(pid)) rmSync(join(dir, f), { force: true });
+    }
+  } catch (e) {
+    throw fsError(e, dir, "create the folder");
+  }
+  const tmp = tempPathFor(file);
+  try {
     await Bun.write(tmp, bytes);
-  });
+    renameSync(tmp, file);
+  } catch (e) {
+    rmSync(tmp, { force: true });
+    throw fsError(e, file, "write the statistics state");
+  }
   return bytes.length;
 }
