@@ -288,7 +288,12 @@ export default defineCommand({
           for (const r of u.recomputed.slice(0, 20))
             process.stderr.write(`  recomputed ${r.symbol}: ${r.reason}\n`);
           if (u.recomputed.length > 20) process.stderr.write(`  … and ${u.recomputed.length - 20} more\n`);
-          return 0;
+          for (const f of u.failures)
+            process.stderr.write(
+              escapeControl(`ttapi: skipped ${f.symbol}: ${f.message}`) +
+                (f.hint ? `\n  hint: ${escapeControl(f.hint)}\n` : "\n"),
+            );
+          return u.failures.length > 0 ? ERROR_CODES.E_DEGRADED.exit : 0;
         }
         const { computeStats } = await import("../../platform/stats/index.ts");
         const { barsSource } = await import("../../platform/pipeline/index.ts");
