@@ -125,7 +125,7 @@ async function one(rows: number): Promise<HistoryResult> {
   const first = await updateStats({ ...common, outDir: join(out, "inc") });
   const firstSeconds = (performance.now() - t0) / 1000;
   console.log(
-    `  first run (no state: every symbol in full, in-process, state built): ${first.seconds.toFixed(2)} s, ${first.barsRead.toLocaleString("en-US")} bars, state ${(first.stateBytes / 1e6).toFixed(1)} MB (${load()})`,
+    `  first run (no state: every symbol in full on the worker pool, state built): ${first.seconds.toFixed(2)} s, ${first.barsRead.toLocaleString("en-US")} bars, state ${(first.stateBytes / 1e6).toFixed(1)} MB (${load()})`,
   );
   void firstSeconds;
   const inc: number[] = [];

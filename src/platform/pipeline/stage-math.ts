@@ -176,6 +176,7 @@ export function mathTasks(sc: StageContext): TaskDef[] {
               confidence: params.confidence,
               coneLookback: params.coneLookback,
               csv: env.csv,
+              workers: env.config["import.workers"],
               full: env.force,
               signal: ctx.signal,
             });
