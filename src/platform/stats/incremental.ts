@@ -164,6 +164,56 @@ export function suiteOptions(o: {
   return options;
 }
 
+/**
+ * Symbols to recompute in full, on the worker pool when there are many (the first run, --force,
+ * other options) — like computeStats — with their states; null: few enough for in-process.
+ */
+async function fullOnWorkers(
+  full: readonly { sf: SymbolFiles; current: readonly FileStamp[] }[],
+  options: SuiteOptions,
+  shape: StateShape,
+  o: UpdateStatsOptions,
+): Promise<{
+  tables: StatsTables;
+  failures: SymbolFailure[];
+  rows: number;
+  states: Map<string, StoredState>;
+} | null> {
+  const bytes = full.map((p) => p.current.reduce((m, f) => m + f.size, 0));
+  const workers = Math.max(1, defaultWorkerCount(o.workers ?? 0));
+  const explicit = o.workers !== undefined && o.workers > 1;
+  const total = bytes.reduce((a, b) => a + b, 0);
+  if (workers === 1 || full.length < 2 || (!explicit && total < IN_PROCESS_BYTES)) return null;
+  const ranges = symbolRanges(
+    full.map((p) => p.sf),
+    workers,
+    bytes,
+  );
+  const responses: StatsTaskResponse[] = [];
+  await runOnWorkers(
+    ranges.map((symbols, id) => ({ id, symbols, options, parallelRead: false, stateShape: shape })),
+    workers,
+    o.signal,
+    (res) => responses.push(res),
+  );
+  const out = {
+    tables: emptyTables(),
+    failures: [] as SymbolFailure[],
+    rows: 0,
+    states: new Map<string, StoredState>(),
+  };
+  for (const res of responses.sort((x, y) => x.id - y.id)) {
+    mergeTables(out.tables, res.tables);
+    out.failures.push(...res.failures);
+    out.rows += res.rows;
+    // The states are viewed in place: a buffer of their own, 8-byte aligned.
+    const b = res.states!;
+    const buf = b.byteOffset === 0 && b.byteLength === b.buffer.byteLength ? b.buffer : b.slice().buffer;
+    for (const e of decodeStates(buf as ArrayBuffer).entries) out.states.set(e.state.symbol, e);
+  }
+  return out;
+}
+
 export async function updateStats(o: UpdateStatsOptions): Promise<UpdateStatsResult> {
   const started = performance.now();
   const options = suiteOptions(o);
@@ -218,32 +268,12 @@ export async function updateStats(o: UpdateStatsOptions): Promise<UpdateStatsRes
   // Many symbols in full (the first run, --force, other options): on the worker pool, like
   // computeStats; a few (new symbols, corrections) in-process.
   const full = plans.filter((p) => p.error === null && typeof p.added === "string");
-  const fullBytes = full.reduce((n, p) => n + p.current.reduce((m, f) => m + f.size, 0), 0);
-  const workers = Math.max(1, defaultWorkerCount(o.workers ?? 0));
-  const onWorkers = new Map<string, StoredState>();
-  const workerTables = emptyTables();
   t = performance.now();
-  const explicit = o.workers !== undefined && o.workers > 1;
-  if (workers > 1 && full.length > 1 && (explicit || fullBytes >= IN_PROCESS_BYTES)) {
-    const ranges = symbolRanges(
-      full.map((p) => p.sf),
-      workers,
-      full.map((p) => p.current.reduce((m, f) => m + f.size, 0)),
-    );
-    const responses: StatsTaskResponse[] = [];
-    await runOnWorkers(
-      ranges.map((symbols, id) => ({ id, symbols, options, parallelRead: false, stateShape: shape })),
-      workers,
-      o.signal,
-      (res) => responses.push(res),
-    );
-    for (const res of responses.sort((x, y) => x.id - y.id)) {
-      mergeTables(workerTables, res.tables);
-      failures.push(...res.failures);
-      barsRead += res.rows;
-      for (const e of decodeStates(res.states!.buffer as ArrayBuffer).entries)
-        onWorkers.set(e.state.symbol, e);
-    }
+  const pool = await fullOnWorkers(full, options, shape, o);
+  const onWorkers = pool?.states ?? new Map<string, StoredState>();
+  if (pool) {
+    failures.push(...pool.failures);
+    barsRead += pool.rows;
   }
   const kept: StoredState[] = [];
   let changed = globalReason !== null;
@@ -264,7 +294,7 @@ export async function updateStats(o: UpdateStatsOptions): Promise<UpdateStatsRes
       changed = true;
       continue;
     }
-    if (onWorkers.size > 0 && typeof added === "string" && error === null) {
+    if (pool && typeof added === "string" && error === null) {
       // Its worker could not read it (a failure, counted there): keep what the state had.
       if (stored) kept.push(stored);
       continue;
@@ -298,9 +328,9 @@ export async function updateStats(o: UpdateStatsOptions): Promise<UpdateStatsRes
       if (stored) kept.push(stored);
     }
   }
-  if (onWorkers.size > 0) {
+  if (pool) {
     // Worker rows join the in-process ones in the dataset's symbol order, as computeStats has them.
-    mergeTables(tables, workerTables);
+    mergeTables(tables, pool.tables);
     sortBySymbol(tables, new Map(all.map((sf, i) => [sf.symbol, i])));
   }
   failures.sort((x, y) => (x.symbol < y.symbol ? -1 : x.symbol > y.symbol ? 1 : 0));
