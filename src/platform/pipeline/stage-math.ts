@@ -4,6 +4,7 @@
  * expected move per option expiration (chains' expirations, per-expiration IV from the metrics,
  * price from the quote snapshots).
  */
+import { existsSync } from "node:fs";
 import { join } from "node:path";
 import pl from "nodejs-polars";
 import { isoFromDays } from "../../core/bars.ts";
@@ -163,14 +164,17 @@ export function mathTasks(sc: StageContext): TaskDef[] {
           { kind: "stats", key: "volatility" },
           async (staging) => {
             if (bars.rows === 0) return { rows: 0, fingerprint: "no-bars", meta: { symbols: 0 } };
-            // The estimator suite is the memory peak of a run: start it with the garbage gone.
-            await collectFromCleanStack();
+            // A full recompute (no state yet, --force) is the memory peak of a run: start it with
+            // the garbage gone. A daily update from the state reads a few bars per symbol; a full
+            // collection would cost it more than the update itself (and grows with the heap).
+            const stateFile = statsStateFile(env.dataDir);
+            if (env.force || !existsSync(stateFile)) await collectFromCleanStack();
             // Incremental: only the bar parts added since the saved state are read; a symbol
             // whose past changed (a correction, a rewritten part) is recomputed and named.
             const r = await updateStats({
               dataDir: bars.dir!,
               outDir: staging,
-              stateFile: statsStateFile(env.dataDir),
+              stateFile,
               windows: params.windows,
               annualization: params.annualization,
               confidence: params.confidence,
