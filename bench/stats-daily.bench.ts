@@ -152,7 +152,7 @@ async function one(rows: number): Promise<HistoryResult> {
       throw new Error(`day ${d} was not incremental: ${JSON.stringify(last.recomputed.slice(0, 3))}`);
     const p = last.phases;
     console.log(
-      `  day ${d}: incremental ${ms(inc[d - 1]!)} (state read ${ms(p.loadState)}, ${last.barsRead} new bars read ${ms(p.readBars)}, update ${ms(p.compute)}, state saved ${ms(p.saveState)}, tables written ${ms(last.seconds - p.loadState - p.readBars - p.compute - p.saveState)}) · kernel in memory ${ms(kern[d - 1]!)} (${load()})`,
+      `  day ${d}: incremental ${ms(inc[d - 1]!)} (state read ${ms(p.loadState)}, ${last.barsRead} new bars read ${ms(p.readBars)}, update ${ms(p.compute)}, state and tables written ${ms(p.save)}) · kernel in memory ${ms(kern[d - 1]!)} (${load()})`,
     );
   }
   t0 = performance.now();

@@ -84,8 +84,8 @@ export interface UpdateStatsResult {
   /** Size of the saved state file. */
   stateBytes: number;
   seconds: number;
-  /** Of which: reading the state, reading bars, computing, saving the state. */
-  phases: { loadState: number; readBars: number; compute: number; saveState: number };
+  /** Of which: reading the state, reading bars, computing, saving the state and the tables (overlapped). */
+  phases: { loadState: number; readBars: number; compute: number; save: number };
 }
 
 export function defaultStateFile(outRoot: string): string {
@@ -339,8 +339,16 @@ export async function updateStats(o: UpdateStatsOptions): Promise<UpdateStatsRes
   const removedStates = loaded.entries.size;
   if (removedStates > 0) changed = true;
   t = performance.now();
+  // The state goes to disk (a thread writes the bytes) while the tables are written.
+  const saving = changed ? saveStates(file, shape, kept) : null;
+  try {
+    if (o.write !== false) await writeStatsTables(join(outRoot, "stats"), tables, null, o.csv === true);
+  } catch (e) {
+    await saving?.catch(() => undefined); // the tables' error is the one to report
+    throw e;
+  }
   let stateBytes = 0;
-  if (changed) stateBytes = await saveStates(file, shape, kept);
+  if (saving) stateBytes = await saving;
   else {
     try {
       stateBytes = statSync(file).size;
@@ -350,7 +358,6 @@ export async function updateStats(o: UpdateStatsOptions): Promise<UpdateStatsRes
   }
   const saveMs = performance.now() - t;
   if (file === defaultStateFile(outRoot)) removeOldStates(file);
-  if (o.write !== false) await writeStatsTables(join(outRoot, "stats"), tables, null, o.csv === true);
   return {
     tables,
     symbols: all.length,
@@ -365,7 +372,7 @@ export async function updateStats(o: UpdateStatsOptions): Promise<UpdateStatsRes
       loadState: loadMs / 1000,
       readBars: readMs / 1000,
       compute: computeMs / 1000,
-      saveState: saveMs / 1000,
+      save: saveMs / 1000,
     },
   };
 }
