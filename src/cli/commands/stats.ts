@@ -223,6 +223,12 @@ export default defineCommand({
       valueHint: "0.95",
     },
     annualization: { type: "string", description: "periods per year (default 252)", valueHint: "N" },
+    "cone-lookback": {
+      type: "string",
+      description:
+        "bars the volatility cone and HV percentile look back over (default 252; 1260 = five years)",
+      valueHint: "N",
+    },
     estimators: {
       type: "string",
       description: "estimators: c2c,parkinson,gk,rs,yz (default: all)",
@@ -350,6 +356,7 @@ export default defineCommand({
         windows: "stats.windows",
         confidence: "stats.confidence",
         annualization: "stats.annualization",
+        "cone-lookback": "stats.cone-lookback",
         workers: "import.workers",
         csv: "run.csv",
       },
