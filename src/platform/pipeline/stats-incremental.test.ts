@@ -6,13 +6,13 @@
  * summary and the log.
  */
 import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
 import pl from "nodejs-polars";
 import { barsSymbolDir, daysFromIso } from "../../core/bars.ts";
 import { loadConfig } from "../../core/config.ts";
 import { configureLogging, flushLogs } from "../../core/log.ts";
+import { tempDirs } from "../../core/testing/temp-dirs.ts";
 import { sessionCloseUtc } from "../../core/time.ts";
 import { storedBars } from "../bars-schema.ts";
 import { lakeRoot } from "../lake/paths.ts";
@@ -24,14 +24,14 @@ import { statsStateFile } from "./stats-update.ts";
 
 setDefaultTimeout(240_000);
 
-const dir = mkdtempSync(join(tmpdir(), "ttapi-stats-days-"));
-const scratch = mkdtempSync(join(tmpdir(), "ttapi-stats-full-"));
+const temp = tempDirs();
+const dir = temp.make("ttapi-stats-days-");
+const scratch = temp.make("ttapi-stats-full-");
 const logFile = join(scratch, "ttapi.log");
 beforeAll(() => configureLogging({ file: logFile, fileLevel: "info", consoleLevel: "silent" }));
 afterAll(() => {
   configureLogging({ file: null });
-  rmSync(dir, { recursive: true, force: true });
-  rmSync(scratch, { recursive: true, force: true });
+  temp.removeAll();
 });
 
 const config = loadConfig({ env: { XDG_CONFIG_HOME: "/nonexistent" }, flags: {} }).config;

@@ -1,22 +1,16 @@
 import { afterAll, describe, expect, setDefaultTimeout, test } from "bun:test";
-import { mkdtempSync, rmSync, statSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { rmSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { tempDirs } from "../../core/testing/temp-dirs.ts";
 import type { StatsTables } from "../../stats/index.ts";
 import { walkBars, weekdays, writeBars } from "../testing/lake-fixtures.ts";
 import { computeStats } from "./compute.ts";
 import { defaultStateFile, updateStats } from "./incremental.ts";
 
 setDefaultTimeout(60_000);
-const dirs: string[] = [];
-afterAll(() => {
-  for (const d of dirs) rmSync(d, { recursive: true, force: true });
-});
-function tmp(): string {
-  const d = mkdtempSync(join(tmpdir(), "ttapi-incr-"));
-  dirs.push(d);
-  return d;
-}
+const temp = tempDirs();
+afterAll(() => temp.removeAll());
+const tmp = () => temp.make("ttapi-incr-");
 
 const WINDOWS = [5, 20, 30];
 // Shorter than the 300–400-bar histories: the cone slides.

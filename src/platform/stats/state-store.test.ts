@@ -3,9 +3,9 @@
  * originals, and a damaged, torn or truncated file is refused (its symbols are then recomputed).
  */
 import { afterAll, describe, expect, test } from "bun:test";
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { tempDirs } from "../../core/testing/temp-dirs.ts";
 import {
   appendBars,
   computeWithState,
@@ -18,8 +18,9 @@ import {
 import { decodeStates, encodeStates, loadStates, type StateShape, saveStates } from "./state-store.ts";
 import { syntheticSeries } from "./synthetic.ts";
 
-const dir = mkdtempSync(join(tmpdir(), "ttapi-state-store-"));
-afterAll(() => rmSync(dir, { recursive: true, force: true }));
+const temp = tempDirs();
+afterAll(() => temp.removeAll());
+const dir = temp.make("ttapi-state-store-");
 
 const cut = (s: PriceSeries, from: number, to: number): PriceSeries => ({
   date: s.date.slice(from, to),
