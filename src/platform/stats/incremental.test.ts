@@ -133,4 +133,43 @@ describe("updateStats: the daily incremental update", () => {
       "statistics options changed",
     ]);
   });
+
+  test("a grown daily part (the lake's publish extends the newest part) is an append; a changed old row is not", async () => {
+    const dir = tmp();
+    const dates = weekdays("2024-01-01", 320);
+    const aaa = walkBars(dates, 7);
+    writeBars(dir, "AAA", aaa.slice(0, 300));
+    writeBars(dir, "AAA", aaa.slice(300, 301), 1);
+    const r0 = await updateStats({ dataDir: dir, windows: WINDOWS, coneLookback: LOOKBACK });
+    expect(r0.recomputed.map((r) => r.reason)).toEqual(["new symbol"]);
+
+    // The daily part rewritten with five more sessions: only that part is read, nothing recomputed.
+    writeBars(dir, "AAA", aaa.slice(300, 306), 1);
+    const r1 = await updateStats({ dataDir: dir, windows: WINDOWS, coneLookback: LOOKBACK });
+    expect(r1.recomputed).toEqual([]);
+    expect(r1.incremental).toBe(1);
+    expect(r1.barsRead).toBe(6);
+    same(r1.tables, await full(dir));
+
+    // Grown again, but one of its earlier sessions changed too: a correction, recomputed and named.
+    const changed = aaa.slice(300, 310).map((b, i) => (i === 2 ? { ...b, close: b.close * 1.02 } : b));
+    writeBars(dir, "AAA", changed, 1);
+    const r2 = await updateStats({ dataDir: dir, windows: WINDOWS, coneLookback: LOOKBACK });
+    expect(r2.recomputed).toEqual([
+      { symbol: "AAA", reason: "part part-1.parquet changed before its last session" },
+    ]);
+    same(r2.tables, await full(dir));
+
+    // An old session removed from the daily part while new ones arrive: recomputed as well.
+    writeBars(dir, "AAA", [...changed.slice(0, 4), ...changed.slice(5), ...aaa.slice(310, 312)], 1);
+    const r3 = await updateStats({ dataDir: dir, windows: WINDOWS, coneLookback: LOOKBACK });
+    expect(r3.recomputed.map((r) => r.symbol)).toEqual(["AAA"]);
+    same(r3.tables, await full(dir));
+
+    // The history part (not the newest) rewritten: a full recompute, as before.
+    writeBars(dir, "AAA", aaa.slice(0, 299));
+    const r4 = await updateStats({ dataDir: dir, windows: WINDOWS, coneLookback: LOOKBACK });
+    expect(r4.recomputed).toEqual([{ symbol: "AAA", reason: "part part-0.parquet changed" }]);
+    same(r4.tables, await full(dir));
+  });
 });

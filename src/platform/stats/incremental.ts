@@ -30,7 +30,8 @@ import {
   validateOptions,
 } from "../../stats/index.ts";
 import { DEFAULT_WINDOWS, IN_PROCESS_BYTES, symbolRanges } from "./compute.ts";
-import { listDailySymbols, readSymbolBars, type SymbolFiles } from "./dataset.ts";
+import { listDailySymbols, readBarsFile, type SymbolFiles } from "./dataset.ts";
+import { appendedRows, concatSeries, DIGEST_MAX_BYTES, digested } from "./part-growth.ts";
 import { runOnWorkers } from "./pool.ts";
 import {
   decodeStates,
@@ -122,16 +123,82 @@ function stamps(files: readonly string[]): FileStamp[] {
   });
 }
 
-/** New part files when every stored one is unchanged, else the reason for a full recompute. */
-export function newParts(stored: readonly FileStamp[], current: readonly FileStamp[]): FileStamp[] | string {
+/** What a symbol's parts add to its state: new parts, and at most one grown part (part-growth.ts). */
+export interface PartChanges {
+  added: FileStamp[];
+  /** The stored stamp of the newest part when it was rewritten; its rows are checked on read. */
+  grown: FileStamp | null;
+}
+
+/**
+ * New part files when every stored one is unchanged — or only the newest stored one changed and
+ * carries a digest to check it against — else the reason for a full recompute.
+ */
+export function newParts(stored: readonly FileStamp[], current: readonly FileStamp[]): PartChanges | string {
   const now = new Map(current.map((f) => [f.name, f]));
-  for (const f of stored) {
+  let grown: FileStamp | null = null;
+  for (const [i, f] of stored.entries()) {
     const c = now.get(f.name);
     if (!c) return `part ${f.name} vanished`;
-    if (c.size !== f.size || c.mtimeMs !== f.mtimeMs) return `part ${f.name} changed`;
+    if (c.size === f.size && c.mtimeMs === f.mtimeMs) continue;
+    if (i !== stored.length - 1 || f.digest === undefined) return `part ${f.name} changed`;
+    grown = f;
   }
   const known = new Set(stored.map((f) => f.name));
-  return current.filter((f) => !known.has(f.name));
+  return { added: current.filter((f) => !known.has(f.name)), grown };
+}
+
+/**
+ * The bars a symbol's changes bring, in the order of its files (the order a full recompute reads
+ * them in), with each part read here kept for its digest; or why the symbol needs a full recompute.
+ */
+function readChanges(
+  dir: string,
+  changes: PartChanges,
+  current: readonly FileStamp[],
+  lastDate: number | undefined,
+  read: (file: string) => PriceSeries,
+  readNow: Map<string, PriceSeries>,
+): PriceSeries | string {
+  const wanted = new Set(changes.added.map((f) => f.name));
+  if (changes.grown) wanted.add(changes.grown.name);
+  const parts: PriceSeries[] = [];
+  for (const f of current) {
+    if (!wanted.has(f.name)) continue;
+    const rows = read(join(dir, f.name));
+    readNow.set(f.name, rows);
+    if (f.name !== changes.grown?.name) parts.push(rows);
+    else {
+      if (lastDate === undefined) return `part ${f.name} changed`;
+      const appended = appendedRows(changes.grown, rows, lastDate);
+      if (typeof appended === "string") return appended;
+      parts.push(appended);
+    }
+  }
+  return parts.length === 0 ? EMPTY : concatSeries(parts);
+}
+
+/** The stamps a state keeps: small parts with their digests (read now, carried over, or read). */
+function keptStamps(
+  dir: string,
+  current: readonly FileStamp[],
+  stored: readonly FileStamp[] | undefined,
+  readNow: ReadonlyMap<string, PriceSeries>,
+  read: (file: string) => PriceSeries,
+): FileStamp[] {
+  const before = new Map((stored ?? []).map((f) => [f.name, f]));
+  return current.map((c) => {
+    if (c.size > DIGEST_MAX_BYTES) return c;
+    const rows = readNow.get(c.name);
+    if (rows) return digested(c, rows);
+    const b = before.get(c.name);
+    if (b?.digest !== undefined && b.size === c.size && b.mtimeMs === c.mtimeMs) return b;
+    try {
+      return digested(c, read(join(dir, c.name)));
+    } catch {
+      return c; // unreadable now: without a digest, a later change recomputes the symbol
+    }
+  });
 }
 
 const EMPTY: PriceSeries = {
@@ -246,9 +313,9 @@ export async function updateStats(o: UpdateStatsOptions): Promise<UpdateStatsRes
   }
   const loadMs = performance.now() - t;
 
-  const read = (sf: SymbolFiles): PriceSeries => {
+  const readPart = (file: string): PriceSeries => {
     const t0 = performance.now();
-    const bars = readSymbolBars(sf);
+    const bars = readBarsFile(file);
     readMs += performance.now() - t0;
     barsRead += bars.date.length;
     return bars;
@@ -288,9 +355,10 @@ export async function updateStats(o: UpdateStatsOptions): Promise<UpdateStatsRes
     }
     throwIfAborted(o.signal, "statistics update");
     const done = onWorkers.get(sf.symbol);
+    const dir = sf.files.length > 0 ? dirname(sf.files[0]!) : "";
     if (done) {
       recomputed.push({ symbol: sf.symbol, reason: added as string });
-      kept.push({ state: done.state, files: current });
+      kept.push({ state: done.state, files: keptStamps(dir, current, undefined, new Map(), readPart) });
       changed = true;
       continue;
     }
@@ -301,22 +369,41 @@ export async function updateStats(o: UpdateStatsOptions): Promise<UpdateStatsRes
     }
     try {
       if (error !== null) throw error;
+      const readNow = new Map<string, PriceSeries>();
+      let changes: PartChanges | string = added;
       let fresh = EMPTY;
-      if (typeof added !== "string" && added.length > 0) {
-        const dir = join(sf.files[0]!, "..");
-        fresh = read({ symbol: sf.symbol, files: added.map((f) => join(dir, f.name)) });
+      if (typeof changes !== "string" && (changes.added.length > 0 || changes.grown)) {
+        const tail = stored?.state.tail.date;
+        const lastDate = tail && tail.length > 0 ? tail[tail.length - 1] : undefined;
+        const got = readChanges(dir, changes, current, lastDate, readPart, readNow);
+        if (typeof got === "string") changes = got;
+        else fresh = got;
       }
-      const state = typeof added === "string" ? undefined : stored?.state;
-      const u = updateSymbol(sf.symbol, state, fresh, () => read(sf), ctx, tables);
+      const state = typeof changes === "string" ? undefined : stored?.state;
+      // A full recompute reads every part: kept for the small parts' digests.
+      const history = () =>
+        concatSeries(
+          sf.files.map((f) => {
+            const rows = readPart(f);
+            readNow.set(basename(f), rows);
+            return rows;
+          }),
+        );
+      const u = updateSymbol(sf.symbol, state, fresh, history, ctx, tables);
       if (u.mode === "incremental") incremental++;
       else
         recomputed.push({
           symbol: sf.symbol,
-          reason: typeof added === "string" ? added : (u.reason ?? "full"),
+          reason: typeof changes === "string" ? changes : (u.reason ?? "full"),
         });
-      if (u.mode === "full" || fresh.date.length > 0 || stored?.files.length !== current.length)
+      if (
+        u.mode === "full" ||
+        fresh.date.length > 0 ||
+        stored?.files.length !== current.length ||
+        (typeof changes !== "string" && changes.grown)
+      )
         changed = true;
-      kept.push({ state: u.state, files: current });
+      kept.push({ state: u.state, files: keptStamps(dir, current, stored?.files, readNow, readPart) });
     } catch (e) {
       // One unreadable symbol must not cost the statistics of the others; its state is kept so
       // the next update retries from where it was.

@@ -47,6 +47,9 @@ export interface FileStamp {
   name: string;
   size: number;
   mtimeMs: number;
+  /** Small parts only (see part-growth.ts): the rows the state read from it and their digest. */
+  rows?: number;
+  digest?: string;
 }
 
 export interface StoredState {
