@@ -8,7 +8,7 @@
 import { existsSync, readdirSync } from "node:fs";
 import { join } from "node:path";
 import pl from "nodejs-polars";
-import { barsRoot } from "../../core/bars.ts";
+import { barsRoot, comparePartNames } from "../../core/bars.ts";
 import { dataError, usageError } from "../../core/errors.ts";
 import type { PriceSeries } from "../../stats/index.ts";
 import { symbolOfBarsDir } from "../bars-schema.ts";
@@ -37,7 +37,7 @@ export function listDailySymbols(dataDir: string, period = "D"): SymbolFiles[] {
     if (symbol === null) continue;
     const files = readdirSync(dir)
       .filter((f) => f.endsWith(".parquet") && !f.startsWith("."))
-      .sort()
+      .sort(comparePartNames)
       .map((f) => join(dir, f));
     if (files.length > 0) out.push({ symbol, files });
   }
