@@ -4,6 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import {
   civilFromDays,
+  comparePartNames,
   currentSymbolDirName,
   daysFromCivil,
   daysInMonth,
@@ -80,5 +81,26 @@ describe("symbol folder names", () => {
     } finally {
       rmSync(root, { recursive: true, force: true });
     }
+  });
+});
+
+describe("comparePartNames", () => {
+  test("parts by their number (part-10 after part-9), other names after them", () => {
+    const names = [
+      "part-10.parquet",
+      "zz.parquet",
+      "part-2.parquet",
+      "part-0.parquet",
+      "part-9.parquet",
+      "a.parquet",
+    ];
+    expect(names.sort(comparePartNames)).toEqual([
+      "part-0.parquet",
+      "part-2.parquet",
+      "part-9.parquet",
+      "part-10.parquet",
+      "a.parquet",
+      "zz.parquet",
+    ]);
   });
 });
