@@ -206,7 +206,7 @@ export default defineCommand({
           log.debug(line);
           process.stderr.write(`ttapi sql: ${line}\n`);
         }
-      if (cliState.verbosity > 1) process.stderr.write(`${q.frame.describeOptimizedPlan()}\n`);
+      if (cliState.verbosity > 1) process.stderr.write(`${q.plan()}\n`);
       const r = await printResult(q, format, process.stdout, {
         parquet: args.parquet as string | undefined,
         lakeRoot: root,

@@ -245,6 +245,8 @@ describe("ttapi sql: a filter fixing the partition lists only its folder", () =>
       const one = prepareQuery(root, "SELECT count(*) AS n FROM bars WHERE symbol = 'BBB'");
       expect(collectQuery(one.frame).getColumn("n").toArray()).toEqual([10]);
       expect(describeScans(one).join("\n")).toContain(join(root, "bars", "period=D", "symbol=BBB"));
+      expect(one.plan()).toContain(join(root, "bars"));
+      expect(one.plan()).not.toContain("ttapi-lake-");
       // The lake API's scan (report) alike.
       const viaScan = scanTable(root, "bars").select(pl.col("symbol").cast(pl.Utf8)).unique().collectSync();
       expect(viaScan.getColumn("symbol").toArray().sort()).toEqual(["AAA", "BBB"]);

@@ -16,6 +16,8 @@ export interface PreparedQuery {
   frame: pl.LazyDataFrame;
   /** Files per scan, from the optimized plan (partition pruning applied); planned on first use. */
   readonly scans: PlanScan[];
+  /** polars' optimized plan, naming the lake's real paths (see lake/hive-root.ts). */
+  plan(): string;
   /** Tables confined to one partition folder by the query's filter: table → the glob listed. */
   pinned: ReadonlyMap<string, string>;
   /** Total data files of a table the query scans, for "read 1 of 507 files". */
@@ -93,6 +95,7 @@ export function prepareQuery(root: string, text: string): PreparedQuery {
     sql,
     frame,
     pinned: new Map([...pins].map(([table, p]) => [table, p.glob])),
+    plan: () => fromHiveSafe(frame.describeOptimizedPlan()),
     get scans() {
       scans ??= planScans(fromHiveSafe(frame.describeOptimizedPlan()), root);
       return scans;
