@@ -121,3 +121,45 @@ test("an unreadable lake file is named with the fix; that folder is left alone, 
   );
   expect(read(lake, "CCC")).toHaveLength(2);
 });
+
+test("a folder of daily parts: each later day appends one part, the same window again changes nothing, an unreadable part among them is named", () => {
+  const lake = join(tmp, "lake-daily");
+  const dir = barsSymbolDir(lake, "D", "DDD");
+  // History, then five cron days, each bringing a 3-session candle window that overlaps the lake.
+  publishBars(lake, staged(bars("DDD", [20000, 20001, 20002], "ms.txt")), { compression: "zstd" });
+  for (let d = 20003; d < 20008; d++) {
+    const r = publishBars(lake, staged(bars("DDD", [d - 2, d - 1, d], "dxlink")), { compression: "zstd" });
+    expect(r).toMatchObject({ appended: 1, replaced: 0, unreadable: [] });
+  }
+  expect(readdirSync(dir).filter((f) => f.endsWith(".parquet"))).toHaveLength(6);
+  expect(read(lake, "DDD").map((x) => x.d)).toEqual([20000, 20001, 20002, 20003, 20004, 20005, 20006, 20007]);
+  // The same window again: every part is compared (the whole folder in one scan), nothing written.
+  const sig = barsSignature(lake);
+  const again = publishBars(lake, staged(bars("DDD", [20005, 20006, 20007], "dxlink")), {
+    compression: "zstd",
+  });
+  expect(again).toMatchObject({ appended: 0, replaced: 0, unchanged: 1 });
+  expect(barsSignature(lake)).toBe(sig);
+  // A changed candle inside the window replaces the lake's DXLink row (the folder rewritten whole).
+  const changed = publishBars(lake, staged(bars("DDD", [20006, 20007], "dxlink", 0.25)), {
+    compression: "zstd",
+  });
+  expect(changed).toMatchObject({ replaced: 2, appended: 0 });
+  expect(read(lake, "DDD").map((x) => x.close)).toEqual([
+    20000, 20001, 20002, 20003, 20004, 20005, 20006.25, 20007.25,
+  ]);
+  // Daily parts again, then one of them damaged: the one-scan read fails, the file is named.
+  for (let d = 20008; d < 20011; d++)
+    publishBars(lake, staged(bars("DDD", [d - 1, d], "dxlink", 0.25)), { compression: "zstd" });
+  const parts = readdirSync(dir)
+    .filter((f) => f.endsWith(".parquet"))
+    .sort();
+  expect(parts.length).toBeGreaterThan(2);
+  writeFileSync(join(dir, parts[1]!), "garbage");
+  const broken = publishBars(lake, staged(bars("DDD", [20010, 20011], "dxlink", 0.25)), {
+    compression: "zstd",
+  });
+  expect(broken.unreadable).toHaveLength(1);
+  expect(broken.unreadable[0]).toContain(`symbol=DDD/${parts[1]} cannot be read`);
+  expect(broken.appended).toBe(0);
+});
