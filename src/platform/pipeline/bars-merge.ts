@@ -43,7 +43,9 @@ function linkTree(src: string, dst: string): void {
 
 /**
  * Existing bar keys (date*1e6 + time, time −1 for EOD) of one symbol's partition, from `fromDay`
- * on: only the candle window can collide, so the filter runs in polars and JS sees a few rows.
+ * on: only the candle window can collide, so the filter runs in polars and JS sees a few rows. It
+ * is on the stored `date` column itself, so files (and row groups) whose footer statistics end
+ * before the window are skipped unread.
  */
 function existingKeys(dir: string, fromDay: number): Set<number> {
   const keys = new Set<number>();
@@ -52,8 +54,8 @@ function existingKeys(dir: string, fromDay: number): Set<number> {
     if (!f.endsWith(".parquet") || f.startsWith(".")) continue;
     const df = pl
       .scanParquet(join(dir, f))
+      .filter(pl.col("date").gtEq(pl.lit(fromDay).cast(pl.Int32).cast(pl.Date)))
       .select(pl.col("date").cast(pl.Int32).alias("d"), pl.col("time").fillNull(-1).alias("t"))
-      .filter(pl.col("d").gtEq(fromDay))
       .collectSync();
     const date = df.getColumn("d").toTypedArray() as Int32Array;
     const time = df.getColumn("t").cast(pl.Int32).toTypedArray() as Int32Array;
