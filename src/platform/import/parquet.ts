@@ -396,7 +396,7 @@ export function mergeParts(
 }
 
 /** Smallest and largest (date, time) key of a bars file (same key as group.ts `barKey`). */
-export function keyRange(path: string): { min: number; max: number } {
+function keyRange(path: string): { min: number; max: number } {
   const pl = polars();
   const df = pl.readParquet(path, { columns: ["date", "time"] });
   const k = df.select(
@@ -410,6 +410,35 @@ export function keyRange(path: string): { min: number; max: number } {
   );
   const col = k.getColumn("k");
   return { min: Number(col.min()), max: Number(col.max()) };
+}
+
+/**
+ * Whether no key of the file lies in [lo, hi] as `keyRange` sees it (its whole range before `lo`
+ * or after `hi`). Decided from the footer statistics of the `date` column when they settle it —
+ * every date before lo's day, or after hi's day (a filter on the stored column: polars skips the
+ * row groups without reading them) — so appending a day to a long history does not read the
+ * history; only a file whose dates reach into the new range has its keys read.
+ */
+export function keysOutside(path: string, lo: number, hi: number): boolean {
+  const pl = polars();
+  const day = (k: number) =>
+    pl
+      .lit(Math.floor(k / 1_000_000))
+      .cast(pl.Int32)
+      .cast(pl.Date);
+  const none = (pred: ReturnType<typeof pl.col>) =>
+    Number(
+      pl
+        .scanParquet(path, { hivePartitioning: false })
+        .filter(pred)
+        .select(pl.len().alias("n"))
+        .collectSync()
+        .getColumn("n")
+        .get(0),
+    ) === 0;
+  if (none(pl.col("date").gtEq(day(lo))) || none(pl.col("date").ltEq(day(hi)))) return true;
+  const r = keyRange(path);
+  return r.max < lo || r.min > hi;
 }
 
 export function rowCount(path: string): number {

@@ -35,7 +35,7 @@ import { isStoredBarsFile } from "../bars-schema.ts";
 import { groupRows, type RowGroup } from "./group.ts";
 import {
   groupFrame,
-  keyRange,
+  keysOutside,
   mergeParts,
   partPath,
   rowCount,
@@ -443,8 +443,7 @@ export function runMerge(req: MergeRequest): MergeResponse {
     // Files from before the Categorical text columns are rewritten (merged), never mixed in.
     req.existing.every(isStoredBarsFile)
   ) {
-    const ranges = req.existing.map(keyRange);
-    if (ranges.every((r) => r.max < req.newMinKey || r.min > req.newMaxKey)) {
+    if (req.existing.every((f) => keysOutside(f, req.newMinKey, req.newMaxKey))) {
       // Keep the previous files (hard links into the new tree) and move the new parts beside them.
       mkdirSync(dir, { recursive: true });
       const taken = new Set<string>();
