@@ -48,6 +48,7 @@ export async function runDaysCommand(
           seconds: round(d.summary.seconds),
           problems: problems(d.summary),
           tasks: d.summary.tasks.map((t) => ({ ...t, seconds: round(t.seconds) })),
+          ...(d.summary.lake ? { lakeSeconds: round(d.summary.lake.seconds) } : {}),
           ...(d.summary.sim ? { sim: d.summary.sim } : {}),
         })),
         dataDir: options.dataDir,
