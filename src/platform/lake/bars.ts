@@ -148,6 +148,32 @@ function readWindow(
   return { frame: parts.length === 1 ? parts[0]! : pl.concat(parts, { how: "vertical" }) };
 }
 
+/** A daily part is extended up to this many rows (~10 years of sessions), then a new one starts. */
+export const DAILY_PART_ROWS = 2520;
+
+/**
+ * The part a daily run's new sessions may join: the folder's newest part (never its first, the
+ * history), while it holds fewer than DAILY_PART_ROWS rows and no other folder shares it (a hard
+ * link of an import's file is never rewritten). It is rewritten under a temp name and renamed
+ * over, so a reader sees the old or the new version, never both. Without this every cron day
+ * added a file per symbol, and every later run read them all (the candle window spans a month of
+ * them) until `ttapi lake compact`.
+ */
+function dailyTail(files: readonly string[]): string | null {
+  let best: { k: number; file: string } | null = null;
+  for (const f of files) {
+    const m = /(?:^|\/)part-(\d+)\.parquet$/.exec(f);
+    if (m && Number(m[1]) > 0 && (!best || Number(m[1]) > best.k)) best = { k: Number(m[1]), file: f };
+  }
+  if (!best || files.length < 2) return null;
+  try {
+    if (statSync(best.file).nlink !== 1) return null;
+    return rowsIn(best.file) < DAILY_PART_ROWS ? best.file : null;
+  } catch {
+    return null; // unreadable: a new part instead (the folder's files were read just now)
+  }
+}
+
 /** Put back folders a killed publish had moved aside, and remove dead runs' work folders. */
 export function recoverBars(root: string): void {
   recoverSwaps(root, [WORK_PREFIX, RUN_STAGING_PREFIX]);
@@ -232,15 +258,22 @@ export function publishBars(
         continue;
       }
       if (better.height === 0) {
-        // The daily case: later sessions only. One new part, history untouched.
-        const taken = new Set(readdirSync(target));
-        let k = have.files.length;
-        while (taken.has(`part-${k}.parquet`)) k++;
-        writePart(
-          storedBars(newRows.sort(["date", "time"]).drop("__k")),
-          join(target, `part-${k}.parquet`),
-          wo,
-        );
+        // The daily case: later sessions only, history untouched. They join the folder's daily
+        // part while it is small (see `dailyTail`), else start a new one.
+        const rows = newRows.drop("__k");
+        const tail = dailyTail(have.files);
+        if (tail) {
+          writePart(
+            storedBars(pl.concat([readBars([tail]), rows], { how: "vertical" }).sort(["date", "time"])),
+            tail,
+            wo,
+          );
+        } else {
+          const taken = new Set(readdirSync(target));
+          let k = have.files.length;
+          while (taken.has(`part-${k}.parquet`)) k++;
+          writePart(storedBars(rows.sort(["date", "time"])), join(target, `part-${k}.parquet`), wo);
+        }
         r.appended += newRows.height;
         continue;
       }
