@@ -15,6 +15,7 @@ import {
   readdirSync,
   renameSync,
   rmSync,
+  statSync,
 } from "node:fs";
 import { dirname, join } from "node:path";
 import type { DataFrame, LazyDataFrame } from "nodejs-polars";
@@ -393,6 +394,35 @@ export function mergeParts(
     duplicates: fresh.height - freshUnique.height,
     replaced,
   };
+}
+
+/** A daily part is extended up to this many rows (~10 years of sessions), then a new one starts. */
+export const DAILY_PART_ROWS = 2520;
+
+/**
+ * The part a day's new sessions may join (a run's publish, a daily import): the folder's newest
+ * part (never its first, the history), while it holds fewer than DAILY_PART_ROWS rows and no other
+ * folder shares it (a hard link of another dataset's file is never rewritten). The caller writes
+ * the extended part under a temp name and renames it over (or into a staging tree), so a reader
+ * sees the old or the new version, never both. Without this every cron day added a file per
+ * symbol: every later run read them all (the candle window spans a month of them) and the import
+ * rewrote each symbol's whole history once it had MAX_APPENDED_PARTS files.
+ */
+export function dailyTail(files: readonly string[]): string | null {
+  let best: { k: number; file: string } | null = null;
+  for (const f of files) {
+    const m = /(?:^|\/)part-(\d+)\.parquet$/.exec(f);
+    if (m && Number(m[1]) > 0 && (!best || Number(m[1]) > best.k)) best = { k: Number(m[1]), file: f };
+  }
+  if (!best || files.length < 2) return null;
+  try {
+    if (statSync(best.file).nlink !== 1) return null;
+    const pl = polars();
+    const rows = pl.scanParquet(best.file).select(pl.len().alias("n")).collectSync().getColumn("n").get(0);
+    return Number(rows) < DAILY_PART_ROWS ? best.file : null;
+  } catch {
+    return null; // unreadable: a new part instead (the folder's files were read just now)
+  }
 }
 
 /** Smallest and largest (date, time) key of a bars file (same key as group.ts `barKey`). */

@@ -34,6 +34,7 @@ import {
 import { isStoredBarsFile } from "../bars-schema.ts";
 import { groupRows, type RowGroup } from "./group.ts";
 import {
+  dailyTail,
   groupFrame,
   keysOutside,
   mergeParts,
@@ -436,10 +437,15 @@ export function runMerge(req: MergeRequest): MergeResponse {
     durable: req.durable,
   };
   const dir = dirname(req.target);
+  // The daily case: the new sessions join the symbol's daily part (see `dailyTail`), so a daily
+  // import neither adds a file per day nor, after MAX_APPENDED_PARTS days, rewrites the history.
+  const tail = req.appendable ? dailyTail(req.existing) : null;
+  const tailCsv = tail?.replace(/\.parquet$/, ".csv");
+  const useTail = tail !== null && (req.csv || !existsSync(tailCsv!));
   if (
     req.appendable &&
     req.existing.length > 0 &&
-    req.existing.length + req.parts.length <= MAX_APPENDED_PARTS &&
+    req.existing.length + (useTail ? 0 : req.parts.length) <= MAX_APPENDED_PARTS &&
     // Files from before the Categorical text columns are rewritten (merged), never mixed in.
     req.existing.every(isStoredBarsFile)
   ) {
@@ -448,22 +454,34 @@ export function runMerge(req: MergeRequest): MergeResponse {
       mkdirSync(dir, { recursive: true });
       const taken = new Set<string>();
       for (const f of req.existing) {
+        if (useTail && f === tail) continue;
         const name = basename(f);
         linkOrCopy(f, join(dir, name));
         const csvFile = f.replace(/\.parquet$/, ".csv");
         if (existsSync(csvFile)) linkOrCopy(csvFile, join(dir, basename(csvFile)));
         taken.add(name);
       }
-      let k = 0;
       let newRows = 0;
-      for (const p of req.parts) {
-        while (taken.has(`part-${k}.parquet`)) k++;
-        const target = join(dir, `part-${k}.parquet`);
-        taken.add(`part-${k}.parquet`);
-        renameSync(p, target);
-        const csvPart = p.replace(/\.parquet$/, ".csv");
-        if (req.csv && existsSync(csvPart)) renameSync(csvPart, target.replace(/\.parquet$/, ".csv"));
-        newRows += rowCount(target);
+      if (useTail) {
+        // Disjoint from it (checked above): the daily part plus the new rows, written anew.
+        const m = mergeParts(req.parts, [tail], join(dir, basename(tail)), o);
+        for (const p of req.parts) {
+          rmSync(p, { force: true });
+          rmSync(p.replace(/\.parquet$/, ".csv"), { force: true });
+        }
+        taken.add(basename(tail));
+        newRows = m.newRows;
+      } else {
+        let k = 0;
+        for (const p of req.parts) {
+          while (taken.has(`part-${k}.parquet`)) k++;
+          const target = join(dir, `part-${k}.parquet`);
+          taken.add(`part-${k}.parquet`);
+          renameSync(p, target);
+          const csvPart = p.replace(/\.parquet$/, ".csv");
+          if (req.csv && existsSync(csvPart)) renameSync(csvPart, target.replace(/\.parquet$/, ".csv"));
+          newRows += rowCount(target);
+        }
       }
       return {
         type: "merged",

@@ -11,7 +11,8 @@ import { join } from "node:path";
 import pl from "nodejs-polars";
 import { barsSymbolDir } from "../../core/bars.ts";
 import { storedBars } from "../bars-schema.ts";
-import { barsSignature, countBars, DAILY_PART_ROWS, publishBars } from "./bars.ts";
+import { DAILY_PART_ROWS } from "../import/parquet.ts";
+import { barsSignature, countBars, publishBars } from "./bars.ts";
 
 const tmp = mkdtempSync(join(tmpdir(), "ttapi-lake-bars-"));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));

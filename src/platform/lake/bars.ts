@@ -22,7 +22,7 @@ import { barsSymbolDir } from "../../core/bars.ts";
 import type { Compression } from "../../core/compression.ts";
 import { storedBars } from "../bars-schema.ts";
 import { listDataset, lockOutput, recoverOutput } from "../import/output.ts";
-import { writePart } from "../import/parquet.ts";
+import { dailyTail, writePart } from "../import/parquet.ts";
 import { finishWork, newBuildDir, recoverSwaps, swapIn, WORK_PREFIX } from "./swap.ts";
 
 export interface BarsPublish {
@@ -146,32 +146,6 @@ function readWindow(
     }
   }
   return { frame: parts.length === 1 ? parts[0]! : pl.concat(parts, { how: "vertical" }) };
-}
-
-/** A daily part is extended up to this many rows (~10 years of sessions), then a new one starts. */
-export const DAILY_PART_ROWS = 2520;
-
-/**
- * The part a daily run's new sessions may join: the folder's newest part (never its first, the
- * history), while it holds fewer than DAILY_PART_ROWS rows and no other folder shares it (a hard
- * link of an import's file is never rewritten). It is rewritten under a temp name and renamed
- * over, so a reader sees the old or the new version, never both. Without this every cron day
- * added a file per symbol, and every later run read them all (the candle window spans a month of
- * them) until `ttapi lake compact`.
- */
-function dailyTail(files: readonly string[]): string | null {
-  let best: { k: number; file: string } | null = null;
-  for (const f of files) {
-    const m = /(?:^|\/)part-(\d+)\.parquet$/.exec(f);
-    if (m && Number(m[1]) > 0 && (!best || Number(m[1]) > best.k)) best = { k: Number(m[1]), file: f };
-  }
-  if (!best || files.length < 2) return null;
-  try {
-    if (statSync(best.file).nlink !== 1) return null;
-    return rowsIn(best.file) < DAILY_PART_ROWS ? best.file : null;
-  } catch {
-    return null; // unreadable: a new part instead (the folder's files were read just now)
-  }
 }
 
 /** Put back folders a killed publish had moved aside, and remove dead runs' work folders. */
