@@ -21,7 +21,7 @@ import pl from "nodejs-polars";
 import { barsSymbolDir } from "../../core/bars.ts";
 import type { Compression } from "../../core/compression.ts";
 import { storedBars } from "../bars-schema.ts";
-import { listDataset, lockOutput, recoverOutput } from "../import/output.ts";
+import { type DatasetEntry, listDataset, lockOutput, recoverOutput } from "../import/output.ts";
 import { dailyTail, writePart } from "../import/parquet.ts";
 import { finishWork, newBuildDir, recoverSwaps, swapIn, WORK_PREFIX } from "./swap.ts";
 
@@ -148,6 +148,20 @@ function readWindow(
   return { frame: parts.length === 1 ? parts[0]! : pl.concat(parts, { how: "vertical" }) };
 }
 
+/** The (period, symbol) folders of one or more dataset roots, each folder's files in root order. */
+function stagedDataset(staged: string | readonly string[]): DatasetEntry[] {
+  if (typeof staged === "string") return listDataset(staged);
+  const out = new Map<string, DatasetEntry>();
+  for (const r of staged)
+    for (const e of listDataset(r)) {
+      const k = `${e.period}\u0000${e.symbol}`;
+      const have = out.get(k);
+      if (have) have.files.push(...e.files);
+      else out.set(k, { ...e, files: [...e.files] });
+    }
+  return [...out.values()];
+}
+
 /** Put back folders a killed publish had moved aside, and remove dead runs' work folders. */
 export function recoverBars(root: string): void {
   recoverSwaps(root, [WORK_PREFIX, RUN_STAGING_PREFIX]);
@@ -159,7 +173,8 @@ export function recoverBars(root: string): void {
  */
 export function publishBars(
   root: string,
-  staged: string,
+  /** The run's dataset root, or several whose (period, symbol) folders together are its dataset. */
+  staged: string | readonly string[],
   o: { compression: Compression; signal?: AbortSignal },
 ): BarsPublish {
   const t0 = performance.now();
@@ -179,7 +194,7 @@ export function publishBars(
   const wo = { compression: o.compression, csv: false, durable: true };
   try {
     const lake = new Map(listDataset(root).map((e) => [`${e.period}\u0000${e.symbol}`, e]));
-    for (const s of listDataset(staged)) {
+    for (const s of stagedDataset(staged)) {
       if (o.signal?.aborted) throw o.signal.reason ?? new Error("cancelled");
       if (s.files.length === 0) continue;
       r.symbols++;

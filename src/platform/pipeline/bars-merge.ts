@@ -72,10 +72,21 @@ export function mergeBars(
   metastock: { dir: string; rows: number; fingerprint: string } | null,
   candles: pl.DataFrame,
   outDir: string,
-  o: { compression: Compression; csv?: boolean },
+  o: {
+    compression: Compression;
+    csv?: boolean;
+    /**
+     * false: `outDir` gets the candle parts only, and the merged dataset is the two roots together
+     * (`publishBars(lake, [metastock.dir, outDir])`): no tree of hard links to build and delete
+     * each run (two file-system operations per symbol, ~1–2 s a cron day at 507 symbols on a busy
+     * disk). Default true: `outDir` alone is the merged dataset.
+     */
+    link?: boolean;
+  },
 ): MergeResult {
   mkdirSync(barsRoot(outDir), { recursive: true });
-  if (metastock && existsSync(barsRoot(metastock.dir))) linkTree(barsRoot(metastock.dir), barsRoot(outDir));
+  if (o.link !== false && metastock && existsSync(barsRoot(metastock.dir)))
+    linkTree(barsRoot(metastock.dir), barsRoot(outDir));
   let duplicates = 0;
   let added = 0;
   const addedParts: string[] = [];
