@@ -5,7 +5,8 @@
  *
  * A full collection costs 50–250 ms even on a small heap, and can free at most the heap's size:
  * below SMALL_HEAP it cannot matter to the peak (a small run), so it is skipped there. A small
- * demo is skipped whatever its heap says (`withoutForcedCollection`): between the natural
+ * demo on its own fixtures (no `run.sources`) is skipped whatever its heap says
+ * (`withoutForcedCollection`): between the natural
  * collections its garbage reaches 150–300 MB on some days of a `--days` replay (17 MB live), and
  * each forced collection cost ~0.15 s of a ~1 s day while its peak stays far below the budget.
  * The full-scale sim this is for holds ≥ 340 MB.

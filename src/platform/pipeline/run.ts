@@ -235,8 +235,10 @@ export async function runPipeline(o: RunPipelineOptions): Promise<RunSummary> {
     };
     // The API tasks alone stop after an authentication failure; local work goes on (graph.ts `stop`).
     const gated = tasks.map((t) => (NETWORK_TASKS.has(t.id) ? { ...t, stop: apiCtl.signal } : t));
-    // A small demo stays far below the memory budget: no forced collections (see gc.ts).
-    const outcomes = await withoutForcedCollection(demo !== null && demo.scale !== "full", () =>
+    // A small demo on its own fixtures stays far below the memory budget: no forced collections
+    // (see gc.ts). With MetaStock sources of its own (any size) a run keeps them.
+    const smallDemo = demo !== null && demo.scale !== "full" && config["run.sources"].length === 0;
+    const outcomes = await withoutForcedCollection(smallDemo, () =>
       runGraph(gated, { signal: o.signal, onEvent }),
     );
     await closing;
