@@ -112,6 +112,23 @@ function writeFailed(tmp: string, target: string, e: unknown): Error {
   });
 }
 
+/**
+ * `atomicWriteFileSync` whose fsyncs run on the I/O thread pool (`atomicWrite`): the same file,
+ * the same guarantees, without blocking the caller's thread while the disk flushes.
+ */
+export function atomicWriteFile(target: string, data: string | Uint8Array, mode = 0o644): Promise<void> {
+  return atomicWrite(target, (tmp) => {
+    const fd = openSync(tmp, "w", mode);
+    try {
+      const buf = typeof data === "string" ? Buffer.from(data) : data;
+      let off = 0;
+      while (off < buf.length) off += writeSync(fd, buf, off, buf.length - off);
+    } finally {
+      closeSync(fd);
+    }
+  });
+}
+
 /** Atomic write of bytes/text. */
 export function atomicWriteFileSync(target: string, data: string | Uint8Array, mode = 0o644): void {
   mkdirSync(dirname(target), { recursive: true });

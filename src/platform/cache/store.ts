@@ -32,6 +32,7 @@ import {
   readManifest,
   verifyFiles,
   writeManifest,
+  writeManifestAsync,
 } from "./manifest.ts";
 
 export type ArtifactState = "fresh" | "stale" | "missing" | "invalid";
@@ -224,14 +225,15 @@ export class ArtifactStore {
         csv: opts.csv ?? false,
         mode: opts.mode,
       })
-      .then((written) => {
+      .then(async (written) => {
         const files: ArtifactFile[] = written.map((f) => ({
           path: f.path.slice(dir.length + 1),
           format: f.format,
           bytes: f.bytes,
         }));
         const m = base(files);
-        writeManifest(dir, m);
+        // Off the caller's thread: a run's other tasks (the sim, the feeds) go on meanwhile.
+        await writeManifestAsync(dir, m);
         this.collectGarbage(ref, m);
         return m;
       });
@@ -279,7 +281,7 @@ export class ArtifactStore {
         files: [{ path: name, format: "dir", bytes: treeBytes(final) }],
         meta: { ...opts.meta, ...out.meta },
       };
-      writeManifest(dir, m);
+      await writeManifestAsync(dir, m);
       this.collectGarbage(ref, m);
       return m;
     } catch (e) {
