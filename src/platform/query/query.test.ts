@@ -1,8 +1,8 @@
 import { afterAll, describe, expect, setDefaultTimeout, test } from "bun:test";
-import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import pl from "nodejs-polars";
+import { tempDirs } from "../../core/testing/temp-dirs.ts";
 import { writePartition } from "../lake/index.ts";
 import { walkBars, weekdays, writeBars } from "../testing/lake-fixtures.ts";
 import {
@@ -17,15 +17,9 @@ import {
 
 setDefaultTimeout(60_000);
 
-const dirs: string[] = [];
-afterAll(() => {
-  for (const d of dirs) rmSync(d, { recursive: true, force: true });
-});
-function tmp(): string {
-  const d = mkdtempSync(join(tmpdir(), "ttapi-sql-"));
-  dirs.push(d);
-  return d;
-}
+const temp = tempDirs();
+afterAll(() => temp.removeAll());
+const tmp = () => temp.make("ttapi-sql-");
 
 const DATES = ["2026-08-03", "2026-08-04", "2026-08-05"];
 
