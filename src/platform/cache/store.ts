@@ -240,15 +240,16 @@ export class ArtifactStore {
         csv: opts.csv ?? false,
         mode: opts.mode,
       })
-      .then(async (written) => {
+      .then((written) => {
         const files: ArtifactFile[] = written.map((f) => ({
           path: f.path.slice(dir.length + 1),
           format: f.format,
           bytes: f.bytes,
         }));
         const m = base(files);
-        // Off the caller's thread: a run's other tasks (the sim, the feeds) go on meanwhile.
-        await writeManifestAsync(dir, m);
+        // Synchronous: the manifest is committed by the time the writer's job settles
+        // (`PersistWriter.close()` promises that).
+        writeManifest(dir, m);
         this.collectGarbage(ref, m);
         return m;
       });
