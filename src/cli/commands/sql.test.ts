@@ -165,6 +165,8 @@ describe("ttapi sql (process)", () => {
     expect(r.err).toContain(
       `read bars: 1 of 2 files (${join(root, "bars", "period=D", "symbol=AAA", "part-0.parquet")})`,
     );
+    // The filter fixes the symbol: only that folder was listed.
+    expect(r.err).toContain(`listed bars: only ${join(root, "bars", "*", "symbol=AAA", "*.parquet")}`);
   });
 
   test("-f - reads the query from stdin; --tables --json is the inventory as JSON", () => {
