@@ -134,6 +134,9 @@ export function groupFrame(
     );
 }
 
+/** Period names by their character code (a period is one character). */
+const PERIOD_NAMES = Array.from({ length: 256 }, (_, i) => String.fromCharCode(i));
+
 /**
  * The frames of many small groups (a daily all-symbol file: thousands of one-row groups), from
  * one DataFrame gathered in group order and brought to the stored form by one select: the
@@ -144,7 +147,11 @@ export function smallGroupFrames(
   c: ColumnsLike,
   groups: readonly RowGroup[],
   symbols: readonly string[],
-  sourceOf: (group: number) => string | readonly string[],
+  /** Per group: the index in `sourceNames` of its rows' one source, or -1 (see `rowSource`). */
+  groupSource: readonly number[],
+  /** Per row: its index in `sourceNames` (needed when a group has rows from several sources). */
+  rowSource: Int32Array | null,
+  sourceNames: readonly string[],
 ): DataFrame[] {
   const pl = polars();
   shared ??= buildShared();
@@ -164,35 +171,29 @@ export function smallGroupFrames(
     for (let j = 0; j < total; j++) out[j] = a[at[j]!]!;
     return out;
   };
-  // Text columns: a literal when one value serves every row, else one string per row (the same
-  // string objects repeated; the select makes them Categorical).
-  const text = (name: string, perGroup: readonly string[], perRow?: (j: number) => string) => {
-    const first = perGroup[0]!;
-    if (!perRow && perGroup.every((v) => v === first)) return { expr: pl.lit(first), series: [] };
-    const values = new Array<string>(total);
-    for (let j = 0; j < total; j++) values[j] = perRow ? perRow(j) : perGroup[groupOf[j]!]!;
-    return { expr: pl.col(name), series: [pl.Series(name, values)] };
+  // Text columns cross as integer codes into a dictionary, mapped to strings inside polars (a
+  // string per row from JS costs ~0.15 µs a row, the codes a third of that), or as one literal
+  // when every row has the same value.
+  const text = (name: string, dict: readonly string[], code: (j: number) => number) => {
+    const codes = new Int32Array(total);
+    let same = true;
+    for (let j = 0; j < total; j++) {
+      codes[j] = code(j);
+      if (same && dict[codes[j]!] !== dict[codes[0]!]) same = false;
+    }
+    if (same) return { expr: pl.lit(dict[codes[0]!] ?? ""), series: [] };
+    const keys = Array.from(dict, (_, i) => i);
+    return {
+      expr: pl.col(name).replaceStrict(keys, dict as string[], undefined, pl.Utf8),
+      series: [pl.Series(name, codes)],
+    };
   };
-  const sources = groups.map((_, k) => sourceOf(k));
-  const symbol = text(
-    "symbol",
-    groups.map((g) => symbols[g.symbolId]!),
-  );
-  const period = text(
-    "period",
-    groups.map((g) => String.fromCharCode(g.period)),
-  );
-  // A per-row source only when some group's rows come from several files.
-  const source = text(
-    "source",
-    sources.map((s) => (typeof s === "string" ? s : "")),
-    sources.some((s) => typeof s !== "string")
-      ? (j) => {
-          const s = sources[groupOf[j]!]!;
-          return typeof s === "string" ? s : (s[at[j]!] ?? "");
-        }
-      : undefined,
-  );
+  const symbol = text("symbol", symbols, (j) => c.symbolIndex[at[j]!]!);
+  const period = text("period", PERIOD_NAMES, (j) => c.period[at[j]!]!);
+  const source = text("source", sourceNames, (j) => {
+    const single = groupSource[groupOf[j]!]!;
+    return single >= 0 ? single : rowSource![at[j]!]!;
+  });
   const big = pl
     .DataFrame([
       pl.Series("date", gather(c.date)),

@@ -248,19 +248,26 @@ export async function runTask(
     }
     const groups = groupRows(out);
     const groupSources = groups.map((g) => (rowSource ? groupSource(g, rowSource) : { single: 0, first: 0 }));
-    const perRow = groupSources.some((x) => x.single < 0)
-      ? Array.from(rowSource!, (i) => table[i]!.source)
-      : null;
+    let perRow: string[] | null = null;
     const sourceOf = (j: number): string | readonly string[] => {
       const x = groupSources[j]!;
-      return x.single >= 0 ? table[x.single]!.source : perRow!;
+      if (x.single >= 0) return table[x.single]!.source;
+      perRow ??= Array.from(rowSource!, (i) => table[i]!.source);
+      return perRow;
     };
     // Several groups: frames sliced from one gathered DataFrame (see smallGroupFrames).
     // (Small groups only: for long series building each frame costs little next to writing it,
     // and gathering would copy every row once more.)
     const sliced =
       groups.length >= SLICED_GROUPS_MIN && out.length <= groups.length * SMALL_GROUP_ROWS
-        ? smallGroupFrames(out, groups, out.symbols, sourceOf)
+        ? smallGroupFrames(
+            out,
+            groups,
+            out.symbols,
+            groupSources.map((x) => x.single),
+            rowSource,
+            table.map((x) => x.source),
+          )
         : null;
     // Every folder first, in one go: a mkdir between Parquet writes waits on the filesystem
     // journal those writes keep busy (~1.6 ms instead of ~0.1 ms each on ext4).
