@@ -3,7 +3,8 @@
  * holds `path`. An import writes thousands of small Parquet files; an fsync per file forces a
  * journal commit per file (~0.9 ms each on ext4 here, and they serialise), while one syncfs
  * writes every dirty page and the metadata of all of them (and of their folders) in one go
- * (~0.2 ms per file measured on the same disk, see bench/import-per-file.bench.ts).
+ * (~0.2 ms per file measured on the same disk, see bench/import-per-file.bench.ts); the import
+ * runs it in the background while it writes (platform/import/background-sync.ts).
  *
  * Reached through bun:ffi, Linux only. Returns false when it is not available or fails (another
  * OS, no libc.so.6, a kernel error): the caller then fsyncs file by file, which also reports the

@@ -7,7 +7,8 @@
 import pLimit from "p-limit";
 import type { Compression } from "../../core/compression.ts";
 import { cancelledError, dataError, ioError } from "../../core/errors.ts";
-import { canSyncFilesystem, syncFilesystem } from "../../core/sync-fs.ts";
+import { canSyncFilesystem } from "../../core/sync-fs.ts";
+import { BackgroundSync } from "./background-sync.ts";
 import { absoluteLine } from "./lines.ts";
 import { fsyncFileAsync } from "./parquet.ts";
 import type { Plan } from "./plan.ts";
@@ -72,8 +73,9 @@ export async function runParsePhase(o: ParsePhaseOptions): Promise<ParsePhase> {
   // Bounded: a daily all-symbol file yields thousands of parts in one reply, and one open file
   // per pending sync would hit the open-files limit (EMFILE at ulimit -n 1024).
   const syncSlots = pLimit(SYNC_CONCURRENCY);
-  // One filesystem flush at the end instead of an fsync per part (see core/sync-fs.ts).
-  const batchSync = canSyncFilesystem();
+  // syncfs on the whole staging tree instead of an fsync per part (see background-sync.ts).
+  const background = o.durable && canSyncFilesystem() ? new BackgroundSync(o.staging) : null;
+  const batchSync = background !== null;
   const syncLater = (path: string) =>
     syncs.push(
       syncSlots(() => fsyncFileAsync(path)).catch((e) => {
@@ -120,6 +122,7 @@ export async function runParsePhase(o: ParsePhaseOptions): Promise<ParsePhase> {
   };
   const tallyParts = (res: WorkerResponse) => {
     out.parts.push(...res.parts);
+    if (res.parts.length > 0) background?.written();
     if (o.durable && !batchSync) {
       for (const p of res.parts) {
         syncLater(p.path);
@@ -182,15 +185,19 @@ export async function runParsePhase(o: ParsePhaseOptions): Promise<ParsePhase> {
       if (!strictFailure && transposer.rows > 0) await writeGathered();
     })
     .catch((e) => {
+      background?.close();
       if (strictFailure) return;
       if (o.signal?.aborted) throw cancelledError("import cancelled", { cause: o.signal.reason });
       throw e;
     });
-  if (strictFailure) throw strictError(strictFailure);
+  if (strictFailure) {
+    background?.close();
+    throw strictError(strictFailure);
+  }
   // Every part on disk before any is renamed, merged or swapped in: one syncfs for the whole
   // staging tree where the platform has it, else (or when it fails) an fsync per file — most of
   // which already ran on the I/O threads while the workers went on parsing.
-  if (o.durable && batchSync && !syncFilesystem(o.staging)) {
+  if (background && !(await background.finish())) {
     for (const p of out.parts) {
       syncLater(p.path);
       if (o.csv) syncLater(p.path.replace(/\.parquet$/, ".csv"));

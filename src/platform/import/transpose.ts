@@ -8,13 +8,14 @@
  *
  * Order: a symbol's rows are gathered in task order, and within a task in row order, i.e. in
  * input priority order, so the writer's "first occurrence wins" de-duplication is unchanged.
- * Memory: the gathered rows are held until written (~65 bytes a row); beyond `maxRows` they are
- * written in rounds (a symbol then gets one part per round, merged at placement if they overlap).
+ * Memory: the gathered rows are held until written (~65 bytes a row, twice that while they are
+ * regrouped); beyond `maxRows` they are written in rounds (a symbol then gets one part per
+ * round, merged at placement if they overlap).
  */
 import { allocBarArrays, BAR_ARRAY_NAMES } from "../../core/bars.ts";
 import type { GatheredRows, ParseTask } from "./types.ts";
 
-/** Rows gathered before they are written in a round (~400 MB). */
+/** Rows gathered before they are written in a round (~400 MB, ~800 MB while regrouped). */
 export const DEFAULT_TRANSPOSE_ROWS = 6_000_000;
 
 export class Transposer {
@@ -102,8 +103,13 @@ export class Transposer {
     });
 
     // Scatter every row to its group's next slot (chunks in task order: priority order kept).
+    // Each chunk is let go once scattered (the batches exist already: the peak is two copies of
+    // the rows, only while this runs).
     const cursor = start.slice(0, groups);
-    chunks.forEach(({ rows }, ci) => {
+    const pending: ({ rows: GatheredRows } | null)[] = chunks;
+    pending.forEach((chunk, ci) => {
+      const rows = chunk!.rows;
+      pending[ci] = null;
       const c = rows.columns;
       const g = rowGroup[ci]!;
       const base = sourceBase[ci]!;
@@ -125,6 +131,7 @@ export class Transposer {
         const to = out.map((b) => b.arrays[name]);
         for (let i = 0; i < c.length; i++) to[toBatch[i]!]![toRow[i]!] = from[i]!;
       }
+      rowGroup[ci] = new Int32Array(0);
     });
 
     return out.map((b, j) => ({
