@@ -185,6 +185,11 @@ for (const key of parseTargets(process.argv.slice(2))) {
     "--compile",
     "--minify",
     "--sourcemap=none",
+    // Ship the bundle as precompiled bytecode: parsing and compiling the 0.8 MB bundle was most of
+    // the start-up cost (measured: `--version` 54 → 17 ms CPU, a hello-world binary 15 ms).
+    // Bytecode implies CommonJS unless told otherwise; main.ts awaits at the top level: ESM.
+    "--bytecode",
+    "--format=esm",
     ...(target ? [`--target=${target.bunTarget}`] : []),
     ...buildDefines(isHost ? hostKey() : key),
     // nodejs-polars picks its native package at run time by platform; the bundler would embed every

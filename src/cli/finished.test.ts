@@ -10,30 +10,20 @@ import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { loadConfig } from "../core/config.ts";
+import { runCli } from "../core/testing/cli-process.ts";
 import { findBadValue, hoistGlobalOptions } from "./main.ts";
 
 setDefaultTimeout(60_000);
 
-const MAIN = join(import.meta.dir, "main.ts");
 const dir = mkdtempSync(join(tmpdir(), "ttapi-cli-finished-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-async function ttapi(args: string[], env: Record<string, string> = {}, stdin?: string) {
-  const p = Bun.spawn([process.execPath, MAIN, ...args], {
-    stdout: "pipe",
-    stderr: "pipe",
-    stdin: stdin === undefined ? "ignore" : new TextEncoder().encode(stdin),
-    env: {
-      PATH: process.env.PATH ?? "",
-      HOME: dir,
-      XDG_CONFIG_HOME: join(dir, "cfg"),
-      XDG_DATA_HOME: join(dir, "data"),
-      ...env,
-    },
+const ttapi = (args: string[], env: Record<string, string> = {}, stdin?: string) =>
+  runCli(args, {
+    bareEnv: true,
+    env: { HOME: dir, XDG_CONFIG_HOME: join(dir, "cfg"), XDG_DATA_HOME: join(dir, "data"), ...env },
+    ...(stdin === undefined ? {} : { stdin }),
   });
-  const [stdout, stderr] = await Promise.all([new Response(p.stdout).text(), new Response(p.stderr).text()]);
-  return { code: await p.exited, stdout, stderr };
-}
 
 describe("global options and typos", () => {
   test("hoisting: global options before the command move to its end", () => {

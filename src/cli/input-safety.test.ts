@@ -7,29 +7,19 @@ import { afterAll, describe, expect, setDefaultTimeout, test } from "bun:test";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { runCli } from "../core/testing/cli-process.ts";
 
 // setDefaultTimeout is per file: a generous ceiling for loaded 2-core CI machines (a hang still fails).
 setDefaultTimeout(60_000);
 
-const MAIN = join(import.meta.dir, "main.ts");
 const home = mkdtempSync(join(tmpdir(), "ttapi-input-safety-"));
 afterAll(() => rmSync(home, { recursive: true, force: true }));
 
-async function ttapi(args: string[], timeoutMs = 30_000) {
-  const p = Bun.spawn([process.execPath, MAIN, ...args, "--data-dir", join(home, "data")], {
-    env: { ...process.env, XDG_CONFIG_HOME: join(home, "config"), TTAPI_ENV: "sim", TTAPI_API_URL: "" },
-    stdout: "pipe",
-    stderr: "pipe",
+const ttapi = (args: string[]) =>
+  runCli([...args, "--data-dir", join(home, "data")], {
+    env: { XDG_CONFIG_HOME: join(home, "config"), TTAPI_ENV: "sim", TTAPI_API_URL: "" },
+    timeoutMs: 30_000,
   });
-  const timer = setTimeout(() => p.kill("SIGKILL"), timeoutMs);
-  const [stdout, stderr, code] = await Promise.all([
-    new Response(p.stdout).text(),
-    new Response(p.stderr).text(),
-    p.exited,
-  ]);
-  clearTimeout(timer);
-  return { stdout, stderr, code, killed: p.signalCode === "SIGKILL" };
-}
 
 const RAW_CONTROL = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/;
 
@@ -97,6 +87,6 @@ describe("unbounded reads", () => {
     const r = await ttapi(["import", "/dev/zero", "--out", join(home, "out")]);
     expect(r.killed).toBe(false);
     expect(r.code).toBe(74);
-    expect(r.stderr).toContain("/dev/zero: a device, not a regular file");
+    expect(r.stderr).toContain("/dev/zero: a character device, not a regular file");
   });
 });

@@ -10,12 +10,12 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync 
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { toTTError } from "../core/errors.ts";
+import { runCli } from "../core/testing/cli-process.ts";
 import { acquireRunLock, importBars } from "../platform/index.ts";
 
 // setDefaultTimeout is per file: a generous ceiling for loaded 2-core CI machines (a hang still fails).
 setDefaultTimeout(90_000);
 
-const MAIN = join(import.meta.dir, "main.ts");
 const home = mkdtempSync(join(tmpdir(), "ttapi-io-errors-"));
 const mounts: string[] = [];
 afterAll(async () => {
@@ -23,19 +23,8 @@ afterAll(async () => {
   rmSync(home, { recursive: true, force: true });
 });
 
-async function ttapi(args: string[]) {
-  const p = Bun.spawn([process.execPath, MAIN, ...args], {
-    env: { ...process.env, XDG_CONFIG_HOME: join(home, "config"), TTAPI_ENV: "", TTAPI_API_URL: "" },
-    stdout: "pipe",
-    stderr: "pipe",
-  });
-  const [stdout, stderr, code] = await Promise.all([
-    new Response(p.stdout).text(),
-    new Response(p.stderr).text(),
-    p.exited,
-  ]);
-  return { stdout, stderr, code };
-}
+const ttapi = (args: string[]) =>
+  runCli(args, { env: { XDG_CONFIG_HOME: join(home, "config"), TTAPI_ENV: "", TTAPI_API_URL: "" } });
 
 /** A tmpfs of `size` at a fresh folder, or null where mounting is not permitted. */
 async function tmpfs(name: string, options: string): Promise<string | null> {

@@ -7,21 +7,19 @@ import { afterAll, expect, setDefaultTimeout, test } from "bun:test";
 import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { runCli, spawnCli } from "../core/testing/cli-process.ts";
 
 // setDefaultTimeout is per file: a generous ceiling for loaded 2-core CI machines (a hang still fails).
 setDefaultTimeout(60_000);
 
-const MAIN = join(import.meta.dir, "main.ts");
 const home = mkdtempSync(join(tmpdir(), "ttapi-redact-cli-"));
 afterAll(() => rmSync(home, { recursive: true, force: true }));
-const env = { ...process.env, XDG_CONFIG_HOME: join(home, "config"), TTAPI_ENV: "", TTAPI_API_URL: "" };
+const env = { XDG_CONFIG_HOME: join(home, "config"), TTAPI_ENV: "", TTAPI_API_URL: "" };
 
 test("ttapi sim --client-secret/--refresh-token: neither value is in the log", async () => {
   const data = join(home, "sim");
-  const p = Bun.spawn(
+  const p = spawnCli(
     [
-      "bun",
-      MAIN,
       "sim",
       "--port",
       "0",
@@ -31,7 +29,7 @@ test("ttapi sim --client-secret/--refresh-token: neither value is in the log", a
       "--data-dir",
       data,
     ],
-    { env, stdout: "pipe", stderr: "pipe" },
+    { env },
   );
   const out = new Response(p.stdout).text();
   const logFile = join(data, "logs", "ttapi.log");
@@ -48,10 +46,8 @@ test("ttapi sim --client-secret/--refresh-token: neither value is in the log", a
 
 test("--url with user-info: the password is in neither the log nor the terminal", async () => {
   const data = join(home, "url");
-  const p = Bun.spawn(
+  const r = await runCli(
     [
-      "bun",
-      MAIN,
       "stream",
       "-vv",
       "--env",
@@ -65,14 +61,9 @@ test("--url with user-info: the password is in neither the log nor the terminal"
       "--data-dir",
       data,
     ],
-    { env, stdout: "pipe", stderr: "pipe" },
+    { env },
   );
-  const [out, err] = await Promise.all([
-    new Response(p.stdout).text(),
-    new Response(p.stderr).text(),
-    p.exited,
-  ]);
   const log = readFileSync(join(data, "logs", "ttapi.log"), "utf8");
   expect(log).toContain("127.0.0.1:9");
-  for (const text of [log, out, err]) expect(text).not.toContain("Hunter2pw");
+  for (const text of [log, r.stdout, r.stderr]) expect(text).not.toContain("Hunter2pw");
 });

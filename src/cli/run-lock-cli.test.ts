@@ -8,22 +8,19 @@ import { afterAll, expect, setDefaultTimeout, test } from "bun:test";
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { spawnCli } from "../core/testing/cli-process.ts";
 
 // setDefaultTimeout is per file: a generous ceiling for loaded 2-core CI machines (a hang still fails).
 setDefaultTimeout(240_000);
 
-const MAIN = join(import.meta.dir, "main.ts");
 const dir = mkdtempSync(join(tmpdir(), "ttapi-cli-lock-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 const data = join(dir, "data");
 
-function ttapi(args: string[], env: Record<string, string> = {}) {
-  return Bun.spawn([process.execPath, MAIN, ...args, "--data-dir", data], {
-    stdout: "pipe",
-    stderr: "pipe",
-    env: { ...process.env, XDG_CONFIG_HOME: join(dir, "cfg"), NO_COLOR: "", ...env },
+const ttapi = (args: string[], env: Record<string, string> = {}) =>
+  spawnCli([...args, "--data-dir", data], {
+    env: { XDG_CONFIG_HOME: join(dir, "cfg"), NO_COLOR: "", ...env },
   });
-}
 
 const collect = (s: ReadableStream<Uint8Array>) => new Response(s).text();
 

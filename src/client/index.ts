@@ -65,7 +65,7 @@ export {
   type LoginInput,
 } from "./login.ts";
 export type * from "./models.ts";
-export { decodeQuoteToken, quoteTokenExpiry } from "./models.ts";
+export { decodeQuoteToken, quoteTokenExpiry, quoteTokenUsable } from "./models.ts";
 export { BY_TYPE_LIMIT, type ByTypeRequest, chunkByType } from "./query.ts";
 export { AdaptiveLimiter, type EndpointGroup } from "./resilience.ts";
 export type { TransportStats } from "./transport.ts";

@@ -653,6 +653,18 @@ export function quoteTokenExpiry(t: QuoteToken, fallbackMs = 20 * 3600_000): num
   return t.expiresAt ?? t.receivedAt + fallbackMs;
 }
 
+/**
+ * How long a stored token must still be valid to be used (the DXLink client's own refresh margin):
+ * one that expires sooner is replaced before use, because DXLink recovers from a dead token only
+ * after the server says UNAUTHORIZED — a failed connection and a reconnect per use.
+ */
+export const QUOTE_TOKEN_MIN_LIFE_MS = 10 * 60_000;
+
+/** Whether a stored quote token can still be used, or must be replaced by a fresh one first. */
+export function quoteTokenUsable(t: QuoteToken, now = Date.now()): boolean {
+  return quoteTokenExpiry(t) - now > QUOTE_TOKEN_MIN_LIFE_MS;
+}
+
 export function decodeQuoteToken(d: JsonObject, where = "api-quote-tokens", now = Date.now()): QuoteToken {
   const token = reqStr(d, "token", where);
   registerSecret(token);

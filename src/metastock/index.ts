@@ -17,7 +17,7 @@ export {
   type Security,
 } from "./binary/directory.ts";
 export { fieldOffsets } from "./binary/fields.ts";
-export { MASTER_RECORD, parseEmaster, parseMaster, parseXmaster } from "./binary/master.ts";
+export { INDEX_MAX_BYTES, MASTER_RECORD, parseEmaster, parseMaster, parseXmaster } from "./binary/master.ts";
 export {
   encodeDataFile,
   encodeIndexFiles,

@@ -11,7 +11,6 @@ import {
   AdaptiveLimiter,
   type ClientOptions,
   collectUniverse,
-  createClient,
   DEFAULT_CONCURRENCY,
   decodeQuoteToken,
   isUnavailable,
@@ -20,6 +19,7 @@ import {
 import { loadConfig } from "../core/config.ts";
 import { type SimOptions, type SimServer, startSim } from "../sim/index.ts";
 import { harness } from "../sim/testing/harness.ts";
+import { simClient } from "./testing/sim-client.ts";
 
 setDefaultTimeout(60_000);
 
@@ -34,18 +34,8 @@ async function sim(o: SimOptions = {}): Promise<SimServer> {
   return s;
 }
 
-function clientFor(s: SimServer, extra: Partial<ClientOptions> = {}) {
-  return createClient({
-    env: "sim",
-    baseUrl: s.url,
-    clientSecret: s.clientSecret,
-    refreshToken: s.refreshToken,
-    dataDir: null,
-    configDir: null,
-    backoff: { baseMs: 1, maxMs: 5 },
-    ...extra,
-  });
-}
+const clientFor = (s: SimServer, extra: Partial<ClientOptions> = {}) =>
+  simClient(s, { backoff: { baseMs: 1, maxMs: 5 }, ...extra });
 
 describe("sandbox behaviour (sim --sandbox)", () => {
   test("the sandbox refuses Accept-Version; production accepts it", async () => {

@@ -1,20 +1,13 @@
 /** `ttapi sim` as a process: prints its endpoints and demo credentials, serves, stops on SIGTERM. */
 import { describe, expect, setDefaultTimeout, test } from "bun:test";
-import { join } from "node:path";
+import { spawnCli } from "../core/testing/cli-process.ts";
 
 // setDefaultTimeout is per file: a generous ceiling for loaded 2-core CI machines (a hang still fails).
 setDefaultTimeout(60_000);
 
-const MAIN = join(import.meta.dir, "../cli/main.ts");
 const UA = "ttapi-test/0.1.0";
 
-function run(args: string[]) {
-  return Bun.spawn([process.execPath, MAIN, "sim", ...args], {
-    stdout: "pipe",
-    stderr: "pipe",
-    env: { ...process.env, NO_COLOR: "1" },
-  });
-}
+const run = (args: string[]) => spawnCli(["sim", ...args], { env: { NO_COLOR: "1" } });
 
 describe("ttapi sim", () => {
   test("defaults its market date to today, and suggests a command that points at it (TTAPI_ENV=sim)", async () => {

@@ -50,6 +50,8 @@ export interface SimOptions {
   tokenTtlSec?: number;
   /** Quote-token (`/api-quote-tokens`) lifetime (default 24 h). */
   quoteTokenTtlSec?: number;
+  /** Put each quote token's `expires-at` in the response (clients must honour it when present). */
+  quoteTokenExpiresAt?: boolean;
   clientSecret?: string;
   refreshToken?: string;
   /** When set, a `client_id` sent with the grant must match it. */
@@ -152,6 +154,7 @@ export async function startSim(options: SimOptions = {}): Promise<SimServer> {
     maxPerPage: options.maxPerPage ?? 2000,
     byTypeLimit: 100,
     environment: options.environment ?? "production",
+    ...(options.quoteTokenExpiresAt ? { quoteTokenExpiresAt: true } : {}),
   });
   const dxlink: DxlinkEndpoint = createDxlinkEndpoint({
     universe,

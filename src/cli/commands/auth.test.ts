@@ -6,6 +6,7 @@
 import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
 import { existsSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
+import { runCli } from "../../core/testing/cli-process.ts";
 import { tempDirs } from "../../core/testing/temp-dirs.ts";
 
 const tmp = tempDirs();
@@ -14,7 +15,6 @@ setDefaultTimeout(30_000);
 
 const SECRET = "cli-secret-Hq82";
 const REFRESH = "cli-refresh-Pz41";
-const MAIN = join(import.meta.dir, "../main.ts");
 let grants = 0;
 let server: ReturnType<typeof Bun.serve>;
 let url = "";
@@ -50,20 +50,8 @@ const env = {
   TTAPI_API_URL: "",
 };
 
-async function ttapi(args: string[], extraEnv: Record<string, string> = {}) {
-  const p = Bun.spawn([process.execPath, MAIN, ...args], {
-    env: { ...env, ...extraEnv },
-    stdout: "pipe",
-    stderr: "pipe",
-    stdin: "ignore",
-  });
-  const [stdout, stderr, code] = await Promise.all([
-    new Response(p.stdout).text(),
-    new Response(p.stderr).text(),
-    p.exited,
-  ]);
-  return { stdout, stderr, code };
-}
+const ttapi = (args: string[], extraEnv: Record<string, string> = {}) =>
+  runCli(args, { env: { ...env, ...extraEnv } });
 
 describe("ttapi auth", () => {
   test("login (env vars) verifies, stores 0600 credentials; status shows env + expiry, no secrets", async () => {

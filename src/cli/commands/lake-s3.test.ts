@@ -7,18 +7,26 @@
  * any output or in the log file.
  */
 import { afterAll, beforeAll, expect, setDefaultTimeout, test } from "bun:test";
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import pl from "nodejs-polars";
 import { registerS3Root } from "../../core/lake-root.ts";
+import { type CliResult, runCli, spawnCli } from "../../core/testing/cli-process.ts";
 import { importBars } from "../../platform/import/index.ts";
 import { lakeRoot, S3Store, scanTable, syncBarsUp } from "../../platform/lake/index.ts";
-import { type S3Harness, startS3Harness, TEST_BUCKET, TEST_KEY } from "../../platform/testing/s3-harness.ts";
+import { asciiBarsFile } from "../../platform/testing/lake-fixtures.ts";
+import {
+  harnessConnection,
+  harnessEnv,
+  type S3Harness,
+  startS3Harness,
+  TEST_BUCKET,
+  TEST_KEY,
+} from "../../platform/testing/s3-harness.ts";
 
 setDefaultTimeout(240_000);
 
-const REPO = join(import.meta.dir, "..", "..", "..");
 const tmp = mkdtempSync(join(tmpdir(), "ttapi-lake-s3-cli-"));
 let h: S3Harness;
 beforeAll(async () => {
@@ -32,44 +40,17 @@ afterAll(async () => {
 // s3rver accepts only its own key pair; the session token is a marker that must never be printed.
 const SESSION = "sessionTokenMustNotLeak0042";
 
-async function ttapi(
-  dataDir: string,
-  ...args: string[]
-): Promise<{ code: number; stdout: string; stderr: string }> {
-  const p = Bun.spawn(
-    [process.execPath, join(REPO, "src", "cli", "main.ts"), ...args, "--data-dir", dataDir],
-    {
-      stdout: "pipe",
-      stderr: "pipe",
-      env: {
-        ...process.env,
-        XDG_CONFIG_HOME: join(tmp, "cfg"),
-        TTAPI_LOG_LEVEL: "warn",
-        AWS_ENDPOINT_URL: h.endpoint,
-        AWS_ACCESS_KEY_ID: TEST_KEY,
-        AWS_SECRET_ACCESS_KEY: TEST_KEY,
-        AWS_SESSION_TOKEN: SESSION,
-        AWS_REGION: "us-east-1",
-      },
+async function ttapi(dataDir: string, ...args: string[]): Promise<CliResult> {
+  const r = await runCli([...args, "--data-dir", dataDir], {
+    env: {
+      XDG_CONFIG_HOME: join(tmp, "cfg"),
+      TTAPI_LOG_LEVEL: "warn",
+      ...harnessEnv(h),
+      AWS_SESSION_TOKEN: SESSION,
     },
-  );
-  const [stdout, stderr, code] = await Promise.all([
-    new Response(p.stdout).text(),
-    new Response(p.stderr).text(),
-    p.exited,
-  ]);
-  for (const out of [stdout, stderr]) expect(out).not.toContain(SESSION);
-  return { code, stdout, stderr };
-}
-
-function barsFile(dir: string, symbol: string, month: string, days: number): string {
-  mkdirSync(dir, { recursive: true });
-  const lines = ["<TICKER>,<PER>,<DTYYYYMMDD>,<TIME>,<OPEN>,<HIGH>,<LOW>,<CLOSE>,<VOL>,<OPENINT>"];
-  for (let d = 1; d <= days; d++)
-    lines.push(`${symbol},D,${month}${String(d).padStart(2, "0")},000000,10,11,9,${10 + (d % 3)},1000,0`);
-  const f = join(dir, `${symbol}-${month}.txt`);
-  writeFileSync(f, `${lines.join("\n")}\n`);
-  return f;
+  });
+  for (const out of [r.stdout, r.stderr]) expect(out).not.toContain(SESSION);
+  return r;
 }
 
 test("import --out s3://, lake status and stats on the bucket; a second machine's import merges", async () => {
@@ -79,7 +60,7 @@ test("import --out s3://, lake status and stats on the bucket; a second machine'
   const i1 = await ttapi(
     a,
     "import",
-    barsFile(join(tmp, "src"), "AAA", "202606", 20),
+    asciiBarsFile(join(tmp, "src"), "AAA", "202606", 20),
     "--out",
     url,
     "--json",
@@ -91,24 +72,15 @@ test("import --out s3://, lake status and stats on the bucket; a second machine'
   const i2 = await ttapi(
     b,
     "import",
-    barsFile(join(tmp, "src"), "AAA", "202607", 20),
-    barsFile(join(tmp, "src"), "BBB", "202607", 10),
+    asciiBarsFile(join(tmp, "src"), "AAA", "202607", 20),
+    asciiBarsFile(join(tmp, "src"), "BBB", "202607", 10),
     "--out",
     url,
     "--json",
   );
   expect(i2.code).toBe(0);
 
-  const root = registerS3Root(url, {
-    endpoint: h.endpoint,
-    region: "us-east-1",
-    accessKeyId: TEST_KEY,
-    secretAccessKey: TEST_KEY,
-    sessionToken: "",
-    pathStyle: true,
-    retries: 3,
-    timeout: 30,
-  });
+  const root = registerS3Root(url, harnessConnection(h, { retries: 3 }));
   const keys = (await S3Store.of(root).list("team/")).map((o) => o.key).sort();
   expect(keys).toEqual([
     "team/bars/period=D/symbol=AAA/part-0.parquet",
@@ -186,16 +158,7 @@ test("ttapi run --demo with lake.root = s3://…: snapshots and bars land in the
   expect(s1.lake.root).toBe(url);
   expect(s1.lake.s3Bars.folders).toBeGreaterThan(0);
   expect(s1.lake.tables.filter((t) => t.state === "failed")).toEqual([]);
-  const root = registerS3Root(url, {
-    endpoint: h.endpoint,
-    region: "us-east-1",
-    accessKeyId: TEST_KEY,
-    secretAccessKey: TEST_KEY,
-    sessionToken: "",
-    pathStyle: true,
-    retries: 3,
-    timeout: 30,
-  });
+  const root = registerS3Root(url, harnessConnection(h, { retries: 3 }));
   const keys = (await S3Store.of(root).list("cron/")).map((o) => o.key);
   for (const t of s1.lake.tables.filter((x) => x.state === "written"))
     expect(keys.some((k) => k.startsWith(`cron/${t.table}/date=`) && k.endsWith("/part-0.parquet"))).toBe(
@@ -287,36 +250,20 @@ test("kill -9 of `ttapi run` mid-upload: every object in the bucket is whole, th
   const d = join(tmp, "killrun");
   const r1 = await ttapi(d, "run", "--demo", "--lake", url, "--json");
   expect(r1.code).toBe(0);
-  const root = registerS3Root(url, {
-    endpoint: h.endpoint,
-    region: "us-east-1",
-    accessKeyId: TEST_KEY,
-    secretAccessKey: TEST_KEY,
-    sessionToken: "",
-    pathStyle: true,
-    retries: 3,
-    timeout: 30,
-  });
+  const root = registerS3Root(url, harnessConnection(h, { retries: 3 }));
   const before = new Map((await S3Store.of(root).list("killrun/")).map((o) => [o.key, o]));
   const rowsBefore = (await scanTable(root, "quotes").collect()).height;
 
   // The same trading date again with everything recomputed, uploads trickling: killed mid-body.
   h.faults.bodyChunkDelayMs = 40;
   const seen = h.requests.length;
-  const p = Bun.spawn(
-    ["bun", join(REPO, "src", "cli", "main.ts"), "run", "--demo", "--force", "--lake", url, "--data-dir", d],
-    {
-      stdout: "ignore",
-      stderr: "ignore",
-      env: {
-        ...process.env,
-        XDG_CONFIG_HOME: join(tmp, "cfg"),
-        AWS_ENDPOINT_URL: h.endpoint,
-        AWS_ACCESS_KEY_ID: TEST_KEY,
-        AWS_SECRET_ACCESS_KEY: TEST_KEY,
-      },
+  const p = spawnCli(["run", "--demo", "--force", "--lake", url, "--data-dir", d], {
+    // Piped, unread: a non-TTY run writes a few dozen lines, far below a pipe's buffer.
+    env: {
+      XDG_CONFIG_HOME: join(tmp, "cfg"),
+      ...harnessEnv(h),
     },
-  );
+  });
   try {
     const deadline = Date.now() + 120_000;
     while (
@@ -362,16 +309,7 @@ test("two machines run at once into one bucket: both succeed; every partition is
     ttapi(join(tmp, "m2"), "run", "--demo", "--lake", url, "--json"),
   ]);
   expect([ra.code, rb.code]).toEqual([0, 0]);
-  const root = registerS3Root(url, {
-    endpoint: h.endpoint,
-    region: "us-east-1",
-    accessKeyId: TEST_KEY,
-    secretAccessKey: TEST_KEY,
-    sessionToken: "",
-    pathStyle: true,
-    retries: 3,
-    timeout: 30,
-  });
+  const root = registerS3Root(url, harnessConnection(h, { retries: 3 }));
   const wrote = (
     JSON.parse(ra.stdout) as { lake: { tables: { table: string; state: string }[] } }
   ).lake.tables
@@ -399,8 +337,8 @@ test("lake compact on s3://: a symbol left in several objects becomes one; the s
   const imp = await ttapi(
     d,
     "import",
-    barsFile(join(tmp, "cmp-src"), "AAA", "202606", 20),
-    barsFile(join(tmp, "cmp-src"), "BBB", "202606", 10),
+    asciiBarsFile(join(tmp, "cmp-src"), "AAA", "202606", 20),
+    asciiBarsFile(join(tmp, "cmp-src"), "BBB", "202606", 10),
     "--out",
     url,
     "--json",
@@ -409,20 +347,12 @@ test("lake compact on s3://: a symbol left in several objects becomes one; the s
   // Another tool adds July for AAA as a second object in AAA's folder (its own part name).
   const other = join(tmp, "cmp-other-lake");
   expect(
-    (await ttapi(d, "import", barsFile(join(tmp, "cmp-src2"), "AAA", "202607", 20), "--out", other)).code,
+    (await ttapi(d, "import", asciiBarsFile(join(tmp, "cmp-src2"), "AAA", "202607", 20), "--out", other))
+      .code,
   ).toBe(0);
   const otherDir = join(other, "bars", "period=D", "symbol=AAA");
   const otherParts = new Bun.Glob("*.parquet").scanSync(otherDir);
-  const root = registerS3Root(url, {
-    endpoint: h.endpoint,
-    region: "us-east-1",
-    accessKeyId: TEST_KEY,
-    secretAccessKey: TEST_KEY,
-    sessionToken: "",
-    pathStyle: true,
-    retries: 3,
-    timeout: 30,
-  });
+  const root = registerS3Root(url, harnessConnection(h, { retries: 3 }));
   const store = S3Store.of(root);
   for (const f of otherParts)
     await store.put(
@@ -474,21 +404,12 @@ test("lake compact on s3://: a symbol left in several objects becomes one; the s
 test("lake compact on s3://: the run's working copy <data-dir>/lake is merged and each merged symbol re-sent as one object", async () => {
   const url = `s3://${TEST_BUCKET}/wc`;
   const d = join(tmp, "wc-machine");
-  const root = registerS3Root(url, {
-    endpoint: h.endpoint,
-    region: "us-east-1",
-    accessKeyId: TEST_KEY,
-    secretAccessKey: TEST_KEY,
-    sessionToken: "",
-    pathStyle: true,
-    retries: 3,
-    timeout: 30,
-  });
+  const root = registerS3Root(url, harnessConnection(h, { retries: 3 }));
   // Two daily runs' worth of parts for AAA in the working copy, already published (one object).
   const wc = lakeRoot(d);
-  await importBars({ inputs: [barsFile(join(tmp, "wc-src1"), "AAA", "202606", 20)], outDir: wc });
-  await importBars({ inputs: [barsFile(join(tmp, "wc-src2"), "AAA", "202607", 20)], outDir: wc });
-  await importBars({ inputs: [barsFile(join(tmp, "wc-src3"), "BBB", "202607", 10)], outDir: wc });
+  await importBars({ inputs: [asciiBarsFile(join(tmp, "wc-src1"), "AAA", "202606", 20)], outDir: wc });
+  await importBars({ inputs: [asciiBarsFile(join(tmp, "wc-src2"), "AAA", "202607", 20)], outDir: wc });
+  await importBars({ inputs: [asciiBarsFile(join(tmp, "wc-src3"), "BBB", "202607", 10)], outDir: wc });
   const aaa = join(wc, "bars", "period=D", "symbol=AAA");
   const parts = () => readdirSync(aaa).filter((f) => f.endsWith(".parquet"));
   expect(parts().length).toBe(2);

@@ -5,42 +5,22 @@
  * into one without changing its rows.
  */
 import { afterAll, expect, setDefaultTimeout, test } from "bun:test";
-import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import pl from "nodejs-polars";
+import { runCli } from "../../core/testing/cli-process.ts";
 import { importBars } from "../../platform/import/index.ts";
 import { lakeRoot, listPartitions, scanTable, writePartition } from "../../platform/lake/index.ts";
+import { asciiBarsFile } from "../../platform/testing/lake-fixtures.ts";
 
 setDefaultTimeout(60_000);
 
-const REPO = join(import.meta.dir, "..", "..", "..");
 const tmp = mkdtempSync(join(tmpdir(), "ttapi-lake-cli-"));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
-async function ttapi(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  const p = Bun.spawn([process.execPath, join(REPO, "src", "cli", "main.ts"), ...args], {
-    stdout: "pipe",
-    stderr: "pipe",
-    env: { ...process.env, XDG_CONFIG_HOME: join(tmp, "cfg"), TTAPI_LOG_LEVEL: "warn" },
-  });
-  const [stdout, stderr, code] = await Promise.all([
-    new Response(p.stdout).text(),
-    new Response(p.stderr).text(),
-    p.exited,
-  ]);
-  return { code, stdout, stderr };
-}
-
-function barsFile(dir: string, symbol: string, month: string, days: number): string {
-  mkdirSync(dir, { recursive: true });
-  const lines = ["<TICKER>,<PER>,<DTYYYYMMDD>,<TIME>,<OPEN>,<HIGH>,<LOW>,<CLOSE>,<VOL>,<OPENINT>"];
-  for (let d = 1; d <= days; d++)
-    lines.push(`${symbol},D,${month}${String(d).padStart(2, "0")},000000,10,11,9,${10 + (d % 3)},1000,0`);
-  const f = join(dir, `${symbol}-${month}.txt`);
-  writeFileSync(f, `${lines.join("\n")}\n`);
-  return f;
-}
+const ttapi = (...args: string[]) =>
+  runCli(args, { env: { XDG_CONFIG_HOME: join(tmp, "cfg"), TTAPI_LOG_LEVEL: "warn" } });
 
 const quotes = (n: number) =>
   pl.DataFrame({
@@ -53,9 +33,9 @@ async function buildLake(name: string): Promise<{ dataDir: string; root: string 
   const dataDir = join(tmp, name);
   const root = lakeRoot(dataDir);
   // Two imports with later dates: the second appends a part beside the first (a daily update).
-  await importBars({ inputs: [barsFile(join(dataDir, "src1"), "AAA", "202606", 20)], outDir: root });
-  await importBars({ inputs: [barsFile(join(dataDir, "src2"), "AAA", "202607", 20)], outDir: root });
-  await importBars({ inputs: [barsFile(join(dataDir, "src3"), "BBB", "202607", 10)], outDir: root });
+  await importBars({ inputs: [asciiBarsFile(join(dataDir, "src1"), "AAA", "202606", 20)], outDir: root });
+  await importBars({ inputs: [asciiBarsFile(join(dataDir, "src2"), "AAA", "202607", 20)], outDir: root });
+  await importBars({ inputs: [asciiBarsFile(join(dataDir, "src3"), "BBB", "202607", 10)], outDir: root });
   for (const [date, n] of [
     ["2026-08-03", 2],
     ["2026-08-04", 3],

@@ -7,24 +7,17 @@ import { afterAll, describe, expect, setDefaultTimeout, test } from "bun:test";
 import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { runCli } from "../../core/testing/cli-process.ts";
 import { writeSyntheticLake } from "../../platform/testing/report-lake.ts";
 import { openerFor, parseSymbolList } from "./report.ts";
 
 setDefaultTimeout(120_000);
 
-const MAIN = join(import.meta.dir, "..", "main.ts");
 const dir = mkdtempSync(join(tmpdir(), "ttapi-cli-report-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-async function ttapi(env: Record<string, string>, ...args: string[]) {
-  const p = Bun.spawn([process.execPath, MAIN, ...args], {
-    stdout: "pipe",
-    stderr: "pipe",
-    env: { ...process.env, XDG_CONFIG_HOME: join(dir, "cfg"), NO_COLOR: "1", ...env },
-  });
-  const [stdout, stderr] = await Promise.all([new Response(p.stdout).text(), new Response(p.stderr).text()]);
-  return { code: await p.exited, stdout, stderr };
-}
+const ttapi = (env: Record<string, string>, ...args: string[]) =>
+  runCli(args, { env: { XDG_CONFIG_HOME: join(dir, "cfg"), NO_COLOR: "1", ...env } });
 
 describe("ttapi report", async () => {
   const data = join(dir, "data");

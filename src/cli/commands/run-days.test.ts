@@ -6,7 +6,7 @@ import { afterAll, describe, expect, setDefaultTimeout, test } from "bun:test";
 import { mkdtempSync, readdirSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { cliRunner } from "../testing/cli-process.ts";
+import { cliRunner } from "../../core/testing/cli-process.ts";
 
 setDefaultTimeout(120_000);
 

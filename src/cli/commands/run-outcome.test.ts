@@ -8,11 +8,11 @@ import { afterAll, describe, expect, setDefaultTimeout, test } from "bun:test";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { type CliResult, runCli } from "../../core/testing/cli-process.ts";
 import { type SimServer, startSim } from "../../platform/sim.ts";
 
 setDefaultTimeout(120_000);
 
-const MAIN = join(import.meta.dir, "..", "main.ts");
 const dir = mkdtempSync(join(tmpdir(), "ttapi-run-outcome-"));
 const sims: SimServer[] = [];
 afterAll(async () => {
@@ -29,18 +29,15 @@ async function ttapi(
   return ttapiWith(sim, env, dataDir, {}, ...args);
 }
 
-async function ttapiWith(
+function ttapiWith(
   sim: SimServer,
   env: "sim" | "sandbox",
   dataDir: string,
   extra: Record<string, string>,
   ...args: string[]
-) {
-  const p = Bun.spawn([process.execPath, MAIN, ...args], {
-    stdout: "pipe",
-    stderr: "pipe",
+): Promise<CliResult> {
+  return runCli(args, {
     env: {
-      ...process.env,
       XDG_CONFIG_HOME: join(dir, "cfg"),
       TTAPI_DATA_DIR: dataDir,
       TTAPI_ENV: env,
@@ -52,8 +49,6 @@ async function ttapiWith(
       ...extra,
     },
   });
-  const [stdout, stderr] = await Promise.all([new Response(p.stdout).text(), new Response(p.stderr).text()]);
-  return { code: await p.exited, stdout, stderr };
 }
 
 interface Summary {

@@ -1,9 +1,10 @@
 /** `ttapi sql` and `ttapi history` as a user meets them: terminal output, exports, errors, -v. */
 import { afterAll, describe, expect, setDefaultTimeout, test } from "bun:test";
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { existsSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import pl from "nodejs-polars";
+import { runCliSync } from "../../core/testing/cli-process.ts";
+import { tempDirs } from "../../core/testing/temp-dirs.ts";
 import { prepareQuery } from "../../platform/query/index.ts";
 import { walkBars, weekdays, writeBars } from "../../platform/testing/lake-fixtures.ts";
 import { renderTable } from "../table/result-table.ts";
@@ -11,16 +12,9 @@ import { printResult } from "./sql.ts";
 
 setDefaultTimeout(60_000);
 
-const MAIN = join(import.meta.dir, "..", "main.ts");
-const dirs: string[] = [];
-afterAll(() => {
-  for (const d of dirs) rmSync(d, { recursive: true, force: true });
-});
-function tmp(): string {
-  const d = mkdtempSync(join(tmpdir(), "ttapi-sqlcli-"));
-  dirs.push(d);
-  return d;
-}
+const temp = tempDirs();
+afterAll(() => temp.removeAll());
+const tmp = () => temp.make("ttapi-sqlcli-");
 
 function lake(days = 300): string {
   const root = tmp();
@@ -29,14 +23,13 @@ function lake(days = 300): string {
   return root;
 }
 
-function ttapi(args: string[]) {
+function ttapi(args: string[], stdin?: string) {
   const home = tmp();
-  const p = Bun.spawnSync([process.execPath, MAIN, ...args], {
-    env: { ...process.env, XDG_CONFIG_HOME: join(home, "c"), XDG_DATA_HOME: join(home, "d"), NO_COLOR: "1" },
-    stdout: "pipe",
-    stderr: "pipe",
+  const r = runCliSync(args, {
+    env: { XDG_CONFIG_HOME: join(home, "c"), XDG_DATA_HOME: join(home, "d"), NO_COLOR: "1" },
+    ...(stdin === undefined ? {} : { stdin }),
   });
-  return { code: p.exitCode, out: p.stdout.toString(), err: p.stderr.toString() };
+  return { code: r.code, out: r.stdout, err: r.stderr };
 }
 
 function fakeTty(columns: number, rows: number) {
@@ -172,24 +165,18 @@ describe("ttapi sql (process)", () => {
     expect(r.err).toContain(
       `read bars: 1 of 2 files (${join(root, "bars", "period=D", "symbol=AAA", "part-0.parquet")})`,
     );
+    // The filter fixes the symbol: only that folder was listed.
+    expect(r.err).toContain(`listed bars: only ${join(root, "bars", "*", "symbol=AAA", "*.parquet")}`);
   });
 
   test("-f - reads the query from stdin; --tables --json is the inventory as JSON", () => {
     const root = lake(30);
-    const home = tmp();
-    const p = Bun.spawnSync([process.execPath, MAIN, "sql", "--lake", root, "--csv", "-f", "-"], {
-      env: {
-        ...process.env,
-        XDG_CONFIG_HOME: join(home, "c"),
-        XDG_DATA_HOME: join(home, "d"),
-        NO_COLOR: "1",
-      },
-      stdin: new TextEncoder().encode("SELECT count(*) AS n FROM bars WHERE symbol = 'BBB'"),
-      stdout: "pipe",
-      stderr: "pipe",
-    });
-    expect(p.exitCode).toBe(0);
-    expect(p.stdout.toString()).toBe("n\n30\n");
+    const p = ttapi(
+      ["sql", "--lake", root, "--csv", "-f", "-"],
+      "SELECT count(*) AS n FROM bars WHERE symbol = 'BBB'",
+    );
+    expect(p.code).toBe(0);
+    expect(p.out).toBe("n\n30\n");
     const t = ttapi(["sql", "--lake", root, "--tables", "--json"]);
     const inv = JSON.parse(t.out);
     expect(inv.tables.map((x: { table: string; rows: number }) => [x.table, x.rows])).toEqual([["bars", 60]]);

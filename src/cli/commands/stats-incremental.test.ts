@@ -3,22 +3,20 @@ import { afterAll, expect, setDefaultTimeout, test } from "bun:test";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { runCliSync } from "../../core/testing/cli-process.ts";
 import { walkBars, weekdays, writeBars } from "../../platform/testing/lake-fixtures.ts";
 
 setDefaultTimeout(60_000);
-const MAIN = join(import.meta.dir, "..", "main.ts");
 const dirs: string[] = [];
 afterAll(() => {
   for (const d of dirs) rmSync(d, { recursive: true, force: true });
 });
 
 function ttapi(args: string[], home: string) {
-  const p = Bun.spawnSync([process.execPath, MAIN, ...args], {
-    env: { ...process.env, XDG_CONFIG_HOME: join(home, "c"), XDG_DATA_HOME: join(home, "d"), NO_COLOR: "1" },
-    stdout: "pipe",
-    stderr: "pipe",
+  const r = runCliSync(args, {
+    env: { XDG_CONFIG_HOME: join(home, "c"), XDG_DATA_HOME: join(home, "d"), NO_COLOR: "1" },
   });
-  return { code: p.exitCode, out: p.stdout.toString(), err: p.stderr.toString() };
+  return { code: r.code, out: r.stdout, err: r.stderr };
 }
 
 test("stats --incremental: same estimates as a full run, state reused, new parts read alone", () => {

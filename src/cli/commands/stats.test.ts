@@ -2,6 +2,7 @@ import { afterAll, expect, setDefaultTimeout, test } from "bun:test";
 import { cpSync, existsSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { runCli } from "../../core/testing/cli-process.ts";
 
 // setDefaultTimeout is per file: a generous ceiling for loaded 2-core CI machines (a hang still fails).
 setDefaultTimeout(60_000);
@@ -16,19 +17,8 @@ function dataset(name: string): string {
   return dir;
 }
 
-async function ttapi(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  const p = Bun.spawn([process.execPath, join(REPO, "src", "cli", "main.ts"), ...args], {
-    stdout: "pipe",
-    stderr: "pipe",
-    env: { ...process.env, XDG_CONFIG_HOME: join(tmp, "cfg"), TTAPI_LOG_LEVEL: "warn" },
-  });
-  const [stdout, stderr, code] = await Promise.all([
-    new Response(p.stdout).text(),
-    new Response(p.stderr).text(),
-    p.exited,
-  ]);
-  return { code, stdout, stderr };
-}
+const ttapi = (...args: string[]) =>
+  runCli(args, { env: { XDG_CONFIG_HOME: join(tmp, "cfg"), TTAPI_LOG_LEVEL: "warn" } });
 
 test("--json prints one array of latest estimates (annualised fractions)", async () => {
   const dir = dataset("json");
@@ -114,6 +104,14 @@ test("--metrics adds IV vs HV30 and expected moves (table + files); a bad file i
   const bad = await ttapi("stats", "--data", dir, "--metrics", metrics);
   expect(bad.code).toBe(65);
   expect(bad.stderr).toContain('element 0 (AAA) ivIndex: expected a number or null, got "high"');
+  // A device or a pipe is refused at once (a read of /dev/zero never ended).
+  const dev = await runCli(["stats", "--data", dir, "--metrics", "/dev/zero"], {
+    env: { XDG_CONFIG_HOME: join(tmp, "cfg") },
+    timeoutMs: 30_000,
+  });
+  expect(dev.killed).toBe(false);
+  expect(dev.code).toBe(74);
+  expect(dev.stderr).toContain("--metrics file /dev/zero is a character device, not a regular file");
 });
 
 test("after `ttapi run --demo`, `ttapi stats --data-dir` reads the lake (no 'import bars first')", async () => {

@@ -5,7 +5,7 @@
  */
 import { defineCommand } from "citty";
 import { ERROR_CODES, usageError } from "../../core/errors.ts";
-import { escapeControl } from "../../core/input-file.ts";
+import { escapeControl, readInputText } from "../../core/input-file.ts";
 import type { ComputeStatsResult, Estimator, ImpliedInput } from "../../platform/stats/index.ts";
 import { globalArgs, lakeArgs, runAction } from "../context.ts";
 import { countOf, rateOf } from "../grid/render.ts";
@@ -77,11 +77,16 @@ export function parseEstimators(text: string): Estimator[] {
   return out;
 }
 
+/** Market metrics for thousands of symbols are a few MiB; far more is a wrong file. */
+const METRICS_MAX_BYTES = 64 * 1024 * 1024;
+
 async function readMetrics(path: string): Promise<ImpliedInput[]> {
   const { parseImpliedInputs } = await import("../../platform/stats/index.ts");
+  // A regular file of bounded size: `--metrics /dev/zero` or a FIFO fails at once, not never.
+  const text = readInputText(path, "--metrics file", METRICS_MAX_BYTES);
   let doc: unknown;
   try {
-    doc = JSON.parse(await Bun.file(path).text());
+    doc = JSON.parse(text);
   } catch (e) {
     throw usageError(`--metrics ${path}: ${(e as Error).message}`, { hint: "pass a readable JSON file" });
   }

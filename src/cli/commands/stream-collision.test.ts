@@ -8,12 +8,13 @@ import { mkdtempSync, readdirSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import pl from "nodejs-polars";
+import { runCli } from "../../core/testing/cli-process.ts";
 import { type SimServer, startSim } from "../../platform/sim.ts";
+import { simSignInEnv } from "../../platform/testing/sim-client.ts";
 
 // setDefaultTimeout is per file: a generous ceiling for loaded 2-core CI machines (a hang still fails).
 setDefaultTimeout(120_000);
 
-const MAIN = join(import.meta.dir, "../main.ts");
 let sim: SimServer;
 const home = mkdtempSync(join(tmpdir(), "ttapi-stream-collide-"));
 beforeAll(async () => {
@@ -25,10 +26,8 @@ afterAll(async () => {
 });
 
 async function stream(out: string, tag: string) {
-  const p = Bun.spawn(
+  const r = await runCli(
     [
-      "bun",
-      MAIN,
       "stream",
       "--env",
       "sim",
@@ -48,25 +47,14 @@ async function stream(out: string, tag: string) {
     ],
     {
       env: {
-        ...process.env,
         XDG_CONFIG_HOME: join(home, "config"),
         XDG_DATA_HOME: join(home, `data-${tag}`),
-        TT_CLIENT_SECRET: sim.clientSecret,
-        TT_REFRESH_TOKEN: sim.refreshToken,
-        TTAPI_ENV: "",
-        TTAPI_API_URL: "",
+        ...simSignInEnv(sim),
       },
-      stdout: "pipe",
-      stderr: "pipe",
     },
   );
-  const [stdout, , code] = await Promise.all([
-    new Response(p.stdout).text(),
-    new Response(p.stderr).text(),
-    p.exited,
-  ]);
-  expect(code).toBe(0);
-  return JSON.parse(stdout) as { events: number; files: { path: string }[] };
+  expect(r.code).toBe(0);
+  return JSON.parse(r.stdout) as { events: number; files: { path: string }[] };
 }
 
 test("two stream processes into one --out × 2 trials: no file overwritten, every event on disk", async () => {

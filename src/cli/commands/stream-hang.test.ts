@@ -7,12 +7,13 @@ import { afterAll, beforeAll, expect, setDefaultTimeout, test } from "bun:test";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { spawnCli } from "../../core/testing/cli-process.ts";
 import { type SimServer, startSim } from "../../platform/sim.ts";
+import { simSignInEnv } from "../../platform/testing/sim-client.ts";
 
 // setDefaultTimeout is per file: a generous ceiling for loaded 2-core CI machines (a hang still fails).
 setDefaultTimeout(240_000);
 
-const MAIN = join(import.meta.dir, "../main.ts");
 let sim: SimServer;
 const home = mkdtempSync(join(tmpdir(), "ttapi-stream-hang-"));
 
@@ -25,33 +26,14 @@ afterAll(async () => {
 });
 
 function spawnStream(args: string[], tag: string) {
-  return Bun.spawn(
-    [
-      "bun",
-      MAIN,
-      "stream",
-      "--env",
-      "sim",
-      "--url",
-      sim.url,
-      "--symbols",
-      "AAPL",
-      "--out",
-      join(home, tag),
-      ...args,
-    ],
+  return spawnCli(
+    ["stream", "--env", "sim", "--url", sim.url, "--symbols", "AAPL", "--out", join(home, tag), ...args],
     {
       env: {
-        ...process.env,
         XDG_CONFIG_HOME: join(home, "config"),
         XDG_DATA_HOME: join(home, `data-${tag}`),
-        TT_CLIENT_SECRET: sim.clientSecret,
-        TT_REFRESH_TOKEN: sim.refreshToken,
-        TTAPI_ENV: "",
-        TTAPI_API_URL: "",
+        ...simSignInEnv(sim),
       },
-      stdout: "ignore",
-      stderr: "pipe",
     },
   );
 }

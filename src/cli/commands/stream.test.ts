@@ -6,8 +6,10 @@ import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from "
 import { readdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import pl from "nodejs-polars";
+import { spawnCli } from "../../core/testing/cli-process.ts";
 import { tempDirs } from "../../core/testing/temp-dirs.ts";
 import { type SimServer, startSim } from "../../platform/sim.ts";
+import { simSignInEnv } from "../../platform/testing/sim-client.ts";
 import { parseTypes } from "./stream.ts";
 
 const tmp = tempDirs();
@@ -15,7 +17,6 @@ const tmp = tempDirs();
 // setDefaultTimeout is per file: a generous ceiling for loaded 2-core CI machines (a hang still fails).
 setDefaultTimeout(60_000);
 
-const MAIN = join(import.meta.dir, "../main.ts");
 let sim: SimServer;
 const home = tmp.make("ttapi-stream-cli-");
 
@@ -28,18 +29,12 @@ afterAll(async () => {
 });
 
 function spawnStream(args: string[]) {
-  return Bun.spawn([process.execPath, MAIN, "stream", "--env", "sim", "--url", sim.url, ...args], {
+  return spawnCli(["stream", "--env", "sim", "--url", sim.url, ...args], {
     env: {
-      ...process.env,
       XDG_CONFIG_HOME: join(home, "config"),
       XDG_DATA_HOME: join(home, "data"),
-      TT_CLIENT_SECRET: sim.clientSecret,
-      TT_REFRESH_TOKEN: sim.refreshToken,
-      TTAPI_ENV: "",
-      TTAPI_API_URL: "",
+      ...simSignInEnv(sim),
     },
-    stdout: "pipe",
-    stderr: "pipe",
   });
 }
 
@@ -47,7 +42,15 @@ describe("ttapi stream", () => {
   test("--duration with --chains writes Parquet per type and a JSON summary", async () => {
     const out = join(home, "out1");
     const symFile = join(home, "syms.txt");
-    writeFileSync(symFile, "# watchlist\nMSFT\n\nQQQ\n");
+    // Options as the pipeline's ticker rule would refuse them: OCC (padded) and streamer form.
+    const root = sim.universe.chain("SPY")!.roots[0]!;
+    const exp = root.expirations[0]!;
+    const strike = exp.strikes[Math.floor(exp.strikes.length / 2)]!;
+    const ymd = exp.date.slice(2).replaceAll("-", "");
+    const occ = `${root.root.padEnd(6)}${ymd}C${String(strike * 1000).padStart(8, "0")}`;
+    const call = `.${root.root}${ymd}C${strike}`;
+    const put = `.${root.root}${ymd}P${strike}`;
+    writeFileSync(symFile, `# watchlist\nMSFT\n\nQQQ\n${occ}  # OCC\n${put}\n`);
     const p = spawnStream([
       "--symbols",
       "AAPL,SPX",
@@ -82,7 +85,7 @@ describe("ttapi stream", () => {
         .map((f: { path: string }) => pl.readParquet(f.path)),
     );
     const syms = new Set(quotes.getColumn("eventSymbol").toArray() as string[]);
-    for (const s of ["AAPL", "SPX", "MSFT", "QQQ"]) expect(syms.has(s)).toBe(true);
+    for (const s of ["AAPL", "SPX", "MSFT", "QQQ", call, put]) expect(syms.has(s)).toBe(true);
     expect([...syms].some((s) => s.startsWith(".IWM"))).toBe(true);
     expect(readdirSync(out).sort()).toEqual(["Candle", "Greeks", "Quote"]);
   }, 30_000);

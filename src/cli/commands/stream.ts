@@ -13,7 +13,8 @@ import { defineCommand } from "citty";
 import { parseDuration } from "../../core/config.ts";
 import { EVENT_TYPES, type EventType } from "../../core/dxlink-events.ts";
 import { usageError } from "../../core/errors.ts";
-import { escapeControl, readInputText } from "../../core/input-file.ts";
+import { escapeControl } from "../../core/input-file.ts";
+import { parseSymbolList, readSymbolList } from "../../core/symbol-list.ts";
 import type { RecorderStatus } from "../../platform/stream/index.ts";
 import { apiArgs, globalArgs, runAction } from "../context.ts";
 
@@ -42,14 +43,6 @@ export function parseTypes(v: unknown): StreamType[] {
     if (!out.includes(match)) out.push(match);
   }
   return out;
-}
-
-export function readSymbolsFile(path: string): string[] {
-  // A regular file of bounded size (`/dev/zero` fails at once instead of growing without end).
-  return readInputText(path, "--symbols-file")
-    .split(/\r?\n/)
-    .map((l) => l.replace(/#.*/, "").trim())
-    .filter(Boolean);
 }
 
 function statusLine(s: RecorderStatus): string {
@@ -96,9 +89,14 @@ export default defineCommand({
   run: ({ args }) =>
     runAction("stream", args, async ({ config, dataDir, signal }) => {
       const types = parseTypes(args.types);
+      // Streamer symbols (options as .SPY260116C500 or OCC), not just tickers: the one list reader.
+      const given = typeof args.symbols === "string" ? [args.symbols] : [];
+      const file = args["symbols-file"] ? String(args["symbols-file"]) : null;
       const symbols = [
-        ...list(args.symbols),
-        ...(args["symbols-file"] ? readSymbolsFile(String(args["symbols-file"])) : []),
+        ...new Set([
+          ...parseSymbolList(given, () => "--symbols", "stream"),
+          ...(file ? readSymbolList(file, "--symbols-file", "stream") : []),
+        ]),
       ];
       const chains = list(args.chains);
       const duration = args.duration ? parseDuration(String(args.duration)) : null;

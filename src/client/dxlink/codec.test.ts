@@ -1,7 +1,14 @@
 import { describe, expect, setDefaultTimeout, test } from "bun:test";
 import fc from "fast-check";
 import { encodeCompactData } from "../../core/dxlink-compact.ts";
-import { batchToColumns, batchToEvents, decodeCompactData, decodeFullData, toNumber } from "./codec.ts";
+import {
+  batchToColumns,
+  batchToEvents,
+  decodeCompactData,
+  decodeFullData,
+  toNumber,
+  toText,
+} from "./codec.ts";
 import { EVENT_SCHEMAS, EVENT_TYPES, type EventType, type FieldKind } from "./events.ts";
 
 // setDefaultTimeout is per file: a generous ceiling for loaded 2-core CI machines (a hang still fails).
@@ -34,11 +41,11 @@ const pairArb = fc.constantFrom(...EVENT_TYPES).chain((type: EventType) => {
   );
 });
 
-/** What a decoded value must be: non-finite numbers and null become null. */
+/** What a decoded value must be: non-finite numbers, null and "NaN" text become null. */
 function expected(kind: FieldKind, v: unknown): unknown {
   if (kind === "number")
     return typeof v === "number" && Number.isFinite(v) ? (Object.is(v, -0) ? 0 : v) : null;
-  return v;
+  return v === "NaN" ? null : v;
 }
 
 describe("COMPACT codec", () => {
@@ -126,6 +133,22 @@ describe("COMPACT codec", () => {
       { eventType: "Quote", eventSymbol: "AAPL", bidPrice: 1, askPrice: null },
       { eventType: "Quote", eventSymbol: "MSFT", bidPrice: null, askPrice: 3 },
     ]);
+  });
+
+  test('a text field the event does not have travels as "NaN" and decodes as null, not the text', () => {
+    // The sim's encoder, like dxLink, sends any absent value as "NaN" (the wire has no null).
+    const fields = ["eventSymbol", "bidExchangeCode", "askExchangeCode", "bidPrice"];
+    const wire = encodeCompactData([
+      { type: "Quote", fields, events: [{ eventSymbol: "SPY", askExchangeCode: "Q", bidPrice: 1 }] },
+    ]);
+    expect(wire).toEqual(["Quote", ["SPY", "NaN", "Q", 1]]);
+    const batch = decodeCompactData(wire, () => fields).batches[0]!;
+    expect(batchToEvents(batch)).toEqual([
+      { eventType: "Quote", eventSymbol: "SPY", bidExchangeCode: null, askExchangeCode: "Q", bidPrice: 1 },
+    ]);
+    expect(batchToColumns(batch).columns.slice(1, 3)).toEqual([[null], ["Q"]]);
+    expect(toText("NaN")).toBeNull();
+    expect(toText("\u0000")).toBe("\u0000");
   });
 
   test("JSONDouble mapping", () => {

@@ -3,7 +3,8 @@
  * holds N events back to back, each `fields.length` long, `fields` being the list the SERVER sent in
  * its latest FEED_CONFIG for that type (never the list we requested). Every pair is decoded, a pair
  * whose length is not a multiple of the field count is rejected as a whole (mis-aligned columns would
- * be silent corruption), and JSONDouble strings ("NaN", "Infinity", "-Infinity") become null.
+ * be silent corruption), JSONDouble strings ("NaN", "Infinity", "-Infinity") become null, and so
+ * does "NaN" in a text field (the wire's "no value" for every kind).
  *
  * Decoding is zero-copy: a `CompactBatch` keeps a reference to the parsed values array; typed views
  * (`batchToEvents`, `batchToColumns`) are built on demand.
@@ -133,8 +134,13 @@ export function toNumber(v: unknown): number | null {
   return null;
 }
 
+/**
+ * A text field's value or null. The wire has no null: a value the event does not have travels as
+ * "NaN" whatever its kind (core/dxlink-compact.ts), so "NaN" in a text field is "no value", never
+ * the text — else a missing exchange code reached Parquet as the string "NaN".
+ */
 export function toText(v: unknown): string | null {
-  if (typeof v === "string") return v;
+  if (typeof v === "string") return v === "NaN" ? null : v;
   if (v === null || v === undefined) return null;
   return String(v);
 }
@@ -201,10 +207,7 @@ export function batchToColumns(batch: CompactBatch): ColumnarBatch {
       for (let e = 0, i = f; e < count; e++, i += width) arr[e] = toBool(values[i]);
     } else {
       const arr = col as (string | null)[];
-      for (let e = 0, i = f; e < count; e++, i += width) {
-        const v = values[i];
-        arr[e] = typeof v === "string" ? v : toText(v);
-      }
+      for (let e = 0, i = f; e < count; e++, i += width) arr[e] = toText(values[i]);
     }
   }
   return { type, count, fields, kinds, columns };

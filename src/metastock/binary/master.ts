@@ -42,6 +42,16 @@ export interface IndexParse {
 export const MASTER_RECORD = 53;
 export const EMASTER_RECORD = 192;
 export const XMASTER_RECORD = 150;
+/**
+ * The largest file each index can be: its header plus as many records as the 16-bit count field
+ * can declare. Anything larger is not an index (a wrong file, or a huge sparse one): refused
+ * before reading, never read whole.
+ */
+export const INDEX_MAX_BYTES = {
+  MASTER: MASTER_RECORD * 0x10000,
+  EMASTER: EMASTER_RECORD * 0x10000,
+  XMASTER: XMASTER_RECORD * 0x10000,
+} as const;
 export const XMASTER_MAGIC = [0x5d, 0xfe, 0x58, 0x4d] as const;
 
 const latin1 = new TextDecoder("latin1");

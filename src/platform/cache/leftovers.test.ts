@@ -8,6 +8,7 @@ import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:
 import { hostname, tmpdir } from "node:os";
 import { join } from "node:path";
 import { getLogger } from "../../core/log.ts";
+import { runCli } from "../../core/testing/cli-process.ts";
 import { reclaimOnStart } from "../pipeline/run-lock.ts";
 import { findLeftovers, reclaimLeftovers } from "./leftovers.ts";
 
@@ -16,7 +17,6 @@ setDefaultTimeout(60_000);
 
 const root = mkdtempSync(join(tmpdir(), "ttapi-leftovers-"));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
-const MAIN = join(import.meta.dir, "../../cli/main.ts");
 
 async function deadPid(): Promise<number> {
   const p = Bun.spawn(["true"]);
@@ -81,16 +81,9 @@ test("the next run reclaims them when it starts", async () => {
 test("ttapi cache status shows and reclaims them", async () => {
   const dataDir = join(root, "cli");
   const { dead1, liveStaging } = await seed(dataDir);
-  const p = Bun.spawn([process.execPath, MAIN, "cache", "status", "--data-dir", dataDir], {
-    env: { ...process.env, XDG_CONFIG_HOME: join(root, "config") },
-    stdout: "pipe",
-    stderr: "pipe",
+  const { stderr: err, code } = await runCli(["cache", "status", "--data-dir", dataDir], {
+    env: { XDG_CONFIG_HOME: join(root, "config") },
   });
-  const [, err, code] = await Promise.all([
-    new Response(p.stdout).text(),
-    new Response(p.stderr).text(),
-    p.exited,
-  ]);
   expect(code).toBe(0);
   expect(err).toContain("reclaimed 5 leftovers of killed runs (97.8 KB of temp data)");
   expect(existsSync(dead1)).toBe(false);

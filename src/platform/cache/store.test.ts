@@ -231,6 +231,18 @@ describe("ArtifactStore", () => {
     await writer.close();
   });
 
+  test("every manifest takes the caller's createdAt, else one reading of the store's clock", async () => {
+    const at = Date.UTC(2026, 7, 4, 20);
+    const d = await store.putDataset(eod, async () => ({ rows: 0, fingerprint: "d1" }), { createdAt: at });
+    expect([d.createdAt, d.createdIso]).toEqual([at, new Date(at).toISOString()]);
+    const x = store.commitExternal(eod, { rows: 0, fingerprint: "x1" }, { createdAt: at + 1 });
+    expect(x.createdAt).toBe(at + 1);
+    const now = store.commitExternal(eod, { rows: 0, fingerprint: "x2" });
+    expect(now.createdAt).toBe(clock);
+    expect(now.createdIso).toBe(new Date(clock).toISOString());
+    await writer.close();
+  });
+
   test("superseded dataset versions are moved aside before deletion; a killed deletion's leftover is collected", async () => {
     const put = (fp: string) =>
       store.putDataset(eod, async (staging) => {

@@ -117,6 +117,32 @@ export interface ArtifactStoreOptions {
 const log = getLogger("cache");
 let stagingSeq = 0;
 
+/**
+ * A version's manifest: what was stored (files, rows, fingerprint), from what (inputs, parameters)
+ * and when: one clock reading for `createdAt` and `createdIso`, the caller's when it gives one.
+ */
+function newManifest(
+  ref: ArtifactRef,
+  out: { fingerprint: string; rows: number; meta?: Record<string, unknown> },
+  opts: Pick<PutOptions, "inputs" | "params" | "meta">,
+  files: ArtifactFile[],
+  createdAt: number,
+): Manifest {
+  return {
+    format: MANIFEST_FORMAT,
+    kind: ref.kind,
+    key: ref.key,
+    fingerprint: out.fingerprint,
+    inputs: opts.inputs ?? {},
+    params: opts.params ?? "",
+    createdAt,
+    createdIso: new Date(createdAt).toISOString(),
+    rows: out.rows,
+    files,
+    meta: { ...opts.meta, ...out.meta },
+  };
+}
+
 export class ArtifactStore {
   readonly root: string;
   private readonly config: TtlConfig;
@@ -186,19 +212,8 @@ export class ArtifactStore {
     const fingerprint = frameFingerprint(df);
     const rows = df.height;
     const createdAt = opts.createdAt ?? this.now();
-    const base = (files: ArtifactFile[]): Manifest => ({
-      format: MANIFEST_FORMAT,
-      kind: ref.kind,
-      key: ref.key,
-      fingerprint,
-      inputs: opts.inputs ?? {},
-      params: opts.params ?? "",
-      createdAt,
-      createdIso: new Date(createdAt).toISOString(),
-      rows,
-      files,
-      meta: opts.meta ?? {},
-    });
+    const base = (files: ArtifactFile[]): Manifest =>
+      newManifest(ref, { fingerprint, rows }, opts, files, createdAt);
 
     // Identical content already committed (and the wanted mirrors exist): refresh the manifest only.
     const prev = this.manifest(ref);
@@ -266,19 +281,8 @@ export class ArtifactStore {
         renameSync(staging, final);
         fsyncPath(dir);
       }
-      const m: Manifest = {
-        format: MANIFEST_FORMAT,
-        kind: ref.kind,
-        key: ref.key,
-        fingerprint: out.fingerprint,
-        inputs: opts.inputs ?? {},
-        params: opts.params ?? "",
-        createdAt: this.now(),
-        createdIso: new Date(this.now()).toISOString(),
-        rows: out.rows,
-        files: [{ path: name, format: "dir", bytes: treeBytes(final) }],
-        meta: { ...opts.meta, ...out.meta },
-      };
+      const files: ArtifactFile[] = [{ path: name, format: "dir", bytes: treeBytes(final) }];
+      const m = newManifest(ref, out, opts, files, opts.createdAt ?? this.now());
       writeManifest(dir, m);
       this.collectGarbage(ref, m);
       return m;
@@ -299,19 +303,7 @@ export class ArtifactStore {
   ): Manifest {
     const dir = this.dirOf(ref);
     mkdirSync(dir, { recursive: true });
-    const m: Manifest = {
-      format: MANIFEST_FORMAT,
-      kind: ref.kind,
-      key: ref.key,
-      fingerprint: out.fingerprint,
-      inputs: opts.inputs ?? {},
-      params: opts.params ?? "",
-      createdAt: this.now(),
-      createdIso: new Date(this.now()).toISOString(),
-      rows: out.rows,
-      files: [],
-      meta: { ...opts.meta, ...out.meta },
-    };
+    const m = newManifest(ref, out, opts, [], opts.createdAt ?? this.now());
     writeManifest(dir, m);
     this.collectGarbage(ref, m);
     return m;

@@ -7,25 +7,19 @@ import { afterAll, describe, expect, test } from "bun:test";
 import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { runCliSync } from "../../core/testing/cli-process.ts";
 
-const main = join(import.meta.dir, "..", "..", "cli", "main.ts");
 const tmp = mkdtempSync(join(tmpdir(), "ttapi-import-outcomes-"));
 // Thousands of symbol folders: removing them takes a while on a loaded machine.
 afterAll(() => rmSync(tmp, { recursive: true, force: true }), 120_000);
 const env = {
-  ...process.env,
   XDG_CONFIG_HOME: join(tmp, "cfg"),
   XDG_DATA_HOME: join(tmp, "data"),
   NO_COLOR: "1",
 };
 
-function ttapi(args: string[], ulimit?: number) {
-  const cmd = ulimit
-    ? ["bash", "-c", `ulimit -n ${ulimit} && exec "$0" "$@"`, process.execPath, main, ...args]
-    : [process.execPath, main, ...args];
-  const p = Bun.spawnSync(cmd, { env, stdout: "pipe", stderr: "pipe" });
-  return { code: p.exitCode, stdout: p.stdout.toString(), stderr: p.stderr.toString() };
-}
+const ttapi = (args: string[], ulimit?: number) =>
+  runCliSync(args, { env, ...(ulimit ? { maxOpenFiles: ulimit } : {}) });
 
 const HEADER = "<TICKER>,<PER>,<DATE>,<TIME>,<OPEN>,<HIGH>,<LOW>,<CLOSE>,<VOL>,<OPENINT>";
 

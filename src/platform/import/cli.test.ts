@@ -3,9 +3,9 @@ import { afterAll, describe, expect, test } from "bun:test";
 import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { runCliSync } from "../../core/testing/cli-process.ts";
 import { extractDatabases } from "../../metastock/testing/fixtures.ts";
 
-const main = join(import.meta.dir, "..", "..", "cli", "main.ts");
 const tmp = mkdtempSync(join(tmpdir(), "ttapi-import-cli-"));
 const dbs = extractDatabases();
 afterAll(() => {
@@ -13,16 +13,12 @@ afterAll(() => {
   rmSync(dbs, { recursive: true, force: true });
 });
 const env = {
-  ...process.env,
   XDG_CONFIG_HOME: join(tmp, "cfg"),
   XDG_DATA_HOME: join(tmp, "data"),
   NO_COLOR: "1",
 };
 
-function ttapi(...args: string[]) {
-  const p = Bun.spawnSync([process.execPath, main, ...args], { env, stdout: "pipe", stderr: "pipe" });
-  return { code: p.exitCode, stdout: p.stdout.toString(), stderr: p.stderr.toString() };
-}
+const ttapi = (...args: string[]) => runCliSync(args, { env });
 
 describe("ttapi import", () => {
   test("--json prints the summary on stdout only", () => {

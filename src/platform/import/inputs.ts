@@ -12,8 +12,8 @@
 import { readdirSync, statSync } from "node:fs";
 import { basename, dirname, join, resolve } from "node:path";
 import { ioError, usageError } from "../../core/errors.ts";
+import { describeNonRegular } from "../../core/input-file.ts";
 import { isMetastockListing } from "../../metastock/index.ts";
-import { describeNonRegular } from "./regular-file.ts";
 
 export type Source =
   | { kind: "ascii"; path: string; size: number }

@@ -268,10 +268,20 @@ export interface WriteOptions {
   staged?: boolean;
 }
 
+/**
+ * Rows per Parquet row group of a bars file. Each row group carries min/max statistics, so a date
+ * filter skips the groups outside its range; one group per file (polars' default up to 262,144
+ * rows) leaves nothing to skip. Measured on 100 symbols × 57,000 bars, streaming engine: the last
+ * three years 416 → 231 ms CPU, one date 160 → 100 ms, a full scan unchanged; files 3 % larger.
+ * A history shorter than this is one group, as before.
+ */
+export const BARS_ROW_GROUP_ROWS = 16_384;
+
 function sinkOptions(o: WriteOptions) {
   // sinkParquet (unlike writeParquet) takes a compression level and can fsync on close.
   return {
     compression: parquetCompression(o.compression),
+    rowGroupSize: BARS_ROW_GROUP_ROWS,
     ...(o.compressionLevel !== undefined && o.compression === "zstd"
       ? { compressionLevel: o.compressionLevel }
       : {}),

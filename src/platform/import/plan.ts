@@ -4,17 +4,19 @@
  * batched so per-task overhead stays negligible; binary databases are resolved through their
  * index files here and their data files batched.
  */
-import { readFileSync, statSync } from "node:fs";
+import { statSync } from "node:fs";
 import { join } from "node:path";
+import { isTTError } from "../../core/errors.ts";
+import { describeNonRegular, readInputBytes } from "../../core/input-file.ts";
 import {
   detectLayout,
   findDataFile,
   findIndexFiles,
+  INDEX_MAX_BYTES,
   resolveSecurities,
   unlistedDataFiles,
 } from "../../metastock/index.ts";
 import type { Source } from "./inputs.ts";
-import { describeNonRegular, nonRegular } from "./regular-file.ts";
 import type { ImportError, ParseTask } from "./types.ts";
 import { crOnlyLines, readRange } from "./worker-task.ts";
 
@@ -131,23 +133,33 @@ export function planTasks(sources: readonly Source[], o: PlanOptions = DEFAULT_P
 
     // Binary database.
     const idx = findIndexFiles(src.names);
-    const read = (name: string | undefined) => {
+    // Index files are small (a 16-bit record count): a FIFO, a device or a huge (sparse) file
+    // named MASTER is refused with one line instead of blocking or reading gigabytes.
+    const read = (name: string | undefined, kind: keyof typeof INDEX_MAX_BYTES) => {
       if (!name) return undefined;
       const path = join(src.dir, name);
-      const notRegular = nonRegular(path);
-      if (notRegular) {
-        errors.push({ file: path, line: 0, reason: notRegular });
-        return undefined;
-      }
       try {
-        return new Uint8Array(readFileSync(path));
+        return readInputBytes(path, kind, {
+          maxBytes: INDEX_MAX_BYTES[kind],
+          tooBigHint: `not a MetaStock ${kind}: check the folder`,
+        });
       } catch (e) {
-        errors.push({ file: path, line: 0, reason: `cannot read: ${(e as Error).message}` });
+        // "MASTER is a FIFO (named pipe), …": the file is named beside the reason already.
+        const hint = isTTError(e) && e.hint ? `; ${e.hint}` : "";
+        errors.push({
+          file: path,
+          line: 0,
+          reason: `${(e as Error).message.replace(`${path} `, "")}${hint}`,
+        });
         return undefined;
       }
     };
     const resolved = resolveSecurities(
-      { master: read(idx.master), emaster: read(idx.emaster), xmaster: read(idx.xmaster) },
+      {
+        master: read(idx.master, "MASTER"),
+        emaster: read(idx.emaster, "EMASTER"),
+        xmaster: read(idx.xmaster, "XMASTER"),
+      },
       { ignoreEmaster: o.ignoreEmaster, names: src.names },
     );
     derivedSymbols += resolved.derived;

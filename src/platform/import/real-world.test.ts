@@ -219,6 +219,33 @@ describe("binary databases", () => {
     );
   });
 
+  test("a FIFO or a sparse 3 GB MASTER: one line each, EMASTER used, no hang and no big read", async () => {
+    const files = writeMetastockDb([sec("A", 3), sec("B", 4)]);
+    files.delete("MASTER");
+    const fifoDb = writeDb("fifo-master", files);
+    expect(spawnSync("mkfifo", [join(fifoDb, "MASTER")]).status).toBe(0);
+    const f = await importBars({ inputs: [fifoDb], outDir: fresh(), workers: 1 });
+    expect(f.rows).toBe(7);
+    expect(f.errors).toEqual([
+      {
+        file: join(fifoDb, "MASTER"),
+        line: 0,
+        reason: "MASTER is a FIFO (named pipe), not a regular file; pass a regular file as MASTER",
+      },
+    ]);
+    const sparseDb = writeDb("sparse-master", writeMetastockDb([sec("A", 3), sec("B", 4)]));
+    truncateSync(join(sparseDb, "MASTER"), 3 * 1024 ** 3);
+    const s = await importBars({ inputs: [sparseDb], outDir: fresh(), workers: 1 });
+    expect(s.rows).toBe(7);
+    expect(s.errors).toEqual([
+      {
+        file: join(sparseDb, "MASTER"),
+        line: 0,
+        reason: "MASTER is larger than 3 MiB; not a MetaStock MASTER: check the folder",
+      },
+    ]);
+  });
+
   test("a sparse 3 GB F1.DAT whose header says 1 record: one record read, the rest reported", async () => {
     const files = writeMetastockDb([sec("A", 1), sec("B", 2)]);
     const dir = writeDb("sparse", files);

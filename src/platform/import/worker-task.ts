@@ -18,6 +18,7 @@ import {
 } from "node:fs";
 import { basename, dirname, join } from "node:path";
 import { type BarColumns, mapBarArrays } from "../../core/bars.ts";
+import { describeNonRegular } from "../../core/input-file.ts";
 import {
   BarColumnsBuilder,
   columnBuffers,
@@ -42,7 +43,6 @@ import {
   smallGroupFrames,
   writePartAsync,
 } from "./parquet.ts";
-import { describeNonRegular } from "./regular-file.ts";
 import type {
   GatheredRows,
   MergeRequest,

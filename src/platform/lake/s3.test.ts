@@ -15,11 +15,11 @@ import { isTTError } from "../../core/errors.ts";
 import { parseS3Url, registerS3Root, resolveLakeRoot, type S3Connection } from "../../core/lake-root.ts";
 import { clearSecrets, redact } from "../../core/redact.ts";
 import {
+  harnessConnection,
   type S3Harness,
   spawnS3Harness,
   startS3Harness,
   TEST_BUCKET,
-  TEST_KEY,
 } from "../testing/s3-harness.ts";
 import { partitionFile } from "./paths.ts";
 import { syncBarsDown, syncBarsUp } from "./s3-bars.ts";
@@ -39,17 +39,7 @@ afterAll(async () => {
   rmSync(tmp, { recursive: true, force: true });
 });
 
-const conn = (o: Partial<S3Connection> = {}): S3Connection => ({
-  endpoint: h.endpoint,
-  region: "us-east-1",
-  accessKeyId: TEST_KEY,
-  secretAccessKey: TEST_KEY,
-  sessionToken: "",
-  pathStyle: true,
-  retries: 6,
-  timeout: 30,
-  ...o,
-});
+const conn = (o: Partial<S3Connection> = {}): S3Connection => harnessConnection(h, o);
 
 const frame = (tag: string, n: number) =>
   pl.DataFrame({

@@ -19,6 +19,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import pl from "nodejs-polars";
 import { loadConfig } from "../../core/config.ts";
+import { spawnCli } from "../../core/testing/cli-process.ts";
 import { frameFingerprint } from "../cache/fingerprint.ts";
 import { readManifest, verifyFiles } from "../cache/manifest.ts";
 import { ArtifactStore } from "../cache/store.ts";
@@ -28,7 +29,6 @@ import { PersistWriter } from "../persist/writer.ts";
 // setDefaultTimeout is per file: a generous ceiling for loaded 2-core CI machines (a hang still fails).
 setDefaultTimeout(60_000);
 
-const MAIN = join(import.meta.dir, "..", "..", "cli", "main.ts");
 const KILLS = 15;
 const dir = mkdtempSync(join(tmpdir(), "ttapi-crash-run-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -43,13 +43,10 @@ function rand(seed: number) {
   };
 }
 
-function spawnRun(...extra: string[]) {
-  return Bun.spawn([process.execPath, MAIN, "run", "--demo", "-q", "--data-dir", dir, ...extra], {
-    stdout: "pipe",
-    stderr: "pipe",
-    env: { ...process.env, XDG_CONFIG_HOME: join(dir, "cfg") },
+const spawnRun = (...extra: string[]) =>
+  spawnCli(["run", "--demo", "-q", "--data-dir", dir, ...extra], {
+    env: { XDG_CONFIG_HOME: join(dir, "cfg") },
   });
-}
 
 function parquetRows(root: string): number {
   let n = 0;

@@ -5,12 +5,12 @@
  * the previous partitions intact and says so.
  */
 import { afterAll, describe, expect, setDefaultTimeout, test } from "bun:test";
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import pl from "nodejs-polars";
 import { atomicWrite } from "../../core/atomic.ts";
 import { loadConfig } from "../../core/config.ts";
+import { tempDirs } from "../../core/testing/temp-dirs.ts";
 import { importBars } from "../import/index.ts";
 import { snapshotDate } from "../lake/calendar.ts";
 import { lakeRoot, listPartitions, partitionFile, SNAPSHOT_TABLES, scanTable } from "../lake/index.ts";
@@ -20,15 +20,9 @@ import { type RunPipelineOptions, type RunSummary, runPipeline } from "./run.ts"
 
 setDefaultTimeout(120_000);
 
-const roots: string[] = [];
-afterAll(() => {
-  for (const d of roots) rmSync(d, { recursive: true, force: true });
-});
-function tempDir(): string {
-  const d = mkdtempSync(join(tmpdir(), "ttapi-lake-run-"));
-  roots.push(d);
-  return d;
-}
+const temp = tempDirs();
+afterAll(() => temp.removeAll());
+const tempDir = () => temp.make("ttapi-lake-run-");
 const config = () => loadConfig({ env: { XDG_CONFIG_HOME: "/nonexistent" } }).config;
 const run = (dataDir: string, o: Partial<RunPipelineOptions> = {}): Promise<RunSummary> =>
   runPipeline({ config: config(), dataDir, demo: { seed: 1, scale: "small" }, ...o });

@@ -5,26 +5,20 @@
  * trading days into three partitions whose prices differ.
  */
 import { afterAll, describe, expect, setDefaultTimeout, test } from "bun:test";
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import pl, { type DataType } from "nodejs-polars";
 import { type ConfigKey, loadConfig } from "../../core/config.ts";
+import { tempDirs } from "../../core/testing/temp-dirs.ts";
 import { lakeRoot, listPartitions, partitionFile, scanTable } from "../lake/index.ts";
 import { demoDays, runDemoDays } from "./demo-days.ts";
 import { type RunPipelineOptions, runPipeline } from "./run.ts";
 
 setDefaultTimeout(120_000);
 
-const roots: string[] = [];
-afterAll(() => {
-  for (const d of roots) rmSync(d, { recursive: true, force: true });
-});
-function tempDir(): string {
-  const d = mkdtempSync(join(tmpdir(), "ttapi-optq-"));
-  roots.push(d);
-  return d;
-}
+const temp = tempDirs();
+afterAll(() => temp.removeAll());
+const tempDir = () => temp.make("ttapi-optq-");
 function config(flags: Partial<Record<ConfigKey, unknown>> = {}) {
   return loadConfig({ env: { XDG_CONFIG_HOME: "/nonexistent" }, flags }).config;
 }

@@ -17,7 +17,7 @@ export const STATUS_EXIT_CODES: Record<RunStatus, number> = {
   cancelled: 130,
 };
 
-/** What the outcome needs of a task (a subset of run.ts's TaskSummary). */
+/** What the outcome needs of a task (summarize.ts's TaskSummary adds its time and cache hit). */
 export interface OutcomeTask {
   id: string;
   stage: StageId;

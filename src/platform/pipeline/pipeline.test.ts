@@ -4,10 +4,10 @@
  * degraded and failed runs, cancellation, and equality of the artifacts under a fault profile.
  */
 import { afterAll, describe, expect, setDefaultTimeout, test } from "bun:test";
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { type ConfigKey, loadConfig } from "../../core/config.ts";
+import { tempDirs } from "../../core/testing/temp-dirs.ts";
 import { ArtifactStore } from "../cache/store.ts";
 import { PersistWriter } from "../persist/writer.ts";
 import type { TaskEvent } from "./graph.ts";
@@ -16,15 +16,9 @@ import { type RunPipelineOptions, type RunSummary, runPipeline } from "./run.ts"
 // setDefaultTimeout is per file: a generous ceiling for loaded 2-core CI machines (a hang still fails).
 setDefaultTimeout(60_000);
 
-const roots: string[] = [];
-afterAll(() => {
-  for (const d of roots) rmSync(d, { recursive: true, force: true });
-});
-function tempDir(): string {
-  const d = mkdtempSync(join(tmpdir(), "ttapi-pipeline-"));
-  roots.push(d);
-  return d;
-}
+const temp = tempDirs();
+afterAll(() => temp.removeAll());
+const tempDir = () => temp.make("ttapi-pipeline-");
 function config(flags: Partial<Record<ConfigKey, unknown>> = {}) {
   return loadConfig({ env: { XDG_CONFIG_HOME: "/nonexistent" }, flags }).config;
 }

@@ -11,7 +11,9 @@ import {
   DxlinkClient,
   fetchCandleHistory,
   type QuoteToken,
+  type QuoteTokenProvider,
   quoteTokenExpiry,
+  quoteTokenUsable,
   resolveCredentials,
   type TastyClient,
 } from "../../client/index.ts";
@@ -136,6 +138,25 @@ export interface DailyCandles {
   serverLastDay?: number | null;
 }
 
+/**
+ * DXLink's token source for a run: the stored token first, unless it has expired or is about to
+ * (then a fresh one at once instead of a connection the server refuses); a fresh one on every
+ * reconnect (the client asks with a reason).
+ */
+export function quoteTokenProvider(
+  session: Pick<ApiSession, "client">,
+  initialToken: QuoteToken,
+  signal: AbortSignal,
+): QuoteTokenProvider {
+  let first: QuoteToken | null = quoteTokenUsable(initialToken) ? initialToken : null;
+  return async () => {
+    const t = first ?? (await session.client.quoteToken({ signal }));
+    first = null;
+    registerSecret(t.token);
+    return { token: t.token, dxlinkUrl: t.dxlinkUrl, expiresAt: quoteTokenExpiry(t) };
+  };
+}
+
 /** Daily candles for `symbols` from `fromDay` (days since epoch), via DXLink with the given token. */
 export async function fetchDailyCandles(
   session: ApiSession,
@@ -144,16 +165,9 @@ export async function fetchDailyCandles(
   fromDay: number,
   o: { signal: AbortSignal; timeoutMs?: number; regularHours?: boolean },
 ): Promise<DailyCandles> {
-  let first: QuoteToken | null = initialToken;
   const dx = new DxlinkClient({
     signal: o.signal,
-    getQuoteToken: async () => {
-      // The stored token first; a fresh one on every reconnect (the client asks with a reason).
-      const t = first ?? (await session.client.quoteToken({ signal: o.signal }));
-      first = null;
-      registerSecret(t.token);
-      return { token: t.token, dxlinkUrl: t.dxlinkUrl, expiresAt: quoteTokenExpiry(t) };
-    },
+    getQuoteToken: quoteTokenProvider(session, initialToken, o.signal),
   });
   dx.start();
   try {
@@ -205,19 +219,12 @@ export async function withDxlink<T>(
   },
   use: (dx: DxlinkClient) => Promise<T>,
 ): Promise<T> {
-  let first: QuoteToken | null = initialToken;
   const dx = new DxlinkClient({
     signal: o.signal,
     ...(o.maxFrameBytes ? { maxFrameBytes: o.maxFrameBytes } : {}),
     ...(o.maxAttempts ? { maxAttempts: o.maxAttempts } : {}),
     ...(o.backoff ? { backoff: o.backoff } : {}),
-    getQuoteToken: async () => {
-      // The stored token first; a fresh one on every reconnect (the client asks with a reason).
-      const t = first ?? (await session.client.quoteToken({ signal: o.signal }));
-      first = null;
-      registerSecret(t.token);
-      return { token: t.token, dxlinkUrl: t.dxlinkUrl, expiresAt: quoteTokenExpiry(t) };
-    },
+    getQuoteToken: quoteTokenProvider(session, initialToken, o.signal),
   });
   dx.start();
   try {

@@ -1,6 +1,6 @@
 /** Stage 1, Core Data: accounts, balances, positions and the DXLink quote token. */
 import pl from "nodejs-polars";
-import type { QuoteToken } from "../../client/index.ts";
+import { type QuoteToken, quoteTokenExpiry, quoteTokenUsable, type TastyClient } from "../../client/index.ts";
 import { registerSecret } from "../../core/redact.ts";
 import { type ArtifactValue, artifactTask } from "./artifact-task.ts";
 import type { StageContext } from "./context.ts";
@@ -18,7 +18,10 @@ function accountNumbers(v: ArtifactValue): string[] {
 const noAccounts = () => pl.DataFrame([pl.Series("account_number", [] as string[], pl.Utf8)]);
 
 export function quoteTokenFromValue(v: ArtifactValue): QuoteToken {
-  const df = v.frame();
+  return quoteTokenFromFrame(v.frame());
+}
+
+function quoteTokenFromFrame(df: pl.DataFrame): QuoteToken {
   const token = String(df.getColumn("token").get(0));
   registerSecret(token);
   return {
@@ -36,6 +39,29 @@ export function quoteTokenFromValue(v: ArtifactValue): QuoteToken {
 export function coreTasks(sc: StageContext): TaskDef[] {
   const { env } = sc;
   const params = () => ({ source: sc.params.source });
+  /** One frame per account, stacked: balances and positions are fetched the same way. */
+  const perAccount = (
+    key: "balances" | "positions",
+    unit: string,
+    fetch: (client: TastyClient, account: string, signal: AbortSignal) => Promise<pl.DataFrame>,
+  ) =>
+    artifactTask(env, {
+      id: `core.${key}`,
+      stage: "core",
+      label: key,
+      deps: ["core.accounts"],
+      ref: { kind: "accounts", key },
+      unit,
+      mode: PRIVATE,
+      params,
+      staleIfError: true,
+      compute: async (ctx) => {
+        const { client } = await sc.api();
+        const nums = accountNumbers(ctx.input<ArtifactValue>("core.accounts"));
+        const frames = await Promise.all(nums.map((n) => fetch(client, n, ctx.signal)));
+        return { frame: frames.length ? pl.concat(frames, { how: "vertical" }) : noAccounts() };
+      },
+    });
   return [
     artifactTask(env, {
       id: "core.accounts",
@@ -52,42 +78,10 @@ export function coreTasks(sc: StageContext): TaskDef[] {
         frame: await (await sc.api()).client.frames.accounts({ signal: ctx.signal }),
       }),
     }),
-    artifactTask(env, {
-      id: "core.balances",
-      stage: "core",
-      label: "balances",
-      deps: ["core.accounts"],
-      ref: { kind: "accounts", key: "balances" },
-      unit: "accounts",
-      mode: PRIVATE,
-      params,
-      staleIfError: true,
-      compute: async (ctx) => {
-        const { client } = await sc.api();
-        const nums = accountNumbers(ctx.input<ArtifactValue>("core.accounts"));
-        const frames = await Promise.all(nums.map((n) => client.frames.balances(n, { signal: ctx.signal })));
-        return { frame: frames.length ? pl.concat(frames, { how: "vertical" }) : noAccounts() };
-      },
-    }),
-    artifactTask(env, {
-      id: "core.positions",
-      stage: "core",
-      label: "positions",
-      deps: ["core.accounts"],
-      ref: { kind: "accounts", key: "positions" },
-      unit: "positions",
-      mode: PRIVATE,
-      params,
-      staleIfError: true,
-      compute: async (ctx) => {
-        const { client } = await sc.api();
-        const nums = accountNumbers(ctx.input<ArtifactValue>("core.accounts"));
-        const frames = await Promise.all(
-          nums.map((n) => client.frames.positions(n, { includeMarks: true }, { signal: ctx.signal })),
-        );
-        return { frame: frames.length ? pl.concat(frames, { how: "vertical" }) : noAccounts() };
-      },
-    }),
+    perAccount("balances", "accounts", (client, n, signal) => client.frames.balances(n, { signal })),
+    perAccount("positions", "positions", (client, n, signal) =>
+      client.frames.positions(n, { includeMarks: true }, { signal }),
+    ),
     artifactTask(env, {
       id: "core.quote-token",
       stage: "core",
@@ -97,6 +91,14 @@ export function coreTasks(sc: StageContext): TaskDef[] {
       unit: "tokens",
       mode: PRIVATE,
       params,
+      // Within the cache TTL but past (or near) its own `expires-at`: fetch a fresh one now, not
+      // after DXLink refused it (the stored one would fail every --cached run until the TTL ends).
+      validate: (m) => {
+        const t = quoteTokenFromFrame(env.store.readFrame({ kind: "quote-token", key: "token" }, m));
+        return quoteTokenUsable(t)
+          ? null
+          : `the stored quote token expires at ${new Date(quoteTokenExpiry(t)).toISOString()}`;
+      },
       onReuse: (v) => void quoteTokenFromValue(v),
       compute: async (ctx) => {
         const t = await (await sc.api()).client.quoteToken({ signal: ctx.signal });

@@ -7,29 +7,22 @@ import { ERROR_CODES, isTTError } from "../../core/errors.ts";
 import { type ArtifactValue, isArtifactValue } from "./artifact-task.ts";
 import { STAGES, type StageId, type TaskDef, type TaskOutcome } from "./graph.ts";
 import type { LakeSummary } from "./lake-step.ts";
-import { type RunFailure, type RunStatus, runExitCode, runFailures, STATUS_EXIT_CODES } from "./outcome.ts";
+import {
+  type OutcomeTask,
+  type RunFailure,
+  type RunStatus,
+  runExitCode,
+  runFailures,
+  STATUS_EXIT_CODES,
+} from "./outcome.ts";
 
 export type { RunStatus } from "./outcome.ts";
 export const EXIT_CODES: Record<RunStatus, number> = STATUS_EXIT_CODES;
 
-export interface TaskSummary {
-  id: string;
-  stage: StageId;
-  label: string;
-  state: "done" | "skipped" | "failed";
-  count: number;
-  unit: string;
+/** A task's line in the summary: what the outcome reads of it, plus its time and cache hit. */
+export interface TaskSummary extends OutcomeTask {
   seconds: number;
   cached: boolean;
-  reason?: string;
-  /** How to fix the failure, when the error carried a hint. */
-  hint?: string;
-  degraded?: string;
-  /** Failed: the error's code (E_AUTH, E_NETWORK…) and, for a summarising error, its dominant cause. */
-  code?: string;
-  causeCode?: string;
-  /** When the task ended, ms since the run started. */
-  endedAt?: number;
 }
 
 export interface StageSummary {

@@ -2,7 +2,8 @@ import { afterAll, expect, setDefaultTimeout, test } from "bun:test";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { parseSymbolList, readSymbolsFile, resolveSymbols } from "./symbols.ts";
+import { parseSymbolList } from "../../core/symbol-list.ts";
+import { readSymbolsFile, resolveSymbols } from "./symbols.ts";
 
 // setDefaultTimeout is per file: a generous ceiling for loaded 2-core CI machines (a hang still fails).
 setDefaultTimeout(60_000);

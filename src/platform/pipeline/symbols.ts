@@ -2,12 +2,10 @@
  * The run's universe: `--symbols A,B`, else `--symbols-file F` (one symbol per line, `#` comments,
  * commas allowed), else config `run.symbols-file`, else config `run.symbols`. Symbols are trimmed,
  * upper-cased and deduplicated in first-seen order; a symbol with characters no ticker has gets one
- * clear error naming the file and line.
+ * clear error naming the file and line (the one list reader: core/symbol-list.ts).
  */
 import { usageError } from "../../core/errors.ts";
-import { quoteInput, readInputText } from "../../core/input-file.ts";
-
-const TICKER = /^[A-Z0-9][A-Z0-9./\-^$]{0,20}$/;
+import { parseSymbolList, readSymbolList } from "../../core/symbol-list.ts";
 
 export interface SymbolSources {
   symbols?: readonly string[] | null;
@@ -16,36 +14,9 @@ export interface SymbolSources {
   configSymbolsFile?: string | null;
 }
 
-export function parseSymbolList(items: readonly string[], where: (i: number) => string): string[] {
-  const out: string[] = [];
-  const seen = new Set<string>();
-  items.forEach((raw, i) => {
-    for (const part of raw.split(",")) {
-      const s = part.trim().toUpperCase();
-      if (!s) continue;
-      if (!TICKER.test(s))
-        throw usageError(`${where(i)}: ${quoteInput(part.trim())} is not a ticker symbol`, {
-          hint: "use symbols such as AAPL, BRK/B, SPY",
-        });
-      if (!seen.has(s)) {
-        seen.add(s);
-        out.push(s);
-      }
-    }
-  });
-  return out;
-}
-
+/** A symbols file of tickers (core/symbol-list.ts: cap, regular file, comments, UTF-8). */
 export function readSymbolsFile(path: string): string[] {
-  // A regular file of at most 4 MiB: `/dev/zero` or a wrong multi-GB file fails at once.
-  const text = readInputText(path, "symbols file");
-  const lines = text.split(/\r?\n/).map((l) => l.replace(/#.*$/, ""));
-  const list = parseSymbolList(lines, (i) => `${path}:${i + 1}`);
-  if (list.length === 0)
-    throw usageError(`symbols file ${path} lists no symbols`, {
-      hint: "one symbol per line, # starts a comment",
-    });
-  return list;
+  return readSymbolList(path, "symbols file", "ticker");
 }
 
 export function resolveSymbols(src: SymbolSources): { symbols: string[]; from: string } {

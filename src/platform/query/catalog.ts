@@ -13,7 +13,7 @@
  * Partitions written before a column existed read it as null (`missingColumns: "insert"`); a
  * column dropped since is ignored (`extraColumns: "ignore"`).
  */
-import { readdirSync } from "node:fs";
+import { type Dirent, readdirSync } from "node:fs";
 import { join } from "node:path";
 import pl, { type DataType } from "nodejs-polars";
 import { dataError, type TTError } from "../../core/errors.ts";
@@ -32,8 +32,8 @@ import {
 
 export interface CatalogTable {
   name: LakeTable;
-  /** Hive partitions, relative to the table folder (e.g. `date=2026-08-04`). */
-  partitions: string[];
+  /** Hive partitions, relative to the table folder (e.g. `date=2026-08-04`); listed on first use. */
+  readonly partitions: string[];
   /** Every data file of the table, absolute (listed on first use: a query does not need them). */
   files(): string[];
   /** The file whose footer gave the schema. */
@@ -84,16 +84,22 @@ const SCAN_BASE = { hivePartitioning: true, tryParseHiveDates: true } as const;
 /** The polars message's first line, whatever bytes of a damaged file it quotes. */
 const firstLine = (e: unknown) => (e instanceof Error ? e.message : String(e)).split("\n")[0]!.trim();
 
-/** A file's schema from its footer; a damaged file is a data error naming it. */
+/**
+ * A file's schema from its footer; a damaged file is a data error naming it. Built from `columns`
+ * and `dtypes`: nodejs-polars' `schema` getter wraps every column in a Series object first, which
+ * costs ~5 ms in a process that has not made one yet (a `ttapi sql` run).
+ */
 export function readSchema(file: string): Record<string, DataType> {
   try {
     // No rows: only the footer is decoded.
-    if (isS3Root(file))
-      return pl
-        .scanParquet(file, cloudOf(file) as Parameters<typeof pl.scanParquet>[1])
-        .limit(0)
-        .collectSync().schema as Record<string, DataType>;
-    return pl.readParquet(file, { nRows: 0 }).schema as Record<string, DataType>;
+    const empty = isS3Root(file)
+      ? pl
+          .scanParquet(file, cloudOf(file) as Parameters<typeof pl.scanParquet>[1])
+          .limit(0)
+          .collectSync()
+      : pl.readParquet(file, { nRows: 0 });
+    const dtypes = empty.dtypes;
+    return Object.fromEntries(empty.columns.map((c, i) => [c, dtypes[i]!]));
   } catch (e) {
     throw unreadableFile(file, e);
   }
@@ -118,40 +124,92 @@ export function findUnreadable(files: readonly string[]): TTError | null {
   return null;
 }
 
-/** One table of the lake, or null when it has no data file yet. */
-export function openTable(root: string, name: LakeTable): CatalogTable | null {
-  const partitions = listPartitions(root, name);
-  if (partitions.length === 0) return null;
-  const dir = tableDir(root, name);
-  // Newest partition last in sort order (dates sort chronologically; bars: any symbol is alike);
-  // a partition folder left without a file (interrupted write) is skipped.
-  let schemaFile: string | undefined;
-  for (let i = partitions.length - 1; i >= 0 && schemaFile === undefined; i--)
-    schemaFile = filesOf(root, name, partitions[i]!).at(-1);
-  if (schemaFile === undefined) return null;
-  let files: string[] | undefined;
-  const raw = readSchema(schemaFile);
-  const schema: Record<string, DataType> = {};
-  for (const [col, dt] of Object.entries(raw)) schema[col] = dt.variant === "Categorical" ? pl.Utf8 : dt;
-  // Hive columns come from the path; a file may also store them (bars does), which is the same value.
-  const hive = hiveValues(partitions[partitions.length - 1]!);
-  for (const col of Object.keys(hive)) if (!(col in schema)) schema[col] = col === "date" ? pl.Date : pl.Utf8;
-  const scan = pl.scanParquet(lakeJoin(dir, "**", "*.parquet"), {
+/** A lazy scan of the files a glob matches, with the table's schema and (unless `hive` is false) hive columns. */
+export function scanFiles(glob: string, schema: Record<string, DataType>, hive = true): pl.LazyDataFrame {
+  return pl.scanParquet(glob, {
     ...SCAN_BASE,
-    ...cloudOf(dir),
+    hivePartitioning: hive,
+    ...cloudOf(glob),
     schema,
     missingColumns: "insert",
     extraColumns: "ignore",
     castOptions: { categoricalToString: "allow" },
   } as Parameters<typeof pl.scanParquet>[1]);
+}
+
+/**
+ * The newest data file of a local table and its partition: the last partition in sort order that
+ * holds a file (dates sort chronologically; bars: any symbol is alike), found by walking the hive
+ * folders from the end, so planning a query lists one folder per level instead of every partition
+ * (measured: 507 bars partitions, 4–8 ms). A partition folder left without a file (interrupted
+ * write) is skipped, as `listPartitions` would.
+ */
+function newestLocalFile(dir: string, rel = ""): { file: string; partition: string } | null {
+  let entries: Dirent[];
+  try {
+    entries = readdirSync(dir, { withFileTypes: true });
+  } catch {
+    return null;
+  }
+  const subs = entries
+    .filter((e) => e.isDirectory() && !e.name.startsWith(".") && e.name.includes("="))
+    .map((e) => e.name)
+    .sort()
+    .reverse();
+  if (subs.length === 0) {
+    const file = rel ? dataFiles(dir).at(-1) : undefined;
+    return file ? { file, partition: rel } : null;
+  }
+  for (const name of subs) {
+    const found = newestLocalFile(join(dir, name), rel ? `${rel}/${name}` : name);
+    if (found) return found;
+  }
+  return null;
+}
+
+/** The newest data file of a table (see `newestLocalFile`); an `s3://` root answers from its listing. */
+function newestFile(root: string, name: LakeTable): { file: string; partition: string } | null {
+  if (!isS3Root(root)) return newestLocalFile(tableDir(root, name));
+  const partitions = listPartitions(root, name);
+  for (let i = partitions.length - 1; i >= 0; i--) {
+    const file = filesOf(root, name, partitions[i]!).at(-1);
+    if (file) return { file, partition: partitions[i]! };
+  }
+  return null;
+}
+
+/**
+ * One table of the lake, or null when it has no data file yet. Only the newest file's footer is
+ * read (for the schema); the partitions and files are listed when something asks for them
+ * (`--tables`, `-v`), since polars lists and prunes them itself when the query runs.
+ */
+export function openTable(root: string, name: LakeTable): CatalogTable | null {
+  const newest = newestFile(root, name);
+  if (newest === null) return null;
+  const dir = tableDir(root, name);
+  const raw = readSchema(newest.file);
+  const schema: Record<string, DataType> = {};
+  for (const [col, dt] of Object.entries(raw)) schema[col] = dt.variant === "Categorical" ? pl.Utf8 : dt;
+  // Hive columns come from the path; a file may also store them (bars does), which is the same value.
+  const hive = hiveValues(newest.partition);
+  for (const col of Object.keys(hive)) if (!(col in schema)) schema[col] = col === "date" ? pl.Date : pl.Utf8;
+  const scan = scanFiles(lakeJoin(dir, "**", "*.parquet"), schema);
+  let partitions: string[] | undefined;
+  let files: string[] | undefined;
+  const listed = () => {
+    partitions ??= listPartitions(root, name);
+    return partitions;
+  };
   return {
     name,
-    partitions,
+    get partitions() {
+      return listed();
+    },
     files: () => {
-      files ??= partitions.flatMap((p) => filesOf(root, name, p));
+      files ??= listed().flatMap((p) => filesOf(root, name, p));
       return files;
     },
-    schemaFile,
+    schemaFile: newest.file,
     schema,
     scan,
   };

@@ -1,12 +1,14 @@
 import { afterAll, describe, expect, setDefaultTimeout, test } from "bun:test";
-import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { copyFileSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import pl from "nodejs-polars";
+import { tempDirs } from "../../core/testing/temp-dirs.ts";
 import { writePartition } from "../lake/index.ts";
+import { syntheticSeries, writeSymbolBars } from "../stats/synthetic.ts";
 import { walkBars, weekdays, writeBars } from "../testing/lake-fixtures.ts";
 import {
   checkReadOnly,
+  collectQuery,
   contractHistory,
   describeScans,
   filesRead,
@@ -17,15 +19,9 @@ import {
 
 setDefaultTimeout(60_000);
 
-const dirs: string[] = [];
-afterAll(() => {
-  for (const d of dirs) rmSync(d, { recursive: true, force: true });
-});
-function tmp(): string {
-  const d = mkdtempSync(join(tmpdir(), "ttapi-sql-"));
-  dirs.push(d);
-  return d;
-}
+const temp = tempDirs();
+afterAll(() => temp.removeAll());
+const tmp = () => temp.make("ttapi-sql-");
 
 const DATES = ["2026-08-03", "2026-08-04", "2026-08-05"];
 
@@ -110,7 +106,10 @@ describe("ttapi sql: the lake as tables", () => {
     corrupt(barFiles.AAA!);
     const q = prepareQuery(root, "SELECT date, close FROM bars WHERE symbol = 'BBB' ORDER BY date");
     expect(filesRead(q)).toEqual(new Map([["bars", 1]]));
-    expect(describeScans(q)).toEqual([`read bars: 1 of 3 files (${barFiles.BBB})`]);
+    expect(describeScans(q)).toEqual([
+      `read bars: 1 of 3 files (${barFiles.BBB})`,
+      `listed bars: only ${join(root, "bars", "*", "symbol=BBB", "*.parquet")} (the filter fixes its partition)`,
+    ]);
     expect(q.frame.collectSync().height).toBe(30);
     // Proof that the corruption is real: a query that needs AAA fails.
     expect(() => prepareQuery(root, "SELECT * FROM bars WHERE symbol = 'AAA'").frame.collectSync()).toThrow();
@@ -135,6 +134,101 @@ describe("ttapi sql: the lake as tables", () => {
     const all = prepareQuery(root, "SELECT * FROM metrics");
     expect(filesRead(all)).toEqual(new Map([["metrics", 3]]));
     expect(() => all.frame.collectSync()).toThrow();
+  });
+});
+
+describe("ttapi sql: a filter fixing the partition lists only its folder", () => {
+  const sorted = (df: pl.DataFrame) => df.sort(df.columns);
+
+  test("one symbol: only its folder is listed (another's stray folder would fail a whole-table listing)", async () => {
+    const { root, barFiles } = await smallLake();
+    const wanted = "SELECT date, close, symbol FROM bars WHERE symbol = 'BBB' AND close > 0";
+    const whole = collectQuery(prepareQuery(root, wanted.replace("= 'BBB'", "LIKE 'BBB'")).frame);
+    // A folder that is no partition of the table's layout, inside another symbol's folder.
+    const stray = join(root, "bars", "period=D", "symbol=AAA", "extra=1");
+    mkdirSync(stray);
+    copyFileSync(barFiles.AAA!, join(stray, "part-0.parquet"));
+    expect(() =>
+      collectQuery(prepareQuery(root, "SELECT * FROM bars WHERE symbol LIKE 'B%'").frame),
+    ).toThrow();
+    const q = prepareQuery(root, wanted);
+    expect(q.pinned).toEqual(new Map([["bars", join(root, "bars", "*", "symbol=BBB", "*.parquet")]]));
+    const df = collectQuery(q.frame);
+    expect(df.height).toBe(30);
+    expect(sorted(df).frameEqual(sorted(whole))).toBe(true);
+    // A quote inside the symbol (written doubled in SQL) names its folder too.
+    writeBars(root, "O'K", walkBars(weekdays("2026-01-05", 5), 9));
+    const quoted = prepareQuery(root, "SELECT * FROM bars WHERE symbol = 'O''K'");
+    expect(quoted.pinned).toEqual(new Map([["bars", join(root, "bars", "*", "symbol=O'K", "*.parquet")]]));
+    expect(collectQuery(quoted.frame).getColumn("symbol").toArray()).toEqual(Array(5).fill("O'K"));
+    // A symbol the lake does not have: its folder does not exist, no rows, the same columns.
+    const none = collectQuery(prepareQuery(root, "SELECT * FROM bars WHERE symbol = 'NOPE'").frame);
+    expect([none.height, none.columns]).toEqual([0, Object.keys(openCatalog(root).get("bars")!.schema)]);
+    // A count with only the filter (polars plans it as a sum over a frame, not over a scan).
+    expect([
+      ...prepareQuery(root, "SELECT count(*) AS n FROM bars WHERE symbol = 'BBB'").pinned.keys(),
+    ]).toEqual(["bars"]);
+    // With the period as well, and written the other way round.
+    expect(
+      prepareQuery(root, "SELECT * FROM bars WHERE period = 'D' AND (symbol = 'BBB' AND close > 0)").pinned,
+    ).toEqual(new Map([["bars", join(root, "bars", "[p]eriod=D", "symbol=BBB", "*.parquet")]]));
+  });
+
+  test("a long symbol, stored under an abbreviated folder name, is found by its full name", async () => {
+    const { root } = await smallLake();
+    const long = `LONG${"X".repeat(200)}`;
+    await writeSymbolBars(root, long, syntheticSeries({ rows: 5, seed: 3 }));
+    const q = prepareQuery(root, `SELECT symbol, close FROM bars WHERE symbol = '${long}'`);
+    expect(q.pinned.get("bars")).toContain(`${join(root, "bars", "*", "symbol=LONG")}`);
+    expect(q.pinned.get("bars")).toContain("+");
+    const df = collectQuery(q.frame);
+    expect(df.height).toBe(5);
+    expect(new Set(df.getColumn("symbol").toArray())).toEqual(new Set([long]));
+  });
+
+  test("one date of a snapshot table, daily or intraday: the same rows as a whole-table scan", async () => {
+    const { root } = await smallLake();
+    for (const time of ["1000", "1530"])
+      await writePartition(root, "quotes", { date: "2026-08-04", time }, metricsFrame(["SPY", "QQQ"], 0.2));
+    await writePartition(root, "quotes", { date: "2026-08-05", time: "1000" }, metricsFrame(["SPY"], 0.3));
+    for (const [table, day, rows] of [
+      ["metrics", "2026-08-04", 2],
+      ["quotes", "2026-08-04", 4],
+    ] as const) {
+      for (const literal of [`'${day}'`, `DATE '${day}'`]) {
+        const q = prepareQuery(root, `SELECT * FROM ${table} WHERE date = ${literal}`);
+        expect(q.pinned).toEqual(new Map([[table, join(root, table, `[d]ate=${day}`, "**", "*.parquet")]]));
+        const df = collectQuery(q.frame);
+        expect(df.height).toBe(rows);
+        const whole = collectQuery(
+          prepareQuery(root, `SELECT * FROM ${table} WHERE date >= '${day}' AND date <= '${day}'`).frame,
+        );
+        expect(sorted(df).frameEqual(sorted(whole))).toBe(true);
+      }
+    }
+  });
+
+  test("anything but a plain equality on the partition column reads the table as a whole", async () => {
+    const { root } = await smallLake();
+    for (const sql of [
+      "SELECT * FROM bars WHERE symbol = 'BBB' OR close > 100",
+      "SELECT * FROM bars WHERE symbol IN ('BBB')",
+      "SELECT * FROM bars WHERE lower(symbol) = 'bbb'",
+      "SELECT a.date FROM bars a JOIN bars b USING (date) WHERE a.symbol = 'AAA' AND b.symbol = 'BBB'",
+      "SELECT * FROM bars WHERE symbol = 'B(B' OR symbol = 'BBB'",
+      "SELECT * FROM bars WHERE symbol = 'A*'",
+      "SELECT * FROM bars WHERE symbol = 'BBB' AND source <> 'x(y'",
+      "SELECT * FROM bars",
+      "SELECT * FROM metrics WHERE date > '2026-08-04'",
+    ])
+      expect([sql, prepareQuery(root, sql).pinned.size]).toEqual([sql, 0]);
+    // A self-join on one symbol is pinned: every scan of the table asks for the same folder.
+    const same = prepareQuery(
+      root,
+      "SELECT a.date FROM bars a JOIN bars b USING (date) WHERE a.symbol = 'BBB' AND b.symbol = 'BBB'",
+    );
+    expect([...same.pinned.keys()]).toEqual(["bars"]);
+    expect(collectQuery(same.frame).height).toBe(30);
   });
 });
 

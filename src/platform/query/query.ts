@@ -5,7 +5,8 @@
  */
 import pl from "nodejs-polars";
 import { LAKE_TABLES, type LakeTable } from "../lake/index.ts";
-import { type CatalogTable, findUnreadable, openCatalog, presentTables } from "./catalog.ts";
+import { type CatalogTable, findUnreadable, openCatalog, presentTables, scanFiles } from "./catalog.ts";
+import { type PinnedScan, pinnedScans } from "./pins.ts";
 import { checkReadOnly, maskLiterals } from "./read-only.ts";
 import { type PlanScan, planScans } from "./scans.ts";
 import { type ErrorContext, sqlError } from "./sql-errors.ts";
@@ -15,6 +16,8 @@ export interface PreparedQuery {
   frame: pl.LazyDataFrame;
   /** Files per scan, from the optimized plan (partition pruning applied); planned on first use. */
   readonly scans: PlanScan[];
+  /** Tables confined to one partition folder by the query's filter: table → the glob listed. */
+  pinned: ReadonlyMap<string, string>;
   /** Total data files of a table the query scans, for "read 1 of 507 files". */
   tableFiles(table: string): number | undefined;
   /** Turn an execution-time polars error (bad cast, type mismatch) into one clear line. */
@@ -38,36 +41,56 @@ export function referencedTables(sql: string): Set<string> {
   return new Set(LAKE_TABLES.filter((t) => new RegExp(`(^|[^a-z0-9_])${t}($|[^a-z0-9_])`).test(masked)));
 }
 
-/** The SQL context of a lake: every present table registered under its contract name. */
-export function lakeContext(catalog: Map<string, CatalogTable>): ReturnType<typeof pl.SQLContext> {
+/**
+ * The SQL context of a lake: every present table registered under its contract name; a table in
+ * `pinned` as a scan of just the folder its glob names (see pins.ts).
+ */
+export function lakeContext(
+  catalog: Map<string, CatalogTable>,
+  pinned: ReadonlyMap<string, PinnedScan> = new Map(),
+): ReturnType<typeof pl.SQLContext> {
   const ctx = pl.SQLContext();
-  for (const [name, t] of catalog) ctx.register(name, t.scan);
+  for (const [name, t] of catalog) {
+    const pin = pinned.get(name);
+    ctx.register(name, pin ? scanFiles(pin.glob, t.schema, pin.hive) : t.scan);
+  }
   return ctx;
 }
 
 export function prepareQuery(root: string, text: string): PreparedQuery {
   const catalog = openCatalog(root, referencedTables(text));
-  const ectx = errorContext(text, catalog, presentTables(root));
+  // What exists is listed only for an error message: a query that plans does not walk every table.
+  let context: ErrorContext | undefined;
+  const ectx = () => {
+    context ??= errorContext(text, catalog, presentTables(root));
+    return context;
+  };
   const sql = (() => {
     try {
       return checkReadOnly(text);
     } catch (e) {
-      throw sqlError(e, ectx);
+      throw sqlError(e, ectx());
     }
   })();
   let frame: pl.LazyDataFrame;
+  const pins = pinnedScans(
+    root,
+    sql,
+    new Map([...catalog].map(([name, t]) => [name, { file: t.schemaFile, schema: t.schema }])),
+  );
   try {
-    frame = lakeContext(catalog).execute(sql);
+    frame = lakeContext(catalog, pins).execute(sql);
     // nodejs-polars 0.26 wraps a planning error into the returned frame instead of throwing it.
     const inner = (frame as unknown as { _ldf: unknown })._ldf;
     if (inner instanceof Error) throw inner;
   } catch (e) {
-    throw sqlError(e, ectx);
+    throw sqlError(e, ectx());
   }
   let scans: PlanScan[] | undefined;
   return {
     sql,
     frame,
+    pinned: new Map([...pins].map(([table, p]) => [table, p.glob])),
     get scans() {
       scans ??= planScans(frame.describeOptimizedPlan(), root);
       return scans;
@@ -81,9 +104,18 @@ export function prepareQuery(root: string, text: string): PreparedQuery {
           if (bad) return bad;
         }
       }
-      return sqlError(e, ectx);
+      return sqlError(e, ectx());
     },
   };
+}
+
+/**
+ * Run a query's plan with polars' streaming engine (polars runs a plan it cannot stream in memory,
+ * with the same result). Measured on the full demo lake (507 symbols × 57,000 bars): a per-symbol
+ * aggregate over all bars 3.5 → 1.9 s CPU; one symbol's bars no slower.
+ */
+export function collectQuery(frame: pl.LazyDataFrame): pl.DataFrame {
+  return frame.collectSync({ engine: "streaming" });
 }
 
 /**
@@ -101,13 +133,17 @@ export function describeScans(q: PreparedQuery, maxPaths = 5): string[] {
     e.shown.push(...s.shown);
     per.set(key, e);
   }
-  return [...per.entries()].map(([table, e]) => {
+  const read = [...per.entries()].map(([table, e]) => {
     const total = q.tableFiles(table);
     const of = total === undefined ? "" : ` of ${total}`;
     const paths = e.shown.slice(0, maxPaths);
     const more = e.files > paths.length ? `, … ${e.files - paths.length} more` : "";
     return `read ${table}: ${e.files}${of} files (${paths.join(", ")}${more})`;
   });
+  const listed = [...q.pinned].map(
+    ([table, glob]) => `listed ${table}: only ${glob} (the filter fixes its partition)`,
+  );
+  return [...read, ...listed];
 }
 
 /** Files read per table (pruned scans excluded), for tests and the JSON summary. */

@@ -4,9 +4,9 @@
  * keep the page one safe, self-contained file. The browser side is in browser.test.ts.
  */
 import { afterAll, describe, expect, setDefaultTimeout, test } from "bun:test";
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { readFileSync } from "node:fs";
 import { join } from "node:path";
+import { tempDirs } from "../../core/testing/temp-dirs.ts";
 import { writeSyntheticLake } from "../testing/report-lake.ts";
 import { compactNumber, encodeSteps, esc, scriptJson } from "./format.ts";
 import { writeReport } from "./index.ts";
@@ -15,15 +15,9 @@ import { isThirdFriday } from "./options.ts";
 
 setDefaultTimeout(120_000);
 
-const dirs: string[] = [];
-afterAll(() => {
-  for (const d of dirs) rmSync(d, { recursive: true, force: true });
-});
-function tmp(): string {
-  const d = mkdtempSync(join(tmpdir(), "ttapi-report-"));
-  dirs.push(d);
-  return d;
-}
+const temp = tempDirs();
+afterAll(() => temp.removeAll());
+const tmp = () => temp.make("ttapi-report-");
 
 /** Planned charts of a payload symbol: kind → series drawn (charts replaced by a note left out). */
 function chartsOf(s: { plans: [string, string, string[], string?][] }): Record<string, string[]> {

@@ -1,7 +1,7 @@
 import { afterAll, describe, expect, setDefaultTimeout, test } from "bun:test";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { tempDirs } from "../../core/testing/temp-dirs.ts";
 import type { StatsTables } from "../../stats/index.ts";
 import { walkBars, weekdays, writeBars } from "../testing/lake-fixtures.ts";
 import { computeStats } from "./compute.ts";
@@ -9,15 +9,9 @@ import { updateStats } from "./incremental.ts";
 import { stateFile } from "./state-store.ts";
 
 setDefaultTimeout(60_000);
-const dirs: string[] = [];
-afterAll(() => {
-  for (const d of dirs) rmSync(d, { recursive: true, force: true });
-});
-function tmp(): string {
-  const d = mkdtempSync(join(tmpdir(), "ttapi-incr-"));
-  dirs.push(d);
-  return d;
-}
+const temp = tempDirs();
+afterAll(() => temp.removeAll());
+const tmp = () => temp.make("ttapi-incr-");
 
 const WINDOWS = [5, 20, 30];
 

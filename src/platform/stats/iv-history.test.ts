@@ -1,23 +1,16 @@
 import { afterAll, describe, expect, setDefaultTimeout, test } from "bun:test";
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
 import pl from "nodejs-polars";
 import { daysFromCivil, isoFromDays } from "../../core/bars.ts";
+import { tempDirs } from "../../core/testing/temp-dirs.ts";
 import { isTradingDay } from "../../core/time.ts";
 import { writePartition } from "../lake/index.ts";
 import { IV_HISTORY_COLUMNS, ivHistoryFrame } from "./iv-history.ts";
 
 setDefaultTimeout(60_000);
-const dirs: string[] = [];
-afterAll(() => {
-  for (const d of dirs) rmSync(d, { recursive: true, force: true });
-});
-function tmp(): string {
-  const d = mkdtempSync(join(tmpdir(), "ttapi-ivh-"));
-  dirs.push(d);
-  return d;
-}
+const temp = tempDirs();
+afterAll(() => temp.removeAll());
+const tmp = () => temp.make("ttapi-ivh-");
 
 const TODAY = daysFromCivil(2026, 8, 4);
 function tradingDays(n: number): number[] {

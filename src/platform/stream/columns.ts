@@ -104,7 +104,7 @@ export class EventColumns {
             const v = values[i];
             if (v !== prev) {
               prev = v;
-              prevCode = dict.code(typeof v === "string" ? v : toText(v));
+              prevCode = dict.code(toText(v));
             }
             out[base + e] = prevCode;
           }

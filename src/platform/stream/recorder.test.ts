@@ -27,17 +27,18 @@ describe("EventColumns", () => {
       {
         type: "Quote",
         fields: ["eventSymbol", "askPrice", "bidExchangeCode"],
-        values: ["C", 5, "Q"],
-        count: 1,
+        values: ["C", 5, "Q", "D", 6, "NaN"],
+        count: 2,
       },
       2000,
     );
     const df = eventsFrame(c.take());
     expect(df.columns).toEqual(["receivedAt", "eventSymbol", "bidPrice", "askPrice", "bidExchangeCode"]);
-    expect(col(df, "eventSymbol")).toEqual(["A", "B", "C"]);
-    expect(col(df, "bidPrice")).toEqual([1, null, null]);
-    expect(col(df, "askPrice")).toEqual([null, null, 5]);
-    expect(col(df, "bidExchangeCode")).toEqual([null, null, "Q"]);
+    expect(col(df, "eventSymbol")).toEqual(["A", "B", "C", "D"]);
+    expect(col(df, "bidPrice")).toEqual([1, null, null, null]);
+    expect(col(df, "askPrice")).toEqual([null, null, 5, 6]);
+    // A text field sent as "NaN" (the wire's "no value") is null, not the text "NaN".
+    expect(col(df, "bidExchangeCode")).toEqual([null, null, "Q", null]);
     expect(c.rows).toBe(0);
   });
 

@@ -3,7 +3,7 @@
  * (`bars/period=D/symbol=S/part-0.parquet`, text columns Categorical as `ttapi import` stores
  * them) and snapshot tables through the lake's own `writePartition`.
  */
-import { mkdirSync } from "node:fs";
+import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import pl from "nodejs-polars";
 import { tableDir } from "../lake/index.ts";
@@ -15,6 +15,20 @@ export interface SyntheticBar {
   low: number;
   close: number;
   volume: number;
+}
+
+/**
+ * A MetaStock ASCII file for `ttapi import`: `days` daily rows of `symbol` from day 1 of `month`
+ * (YYYYMM), closes cycling 10, 11, 12; written as `dir/<symbol>-<month>.txt`, returned.
+ */
+export function asciiBarsFile(dir: string, symbol: string, month: string, days: number): string {
+  mkdirSync(dir, { recursive: true });
+  const lines = ["<TICKER>,<PER>,<DTYYYYMMDD>,<TIME>,<OPEN>,<HIGH>,<LOW>,<CLOSE>,<VOL>,<OPENINT>"];
+  for (let d = 1; d <= days; d++)
+    lines.push(`${symbol},D,${month}${String(d).padStart(2, "0")},000000,10,11,9,${10 + (d % 3)},1000,0`);
+  const f = join(dir, `${symbol}-${month}.txt`);
+  writeFileSync(f, `${lines.join("\n")}\n`);
+  return f;
 }
 
 /** Write one symbol's daily bars as the import does; returns the file. */

@@ -14,6 +14,7 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import type { S3Connection } from "../../core/lake-root.ts";
 
 export const TEST_BUCKET = "lake";
 export const TEST_KEY = "S3RVER"; // s3rver's built-in credentials (both id and secret)
@@ -70,6 +71,31 @@ async function readBody(req: Request, chunkDelayMs: number): Promise<ArrayBuffer
     await Bun.sleep(chunkDelayMs);
   }
   return new Blob(chunks).arrayBuffer();
+}
+
+/** The connection ttapi is given for the harness's bucket (s3rver's credentials, path-style). */
+export function harnessConnection(h: S3Harness, o: Partial<S3Connection> = {}): S3Connection {
+  return {
+    endpoint: h.endpoint,
+    region: "us-east-1",
+    accessKeyId: TEST_KEY,
+    secretAccessKey: TEST_KEY,
+    sessionToken: "",
+    pathStyle: true,
+    retries: 6,
+    timeout: 30,
+    ...o,
+  };
+}
+
+/** The same connection as the environment a `ttapi` process reads it from. */
+export function harnessEnv(h: S3Harness): Record<string, string> {
+  return {
+    AWS_ENDPOINT_URL: h.endpoint,
+    AWS_ACCESS_KEY_ID: TEST_KEY,
+    AWS_SECRET_ACCESS_KEY: TEST_KEY,
+    AWS_REGION: "us-east-1",
+  };
 }
 
 export async function startS3Harness(): Promise<S3Harness> {

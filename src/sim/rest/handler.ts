@@ -65,6 +65,8 @@ export interface HandlerConfig {
   byTypeLimit: number;
   /** The service imitated: the sandbox refuses Accept-Version and serves no market data. */
   environment?: "production" | "sandbox";
+  /** Send each quote token's `expires-at` (off by default: the real body has no expiry). */
+  quoteTokenExpiresAt?: boolean;
 }
 
 /** Routes the sandbox (cert) host does not serve: it answers 502 (reference §1, §9). */
@@ -422,7 +424,12 @@ export class RestHandler {
         // wall-clock times out keeps the body a pure function of the seed and request sequence.
         return this.ok(
           "GET /api-quote-tokens",
-          { token: t.token, "dxlink-url": this.cfg.dxlinkUrl(), level: "api" },
+          {
+            token: t.token,
+            "dxlink-url": this.cfg.dxlinkUrl(),
+            level: "api",
+            ...(this.cfg.quoteTokenExpiresAt ? { "expires-at": isoTimestamp(t.expiresAtMs) } : {}),
+          },
           rawPath,
         );
       },
