@@ -23,6 +23,9 @@ import type {
   WrittenPart,
 } from "./types.ts";
 
+/** Rows per write task of gathered rows (see writeGathered). */
+const GATHERED_BATCH_ROWS = 256 * 1024;
+
 /** fsyncs in flight at once (each holds an open file; the I/O pool has 4 threads anyway). */
 const SYNC_CONCURRENCY = 32;
 
@@ -97,7 +100,12 @@ export async function runParsePhase(o: ParsePhaseOptions): Promise<ParsePhase> {
   let nextGatheredId = plan.tasks.length;
   /** Write the rows handed back so far, one part per (period, symbol) (see transpose.ts). */
   const writeGathered = async () => {
-    const tasks = transposer.take(nextGatheredId, pool.size * 4);
+    // Batches of at most ~256k rows: a worker holds a batch, its frame and the stored-form frame
+    // at once, and the rest wait here already regrouped.
+    const tasks = transposer.take(
+      nextGatheredId,
+      Math.max(pool.size * 4, Math.ceil(transposer.rows / GATHERED_BATCH_ROWS)),
+    );
     nextGatheredId += tasks.length;
     await Promise.all(
       tasks.map(async (task) => {
