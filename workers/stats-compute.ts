@@ -5,7 +5,9 @@ declare const self: Worker;
 
 self.onmessage = async (ev: MessageEvent<StatsTaskRequest>) => {
   try {
-    self.postMessage({ ok: true, res: await runStatsTask(ev.data) });
+    const res = await runStatsTask(ev.data);
+    // The encoded states (tens of MB) move to the main thread instead of being copied.
+    self.postMessage({ ok: true, res }, res.states ? [res.states.buffer as ArrayBuffer] : []);
   } catch (e) {
     const err = e as { code?: string; message?: string; hint?: string };
     self.postMessage({

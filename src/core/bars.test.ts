@@ -1,5 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import { civilFromDays, daysFromCivil, daysInMonth } from "./bars.ts";
+import { civilFromDays, comparePartNames, daysFromCivil, daysInMonth } from "./bars.ts";
 
 describe("calendar arithmetic", () => {
   test("daysInMonth agrees with the JavaScript calendar for every month of 1600–2400", () => {
@@ -20,5 +20,26 @@ describe("calendar arithmetic", () => {
         throw new Error(`day ${z} → ${y}-${m}-${d}`);
     }
     expect(daysFromCivil(1970, 1, 1)).toBe(0);
+  });
+});
+
+describe("comparePartNames", () => {
+  test("parts by their number (part-10 after part-9), other names after them", () => {
+    const names = [
+      "part-10.parquet",
+      "zz.parquet",
+      "part-2.parquet",
+      "part-0.parquet",
+      "part-9.parquet",
+      "a.parquet",
+    ];
+    expect(names.sort(comparePartNames)).toEqual([
+      "part-0.parquet",
+      "part-2.parquet",
+      "part-9.parquet",
+      "part-10.parquet",
+      "a.parquet",
+      "zz.parquet",
+    ]);
   });
 });

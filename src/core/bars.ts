@@ -193,3 +193,16 @@ export function symbolFromDirName(dirName: string): string | null {
     return null; // not written by us (a stray `%` escape)
   }
 }
+
+/**
+ * Order of a symbol folder's part files: by the number in `part-<n>.parquet` (part-10 after
+ * part-9: later parts win on a repeated date), other names after them by name.
+ */
+export function comparePartNames(a: string, b: string): number {
+  const na = /^part-(\d+)\.parquet$/.exec(a);
+  const nb = /^part-(\d+)\.parquet$/.exec(b);
+  if (na && nb) return Number(na[1]) - Number(nb[1]) || (a < b ? -1 : a > b ? 1 : 0);
+  if (na) return -1;
+  if (nb) return 1;
+  return a < b ? -1 : a > b ? 1 : 0;
+}

@@ -178,6 +178,13 @@ export const CONFIG_SCHEMA = {
     range: { min: 0.5, max: 0.9999 },
     doc: "confidence level for intervals",
   },
+  "stats.cone-lookback": {
+    kind: "integer",
+    default: 252,
+    env: "TTAPI_CONE_LOOKBACK",
+    range: { min: 2, max: 65_535 },
+    doc: "bars the volatility cone and HV percentile look back over (trading days)",
+  },
 
   "run.symbols": {
     kind: "string[]",

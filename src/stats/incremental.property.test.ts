@@ -1,8 +1,9 @@
 /**
  * Incremental statistics equal a full recompute: random histories split into a first run and
  * daily appends (with bad bars, missing closes, duplicate rows), corrections of past bars (which
- * force a full recompute of that symbol) and symbols that appear later. Every table cell must
- * match the full run over the whole history to 1e-12 relative (in practice: bit for bit).
+ * force a full recompute of that symbol) and symbols that appear later, with cone lookbacks both
+ * shorter and longer than the histories (the cone window slides). Every table cell must match the
+ * full run over the whole history to 1e-12 relative (in practice: bit for bit).
  */
 import { describe, expect, test } from "bun:test";
 import fc from "fast-check";
@@ -112,6 +113,14 @@ const optionsArb = fc.record({
     fc.constant(["close_to_close"] as Estimator[]),
     fc.subarray([...ESTIMATORS] as Estimator[], { minLength: 1 }),
   ),
+  // Short lookbacks slide within the histories (fast-check keeps most arrays short, up to ~420
+  // bars); 500 covers them whole.
+  coneLookback: fc.oneof(
+    fc.integer({ min: 2, max: 8 }),
+    fc.integer({ min: 2, max: 60 }),
+    fc.integer({ min: 61, max: 300 }),
+    fc.constant(500),
+  ),
 });
 
 describe("incremental statistics", () => {
@@ -142,6 +151,7 @@ describe("incremental statistics", () => {
             windows: opts.windows,
             confidence: 0.95,
             annualization: 252,
+            coneLookback: opts.coneLookback,
             ...(opts.estimators ? { estimators: opts.estimators } : {}),
           };
           const ctxFull = new SuiteContext(options);
@@ -192,8 +202,13 @@ describe("incremental statistics", () => {
     expect(seen.created).toBeGreaterThan(50);
   }, 120_000);
 
-  test("bit for bit across the kernels' re-anchoring: 300 single-day appends after 1,000 bars", () => {
-    const options: SuiteOptions = { windows: [5, 21], confidence: 0.95, annualization: 252 };
+  test("bit for bit across the kernels' re-anchoring and the cone's sliding: 300 single-day appends after 1,000 bars", () => {
+    const options: SuiteOptions = {
+      windows: [5, 21],
+      confidence: 0.95,
+      annualization: 252,
+      coneLookback: 120,
+    };
     const rows = makeRows(
       1000,
       Array.from({ length: 1300 }, (_, i) => ({
@@ -214,6 +229,8 @@ describe("incremental statistics", () => {
       computeSymbolStats("X", columns(rows.slice(0, i + 1)), new SuiteContext(options), full);
       expect(inc.latest.vol).toEqual(full.latest.vol);
       expect(inc.cone).toEqual(full.cone);
+      // The cone is the last 120 bars' estimates, not the history's (the 1,000 bars before).
+      expect(Math.max(...full.cone.count)).toBeLessThanOrEqual(120);
       exact++;
     }
     expect(exact).toBe(300);

@@ -2,15 +2,17 @@
  * Incremental statistics: when a day's bars are appended to a symbol, update every estimator ×
  * window, the intervals and the cone from a saved state instead of recomputing the history.
  *
- * The state of a symbol is
+ * The state of a symbol is bounded whatever the length of its history:
  * - the kernels' running sums after the last bar (one RollState per window) and a bounded tail of
  *   the cleaned series (the last max(window, 30) + 1 bars): the rolling kernels resume on that
  *   tail with the same arithmetic, positions and re-anchoring as a full run, so the new rolling
  *   variances — hence the latest estimates, their intervals, the mean-return intervals and HV30 —
  *   equal a full recompute to the last bit;
- * - per (window, estimator) the sorted rolling variances of the whole history, because the cone's
- *   quantiles and the latest value's percentile are order statistics of all of them: a new value
- *   is inserted by binary search, and the same type-7 interpolation as the full run reads them.
+ * - per (window, estimator) the cone's window: the counted rolling variances ending on the last
+ *   `coneLookback` bars, sorted, each tagged with its bar's position (mod 2^16). A new bar's
+ *   variance is inserted by binary search and the one that left the lookback removed by its tag,
+ *   so the cone's quantiles and the latest value's percentile are read with the same type-7
+ *   interpolation as the full run, in O(lookback) per day;
  * - the cleaning counters (rows, first date, missing, duplicates, flagged).
  *
  * Only appends are incremental: a bar dated on or before the last bar (a correction of the past)
@@ -32,6 +34,7 @@ import { type PreparedSeries, type PriceSeries, prepareSeries } from "./series.t
 import {
   CONE_QUANTILES,
   computeSymbolStats,
+  coneLookback,
   emitSymbolRow,
   emitWindowRows,
   isLean,
@@ -41,9 +44,13 @@ import {
   type SuiteContext,
 } from "./suite.ts";
 
-/** A growable sorted array of the non-negative finite rolling variances of one series. */
-export interface SortedValues {
+/**
+ * The cone's window of one rolling series: its counted variances over the lookback, ascending
+ * (`values[0..length)`, capacity = lookback), and the position (mod 2^16) of each one's bar.
+ */
+export interface ConeWindow {
   values: Float64Array;
+  slots: Uint16Array;
   length: number;
 }
 
@@ -67,15 +74,22 @@ export interface SymbolState {
   };
   /** Kernel running sums after the last bar, per window (options' order). */
   roll: RollState[];
-  /** Sorted rolling variances per window, per estimator index (null: estimator not selected). */
-  cone: (SortedValues | null)[][];
+  /** The cone's window per window, per estimator index (null: estimator not selected). */
+  cone: (ConeWindow | null)[][];
   /** The latest rolling variance per window and estimator index (NaN = unavailable). */
   lastVar: Float64Array[];
 }
 
 export function optionsKey(ctx: SuiteContext): string {
   const o = ctx.options;
-  return JSON.stringify([o.windows, ctx.estimatorIndexes, o.annualization, o.confidence, o.cone !== false]);
+  return JSON.stringify([
+    o.windows,
+    ctx.estimatorIndexes,
+    o.annualization,
+    o.confidence,
+    o.cone !== false,
+    coneLookback(o),
+  ]);
 }
 
 /** Bars kept in the tail: the longest window (and HV30's 30 returns) plus the previous close. */
@@ -97,21 +111,42 @@ function upperBound(a: Float64Array, len: number, x: number): number {
   return lo;
 }
 
-function insertSorted(sv: SortedValues, x: number): void {
-  if (sv.length === sv.values.length) {
-    const grown = new Float64Array(Math.ceil(sv.values.length * 1.25) + HEADROOM);
-    grown.set(sv.values.subarray(0, sv.length));
-    sv.values = grown;
+const SLOT_MASK = 0xffff;
+
+/** An empty cone window with room for the lookback. */
+export function emptyCone(lookback: number): ConeWindow {
+  return { values: new Float64Array(lookback), slots: new Uint16Array(lookback), length: 0 };
+}
+
+/**
+ * Slide the cone window to bar `pos`: drop the variance of bar pos − lookback (when it was
+ * counted), then insert `x` (when it counts). Capacity holds: at most lookback − 1 entries remain
+ * before the insert once pos ≥ lookback, and at most pos before that.
+ */
+export function slideCone(cw: ConeWindow, pos: number, lookback: number, x: number): void {
+  const { values, slots } = cw;
+  if (pos >= lookback) {
+    const leaving = (pos - lookback) & SLOT_MASK;
+    for (let j = 0; j < cw.length; j++)
+      if (slots[j] === leaving) {
+        values.copyWithin(j, j + 1, cw.length);
+        slots.copyWithin(j, j + 1, cw.length);
+        cw.length--;
+        break;
+      }
   }
-  const at = upperBound(sv.values, sv.length, x);
-  sv.values.copyWithin(at + 1, at, sv.length);
-  sv.values[at] = x;
-  sv.length++;
+  if (!counted(x)) return;
+  const at = upperBound(values, cw.length, x);
+  values.copyWithin(at + 1, at, cw.length);
+  slots.copyWithin(at + 1, at, cw.length);
+  values[at] = x;
+  slots[at] = pos & SLOT_MASK;
+  cw.length++;
 }
 
 /** The cone from sorted values, exactly as quantilesFromIndex computes it from a bucket index. */
 function coneFromSorted(
-  sv: SortedValues,
+  sv: ConeWindow,
   out: Float64Array,
   map: (x: number) => number,
   rankOf: number | undefined,
@@ -133,21 +168,19 @@ function coneFromSorted(
   return { count, min: a[0]!, max: a[count - 1]!, atOrBelow };
 }
 
-/** Room for this many appends before a sorted array is reallocated. */
-const HEADROOM = 64;
-
-/** Sorted values with room to grow: the first days' inserts then never reallocate. */
-export function withHeadroom(values: Float64Array, length: number): SortedValues {
-  const out = new Float64Array(length + HEADROOM);
-  out.set(values.subarray(0, length));
-  return { values: out, length };
-}
-
-function sortedOf(series: Float64Array, n: number): SortedValues {
-  let m = 0;
-  const kept = new Float64Array(n);
-  for (let i = 0; i < n; i++) if (counted(series[i]!)) kept[m++] = series[i]!;
-  return withHeadroom(kept.subarray(0, m).sort(), m);
+/** The cone window of positions from..n−1 of one rolling series, as the full run sees them. */
+function coneOf(series: Float64Array, n: number, lookback: number): ConeWindow {
+  const from = Math.max(0, n - lookback);
+  const cw = emptyCone(lookback);
+  const order: number[] = [];
+  for (let i = from; i < n; i++) if (counted(series[i]!)) order.push(i);
+  order.sort((a, b) => series[a]! - series[b]! || a - b);
+  for (const [j, i] of order.entries()) {
+    cw.values[j] = series[i]!;
+    cw.slots[j] = i & SLOT_MASK;
+  }
+  cw.length = order.length;
+  return cw;
 }
 
 function tailOf(s: PreparedSeries, k: number): SymbolState["tail"] {
@@ -171,7 +204,8 @@ export function computeWithState(
 ): SymbolState {
   const windows = ctx.options.windows;
   const roll = windows.map((w) => newRollState(w));
-  const cone: (SortedValues | null)[][] = windows.map(() => []);
+  const cone: (ConeWindow | null)[][] = windows.map(() => []);
+  const lookback = coneLookback(ctx.options);
   const lastVar = windows.map(() => new Float64Array(5).fill(Number.NaN));
   const wIndex = new Map(windows.map((w, i) => [w, i]));
   const s = prepareSeries(input);
@@ -183,7 +217,7 @@ export function computeWithState(
     (w, rolling) => {
       const wi = wIndex.get(w)!;
       cone[wi] = rolling.map((series, e) =>
-        ctx.estimatorIndexes.includes(e) ? sortedOf(series, s.length) : null,
+        ctx.estimatorIndexes.includes(e) ? coneOf(series, s.length, lookback) : null,
       );
       for (const e of ctx.estimatorIndexes) lastVar[wi]![e] = rolling[e]![s.length - 1]!;
     },
@@ -191,9 +225,7 @@ export function computeWithState(
   );
   if (s.length === 0)
     for (let wi = 0; wi < windows.length; wi++)
-      cone[wi] = [0, 1, 2, 3, 4].map((e) =>
-        ctx.estimatorIndexes.includes(e) ? { values: new Float64Array(0), length: 0 } : null,
-      );
+      cone[wi] = [0, 1, 2, 3, 4].map((e) => (ctx.estimatorIndexes.includes(e) ? emptyCone(lookback) : null));
   return {
     symbol,
     optionsKey: optionsKey(ctx),
@@ -238,6 +270,7 @@ export function appendBars(
       recompute: `bar dated ${isoFromDays(fresh.date[0]!)} is not after the last bar (${isoFromDays(lastDate)}): a correction`,
     };
   const { windows, annualization: ann } = ctx.options;
+  const lookback = coneLookback(ctx.options);
   const k = state.tail.date.length;
   const m = fresh.length;
   const len = k + m;
@@ -273,8 +306,8 @@ export function appendBars(
       if (lean) rollingCloseToClose(terms, w, rolling[E_C2C], resume);
       else rollingVariances(terms, w, rolling, resume);
       for (const e of ctx.estimatorIndexes) {
-        for (let i = k; i < len; i++)
-          if (counted(rolling[e]![i]!)) insertSorted(state.cone[wi]![e]!, rolling[e]![i]!);
+        const cw = state.cone[wi]![e]!;
+        for (let i = k; i < len; i++) slideCone(cw, base + i, lookback, rolling[e]![i]!);
         state.lastVar[wi]![e] = rolling[e]![len - 1]!;
       }
     } else if (len > 0) for (const e of ctx.estimatorIndexes) rolling[e]![len - 1] = state.lastVar[wi]![e]!;

@@ -6,7 +6,7 @@
 
 export * from "./atm-iv.ts";
 export { normalQuantile } from "./distributions.ts";
-export { ESTIMATORS, type Estimator, type RollingOut } from "./estimators.ts";
+export { ESTIMATORS, type Estimator, type RollingOut, type RollState } from "./estimators.ts";
 export {
   type ExpectedMoveRow,
   type ExpirationInput,
@@ -23,6 +23,8 @@ export { type PriceSeries, prepareSeries } from "./series.ts";
 export {
   type ConeTable,
   computeSymbolStats,
+  coneLookback,
+  DEFAULT_CONE_LOOKBACK,
   emptyTables,
   type LatestTable,
   mergeTables,

@@ -36,6 +36,12 @@ export interface SuiteOptions {
   annualization: number;
   /** Compute the volatility cone (default true). */
   cone?: boolean;
+  /**
+   * Bars the volatility cone (and the latest estimate's percentile) looks back over: the cone
+   * of a window is the distribution of its rolling estimates ending on the last `coneLookback`
+   * bars (default DEFAULT_CONE_LOOKBACK). Bounded so a daily update keeps a bounded state.
+   */
+  coneLookback?: number;
   /** Estimators to report (default all five). Close-to-close alone takes a leaner kernel. */
   estimators?: readonly Estimator[];
 }
@@ -68,7 +74,10 @@ export interface ReturnsTable {
   reason: (string | null)[];
 }
 
-/** Volatility cone per (symbol, window, estimator) over the whole history (annualised). */
+/**
+ * Volatility cone per (symbol, window, estimator): the distribution of the rolling estimates
+ * ending on the last `coneLookback` bars (annualised).
+ */
 export interface ConeTable {
   symbol: string[];
   window: number[];
@@ -80,7 +89,7 @@ export interface ConeTable {
   p75: (number | null)[];
   max: (number | null)[];
   latest: (number | null)[];
-  /** Share of the history's estimates at or below the latest one (0–1): "HV percentile". */
+  /** Share of the cone's estimates at or below the latest one (0–1): "HV percentile". */
   latest_pct: (number | null)[];
   reason: (string | null)[];
 }
@@ -203,6 +212,20 @@ export class SuiteContext {
 
 const CONE_PROBS = [0.25, 0.5, 0.75] as const;
 
+/**
+ * One year of trading days, the same span as the IV rank and percentile (iv_hv): the cone and
+ * the HV percentile then answer "where is today's volatility within the last year". Longer spans
+ * are one setting away (`stats.cone-lookback`); the daily update's state grows with it.
+ */
+export const DEFAULT_CONE_LOOKBACK = 252;
+/** The incremental state tags cone entries by position modulo 2^16: the lookback stays below. */
+export const MAX_CONE_LOOKBACK = 65_535;
+
+/** The cone's lookback in bars. */
+export function coneLookback(o: SuiteOptions): number {
+  return o.coneLookback ?? DEFAULT_CONE_LOOKBACK;
+}
+
 /** Validate suite options; returns a reason string or null. */
 export function validateOptions(o: SuiteOptions): string | null {
   if (o.windows.length === 0) return "no windows given";
@@ -215,6 +238,9 @@ export function validateOptions(o: SuiteOptions): string | null {
   if (!(o.confidence > 0 && o.confidence < 1)) return `confidence ${o.confidence} is not between 0 and 1`;
   if (!(o.annualization > 0) || !Number.isFinite(o.annualization))
     return `annualization ${o.annualization} is not positive`;
+  const l = coneLookback(o);
+  if (!Number.isInteger(l) || l < 2 || l > MAX_CONE_LOOKBACK)
+    return `cone lookback ${l} is not an integer from 2 to ${MAX_CONE_LOOKBACK}`;
   return null;
 }
 
@@ -422,6 +448,7 @@ export function computeSymbolStats(
   const view: SeriesView = { symbol, n, s, terms, simpleRet, last: n - 1 };
 
   let hv30: number | null = null;
+  const coneFrom = Math.max(0, n - coneLookback(ctx.options));
   for (const [wi, w] of windows.entries()) {
     if (n > 0) {
       const resume = states ? { base: 0, from: 0, state: states[wi]! } : undefined;
@@ -430,7 +457,7 @@ export function computeSymbolStats(
     }
     if (onRolling && n > 0) onRolling(w, rolling, s.date);
     const cone: ConeSource = (e, x) =>
-      quantilesNonNegative(rolling[e]!.subarray(0, n), CONE_PROBS, ctx.qOut, ctx.quantiles, toVol, x);
+      quantilesNonNegative(rolling[e]!.subarray(coneFrom, n), CONE_PROBS, ctx.qOut, ctx.quantiles, toVol, x);
     hv30 = emitWindowRows(ctx, out, view, w, rolling, cone) ?? hv30;
   }
   if (hv30 === null && !windows.includes(30)) hv30 = latestCloseToClose(terms, 30, ann);

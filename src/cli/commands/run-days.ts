@@ -34,6 +34,8 @@ export async function runDaysCommand(
         "\n",
     );
     for (const p of problems(summary)) process.stderr.write(`  ${p}\n`);
+    if (summary.statistics && !summary.statistics.reused)
+      process.stderr.write(`  ${summary.statistics.line}\n`);
   });
   if (out.json) {
     process.stdout.write(
@@ -48,6 +50,7 @@ export async function runDaysCommand(
           seconds: round(d.summary.seconds),
           problems: problems(d.summary),
           tasks: d.summary.tasks.map((t) => ({ ...t, seconds: round(t.seconds) })),
+          ...(d.summary.statistics ? { statistics: d.summary.statistics } : {}),
           ...(d.summary.sim ? { sim: d.summary.sim } : {}),
         })),
         dataDir: options.dataDir,

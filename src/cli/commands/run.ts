@@ -168,6 +168,7 @@ export default defineCommand({
               tasks: summary.tasks.map((t) => ({ ...t, seconds: round(t.seconds) })),
               persist: summary.persist,
               ...(summary.lake ? { lake: summary.lake } : {}),
+              ...(summary.statistics ? { statistics: summary.statistics } : {}),
               ...(summary.sim ? { sim: summary.sim } : {}),
               ...(report ? { report } : {}),
               dataDir: summary.dataDir,
@@ -234,6 +235,7 @@ export function outcomeLines(summary: RunSummary, dataDir: string): string[] {
     lines.push(
       `  bars → ${lake?.root}: ${s3.folders} symbol folder${s3.folders === 1 ? "" : "s"} sent, ${s3.unchanged} unchanged, ${s3.removed} stray object${s3.removed === 1 ? "" : "s"} removed`,
     );
+  if (summary.statistics && !summary.statistics.reused) lines.push(`  ${summary.statistics.line}`);
   for (const f of summary.failures) {
     const title = summary.stages[f.stage]?.title ?? f.stage;
     lines.push(`  ${title} / ${f.label}: ${f.kind === "degraded" ? "incomplete: " : ""}${f.reason}`);

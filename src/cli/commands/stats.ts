@@ -228,6 +228,12 @@ export default defineCommand({
       valueHint: "0.95",
     },
     annualization: { type: "string", description: "periods per year (default 252)", valueHint: "N" },
+    "cone-lookback": {
+      type: "string",
+      description:
+        "bars the volatility cone and HV percentile look back over (default 252; 1260 = five years)",
+      valueHint: "N",
+    },
     estimators: {
       type: "string",
       description: "estimators: c2c,parkinson,gk,rs,yz (default: all)",
@@ -240,7 +246,7 @@ export default defineCommand({
     incremental: {
       type: "boolean",
       description:
-        "update from the saved state in stats/state/: read only new bar parts, recompute a symbol only when its past changed",
+        "update from the saved state (stats/state/daily.state): read only new bar parts, recompute a symbol only when its past changed",
     },
     metrics: {
       type: "string",
@@ -281,6 +287,7 @@ export default defineCommand({
             windows: config["stats.windows"],
             confidence: config["stats.confidence"],
             annualization: config["stats.annualization"],
+            coneLookback: config["stats.cone-lookback"],
             signal,
           });
           const view = { latest: u.tables.latest } as ComputeStatsResult;
@@ -292,7 +299,12 @@ export default defineCommand({
           for (const r of u.recomputed.slice(0, 20))
             process.stderr.write(`  recomputed ${r.symbol}: ${r.reason}\n`);
           if (u.recomputed.length > 20) process.stderr.write(`  … and ${u.recomputed.length - 20} more\n`);
-          return 0;
+          for (const f of u.failures)
+            process.stderr.write(
+              escapeControl(`ttapi: skipped ${f.symbol}: ${f.message}`) +
+                (f.hint ? `\n  hint: ${escapeControl(f.hint)}\n` : "\n"),
+            );
+          return u.failures.length > 0 ? ERROR_CODES.E_DEGRADED.exit : 0;
         }
         const { computeStats } = await import("../../platform/stats/index.ts");
         const { barsSource } = await import("../../platform/pipeline/index.ts");
@@ -321,6 +333,7 @@ export default defineCommand({
           windows: config["stats.windows"],
           confidence: config["stats.confidence"],
           annualization: config["stats.annualization"],
+          coneLookback: config["stats.cone-lookback"],
           workers: config["import.workers"],
           csv: config["run.csv"],
           rolling: args.rolling === true,
@@ -348,6 +361,7 @@ export default defineCommand({
         windows: "stats.windows",
         confidence: "stats.confidence",
         annualization: "stats.annualization",
+        "cone-lookback": "stats.cone-lookback",
         workers: "import.workers",
         csv: "run.csv",
       },

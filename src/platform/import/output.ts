@@ -19,7 +19,7 @@ import {
 } from "node:fs";
 import { join } from "node:path";
 import { fsyncPath } from "../../core/atomic.ts";
-import { barsRoot } from "../../core/bars.ts";
+import { barsRoot, comparePartNames } from "../../core/bars.ts";
 import { ioError } from "../../core/errors.ts";
 import { acquireLockNow, sweepLock } from "../../core/lock-dir.ts";
 import { processAlive } from "../../core/process-alive.ts";
@@ -129,7 +129,7 @@ export function listDataset(root: string): DatasetEntry[] {
       if (symbol === null) continue;
       const files = readdirSync(dir)
         .filter((f) => f.endsWith(".parquet") && !f.startsWith("."))
-        .sort()
+        .sort(comparePartNames)
         .map((f) => join(dir, f));
       out.push({ period, symbol, dir, files });
     }

@@ -19,6 +19,8 @@ export interface PipelineParams {
   windows: number[];
   annualization: number;
   confidence: number;
+  /** Bars the volatility cone looks back over (config `stats.cone-lookback`; default 252). */
+  coneLookback?: number;
   /**
    * The trading date this run's snapshot describes (its lake partition, `snapshotDate(asOf)`):
    * what "today" is for anything that reads the lake's history.

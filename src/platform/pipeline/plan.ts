@@ -137,6 +137,7 @@ export async function planRun(o: PlanInput): Promise<RunPlan> {
     windows: [...config["stats.windows"]],
     annualization: config["stats.annualization"],
     confidence: config["stats.confidence"],
+    coneLookback: config["stats.cone-lookback"],
     ...(o.snapshotDate ? { snapshotDate: o.snapshotDate } : {}),
   };
   const sc: StageContext = { env: o.env, params, api: o.api };

@@ -4,6 +4,7 @@
  * expected move per option expiration (chains' expirations, per-expiration IV from the metrics,
  * price from the quote snapshots).
  */
+import { existsSync } from "node:fs";
 import { join } from "node:path";
 import pl from "nodejs-polars";
 import { isoFromDays } from "../../core/bars.ts";
@@ -17,12 +18,13 @@ import {
 } from "../../stats/index.ts";
 import { combineFingerprints, frameFingerprint } from "../cache/fingerprint.ts";
 import { primeS3Listing, resolveLakeRoot } from "../lake/index.ts";
-import { computeStats } from "../stats/index.ts";
+import { updateStats } from "../stats/index.ts";
 import { ivHistoryFrame } from "../stats/iv-history.ts";
 import { type ArtifactValue, artifactTask } from "./artifact-task.ts";
 import type { StageContext } from "./context.ts";
 import { collectFromCleanStack } from "./gc.ts";
 import type { TaskDef } from "./graph.ts";
+import { type StatsUpdateMeta, statsStateFile, statsUpdateLine } from "./stats-update.ts";
 
 const STATS_TABLES = ["latest", "returns", "cone", "symbols"] as const;
 
@@ -151,6 +153,7 @@ export function mathTasks(sc: StageContext): TaskDef[] {
         windows: params.windows,
         annualization: params.annualization,
         confidence: params.confidence,
+        coneLookback: params.coneLookback,
         csv: env.csv,
       }),
       compute: async (ctx, io) => {
@@ -161,27 +164,46 @@ export function mathTasks(sc: StageContext): TaskDef[] {
           { kind: "stats", key: "volatility" },
           async (staging) => {
             if (bars.rows === 0) return { rows: 0, fingerprint: "no-bars", meta: { symbols: 0 } };
-            // The estimator suite is the memory peak of a run: start it with the garbage gone.
-            await collectFromCleanStack();
-            const r = await computeStats({
+            // A full recompute (no state yet, --force) is the memory peak of a run: start it with
+            // the garbage gone. A daily update from the state reads a few bars per symbol; a full
+            // collection would cost it more than the update itself (and grows with the heap).
+            const stateFile = statsStateFile(env.dataDir);
+            if (env.force || !existsSync(stateFile)) await collectFromCleanStack();
+            // Incremental: only the bar parts added since the saved state are read; a symbol
+            // whose past changed (a correction, a rewritten part) is recomputed and named.
+            const r = await updateStats({
               dataDir: bars.dir!,
               outDir: staging,
+              stateFile,
               windows: params.windows,
               annualization: params.annualization,
               confidence: params.confidence,
+              coneLookback: params.coneLookback,
               csv: env.csv,
               workers: env.config["import.workers"],
+              full: env.force,
               signal: ctx.signal,
             });
-            rowsRead = r.rows;
+            rowsRead = r.barsRead;
             failures = r.failures.length;
+            for (const f of r.failures) env.log.warn(`statistics: skipped ${f.symbol}: ${f.message}`);
+            const update: StatsUpdateMeta = {
+              symbols: r.symbols,
+              incremental: r.incremental,
+              recomputed: r.recomputed.length,
+              reasons: r.recomputed.slice(0, 20),
+              barsRead: r.barsRead,
+              stateBytes: r.stateBytes,
+              seconds: r.seconds,
+            };
+            env.log.info(statsUpdateLine(update));
             const fps = STATS_TABLES.map(
               (t) => `${t}:${frameFingerprint(pl.readParquet(join(staging, "stats", `${t}.parquet`)))}`,
             );
             return {
-              rows: r.latest.symbol.length,
+              rows: r.tables.latest.symbol.length,
               fingerprint: combineFingerprints(fps),
-              meta: { symbols: r.symbols, barsRead: r.rows, failures: r.failures.slice(0, 20) },
+              meta: { symbols: r.symbols, barsRead: r.barsRead, failures: r.failures.slice(0, 20), update },
             };
           },
           { inputs: io.inputs, params: io.params },

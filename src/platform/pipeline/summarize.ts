@@ -15,6 +15,7 @@ import {
   runFailures,
   STATUS_EXIT_CODES,
 } from "./outcome.ts";
+import { type StatsUpdateMeta, statsUpdateLine } from "./stats-update.ts";
 
 export type { RunStatus } from "./outcome.ts";
 export const EXIT_CODES: Record<RunStatus, number> = STATUS_EXIT_CODES;
@@ -52,6 +53,11 @@ export interface RunSummary {
   persist: { files: number; bytes: number; failures: { id: string; error: string }[] };
   /** The lake partitions of this run (absent when the run was cancelled before the lake step). */
   lake?: LakeSummary;
+  /**
+   * How the statistics were brought up to date: symbols updated incrementally vs recomputed in
+   * full, with the reasons (`reused`: the stored statistics were still current, nothing ran).
+   */
+  statistics?: StatsUpdateMeta & { reused: boolean; line: string };
   /** Demo mode: what the simulated exchange served (requests and injected faults by kind). */
   sim?: { requests: number; faults: Record<string, number> };
 }
@@ -78,7 +84,7 @@ export function summarize(
   i: SummarizeInput,
 ): Pick<
   RunSummary,
-  "status" | "exitCode" | "failures" | "stages" | "tasks" | "artifacts" | "duplicates" | "lake"
+  "status" | "exitCode" | "failures" | "stages" | "tasks" | "artifacts" | "duplicates" | "lake" | "statistics"
 > {
   const { tasks, outcomes, timing } = i;
   const taskSummaries: TaskSummary[] = tasks.map((t) => {
@@ -171,6 +177,15 @@ export function summarize(
     status = "failed";
   }
   const barsValue = outcomes.get("eod.bars")?.result?.value;
+  const statsResult = outcomes.get("math.stats")?.result;
+  const statsUpdate =
+    isArtifactValue(statsResult?.value) && statsResult.value.meta.update
+      ? {
+          ...(statsResult.value.meta.update as StatsUpdateMeta),
+          reused: statsResult.cached === true,
+          line: statsUpdateLine(statsResult.value.meta.update as StatsUpdateMeta),
+        }
+      : undefined;
   const artifacts = [...outcomes.values()]
     .map((x) => x.result?.value)
     .filter(isArtifactValue)
@@ -184,5 +199,6 @@ export function summarize(
     artifacts,
     duplicates: isArtifactValue(barsValue) ? Number(barsValue.meta.duplicates ?? 0) : 0,
     ...(i.lake ? { lake: i.lake } : {}),
+    ...(statsUpdate ? { statistics: statsUpdate } : {}),
   };
 }

@@ -32,7 +32,7 @@ import { writeStatsTables } from "./write.ts";
 export const DEFAULT_WINDOWS = [10, 20, 30, 60, 90, 252] as const;
 
 /** Below this much Parquet (~1M daily bars) the statistics run in-process by default. */
-const IN_PROCESS_BYTES = 16 * 1024 * 1024;
+export const IN_PROCESS_BYTES = 16 * 1024 * 1024;
 
 /** Parquet bytes per symbol: the work of a symbol is proportional to its rows, hence its bytes. */
 function symbolBytes(symbols: SymbolFiles[]): number[] {
@@ -62,6 +62,8 @@ export interface ComputeStatsOptions {
   windows?: readonly number[];
   confidence?: number;
   annualization?: number;
+  /** Bars the volatility cone looks back over (default DEFAULT_CONE_LOOKBACK). */
+  coneLookback?: number;
   /** Also write CSV mirrors. */
   csv?: boolean;
   /**
@@ -137,12 +139,13 @@ export async function computeStats(o: ComputeStatsOptions): Promise<ComputeStats
     confidence: o.confidence ?? 0.95,
     annualization: o.annualization ?? 252,
     cone: o.cone !== false,
+    ...(o.coneLookback !== undefined ? { coneLookback: o.coneLookback } : {}),
     ...(o.estimators ? { estimators: [...o.estimators] } : {}),
   };
   const bad = validateOptions(options);
   if (bad)
     throw usageError(`invalid statistics options: ${bad}`, {
-      hint: "windows are integers ≥ 2, confidence in (0, 1), annualization > 0",
+      hint: "windows are integers ≥ 2, confidence in (0, 1), annualization > 0, cone lookback 2–65535",
     });
   throwIfAborted(o.signal, "statistics");
 

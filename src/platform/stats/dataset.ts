@@ -8,10 +8,11 @@
 import { existsSync, readdirSync } from "node:fs";
 import { join } from "node:path";
 import pl from "nodejs-polars";
-import { barsRoot } from "../../core/bars.ts";
+import { barsRoot, comparePartNames } from "../../core/bars.ts";
 import { dataError, usageError } from "../../core/errors.ts";
 import type { PriceSeries } from "../../stats/index.ts";
 import { symbolOfBarsDir } from "../bars-schema.ts";
+import { concatSeries } from "./part-growth.ts";
 
 export interface SymbolFiles {
   symbol: string;
@@ -36,7 +37,7 @@ export function listDailySymbols(dataDir: string, period = "D"): SymbolFiles[] {
     if (symbol === null) continue;
     const files = readdirSync(dir)
       .filter((f) => f.endsWith(".parquet") && !f.startsWith("."))
-      .sort()
+      .sort(comparePartNames)
       .map((f) => join(dir, f));
     if (files.length > 0) out.push({ symbol, files });
   }
@@ -97,24 +98,5 @@ export function readBarsFile(file: string, parallel = true): PriceSeries {
 
 /** All parts of a symbol, concatenated in file order (later parts win on duplicate dates). */
 export function readSymbolBars(sf: SymbolFiles, parallel = true): PriceSeries {
-  const parts = sf.files.map((f) => readBarsFile(f, parallel));
-  if (parts.length === 1) return parts[0]!;
-  const n = parts.reduce((a, p) => a + p.date.length, 0);
-  const out: PriceSeries = {
-    date: new Int32Array(n),
-    open: new Float64Array(n),
-    high: new Float64Array(n),
-    low: new Float64Array(n),
-    close: new Float64Array(n),
-  };
-  let off = 0;
-  for (const p of parts) {
-    out.date.set(p.date, off);
-    out.open.set(p.open, off);
-    out.high.set(p.high, off);
-    out.low.set(p.low, off);
-    out.close.set(p.close, off);
-    off += p.date.length;
-  }
-  return out;
+  return concatSeries(sf.files.map((f) => readBarsFile(f, parallel)));
 }

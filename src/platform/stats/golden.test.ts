@@ -8,7 +8,13 @@ import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import pl from "nodejs-polars";
-import { GOLDEN_DIR, GOLDEN_METRICS, GOLDEN_WINDOWS, tableRows } from "../../../fixtures/stats/generate.ts";
+import {
+  GOLDEN_CONE_LOOKBACK,
+  GOLDEN_DIR,
+  GOLDEN_METRICS,
+  GOLDEN_WINDOWS,
+  tableRows,
+} from "../../../fixtures/stats/generate.ts";
 import { computeStats } from "./compute.ts";
 
 // setDefaultTimeout is per file: a generous ceiling for loaded 2-core CI machines (a hang still fails).
@@ -48,6 +54,7 @@ describe("golden statistics", () => {
       const r = await computeStats({
         dataDir,
         windows: GOLDEN_WINDOWS,
+        coneLookback: GOLDEN_CONE_LOOKBACK,
         workers,
         metrics: GOLDEN_METRICS,
         csv: workers === 2,

@@ -8,6 +8,7 @@ import { throwIfAborted } from "../../core/cancel.ts";
 import { isTTError } from "../../core/errors.ts";
 import {
   computeSymbolStats,
+  computeWithState,
   emptyTables,
   type StatsTables,
   SuiteContext,
@@ -15,6 +16,7 @@ import {
 } from "../../stats/index.ts";
 import { readSymbolBars, type SymbolFiles } from "./dataset.ts";
 import { RollingCollector } from "./rolling.ts";
+import { encodeStates, type StateShape, type StoredState } from "./state-store.ts";
 
 export interface StatsTaskRequest {
   id: number;
@@ -24,6 +26,8 @@ export interface StatsTaskRequest {
   parallelRead: boolean;
   /** When set, write each symbol's rolling annualised volatility series under this directory. */
   rollingDir?: string;
+  /** Also return each symbol's incremental state (encoded with this shape; file stamps left empty). */
+  stateShape?: StateShape;
 }
 
 export interface SymbolFailure {
@@ -39,6 +43,8 @@ export interface StatsTaskResponse {
   rows: number;
   readMs: number;
   computeMs: number;
+  /** The symbols' incremental states (state-store.ts encoding) when the request asked for them. */
+  states?: Uint8Array;
 }
 
 let cached: { key: string; ctx: SuiteContext } | null = null;
@@ -58,6 +64,7 @@ export async function runStatsTask(req: StatsTaskRequest, signal?: AbortSignal):
   let rows = 0;
   let readMs = 0;
   let computeMs = 0;
+  const states: StoredState[] = [];
   for (const sf of req.symbols) {
     // Yield to the event loop between symbols: polars frames and the typed arrays copied out of
     // them are native memory released by finalizers that only run there. Without this a worker
@@ -80,7 +87,8 @@ export async function runStatsTask(req: StatsTaskRequest, signal?: AbortSignal):
     }
     const t1 = performance.now();
     rows += bars.date.length;
-    if (req.rollingDir) {
+    if (req.stateShape) states.push({ state: computeWithState(sf.symbol, bars, ctx, tables), files: [] });
+    else if (req.rollingDir) {
       const sink = new RollingCollector(req.options);
       computeSymbolStats(sf.symbol, bars, ctx, tables, sink.collect);
       sink.write(req.rollingDir, sf.symbol);
@@ -89,5 +97,13 @@ export async function runStatsTask(req: StatsTaskRequest, signal?: AbortSignal):
     readMs += t1 - t0;
     computeMs += t2 - t1;
   }
-  return { id: req.id, tables, failures, rows, readMs, computeMs };
+  return {
+    id: req.id,
+    tables,
+    failures,
+    rows,
+    readMs,
+    computeMs,
+    ...(req.stateShape ? { states: encodeStates(req.stateShape, states) } : {}),
+  };
 }
