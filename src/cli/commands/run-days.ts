@@ -50,6 +50,7 @@ export async function runDaysCommand(
           seconds: round(d.summary.seconds),
           problems: problems(d.summary),
           tasks: d.summary.tasks.map((t) => ({ ...t, seconds: round(t.seconds) })),
+          ...(d.summary.lake ? { lakeSeconds: round(d.summary.lake.seconds) } : {}),
           ...(d.summary.statistics ? { statistics: d.summary.statistics } : {}),
           ...(d.summary.sim ? { sim: d.summary.sim } : {}),
         })),

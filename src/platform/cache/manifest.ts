@@ -7,7 +7,7 @@
  */
 import { existsSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
-import { atomicWriteFileSync } from "../../core/atomic.ts";
+import { atomicWriteFile, atomicWriteFileSync } from "../../core/atomic.ts";
 import type { ArtifactKind } from "./kinds.ts";
 
 export const MANIFEST_FILE = "manifest.json";
@@ -94,4 +94,9 @@ export function verifyFiles(artifactDir: string, manifest: Manifest): string | n
 
 export function writeManifest(artifactDir: string, manifest: Manifest): void {
   atomicWriteFileSync(manifestPath(artifactDir), `${JSON.stringify(manifest, null, 2)}\n`);
+}
+
+/** `writeManifest` without blocking the caller's thread on the fsyncs (same commit point). */
+export function writeManifestAsync(artifactDir: string, manifest: Manifest): Promise<void> {
+  return atomicWriteFile(manifestPath(artifactDir), `${JSON.stringify(manifest, null, 2)}\n`);
 }

@@ -32,6 +32,7 @@ import {
   readManifest,
   verifyFiles,
   writeManifest,
+  writeManifestAsync,
 } from "./manifest.ts";
 
 export type ArtifactState = "fresh" | "stale" | "missing" | "invalid";
@@ -246,6 +247,8 @@ export class ArtifactStore {
           bytes: f.bytes,
         }));
         const m = base(files);
+        // Synchronous: the manifest is committed by the time the writer's job settles
+        // (`PersistWriter.close()` promises that).
         writeManifest(dir, m);
         this.collectGarbage(ref, m);
         return m;
@@ -283,7 +286,7 @@ export class ArtifactStore {
       }
       const files: ArtifactFile[] = [{ path: name, format: "dir", bytes: treeBytes(final) }];
       const m = newManifest(ref, out, opts, files, opts.createdAt ?? this.now());
-      writeManifest(dir, m);
+      await writeManifestAsync(dir, m);
       this.collectGarbage(ref, m);
       return m;
     } catch (e) {

@@ -137,6 +137,7 @@ async function importLocked(opts: ImportOptions, t0: number): Promise<ImportSumm
       progress,
       report,
       warnings,
+      transposeRows: opts.tuning?.transposeRows,
     });
     throwIfAborted(signal, "import");
     warnings.push(...(await orderWarnings(parsed.orderReports, plan.split)));

@@ -7,10 +7,13 @@
 import pLimit from "p-limit";
 import type { Compression } from "../../core/compression.ts";
 import { cancelledError, dataError, ioError } from "../../core/errors.ts";
+import { canSyncFilesystem } from "../../core/sync-fs.ts";
+import { BackgroundSync } from "./background-sync.ts";
 import { absoluteLine } from "./lines.ts";
 import { fsyncFileAsync } from "./parquet.ts";
 import type { Plan } from "./plan.ts";
 import type { ParsePool } from "./pool.ts";
+import { DEFAULT_TRANSPOSE_ROWS, Transposer } from "./transpose.ts";
 import type {
   ImportError,
   ImportProgress,
@@ -19,6 +22,9 @@ import type {
   WorkerResponse,
   WrittenPart,
 } from "./types.ts";
+
+/** Rows per write task of gathered rows (see writeGathered). */
+const GATHERED_BATCH_ROWS = 256 * 1024;
 
 /** fsyncs in flight at once (each holds an open file; the I/O pool has 4 threads anyway). */
 const SYNC_CONCURRENCY = 32;
@@ -36,6 +42,8 @@ export interface ParsePhaseOptions {
   signal?: AbortSignal;
   progress: ImportProgress;
   report: () => void;
+  /** Rows of tiny groups gathered before they are written in a round (see transpose.ts). */
+  transposeRows?: number;
   /** Warnings go straight into the import's list (in reply order). */
   warnings: string[];
 }
@@ -68,6 +76,9 @@ export async function runParsePhase(o: ParsePhaseOptions): Promise<ParsePhase> {
   // Bounded: a daily all-symbol file yields thousands of parts in one reply, and one open file
   // per pending sync would hit the open-files limit (EMFILE at ulimit -n 1024).
   const syncSlots = pLimit(SYNC_CONCURRENCY);
+  // syncfs on the whole staging tree instead of an fsync per part (see background-sync.ts).
+  const background = o.durable && canSyncFilesystem() ? new BackgroundSync(o.staging) : null;
+  const batchSync = background !== null;
   const syncLater = (path: string) =>
     syncs.push(
       syncSlots(() => fsyncFileAsync(path)).catch((e) => {
@@ -75,20 +86,65 @@ export async function runParsePhase(o: ParsePhaseOptions): Promise<ParsePhase> {
       }),
     );
 
-  await Promise.all(
+  // Parts are fsynced here, off the workers, not inside each write.
+  const sink = {
+    mode: "write",
+    stagingRoot: o.staging,
+    compression: o.compression,
+    compressionLevel: o.compressionLevel,
+    csv: o.csv,
+    durable: false,
+    transpose: true,
+  } as const;
+  const transposer = new Transposer();
+  let nextGatheredId = plan.tasks.length;
+  /** Write the rows handed back so far, one part per (period, symbol) (see transpose.ts). */
+  const writeGathered = async () => {
+    // Batches of at most ~256k rows: a worker holds a batch, its frame and the stored-form frame
+    // at once, and the rest wait here already regrouped.
+    const tasks = transposer.take(
+      nextGatheredId,
+      Math.max(pool.size * 4, Math.ceil(transposer.rows / GATHERED_BATCH_ROWS)),
+    );
+    nextGatheredId += tasks.length;
+    await Promise.all(
+      tasks.map(async (task) => {
+        const res = (await pool.run({
+          type: "task",
+          task,
+          sink,
+          strict: o.strict,
+          maxErrors: o.maxErrors,
+        })) as WorkerResponse;
+        if (res.failure) {
+          throw ioError(`import failed writing gathered rows: ${res.failure}`, {
+            hint: "check free disk space and permissions of the output folder",
+          });
+        }
+        out.duplicates += res.duplicates ?? 0;
+        if (res.unordered)
+          warnings.push(`${res.unordered} records out of date order across input files (sorted on import)`);
+        tallyParts(res);
+      }),
+    );
+  };
+  const tallyParts = (res: WorkerResponse) => {
+    out.parts.push(...res.parts);
+    if (res.parts.length > 0) background?.written();
+    if (o.durable && !batchSync) {
+      for (const p of res.parts) {
+        syncLater(p.path);
+        if (o.csv) syncLater(p.path.replace(/\.parquet$/, ".csv"));
+      }
+    }
+  };
+
+  const parseAll = Promise.all(
     plan.tasks.map(async (task) => {
       const res = (await pool.run({
         type: "task",
         task,
-        // Parts are fsynced here, off the workers, not inside each write.
-        sink: {
-          mode: "write",
-          stagingRoot: o.staging,
-          compression: o.compression,
-          compressionLevel: o.compressionLevel,
-          csv: o.csv,
-          durable: false,
-        },
+        sink,
         strict: o.strict,
         maxErrors: o.maxErrors,
       })) as WorkerResponse;
@@ -112,12 +168,10 @@ export async function runParsePhase(o: ParsePhaseOptions): Promise<ParsePhase> {
         }
         if (p.order) out.orderReports.push(p);
       }
-      out.parts.push(...res.parts);
-      if (o.durable) {
-        for (const p of res.parts) {
-          syncLater(p.path);
-          if (o.csv) syncLater(p.path.replace(/\.parquet$/, ".csv"));
-        }
+      tallyParts(res);
+      if (res.gathered) {
+        transposer.add(task.id, res.gathered);
+        if (transposer.rows >= (o.transposeRows ?? DEFAULT_TRANSPOSE_ROWS)) await writeGathered();
       }
       o.report();
       if (o.strict && res.stopped && !strictFailure) {
@@ -133,14 +187,30 @@ export async function runParsePhase(o: ParsePhaseOptions): Promise<ParsePhase> {
         pool.close();
       }
     }),
-  ).catch((e) => {
-    if (strictFailure) return;
-    if (o.signal?.aborted) throw cancelledError("import cancelled", { cause: o.signal.reason });
-    throw e;
-  });
-  if (strictFailure) throw strictError(strictFailure);
-  // Every part on disk before any is renamed, merged or swapped in (most already are: the
-  // syncs ran on the I/O threads while the workers went on parsing).
+  );
+  await parseAll
+    .then(async () => {
+      if (!strictFailure && transposer.rows > 0) await writeGathered();
+    })
+    .catch((e) => {
+      background?.close();
+      if (strictFailure) return;
+      if (o.signal?.aborted) throw cancelledError("import cancelled", { cause: o.signal.reason });
+      throw e;
+    });
+  if (strictFailure) {
+    background?.close();
+    throw strictError(strictFailure);
+  }
+  // Every part on disk before any is renamed, merged or swapped in: one syncfs for the whole
+  // staging tree where the platform has it, else (or when it fails) an fsync per file — most of
+  // which already ran on the I/O threads while the workers went on parsing.
+  if (background && !(await background.finish())) {
+    for (const p of out.parts) {
+      syncLater(p.path);
+      if (o.csv) syncLater(p.path.replace(/\.parquet$/, ".csv"));
+    }
+  }
   await Promise.all(syncs);
   if (syncError) {
     throw ioError(`cannot flush the imported files to disk: ${(syncError as Error).message}`, {
@@ -152,7 +222,8 @@ export async function runParsePhase(o: ParsePhaseOptions): Promise<ParsePhase> {
 }
 
 function describeTask(task: ParseTask): string {
-  const first = task.kind === "ascii" ? task.files[0]?.path : task.items[0]?.path;
+  const first =
+    task.kind === "ascii" ? task.files[0]?.path : task.kind === "binary" ? task.items[0]?.path : undefined;
   return first ?? `task ${task.id}`;
 }
 

@@ -48,7 +48,14 @@ export interface ImportOptions {
   signal?: AbortSignal;
   onProgress?: (p: ImportProgress) => void;
   /** Work-splitting knobs (tests use small chunks to exercise file splitting). */
-  tuning?: { chunkBytes?: number; batchBytes?: number; batchFiles?: number; binaryBatch?: number };
+  tuning?: {
+    chunkBytes?: number;
+    batchBytes?: number;
+    batchFiles?: number;
+    binaryBatch?: number;
+    /** Rows of many-tiny-group files gathered before a write round (see transpose.ts). */
+    transposeRows?: number;
+  };
 }
 
 export interface ImportError {
@@ -98,7 +105,25 @@ export type ParseTask =
       /** Folder of the database (for `source` and error messages). */
       dir: string;
       items: BinaryItem[];
+    }
+  | {
+      /** Rows parsed earlier, gathered by (period, symbol) on the main thread: write them. */
+      kind: "gathered";
+      id: number;
+      rows: GatheredRows;
     };
+
+/**
+ * Parsed rows with their sources: what a worker hands back instead of writing a flush made of
+ * many tiny groups (a daily all-symbol file), and what the main thread sends back to be written
+ * once every file's rows of each symbol are together (see transpose.ts).
+ */
+export interface GatheredRows {
+  columns: BarColumns;
+  /** Per row: its index into `sources`. */
+  rowSource: Int32Array;
+  sources: { source: string; priority: number }[];
+}
 
 export interface AsciiPiece {
   path: string;
@@ -133,6 +158,8 @@ export interface TaskSink {
   compressionLevel?: number;
   csv?: boolean;
   durable?: boolean;
+  /** Hand flushes of many tiny groups back as `gathered` rows instead of writing them. */
+  transpose?: boolean;
 }
 
 export type WorkerRequest =
@@ -227,4 +254,9 @@ export interface WorkerResponse {
   columns?: BarColumns;
   stopped: boolean;
   failure?: string;
+  /** Rows handed back unwritten (sink.transpose): the main thread gathers them per symbol. */
+  gathered?: GatheredRows;
+  /** A gathered task (no pieces of its own): duplicates removed and rows that were out of order. */
+  duplicates?: number;
+  unordered?: number;
 }

@@ -17,7 +17,7 @@ import {
   statSync,
 } from "node:fs";
 import { basename, dirname, join } from "node:path";
-import type { BarColumns } from "../../core/bars.ts";
+import { type BarColumns, mapBarArrays } from "../../core/bars.ts";
 import { describeNonRegular } from "../../core/input-file.ts";
 import {
   BarColumnsBuilder,
@@ -35,8 +35,9 @@ import {
 import { isStoredBarsFile } from "../bars-schema.ts";
 import { groupRows, type RowGroup } from "./group.ts";
 import {
+  dailyTail,
   groupFrame,
-  keyRange,
+  keysOutside,
   mergeParts,
   partPath,
   rowCount,
@@ -44,6 +45,7 @@ import {
   writePartAsync,
 } from "./parquet.ts";
 import type {
+  GatheredRows,
   MergeRequest,
   MergeResponse,
   PieceResult,
@@ -200,6 +202,10 @@ export async function runTask(
   const taskBytes = task.kind === "ascii" ? task.files.reduce((a, f) => a + (f.end - f.start), 0) : 0;
   let out = sink.mode === "columns" ? columnsBuilder(Math.ceil(taskBytes / 45) + 1024) : writeBuilder();
   const sources: { from: number; to: number; source: string; priority: number }[] = [];
+  // A gathered task brings its rows' sources along (rows of one symbol from many files).
+  const given = task.kind === "gathered" ? task.rows : null;
+  let handBack: GatheredRows | undefined;
+  const loose = { duplicates: 0, unordered: 0 };
 
   // The writes in flight (each resolves to its error, if any): at most `keep - 1` stay pending
   // when the next one starts (one for large frames, a few for tiny ones, whose cost is mostly
@@ -213,30 +219,56 @@ export async function runTask(
     }
   };
 
-  const flush = async (tag: string): Promise<void> => {
+  const flush = async (tag: string, final: boolean): Promise<void> => {
     if (sink.mode !== "write") return;
     if (out.length === 0) {
       sources.length = 0; // a piece without rows: nothing to write, and its source must not leak
       return;
     }
-    const groups = groupRows(out);
     // Several files in the builder (a task's files accumulate): each row's source, and per group
     // the one source of its rows (a literal) or -1 (a column: a symbol from several files).
-    const rowSource = sources.length > 1 ? sourceOfRows(sources, out.length) : null;
+    const rowSource = given?.rowSource ?? (sources.length > 1 ? sourceOfRows(sources, out.length) : null);
+    const table = given?.sources ?? sources;
+    if (sink.transpose && !given && tinyGroups(out)) {
+      // Thousands of symbols with a few rows each (daily all-symbol files): writing them here
+      // would give every symbol one tiny part per task. Keep reading (the task is bounded), then
+      // hand the rows back to be gathered per symbol across all tasks (see transpose.ts).
+      if (!final) return;
+      handBack = {
+        columns: {
+          length: out.length,
+          symbols: out.symbols.slice(),
+          ...mapBarArrays(out, (a) => a.slice(0, out.length) as typeof a),
+        },
+        rowSource: rowSource ?? new Int32Array(out.length),
+        sources: sources.map((x) => ({ source: x.source, priority: x.priority })),
+      };
+      out = writeBuilder();
+      sources.length = 0;
+      return;
+    }
+    const groups = groupRows(out);
     const groupSources = groups.map((g) => (rowSource ? groupSource(g, rowSource) : { single: 0, first: 0 }));
-    const perRow = groupSources.some((x) => x.single < 0)
-      ? Array.from(rowSource!, (i) => sources[i]!.source)
-      : null;
+    let perRow: string[] | null = null;
     const sourceOf = (j: number): string | readonly string[] => {
       const x = groupSources[j]!;
-      return x.single >= 0 ? sources[x.single]!.source : perRow!;
+      if (x.single >= 0) return table[x.single]!.source;
+      perRow ??= Array.from(rowSource!, (i) => table[i]!.source);
+      return perRow;
     };
     // Several groups: frames sliced from one gathered DataFrame (see smallGroupFrames).
     // (Small groups only: for long series building each frame costs little next to writing it,
     // and gathering would copy every row once more.)
     const sliced =
       groups.length >= SLICED_GROUPS_MIN && out.length <= groups.length * SMALL_GROUP_ROWS
-        ? smallGroupFrames(out, groups, out.symbols, sourceOf)
+        ? smallGroupFrames(
+            out,
+            groups,
+            out.symbols,
+            groupSources.map((x) => x.single),
+            rowSource,
+            table.map((x) => x.source),
+          )
         : null;
     // Every folder first, in one go: a mkdir between Parquet writes waits on the filesystem
     // journal those writes keep busy (~1.6 ms instead of ~0.1 ms each on ext4).
@@ -256,7 +288,7 @@ export async function runTask(
     for (const g of groups) {
       const symbol = out.symbols[g.symbolId]!;
       const period = String.fromCharCode(g.period);
-      const first = sources[groupSources[k]!.first]!;
+      const first = table[groupSources[k]!.first]!;
       const path = paths[k++]!;
       // The frame owns copies of its columns, so the builder is free for the next file as soon as
       // it is built: one write stays in flight while this thread parses on.
@@ -285,10 +317,9 @@ export async function runTask(
         priority: first.priority,
       });
       const piece = pieces[pieces.length - 1];
-      if (piece) {
-        piece.duplicates += g.duplicates;
-        piece.unordered += g.unordered;
-      }
+      const counts = piece ?? loose;
+      counts.duplicates += g.duplicates;
+      counts.unordered += g.unordered;
       rowsSinceRelease += g.rows;
       framesSinceRelease++;
       if (rowsSinceRelease >= RELEASE_EVERY_ROWS || framesSinceRelease >= RELEASE_EVERY_FRAMES)
@@ -372,9 +403,12 @@ export async function runTask(
         break;
       }
       // The task's files accumulate (see FLUSH_ROWS): one part per symbol per flush.
-      if (flushDue(out)) await flush(`${task.id}-${f.piece}-${pieces.length - 1}`);
+      if (flushDue(out)) await flush(`${task.id}-${f.piece}-${pieces.length - 1}`, false);
     }
-    if (!stopped) await flush(`${task.id}-rest`);
+    if (!stopped) await flush(`${task.id}-rest`, true);
+  } else if (task.kind === "gathered") {
+    out = builderOf(task.rows.columns);
+    await flush(`g${task.id}`, true);
   } else {
     for (const item of task.items) {
       const result = emptyPiece(item.path, 0, 0, 0);
@@ -409,9 +443,9 @@ export async function runTask(
         stopped = true;
         break;
       }
-      if (flushDue(out)) await flush(`${task.id}-${pieces.length - 1}`);
+      if (flushDue(out)) await flush(`${task.id}-${pieces.length - 1}`, false);
     }
-    if (!stopped) await flush(`${task.id}-rest`);
+    if (!stopped) await flush(`${task.id}-rest`, true);
   }
 
   await settleWrite();
@@ -422,7 +456,35 @@ export async function runTask(
       transfer: columnBuffers(columns),
     };
   }
-  return { response: { type: "done", taskId: task.id, pieces, parts, stopped }, transfer: [] };
+  const response: WorkerResponse = { type: "done", taskId: task.id, pieces, parts, stopped };
+  if (given) Object.assign(response, loose);
+  if (handBack) {
+    response.gathered = handBack;
+    return {
+      response,
+      transfer: [...columnBuffers(handBack.columns), handBack.rowSource.buffer as ArrayBuffer],
+    };
+  }
+  return { response, transfer: [] };
+}
+
+/**
+ * Many symbols with only a few rows each in the builder: its groups are worth gathering across
+ * tasks (one part per symbol) rather than writing one tiny part per symbol per task.
+ */
+const TRANSPOSE_MIN_SYMBOLS = 256;
+const TRANSPOSE_MAX_ROWS_PER_SYMBOL = 64;
+function tinyGroups(out: BarColumnsBuilder): boolean {
+  const n = out.symbols.length;
+  return n >= TRANSPOSE_MIN_SYMBOLS && out.length <= n * TRANSPOSE_MAX_ROWS_PER_SYMBOL;
+}
+
+/** A builder over gathered columns (their buffers become the builder's). */
+function builderOf(c: BarColumns): BarColumnsBuilder {
+  const b = BarColumnsBuilder.fromBuffers(c);
+  for (const s of c.symbols) b.symbolId(s);
+  b.length = c.length;
+  return b;
 }
 
 /** Beyond this many files per (period, symbol), an import compacts them into one. */
@@ -436,35 +498,51 @@ export function runMerge(req: MergeRequest): MergeResponse {
     durable: req.durable,
   };
   const dir = dirname(req.target);
+  // The daily case: the new sessions join the symbol's daily part (see `dailyTail`), so a daily
+  // import neither adds a file per day nor, after MAX_APPENDED_PARTS days, rewrites the history.
+  const tail = req.appendable ? dailyTail(req.existing) : null;
+  const tailCsv = tail?.replace(/\.parquet$/, ".csv");
+  const useTail = tail !== null && (req.csv || !existsSync(tailCsv!));
   if (
     req.appendable &&
     req.existing.length > 0 &&
-    req.existing.length + req.parts.length <= MAX_APPENDED_PARTS &&
+    req.existing.length + (useTail ? 0 : req.parts.length) <= MAX_APPENDED_PARTS &&
     // Files from before the Categorical text columns are rewritten (merged), never mixed in.
     req.existing.every(isStoredBarsFile)
   ) {
-    const ranges = req.existing.map(keyRange);
-    if (ranges.every((r) => r.max < req.newMinKey || r.min > req.newMaxKey)) {
+    if (req.existing.every((f) => keysOutside(f, req.newMinKey, req.newMaxKey))) {
       // Keep the previous files (hard links into the new tree) and move the new parts beside them.
       mkdirSync(dir, { recursive: true });
       const taken = new Set<string>();
       for (const f of req.existing) {
+        if (useTail && f === tail) continue;
         const name = basename(f);
         linkOrCopy(f, join(dir, name));
         const csvFile = f.replace(/\.parquet$/, ".csv");
         if (existsSync(csvFile)) linkOrCopy(csvFile, join(dir, basename(csvFile)));
         taken.add(name);
       }
-      let k = 0;
       let newRows = 0;
-      for (const p of req.parts) {
-        while (taken.has(`part-${k}.parquet`)) k++;
-        const target = join(dir, `part-${k}.parquet`);
-        taken.add(`part-${k}.parquet`);
-        renameSync(p, target);
-        const csvPart = p.replace(/\.parquet$/, ".csv");
-        if (req.csv && existsSync(csvPart)) renameSync(csvPart, target.replace(/\.parquet$/, ".csv"));
-        newRows += rowCount(target);
+      if (useTail) {
+        // Disjoint from it (checked above): the daily part plus the new rows, written anew.
+        const m = mergeParts(req.parts, [tail], join(dir, basename(tail)), o);
+        for (const p of req.parts) {
+          rmSync(p, { force: true });
+          rmSync(p.replace(/\.parquet$/, ".csv"), { force: true });
+        }
+        taken.add(basename(tail));
+        newRows = m.newRows;
+      } else {
+        let k = 0;
+        for (const p of req.parts) {
+          while (taken.has(`part-${k}.parquet`)) k++;
+          const target = join(dir, `part-${k}.parquet`);
+          taken.add(`part-${k}.parquet`);
+          renameSync(p, target);
+          const csvPart = p.replace(/\.parquet$/, ".csv");
+          if (req.csv && existsSync(csvPart)) renameSync(csvPart, target.replace(/\.parquet$/, ".csv"));
+          newRows += rowCount(target);
+        }
       }
       return {
         type: "merged",

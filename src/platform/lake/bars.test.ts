@@ -5,12 +5,13 @@
  * same data again changes nothing, and an unreadable lake file is named and its folder left alone.
  */
 import { afterAll, expect, test } from "bun:test";
-import { mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { linkSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import pl from "nodejs-polars";
 import { barsSymbolDir } from "../../core/bars.ts";
 import { storedBars } from "../bars-schema.ts";
+import { DAILY_PART_ROWS } from "../import/parquet.ts";
 import { barsSignature, countBars, publishBars } from "./bars.ts";
 
 const tmp = mkdtempSync(join(tmpdir(), "ttapi-lake-bars-"));
@@ -120,4 +121,60 @@ test("an unreadable lake file is named with the fix; that folder is left alone, 
     /^lake-broken\/bars\/period=D\/symbol=AAA\/part-0\.parquet cannot be read .*delete it/,
   );
   expect(read(lake, "CCC")).toHaveLength(2);
+});
+
+test("daily runs: new sessions join one daily part (history untouched) up to its size, a shared part is never rewritten; the same window again changes nothing; an unreadable part is named", () => {
+  const lake = join(tmp, "lake-daily");
+  const dir = barsSymbolDir(lake, "D", "DDD");
+  const files = () =>
+    readdirSync(dir)
+      .filter((f) => f.endsWith(".parquet"))
+      .sort();
+  // History, then five cron days, each bringing a 3-session candle window that overlaps the lake.
+  publishBars(lake, staged(bars("DDD", [20000, 20001, 20002], "ms.txt")), { compression: "zstd" });
+  const history = statSync(join(dir, "part-0.parquet"));
+  for (let d = 20003; d < 20008; d++) {
+    const r = publishBars(lake, staged(bars("DDD", [d - 2, d - 1, d], "dxlink")), { compression: "zstd" });
+    expect(r).toMatchObject({ appended: 1, replaced: 0, unreadable: [] });
+  }
+  expect(files()).toEqual(["part-0.parquet", "part-1.parquet"]);
+  expect(statSync(join(dir, "part-0.parquet")).mtimeMs).toBe(history.mtimeMs);
+  expect(read(lake, "DDD").map((x) => x.d)).toEqual([20000, 20001, 20002, 20003, 20004, 20005, 20006, 20007]);
+  // The same window again: nothing written.
+  const sig = barsSignature(lake);
+  const again = publishBars(lake, staged(bars("DDD", [20005, 20006, 20007], "dxlink")), {
+    compression: "zstd",
+  });
+  expect(again).toMatchObject({ appended: 0, replaced: 0, unchanged: 1 });
+  expect(barsSignature(lake)).toBe(sig);
+  // A changed candle inside the window replaces the lake's DXLink row (the folder rewritten whole).
+  const changed = publishBars(lake, staged(bars("DDD", [20006, 20007], "dxlink", 0.25)), {
+    compression: "zstd",
+  });
+  expect(changed).toMatchObject({ replaced: 2, appended: 0 });
+  expect(read(lake, "DDD").map((x) => x.close)).toEqual([
+    20000, 20001, 20002, 20003, 20004, 20005, 20006.25, 20007.25,
+  ]);
+  expect(files()).toEqual(["part-0.parquet"]);
+  // A full daily part is left as it is: the next session starts another.
+  const many = Array.from({ length: DAILY_PART_ROWS }, (_, i) => 20008 + i);
+  publishBars(lake, staged(bars("DDD", many, "dxlink", 0.25)), { compression: "zstd" });
+  expect(files()).toEqual(["part-0.parquet", "part-1.parquet"]);
+  const next = 20008 + DAILY_PART_ROWS;
+  publishBars(lake, staged(bars("DDD", [next - 1, next], "dxlink", 0.25)), { compression: "zstd" });
+  expect(files()).toEqual(["part-0.parquet", "part-1.parquet", "part-2.parquet"]);
+  // A daily part another folder shares (a hard link) is not rewritten either.
+  const outside = join(tmp, "shared-part.parquet");
+  linkSync(join(dir, "part-2.parquet"), outside);
+  publishBars(lake, staged(bars("DDD", [next, next + 1], "dxlink", 0.25)), { compression: "zstd" });
+  expect(files()).toEqual(["part-0.parquet", "part-1.parquet", "part-2.parquet", "part-3.parquet"]);
+  expect(countBars(lake)).toBe(8 + DAILY_PART_ROWS + 2);
+  // One part damaged: the one-scan read fails, the file at fault is named, nothing written.
+  writeFileSync(join(dir, "part-1.parquet"), "garbage");
+  const broken = publishBars(lake, staged(bars("DDD", [next + 1, next + 2], "dxlink", 0.25)), {
+    compression: "zstd",
+  });
+  expect(broken.unreadable).toHaveLength(1);
+  expect(broken.unreadable[0]).toContain("symbol=DDD/part-1.parquet cannot be read");
+  expect(broken.appended).toBe(0);
 });

@@ -21,8 +21,8 @@ import pl from "nodejs-polars";
 import { barsSymbolDir } from "../../core/bars.ts";
 import type { Compression } from "../../core/compression.ts";
 import { storedBars } from "../bars-schema.ts";
-import { listDataset, lockOutput, recoverOutput } from "../import/output.ts";
-import { writePart } from "../import/parquet.ts";
+import { type DatasetEntry, listDataset, lockOutput, recoverOutput } from "../import/output.ts";
+import { dailyTail, writePart } from "../import/parquet.ts";
 import { finishWork, newBuildDir, recoverSwaps, swapIn, WORK_PREFIX } from "./swap.ts";
 
 export interface BarsPublish {
@@ -93,6 +93,75 @@ function linkOrCopy(from: string, to: string): void {
   }
 }
 
+/** What the publish compares of a lake row: its key, whether it came from DXLink, its values. */
+function windowColumns() {
+  return [
+    keyExpr(),
+    pl.col("source").cast(pl.Utf8).eq(pl.lit("dxlink")).alias("__dx"),
+    ...VALUE_COLS.map((c) => pl.col(c).cast(pl.Float64).fillNull(FLOOR)),
+  ];
+}
+
+/** A folder path polars would read as a glob pattern (its files are then scanned one by one). */
+const GLOB_CHARS = /[*?[\]{}]/;
+
+/**
+ * The rows of one lake folder dated `fromDay` (days since epoch) or later, as `windowColumns`.
+ * The filter is on the stored `date` column itself, so polars skips every file (and row group)
+ * whose footer statistics end before `fromDay` without reading it: a daily run reads the recent
+ * sessions, not the history. The folder's files are scanned as one glob (one query instead of one
+ * per daily part: ~7× faster for a folder of 30 parts); if that fails (an unreadable or
+ * old-typed file) they are read one by one, so the file at fault is the one named.
+ */
+function readWindow(
+  dir: string,
+  files: readonly string[],
+  fromDay: number,
+): { frame: pl.DataFrame } | { broken: string; error: unknown } {
+  const since = pl.col("date").gtEq(pl.lit(fromDay).cast(pl.Int32).cast(pl.Date));
+  // No hive columns from the folder names: the files carry `symbol` and `period` themselves.
+  const scan = (path: string) =>
+    pl
+      .scanParquet(path, { hivePartitioning: false })
+      .filter(since)
+      .select(...windowColumns());
+  // The glob must see exactly `files`: no pattern characters in the path, no other .parquet file.
+  const globbable =
+    files.length > 1 &&
+    !GLOB_CHARS.test(dir) &&
+    readdirSync(dir).filter((f) => f.endsWith(".parquet")).length === files.length;
+  if (globbable) {
+    try {
+      return { frame: scan(join(dir, "*.parquet")).collectSync() };
+    } catch {
+      // One file at a time below: names the file at fault.
+    }
+  }
+  const parts: pl.DataFrame[] = [];
+  for (const f of files) {
+    try {
+      parts.push(scan(f).collectSync());
+    } catch (error) {
+      return { broken: f, error };
+    }
+  }
+  return { frame: parts.length === 1 ? parts[0]! : pl.concat(parts, { how: "vertical" }) };
+}
+
+/** The (period, symbol) folders of one or more dataset roots, each folder's files in root order. */
+function stagedDataset(staged: string | readonly string[]): DatasetEntry[] {
+  if (typeof staged === "string") return listDataset(staged);
+  const out = new Map<string, DatasetEntry>();
+  for (const r of staged)
+    for (const e of listDataset(r)) {
+      const k = `${e.period}\u0000${e.symbol}`;
+      const have = out.get(k);
+      if (have) have.files.push(...e.files);
+      else out.set(k, { ...e, files: [...e.files] });
+    }
+  return [...out.values()];
+}
+
 /** Put back folders a killed publish had moved aside, and remove dead runs' work folders. */
 export function recoverBars(root: string): void {
   recoverSwaps(root, [WORK_PREFIX, RUN_STAGING_PREFIX]);
@@ -104,7 +173,8 @@ export function recoverBars(root: string): void {
  */
 export function publishBars(
   root: string,
-  staged: string,
+  /** The run's dataset root, or several whose (period, symbol) folders together are its dataset. */
+  staged: string | readonly string[],
   o: { compression: Compression; signal?: AbortSignal },
 ): BarsPublish {
   const t0 = performance.now();
@@ -124,7 +194,7 @@ export function publishBars(
   const wo = { compression: o.compression, csv: false, durable: true };
   try {
     const lake = new Map(listDataset(root).map((e) => [`${e.period}\u0000${e.symbol}`, e]));
-    for (const s of listDataset(staged)) {
+    for (const s of stagedDataset(staged)) {
       if (o.signal?.aborted) throw o.signal.reason ?? new Error("cancelled");
       if (s.files.length === 0) continue;
       r.symbols++;
@@ -148,34 +218,15 @@ export function publishBars(
       }
       const cand = readBars(fresh).withColumns(keyExpr());
       // The lake's rows of this folder from the run's first date on (earlier rows cannot collide:
-      // the daily case reads a few sessions, not the history), file by file so an unreadable one
-      // is named; that folder is then left alone and the rest of the lake is still published.
-      const from = pl.lit(Number(cand.getColumn("date").cast(pl.Int32).min())).cast(pl.Int32);
-      const lakeParts: pl.DataFrame[] = [];
-      let broken: string | null = null;
-      for (const f of have.files) {
-        try {
-          lakeParts.push(
-            pl
-              .scanParquet(f)
-              .filter(pl.col("date").cast(pl.Int32).gtEq(from))
-              .select(
-                keyExpr(),
-                pl.col("source").cast(pl.Utf8).eq(pl.lit("dxlink")).alias("__dx"),
-                ...VALUE_COLS.map((c) => pl.col(c).cast(pl.Float64).fillNull(FLOOR)),
-              )
-              .collectSync(),
-          );
-        } catch (e) {
-          broken = unreadableLine(root, f, e);
-          break;
-        }
-      }
-      if (broken) {
-        r.unreadable.push(broken);
+      // the daily case reads a few sessions, not the history). An unreadable file is named; that
+      // folder is then left alone and the rest of the lake is still published.
+      const from = Number(cand.getColumn("date").cast(pl.Int32).min());
+      const read = readWindow(target, have.files, from);
+      if ("broken" in read) {
+        r.unreadable.push(unreadableLine(root, read.broken, read.error));
         continue;
       }
-      const lakeRows = lakeParts.length === 1 ? lakeParts[0]! : pl.concat(lakeParts, { how: "vertical" });
+      const lakeRows = read.frame;
       const keys = lakeRows.select("__k", "__dx");
       const newRows = cand.join(keys, { on: "__k", how: "anti" });
       // Rows the lake has under the same key but not as they are now (values or source differ):
@@ -196,15 +247,22 @@ export function publishBars(
         continue;
       }
       if (better.height === 0) {
-        // The daily case: later sessions only. One new part, history untouched.
-        const taken = new Set(readdirSync(target));
-        let k = have.files.length;
-        while (taken.has(`part-${k}.parquet`)) k++;
-        writePart(
-          storedBars(newRows.sort(["date", "time"]).drop("__k")),
-          join(target, `part-${k}.parquet`),
-          wo,
-        );
+        // The daily case: later sessions only, history untouched. They join the folder's daily
+        // part while it is small (see `dailyTail`), else start a new one.
+        const rows = newRows.drop("__k");
+        const tail = dailyTail(have.files);
+        if (tail) {
+          writePart(
+            storedBars(pl.concat([readBars([tail]), rows], { how: "vertical" }).sort(["date", "time"])),
+            tail,
+            wo,
+          );
+        } else {
+          const taken = new Set(readdirSync(target));
+          let k = have.files.length;
+          while (taken.has(`part-${k}.parquet`)) k++;
+          writePart(storedBars(rows.sort(["date", "time"])), join(target, `part-${k}.parquet`), wo);
+        }
         r.appended += newRows.height;
         continue;
       }

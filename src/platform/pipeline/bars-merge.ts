@@ -43,7 +43,9 @@ function linkTree(src: string, dst: string): void {
 
 /**
  * Existing bar keys (date*1e6 + time, time −1 for EOD) of one symbol's partition, from `fromDay`
- * on: only the candle window can collide, so the filter runs in polars and JS sees a few rows.
+ * on: only the candle window can collide, so the filter runs in polars and JS sees a few rows. It
+ * is on the stored `date` column itself, so files (and row groups) whose footer statistics end
+ * before the window are skipped unread.
  */
 function existingKeys(dir: string, fromDay: number): Set<number> {
   const keys = new Set<number>();
@@ -52,8 +54,8 @@ function existingKeys(dir: string, fromDay: number): Set<number> {
     if (!f.endsWith(".parquet") || f.startsWith(".")) continue;
     const df = pl
       .scanParquet(join(dir, f))
+      .filter(pl.col("date").gtEq(pl.lit(fromDay).cast(pl.Int32).cast(pl.Date)))
       .select(pl.col("date").cast(pl.Int32).alias("d"), pl.col("time").fillNull(-1).alias("t"))
-      .filter(pl.col("d").gtEq(fromDay))
       .collectSync();
     const date = df.getColumn("d").toTypedArray() as Int32Array;
     const time = df.getColumn("t").cast(pl.Int32).toTypedArray() as Int32Array;
@@ -70,10 +72,21 @@ export function mergeBars(
   metastock: { dir: string; rows: number; fingerprint: string } | null,
   candles: pl.DataFrame,
   outDir: string,
-  o: { compression: Compression; csv?: boolean },
+  o: {
+    compression: Compression;
+    csv?: boolean;
+    /**
+     * false: `outDir` gets the candle parts only, and the merged dataset is the two roots together
+     * (`publishBars(lake, [metastock.dir, outDir])`): no tree of hard links to build and delete
+     * each run (two file-system operations per symbol, ~1–2 s a cron day at 507 symbols on a busy
+     * disk). Default true: `outDir` alone is the merged dataset.
+     */
+    link?: boolean;
+  },
 ): MergeResult {
   mkdirSync(barsRoot(outDir), { recursive: true });
-  if (metastock && existsSync(barsRoot(metastock.dir))) linkTree(barsRoot(metastock.dir), barsRoot(outDir));
+  if (o.link !== false && metastock && existsSync(barsRoot(metastock.dir)))
+    linkTree(barsRoot(metastock.dir), barsRoot(outDir));
   let duplicates = 0;
   let added = 0;
   const addedParts: string[] = [];

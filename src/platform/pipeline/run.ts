@@ -21,7 +21,7 @@ import { listPartitionsAsync } from "../lake/scan.ts";
 import { SNAPSHOT_TABLES } from "../lake/tables.ts";
 import { PersistWriter, type PersistWriterOptions } from "../persist/writer.ts";
 import { type ArtifactValue, isArtifactValue, type RunEnv } from "./artifact-task.ts";
-import { collectFromCleanStack } from "./gc.ts";
+import { collectFromCleanStack, withoutForcedCollection } from "./gc.ts";
 import { runGraph, type StageId, type TaskEvent } from "./graph.ts";
 import { migrateDataDir } from "./lake-migrate.ts";
 import { lakeStateFile, type PartitionWriter, writeSnapshots } from "./lake-step.ts";
@@ -235,7 +235,12 @@ export async function runPipeline(o: RunPipelineOptions): Promise<RunSummary> {
     };
     // The API tasks alone stop after an authentication failure; local work goes on (graph.ts `stop`).
     const gated = tasks.map((t) => (NETWORK_TASKS.has(t.id) ? { ...t, stop: apiCtl.signal } : t));
-    const outcomes = await runGraph(gated, { signal: o.signal, onEvent });
+    // A small demo on its own fixtures stays far below the memory budget: no forced collections
+    // (see gc.ts). With MetaStock sources of its own (any size) a run keeps them.
+    const smallDemo = demo !== null && demo.scale !== "full" && config["run.sources"].length === 0;
+    const outcomes = await withoutForcedCollection(smallDemo, () =>
+      runGraph(gated, { signal: o.signal, onEvent }),
+    );
     await closing;
     const persistFailures = await store.flush();
     const cancelled = o.signal?.aborted ?? false;

@@ -56,8 +56,25 @@ export interface ApiSession {
    * one session earlier (the MetaStock fixtures hold that day anyway).
    */
   lastFinalDay: number;
+  /** DXLink client settings for this session's feed passes (defaults when absent). */
+  feed?: FeedTuning;
   close(): Promise<void>;
 }
+
+/** What a session may tune of its DXLink clients (see `openSession`). */
+export interface FeedTuning {
+  aggregationPeriodSec?: number;
+  batchDelayMs?: number;
+}
+
+/**
+ * The in-process sim flushes a channel's pending snapshots every aggregation period and the client
+ * coalesces subscription changes for `batchDelayMs`: against the real feed 0.1 s and 50 ms keep the
+ * message count down, but the sim answers every subscription at once, so with them each feed pass
+ * (candles, option quotes) only waits — up to ~150 ms a pass, twice per played day of a replay.
+ * The sim honours 10 ms (its floor); the answers are the same events.
+ */
+const DEMO_FEED: FeedTuning = { aggregationPeriodSec: 0.01, batchDelayMs: 2 };
 
 export async function openSession(
   config: Config,
@@ -101,6 +118,7 @@ export async function openSession(
         sim,
         marketDay: sim.universe.todayDay,
         lastFinalDay: sim.universe.todayDay - 1,
+        feed: DEMO_FEED,
         close: async () => {
           await sim.stop();
         },
@@ -167,6 +185,7 @@ export async function fetchDailyCandles(
 ): Promise<DailyCandles> {
   const dx = new DxlinkClient({
     signal: o.signal,
+    ...session.feed,
     getQuoteToken: quoteTokenProvider(session, initialToken, o.signal),
   });
   dx.start();
@@ -221,6 +240,7 @@ export async function withDxlink<T>(
 ): Promise<T> {
   const dx = new DxlinkClient({
     signal: o.signal,
+    ...session.feed,
     ...(o.maxFrameBytes ? { maxFrameBytes: o.maxFrameBytes } : {}),
     ...(o.maxAttempts ? { maxAttempts: o.maxAttempts } : {}),
     ...(o.backoff ? { backoff: o.backoff } : {}),

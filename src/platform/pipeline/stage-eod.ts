@@ -220,7 +220,7 @@ export function eodTasks(sc: StageContext): TaskDef[] {
         const candles = candlesMissing === null ? ctx.input<ArtifactValue>("eod.candles") : null;
         const without =
           candlesMissing === null ? undefined : `without the recent DXLink candles (${candlesMissing})`;
-        // Staged beside the lake (same filesystem: the MetaStock files are hard-linked, not copied).
+        // Staged beside the lake (same filesystem: what publishes hard-links, not copies).
         const staging = join(lake, `${RUN_STAGING_PREFIX}${process.pid}-${Date.now()}`);
         mkdirSync(staging, { recursive: true });
         try {
@@ -228,9 +228,13 @@ export function eodTasks(sc: StageContext): TaskDef[] {
             ms.dir ? { dir: ms.dir, rows: ms.rows, fingerprint: ms.fingerprint } : null,
             candles ? candles.frame() : emptyBars(),
             staging,
-            { compression },
+            { compression, link: false },
           );
-          const pub = publishBars(lake, staging, { compression, signal: ctx.signal });
+          // The staging holds the candle parts; the MetaStock files are published from the cache.
+          const pub = publishBars(lake, ms.dir ? [ms.dir, staging] : staging, {
+            compression,
+            signal: ctx.signal,
+          });
           const importDup = Number(ms.meta.duplicates ?? 0);
           const manifest = env.store.commitExternal(
             { kind: "eod", key: "bars" },
