@@ -19,7 +19,7 @@ async function handle(req: WorkerRequest): Promise<void> {
   if (req.type === "merge") {
     let res: MergeResponse;
     try {
-      res = runMerge(req);
+      res = await runMerge(req);
     } catch (e) {
       res = {
         type: "merged",

@@ -490,7 +490,19 @@ function builderOf(c: BarColumns): BarColumnsBuilder {
 /** Beyond this many files per (period, symbol), an import compacts them into one. */
 export const MAX_APPENDED_PARTS = 16;
 
-export function runMerge(req: MergeRequest): MergeResponse {
+/**
+ * One per-symbol merge, then its frames released (see releaseNative): a merge loads the symbol's
+ * whole series several times over (read, concat, unique, sort), and the worker's JS heap stays too
+ * small for a collection to come by itself — 50 merges of 57k-row series held ~700 MB of finished
+ * frames until the import ended, the peak of a full demo run.
+ */
+export async function runMerge(req: MergeRequest): Promise<MergeResponse> {
+  const res = mergeSymbol(req);
+  await releaseNative();
+  return res;
+}
+
+function mergeSymbol(req: MergeRequest): MergeResponse {
   const o = {
     compression: req.compression,
     compressionLevel: req.compressionLevel,

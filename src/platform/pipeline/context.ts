@@ -33,4 +33,12 @@ export interface StageContext {
   params: PipelineParams;
   /** Opens the API session (and in demo mode the sim) on first call; later calls share it. */
   api(): Promise<ApiSession>;
+  /**
+   * Runs the run's memory-heavy passes one at a time: the MetaStock import (its workers hold
+   * parsed series) and the option pass (every chain option's events, and in demo mode the feed
+   * that serves them). Side by side they took a full demo run to 2 GB of RSS; one after the
+   * other it stays within its 1.5 GB budget for ~10 s more on a cold run. A cached run does
+   * neither import, so a cron day never waits.
+   */
+  heavy<T>(fn: () => Promise<T>): Promise<T>;
 }

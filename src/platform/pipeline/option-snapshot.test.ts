@@ -39,7 +39,11 @@ function chainOptions(h: Harness, underlyings: string[], perUnderlying: number):
   return out;
 }
 
-async function snapshot(h: Harness, symbols: string[], o: { idleMs?: number } = {}): Promise<OptionSnapshot> {
+async function snapshot(
+  h: Harness,
+  symbols: string[],
+  o: { idleMs?: number; window?: number } = {},
+): Promise<OptionSnapshot> {
   const t = await h.json<{ data: { token: string; "dxlink-url": string } }>("/api-quote-tokens");
   const dx = new DxlinkClient({
     getQuoteToken: async () => ({
@@ -175,6 +179,16 @@ describe("options that never answer", () => {
     expect(snap.endedBy).toBe("idle");
     expect(snap.unanswered.map((x) => x.symbol).sort()).toEqual(muted);
     for (const x of snap.unanswered) expect(x.lacks).toEqual(["Quote", "Greeks"]);
+    for (const s of symbols) if (!muted.includes(s)) expect(snap.ticks.get(s)!.seen).toBe(15);
+  });
+
+  test("subscribed a few at a time: silent symbols filling the window do not stall the rest", async () => {
+    const symbols = chainOptions(h, ["SPY", "AAPL"], 6);
+    const muted = symbols.filter((s) => optionMutedForSeed(SEED, s, 0.1)).sort();
+    // A window smaller than the muted set: it fills with silent symbols and must still move on.
+    const window = Math.max(1, muted.length - 1);
+    const snap = await snapshot(h, symbols, { idleMs: 1_500, window });
+    expect(snap.unanswered.map((x) => x.symbol).sort()).toEqual(muted);
     for (const s of symbols) if (!muted.includes(s)) expect(snap.ticks.get(s)!.seen).toBe(15);
   });
 

@@ -36,6 +36,7 @@ export interface OptionTick {
 
 const BIT: Record<SnapshotEvent, number> = { Quote: 1, Greeks: 2, Summary: 4, Trade: 8 };
 const REQUIRED_MASK = BIT.Quote | BIT.Greeks;
+const ALL_EVENTS = BIT.Quote | BIT.Greeks | BIT.Summary | BIT.Trade;
 
 export interface OptionSnapshotOptions {
   /** Give up waiting after this long; the silent symbols are reported (default 60 s). */
@@ -47,6 +48,12 @@ export interface OptionSnapshotOptions {
    * the real feed a symbol that has not answered by then never will (default 5 s).
    */
   idleMs?: number;
+  /**
+   * Symbols subscribed ahead of the answers (default 20,000): the next ones are subscribed as
+   * earlier ones answer. All ~175k options of the full universe at once made the feed answer
+   * ~700k events in one burst, buffered whole before the snapshot could fold them (~1 GB).
+   */
+  window?: number;
   signal?: AbortSignal;
   onProgress?: (answered: number, total: number) => void;
 }
@@ -116,8 +123,11 @@ const FIELD_MAP: Record<SnapshotEvent, [string, keyof OptionTick][]> = {
   ],
 };
 
-/** Fold one batch into the ticks; returns how many symbols became complete (Quote+Greeks). */
-export function foldBatch(b: CompactBatch, ticks: Map<string, OptionTick>): number {
+/**
+ * Fold one batch into the ticks; returns how many symbols became complete (Quote+Greeks). Symbols
+ * that now hold all four events are pushed to `settled` when given.
+ */
+export function foldBatch(b: CompactBatch, ticks: Map<string, OptionTick>, settled?: string[]): number {
   const type = b.type as SnapshotEvent;
   const map = FIELD_MAP[type];
   if (!map) return 0;
@@ -135,6 +145,7 @@ export function foldBatch(b: CompactBatch, ticks: Map<string, OptionTick>): numb
     tick.seen |= BIT[type];
     if ((before & REQUIRED_MASK) !== REQUIRED_MASK && (tick.seen & REQUIRED_MASK) === REQUIRED_MASK)
       completed++;
+    if (before !== ALL_EVENTS && tick.seen === ALL_EVENTS) settled?.push(b.values[base + si] as string);
   }
   return completed;
 }
@@ -150,22 +161,28 @@ export async function collectOptionSnapshot(
   let answered = 0;
   let endedBy: OptionSnapshot["endedBy"] = "complete";
   let lastProgressAt = Date.now();
+  const types = [...REQUIRED_EVENTS, ...OPTIONAL_EVENTS];
   let finish!: () => void;
   const finished = new Promise<void>((r) => {
     finish = r;
   });
   let grace: ReturnType<typeof setTimeout> | null = null;
   const allOptional = () => {
-    for (const t of ticks.values()) if (t.seen !== 15) return false;
+    for (const t of ticks.values()) if (t.seen !== ALL_EVENTS) return false;
     return true;
   };
   const offData = dx.onData((b) => {
-    const n = foldBatch(b, ticks);
+    const settled: string[] = [];
+    const n = foldBatch(b, ticks, settled);
+    // A symbol with all four events needs nothing more: its subscription goes at once. Held to
+    // the end, 175k live subscriptions kept ~4M objects alive in the feed and the client (~1 GB).
+    if (settled.length > 0) for (const t of types) dx.unsubscribe(t, settled);
     if (n === 0 && answered < total) return;
     answered += n;
     if (n > 0) {
       lastProgressAt = Date.now();
       o.onProgress?.(answered, total);
+      subscribeUpTo(answered + window);
     }
     if (answered < total) return;
     if (allOptional()) finish();
@@ -182,9 +199,24 @@ export async function collectOptionSnapshot(
     finish();
   }, o.timeoutMs ?? 60_000);
   const idleMs = o.idleMs ?? 5_000;
+  const list = [...ticks.keys()];
+  const window = Math.max(1, o.window ?? 20_000);
+  let subscribed = 0;
+  const subscribeUpTo = (n: number) => {
+    const next = list.slice(subscribed, Math.min(n, list.length));
+    if (next.length === 0) return;
+    subscribed += next.length;
+    for (const t of types) dx.subscribe(t, next);
+  };
   const idleTimer = setInterval(
     () => {
-      if (answered > 0 && answered < total && Date.now() - lastProgressAt > idleMs) {
+      const quiet = Date.now() - lastProgressAt;
+      // Symbols that never answer must not hold the window shut: after half the idle time
+      // without progress the next window is subscribed anyway (and the idle clock restarts).
+      if (subscribed < list.length && quiet > idleMs / 2) {
+        subscribeUpTo(subscribed + window);
+        lastProgressAt = Date.now();
+      } else if (answered > 0 && answered < total && quiet > idleMs) {
         endedBy = "idle";
         finish();
       }
@@ -193,11 +225,9 @@ export async function collectOptionSnapshot(
   );
   const onAbort = () => finish();
   o.signal?.addEventListener("abort", onAbort, { once: true });
-  const types = [...REQUIRED_EVENTS, ...OPTIONAL_EVENTS];
   try {
-    const list = [...ticks.keys()];
     if (list.length === 0) finish();
-    else for (const t of types) dx.subscribe(t, list);
+    else subscribeUpTo(window);
     await finished;
     if (o.signal?.aborted) throw cancelledError("option snapshot cancelled", { cause: o.signal.reason });
     const st = dx.state;
@@ -209,14 +239,15 @@ export async function collectOptionSnapshot(
     offData();
     offState();
     o.signal?.removeEventListener("abort", onAbort);
-    for (const t of types) dx.unsubscribe(t, [...ticks.keys()]);
+    const live = list.slice(0, subscribed).filter((s) => ticks.get(s)!.seen !== ALL_EVENTS);
+    if (live.length > 0) for (const t of types) dx.unsubscribe(t, live);
   }
   const unanswered: Unanswered[] = [];
   let partial = 0;
   for (const [symbol, t] of ticks) {
     const lacks = REQUIRED_EVENTS.filter((e) => (t.seen & BIT[e]) === 0);
     if (lacks.length > 0) unanswered.push({ symbol, lacks });
-    else if (t.seen !== 15) partial++;
+    else if (t.seen !== ALL_EVENTS) partial++;
   }
   return { ticks, unanswered, partial, endedBy };
 }

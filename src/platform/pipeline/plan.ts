@@ -2,7 +2,9 @@
  * Planning a run: which symbols, which MetaStock sources (the demo adds its generated fixtures),
  * the parameters every task sees, and the four stages' tasks as one list for the graph.
  */
+
 import { join } from "node:path";
+import pLimit from "p-limit";
 import type { Config } from "../../core/config.ts";
 import type { RunEnv } from "./artifact-task.ts";
 import type { PipelineParams, StageContext } from "./context.ts";
@@ -140,7 +142,7 @@ export async function planRun(o: PlanInput): Promise<RunPlan> {
     coneLookback: config["stats.cone-lookback"],
     ...(o.snapshotDate ? { snapshotDate: o.snapshotDate } : {}),
   };
-  const sc: StageContext = { env: o.env, params, api: o.api };
+  const sc: StageContext = { env: o.env, params, api: o.api, heavy: pLimit(1) };
   const eod = eodTasks(sc);
   if (fixtureTask) {
     const ms = eod.find((t) => t.id === "eod.metastock")!;

@@ -62,6 +62,7 @@ async function runTokenTask(
       confidence: 0.95,
     },
     api: async () => ({ client: api }) as never,
+    heavy: <T>(fn: () => Promise<T>) => fn(),
   };
   const task = coreTasks(sc).find((t) => t.id === "core.quote-token")!;
   const ctx: TaskContext = {

@@ -116,17 +116,23 @@ export function eodTasks(sc: StageContext): TaskDef[] {
           { kind: "eod", key: "metastock" },
           async (staging) => {
             if (params.sources.length > 0) {
-              summary = await importBars({
-                inputs: params.sources,
-                outDir: staging,
-                compression,
-                csv: env.csv,
-                workers: env.config["import.workers"],
-                signal: ctx.signal,
-                // Megabytes of input parsed: the total is known up front, rows are not.
-                onProgress: (p) =>
-                  ctx.progress(Math.round(p.bytes / 1e6), Math.max(1, Math.round(p.totalBytes / 1e6)), "MB"),
-              });
+              summary = await sc.heavy(() =>
+                importBars({
+                  inputs: params.sources,
+                  outDir: staging,
+                  compression,
+                  csv: env.csv,
+                  workers: env.config["import.workers"],
+                  signal: ctx.signal,
+                  // Megabytes of input parsed: the total is known up front, rows are not.
+                  onProgress: (p) =>
+                    ctx.progress(
+                      Math.round(p.bytes / 1e6),
+                      Math.max(1, Math.round(p.totalBytes / 1e6)),
+                      "MB",
+                    ),
+                }),
+              );
             }
             const s = summary as Awaited<ReturnType<typeof importBars>> | null;
             return {

@@ -168,22 +168,27 @@ export function mathTasks(sc: StageContext): TaskDef[] {
             // the garbage gone. A daily update from the state reads a few bars per symbol; a full
             // collection would cost it more than the update itself (and grows with the heap).
             const stateFile = statsStateFile(env.dataDir);
-            if (env.force || !existsSync(stateFile)) await collectFromCleanStack();
-            // Incremental: only the bar parts added since the saved state are read; a symbol
-            // whose past changed (a correction, a rewritten part) is recomputed and named.
-            const r = await updateStats({
-              dataDir: bars.dir!,
-              outDir: staging,
-              stateFile,
-              windows: params.windows,
-              annualization: params.annualization,
-              confidence: params.confidence,
-              coneLookback: params.coneLookback,
-              csv: env.csv,
-              workers: env.config["import.workers"],
-              full: env.force,
-              signal: ctx.signal,
-            });
+            const fullRecompute = env.force || !existsSync(stateFile);
+            const runUpdate = async () => {
+              if (fullRecompute) await collectFromCleanStack();
+              // Incremental: only the bar parts added since the saved state are read; a symbol
+              // whose past changed (a correction, a rewritten part) is recomputed and named.
+              return await updateStats({
+                dataDir: bars.dir!,
+                outDir: staging,
+                stateFile,
+                windows: params.windows,
+                annualization: params.annualization,
+                confidence: params.confidence,
+                coneLookback: params.coneLookback,
+                csv: env.csv,
+                workers: env.config["import.workers"],
+                full: env.force,
+                signal: ctx.signal,
+              });
+            };
+            // A full recompute is one of the run's memory-heavy passes (see StageContext.heavy).
+            const r = fullRecompute ? await sc.heavy(runUpdate) : await runUpdate();
             rowsRead = r.barsRead;
             failures = r.failures.length;
             for (const f of r.failures) env.log.warn(`statistics: skipped ${f.symbol}: ${f.message}`);

@@ -168,26 +168,28 @@ export function optionTasks(sc: StageContext): TaskDef[] {
         const symbols = sel.options.map((o) => o.streamer);
         ctx.progress(0, symbols.length, "options");
         const token = quoteTokenFromValue(ctx.input<ArtifactValue>("core.quote-token"));
-        const snap = await withDxlink(
-          session,
-          token,
-          // A feed that cannot be reached (no token, connection refused) ends the pass after a
-          // few attempts: with --cached the stored snapshot is then reused, flagged degraded.
-          {
-            signal: ctx.signal,
-            maxFrameBytes: env.config["dxlink.max-frame"],
-            maxAttempts: 3,
-            backoff: { initialMs: 250, maxMs: 2_000 },
-          },
-          (dx) =>
-            collectOptionSnapshot(dx, symbols, {
-              timeoutMs: env.config["options.timeout"] * 1000,
-              // Was a fixed 5 s: a full universe (~170k options) on a loaded machine pauses longer
-              // than that between answers and the run failed with a quarter unanswered.
-              idleMs: env.config["options.idle-timeout"] * 1000,
+        const snap = await sc.heavy(() =>
+          withDxlink(
+            session,
+            token,
+            // A feed that cannot be reached (no token, connection refused) ends the pass after a
+            // few attempts: with --cached the stored snapshot is then reused, flagged degraded.
+            {
               signal: ctx.signal,
-              onProgress: (n, total) => ctx.progress(n, total, "options"),
-            }),
+              maxFrameBytes: env.config["dxlink.max-frame"],
+              maxAttempts: 3,
+              backoff: { initialMs: 250, maxMs: 2_000 },
+            },
+            (dx) =>
+              collectOptionSnapshot(dx, symbols, {
+                timeoutMs: env.config["options.timeout"] * 1000,
+                // Was a fixed 5 s: a full universe (~170k options) on a loaded machine pauses longer
+                // than that between answers and the run failed with a quarter unanswered.
+                idleMs: env.config["options.idle-timeout"] * 1000,
+                signal: ctx.signal,
+                onProgress: (n, total) => ctx.progress(n, total, "options"),
+              }),
+          ),
         );
         const missing = snap.unanswered.map((u) => u.symbol);
         const lost = [...missing, ...sel.noStreamer];
