@@ -55,10 +55,6 @@ export function retainNativeHeap(): () => void {
   if (!libc) return () => {};
   if (holders++ === 0) {
     libc.mallopt(M_TOP_PAD, PHASE_TOP_PAD);
-    if (process.env.XALL) {
-      libc.mallopt(-3, 32 * 1024 * 1024);
-      libc.mallopt(-1, 256 * 1024 * 1024);
-    }
   }
   let released = false;
   return () => {
