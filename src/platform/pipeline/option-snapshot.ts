@@ -6,8 +6,10 @@
  * a short grace period to arrive too; or when the timeout passes. Symbols that never answered are
  * returned by name with what they lacked: the caller counts and reports them.
  */
+
 import { type CompactBatch, type DxlinkClient, toNumber } from "../../client/index.ts";
 import { cancelledError } from "../../core/errors.ts";
+import { heapGrowthGuard } from "./gc.ts";
 
 export const REQUIRED_EVENTS = ["Quote", "Greeks"] as const;
 export const OPTIONAL_EVENTS = ["Summary", "Trade"] as const;
@@ -171,7 +173,9 @@ export async function collectOptionSnapshot(
     for (const t of ticks.values()) if (t.seen !== ALL_EVENTS) return false;
     return true;
   };
+  const guard = heapGrowthGuard();
   const offData = dx.onData((b) => {
+    guard(b.count);
     const settled: string[] = [];
     const n = foldBatch(b, ticks, settled);
     // A symbol with all four events needs nothing more: its subscription goes at once. Held to

@@ -13,6 +13,7 @@ import { isTradingDay, newYorkDay, newYorkToUtc } from "../../core/time.ts";
 import { type ArtifactValue, artifactTask } from "./artifact-task.ts";
 import type { StageContext } from "./context.ts";
 import type { TaskDef } from "./graph.ts";
+import { withSnapshotTime } from "./lake-frames.ts";
 import {
   checkFilter,
   missingChainColumns,
@@ -74,12 +75,8 @@ export function optionQuotesFrame(
     const t = tick(o);
     return t.bid !== null && t.ask !== null ? Math.round(((t.bid + t.ask) / 2) * 10_000) / 10_000 : null;
   };
-  return pl.DataFrame([
-    pl.Series(
-      "snapshot_time",
-      rows.map(() => new Date(snapshotMs)),
-      pl.Datetime("ms", "UTC"),
-    ),
+  // snapshot_time is one literal, not a Date object per row (175k of them at full scale).
+  const df = pl.DataFrame([
     pl.Series(
       "underlying_symbol",
       rows.map((o) => o.underlying),
@@ -135,6 +132,7 @@ export function optionQuotesFrame(
     f64("rho", (o) => tick(o).rho),
     f64("theo_price", (o) => tick(o).theoPrice),
   ]);
+  return withSnapshotTime(df, snapshotMs);
 }
 
 export function optionTasks(sc: StageContext): TaskDef[] {
