@@ -96,6 +96,22 @@ export async function runParsePhase(o: ParsePhaseOptions): Promise<ParsePhase> {
     durable: false,
     transpose: true,
   } as const;
+  /** One task on the pool; a worker's failure is one E_IO line saying what it was doing. */
+  const runTask = async (task: ParseTask, doing: string): Promise<WorkerResponse> => {
+    const res = (await pool.run({
+      type: "task",
+      task,
+      sink,
+      strict: o.strict,
+      maxErrors: o.maxErrors,
+    })) as WorkerResponse;
+    if (res.failure) {
+      throw ioError(`import failed ${doing}: ${res.failure}`, {
+        hint: "check free disk space and permissions of the output folder",
+      });
+    }
+    return res;
+  };
   const transposer = new Transposer();
   let nextGatheredId = plan.tasks.length;
   /** Write the rows handed back so far, one part per (period, symbol) (see transpose.ts). */
@@ -109,18 +125,7 @@ export async function runParsePhase(o: ParsePhaseOptions): Promise<ParsePhase> {
     nextGatheredId += tasks.length;
     await Promise.all(
       tasks.map(async (task) => {
-        const res = (await pool.run({
-          type: "task",
-          task,
-          sink,
-          strict: o.strict,
-          maxErrors: o.maxErrors,
-        })) as WorkerResponse;
-        if (res.failure) {
-          throw ioError(`import failed writing gathered rows: ${res.failure}`, {
-            hint: "check free disk space and permissions of the output folder",
-          });
-        }
+        const res = await runTask(task, "writing gathered rows");
         out.duplicates += res.duplicates ?? 0;
         if (res.unordered)
           warnings.push(`${res.unordered} records out of date order across input files (sorted on import)`);
@@ -141,18 +146,7 @@ export async function runParsePhase(o: ParsePhaseOptions): Promise<ParsePhase> {
 
   const parseAll = Promise.all(
     plan.tasks.map(async (task) => {
-      const res = (await pool.run({
-        type: "task",
-        task,
-        sink,
-        strict: o.strict,
-        maxErrors: o.maxErrors,
-      })) as WorkerResponse;
-      if (res.failure) {
-        throw ioError(`import failed on ${describeTask(task)}: ${res.failure}`, {
-          hint: "check free disk space and permissions of the output folder",
-        });
-      }
+      const res = await runTask(task, `on ${describeTask(task)}`);
       for (const p of res.pieces) {
         out.pieces.push(p);
         progress.bytes += p.bytes;

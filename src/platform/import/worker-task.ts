@@ -14,10 +14,12 @@ import {
   readSync,
   renameSync,
   rmSync,
+  type Stats,
   statSync,
 } from "node:fs";
 import { basename, dirname, join } from "node:path";
 import { type BarColumns, mapBarArrays } from "../../core/bars.ts";
+import { ioError } from "../../core/errors.ts";
 import { describeNonRegular } from "../../core/input-file.ts";
 import {
   BarColumnsBuilder,
@@ -88,17 +90,21 @@ function readShared(path: string, start: number, end: number): Uint8Array {
   return scratch.subarray(0, readInto(path, start, len, scratch));
 }
 
-/** A whole regular file (a FIFO or device would block or never end: refused with one line). */
-function readWhole(path: string): Uint8Array {
+/** A regular file's stat; a FIFO or device would block or never end: refused with one line. */
+function regularStat(path: string): Stats {
   const st = statSync(path);
-  if (!st.isFile()) throw new Error(`${describeNonRegular(st)}, not a regular file; refusing to read it`);
-  return readShared(path, 0, st.size);
+  if (!st.isFile()) throw ioError(`${describeNonRegular(st)}, not a regular file; refusing to read it`);
+  return st;
+}
+
+/** A whole regular file. */
+function readWhole(path: string): Uint8Array {
+  return readShared(path, 0, regularStat(path).size);
 }
 
 /** The bytes of a binary data file that its header promises (see dataBytesWanted). */
 function readDataFile(path: string, fields: number): { bytes: Uint8Array; size: number } {
-  const st = statSync(path);
-  if (!st.isFile()) throw new Error(`${describeNonRegular(st)}, not a regular file; refusing to read it`);
+  const st = regularStat(path);
   const head = new Uint8Array(4);
   const got = readInto(path, 0, Math.min(4, st.size), head);
   const want = dataBytesWanted(head.subarray(0, got), st.size, fieldOffsets(fields).recordLength);

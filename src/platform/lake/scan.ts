@@ -2,10 +2,12 @@
  * Reading the lake: a table as one lazy frame with its hive columns (`date`, or `period` and
  * `symbol`), so filters on them prune partitions before any file is opened.
  */
+
 import { existsSync, readdirSync } from "node:fs";
 import { join } from "node:path";
 import pl from "nodejs-polars";
 import { isAbbreviatedSymbolDir } from "../../core/bars.ts";
+import { internalError } from "../../core/errors.ts";
 import { isS3Root, lakeJoin, polarsCloudOptions } from "../../core/lake-root.ts";
 import { hiveSafePath } from "./hive-root.ts";
 import { tableDir } from "./paths.ts";
@@ -149,7 +151,9 @@ export async function primeS3Listing(root: string): Promise<void> {
 function primedObjects(root: string, table: LakeTable): TableObject[] {
   const t = listings.get(root);
   if (!t)
-    throw new Error(`the lake ${root} was not listed: call primeS3Listing before reading it synchronously`);
+    throw internalError(
+      `the lake ${root} was not listed: call primeS3Listing before reading it synchronously`,
+    );
   return t.get(table) ?? [];
 }
 
