@@ -32,7 +32,10 @@ export class MarketState {
   readonly states = new Map<string, SymbolState>();
   /** OCC root → underlying, for every root any chain can have (standard, index weekly, adjusted). */
   readonly rootToUnderlying = new Map<string, string>();
-  /** The last greeks computed per option (streamer symbol) and the instant they are for. */
+  /**
+   * The last greeks computed per option (streamer symbol) and the instant they are for, for the
+   * most recent GREEKS_MEMO_SIZE options (see greeksOf).
+   */
   readonly greeksMemo = new Map<string, { t: number; g: OptionGreeks }>();
 
   constructor(p: MarketParams) {

@@ -1,12 +1,18 @@
 /**
  * Chains and listed options: each underlying's chain (built once from today's price and surface),
- * every contract of it by streamer symbol, and the lookup of an OCC or streamer symbol to its
- * contract through its root (standard, index weekly or adjusted).
+ * and the lookup of an OCC or streamer symbol to its contract through its root (standard, index
+ * weekly or adjusted).
  */
 import { buildChain, type OptionChain, standardRoot } from "./chain.ts";
 import type { MarketState } from "./market-state.ts";
 import { atmVolOf } from "./surface.ts";
-import { occSymbol, parseOccSymbol, parseStreamerOptionSymbol, streamerOptionSymbol } from "./symbology.ts";
+import {
+  type OptionKey,
+  occSymbol,
+  parseOccSymbol,
+  parseStreamerOptionSymbol,
+  streamerOptionSymbol,
+} from "./symbology.ts";
 import type { OptionContract, SymbolState } from "./types.ts";
 
 export function chainOf(mk: MarketState, s: SymbolState): OptionChain {
@@ -20,31 +26,53 @@ export function chainOf(mk: MarketState, s: SymbolState): OptionChain {
       atmVol: (years) => atmVolOf(mk, s, years),
       ...(mk.strikesPerSide !== undefined ? { strikesPerSide: mk.strikesPerSide } : {}),
     });
-    const map = new Map<string, OptionContract>();
-    for (const root of s.chain.roots) {
-      mk.rootToUnderlying.set(root.root, s.profile.symbol);
-      for (const e of root.expirations) {
-        for (const strike of e.strikes) {
-          for (const isCall of [true, false]) {
-            const key = { root: root.root, expiration: e.day, isCall, strike };
-            const c: OptionContract = {
-              ...key,
-              underlying: s.profile.symbol,
-              occ: occSymbol(key),
-              streamer: streamerOptionSymbol(key),
-              chainType: root.chainType,
-              sharesPerContract: root.sharesPerContract,
-              settlement: e.settlement,
-              expirationType: e.type,
-            };
-            map.set(c.streamer, c);
-          }
-        }
-      }
-    }
-    s.options = map;
+    for (const root of s.chain.roots) mk.rootToUnderlying.set(root.root, s.profile.symbol);
   }
   return s.chain;
+}
+
+/** Index of `strike` in ascending `strikes` (compared at the chain's 1/1000 rounding), or -1. */
+function strikeIndex(strikes: readonly number[], strike: number): number {
+  const want = Math.round(strike * 1000);
+  let lo = 0;
+  let hi = strikes.length - 1;
+  while (lo <= hi) {
+    const mid = (lo + hi) >> 1;
+    const have = Math.round((strikes[mid] as number) * 1000);
+    if (have === want) return mid;
+    if (have < want) lo = mid + 1;
+    else hi = mid - 1;
+  }
+  return -1;
+}
+
+/**
+ * The listed contract for a key, built on each lookup: the chain (expirations and strike lists)
+ * is the only thing kept. A map of every contract by symbol held ~4M strings and objects (220 MB
+ * of heap) for the full universe's ~227k options, for lookups that cost about the same without it.
+ */
+function contractOf(chain: OptionChain, key: OptionKey): OptionContract | undefined {
+  const root = chain.roots.find((r) => r.root === key.root);
+  const e = root?.expirations.find((x) => x.day === key.expiration);
+  if (!root || !e) return undefined;
+  const i = strikeIndex(e.strikes, key.strike);
+  if (i < 0) return undefined;
+  const k: OptionKey = {
+    root: root.root,
+    expiration: e.day,
+    isCall: key.isCall,
+    strike: e.strikes[i] as number,
+  };
+  return {
+    ...k,
+    underlying: chain.underlying,
+    occ: occSymbol(k),
+    streamer: streamerOptionSymbol(k),
+    chainType: root.chainType,
+    sharesPerContract: root.sharesPerContract,
+    settlement: e.settlement,
+    expirationType: e.type,
+  };
 }
 
 export function underlyingForRoot(mk: MarketState, root: string): string | undefined {
@@ -77,6 +105,5 @@ export function optionOf(mk: MarketState, symbol: string): OptionContract | unde
   if (!underlying) return undefined;
   const s = mk.state(underlying);
   if (!s) return undefined;
-  chainOf(mk, s);
-  return s.options?.get(streamerOptionSymbol(key));
+  return contractOf(chainOf(mk, s), key);
 }

@@ -216,7 +216,6 @@ export interface SymbolState {
   profile: SymbolProfile;
   path?: PathModel;
   chain?: OptionChain;
-  options?: Map<string, OptionContract>;
   metrics?: MarketMetrics;
   equity?: EquityInfo;
 }

@@ -184,6 +184,60 @@ describe("chains and symbology", () => {
     expect(u.option(".SPY260804C99999")).toBeUndefined();
     expect(u.option(".BABA2" + (c?.streamer ?? "").slice(4))).toBeUndefined();
   });
+
+  test("contracts are found from the chain alone: every listed one, nothing between strikes", () => {
+    for (const sym of ["SPX", "BABA", "F", "BRK/B"]) {
+      for (const root of u.chain(sym)?.roots ?? []) {
+        for (const e of root.expirations) {
+          for (const [i, strike] of e.strikes.entries()) {
+            for (const isCall of [true, false]) {
+              const key = { root: root.root, expiration: e.day, isCall, strike };
+              const c = u.option(streamerOptionSymbol(key));
+              expect(c).toMatchObject({
+                ...key,
+                underlying: sym,
+                occ: occSymbol(key),
+                settlement: e.settlement,
+              });
+              expect(u.option(occSymbol(key))?.streamer).toBe(streamerOptionSymbol(key));
+            }
+            const next = e.strikes[i + 1];
+            if (next !== undefined) {
+              const between = Math.round(((strike + next) / 2) * 1000) / 1000;
+              expect(
+                u.option(
+                  streamerOptionSymbol({ root: root.root, expiration: e.day, isCall: true, strike: between }),
+                ),
+              ).toBeUndefined();
+            }
+          }
+          if (!root.expirations.some((x) => x.day === e.day + 1)) {
+            const unlisted = {
+              root: root.root,
+              expiration: e.day + 1,
+              isCall: true,
+              strike: e.strikes[0] as number,
+            };
+            expect(u.option(streamerOptionSymbol(unlisted))).toBeUndefined();
+          }
+        }
+      }
+    }
+  });
+
+  test("greeks stay the same values once their memo has let them go", () => {
+    const symbols: string[] = [];
+    for (const sym of u.symbols.slice(0, 60))
+      for (const root of u.chain(sym)?.roots ?? [])
+        for (const e of root.expirations)
+          for (const strike of e.strikes)
+            symbols.push(streamerOptionSymbol({ root: root.root, expiration: e.day, isCall: true, strike }));
+    expect(symbols.length).toBeGreaterThan(40_000); // more than the memo holds
+    const t = u.closeMs;
+    const first = u.greeks(symbols[0] as string, t);
+    for (const s of symbols) u.greeks(s, t);
+    expect(u.greeks(symbols[0] as string, t)).toEqual(first as NonNullable<typeof first>);
+  });
 });
 
 describe("pricing", () => {
