@@ -9,7 +9,7 @@
  * (`withoutForcedCollection`): between the natural
  * collections its garbage reaches 150–300 MB on some days of a `--days` replay (17 MB live), and
  * each forced collection cost ~0.15 s of a ~1 s day while its peak stays far below the budget.
- * The full-scale sim this is for holds ≥ 340 MB.
+ * A full-scale run's heap is 200–300 MB at the points this is called.
  */
 import { AsyncLocalStorage } from "node:async_hooks";
 
@@ -29,15 +29,16 @@ export async function collectFromCleanStack(): Promise<void> {
 }
 
 /** Garbage a streaming pass may pile up before it collects (see `heapGrowthGuard`). */
-const GROWTH_LIMIT = 256 * 1024 * 1024;
+const GROWTH_LIMIT = 128 * 1024 * 1024;
 
 /**
  * For a long streaming pass that makes garbage fast (the option pass: ~700k decoded events of the
  * full universe): call the returned function as events arrive; when the heap has grown by more
  * than GROWTH_LIMIT since the last look, it collects. The collector's own pacing let ~400 MB of
- * decoded batches pile up over the run's ~1.3 GB, the peak of a full demo run; a collection costs
- * ~0.1–0.5 s there, a few per pass. Checked every `every` events (reading the heap size is cheap,
- * not free); off where forced collections are off (a small demo).
+ * decoded batches pile up, the peak of a full demo run. At 256 MB the binary's peak was 1.48–1.55
+ * GB, at 128 MB 1.32–1.36 GB, with the pass as fast (20.7 s either way: the live heap is ~250 MB,
+ * so a collection is short). Checked every `every` events (reading the heap size is cheap, not
+ * free); off where forced collections are off (a small demo).
  */
 export function heapGrowthGuard(every = 20_000): (events: number) => void {
   if (policy.getStore()?.skip) return () => {};
