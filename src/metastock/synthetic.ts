@@ -9,6 +9,7 @@
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { civilFromDays, daysFromCivil } from "../core/bars.ts";
+import { internalError } from "../core/errors.ts";
 import { mulberry32 } from "../core/prng.ts";
 import { dataFileName } from "./binary/directory.ts";
 import {
@@ -59,15 +60,18 @@ export const SYNTHETIC_END_DAY = daysFromCivil(2026, 10, 30);
  * One symbol's daily bars: a geometric random walk (prices with 4 decimals), consecutive calendar
  * days ending at SYNTHETIC_END_DAY, integer volumes, open interest 0.
  */
-export function syntheticSeries(symbol: string, rows: number, seed = 1): WriterSeries {
+export function syntheticSeries(symbol: string, rows: number, seed = 1, into?: WriterSeries): WriterSeries {
   const rnd = mulberry32(seed ^ hashString(symbol));
-  const date = new Int32Array(rows);
-  const open = new Float64Array(rows);
-  const high = new Float64Array(rows);
-  const low = new Float64Array(rows);
-  const close = new Float64Array(rows);
-  const volume = new Float64Array(rows);
-  const openint = new Float64Array(rows);
+  // `into`: the first `rows` rows of caller-owned columns (a generator of many series reuses one set).
+  const date = into ? into.date : new Int32Array(rows);
+  const open = into ? into.open : new Float64Array(rows);
+  const high = into ? into.high : new Float64Array(rows);
+  const low = into ? into.low : new Float64Array(rows);
+  const close = into ? into.close : new Float64Array(rows);
+  const volume = into ? into.volume : new Float64Array(rows);
+  const openint = into?.openint ?? new Float64Array(rows);
+  if (into && into.date.length < rows)
+    throw internalError(`syntheticSeries: ${rows} rows do not fit the given columns`);
   let px = 10 + rnd() * 190;
   const start = SYNTHETIC_END_DAY - rows + 1;
   const q = (x: number) => Math.round(x * 10000) / 10000;
@@ -125,14 +129,27 @@ function putPrice(b: Uint8Array, o: number, v: number): number {
   return o + 4;
 }
 
+/** Bytes `encodeStooqText` may need for `rows` rows of `ticker`. */
+export function stooqTextBound(ticker: string, rows: number, crlf = false): number {
+  const lead = new TextEncoder().encode(`${ticker},D,`).length;
+  return STOOQ_HEADER.length + (crlf ? 2 : 1) + rows * (MAX_ROW_BYTES + lead);
+}
+
 /** Stooq per-ticker text for one series: header + `SYM.US,D,YYYYMMDD,000000,O,H,L,C,V,0`. */
-export function encodeStooqText(ticker: string, s: WriterSeries, crlf = false): Uint8Array {
+export function encodeStooqText(
+  ticker: string,
+  s: WriterSeries,
+  crlf = false,
+  into?: Uint8Array,
+): Uint8Array {
   const enc = new TextEncoder();
   const head = enc.encode(STOOQ_HEADER + (crlf ? "\r\n" : "\n"));
   const lead = enc.encode(`${ticker},D,`);
   const mid = enc.encode(",000000,");
   const tail = enc.encode(crlf ? ",0\r\n" : ",0\n");
-  const b = new Uint8Array(head.length + s.length * (MAX_ROW_BYTES + lead.length));
+  // `into`: a caller's buffer, used when it is large enough (the result is then a view of it).
+  const size = stooqTextBound(ticker, s.length, crlf);
+  const b = into && into.length >= size ? into : new Uint8Array(size);
   b.set(head, 0);
   let o = head.length;
   let lastDay = Number.NaN;

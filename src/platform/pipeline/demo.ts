@@ -54,36 +54,50 @@ function weekdaysBefore(day: number, n: number): Int32Array {
   return out;
 }
 
-/** The sim's daily bars for a symbol, optionally preceded by `extra` rows of synthetic history. */
-export function demoSeries(u: Universe, symbol: string, extra: number, seed: number): WriterSeries {
+/** Columns for `length` rows (a generator reuses one set for every series of that length). */
+function seriesColumns(length: number): WriterSeries {
+  return {
+    length,
+    date: new Int32Array(length),
+    open: new Float64Array(length),
+    high: new Float64Array(length),
+    low: new Float64Array(length),
+    close: new Float64Array(length),
+    volume: new Float64Array(length),
+    openint: new Float64Array(length),
+  };
+}
+
+/**
+ * The sim's daily bars for a symbol, optionally preceded by `extra` rows of synthetic history;
+ * written into `into` when its length fits (its contents are then overwritten).
+ */
+export function demoSeries(
+  u: Universe,
+  symbol: string,
+  extra: number,
+  seed: number,
+  into?: WriterSeries,
+): WriterSeries {
   const b = u.dailyBars(symbol);
   if (!b) throw internalError(`demo fixtures: ${symbol} is not a sim universe symbol`);
   const n = b.day.length;
   const total = n + extra;
-  const s: WriterSeries = {
-    length: total,
-    date: new Int32Array(total),
-    open: new Float64Array(total),
-    high: new Float64Array(total),
-    low: new Float64Array(total),
-    close: new Float64Array(total),
-    volume: new Float64Array(total),
-    openint: new Float64Array(total),
-  };
+  const s = into?.length === total ? into : seriesColumns(total);
   if (extra > 0) {
-    const syn = syntheticSeries(symbol, extra, seed);
+    syntheticSeries(symbol, extra, seed, s);
     // Rescale so the synthetic history ends where the sim's path begins.
-    const k = (b.open[0] as number) / (syn.close[extra - 1] as number);
+    const k = (b.open[0] as number) / (s.close[extra - 1] as number);
     const q = (x: number) => Math.round(x * k * 10000) / 10000;
     s.date.set(weekdaysBefore(b.day[0] as number, extra), 0);
     for (let i = 0; i < extra; i++) {
-      s.open[i] = q(syn.open[i]!);
-      s.high[i] = q(syn.high[i]!);
-      s.low[i] = q(syn.low[i]!);
-      s.close[i] = q(syn.close[i]!);
-      s.volume[i] = syn.volume[i]!;
+      s.open[i] = q(s.open[i]!);
+      s.high[i] = q(s.high[i]!);
+      s.low[i] = q(s.low[i]!);
+      s.close[i] = q(s.close[i]!);
     }
   }
+  s.openint!.fill(0);
   s.date.set(b.day, extra);
   s.open.set(b.open, extra);
   s.high.set(b.high, extra);
@@ -93,9 +107,10 @@ export function demoSeries(u: Universe, symbol: string, extra: number, seed: num
   return s;
 }
 
+/** The last `keep` rows, copied (the generator reuses the series' columns). */
 const tail = (s: WriterSeries, keep: number): WriterSeries => {
   const k = Math.min(keep, s.length);
-  const t = <T extends Int32Array | Float64Array>(a: T) => a.subarray(s.length - k) as T;
+  const t = <T extends Int32Array | Float64Array>(a: T) => a.slice(s.length - k) as T;
   return {
     length: k,
     date: t(s.date),
@@ -174,15 +189,24 @@ export async function ensureDemoFixtures(o: EnsureDemoOptions): Promise<DemoFixt
   // The binary database repeats the most recent year of a few symbols: cross-source duplicates.
   const binaryCount = Math.min(symbols.length, o.scale === "full" ? 50 : 4);
   let rows = 0;
+  let scratch: WriterSeries | undefined;
+  let textBuffer: Uint8Array | undefined;
   for (let i = 0; i < symbols.length; i++) {
     const sym = symbols[i]!;
     if (i % 8 === 7) await new Promise((r) => setTimeout(r, 0));
-    const series = demoSeries(o.universe, sym, extraPerSymbol, o.seed);
+    // One set of columns and one text buffer for every symbol: a fresh ~13 MB per symbol was
+    // ~6.6 GB of short-lived buffers over a full generation, hundreds of MB of them waiting for
+    // the collector while the option pass runs beside it.
+    const series = demoSeries(o.universe, sym, extraPerSymbol, o.seed, scratch);
+    scratch = series;
     const market = i % 3 === 0 ? "nasdaq stocks" : i % 3 === 1 ? "nyse stocks" : "nysemkt stocks";
     const dir = join(textRoot, market, String(1 + Math.floor(i / 200)));
     mkdirSync(dir, { recursive: true });
-    writeFileSync(join(dir, `${sym.toLowerCase().replace(/\//g, "-")}.us.txt`), encodeStooqText(sym, series));
+    const text = encodeStooqText(sym, series, false, textBuffer);
+    if (text.buffer !== textBuffer?.buffer) textBuffer = new Uint8Array(text.buffer);
+    writeFileSync(join(dir, `${sym.toLowerCase().replace(/\//g, "-")}.us.txt`), text);
     rows += series.length;
+    // A copy: `series` is overwritten by the next symbol.
     if (i < binaryCount) binary.push({ symbol: sym, period: "D", rows: tail(series, 252) });
     o.onProgress?.(i + 1, symbols.length);
   }

@@ -12,6 +12,7 @@ import { dataError } from "../../core/errors.ts";
 import { isTradingDay, newYorkDay, newYorkToUtc } from "../../core/time.ts";
 import { type ArtifactValue, artifactTask } from "./artifact-task.ts";
 import type { StageContext } from "./context.ts";
+import { collectFromCleanStack } from "./gc.ts";
 import type { TaskDef } from "./graph.ts";
 import { withSnapshotTime } from "./lake-frames.ts";
 import {
@@ -217,6 +218,9 @@ export function optionTasks(sc: StageContext): TaskDef[] {
               hint: "the DXLink feed is failing; retry later, raise options.timeout or api.missing-threshold",
             },
           );
+        // The pass's decoded events are garbage now: collected before the frame is built and
+        // written on top of them (that write was the full demo run's peak).
+        await collectFromCleanStack();
         const frame = optionQuotesFrame(sel.options, snap, snapshotMs, date);
         const problems: string[] = [];
         if (missing.length > 0)

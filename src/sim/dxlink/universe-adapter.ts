@@ -2,7 +2,9 @@
  * DxMarket over the sim's deterministic universe: the DXLink server streams exactly the prices, bars
  * and Black–Scholes greeks the REST routes serve (same `priceAt`, same volatility surface).
  */
+import { BoundedMemo } from "../bounded-memo.ts";
 import type { Universe } from "../universe/index.ts";
+import { MEMO_SIZE } from "../universe/market-state.ts";
 import type {
   DailyBar,
   DxMarket,
@@ -16,13 +18,14 @@ import type {
 
 export function marketFromUniverse(u: Universe): DxMarket {
   const underlyings = new Map<string, UnderlyingInfo | null>();
-  const bars = new Map<string, DailyBar[]>();
-  const options = new Map<string, OptionInfo | null>();
+  // A candle subscription asks a symbol's whole history once: a few symbols' bars are kept.
+  const bars = new BoundedMemo<string, DailyBar[]>(64);
+  const options = new BoundedMemo<string, OptionInfo | null>(MEMO_SIZE);
   // Prices are pure functions of (symbol, time) but not cheap; the server asks for the same
-  // instant many times per flush (one per event), so the last answer per symbol is kept.
-  const spotCache = new Map<string, { t: number; price: number }>();
-  const greeksCache = new Map<string, { t: number; g: Greeks }>();
-  const tradingCache = new Map<string, { t: number; a: OptionTrading | null }>();
+  // instant many times per flush (one per event), so the last answer per recent symbol is kept.
+  const spotCache = new BoundedMemo<string, { t: number; price: number }>(MEMO_SIZE);
+  const greeksCache = new BoundedMemo<string, { t: number; g: Greeks }>(MEMO_SIZE);
+  const tradingCache = new BoundedMemo<string, { t: number; a: OptionTrading | null }>(MEMO_SIZE);
 
   const underlying = (symbol: string): UnderlyingInfo | null => {
     let info = underlyings.get(symbol);

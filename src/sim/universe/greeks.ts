@@ -17,25 +17,12 @@ export function optionYears(c: OptionContract, tMs: number): number {
   return Math.max(expMs - tMs, 0) / (365 * DAY_MS);
 }
 
-/**
- * Options whose greeks stay memoized: a subscription window's worth (the option pass asks 20,000
- * symbols × 4 event types at a time). Unbounded, the memo kept an entry for every option ever
- * priced — ~175k in a full demo run, ~40 MB of heap for a run's lifetime.
- */
-const GREEKS_MEMO_SIZE = 32_768;
-
 export function greeksOf(mk: MarketState, c: OptionContract, tMs: number): OptionGreeks {
   // A quote, a Greeks, a Summary and a Trade event of one option at one instant share one value
   // (recomputing gives the same numbers; the memo only saves the Black–Scholes work).
   const memo = mk.greeksMemo.get(c.streamer);
   if (memo && memo.t === tMs) return memo.g;
   const g = computeGreeks(mk, c, tMs);
-  if (memo) mk.greeksMemo.delete(c.streamer);
-  else if (mk.greeksMemo.size >= GREEKS_MEMO_SIZE) {
-    // Maps iterate in insertion order: the first key is the least recently priced option.
-    const oldest = mk.greeksMemo.keys().next().value as string;
-    mk.greeksMemo.delete(oldest);
-  }
   mk.greeksMemo.set(c.streamer, { t: tMs, g });
   return g;
 }

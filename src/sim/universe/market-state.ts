@@ -4,10 +4,14 @@
  * the paths run on to a later `pathEnd`), chain, metrics and instrument record.
  */
 import { usageError } from "../../core/errors.ts";
+import { BoundedMemo } from "../bounded-memo.ts";
 import { isoFromDays, sessionCloseMs } from "./calendar.ts";
 import { buildPath, type PathModel, pathUpTo, symbolProfile, TRADING_DAYS_PER_YEAR } from "./market.ts";
 import { UNDERLYING_SYMBOLS } from "./tickers.ts";
 import type { OptionGreeks, SymbolState } from "./types.ts";
+
+/** Options whose last computed values the universe and its DXLink adapter keep (BoundedMemo). */
+export const MEMO_SIZE = 32_768;
 
 export interface MarketParams {
   seed: string;
@@ -34,9 +38,10 @@ export class MarketState {
   readonly rootToUnderlying = new Map<string, string>();
   /**
    * The last greeks computed per option (streamer symbol) and the instant they are for, for the
-   * most recent GREEKS_MEMO_SIZE options (see greeksOf).
+   * options priced most recently: a subscription window's worth (the option pass asks 20,000
+   * symbols × 4 event types at a time).
    */
-  readonly greeksMemo = new Map<string, { t: number; g: OptionGreeks }>();
+  readonly greeksMemo = new BoundedMemo<string, { t: number; g: OptionGreeks }>(MEMO_SIZE);
 
   constructor(p: MarketParams) {
     this.seed = p.seed;
