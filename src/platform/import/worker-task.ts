@@ -35,6 +35,7 @@ import {
   symbolFromFileName,
 } from "../../metastock/index.ts";
 import { isStoredBarsFile } from "../bars-schema.ts";
+import { releasePolarsFrames } from "../native-heap.ts";
 import { groupRows, type RowGroup } from "./group.ts";
 import {
   dailyTail,
@@ -128,14 +129,9 @@ function writeBuilder(): BarColumnsBuilder {
   return reusable;
 }
 
-/**
- * nodejs-polars objects hold native memory that is only released by finalizers, and those run
- * only after a GC *and* a turn of the event loop. A long synchronous task (a 32 MB chunk with a
- * dozen symbols) would otherwise pile up every frame it wrote: collect and yield after each write.
- */
+/** Release the polars frames written so far (see releasePolarsFrames), and restart the counts. */
 async function releaseNative(): Promise<void> {
-  Bun.gc(false);
-  await new Promise<void>((resolve) => setTimeout(resolve, 0));
+  await releasePolarsFrames();
   rowsSinceRelease = 0;
   framesSinceRelease = 0;
 }

@@ -5,7 +5,16 @@
  * same data again changes nothing, and an unreadable lake file is named and its folder left alone.
  */
 import { afterAll, expect, test } from "bun:test";
-import { linkSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
+import {
+  copyFileSync,
+  linkSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import pl from "nodejs-polars";
@@ -60,10 +69,10 @@ const read = (root: string, symbol: string) =>
     .collectSync()
     .toRecords();
 
-test("new symbols, appends, replacements by source priority, and nothing for the same data", () => {
+test("new symbols, appends, replacements by source priority, and nothing for the same data", async () => {
   const lake = join(tmp, "lake");
   const days = [20000, 20001, 20002];
-  let r = publishBars(lake, staged(bars("AAA", days, "ms.txt"), bars("BBB", days, "dxlink")), {
+  let r = await publishBars(lake, staged(bars("AAA", days, "ms.txt"), bars("BBB", days, "dxlink")), {
     compression: "zstd",
   });
   expect(r).toMatchObject({ symbols: 2, added: 2, appended: 6, replaced: 0 });
@@ -71,7 +80,7 @@ test("new symbols, appends, replacements by source priority, and nothing for the
 
   // The same again: nothing written.
   const sig = barsSignature(lake);
-  r = publishBars(lake, staged(bars("AAA", days, "ms.txt"), bars("BBB", days, "dxlink")), {
+  r = await publishBars(lake, staged(bars("AAA", days, "ms.txt"), bars("BBB", days, "dxlink")), {
     compression: "zstd",
   });
   expect(r).toMatchObject({ added: 0, appended: 0, replaced: 0, unchanged: 2 });
@@ -80,21 +89,21 @@ test("new symbols, appends, replacements by source priority, and nothing for the
   // A later session: one new part, the history file untouched.
   const aaaDir = barsSymbolDir(lake, "D", "AAA");
   const before = statSync(join(aaaDir, "part-0.parquet")).mtimeMs;
-  r = publishBars(lake, staged(bars("AAA", [...days, 20003], "ms.txt")), { compression: "zstd" });
+  r = await publishBars(lake, staged(bars("AAA", [...days, 20003], "ms.txt")), { compression: "zstd" });
   expect(r).toMatchObject({ appended: 1, replaced: 0 });
   expect(readdirSync(aaaDir).sort()).toEqual(["part-0.parquet", "part-1.parquet"]);
   expect(statSync(join(aaaDir, "part-0.parquet")).mtimeMs).toBe(before);
 
   // MetaStock now has BBB's days the lake holds from DXLink: MetaStock wins.
-  r = publishBars(lake, staged(bars("BBB", days, "ms.txt", 0.5)), { compression: "zstd" });
+  r = await publishBars(lake, staged(bars("BBB", days, "ms.txt", 0.5)), { compression: "zstd" });
   expect(r).toMatchObject({ replaced: 3 });
   expect(read(lake, "BBB").map((x) => x.source)).toEqual(["ms.txt", "ms.txt", "ms.txt"]);
   // A DXLink candle never replaces MetaStock...
-  r = publishBars(lake, staged(bars("BBB", days, "dxlink", 9)), { compression: "zstd" });
+  r = await publishBars(lake, staged(bars("BBB", days, "dxlink", 9)), { compression: "zstd" });
   expect(r).toMatchObject({ replaced: 0, appended: 0 });
   expect(read(lake, "BBB").map((x) => x.close)).toEqual([20000.5, 20001.5, 20002.5]);
   // ...but a corrected MetaStock row does.
-  r = publishBars(lake, staged(bars("BBB", [20001], "ms2.txt", 2)), { compression: "zstd" });
+  r = await publishBars(lake, staged(bars("BBB", [20001], "ms2.txt", 2)), { compression: "zstd" });
   expect(r).toMatchObject({ replaced: 1 });
   expect(read(lake, "BBB").map((x) => x.close)).toEqual([20000.5, 20003, 20002.5]);
   expect(countBars(lake)).toBe(7);
@@ -102,14 +111,14 @@ test("new symbols, appends, replacements by source priority, and nothing for the
   expect(readdirSync(lake).filter((f) => f.startsWith("."))).toEqual([]);
 });
 
-test("an unreadable lake file is named with the fix; that folder is left alone, the rest published", () => {
+test("an unreadable lake file is named with the fix; that folder is left alone, the rest published", async () => {
   const lake = join(tmp, "lake-broken");
-  publishBars(lake, staged(bars("AAA", [20000], "ms.txt"), bars("CCC", [20000], "ms.txt")), {
+  await publishBars(lake, staged(bars("AAA", [20000], "ms.txt"), bars("CCC", [20000], "ms.txt")), {
     compression: "zstd",
   });
   const bad = join(barsSymbolDir(lake, "D", "AAA"), "part-0.parquet");
   writeFileSync(bad, "garbage");
-  const r = publishBars(
+  const r = await publishBars(
     lake,
     staged(bars("AAA", [20000, 20001], "ms.txt"), bars("CCC", [20000, 20001], "ms.txt")),
     {
@@ -123,7 +132,7 @@ test("an unreadable lake file is named with the fix; that folder is left alone, 
   expect(read(lake, "CCC")).toHaveLength(2);
 });
 
-test("daily runs: new sessions join one daily part (history untouched) up to its size, a shared part is never rewritten; the same window again changes nothing; an unreadable part is named", () => {
+test("daily runs: new sessions join one daily part (history untouched) up to its size, a shared part is never rewritten; the same window again changes nothing; an unreadable part is named", async () => {
   const lake = join(tmp, "lake-daily");
   const dir = barsSymbolDir(lake, "D", "DDD");
   const files = () =>
@@ -131,10 +140,12 @@ test("daily runs: new sessions join one daily part (history untouched) up to its
       .filter((f) => f.endsWith(".parquet"))
       .sort();
   // History, then five cron days, each bringing a 3-session candle window that overlaps the lake.
-  publishBars(lake, staged(bars("DDD", [20000, 20001, 20002], "ms.txt")), { compression: "zstd" });
+  await publishBars(lake, staged(bars("DDD", [20000, 20001, 20002], "ms.txt")), { compression: "zstd" });
   const history = statSync(join(dir, "part-0.parquet"));
   for (let d = 20003; d < 20008; d++) {
-    const r = publishBars(lake, staged(bars("DDD", [d - 2, d - 1, d], "dxlink")), { compression: "zstd" });
+    const r = await publishBars(lake, staged(bars("DDD", [d - 2, d - 1, d], "dxlink")), {
+      compression: "zstd",
+    });
     expect(r).toMatchObject({ appended: 1, replaced: 0, unreadable: [] });
   }
   expect(files()).toEqual(["part-0.parquet", "part-1.parquet"]);
@@ -142,13 +153,13 @@ test("daily runs: new sessions join one daily part (history untouched) up to its
   expect(read(lake, "DDD").map((x) => x.d)).toEqual([20000, 20001, 20002, 20003, 20004, 20005, 20006, 20007]);
   // The same window again: nothing written.
   const sig = barsSignature(lake);
-  const again = publishBars(lake, staged(bars("DDD", [20005, 20006, 20007], "dxlink")), {
+  const again = await publishBars(lake, staged(bars("DDD", [20005, 20006, 20007], "dxlink")), {
     compression: "zstd",
   });
   expect(again).toMatchObject({ appended: 0, replaced: 0, unchanged: 1 });
   expect(barsSignature(lake)).toBe(sig);
   // A changed candle inside the window replaces the lake's DXLink row (the folder rewritten whole).
-  const changed = publishBars(lake, staged(bars("DDD", [20006, 20007], "dxlink", 0.25)), {
+  const changed = await publishBars(lake, staged(bars("DDD", [20006, 20007], "dxlink", 0.25)), {
     compression: "zstd",
   });
   expect(changed).toMatchObject({ replaced: 2, appended: 0 });
@@ -158,23 +169,41 @@ test("daily runs: new sessions join one daily part (history untouched) up to its
   expect(files()).toEqual(["part-0.parquet"]);
   // A full daily part is left as it is: the next session starts another.
   const many = Array.from({ length: DAILY_PART_ROWS }, (_, i) => 20008 + i);
-  publishBars(lake, staged(bars("DDD", many, "dxlink", 0.25)), { compression: "zstd" });
+  await publishBars(lake, staged(bars("DDD", many, "dxlink", 0.25)), { compression: "zstd" });
   expect(files()).toEqual(["part-0.parquet", "part-1.parquet"]);
   const next = 20008 + DAILY_PART_ROWS;
-  publishBars(lake, staged(bars("DDD", [next - 1, next], "dxlink", 0.25)), { compression: "zstd" });
+  await publishBars(lake, staged(bars("DDD", [next - 1, next], "dxlink", 0.25)), { compression: "zstd" });
   expect(files()).toEqual(["part-0.parquet", "part-1.parquet", "part-2.parquet"]);
   // A daily part another folder shares (a hard link) is not rewritten either.
   const outside = join(tmp, "shared-part.parquet");
   linkSync(join(dir, "part-2.parquet"), outside);
-  publishBars(lake, staged(bars("DDD", [next, next + 1], "dxlink", 0.25)), { compression: "zstd" });
+  await publishBars(lake, staged(bars("DDD", [next, next + 1], "dxlink", 0.25)), { compression: "zstd" });
   expect(files()).toEqual(["part-0.parquet", "part-1.parquet", "part-2.parquet", "part-3.parquet"]);
   expect(countBars(lake)).toBe(8 + DAILY_PART_ROWS + 2);
   // One part damaged: the one-scan read fails, the file at fault is named, nothing written.
   writeFileSync(join(dir, "part-1.parquet"), "garbage");
-  const broken = publishBars(lake, staged(bars("DDD", [next + 1, next + 2], "dxlink", 0.25)), {
+  const broken = await publishBars(lake, staged(bars("DDD", [next + 1, next + 2], "dxlink", 0.25)), {
     compression: "zstd",
   });
   expect(broken.unreadable).toHaveLength(1);
   expect(broken.unreadable[0]).toContain("symbol=DDD/part-1.parquet cannot be read");
   expect(broken.appended).toBe(0);
+});
+
+test("a run's file with the same bytes as a lake file is known rows, not read again (the import redone after a cache clear)", async () => {
+  const lake = join(tmp, "lake-same-bytes");
+  const first = staged(bars("EEE", [20000, 20001, 20002], "ms.txt"));
+  await publishBars(lake, first, { compression: "zstd" });
+  // The same import written again: a copy (another inode), not a hard link.
+  const again = join(tmp, "staged-copy");
+  const dir = barsSymbolDir(again, "D", "EEE");
+  mkdirSync(dir, { recursive: true });
+  copyFileSync(join(barsSymbolDir(first, "D", "EEE"), "part-0.parquet"), join(dir, "part-0.parquet"));
+  // A damaged part beside it would be named if the folder were read at all.
+  writeFileSync(join(barsSymbolDir(lake, "D", "EEE"), "part-1.parquet"), "garbage");
+  const r = await publishBars(lake, again, { compression: "zstd" });
+  expect(r).toMatchObject({ unchanged: 1, appended: 0, replaced: 0, unreadable: [] });
+  // One byte different: read and compared as before (here it meets the damaged part).
+  const other = staged(bars("EEE", [20000, 20001, 20002], "ms.txt", 0.5));
+  expect((await publishBars(lake, other, { compression: "zstd" })).unreadable).toHaveLength(1);
 });

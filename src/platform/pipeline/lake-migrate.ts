@@ -97,7 +97,7 @@ async function migrate(dataDir: string): Promise<MigrationReport> {
     if (!r.ok || r.manifest.meta.lake) continue;
     const ds = r.manifest.files.find((f) => f.format === "dir");
     if (!ds || verifyFiles(dir, r.manifest)) continue;
-    const pub = publishBars(root, join(dir, ds.path), { compression: "zstd" });
+    const pub = await publishBars(root, join(dir, ds.path), { compression: "zstd" });
     report.barsRows += pub.appended + pub.replaced;
     break;
   }

@@ -237,7 +237,7 @@ export function eodTasks(sc: StageContext): TaskDef[] {
             { compression, link: false },
           );
           // The staging holds the candle parts; the MetaStock files are published from the cache.
-          const pub = publishBars(lake, ms.dir ? [ms.dir, staging] : staging, {
+          const pub = await publishBars(lake, ms.dir ? [ms.dir, staging] : staging, {
             compression,
             signal: ctx.signal,
           });
