@@ -3,7 +3,8 @@
  * kept for the process (no allocation per call: a caller compares hundreds of files in a row).
  * Files of different sizes differ without a read. A file that cannot be read is "not the same".
  */
-import { closeSync, fstatSync, openSync, readSync } from "node:fs";
+import { closeSync, fstatSync, openSync } from "node:fs";
+import { readFull } from "./read-full.ts";
 
 const CHUNK = 1024 * 1024;
 let buffers: [Buffer, Buffer] | null = null;
@@ -33,14 +34,4 @@ export function sameBytes(a: string, b: string): boolean {
     if (fa >= 0) closeSync(fa);
     if (fb >= 0) closeSync(fb);
   }
-}
-
-function readFull(fd: number, buf: Buffer, length: number, position: number): number {
-  let n = 0;
-  while (n < length) {
-    const got = readSync(fd, buf, n, length - n, position + n);
-    if (got === 0) break;
-    n += got;
-  }
-  return n;
 }

@@ -28,7 +28,7 @@ export async function collectFromCleanStack(): Promise<void> {
   Bun.gc(true);
 }
 
-/** Memory a streaming pass may pile up before it collects (see `heapGrowthGuard`). */
+/** Memory a streaming pass may pile up before it collects (see `memoryGrowthGuard`). */
 const GROWTH_LIMIT = 128 * 1024 * 1024;
 
 /**
@@ -43,7 +43,7 @@ const GROWTH_LIMIT = 128 * 1024 * 1024;
  * pass as fast (~18–20 s: the live heap is ~250 MB, so a collection is short). Reading RSS is cheap,
  * not free. Off where forced collections are off (a small demo).
  */
-export function heapGrowthGuard(every = 5_000): (events: number) => void {
+export function memoryGrowthGuard(every = 5_000): (events: number) => void {
   if (policy.getStore()?.skip) return () => {};
   let since = 0;
   let base = process.memoryUsage.rss();

@@ -9,7 +9,7 @@
 
 import { type CompactBatch, type DxlinkClient, toNumber } from "../../client/index.ts";
 import { cancelledError } from "../../core/errors.ts";
-import { heapGrowthGuard } from "./gc.ts";
+import { memoryGrowthGuard } from "./gc.ts";
 
 export const REQUIRED_EVENTS = ["Quote", "Greeks"] as const;
 export const OPTIONAL_EVENTS = ["Summary", "Trade"] as const;
@@ -173,7 +173,7 @@ export async function collectOptionSnapshot(
     for (const t of ticks.values()) if (t.seen !== ALL_EVENTS) return false;
     return true;
   };
-  const guard = heapGrowthGuard();
+  const guard = memoryGrowthGuard();
   const offData = dx.onData((b) => {
     guard(b.count);
     const settled: string[] = [];

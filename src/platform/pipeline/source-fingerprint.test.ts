@@ -51,6 +51,24 @@ describe("sourcesSignature", () => {
     expect(second[0]?.hash).toBe(hashBytes("two\n"));
   });
 
+  test("a file over 8 MiB is hashed by head, middle and tail samples", () => {
+    const src = join(root, "big");
+    mkdirSync(src, { recursive: true });
+    const size = 9 * 1024 * 1024 + 5;
+    const bytes = new Uint8Array(size).map((_, i) => (i * 7 + (i >> 12)) & 0xff);
+    writeFileSync(join(src, "MASTER.DAT"), bytes);
+    const mib = 1024 * 1024;
+    const mid = Math.floor(size / 2) - mib / 2;
+    const sample = Buffer.concat([
+      bytes.subarray(0, mib),
+      bytes.subarray(mid, mid + mib),
+      bytes.subarray(size - mib),
+    ]);
+    expect(sourcesSignature([src])).toEqual([
+      { source: 0, path: "MASTER.DAT", size, hash: `s${hashBytes(sample)}` },
+    ]);
+  });
+
   test("a missing source is named, not skipped", () => {
     expect(sourcesSignature([join(root, "nope")])).toEqual([
       { source: 0, path: "", size: -1, hash: "missing" },

@@ -12,9 +12,10 @@
  * `--cached` run re-hashes only files whose size or mtime changed, so it costs a `stat` per file
  * (mtime decides only whether to re-hash; it is not part of the signature).
  */
-import { closeSync, existsSync, openSync, readdirSync, readFileSync, readSync, statSync } from "node:fs";
+import { closeSync, existsSync, openSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { join, relative } from "node:path";
 import { atomicWriteFileSync } from "../../core/atomic.ts";
+import { readFull } from "../../core/read-full.ts";
 import { hashBytes } from "../cache/fingerprint.ts";
 
 const FULL_HASH_MAX = 8 * 1024 * 1024;
@@ -38,13 +39,8 @@ let readBuffer: Buffer | null = null;
 
 function readWhole(fd: number, size: number): Buffer {
   readBuffer ??= Buffer.allocUnsafe(FULL_HASH_MAX);
-  let n = 0;
-  while (n < size) {
-    const got = readSync(fd, readBuffer, n, size - n, n);
-    if (got === 0) break; // shrank since the stat: hash what is there
-    n += got;
-  }
-  return readBuffer.subarray(0, n);
+  // Fewer bytes than the stat said: it shrank since, hash what is there.
+  return readBuffer.subarray(0, readFull(fd, readBuffer, size, 0));
 }
 
 function contentHash(path: string, size: number): string {
@@ -54,7 +50,7 @@ function contentHash(path: string, size: number): string {
     const buf = Buffer.alloc(SAMPLE * 3);
     let n = 0;
     for (const at of [0, Math.floor(size / 2) - SAMPLE / 2, size - SAMPLE])
-      n += readSync(fd, buf, n, SAMPLE, at);
+      n += readFull(fd, buf.subarray(n), SAMPLE, at);
     return `s${hashBytes(buf.subarray(0, n))}`;
   } finally {
     closeSync(fd);
