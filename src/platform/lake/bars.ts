@@ -11,7 +11,8 @@
  *   newer files win): that folder is rewritten aside and swapped in with two renames, journaled so
  *   a kill between them is repaired by the next publish;
  * - everything else (the usual case: the same history again) is left alone; files the lake already
- *   shares with the run (hard links of the same imported file) are not even read.
+ *   shares with the run (hard links of the same imported file, or files with the same bytes) are
+ *   not even read.
  * A glob over `lake/bars/**\/*.parquet` therefore never sees a partial or doubled folder: work
  * files live outside `lake/bars/` (in `lake/.work-<pid>/`, see swap.ts) or end in `.tmp`.
  */
@@ -71,17 +72,36 @@ function rowsIn(file: string): number {
   return Number(pl.scanParquet(file).select(pl.len().alias("n")).collectSync().getColumn("n").get(0));
 }
 
-function inodes(files: readonly string[]): Set<string> {
-  const out = new Set<string>();
+/**
+ * The files a lake folder holds, to tell which of a run's files it already has: the same file (a
+ * hard link of the same immutable import file), or one with the same bytes (the import redone
+ * after `ttapi cache clear` writes the same files again). Bytes are compared only between files
+ * of equal size.
+ */
+function heldFiles(files: readonly string[]): (file: string) => boolean {
+  const ids = new Set<string>();
+  const bySize = new Map<number, string[]>();
   for (const f of files) {
     try {
       const st = statSync(f);
-      out.add(`${st.dev}:${st.ino}`);
+      ids.add(`${st.dev}:${st.ino}`);
+      const same = bySize.get(st.size);
+      if (same) same.push(f);
+      else bySize.set(st.size, [f]);
     } catch {
-      // vanished: not shared
+      // vanished: holds nothing
     }
   }
-  return out;
+  return (file) => {
+    let st: ReturnType<typeof statSync>;
+    try {
+      st = statSync(file);
+    } catch {
+      return false;
+    }
+    if (ids.has(`${st.dev}:${st.ino}`)) return true;
+    return bySize.get(st.size)?.some((f) => sameBytes(file, f)) ?? false;
+  };
 }
 
 /** Bars of some files with the stored types, text columns as plain strings (concat-safe). */
@@ -219,12 +239,9 @@ export async function publishBars(
         r.appended += s.files.reduce((n, f) => n + rowsIn(f), 0);
         continue;
       }
-      // Files the lake already holds are known rows: hard links of the same immutable import file,
-      // or the same bytes (the import redone after `ttapi cache clear` writes the same files).
-      const shared = inodes(have.files);
-      const fresh = s.files.filter(
-        (f) => ![...inodes([f])].some((i) => shared.has(i)) && !have.files.some((mine) => sameBytes(f, mine)),
-      );
+      // Files the lake already holds are known rows (see heldFiles).
+      const held = heldFiles(have.files);
+      const fresh = s.files.filter((f) => !held(f));
       if (fresh.length === 0) {
         r.unchanged++;
         continue;
