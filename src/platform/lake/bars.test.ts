@@ -207,3 +207,38 @@ test("a run's file with the same bytes as a lake file is known rows, not read ag
   const other = staged(bars("EEE", [20000, 20001, 20002], "ms.txt", 0.5));
   expect((await publishBars(lake, other, { compression: "zstd" })).unreadable).toHaveLength(1);
 });
+
+test("a corrected import's history files become the folder's own (hard links), so the next run finds them held; the lake's other rows stay", async () => {
+  const lake = join(tmp, "lake-adopt");
+  const days = Array.from({ length: DAILY_PART_ROWS + 10 }, (_, i) => 20000 + i);
+  const last = days.at(-1)!;
+  await publishBars(lake, staged(bars("FFF", days, "ms.txt")), { compression: "zstd" });
+  // A later candle the MetaStock files do not have.
+  await publishBars(lake, staged(bars("FFF", [last + 1], "dxlink")), { compression: "zstd" });
+  // The source corrects one session: a new import file with every session.
+  const corrected = bars("FFF", days, "ms.txt");
+  const fixedClose = corrected
+    .getColumn("close")
+    .toArray()
+    .map((c, i) => (i === 5 ? (c as number) + 0.5 : c));
+  const fixedRoot = staged(corrected.withColumns(pl.Series("close", fixedClose, pl.Float64)));
+  const fixedFile = join(barsSymbolDir(fixedRoot, "D", "FFF"), "part-0.parquet");
+  const r = await publishBars(lake, fixedRoot, { compression: "zstd" });
+  expect(r).toMatchObject({ replaced: 1, appended: 0, unreadable: [] });
+  const dir = barsSymbolDir(lake, "D", "FFF");
+  expect(statSync(join(dir, "part-0.parquet")).ino).toBe(statSync(fixedFile).ino);
+  const rows = read(lake, "FFF");
+  expect(rows.map((x) => x.d)).toEqual([...days, last + 1]);
+  expect(rows[5]).toMatchObject({ close: 20005.5, source: "ms.txt" });
+  expect(rows.at(-1)).toMatchObject({ source: "dxlink" });
+  // The same import again, as a copy: held by its bytes, so the folder is not even read (a damaged
+  // file beside it would be named if it were).
+  const copyRoot = join(tmp, "staged-adopt-copy");
+  mkdirSync(barsSymbolDir(copyRoot, "D", "FFF"), { recursive: true });
+  copyFileSync(fixedFile, join(barsSymbolDir(copyRoot, "D", "FFF"), "part-0.parquet"));
+  writeFileSync(join(dir, "part-9.parquet"), "garbage");
+  expect(await publishBars(lake, copyRoot, { compression: "zstd" })).toMatchObject({
+    unchanged: 1,
+    unreadable: [],
+  });
+});

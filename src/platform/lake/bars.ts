@@ -24,7 +24,7 @@ import type { Compression } from "../../core/compression.ts";
 import { sameBytes } from "../../core/same-bytes.ts";
 import { storedBars } from "../bars-schema.ts";
 import { type DatasetEntry, listDataset, lockOutput, recoverOutput } from "../import/output.ts";
-import { dailyTail, writePart } from "../import/parquet.ts";
+import { DAILY_PART_ROWS, dailyTail, writePart } from "../import/parquet.ts";
 import { releasePolarsFrames } from "../native-heap.ts";
 import { finishWork, newBuildDir, recoverSwaps, swapIn, WORK_PREFIX } from "./swap.ts";
 
@@ -75,16 +75,16 @@ function rowsIn(file: string): number {
 /**
  * The files a lake folder holds, to tell which of a run's files it already has: the same file (a
  * hard link of the same immutable import file), or one with the same bytes (the import redone
- * after `ttapi cache clear` writes the same files again). Bytes are compared only between files
- * of equal size.
+ * after `ttapi cache clear` writes the same files again). Returns the lake's file a run's file
+ * matches, or null. Bytes are compared only between files of equal size.
  */
-function heldFiles(files: readonly string[]): (file: string) => boolean {
-  const ids = new Set<string>();
+function heldFiles(files: readonly string[]): (file: string) => string | null {
+  const ids = new Map<string, string>();
   const bySize = new Map<number, string[]>();
   for (const f of files) {
     try {
       const st = statSync(f);
-      ids.add(`${st.dev}:${st.ino}`);
+      ids.set(`${st.dev}:${st.ino}`, f);
       const same = bySize.get(st.size);
       if (same) same.push(f);
       else bySize.set(st.size, [f]);
@@ -97,10 +97,9 @@ function heldFiles(files: readonly string[]): (file: string) => boolean {
     try {
       st = statSync(file);
     } catch {
-      return false;
+      return null;
     }
-    if (ids.has(`${st.dev}:${st.ino}`)) return true;
-    return bySize.get(st.size)?.some((f) => sameBytes(file, f)) ?? false;
+    return ids.get(`${st.dev}:${st.ino}`) ?? bySize.get(st.size)?.find((f) => sameBytes(file, f)) ?? null;
   };
 }
 
@@ -197,6 +196,50 @@ export function recoverBars(root: string): void {
 }
 
 /**
+ * Rewrite a lake folder as: the lake files the run also has (`held`), the run's new files
+ * (`fresh`, hard links: immutable import or candle files), and one part with the lake's other
+ * rows whose keys the new files do not have. Built aside and swapped in like a rewrite. The caller
+ * checked that every row of `fresh` wins over the lake's row of the same key. A lake file that
+ * cannot be read is returned; the folder is then left as it was.
+ */
+function adoptFiles(
+  root: string,
+  target: string,
+  lakeFiles: readonly string[],
+  held: ReadonlySet<string>,
+  fresh: readonly string[],
+  freshKeys: pl.DataFrame,
+  wo: { compression: Compression; csv: boolean; durable: boolean },
+): { rowsRead: number } | { broken: string; error: unknown } {
+  const others = lakeFiles.filter((f) => !held.has(f));
+  const parts: pl.DataFrame[] = [];
+  for (const f of others) {
+    try {
+      parts.push(readBars([f]));
+    } catch (error) {
+      return { broken: f, error };
+    }
+  }
+  const tmp = newBuildDir(root);
+  let k = 0;
+  for (const f of [...lakeFiles.filter((f) => held.has(f)), ...fresh])
+    linkOrCopy(f, join(tmp, `part-${k++}.parquet`));
+  let rowsRead = 0;
+  if (parts.length > 0) {
+    const rest = pl
+      .concat(parts, { how: "vertical" })
+      .withColumns(keyExpr())
+      .join(freshKeys, { on: "__k", how: "anti" })
+      .sort(["date", "time"])
+      .drop("__k");
+    rowsRead = parts.reduce((n, p) => n + p.height, 0);
+    if (rest.height > 0) writePart(storedBars(rest), join(tmp, `part-${k}.parquet`), wo);
+  }
+  swapIn(root, tmp, target);
+  return { rowsRead };
+}
+
+/**
  * Extend `<root>/bars` with the bars dataset at `<staged>/bars` (see the module comment).
  * Holds the import lock of `root` meanwhile, so a concurrent `ttapi import --out root` waits its turn.
  */
@@ -240,8 +283,14 @@ export async function publishBars(
         continue;
       }
       // Files the lake already holds are known rows (see heldFiles).
-      const held = heldFiles(have.files);
-      const fresh = s.files.filter((f) => !held(f));
+      const holds = heldFiles(have.files);
+      const held = new Set<string>();
+      const fresh: string[] = [];
+      for (const f of s.files) {
+        const mine = holds(f);
+        if (mine) held.add(mine);
+        else fresh.push(f);
+      }
       if (fresh.length === 0) {
         r.unchanged++;
         continue;
@@ -275,11 +324,29 @@ export async function publishBars(
         ...VALUE_COLS.map((c) => pl.col(c).cast(pl.Float64).fillNull(FLOOR).alias(`__${c}`)),
       );
       const lakeCmp = lakeRows.select("__k", "__dx", ...VALUE_COLS.map((c) => pl.col(c).alias(`__${c}`)));
-      const better = cmp
+      const changed = cmp
         .join(lakeCmp, { on: cmpCols, how: "anti" })
-        .join(keys.select("__k", pl.col("__dx").alias("__lake_dx")), { on: "__k", how: "inner" })
+        .join(keys.select("__k", pl.col("__dx").alias("__lake_dx")), { on: "__k", how: "inner" });
+      const better = changed
         .filter(pl.col("__dx").and(pl.col("__lake_dx").not()).not())
         .select(...cand.columns);
+      // New files with more than a daily part's rows (an import's history) whose every row stands
+      // (none is a DXLink candle losing to a MetaStock row): the folder is made of those files
+      // themselves (see adoptFiles), so that the next run finds them held. Rewritten as one file
+      // instead (a source's correction, or an import redone after the lake was), its next runs
+      // would read and compare the whole history again, every day.
+      if (changed.height === better.height && cand.height > DAILY_PART_ROWS) {
+        const adopted = adoptFiles(root, target, have.files, held, fresh, cand.select("__k"), wo);
+        if ("broken" in adopted) {
+          r.unreadable.push(unreadableLine(root, adopted.broken, adopted.error));
+          continue;
+        }
+        rowsRead += adopted.rowsRead;
+        if (better.height === 0 && newRows.height === 0) r.unchanged++;
+        r.replaced += better.height;
+        r.appended += newRows.height;
+        continue;
+      }
       if (better.height === 0 && newRows.height === 0) {
         r.unchanged++;
         continue;
