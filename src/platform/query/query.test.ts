@@ -3,7 +3,7 @@ import { copyFileSync, mkdirSync, readdirSync, readFileSync, statSync, writeFile
 import { join } from "node:path";
 import pl from "nodejs-polars";
 import { tempDirs } from "../../core/testing/temp-dirs.ts";
-import { lakeStatus, scanTable, writePartition } from "../lake/index.ts";
+import { hiveSafeRoot, lakeStatus, scanTable, writePartition } from "../lake/index.ts";
 import { syntheticSeries, writeSymbolBars } from "../stats/synthetic.ts";
 import { walkBars, weekdays, writeBars } from "../testing/lake-fixtures.ts";
 import {
@@ -247,6 +247,11 @@ describe("ttapi sql: a filter fixing the partition lists only its folder", () =>
       expect(describeScans(one).join("\n")).toContain(join(root, "bars", "period=D", "symbol=BBB"));
       expect(one.plan()).toContain(join(root, "bars"));
       expect(one.plan()).not.toContain("ttapi-lake-");
+      // So does a polars error that names a file through the alias.
+      const viaAlias = `${hiveSafeRoot(root)}/bars/period=D/symbol=BBB/part-0.parquet`;
+      const told = one.explain(new Error(`failed to read ${viaAlias}: out of memory`)).message;
+      expect(told).toContain(join(root, "bars", "period=D", "symbol=BBB"));
+      expect(told).not.toContain("ttapi-lake-");
       // The lake API's scan (report) alike.
       const viaScan = scanTable(root, "bars").select(pl.col("symbol").cast(pl.Utf8)).unique().collectSync();
       expect(viaScan.getColumn("symbol").toArray().sort()).toEqual(["AAA", "BBB"]);

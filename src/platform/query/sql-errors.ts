@@ -3,6 +3,7 @@
  * the tables that exist, an unknown column with the columns of the queried tables.
  */
 import { TTError, usageError } from "../../core/errors.ts";
+import { fromHiveSafe } from "../lake/hive-root.ts";
 import { position } from "./read-only.ts";
 
 export interface ErrorContext {
@@ -17,7 +18,8 @@ const firstLine = (s: string) => s.split("\n")[0]!.trim();
 
 export function sqlError(e: unknown, ctx: ErrorContext): TTError {
   if (e instanceof TTError) return e;
-  const msg = e instanceof Error ? e.message : String(e);
+  // A path polars names may run through the lake's private alias (lake/hive-root.ts): shown real.
+  const msg = fromHiveSafe(e instanceof Error ? e.message : String(e));
   const syntax = /sql parser error: (.*?)(?: at Line: (\d+), Column: (\d+))?$/m.exec(msg);
   if (syntax) {
     const where = syntax[2]
