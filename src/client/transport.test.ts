@@ -274,10 +274,12 @@ describe("requests", () => {
     expect(stub.hits.get("/instruments/equities/T")).toBe(2);
   });
 
+  // Timeouts of 1 s, not ~150 ms: on a loaded CI machine a healthy retry took longer than that and
+  // was counted as a second timeout.
   test("a per-request timeout is retried", async () => {
-    const c = client({ timeoutMs: 150 });
+    const c = client({ timeoutMs: 1_000 });
     stub.fault = async (p, hit) => {
-      if (p === "/instruments/equities/S" && hit === 1) await Bun.sleep(600);
+      if (p === "/instruments/equities/S" && hit === 1) await Bun.sleep(3_000);
       return undefined;
     };
     expect((await c.equity("S")).symbol).toBe("S");
@@ -285,7 +287,7 @@ describe("requests", () => {
   });
 
   test("a body that stalls after the headers times out and is retried", async () => {
-    const c = client({ timeoutMs: 200 });
+    const c = client({ timeoutMs: 1_000 });
     stub.fault = (p, hit) => {
       if (p !== "/instruments/equities/B" || hit !== 1) return undefined;
       // Headers and the start of the body, then nothing (a frozen socket mid-body).
