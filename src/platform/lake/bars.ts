@@ -21,6 +21,7 @@ import { dirname, join, relative } from "node:path";
 import pl from "nodejs-polars";
 import { barsSymbolDir } from "../../core/bars.ts";
 import type { Compression } from "../../core/compression.ts";
+import { cancelledError } from "../../core/errors.ts";
 import { sameBytes } from "../../core/same-bytes.ts";
 import { storedBars } from "../bars-schema.ts";
 import { type DatasetEntry, listDataset, lockOutput, recoverOutput } from "../import/output.ts";
@@ -268,7 +269,7 @@ export async function publishBars(
   try {
     const lake = new Map(listDataset(root).map((e) => [`${e.period}\u0000${e.symbol}`, e]));
     for (const s of stagedDataset(staged)) {
-      if (o.signal?.aborted) throw o.signal.reason ?? new Error("cancelled");
+      if (o.signal?.aborted) throw cancelledError("bars publish cancelled", { cause: o.signal.reason });
       if (s.files.length === 0) continue;
       r.symbols++;
       const target = barsSymbolDir(root, s.period, s.symbol);
