@@ -35,23 +35,14 @@ import {
 } from "../src/platform/lake/index.ts";
 import { runPipeline } from "../src/platform/pipeline/index.ts";
 import { prepareQuery } from "../src/platform/query/index.ts";
-import { spawnS3Harness, TEST_BUCKET, TEST_KEY } from "../src/platform/testing/s3-harness.ts";
+import { harnessConnection, spawnS3Harness, TEST_BUCKET } from "../src/platform/testing/s3-harness.ts";
 
 const small = process.env.BENCH_SCALE === "small";
 const ROWS = small ? 300_000 : 3_000_000;
 const SYMBOLS = small ? 50 : 507;
 const tmp = mkdtempSync(join(tmpdir(), "ttapi-s3-bench-"));
 const remote = await spawnS3Harness();
-const conn = {
-  endpoint: remote.endpoint,
-  region: "us-east-1",
-  accessKeyId: TEST_KEY,
-  secretAccessKey: TEST_KEY,
-  sessionToken: "",
-  pathStyle: true,
-  retries: 6,
-  timeout: 300,
-};
+const conn = harnessConnection(remote, { timeout: 300 });
 const secs = (t0: number) => (performance.now() - t0) / 1000;
 const lines: string[] = [];
 const row = (what: string, local: number, s3: number, extra = "") =>

@@ -22,6 +22,7 @@ import { authError } from "../../core/errors.ts";
 import { registerSecret } from "../../core/redact.ts";
 import { lastCompletedSession } from "../../core/time.ts";
 import type { SimServer } from "../../sim/index.ts";
+import { simSignIn } from "../sim-sign-in.ts";
 import { DAY_MS_UTC } from "./dates.ts";
 
 export interface DemoOptions {
@@ -100,12 +101,7 @@ export async function openSession(
     });
     try {
       const client = createClient({
-        env: "sim",
-        baseUrl: sim.url,
-        clientSecret: sim.clientSecret,
-        refreshToken: sim.refreshToken,
-        dataDir: null,
-        configDir: null,
+        ...simSignIn(sim),
         concurrency: config["api.concurrency"],
         timeoutMs: config["api.timeout"] * 1000,
         retries: Math.max(config["api.retries"], 8),

@@ -14,6 +14,7 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { internalError } from "../../core/errors.ts";
 import type { S3Connection } from "../../core/lake-root.ts";
 
 export const TEST_BUCKET = "lake";
@@ -74,7 +75,10 @@ async function readBody(req: Request, chunkDelayMs: number): Promise<ArrayBuffer
 }
 
 /** The connection ttapi is given for the harness's bucket (s3rver's credentials, path-style). */
-export function harnessConnection(h: S3Harness, o: Partial<S3Connection> = {}): S3Connection {
+export function harnessConnection(
+  h: Pick<S3Harness, "endpoint">,
+  o: Partial<S3Connection> = {},
+): S3Connection {
   return {
     endpoint: h.endpoint,
     region: "us-east-1",
@@ -238,7 +242,7 @@ export async function spawnS3Harness(): Promise<RemoteS3Harness> {
   let text = "";
   while (!text.includes("\n")) {
     const { value, done } = await reader.read();
-    if (done) throw new Error("the S3 harness process exited before it started");
+    if (done) throw internalError("the S3 harness process exited before it started");
     text += new TextDecoder().decode(value);
   }
   reader.releaseLock();

@@ -4,17 +4,10 @@
  */
 import { type ClientOptions, createClient, type TastyClient } from "../../client/index.ts";
 import type { SimServer } from "../../sim/index.ts";
+import { simSignIn } from "../sim-sign-in.ts";
 
 export function simClient(sim: SimServer, extra: Partial<ClientOptions> = {}): TastyClient {
-  return createClient({
-    env: "sim",
-    baseUrl: sim.url,
-    clientSecret: sim.clientSecret,
-    refreshToken: sim.refreshToken,
-    dataDir: null,
-    configDir: null,
-    ...extra,
-  });
+  return createClient({ ...simSignIn(sim), ...extra });
 }
 
 /**
